@@ -1,0 +1,483 @@
+//! Loading: JSON text → checked, compiled mapping. Every problem is collected and located
+//! (file, line, field, step); a mapping with errors does not load.
+
+use crate::mapping::{self, BindingDoc, FilterTest, MappingDoc, SourceDoc};
+use crate::path::Selector;
+use crate::problem::{LoadError, Problem, Severity};
+use crate::transform::{self, Kind, Op, Transform};
+use serde_json::Value;
+use std::path::Path;
+use unifield_model::{Entity, Field, FieldType};
+
+/// Where a compiled field's value goes.
+#[derive(Debug, Clone)]
+pub enum Target {
+    Model(&'static Field),
+    /// Outside the model: written under `custom`.
+    Custom,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Source {
+    /// First non-null wins.
+    Paths(Vec<Selector>),
+    Const(Value),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Step {
+    pub transform: &'static Transform,
+    pub op: Op,
+}
+
+/// One target field with its compiled binding.
+#[derive(Debug, Clone)]
+pub struct CompiledField {
+    pub name: String,
+    pub target: Target,
+    pub(crate) source: Source,
+    pub(crate) steps: Vec<Step>,
+    /// What the loader knows of the result's kind.
+    pub output_kind: Kind,
+}
+
+impl CompiledField {
+    /// `status` for model fields, `custom.timeZone` for custom ones.
+    pub fn label(&self) -> String {
+        match self.target {
+            Target::Model(_) => self.name.clone(),
+            Target::Custom => format!("custom.{}", self.name),
+        }
+    }
+
+    pub fn is_custom(&self) -> bool {
+        matches!(self.target, Target::Custom)
+    }
+
+    /// Source paths this field reads (bindings and step arguments).
+    pub fn source_paths(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = match &self.source {
+            Source::Paths(paths) => paths.iter().map(Selector::as_str).collect(),
+            Source::Const(_) => Vec::new(),
+        };
+        out.extend(self.steps.iter().flat_map(|s| s.op.selectors()).map(Selector::as_str));
+        out
+    }
+
+    /// The names of the functions the field's steps call.
+    pub fn step_names(&self) -> Vec<&'static str> {
+        self.steps.iter().map(|s| s.transform.name).collect()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum RecordTest {
+    Equals(Value),
+    NotEquals(Value),
+    In(Vec<Value>),
+}
+
+/// A loaded mapping, ready to apply.
+#[derive(Debug, Clone)]
+pub struct Mapping {
+    pub doc: MappingDoc,
+    pub entity: &'static Entity,
+    /// Model fields in model order, then custom fields by name.
+    pub fields: Vec<CompiledField>,
+    pub(crate) id_path: Selector,
+    pub(crate) filter: Option<(Selector, RecordTest)>,
+    /// Problems that do not stop the mapping from running (warnings, missing required
+    /// bindings whose records will each report the gap).
+    pub problems: Vec<Problem>,
+}
+
+impl Mapping {
+    pub fn field(&self, label: &str) -> Option<&CompiledField> {
+        self.fields.iter().find(|f| f.label() == label || f.name == label)
+    }
+
+    /// Related entities that `lookup` steps need.
+    pub fn related_entities(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .fields
+            .iter()
+            .flat_map(|f| f.steps.iter().flat_map(|s| s.op.related_entities()))
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+}
+
+/// Loads a mapping from JSON text. `file` names it in problems.
+pub fn load(text: &str, file: Option<&str>) -> Result<Mapping, LoadError> {
+    let (mapping, problems) = compile_text(text);
+    let mut problems: Vec<Problem> = problems.into_iter().map(|p| with_file(p, file)).collect();
+    match mapping {
+        Some(mut mapping) if !problems.iter().any(is_fatal) => {
+            mapping.problems = problems;
+            Ok(mapping)
+        }
+        _ => {
+            problems.retain(is_fatal);
+            Err(LoadError { problems })
+        }
+    }
+}
+
+/// Loads a mapping file.
+pub fn load_file(path: &Path) -> Result<Mapping, LoadError> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| LoadError {
+        problems: vec![with_file(Problem::error("unreadable_file", format!("cannot read the file: {e}")), Some(&name))],
+    })?;
+    load(&text, Some(&name))
+}
+
+/// Every problem with a mapping: syntax, structure, paths, functions, arguments, types,
+/// and the model (unknown fields, type mismatches, required fields left unbound).
+pub fn validate(text: &str, file: Option<&str>) -> Vec<Problem> {
+    compile_text(text).1.into_iter().map(|p| with_file(p, file)).collect()
+}
+
+fn with_file(mut problem: Problem, file: Option<&str>) -> Problem {
+    problem.file = file.map(String::from);
+    problem
+}
+
+/// Problems that stop a mapping loading. A required field with no binding does not:
+/// the mapping still previews, and each record reports the missing value.
+fn is_fatal(problem: &Problem) -> bool {
+    problem.severity == Severity::Error && problem.code != "missing_required"
+}
+
+fn compile_text(text: &str) -> (Option<Mapping>, Vec<Problem>) {
+    let value: Value = match serde_json::from_str(text) {
+        Ok(value) => value,
+        Err(error) => {
+            let mut problem = Problem::error("invalid_json", syntax_message(&error));
+            problem.line = Some(error.line());
+            problem.column = Some(error.column());
+            return (None, vec![problem]);
+        }
+    };
+    let doc = match mapping::decode(&value) {
+        Ok(doc) => doc,
+        Err(problems) => return (None, locate(text, problems)),
+    };
+    let (mapping, problems) = compile(doc);
+    (mapping, locate(text, problems))
+}
+
+/// serde_json's message without its trailing " at line L column C" (we report those apart).
+fn syntax_message(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+}
+
+fn locate(text: &str, problems: Vec<Problem>) -> Vec<Problem> {
+    problems
+        .into_iter()
+        .map(|problem| {
+            let line = problem.field.as_deref().and_then(|field| match field.strip_prefix("custom.") {
+                Some(name) => mapping::locate_field(text, "custom", name),
+                None => mapping::locate_field(text, "fields", field),
+            });
+            problem.at_line(line)
+        })
+        .collect()
+}
+
+fn compile(doc: MappingDoc) -> (Option<Mapping>, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let model = unifield_model::model();
+    if doc.target.model != "unified" {
+        problems.push(Problem::error("unknown_model", format!("target model `{}` is not known; use `unified`", doc.target.model)));
+    }
+    if doc.target.version != model.version {
+        problems.push(Problem::error(
+            "unknown_model",
+            format!("target model version `{}` is not known; this build has version {}", doc.target.version, model.version),
+        ));
+    }
+    let Some(entity) = model.entity(&doc.target.entity) else {
+        let hint = crate::suggest(&doc.target.entity, model.entity_names())
+            .map(|e| format!(" (did you mean `{e}`?)"))
+            .unwrap_or_else(|| format!(" (the model has: {})", model.entity_names().collect::<Vec<_>>().join(", ")));
+        problems.push(Problem::error("unknown_entity", format!("target entity `{}` is not in the model{hint}", doc.target.entity)));
+        return (None, problems);
+    };
+    let id_path = compile_path(doc.source.id_path.as_deref().unwrap_or("$.Id"), None, &mut problems);
+    let filter = doc.source.filter.as_ref().and_then(|f| {
+        let selector = compile_path(&f.path, None, &mut problems)?;
+        let test = match &f.test {
+            FilterTest::Equals(v) => RecordTest::Equals(v.clone()),
+            FilterTest::NotEquals(v) => RecordTest::NotEquals(v.clone()),
+            FilterTest::In(items) => RecordTest::In(items.clone()),
+        };
+        Some((selector, test))
+    });
+
+    let mut fields = Vec::new();
+    for (name, binding) in &doc.fields {
+        let Some(field) = entity.field(name) else {
+            let hint = crate::suggest(name, entity.fields.iter().map(|f| f.name))
+                .map(|f| format!("did you mean `{f}`? "))
+                .unwrap_or_default();
+            problems.push(
+                Problem::error(
+                    "unknown_field",
+                    format!("{} has no field `{name}`; {hint}fields outside the model go under `custom`", entity.name),
+                )
+                .field(name),
+            );
+            continue;
+        };
+        if let Some(compiled) = compile_binding(name, binding, Target::Model(field), &mut problems) {
+            fields.push(compiled);
+        }
+    }
+    for (name, binding) in &doc.custom {
+        if entity.field(name).is_some() {
+            problems.push(
+                Problem::warning("custom_shadows_model", format!("`{name}` is a {} field; map it under `fields`", entity.name))
+                    .field(&format!("custom.{name}")),
+            );
+        }
+        if let Some(compiled) = compile_binding(name, binding, Target::Custom, &mut problems) {
+            fields.push(compiled);
+        }
+    }
+    fields.sort_by_key(|f| match f.target {
+        Target::Model(_) => (0, entity.position(&f.name).unwrap_or(usize::MAX), String::new()),
+        Target::Custom => (1, 0, f.name.clone()),
+    });
+    for field in entity.fields.iter().filter(|f| f.required) {
+        if !fields.iter().any(|c| !c.is_custom() && c.name == field.name) {
+            problems.push(
+                Problem::error("missing_required", format!("required field `{}` has no binding; every record will fail it", field.name))
+                    .field(field.name),
+            );
+        }
+    }
+    let Some(id_path) = id_path else { return (None, problems) };
+    let mapping = Mapping { doc, entity, fields, id_path, filter, problems: Vec::new() };
+    (Some(mapping), problems)
+}
+
+fn compile_path(text: &str, field: Option<&str>, problems: &mut Vec<Problem>) -> Option<Selector> {
+    match Selector::parse(text) {
+        Ok(selector) => Some(selector),
+        Err(error) => {
+            let mut problem = Problem::error("invalid_path", error.to_string());
+            if let Some(field) = field {
+                problem = problem.field(field);
+            }
+            problems.push(problem);
+            None
+        }
+    }
+}
+
+fn compile_binding(name: &str, binding: &BindingDoc, target: Target, problems: &mut Vec<Problem>) -> Option<CompiledField> {
+    let label = match target {
+        Target::Model(_) => name.to_string(),
+        Target::Custom => format!("custom.{name}"),
+    };
+    let before = problems.len();
+    let (source, mut kind) = match &binding.source {
+        SourceDoc::Path(path) => (Source::Paths(compile_path(path, Some(&label), problems).into_iter().collect()), Kind::Any),
+        SourceDoc::Paths(paths) => {
+            let compiled: Vec<Selector> = paths.iter().filter_map(|p| compile_path(p, Some(&label), problems)).collect();
+            (Source::Paths(compiled), Kind::Any)
+        }
+        SourceDoc::Const(value) => (Source::Const(value.clone()), Kind::of(value)),
+    };
+    let mut steps = Vec::new();
+    for (index, step) in binding.steps.iter().enumerate() {
+        let number = index + 1;
+        let Some(transform) = transform::find(&step.function) else {
+            let hint = transform::closest(&step.function)
+                .map(|c| format!(" (did you mean `{c}`?)"))
+                .unwrap_or_else(|| " (see docs/transforms.md for the list)".into());
+            problems.push(
+                Problem::error("unknown_function", format!("unknown function `{}`{hint}", step.function)).field(&label).step(number),
+            );
+            kind = Kind::Any;
+            continue;
+        };
+        if !transform.accepts.allows(kind) {
+            problems.push(
+                Problem::error(
+                    "type_mismatch",
+                    format!(
+                        "`{}` takes {}, but {} gives {kind}",
+                        transform.name,
+                        transform.accepts.describe(),
+                        previous(&steps, number)
+                    ),
+                )
+                .field(&label)
+                .step(number),
+            );
+        }
+        match transform.compile(&step.args) {
+            Ok(op) => {
+                kind = if kind == Kind::Null && !transform.takes_null { Kind::Null } else { op.output(kind) };
+                steps.push(Step { transform, op });
+            }
+            Err(message) => {
+                problems.push(Problem::error("invalid_argument", message).field(&label).step(number));
+                kind = Kind::Any;
+            }
+        }
+    }
+    if let Target::Model(field) = target {
+        check_result(field, &source, &steps, kind, &label, problems);
+    }
+    if problems[before..].iter().any(is_fatal) {
+        return None;
+    }
+    Some(CompiledField { name: name.to_string(), target, source, steps, output_kind: kind })
+}
+
+fn previous(steps: &[Step], number: usize) -> String {
+    match steps.last() {
+        Some(step) if number > 1 => format!("step {} (`{}`)", number - 1, step.transform.name),
+        _ => "the binding".into(),
+    }
+}
+
+/// Checks what the last step gives against the target field's type.
+fn check_result(field: &Field, source: &Source, steps: &[Step], kind: Kind, label: &str, problems: &mut Vec<Problem>) {
+    if let Some(reason) = kind_mismatch(kind, &field.ty) {
+        let what = match steps.last() {
+            Some(step) => format!("the last step (`{}`)", step.transform.name),
+            None => "the binding".into(),
+        };
+        problems.push(
+            Problem::error("type_mismatch", format!("{what} gives {kind}, but `{}` is {}; {reason}", field.name, field.ty.describe()))
+                .field(label),
+        );
+        return;
+    }
+    // Closed sets of outputs (constants, value maps) are checked value by value.
+    let outputs: Vec<&Value> = match (steps.last(), source) {
+        (Some(step), _) => step.op.possible_outputs().unwrap_or_default(),
+        (None, Source::Const(value)) => vec![value],
+        (None, Source::Paths(_)) => Vec::new(),
+    };
+    for value in outputs {
+        if let Err(error) = check_value(value, &field.ty) {
+            problems.push(Problem::error(error.code, format!("`{}` can become {}", field.name, error.message)).field(label));
+        }
+    }
+}
+
+fn kind_mismatch(kind: Kind, ty: &FieldType) -> Option<&'static str> {
+    let ok = match (kind, ty) {
+        (Kind::Any | Kind::Null, _) => true,
+        (Kind::String | Kind::DateTime | Kind::Date, FieldType::String | FieldType::Enum(_)) => true,
+        (Kind::String, FieldType::Key(_)) => true,
+        (Kind::Integer, FieldType::Integer | FieldType::Number) => true,
+        (Kind::Number, FieldType::Number) => true,
+        (Kind::Boolean, FieldType::Boolean) => true,
+        (Kind::DateTime, FieldType::DateTime) => true,
+        (Kind::Date, FieldType::Date) => true,
+        (Kind::Array, FieldType::Array(_)) => true,
+        (Kind::Object, FieldType::Object(_)) => true,
+        _ => false,
+    };
+    if ok {
+        return None;
+    }
+    Some(match (kind, ty) {
+        (Kind::Integer | Kind::Number | Kind::Boolean, FieldType::Key(_) | FieldType::String) => "add a `to_string` step",
+        (Kind::String, FieldType::DateTime) => "add a `parse_datetime` step",
+        (Kind::String, FieldType::Date) => "add a `parse_date` step",
+        (Kind::String, FieldType::Integer) => "add a `to_integer` step",
+        (Kind::String, FieldType::Number) => "add a `to_number` step",
+        (Kind::String, FieldType::Boolean) => "add a `to_boolean` step",
+        (Kind::Number, FieldType::Integer) => "add a `to_integer` step",
+        _ => "change the steps so they give the field's type",
+    })
+}
+
+/// A value that does not fit its field.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ValueError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// Checks a value against a field type (null is checked by the caller).
+pub(crate) fn check_value(value: &Value, ty: &FieldType) -> Result<(), ValueError> {
+    let wrong = |expected: &str| ValueError {
+        code: "type_mismatch",
+        message: format!("{}, but the field is {expected}", crate::describe_value(value)),
+    };
+    match (ty, value) {
+        (_, Value::Null) => Ok(()),
+        (FieldType::String, Value::String(_)) => Ok(()),
+        (FieldType::Integer, Value::Number(n)) if n.is_i64() => Ok(()),
+        (FieldType::Number, Value::Number(_)) => Ok(()),
+        (FieldType::Boolean, Value::Bool(_)) => Ok(()),
+        (FieldType::DateTime, Value::String(s)) => {
+            if is_rfc3339_utc(s) {
+                Ok(())
+            } else {
+                Err(ValueError {
+                    code: "invalid_datetime",
+                    message: format!("\"{s}\", which is not an RFC 3339 UTC date-time (add `parse_datetime`)"),
+                })
+            }
+        }
+        (FieldType::Date, Value::String(s)) => match chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            Ok(_) if s.len() == 10 => Ok(()),
+            _ => Err(ValueError { code: "invalid_date", message: format!("\"{s}\", which is not a YYYY-MM-DD date") }),
+        },
+        (FieldType::Enum(values), Value::String(s)) => {
+            if values.iter().any(|v| v.name == s) {
+                Ok(())
+            } else {
+                let names: Vec<_> = values.iter().map(|v| v.name).collect();
+                Err(ValueError {
+                    code: "not_in_enum",
+                    message: format!("\"{s}\", which is not one of {}", names.join(", ")),
+                })
+            }
+        }
+        (FieldType::Key(_), Value::String(s)) if !s.is_empty() => Ok(()),
+        (FieldType::Key(_), Value::String(_)) => {
+            Err(ValueError { code: "empty_key", message: "an empty string, which is not a key".into() })
+        }
+        (FieldType::Array(item), Value::Array(items)) => items.iter().try_for_each(|v| check_value(v, item)),
+        (FieldType::Object(members), Value::Object(map)) => {
+            for (key, member) in map {
+                let Some(field) = members.iter().find(|f| f.name == key) else {
+                    return Err(ValueError { code: "type_mismatch", message: format!("an object with an unknown member `{key}`") });
+                };
+                check_value(member, &field.ty)?;
+            }
+            for field in members.iter().filter(|f| f.required) {
+                if map.get(field.name).is_none_or(Value::is_null) {
+                    return Err(ValueError {
+                        code: "missing_required",
+                        message: format!("an object without its required member `{}`", field.name),
+                    });
+                }
+            }
+            Ok(())
+        }
+        (FieldType::Enum(_), _) => Err(wrong("an enum (a string)")),
+        (FieldType::Key(_), _) => Err(wrong("a key (a string)")),
+        (ty, _) => Err(wrong(&ty.describe())),
+    }
+}
+
+fn is_rfc3339_utc(text: &str) -> bool {
+    text.ends_with('Z') && chrono::DateTime::parse_from_rfc3339(text).is_ok()
+}

@@ -1,0 +1,214 @@
+//! Coverage: over many records, how well each target field fills.
+
+use crate::apply::{Applied, FieldOutcome};
+use crate::compile::{Mapping, Target};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+
+/// Distinct values tracked per field; past this, new values are only counted as "more".
+const DISTINCT_TRACKED: usize = 64;
+/// Distinct values reported per field.
+const DISTINCT_SHOWN: usize = 5;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldCoverage {
+    pub field: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub required: bool,
+    pub filled: usize,
+    pub null: usize,
+    pub error: usize,
+    /// The most frequent values, with their counts.
+    pub top_values: Vec<(Value, usize)>,
+    /// True when there are more distinct values than `top_values` shows.
+    pub more_values: bool,
+    /// Source values that no value map or lookup covered, with their counts.
+    pub unmapped: BTreeMap<String, usize>,
+    #[serde(skip)]
+    distinct: HashMap<String, (Value, usize)>,
+    #[serde(skip)]
+    order: Vec<String>,
+}
+
+/// Per-field coverage over a set of records.
+#[derive(Debug, Clone, Serialize)]
+pub struct Coverage {
+    /// Records the mapping took (after its source filter).
+    pub records: usize,
+    /// Records the source filter skipped.
+    pub skipped: usize,
+    /// Records with at least one field error.
+    pub records_with_errors: usize,
+    /// Input that could not be read as a record at all (bad JSON lines).
+    pub unreadable: usize,
+    pub fields: Vec<FieldCoverage>,
+}
+
+impl Coverage {
+    pub fn new(mapping: &Mapping) -> Coverage {
+        let fields = mapping
+            .fields
+            .iter()
+            .map(|f| {
+                let (ty, required) = match f.target {
+                    Target::Model(field) => (field.ty.describe(), field.required),
+                    Target::Custom => ("custom".to_string(), false),
+                };
+                FieldCoverage {
+                    field: f.label(),
+                    ty,
+                    required,
+                    filled: 0,
+                    null: 0,
+                    error: 0,
+                    top_values: Vec::new(),
+                    more_values: false,
+                    unmapped: BTreeMap::new(),
+                    distinct: HashMap::new(),
+                    order: Vec::new(),
+                }
+            })
+            .collect();
+        Coverage { records: 0, skipped: 0, records_with_errors: 0, unreadable: 0, fields }
+    }
+
+    /// Counts one applied record.
+    pub fn add(&mut self, mapping: &Mapping, applied: &Applied) {
+        let Some(record) = &applied.record else {
+            self.skipped += 1;
+            return;
+        };
+        self.records += 1;
+        if applied.has_errors() {
+            self.records_with_errors += 1;
+        }
+        for ((stats, outcome), field) in self.fields.iter_mut().zip(&applied.outcomes).zip(&mapping.fields) {
+            match outcome {
+                FieldOutcome::Filled => {
+                    stats.filled += 1;
+                    let value = match field.target {
+                        Target::Model(_) => record.get(&field.name),
+                        Target::Custom => record.get("custom").and_then(|c| c.get(&field.name)),
+                    };
+                    if let Some(value) = value {
+                        stats.count_value(value);
+                    }
+                }
+                FieldOutcome::Null => stats.null += 1,
+                FieldOutcome::Error => stats.error += 1,
+            }
+        }
+        for (index, value) in &applied.unmapped {
+            if let Some(stats) = self.fields.get_mut(*index) {
+                *stats.unmapped.entry(value.clone()).or_default() += 1;
+            }
+        }
+    }
+
+    /// Counts an input item that could not be read.
+    pub fn add_unreadable(&mut self) {
+        self.unreadable += 1;
+    }
+
+    /// Fixes the reported top values; call once after the last record.
+    pub fn finish(&mut self) {
+        for stats in &mut self.fields {
+            let mut values: Vec<(usize, usize, &Value)> = stats
+                .order
+                .iter()
+                .enumerate()
+                .map(|(first_seen, key)| {
+                    let (value, count) = &stats.distinct[key];
+                    (*count, first_seen, value)
+                })
+                .collect();
+            values.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            stats.more_values |= values.len() > DISTINCT_SHOWN;
+            stats.top_values = values.into_iter().take(DISTINCT_SHOWN).map(|(count, _, v)| (v.clone(), count)).collect();
+        }
+    }
+
+    /// A plain-text table, one row per field.
+    pub fn to_table(&self) -> String {
+        let pct = |n: usize| {
+            if self.records == 0 {
+                "-".to_string()
+            } else {
+                format!("{:.1}%", 100.0 * n as f64 / self.records as f64)
+            }
+        };
+        let mut rows = vec![["field".to_string(), "type".into(), "filled".into(), "null".into(), "error".into(), "values".into()]];
+        for f in &self.fields {
+            let mut values: Vec<String> = f.top_values.iter().map(|(v, n)| format!("{} ({n})", short(v))).collect();
+            if f.more_values {
+                values.push("…".into());
+            }
+            let mut values = values.join(", ");
+            if !f.unmapped.is_empty() {
+                let unmapped: Vec<String> = f.unmapped.iter().map(|(v, n)| format!("{v} ({n})")).collect();
+                values.push_str(&format!("  UNMAPPED: {}", unmapped.join(", ")));
+            }
+            let name = if f.required { format!("{}*", f.field) } else { f.field.clone() };
+            rows.push([name, short_type(&f.ty), pct(f.filled), pct(f.null), pct(f.error), values]);
+        }
+        let widths: Vec<usize> = (0..5).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+        let mut out = String::new();
+        for row in rows {
+            for (c, cell) in row.iter().enumerate().take(5) {
+                let pad = widths[c] - cell.chars().count();
+                if (2..5).contains(&c) {
+                    out.push_str(&" ".repeat(pad));
+                    out.push_str(cell);
+                } else {
+                    out.push_str(cell);
+                    out.push_str(&" ".repeat(pad));
+                }
+                out.push_str("  ");
+            }
+            out.push_str(&row[5]);
+            out.push('\n');
+        }
+        out.push_str(&format!(
+            "{} records mapped, {} skipped by the source filter, {} with errors, {} unreadable; * = required\n",
+            self.records, self.skipped, self.records_with_errors, self.unreadable
+        ));
+        out
+    }
+}
+
+fn short_type(ty: &str) -> String {
+    if ty.starts_with("enum") {
+        "enum".into()
+    } else {
+        ty.to_string()
+    }
+}
+
+fn short(value: &Value) -> String {
+    let text = match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if text.chars().count() > 24 {
+        let cut: String = text.chars().take(23).collect();
+        format!("{cut}…")
+    } else {
+        text
+    }
+}
+
+impl FieldCoverage {
+    fn count_value(&mut self, value: &Value) {
+        let key = value.to_string();
+        if let Some(entry) = self.distinct.get_mut(&key) {
+            entry.1 += 1;
+        } else if self.distinct.len() < DISTINCT_TRACKED {
+            self.order.push(key.clone());
+            self.distinct.insert(key, (value.clone(), 1));
+        } else {
+            self.more_values = true;
+        }
+    }
+}

@@ -1,0 +1,289 @@
+//! Reading source records: a JSON array, JSON Lines, or Corrigo's own response envelopes
+//! (`{"Data":{…}}`, `{"Entities":[{"Data":{…}}]}`, `{"CommandResult":{"Wo":{…}}}`),
+//! so an API response can be piped straight in.
+//!
+//! JSON Lines and arrays stream: one record is in memory at a time. A bad line is
+//! reported with its number and the next lines still read. A top-level array stops at
+//! its first *syntax* error (nothing after it can be trusted), but an element that is
+//! well-formed yet unreadable (a number beyond f64, nesting past 128 levels) is reported
+//! alone. Any other document (a pretty-printed envelope) is read whole.
+
+use serde::de::{DeserializeSeed, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+use serde_json::Value;
+use std::fmt;
+use std::io::{self, BufRead};
+
+/// Where a record or a problem sits in the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// 1-based line of a JSON Lines input.
+    Line(usize),
+    /// 1-based element of a top-level array.
+    Element(usize),
+    /// The whole input, read as one document.
+    Document,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Line(n) => write!(f, "line {n}"),
+            Origin::Element(n) => write!(f, "element {n}"),
+            Origin::Document => f.write_str("the document"),
+        }
+    }
+}
+
+/// Input that could not be read as records.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{origin}: {message}")]
+pub struct InputError {
+    pub origin: Origin,
+    pub message: String,
+}
+
+/// One source record and where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputRecord {
+    pub origin: Origin,
+    pub value: Value,
+}
+
+/// Reads every record of `reader`, calling `on` for each record or unreadable part.
+/// Only an I/O failure of the reader itself stops it early.
+pub fn read_records<R: BufRead>(mut reader: R, mut on: impl FnMut(Result<InputRecord, InputError>)) -> io::Result<()> {
+    let first = loop {
+        let buffer = reader.fill_buf()?;
+        if buffer.is_empty() {
+            return Ok(());
+        }
+        match buffer.iter().position(|b| !b.is_ascii_whitespace()) {
+            Some(at) => {
+                let byte = buffer[at];
+                reader.consume(at);
+                break byte;
+            }
+            None => {
+                let len = buffer.len();
+                reader.consume(len);
+            }
+        }
+    };
+    if first == b'[' {
+        return read_array(reader, &mut on);
+    }
+    read_lines(reader, &mut on)
+}
+
+fn read_lines<R: BufRead>(mut reader: R, on: &mut impl FnMut(Result<InputRecord, InputError>)) -> io::Result<()> {
+    let mut line = Vec::new();
+    let mut number = 0;
+    let mut first = true;
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            return Ok(());
+        }
+        number += 1;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice::<Value>(&line) {
+            Ok(value) => emit(value, Origin::Line(number), on),
+            // A first line that ends mid-value is the start of a multi-line document.
+            Err(error) if first && error.is_eof() => {
+                let mut whole = std::mem::take(&mut line);
+                reader.read_to_end(&mut whole)?;
+                return read_document(&whole, on);
+            }
+            Err(error) => on(Err(InputError { origin: Origin::Line(number), message: json_message(&error) })),
+        }
+        first = false;
+    }
+}
+
+fn read_document(text: &[u8], on: &mut impl FnMut(Result<InputRecord, InputError>)) -> io::Result<()> {
+    match serde_json::from_slice::<Value>(text) {
+        Ok(Value::Array(items)) => {
+            for (index, item) in items.into_iter().enumerate() {
+                emit(item, Origin::Element(index + 1), on);
+            }
+        }
+        Ok(value) => emit(value, Origin::Document, on),
+        Err(error) => on(Err(InputError {
+            origin: Origin::Line(error.line()),
+            message: format!("{} (column {})", json_message(&error), error.column()),
+        })),
+    }
+    Ok(())
+}
+
+fn read_array<R: BufRead>(reader: R, on: &mut impl FnMut(Result<InputRecord, InputError>)) -> io::Result<()> {
+    struct Elements<'a, F>(&'a mut F);
+
+    impl<'de, F: FnMut(Result<InputRecord, InputError>)> Visitor<'de> for Elements<'_, F> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an array of records")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let mut index = 0;
+            while let Some(raw) = seq.next_element::<Box<RawValue>>()? {
+                index += 1;
+                let origin = Origin::Element(index);
+                match serde_json::from_str::<Value>(raw.get()) {
+                    Ok(value) => emit(value, origin, self.0),
+                    Err(error) => (self.0)(Err(InputError { origin, message: json_message(&error) })),
+                }
+            }
+            Ok(())
+        }
+    }
+
+    impl<'de, F: FnMut(Result<InputRecord, InputError>)> DeserializeSeed<'de> for Elements<'_, F> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+            deserializer.deserialize_seq(self)
+        }
+    }
+
+    // serde_json reads a `Read` byte by byte, so the reader must be buffered (it is: BufRead).
+    let mut deserializer = serde_json::Deserializer::from_reader(reader);
+    if let Err(error) = Elements(on).deserialize(&mut deserializer).and_then(|()| deserializer.end()) {
+        if error.is_io() {
+            return Err(io::Error::other(error));
+        }
+        on(Err(InputError {
+            origin: Origin::Line(error.line()),
+            message: format!("{} (column {}); the rest of the array is not read", json_message(&error), error.column()),
+        }));
+    }
+    Ok(())
+}
+
+fn json_message(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+}
+
+/// Unwraps Corrigo envelopes and passes each record (or error) to `on`.
+fn emit(value: Value, origin: Origin, on: &mut impl FnMut(Result<InputRecord, InputError>)) {
+    match unwrap_envelope(value) {
+        Ok(records) => {
+            for value in records {
+                on(Ok(InputRecord { origin, value }));
+            }
+        }
+        Err(message) => on(Err(InputError { origin, message })),
+    }
+}
+
+/// The records inside a Corrigo response envelope, or the value itself when it is a
+/// plain record. Corrigo's error envelope becomes an error.
+pub fn unwrap_envelope(value: Value) -> Result<Vec<Value>, String> {
+    let Value::Object(mut object) = value else {
+        return Err(format!("expected a record (a JSON object), got {}", crate::describe_value(&value)));
+    };
+    if object.contains_key("ErrorCode") && object.contains_key("ErrorMessage") && !object.contains_key("Id") {
+        let code = object.get("ErrorCode").map(|c| c.to_string()).unwrap_or_default();
+        let message = object.get("ErrorMessage").and_then(Value::as_str).unwrap_or_default();
+        return Err(format!("a Corrigo error response, not a record: {code} {message}"));
+    }
+    if object.len() <= 2 {
+        if let Some(Value::Object(_)) = object.get("Data") {
+            return Ok(vec![object.remove("Data").expect("checked")]);
+        }
+        if let Some(Value::Array(_)) = object.get("Entities") {
+            let Some(Value::Array(entities)) = object.remove("Entities") else { unreachable!() };
+            return Ok(entities
+                .into_iter()
+                .map(|entity| match entity {
+                    Value::Object(mut wrapper) if wrapper.len() == 1 && wrapper.get("Data").is_some_and(Value::is_object) => {
+                        wrapper.remove("Data").expect("checked")
+                    }
+                    other => other,
+                })
+                .collect());
+        }
+        if let Some(Value::Object(result)) = object.get_mut("CommandResult") {
+            let key = if result.get("Wo").is_some_and(Value::is_object) {
+                Some("Wo".to_string())
+            } else {
+                result.iter().find(|(_, v)| v.is_object()).map(|(k, _)| k.clone())
+            };
+            return match key {
+                Some(key) => Ok(vec![result.remove(&key).expect("found")]),
+                None => Err("a Corrigo command result with no record in it".into()),
+            };
+        }
+    }
+    Ok(vec![Value::Object(object)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn read(text: &[u8]) -> (Vec<(Origin, Value)>, Vec<String>) {
+        let mut records = Vec::new();
+        let mut errors = Vec::new();
+        read_records(text, |item| match item {
+            Ok(r) => records.push((r.origin, r.value)),
+            Err(e) => errors.push(e.to_string()),
+        })
+        .unwrap();
+        (records, errors)
+    }
+
+    #[test]
+    fn json_lines_keep_going_past_bad_lines_and_name_them() {
+        let input = b"{\"Id\":1}\n{\"Id\":\n\xff\xfe\n\n{\"Id\":1e400}\n{\"Id\":4}";
+        let (records, errors) = read(input);
+        assert_eq!(records, vec![(Origin::Line(1), json!({"Id": 1})), (Origin::Line(6), json!({"Id": 4}))]);
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(errors[0].starts_with("line 2:"), "{errors:?}");
+        assert!(errors[1].starts_with("line 3:"), "{errors:?}");
+        assert!(errors[2].starts_with("line 5:") && errors[2].contains("number out of range"), "{errors:?}");
+    }
+
+    #[test]
+    fn arrays_stream_and_report_bad_elements_alone() {
+        let (records, errors) = read(b" [{\"Id\":1}, {\"Id\": 1e999}, {\"Id\":3}]");
+        assert_eq!(records.iter().map(|r| r.0).collect::<Vec<_>>(), [Origin::Element(1), Origin::Element(3)]);
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].starts_with("element 2:"), "{errors:?}");
+        let (records, errors) = read(b"[{\"Id\":1},\n {\"Id\" 2}]");
+        assert_eq!(records.len(), 1);
+        assert!(errors[0].starts_with("line 2:") && errors[0].contains("not read"), "{errors:?}");
+    }
+
+    #[test]
+    fn corrigo_envelopes_unwrap() {
+        let pretty = serde_json::to_vec_pretty(&json!({"Entities": [{"Data": {"Id": 1}}, {"Data": {"Id": 2}}]})).unwrap();
+        let (records, _) = read(&pretty);
+        assert_eq!(records.iter().map(|r| r.1["Id"].clone()).collect::<Vec<_>>(), [json!(1), json!(2)]);
+        let (records, _) = read(br#"{"CommandResult":{"Wo":{"Id":7}},"RequestId":"1234"}"#);
+        assert_eq!(records[0].1, json!({"Id": 7}));
+        let (records, _) = read(br#"{"Data":{"Id":9}}"#);
+        assert_eq!(records[0].1, json!({"Id": 9}));
+        let (_, errors) = read(br#"{"ErrorMessage":"Nope","ErrorCode":"ERROR_CODE_6","TimeStamp":"x"}"#);
+        assert!(errors[0].contains("ERROR_CODE_6"), "{errors:?}");
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let deep = format!("{}{}\n{{\"Id\":2}}", "[".repeat(100_000), "]".repeat(100_000));
+        let (records, errors) = read(format!("{{\"a\":{deep}").as_bytes());
+        assert_eq!(records, vec![(Origin::Line(2), json!({"Id": 2}))]);
+        assert!(errors[0].starts_with("line 1:"), "{errors:?}");
+        let line = format!("{{\"a\":{}{}}}\n{{\"Id\":2}}\n", "[".repeat(5000), "]".repeat(5000));
+        let (records, errors) = read(line.as_bytes());
+        assert_eq!(records.len(), 1);
+        assert!(errors[0].contains("recursion limit"), "{errors:?}");
+    }
+}

@@ -1,0 +1,243 @@
+//! Arrays, objects and money.
+
+use super::args::{Args, Param, ParamKind};
+use super::{Accepts, Kind, Op, StepContext, StepError, Transform};
+use crate::path::Selector;
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone)]
+pub(crate) enum CollectionOp {
+    Money { part: MoneyPart, currency: Option<String> },
+    Pick { matching: Map<String, Value>, index: i64, path: Option<Selector> },
+    Get(Selector),
+    Count,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum MoneyPart {
+    Both,
+    Amount,
+    Currency,
+}
+
+pub(super) const MONEY: Transform = Transform {
+    name: "money",
+    doc: "Reads a Corrigo money object `{CurrencyTypeId, Value}` as `{amount, currency}`, or just its `amount` or `currency`.",
+    params: &[
+        Param::optional("part", ParamKind::String, "`amount` or `currency` to return one part (default: both, as an object)"),
+        Param::optional("currency", ParamKind::String, "currency to assume when the object has none"),
+    ],
+    accepts: Accepts::Only(&[Kind::Object]),
+    takes_null: false,
+    example: r#"{"fn": "money", "part": "amount"}"#,
+    compile: compile_money,
+};
+
+pub(super) const PICK: Transform = Transform {
+    name: "pick",
+    doc: "Picks one item of an array: the first (or `index`-th) whose members equal `where`, then optionally reads `path` from it.",
+    params: &[
+        Param::optional("where", ParamKind::Object, "member values the item must have, such as {\"AddrTypeId\": \"PrimEmail\"}"),
+        Param::optional("index", ParamKind::Integer, "which match to take: 0 first (default), -1 last"),
+        Param::optional("path", ParamKind::Selector, "what to read from the picked item, such as $.Address"),
+    ],
+    accepts: Accepts::Only(&[Kind::Array]),
+    takes_null: false,
+    example: r#"{"fn": "pick", "where": {"AddrTypeId": "PrimEmail"}, "path": "$.Address"}"#,
+    compile: |args| {
+        Ok(Op::Collection(CollectionOp::Pick {
+            matching: args.object("where").cloned().unwrap_or_default(),
+            index: args.integer("index").unwrap_or(0),
+            path: args.selector("path"),
+        }))
+    },
+};
+
+pub(super) const GET: Transform = Transform {
+    name: "get",
+    doc: "Reads a JSONPath from the step's input (an object or array) instead of the record.",
+    params: &[Param::required("path", ParamKind::Selector, "the JSONPath, rooted at the input")],
+    accepts: Accepts::Only(&[Kind::Object, Kind::Array]),
+    takes_null: false,
+    example: r#"{"fn": "get", "path": "$.Info.SerialNumber"}"#,
+    compile: |args: &Args| {
+        let path = args.selector("path").ok_or("`get` needs a path")?;
+        Ok(Op::Collection(CollectionOp::Get(path)))
+    },
+};
+
+pub(super) const COUNT: Transform = Transform {
+    name: "count",
+    doc: "The number of items in an array; a missing array counts 0.",
+    params: &[],
+    accepts: Accepts::Only(&[Kind::Array]),
+    takes_null: true,
+    example: r#""count""#,
+    compile: |_| Ok(Op::Collection(CollectionOp::Count)),
+};
+
+fn compile_money(args: &Args) -> Result<Op, String> {
+    let part = match args.string("part") {
+        None => MoneyPart::Both,
+        Some("amount") => MoneyPart::Amount,
+        Some("currency") => MoneyPart::Currency,
+        Some(other) => return Err(format!("`money` part must be `amount` or `currency`, not `{other}`")),
+    };
+    let currency = args.string("currency").map(String::from);
+    Ok(Op::Collection(CollectionOp::Money { part, currency }))
+}
+
+/// A member by any of `names`, ignoring case (Corrigo matches keys case-insensitively).
+fn member<'a>(object: &'a Map<String, Value>, names: &[&str]) -> Option<&'a Value> {
+    object
+        .iter()
+        .find(|(key, value)| !value.is_null() && names.iter().any(|n| key.eq_ignore_ascii_case(n)))
+        .map(|(_, value)| value)
+}
+
+impl CollectionOp {
+    pub(super) fn output(&self) -> Kind {
+        match self {
+            CollectionOp::Money { part: MoneyPart::Both, .. } => Kind::Object,
+            CollectionOp::Money { part: MoneyPart::Amount, .. } => Kind::Number,
+            CollectionOp::Money { part: MoneyPart::Currency, .. } => Kind::String,
+            CollectionOp::Pick { .. } | CollectionOp::Get(_) => Kind::Any,
+            CollectionOp::Count => Kind::Integer,
+        }
+    }
+
+    pub(super) fn selectors(&self) -> Vec<&Selector> {
+        Vec::new()
+    }
+
+    pub(super) fn run(&self, input: Value, _cx: &mut StepContext) -> Result<Value, StepError> {
+        match self {
+            CollectionOp::Money { part, currency } => money(&input, *part, currency.as_deref()),
+            CollectionOp::Count => match input {
+                Value::Null => Ok(Value::from(0)),
+                Value::Array(items) => Ok(Value::from(items.len())),
+                other => Err(StepError::wrong_input("an array", &other)),
+            },
+            CollectionOp::Get(path) => Ok(select(path, &input)),
+            CollectionOp::Pick { matching, index, path } => {
+                let Value::Array(items) = &input else {
+                    return Err(StepError::wrong_input("an array", &input));
+                };
+                let matches: Vec<&Value> = items
+                    .iter()
+                    .filter(|item| {
+                        matching.iter().all(|(key, want)| item.get(key) == Some(want))
+                    })
+                    .collect();
+                let at = if *index < 0 {
+                    matches.len().checked_sub(usize::try_from(index.unsigned_abs()).unwrap_or(usize::MAX))
+                } else {
+                    usize::try_from(*index).ok()
+                };
+                let Some(item) = at.and_then(|at| matches.get(at)) else {
+                    return Ok(Value::Null);
+                };
+                Ok(match path {
+                    Some(path) => select(path, item),
+                    None => (*item).clone(),
+                })
+            }
+        }
+    }
+}
+
+/// A singular path's value or null; a general path's matches as an array.
+fn select(path: &Selector, from: &Value) -> Value {
+    if path.is_singular() {
+        path.get(from).cloned().unwrap_or(Value::Null)
+    } else {
+        Value::Array(path.query(from).into_iter().cloned().collect())
+    }
+}
+
+fn money(input: &Value, part: MoneyPart, default_currency: Option<&str>) -> Result<Value, StepError> {
+    let Value::Object(object) = input else {
+        return Err(StepError::wrong_input("a money object {CurrencyTypeId, Value}", input));
+    };
+    let amount = member(object, &["Value", "Amount"]).ok_or_else(|| {
+        StepError::new("not_money", format!("{} has no Value or Amount", crate::describe_value(input)))
+    })?;
+    let amount = super::cast::to_number(amount)?;
+    let currency = member(object, &["CurrencyTypeId", "Currency", "CurrencyCode"])
+        .and_then(Value::as_str)
+        .or(default_currency);
+    match part {
+        MoneyPart::Amount => Ok(Value::Number(amount)),
+        MoneyPart::Currency | MoneyPart::Both => {
+            let currency = currency.ok_or_else(|| {
+                StepError::new(
+                    "not_money",
+                    format!("{} has no currency; give the step a `currency`", crate::describe_value(input)),
+                )
+            })?;
+            if part == MoneyPart::Currency {
+                return Ok(Value::from(currency));
+            }
+            let mut out = Map::new();
+            out.insert("amount".into(), Value::Number(amount));
+            out.insert("currency".into(), Value::from(currency));
+            Ok(Value::Object(out))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::related::Related;
+    use serde_json::json;
+
+    fn run(op: &CollectionOp, input: Value) -> Result<Value, StepError> {
+        let related = Related::default();
+        let mut unmapped = Vec::new();
+        let record = Value::Null;
+        let mut cx = StepContext { record: &record, related: &related, unmapped: &mut unmapped };
+        op.run(input, &mut cx)
+    }
+
+    #[test]
+    fn money_reads_corrigo_money_objects() {
+        let nte = json!({"CurrencyTypeId": "USD", "Value": 3402.25});
+        let both = CollectionOp::Money { part: MoneyPart::Both, currency: None };
+        assert_eq!(run(&both, nte.clone()).unwrap(), json!({"amount": 3402.25, "currency": "USD"}));
+        let amount = CollectionOp::Money { part: MoneyPart::Amount, currency: None };
+        assert_eq!(run(&amount, nte).unwrap(), json!(3402.25));
+        assert_eq!(run(&both, json!({"Value": 1})).unwrap_err().code, "not_money");
+        let assumed = CollectionOp::Money { part: MoneyPart::Both, currency: Some("EUR".into()) };
+        assert_eq!(run(&assumed, json!({"value": "12.50"})).unwrap(), json!({"amount": 12.5, "currency": "EUR"}));
+        assert_eq!(run(&amount, json!({"Value": "NaN"})).unwrap_err().code, "not_a_number");
+    }
+
+    #[test]
+    fn pick_filters_indexes_and_reads_a_path() {
+        let addresses = json!([
+            {"AddrTypeId": "PrimPhone", "Address": "555-0100"},
+            {"AddrTypeId": "PrimEmail", "Address": "a@example.com"},
+            {"AddrTypeId": "PrimEmail", "Address": "b@example.com"}
+        ]);
+        let email = CollectionOp::Pick {
+            matching: json!({"AddrTypeId": "PrimEmail"}).as_object().unwrap().clone(),
+            index: -1,
+            path: Some(Selector::parse("$.Address").unwrap()),
+        };
+        assert_eq!(run(&email, addresses.clone()).unwrap(), json!("b@example.com"));
+        let fax = CollectionOp::Pick {
+            matching: json!({"AddrTypeId": "Fax"}).as_object().unwrap().clone(),
+            index: 0,
+            path: None,
+        };
+        assert_eq!(run(&fax, addresses).unwrap(), Value::Null);
+    }
+
+    #[test]
+    fn count_counts_and_treats_missing_as_zero() {
+        assert_eq!(run(&CollectionOp::Count, json!([1, 2, 3])).unwrap(), json!(3));
+        assert_eq!(run(&CollectionOp::Count, Value::Null).unwrap(), json!(0));
+        assert_eq!(run(&CollectionOp::Count, json!("x")).unwrap_err().code, "wrong_input");
+    }
+}
