@@ -1,1 +1,171 @@
-fn main() {}
+//! `unifield`: the mapping engine on the command line. Thin: every behaviour is in the
+//! library crates; this file parses arguments and prints.
+//!
+//! Exit codes: 0 success; 1 records or mappings with errors (`--allow-errors` forgives
+//! record errors); 2 bad usage or unusable input (an invalid selector, an unreadable or
+//! invalid mapping file).
+
+mod files;
+mod records;
+mod show;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "unifield", version, about = "Map CMMS records onto the unified maintenance model")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the JSON array of values a JSONPath selects from a document
+    Path {
+        /// An RFC 9535 JSONPath, such as '$.Entities[*].Data.Number'
+        selector: String,
+        /// The JSON document ('-' for standard input)
+        #[arg(long)]
+        input: PathBuf,
+    },
+    /// Map records; unified records go out as JSON Lines, diagnostics to stderr
+    Apply {
+        #[arg(long)]
+        mapping: PathBuf,
+        /// JSON array, JSON Lines or a Corrigo response ('-' for standard input)
+        #[arg(long)]
+        input: PathBuf,
+        /// Write the records here instead of standard output
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Exit 0 even when some records had errors
+        #[arg(long)]
+        allow_errors: bool,
+        /// Records of another entity for `lookup` steps: ENTITY=FILE (keyed by their Id)
+        #[arg(long, value_name = "ENTITY=FILE")]
+        related: Vec<String>,
+    },
+    /// Check mapping files: syntax, paths, functions, arguments, types and the model
+    Validate {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Print problems as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Per target field: % filled, null and error, top values, and unmapped source values
+    Coverage {
+        #[arg(long)]
+        mapping: PathBuf,
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long, value_name = "ENTITY=FILE")]
+        related: Vec<String>,
+        /// Print the report as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show what each path matched and each step did, for one record and one field
+    Explain {
+        #[arg(long)]
+        mapping: PathBuf,
+        #[arg(long)]
+        input: PathBuf,
+        /// 1-based number of the record in the input
+        #[arg(long)]
+        record: usize,
+        /// The target field, such as status or custom.display
+        #[arg(long)]
+        field: String,
+        #[arg(long, value_name = "ENTITY=FILE")]
+        related: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the unified model's entities, or show one entity's fields
+    Model {
+        name: Option<String>,
+        /// Print the entity's JSON Schema
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rewrite mapping files in canonical form (stable order, two-space indent)
+    Fmt {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Only check; exit 1 if a file would change
+        #[arg(long)]
+        check: bool,
+    },
+    /// Regenerate docs/transforms.md and the JSON Schemas under mappings/
+    Docs {
+        /// The repository root
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        #[arg(long)]
+        check: bool,
+    },
+    /// Regenerate the bundled sample records under mappings/corrigo/samples
+    Samples {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        #[arg(long)]
+        check: bool,
+    },
+    /// Print generated Corrigo records of one entity as JSON Lines
+    Generate {
+        /// WorkOrder, Location, WorkZone, Employee, Customer or Product
+        entity: String,
+        #[arg(long, default_value_t = 400)]
+        count: usize,
+        #[arg(long, default_value_t = unifield_bundle::SAMPLE_SEED)]
+        seed: u64,
+    },
+    /// Apply every default mapping to the bundled samples and print coverage
+    Demo,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Path { selector, input } => records::path(&selector, &input),
+        Command::Apply { mapping, input, output, allow_errors, related } => {
+            records::apply(&mapping, &input, output.as_deref(), allow_errors, &related)
+        }
+        Command::Validate { files, json } => files::validate(&files, json),
+        Command::Coverage { mapping, input, related, json } => records::coverage(&mapping, &input, &related, json),
+        Command::Explain { mapping, input, record, field, related, json } => {
+            records::explain(&mapping, &input, record, &field, &related, json)
+        }
+        Command::Model { name, json } => show::model(name.as_deref(), json),
+        Command::Fmt { files, check } => files::fmt(&files, check),
+        Command::Docs { root, check } => files::docs(&root, check),
+        Command::Samples { root, check } => files::samples(&root, check),
+        Command::Generate { entity, count, seed } => records::generate(&entity, count, seed),
+        Command::Demo => records::demo(),
+    };
+    match result {
+        Ok(code) => code,
+        Err(failure) => {
+            eprintln!("unifield: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+/// A command that could not run: its message and exit code.
+pub(crate) struct Failure {
+    pub message: String,
+    pub code: u8,
+}
+
+impl Failure {
+    /// Bad usage or unusable input: exit 2.
+    pub fn usage(message: impl Into<String>) -> Failure {
+        Failure { message: message.into(), code: 2 }
+    }
+}
+
+pub(crate) type Outcome = Result<ExitCode, Failure>;

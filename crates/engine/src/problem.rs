@@ -35,7 +35,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub(crate) fn error(code: &'static str, message: impl Into<String>) -> Problem {
+    pub fn error(code: &'static str, message: impl Into<String>) -> Problem {
         Problem {
             severity: Severity::Error,
             code,

@@ -112,7 +112,7 @@ fn work_order() -> Entity {
             opt("assetKey", Key("Asset"), "The main asset or location being worked on."),
             opt("locationName", String, "The source's short description of where the work is."),
             opt("customerKey", Key("Customer"), "The customer (tenant) the work is for."),
-            opt("requesterKey", Key("User"), "The contact who requested the work."),
+            opt("requesterKey", String, "The source's id of the contact who requested the work."),
             opt("laborAssignedKey", Key("User"), "The technician or vendor primarily assigned."),
             opt("contactName", String, "Who to contact on site, as free text."),
             opt("poNumber", String, "Purchase order number."),

@@ -11,6 +11,7 @@ pub(crate) enum CollectionOp {
     Pick { matching: Map<String, Value>, index: i64, path: Option<Selector> },
     Get(Selector),
     Count,
+    Reshape(Vec<(String, Selector)>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -76,6 +77,31 @@ pub(super) const COUNT: Transform = Transform {
     compile: |_| Ok(Op::Collection(CollectionOp::Count)),
 };
 
+pub(super) const RESHAPE: Transform = Transform {
+    name: "reshape",
+    doc: "Builds an object from the step's input: each member of `fields` names an output member and the JSONPath (rooted at the input) that fills it; null members are left out.",
+    params: &[Param::required("fields", ParamKind::Object, "output member → JSONPath into the input")],
+    accepts: Accepts::Only(&[Kind::Object]),
+    takes_null: false,
+    example: r#"{"fn": "reshape", "fields": {"city": "$.City", "postCode": "$.Zip"}}"#,
+    compile: compile_reshape,
+};
+
+fn compile_reshape(args: &Args) -> Result<Op, String> {
+    let mut members = Vec::new();
+    for (name, path) in args.object("fields").into_iter().flatten() {
+        let Value::String(text) = path else {
+            return Err(format!("`reshape` field `{name}` must be a JSONPath string, got {}", crate::describe_value(path)));
+        };
+        let selector = Selector::parse(text).map_err(|e| format!("`reshape` field `{name}`: {e}"))?;
+        members.push((name.clone(), selector));
+    }
+    if members.is_empty() {
+        return Err("`reshape` needs at least one field".into());
+    }
+    Ok(Op::Collection(CollectionOp::Reshape(members)))
+}
+
 fn compile_money(args: &Args) -> Result<Op, String> {
     let part = match args.string("part") {
         None => MoneyPart::Both,
@@ -103,6 +129,7 @@ impl CollectionOp {
             CollectionOp::Money { part: MoneyPart::Currency, .. } => Kind::String,
             CollectionOp::Pick { .. } | CollectionOp::Get(_) => Kind::Any,
             CollectionOp::Count => Kind::Integer,
+            CollectionOp::Reshape(_) => Kind::Object,
         }
     }
 
@@ -119,6 +146,17 @@ impl CollectionOp {
                 other => Err(StepError::wrong_input("an array", &other)),
             },
             CollectionOp::Get(path) => Ok(select(path, &input)),
+            CollectionOp::Reshape(members) => {
+                if !input.is_object() {
+                    return Err(StepError::wrong_input("an object", &input));
+                }
+                let out: Map<String, Value> = members
+                    .iter()
+                    .map(|(name, path)| (name.clone(), select(path, &input)))
+                    .filter(|(_, value)| !value.is_null())
+                    .collect();
+                Ok(if out.is_empty() { Value::Null } else { Value::Object(out) })
+            }
             CollectionOp::Pick { matching, index, path } => {
                 let Value::Array(items) = &input else {
                     return Err(StepError::wrong_input("an array", &input));
@@ -232,6 +270,16 @@ mod tests {
             path: None,
         };
         assert_eq!(run(&fax, addresses).unwrap(), Value::Null);
+    }
+
+    #[test]
+    fn reshape_builds_an_object_and_drops_nulls() {
+        let op = CollectionOp::Reshape(vec![
+            ("city".into(), Selector::parse("$.City").unwrap()),
+            ("postCode".into(), Selector::parse("$.Zip").unwrap()),
+        ]);
+        assert_eq!(run(&op, json!({"City": "Orlando", "Street": "1 Main"})).unwrap(), json!({"city": "Orlando"}));
+        assert_eq!(run(&op, json!({"Street": "1 Main"})).unwrap(), Value::Null);
     }
 
     #[test]

@@ -238,7 +238,7 @@ pub fn registry() -> &'static [Transform] {
     &REGISTRY
 }
 
-static REGISTRY: [Transform; 24] = [
+static REGISTRY: [Transform; 25] = [
     cast::TO_STRING,
     cast::TO_INTEGER,
     cast::TO_NUMBER,
@@ -263,6 +263,7 @@ static REGISTRY: [Transform; 24] = [
     collection::PICK,
     collection::GET,
     collection::COUNT,
+    collection::RESHAPE,
 ];
 
 pub fn find(name: &str) -> Option<&'static Transform> {
