@@ -194,6 +194,9 @@ pub fn unwrap_envelope(value: Value) -> Result<Vec<Value>, String> {
         return Err(format!("a Corrigo error response, not a record: {code} {message}"));
     }
     if object.len() <= 2 {
+        if object.get("EntitySpecifier").is_some_and(Value::is_object) {
+            return Err("a Corrigo write acknowledgement (EntitySpecifier), not a record".into());
+        }
         if let Some(Value::Object(_)) = object.get("Data") {
             return Ok(vec![object.remove("Data").expect("checked")]);
         }
@@ -273,6 +276,8 @@ mod tests {
         assert_eq!(records[0].1, json!({"Id": 9}));
         let (_, errors) = read(br#"{"ErrorMessage":"Nope","ErrorCode":"ERROR_CODE_6","TimeStamp":"x"}"#);
         assert!(errors[0].contains("ERROR_CODE_6"), "{errors:?}");
+        let (records, errors) = read(br#"{"EntitySpecifier":{"Id":8599,"ConcurrencyId":2}}"#);
+        assert!(records.is_empty() && errors[0].contains("EntitySpecifier"), "{errors:?}");
     }
 
     #[test]
