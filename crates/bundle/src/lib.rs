@@ -42,7 +42,14 @@ pub const MAPPINGS: [DefaultMapping; 8] = [
 
 macro_rules! samples {
     ($entity:literal) => {
-        ($entity, include_str!(concat!("../../../mappings/corrigo/samples/", $entity, ".jsonl")))
+        (
+            $entity,
+            include_str!(concat!(
+                "../../../mappings/corrigo/samples/",
+                $entity,
+                ".jsonl"
+            )),
+        )
     };
 }
 
@@ -58,7 +65,10 @@ pub const SAMPLES: [(&str, &str); 6] = [
 
 /// The bundled JSON Lines of one Corrigo entity.
 pub fn samples(entity: &str) -> Option<&'static str> {
-    SAMPLES.iter().find(|(e, _)| e.eq_ignore_ascii_case(entity)).map(|(_, text)| *text)
+    SAMPLES
+        .iter()
+        .find(|(e, _)| e.eq_ignore_ascii_case(entity))
+        .map(|(_, text)| *text)
 }
 
 /// The sample files as they should be: `(file name, JSON Lines)`.
@@ -98,8 +108,17 @@ mod tests {
         for mapping in &MAPPINGS {
             let loaded = unifield_engine::load(mapping.text, Some(mapping.file))
                 .unwrap_or_else(|e| panic!("{} does not load:\n{e}", mapping.file));
-            assert!(loaded.problems.is_empty(), "{}: {:?}", mapping.file, loaded.problems);
-            assert_eq!(loaded.doc.source.entity, mapping.source_entity, "{}", mapping.file);
+            assert!(
+                loaded.problems.is_empty(),
+                "{}: {:?}",
+                mapping.file,
+                loaded.problems
+            );
+            assert_eq!(
+                loaded.doc.source.entity, mapping.source_entity,
+                "{}",
+                mapping.file
+            );
             assert_eq!(
                 loaded.doc.to_canonical_json(),
                 mapping.text,

@@ -12,7 +12,8 @@ pub(crate) fn validate(files: &[PathBuf], json: bool) -> Outcome {
         match std::fs::read_to_string(file) {
             Ok(text) => all.extend(unifield_engine::validate(&text, Some(&name))),
             Err(e) => {
-                let mut problem = Problem::error("unreadable_file", format!("cannot read the file: {e}"));
+                let mut problem =
+                    Problem::error("unreadable_file", format!("cannot read the file: {e}"));
                 problem.file = Some(name);
                 all.push(problem);
             }
@@ -20,15 +21,25 @@ pub(crate) fn validate(files: &[PathBuf], json: bool) -> Outcome {
     }
     let errors = all.iter().filter(|p| p.severity == Severity::Error).count();
     if json {
-        println!("{}", serde_json::to_string_pretty(&all).expect("serializable"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&all).expect("serializable")
+        );
     } else {
         for problem in &all {
             println!("{problem}");
         }
         let warnings = all.len() - errors;
-        println!("{} file(s) checked: {errors} error(s), {warnings} warning(s)", files.len());
+        println!(
+            "{} file(s) checked: {errors} error(s), {warnings} warning(s)",
+            files.len()
+        );
     }
-    Ok(if errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 pub(crate) fn fmt(files: &[PathBuf], check: bool) -> Outcome {
@@ -36,18 +47,31 @@ pub(crate) fn fmt(files: &[PathBuf], check: bool) -> Outcome {
     for file in files {
         let mapping = crate::records::load_mapping(file)?;
         let canonical = mapping.doc.to_canonical_json();
-        let current = std::fs::read_to_string(file).map_err(|e| Failure::usage(format!("cannot read {}: {e}", file.display())))?;
+        let current = std::fs::read_to_string(file)
+            .map_err(|e| Failure::usage(format!("cannot read {}: {e}", file.display())))?;
         if canonical != current {
             changed.push(file.display().to_string());
             if !check {
-                std::fs::write(file, canonical).map_err(|e| Failure::usage(format!("cannot write {}: {e}", file.display())))?;
+                std::fs::write(file, canonical)
+                    .map_err(|e| Failure::usage(format!("cannot write {}: {e}", file.display())))?;
             }
         }
     }
     for file in &changed {
-        println!("{} {file}", if check { "would reformat" } else { "reformatted" });
+        println!(
+            "{} {file}",
+            if check {
+                "would reformat"
+            } else {
+                "reformatted"
+            }
+        );
     }
-    Ok(if check && !changed.is_empty() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if check && !changed.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Writes (or, with `check`, compares) generated files; exit 1 when `check` finds drift.
@@ -61,9 +85,12 @@ fn sync(root: &Path, files: Vec<(PathBuf, String)>, check: bool, how: &str) -> O
         stale.push(relative.display().to_string());
         if !check {
             if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).map_err(|e| Failure::usage(format!("cannot create {}: {e}", parent.display())))?;
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    Failure::usage(format!("cannot create {}: {e}", parent.display()))
+                })?;
             }
-            std::fs::write(&path, text).map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))?;
+            std::fs::write(&path, text)
+                .map_err(|e| Failure::usage(format!("cannot write {}: {e}", path.display())))?;
         }
     }
     for file in &stale {
@@ -79,11 +106,20 @@ fn sync(root: &Path, files: Vec<(PathBuf, String)>, check: bool, how: &str) -> O
 pub(crate) fn docs(root: &Path, check: bool) -> Outcome {
     use unifield_engine::docs;
     let mut files = vec![
-        (PathBuf::from("docs/transforms.md"), docs::transforms_markdown()),
-        (PathBuf::from("mappings/schema/mapping.schema.json"), docs::pretty(&docs::mapping_schema())),
+        (
+            PathBuf::from("docs/transforms.md"),
+            docs::transforms_markdown(),
+        ),
+        (
+            PathBuf::from("mappings/schema/mapping.schema.json"),
+            docs::pretty(&docs::mapping_schema()),
+        ),
     ];
     for (name, schema) in docs::model_schemas() {
-        files.push((PathBuf::from("mappings/model").join(name), docs::pretty(&schema)));
+        files.push((
+            PathBuf::from("mappings/model").join(name),
+            docs::pretty(&schema),
+        ));
     }
     sync(root, files, check, "unifield docs")
 }

@@ -14,7 +14,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "unifield", version, about = "Map CMMS records onto the unified maintenance model")]
+#[command(
+    name = "unifield",
+    version,
+    about = "Map CMMS records onto the unified maintenance model"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -131,19 +135,37 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Path { selector, input } => records::path(&selector, &input),
-        Command::Apply { mapping, input, output, allow_errors, related } => {
-            records::apply(&mapping, &input, output.as_deref(), allow_errors, &related)
-        }
+        Command::Apply {
+            mapping,
+            input,
+            output,
+            allow_errors,
+            related,
+        } => records::apply(&mapping, &input, output.as_deref(), allow_errors, &related),
         Command::Validate { files, json } => files::validate(&files, json),
-        Command::Coverage { mapping, input, related, json } => records::coverage(&mapping, &input, &related, json),
-        Command::Explain { mapping, input, record, field, related, json } => {
-            records::explain(&mapping, &input, record, &field, &related, json)
-        }
+        Command::Coverage {
+            mapping,
+            input,
+            related,
+            json,
+        } => records::coverage(&mapping, &input, &related, json),
+        Command::Explain {
+            mapping,
+            input,
+            record,
+            field,
+            related,
+            json,
+        } => records::explain(&mapping, &input, record, &field, &related, json),
         Command::Model { name, json } => show::model(name.as_deref(), json),
         Command::Fmt { files, check } => files::fmt(&files, check),
         Command::Docs { root, check } => files::docs(&root, check),
         Command::Samples { root, check } => files::samples(&root, check),
-        Command::Generate { entity, count, seed } => records::generate(&entity, count, seed),
+        Command::Generate {
+            entity,
+            count,
+            seed,
+        } => records::generate(&entity, count, seed),
         Command::Demo => records::demo(),
     };
     match result {
@@ -164,7 +186,10 @@ pub(crate) struct Failure {
 impl Failure {
     /// Bad usage or unusable input: exit 2.
     pub fn usage(message: impl Into<String>) -> Failure {
-        Failure { message: message.into(), code: 2 }
+        Failure {
+            message: message.into(),
+            code: 2,
+        }
     }
 }
 

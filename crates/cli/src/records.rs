@@ -14,12 +14,14 @@ fn open(path: &Path) -> Result<Box<dyn BufRead>, Failure> {
     if path == Path::new("-") {
         return Ok(Box::new(BufReader::with_capacity(1 << 16, io::stdin())));
     }
-    let file = File::open(path).map_err(|e| Failure::usage(format!("cannot open {}: {e}", path.display())))?;
+    let file = File::open(path)
+        .map_err(|e| Failure::usage(format!("cannot open {}: {e}", path.display())))?;
     Ok(Box::new(BufReader::with_capacity(1 << 16, file)))
 }
 
 pub(crate) fn load_mapping(path: &Path) -> Result<Mapping, Failure> {
-    unifield_engine::load_file(path).map_err(|error| Failure::usage(format!("the mapping does not load:\n{error}")))
+    unifield_engine::load_file(path)
+        .map_err(|error| Failure::usage(format!("the mapping does not load:\n{error}")))
 }
 
 fn load_related(specs: &[String]) -> Result<Related, Failure> {
@@ -27,7 +29,9 @@ fn load_related(specs: &[String]) -> Result<Related, Failure> {
     let id = Selector::parse("$.Id").expect("valid selector");
     for spec in specs {
         let Some((entity, file)) = spec.split_once('=') else {
-            return Err(Failure::usage(format!("--related takes ENTITY=FILE, got `{spec}`")));
+            return Err(Failure::usage(format!(
+                "--related takes ENTITY=FILE, got `{spec}`"
+            )));
         };
         let mut records = Vec::new();
         let mut errors = Vec::new();
@@ -47,8 +51,11 @@ fn load_related(specs: &[String]) -> Result<Related, Failure> {
 pub(crate) fn path(selector: &str, input: &Path) -> Outcome {
     let selector = Selector::parse(selector).map_err(|e| Failure::usage(e.to_string()))?;
     let mut text = Vec::new();
-    open(input)?.read_to_end(&mut text).map_err(|e| Failure::usage(format!("cannot read {}: {e}", input.display())))?;
-    let document: Value = serde_json::from_slice(&text).map_err(|e| Failure::usage(format!("{}: {e}", input.display())))?;
+    open(input)?
+        .read_to_end(&mut text)
+        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", input.display())))?;
+    let document: Value = serde_json::from_slice(&text)
+        .map_err(|e| Failure::usage(format!("{}: {e}", input.display())))?;
     let found: Vec<&Value> = selector.query(&document);
     let text = serde_json::to_string_pretty(&found).expect("JSON values serialize");
     println!("{text}");
@@ -65,11 +72,20 @@ struct Tally {
     unreadable: usize,
 }
 
-pub(crate) fn apply(mapping: &Path, input: &Path, output: Option<&Path>, allow_errors: bool, related: &[String]) -> Outcome {
+pub(crate) fn apply(
+    mapping: &Path,
+    input: &Path,
+    output: Option<&Path>,
+    allow_errors: bool,
+    related: &[String],
+) -> Outcome {
     let mapping = load_mapping(mapping)?;
     let related = load_related(related)?;
     let sink: Box<dyn Write> = match output {
-        Some(path) => Box::new(File::create(path).map_err(|e| Failure::usage(format!("cannot create {}: {e}", path.display())))?),
+        Some(path) => Box::new(
+            File::create(path)
+                .map_err(|e| Failure::usage(format!("cannot create {}: {e}", path.display())))?,
+        ),
         None => Box::new(io::stdout().lock()),
     };
     let mut out = BufWriter::with_capacity(1 << 16, sink);
@@ -87,7 +103,7 @@ pub(crate) fn apply(mapping: &Path, input: &Path, output: Option<&Path>, allow_e
             }
         };
         let applied = mapping.apply(&record.value, &related);
-        let Some(unified) = &applied.record else {
+        let Some(unified) = mapping.view(&applied) else {
             tally.skipped += 1;
             return;
         };
@@ -95,18 +111,28 @@ pub(crate) fn apply(mapping: &Path, input: &Path, output: Option<&Path>, allow_e
         if applied.has_errors() {
             tally.with_errors += 1;
             for diagnostic in &applied.diagnostics {
-                let _ = writeln!(err, "{}: {diagnostic}", place(tally.read, &record, applied.source_id.as_deref()));
+                let _ = writeln!(
+                    err,
+                    "{}: {diagnostic}",
+                    place(tally.read, &record, applied.source_id.as_deref())
+                );
             }
         }
         if write_error.is_none() {
-            if let Err(e) = serde_json::to_writer(&mut out, unified).map_err(io::Error::from).and_then(|()| out.write_all(b"\n")) {
+            if let Err(e) = serde_json::to_writer(&mut out, &unified)
+                .map_err(io::Error::from)
+                .and_then(|()| out.write_all(b"\n"))
+            {
                 write_error = Some(e);
             }
         }
     })
     .map_err(|e| Failure::usage(format!("cannot read {}: {e}", input.display())))?;
     if let Some(e) = write_error.or_else(|| out.flush().err()) {
-        return Err(Failure { message: format!("cannot write the output: {e}"), code: 1 });
+        return Err(Failure {
+            message: format!("cannot write the output: {e}"),
+            code: 1,
+        });
     }
     let _ = writeln!(
         err,
@@ -114,7 +140,11 @@ pub(crate) fn apply(mapping: &Path, input: &Path, output: Option<&Path>, allow_e
         tally.read, tally.mapped, tally.skipped, tally.with_errors, tally.unreadable
     );
     let failed = tally.with_errors + tally.unreadable > 0;
-    Ok(if failed && !allow_errors { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed && !allow_errors {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn place(number: usize, record: &InputRecord, id: Option<&str>) -> String {
@@ -127,7 +157,7 @@ fn place(number: usize, record: &InputRecord, id: Option<&str>) -> String {
 fn coverage_of(mapping: &Mapping, reader: impl BufRead, related: &Related) -> io::Result<Coverage> {
     let mut coverage = Coverage::new(mapping);
     read_records(reader, |item| match item {
-        Ok(record) => coverage.add(mapping, &mapping.apply(&record.value, related)),
+        Ok(record) => coverage.add(&mapping.apply(&record.value, related)),
         Err(_) => coverage.add_unreadable(),
     })?;
     coverage.finish();
@@ -137,20 +167,34 @@ fn coverage_of(mapping: &Mapping, reader: impl BufRead, related: &Related) -> io
 pub(crate) fn coverage(mapping: &Path, input: &Path, related: &[String], json: bool) -> Outcome {
     let mapping = load_mapping(mapping)?;
     let related = load_related(related)?;
-    let report = coverage_of(&mapping, open(input)?, &related).map_err(|e| Failure::usage(format!("cannot read {}: {e}", input.display())))?;
+    let report = coverage_of(&mapping, open(input)?, &related)
+        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", input.display())))?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&report).expect("serializable"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("serializable")
+        );
     } else {
         print!("{}", report.to_table());
     }
     Ok(ExitCode::SUCCESS)
 }
 
-pub(crate) fn explain(mapping: &Path, input: &Path, number: usize, field: &str, related: &[String], json: bool) -> Outcome {
+pub(crate) fn explain(
+    mapping: &Path,
+    input: &Path,
+    number: usize,
+    field: &str,
+    related: &[String],
+    json: bool,
+) -> Outcome {
     let mapping = load_mapping(mapping)?;
     if mapping.field(field).is_none() {
         let names: Vec<String> = mapping.fields.iter().map(|f| f.label()).collect();
-        return Err(Failure::usage(format!("the mapping has no field `{field}` (it maps: {})", names.join(", "))));
+        return Err(Failure::usage(format!(
+            "the mapping has no field `{field}` (it maps: {})",
+            names.join(", ")
+        )));
     }
     let related = load_related(related)?;
     let mut seen = 0;
@@ -164,21 +208,40 @@ pub(crate) fn explain(mapping: &Path, input: &Path, number: usize, field: &str, 
     .map_err(|e| Failure::usage(format!("cannot read {}: {e}", input.display())))?;
     let record = match found {
         Some(Ok(record)) => record,
-        Some(Err(error)) => return Err(Failure::usage(format!("record {number} cannot be read: {error}"))),
-        None => return Err(Failure::usage(format!("the input has {seen} records; there is no record {number}"))),
+        Some(Err(error)) => {
+            return Err(Failure::usage(format!(
+                "record {number} cannot be read: {error}"
+            )))
+        }
+        None => {
+            return Err(Failure::usage(format!(
+                "the input has {seen} records; there is no record {number}"
+            )))
+        }
     };
-    let explanation = mapping.explain(&record.value, field, &related).expect("field checked above");
+    let explanation = mapping
+        .explain(&record.value, field, &related)
+        .expect("field checked above");
     if json {
-        println!("{}", serde_json::to_string_pretty(&explanation).expect("serializable"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&explanation).expect("serializable")
+        );
     } else {
-        print!("{}", crate::show::explanation(&explanation, number, &record));
+        print!(
+            "{}",
+            crate::show::explanation(&explanation, number, &record)
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
 
 pub(crate) fn generate(entity: &str, count: usize, seed: u64) -> Outcome {
     use unifield_corrigo_seed::{Company, Scale};
-    let scale = Scale { work_orders: count, ..Scale::SAMPLES };
+    let scale = Scale {
+        work_orders: count,
+        ..Scale::SAMPLES
+    };
     let company = Company::generate(seed, scale);
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let write = |out: &mut BufWriter<_>, record: &Value| -> io::Result<()> {
@@ -189,22 +252,38 @@ pub(crate) fn generate(entity: &str, count: usize, seed: u64) -> Outcome {
         company.work_orders().try_for_each(|r| write(&mut out, &r))
     } else {
         let records = company.records(entity).ok_or_else(|| {
-            Failure::usage(format!("unknown entity `{entity}` (try: {})", unifield_corrigo_seed::ENTITIES.join(", ")))
+            Failure::usage(format!(
+                "unknown entity `{entity}` (try: {})",
+                unifield_corrigo_seed::ENTITIES.join(", ")
+            ))
         })?;
-        records.iter().take(count).try_for_each(|r| write(&mut out, r))
+        records
+            .iter()
+            .take(count)
+            .try_for_each(|r| write(&mut out, r))
     };
-    result.and_then(|()| out.flush()).map_err(|e| Failure { message: format!("cannot write: {e}"), code: 1 })?;
+    result.and_then(|()| out.flush()).map_err(|e| Failure {
+        message: format!("cannot write: {e}"),
+        code: 1,
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub(crate) fn demo() -> Outcome {
-    println!("Unifield demo: the default Corrigo mappings applied to the bundled offline samples.\n");
+    println!(
+        "Unifield demo: the default Corrigo mappings applied to the bundled offline samples.\n"
+    );
     let related = Related::default();
     for default in &unifield_bundle::MAPPINGS {
-        let mapping = unifield_engine::load(default.text, Some(default.file))
-            .map_err(|e| Failure::usage(format!("bundled mapping {} does not load:\n{e}", default.file)))?;
+        let mapping = unifield_engine::load(default.text, Some(default.file)).map_err(|e| {
+            Failure::usage(format!(
+                "bundled mapping {} does not load:\n{e}",
+                default.file
+            ))
+        })?;
         let samples = unifield_bundle::samples(default.source_entity).unwrap_or_default();
-        let report = coverage_of(&mapping, samples.as_bytes(), &related).expect("reading memory cannot fail");
+        let report = coverage_of(&mapping, samples.as_bytes(), &related)
+            .expect("reading memory cannot fail");
         println!(
             "== mappings/corrigo/{} — Corrigo {} → unified {}",
             default.file, default.source_entity, mapping.entity.name

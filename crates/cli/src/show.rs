@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use unifield_engine::input::InputRecord;
 use unifield_engine::Explanation;
 
-
 pub(crate) fn model(name: Option<&str>, json: bool) -> Outcome {
     let model = unifield_model::model();
     let Some(name) = name else {
@@ -19,19 +18,45 @@ pub(crate) fn model(name: Option<&str>, json: bool) -> Outcome {
         .entities
         .iter()
         .find(|e| e.name.eq_ignore_ascii_case(name))
-        .ok_or_else(|| Failure::usage(format!("the model has no entity `{name}` (it has: {})", model.entity_names().collect::<Vec<_>>().join(", "))))?;
+        .ok_or_else(|| {
+            Failure::usage(format!(
+                "the model has no entity `{name}` (it has: {})",
+                model.entity_names().collect::<Vec<_>>().join(", ")
+            ))
+        })?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&unifield_model::json_schema(entity)).expect("serializable"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&unifield_model::json_schema(entity))
+                .expect("serializable")
+        );
         return Ok(ExitCode::SUCCESS);
     }
     println!("{} — {}\n", entity.name, entity.description);
-    let width = entity.fields.iter().map(|f| f.name.len()).max().unwrap_or(0) + 1;
+    let width = entity
+        .fields
+        .iter()
+        .map(|f| f.name.len())
+        .max()
+        .unwrap_or(0)
+        + 1;
     for field in &entity.fields {
-        let name = if field.required { format!("{}*", field.name) } else { field.name.to_string() };
-        println!("  {name:<width$}  {:<14}  {}", field.ty.describe().split(" (").next().unwrap_or(""), field.description);
+        let name = if field.required {
+            format!("{}*", field.name)
+        } else {
+            field.name.to_string()
+        };
+        println!(
+            "  {name:<width$}  {:<14}  {}",
+            field.ty.describe().split(" (").next().unwrap_or(""),
+            field.description
+        );
         if let unifield_model::FieldType::Enum(values) = &field.ty {
             for value in values {
-                println!("  {:<width$}    = {:<12} {}", "", value.name, value.description);
+                println!(
+                    "  {:<width$}    = {:<12} {}",
+                    "", value.name, value.description
+                );
             }
         }
     }
@@ -41,10 +66,21 @@ pub(crate) fn model(name: Option<&str>, json: bool) -> Outcome {
 
 pub(crate) fn explanation(e: &Explanation, number: usize, record: &InputRecord) -> String {
     let mut out = String::new();
-    let id = e.source_id.as_deref().map(|id| format!(", id {id}")).unwrap_or_default();
-    let _ = writeln!(out, "field `{}` of record {number} ({}{id})", e.field, record.origin);
+    let id = e
+        .source_id
+        .as_deref()
+        .map(|id| format!(", id {id}"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "field `{}` of record {number} ({}{id})",
+        e.field, record.origin
+    );
     if e.filtered_out {
-        let _ = writeln!(out, "note: the mapping's source filter skips this record; shown as if it did not");
+        let _ = writeln!(
+            out,
+            "note: the mapping's source filter skips this record; shown as if it did not"
+        );
     }
     for path in &e.paths {
         if path.matches.is_empty() {
@@ -60,11 +96,25 @@ pub(crate) fn explanation(e: &Explanation, number: usize, record: &InputRecord) 
     let _ = writeln!(out, "  start: {}", e.start);
     for step in &e.steps {
         if step.skipped {
-            let _ = writeln!(out, "  step {} {:<15} skipped (null in, null out)", step.step, step.function);
+            let _ = writeln!(
+                out,
+                "  step {} {:<15} skipped (null in, null out)",
+                step.step, step.function
+            );
         } else if let Some(error) = &step.error {
-            let _ = writeln!(out, "  step {} {:<15} ERROR [{}] {error}", step.step, step.function, step.code.unwrap_or(""));
+            let _ = writeln!(
+                out,
+                "  step {} {:<15} ERROR [{}] {error}",
+                step.step,
+                step.function,
+                step.code.unwrap_or("")
+            );
         } else {
-            let output = step.output.as_ref().map(|v| v.to_string()).unwrap_or_default();
+            let output = step
+                .output
+                .as_ref()
+                .map(|v| v.to_string())
+                .unwrap_or_default();
             let _ = writeln!(out, "  step {} {:<15} → {output}", step.step, step.function);
         }
     }

@@ -63,13 +63,29 @@ fn an_invalid_selector_exits_2_and_names_the_position() {
 
 #[test]
 fn apply_reads_a_corrigo_envelope_from_stdin_and_writes_json_lines() {
-    let out = run(&["apply", "--mapping", "mappings/corrigo/work_order.json", "--input", "-"], Some(GET_WORK_ORDER.as_bytes()));
+    let out = run(
+        &[
+            "apply",
+            "--mapping",
+            "mappings/corrigo/work_order.json",
+            "--input",
+            "-",
+        ],
+        Some(GET_WORK_ORDER.as_bytes()),
+    );
     assert!(out.status.success(), "{}", stderr(&out));
-    let lines: Vec<Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["status"], "completed");
     assert_eq!(lines[0]["dueAt"], "2017-01-23T14:00:09Z");
-    assert!(stderr(&out).contains("1 records read, 1 mapped"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 records read, 1 mapped"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -84,32 +100,71 @@ fn apply_reports_bad_lines_and_records_and_keeps_going() {
     input.extend_from_slice(br#"{"Id": 4, "StatusId": "OnHold", "DueDateUtc": "2017-13-45"}"#);
     let path = temp_file(dir.path(), "wo.jsonl", &input);
     let output = dir.path().join("out.jsonl");
-    let out = unifield(&["apply", "--mapping", "mappings/corrigo/work_order.json", "--input", &path, "--output", output.to_str().unwrap()]);
+    let out = unifield(&[
+        "apply",
+        "--mapping",
+        "mappings/corrigo/work_order.json",
+        "--input",
+        &path,
+        "--output",
+        output.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1), "errors make the exit code 1");
     let err = stderr(&out);
     assert!(err.contains("line 2:"), "{err}");
     assert!(err.contains("line 3:"), "{err}");
     assert!(err.contains("record 4 (line 4, id 3): field `status`, step 1 (`map_values`): \"Unknown\" is not in the value map"), "{err}");
-    assert!(err.contains("record 5 (line 5, id 4): field `dueAt`, step 1 (`parse_datetime`)"), "{err}");
-    assert!(err.contains("5 records read, 3 mapped, 0 skipped by the source filter, 2 with errors, 2 unreadable"), "{err}");
-    let written: Vec<Value> = std::fs::read_to_string(&output).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(
+        err.contains("record 5 (line 5, id 4): field `dueAt`, step 1 (`parse_datetime`)"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "5 records read, 3 mapped, 0 skipped by the source filter, 2 with errors, 2 unreadable"
+        ),
+        "{err}"
+    );
+    let written: Vec<Value> = std::fs::read_to_string(&output)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let keys: Vec<&str> = written.iter().map(|r| r["key"].as_str().unwrap()).collect();
-    assert_eq!(keys, ["1", "3", "4"], "records with field errors are still written");
+    assert_eq!(
+        keys,
+        ["1", "3", "4"],
+        "records with field errors are still written"
+    );
     assert_eq!(written[2]["status"], "on_hold");
 
-    let forgiven = unifield(&["apply", "--mapping", "mappings/corrigo/work_order.json", "--input", &path, "--allow-errors"]);
+    let forgiven = unifield(&[
+        "apply",
+        "--mapping",
+        "mappings/corrigo/work_order.json",
+        "--input",
+        &path,
+        "--allow-errors",
+    ]);
     assert_eq!(forgiven.status.code(), Some(0));
 }
 
 #[test]
 fn apply_refuses_a_broken_mapping_with_exit_2_and_located_problems() {
     let dir = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(root().join("mappings/corrigo/part.json")).unwrap().replace("\"lower\"", "\"lowr\"");
+    let text = std::fs::read_to_string(root().join("mappings/corrigo/part.json"))
+        .unwrap()
+        .replace("\"lower\"", "\"lowr\"");
     let mapping = temp_file(dir.path(), "part.json", text.as_bytes());
-    let out = run(&["apply", "--mapping", &mapping, "--input", "-"], Some(b"{}"));
+    let out = run(
+        &["apply", "--mapping", &mapping, "--input", "-"],
+        Some(b"{}"),
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("field `uomKey`, step 1") && err.contains("did you mean `lower`?"), "{err}");
+    assert!(
+        err.contains("field `uomKey`, step 1") && err.contains("did you mean `lower`?"),
+        "{err}"
+    );
     assert!(err.contains("part.json:"), "{err}");
 }
 
@@ -122,13 +177,19 @@ fn validate_passes_the_defaults_and_fails_a_broken_file() {
         .map(|p| p.display().to_string())
         .collect();
     assert_eq!(defaults.len(), 8);
-    let args: Vec<&str> = std::iter::once("validate").chain(defaults.iter().map(String::as_str)).collect();
+    let args: Vec<&str> = std::iter::once("validate")
+        .chain(defaults.iter().map(String::as_str))
+        .collect();
     let out = unifield(&args);
     assert!(out.status.success(), "{}", stdout(&out));
     assert!(stdout(&out).contains("8 file(s) checked: 0 error(s), 0 warning(s)"));
 
     let dir = tempfile::tempdir().unwrap();
-    let broken = temp_file(dir.path(), "broken.json", b"{\"format\": \"unifield.mapping/v1\",\n \"name\": }");
+    let broken = temp_file(
+        dir.path(),
+        "broken.json",
+        b"{\"format\": \"unifield.mapping/v1\",\n \"name\": }",
+    );
     let out = unifield(&["validate", "--json", &broken]);
     assert_eq!(out.status.code(), Some(1));
     let problems: Value = serde_json::from_str(&stdout(&out)).unwrap();
@@ -138,29 +199,78 @@ fn validate_passes_the_defaults_and_fails_a_broken_file() {
 
 #[test]
 fn coverage_reports_on_the_bundled_samples() {
-    let out = unifield(&["coverage", "--mapping", "mappings/corrigo/vendor.json", "--input", "mappings/corrigo/samples/Employee.jsonl", "--json"]);
+    let out = unifield(&[
+        "coverage",
+        "--mapping",
+        "mappings/corrigo/vendor.json",
+        "--input",
+        "mappings/corrigo/samples/Employee.jsonl",
+        "--json",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(report["records"], 18, "the vendor mapping takes only providers");
+    assert_eq!(
+        report["records"], 18,
+        "the vendor mapping takes only providers"
+    );
     assert_eq!(report["skipped"], 30);
-    let status = report["fields"].as_array().unwrap().iter().find(|f| f["field"] == "status").unwrap();
+    let status = report["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["field"] == "status")
+        .unwrap();
     assert_eq!(status["filled"], 18);
 }
 
 #[test]
 fn explain_walks_one_field_of_one_record() {
-    let out = unifield(&["explain", "--mapping", "mappings/corrigo/work_order.json", "--input", "mappings/corrigo/samples/WorkOrder.jsonl", "--record", "1", "--field", "categoryName"]);
+    let out = unifield(&[
+        "explain",
+        "--mapping",
+        "mappings/corrigo/work_order.json",
+        "--input",
+        "mappings/corrigo/samples/WorkOrder.jsonl",
+        "--record",
+        "1",
+        "--field",
+        "categoryName",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("path $.TaskRefinement  → $['TaskRefinement']"), "{text}");
+    assert!(
+        text.contains("path $.TaskRefinement  → $['TaskRefinement']"),
+        "{text}"
+    );
     assert!(text.contains("step 1 split"), "{text}");
     assert!(text.contains("step 2 pick"), "{text}");
-    let json = unifield(&["explain", "--mapping", "mappings/corrigo/work_order.json", "--input", "mappings/corrigo/samples/WorkOrder.jsonl", "--record", "1", "--field", "categoryName", "--json"]);
+    let json = unifield(&[
+        "explain",
+        "--mapping",
+        "mappings/corrigo/work_order.json",
+        "--input",
+        "mappings/corrigo/samples/WorkOrder.jsonl",
+        "--record",
+        "1",
+        "--field",
+        "categoryName",
+        "--json",
+    ]);
     let explained: Value = serde_json::from_str(&stdout(&json)).unwrap();
     assert_eq!(explained["steps"].as_array().unwrap().len(), 3);
     assert_eq!(explained["result"], explained["steps"][1]["output"]);
 
-    let missing = unifield(&["explain", "--mapping", "mappings/corrigo/work_order.json", "--input", "mappings/corrigo/samples/WorkOrder.jsonl", "--record", "9999", "--field", "status"]);
+    let missing = unifield(&[
+        "explain",
+        "--mapping",
+        "mappings/corrigo/work_order.json",
+        "--input",
+        "mappings/corrigo/samples/WorkOrder.jsonl",
+        "--record",
+        "9999",
+        "--field",
+        "status",
+    ]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(stderr(&missing).contains("the input has 400 records"));
 }
@@ -168,14 +278,26 @@ fn explain_walks_one_field_of_one_record() {
 #[test]
 fn model_lists_entities_and_shows_fields() {
     let out = unifield(&["model"]);
-    for entity in ["WorkOrder", "Asset", "Location", "Site", "User", "Vendor", "Customer", "Part"] {
+    for entity in [
+        "WorkOrder",
+        "Asset",
+        "Location",
+        "Site",
+        "User",
+        "Vendor",
+        "Customer",
+        "Part",
+    ] {
         assert!(stdout(&out).contains(entity));
     }
     let wo = unifield(&["model", "WorkOrder"]);
     assert!(stdout(&wo).contains("= in_progress"), "{}", stdout(&wo));
     let schema = unifield(&["model", "Site", "--json"]);
     let schema: Value = serde_json::from_str(&stdout(&schema)).unwrap();
-    assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
 }
 
 #[test]

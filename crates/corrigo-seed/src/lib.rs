@@ -27,11 +27,25 @@ pub struct Scale {
 
 impl Scale {
     /// The bundled offline workspace.
-    pub const SAMPLES: Scale = Scale { work_zones: 6, employees: 30, providers: 18, customers: 24, products: 40, work_orders: 400 };
+    pub const SAMPLES: Scale = Scale {
+        work_zones: 6,
+        employees: 30,
+        providers: 18,
+        customers: 24,
+        products: 40,
+        work_orders: 400,
+    };
 }
 
 /// The Corrigo entities this crate generates, by the names the API uses.
-pub const ENTITIES: [&str; 6] = ["WorkZone", "Location", "Employee", "Customer", "Product", "WorkOrder"];
+pub const ENTITIES: [&str; 6] = [
+    "WorkZone",
+    "Location",
+    "Employee",
+    "Customer",
+    "Product",
+    "WorkOrder",
+];
 
 /// A generated Corrigo company: every record, by entity.
 pub struct Company {
@@ -47,13 +61,27 @@ pub struct Company {
 impl Company {
     pub fn generate(seed: u64, scale: Scale) -> Company {
         let mut rng = Rng::new(seed);
-        let work_zones: Vec<Value> = (0..scale.work_zones).map(|i| work_zone(&mut rng, i)).collect();
+        let work_zones: Vec<Value> = (0..scale.work_zones)
+            .map(|i| work_zone(&mut rng, i))
+            .collect();
         let locations = location_tree(&mut rng, &work_zones);
-        let mut employees: Vec<Value> = (0..scale.employees).map(|i| employee(&mut rng, i)).collect();
+        let mut employees: Vec<Value> = (0..scale.employees)
+            .map(|i| employee(&mut rng, i))
+            .collect();
         employees.extend((0..scale.providers).map(|i| provider(&mut rng, scale.employees + i)));
-        let customers = (0..scale.customers).map(|i| customer(&mut rng, i, &work_zones)).collect();
+        let customers = (0..scale.customers)
+            .map(|i| customer(&mut rng, i, &work_zones))
+            .collect();
         let products = (0..scale.products).map(|i| product(&mut rng, i)).collect();
-        Company { work_zones, locations, employees, customers, products, seed, scale }
+        Company {
+            work_zones,
+            locations,
+            employees,
+            customers,
+            products,
+            seed,
+            scale,
+        }
     }
 
     /// The records of one entity (work orders are generated on the fly, see `work_orders`).
@@ -71,8 +99,14 @@ impl Company {
 
     /// The company's work orders, generated lazily so 100,000 of them need no memory.
     pub fn work_orders(&self) -> impl Iterator<Item = Value> + '_ {
-        let mut rng = Rng::new(self.seed ^ 0x5EED_0F_0DE5);
-        (0..self.scale.work_orders).map(move |i| work_order(&mut rng, i, self))
+        let mut rng = Rng::new(self.seed ^ 0x005E_ED0F_0DE5);
+        // Work is raised against units and equipment; found once, not per order.
+        let places: Vec<&Value> = self
+            .locations
+            .iter()
+            .filter(|l| l["TypeId"] == "Unit" || l["TypeId"] == "Equipment")
+            .collect();
+        (0..self.scale.work_orders).map(move |i| work_order(&mut rng, i, self, &places))
     }
 }
 
@@ -105,7 +139,14 @@ fn work_zone(rng: &mut Rng, index: usize) -> Value {
     })
 }
 
-fn location(id: u64, name: String, type_id: &str, parent: u64, root: u64, model: u64) -> Map<String, Value> {
+fn location(
+    id: u64,
+    name: String,
+    type_id: &str,
+    parent: u64,
+    root: u64,
+    model: u64,
+) -> Map<String, Value> {
     let mut out = Map::new();
     out.insert("Name".into(), Value::from(name));
     out.insert("ModelId".into(), Value::from(model));
@@ -129,7 +170,12 @@ fn location_tree(rng: &mut Rng, zones: &[Value]) -> Vec<Value> {
         let mut building = location(root, format!("{code} Building"), "Building", 0, root, 1946);
         let (street, zip) = STREETS[rng.below(STREETS.len())];
         let city = zone["DisplayAs"].as_str().unwrap_or_default();
-        let city = city.split('(').nth(1).unwrap_or("").trim_end_matches(|c| c == ')' || c == ' ').replace(" (deleted", "");
+        let city = city
+            .split('(')
+            .nth(1)
+            .unwrap_or("")
+            .trim_end_matches([')', ' '])
+            .replace(" (deleted", "");
         building.insert(
             "Address".into(),
             json!({"TypeId": "Primary", "Street": street, "City": city, "State": zone["DisplayAs"].as_str().unwrap_or("").get(..2).unwrap_or(""), "Zip": zip, "Country": "USA"}),
@@ -139,21 +185,53 @@ fn location_tree(rng: &mut Rng, zones: &[Value]) -> Vec<Value> {
         for floor in 1..=rng.range(2, 4) {
             let floor_id = next;
             next += 1;
-            out.push(Value::Object(location(floor_id, format!("{code} {floor:02}"), "Floor", root, root, 1950)));
-            for wing in ["North", "East", "Core", "West"].iter().take(rng.range(2, 4) as usize) {
+            out.push(Value::Object(location(
+                floor_id,
+                format!("{code} {floor:02}"),
+                "Floor",
+                root,
+                root,
+                1950,
+            )));
+            for wing in ["North", "East", "Core", "West"]
+                .iter()
+                .take(rng.range(2, 4) as usize)
+            {
                 let unit_id = next;
                 next += 1;
-                let mut unit = location(unit_id, format!("{code} {floor:02} {wing}"), "Unit", floor_id, root, 1946);
+                let mut unit = location(
+                    unit_id,
+                    format!("{code} {floor:02} {wing}"),
+                    "Unit",
+                    floor_id,
+                    root,
+                    1946,
+                );
                 unit.insert("Info".into(), json!({"Id": unit_id, "AssetId": unit_id, "CommunityId": 1, "SerialNumber": format!("{code}_{floor:02} {}", &wing[..1]), "TagId": "", "CheckPhone": ""}));
                 out.push(Value::Object(unit));
                 for _ in 0..rng.range(1, 3) {
                     let (kind, model, maker) = EQUIPMENT[rng.below(EQUIPMENT.len())];
                     let id = next;
                     next += 1;
-                    let mut item = location(id, format!("{kind} {code}-{floor:02}{}", &wing[..1]), "Equipment", unit_id, root, model);
+                    let mut item = location(
+                        id,
+                        format!("{kind} {code}-{floor:02}{}", &wing[..1]),
+                        "Equipment",
+                        unit_id,
+                        root,
+                        model,
+                    );
                     item.insert("IsOffline".into(), Value::from(rng.chance(0.08)));
-                    let tag = if rng.chance(0.7) { format!("TAG-{id:06}") } else { String::new() };
-                    let serial = if rng.chance(0.85) { format!("{maker}-{:08X}", rng.next() as u32) } else { String::new() };
+                    let tag = if rng.chance(0.7) {
+                        format!("TAG-{id:06}")
+                    } else {
+                        String::new()
+                    };
+                    let serial = if rng.chance(0.85) {
+                        format!("{maker}-{:08X}", rng.next() as u32)
+                    } else {
+                        String::new()
+                    };
                     item.insert("Info".into(), json!({"Id": id, "AssetId": id, "CommunityId": 1, "SerialNumber": serial, "TagId": tag, "CheckPhone": ""}));
                     out.push(Value::Object(item));
                 }
@@ -210,9 +288,20 @@ fn employee(rng: &mut Rng, index: usize) -> Value {
 fn provider(rng: &mut Rng, index: usize) -> Value {
     let id = 150 + index as u64;
     let company = VENDORS[index % VENDORS.len()];
-    let status = ["Connected", "Connected", "NotConnected", "Invited", "Suspended", "NA"][rng.below(6)];
+    let status = [
+        "Connected",
+        "Connected",
+        "NotConnected",
+        "Invited",
+        "Suspended",
+        "NA",
+    ][rng.below(6)];
     let removed = rng.chance(0.1);
-    let slug: String = company.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_lowercase();
+    let slug: String = company
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_lowercase();
     json!({
         "FirstName": "",
         "LastName": "",
@@ -289,20 +378,23 @@ fn zone_offset(zone: &Value) -> i64 {
     }
 }
 
-fn work_order(rng: &mut Rng, index: usize, company: &Company) -> Value {
+fn work_order(rng: &mut Rng, index: usize, company: &Company, places: &[&Value]) -> Value {
     let id = 10_001 + index as u64;
     let zone = &company.work_zones[rng.below(company.work_zones.len())];
     let zone_id = zone["Id"].as_u64().unwrap_or(1);
     let offset = zone_offset(zone);
     let status = STATUSES[rng.weighted(&STATUS_WEIGHTS)];
-    let priority = if rng.chance(0.01) { 7 } else { [1, 2, 3, 3, 3, 4, 4, 5, 6][rng.below(9)] };
+    let priority = if rng.chance(0.01) {
+        7
+    } else {
+        [1, 2, 3, 3, 3, 4, 4, 5, 6][rng.below(9)]
+    };
     let category = ["Request", "Request", "Basic", "PMRM", "Turn"][rng.below(5)];
     let (task, sub, detail) = TASKS[rng.below(TASKS.len())];
     let created = 1_640_995_200 + rng.range(0, 3 * 365 * 86_400) as i64; // 2022..2025, UTC
     let due = created + [4, 24, 48, 120, 720][priority.min(5) as usize - 1] * 3600;
     let last = created + rng.range(0, 30 * 86_400) as i64;
-    let units: Vec<&Value> = company.locations.iter().filter(|l| l["TypeId"] == "Unit" || l["TypeId"] == "Equipment").collect();
-    let asset = units[rng.below(units.len())];
+    let asset = places[rng.below(places.len())];
     let short = asset["Name"].as_str().unwrap_or("").to_string();
     let employee = &company.employees[rng.below(company.employees.len())];
     let customer = &company.customers[rng.below(company.customers.len())];
@@ -323,22 +415,51 @@ fn work_order(rng: &mut Rng, index: usize, company: &Company) -> Value {
     put("Access", Value::from("NotApplicable"));
     put("MainAsset", reference(asset["Id"].as_u64().unwrap_or(0)));
     put("ShortLocation", Value::from(short.clone()));
-    put("TaskRefinement", Value::from(format!("{task}:{sub}:{detail}")));
+    put(
+        "TaskRefinement",
+        Value::from(format!("{task}:{sub}:{detail}")),
+    );
     put("WorkZone", reference(zone_id));
     if status != "New" || rng.chance(0.5) {
         put("Employee", reference(employee["Id"].as_u64().unwrap_or(0)));
     }
     put("Duration", Value::from(0));
-    let nte = if rng.chance(0.4) { (rng.range(50, 5000) as f64) + [0.0, 0.25, 0.5, 0.99][rng.below(4)] } else { 0.0 };
-    put("VendorNte", json!({"CurrencyTypeId": zone["CurrencyTypeId"], "Value": nte}));
+    let nte = if rng.chance(0.4) {
+        (rng.range(50, 5000) as f64) + [0.0, 0.25, 0.5, 0.99][rng.below(4)]
+    } else {
+        0.0
+    };
+    put(
+        "VendorNte",
+        json!({"CurrencyTypeId": zone["CurrencyTypeId"], "Value": nte}),
+    );
     put("Specialty", reference(10_000 + rng.range(1, 300)));
-    put("PoNumber", Value::from(if rng.chance(0.2) { format!("PO-{}", rng.range(100_000, 999_999)) } else { String::new() }));
-    put("SubType", reference(match category { "Basic" => 256, "PMRM" => 257, "Turn" => 258, _ => 259 }));
+    put(
+        "PoNumber",
+        Value::from(if rng.chance(0.2) {
+            format!("PO-{}", rng.range(100_000, 999_999))
+        } else {
+            String::new()
+        }),
+    );
+    put(
+        "SubType",
+        reference(match category {
+            "Basic" => 256,
+            "PMRM" => 257,
+            "Turn" => 258,
+            _ => 259,
+        }),
+    );
     put("Customer", reference(customer["Id"].as_u64().unwrap_or(0)));
     let contact = if rng.chance(0.15) {
         String::new()
     } else {
-        format!("{} {} / {short}", FIRST_NAMES[rng.below(FIRST_NAMES.len())], LAST_NAMES[rng.below(LAST_NAMES.len())])
+        format!(
+            "{} {} / {short}",
+            FIRST_NAMES[rng.below(FIRST_NAMES.len())],
+            LAST_NAMES[rng.below(LAST_NAMES.len())]
+        )
     };
     put("ContactName", Value::from(contact));
     put("WonId", Value::from(0));
@@ -363,7 +484,14 @@ fn work_order(rng: &mut Rng, index: usize, company: &Company) -> Value {
     if category == "PMRM" || rng.chance(0.2) {
         let start = created + rng.range(0, 7 * 86_400) as i64;
         put("DtScheduledStart", Value::from(local(start, false)));
-        put("ScheduledStartUtc", Value::from(if rng.chance(0.05) { "1753-01-01T00:00:00".to_string() } else { utc(start, false) }));
+        put(
+            "ScheduledStartUtc",
+            Value::from(if rng.chance(0.05) {
+                "1753-01-01T00:00:00".to_string()
+            } else {
+                utc(start, false)
+            }),
+        );
     }
     if rng.chance(0.3) {
         let on_site = created + 3600 * rng.range(2, 72) as i64;
@@ -388,9 +516,17 @@ fn stamp(unix: i64, fraction: bool, z: bool) -> String {
     let days = unix.div_euclid(86_400);
     let secs = unix.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    let mut out = format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60);
+    let mut out = format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    );
     if fraction {
-        out.push_str(&format!(".{:07}", (unix.unsigned_abs() * 7919) % 10_000_000));
+        out.push_str(&format!(
+            ".{:07}",
+            (unix.unsigned_abs() * 7919) % 10_000_000
+        ));
     }
     if z {
         out.push('Z');
@@ -419,7 +555,10 @@ mod tests {
     fn the_same_seed_gives_the_same_records() {
         let a = Company::generate(7, Scale::SAMPLES);
         let b = Company::generate(7, Scale::SAMPLES);
-        assert_eq!(a.work_orders().take(50).collect::<Vec<_>>(), b.work_orders().take(50).collect::<Vec<_>>());
+        assert_eq!(
+            a.work_orders().take(50).collect::<Vec<_>>(),
+            b.work_orders().take(50).collect::<Vec<_>>()
+        );
         assert_eq!(a.locations, b.locations);
         let c = Company::generate(8, Scale::SAMPLES);
         assert_ne!(a.work_orders().next(), c.work_orders().next());
@@ -431,12 +570,21 @@ mod tests {
         let orders: Vec<Value> = company.work_orders().collect();
         assert_eq!(orders.len(), 400);
         for status in STATUSES.iter().filter(|s| **s != "Unknown") {
-            assert!(orders.iter().any(|o| o["StatusId"] == *status), "no {status}");
+            assert!(
+                orders.iter().any(|o| o["StatusId"] == *status),
+                "no {status}"
+            );
         }
         for order in &orders {
-            assert!(order.as_object().unwrap().values().all(|v| !v.is_null()), "nulls are omitted");
+            assert!(
+                order.as_object().unwrap().values().all(|v| !v.is_null()),
+                "nulls are omitted"
+            );
             assert!(order["Priority"]["Id"].is_u64());
-            assert!(!order["DtCreated"].as_str().unwrap().ends_with('Z'), "local times have no offset");
+            assert!(
+                !order["DtCreated"].as_str().unwrap().ends_with('Z'),
+                "local times have no offset"
+            );
         }
         let ids: std::collections::HashSet<_> = orders.iter().map(|o| o["Id"].as_u64()).collect();
         assert_eq!(ids.len(), orders.len(), "ids are unique");
@@ -445,7 +593,11 @@ mod tests {
     #[test]
     fn providers_are_employees_with_actor_type_provider() {
         let company = Company::generate(1, Scale::SAMPLES);
-        let providers = company.employees.iter().filter(|e| e["ActorTypeId"] == "Provider").count();
+        let providers = company
+            .employees
+            .iter()
+            .filter(|e| e["ActorTypeId"] == "Provider")
+            .count();
         assert_eq!(providers, Scale::SAMPLES.providers);
     }
 

@@ -37,8 +37,22 @@ pub(crate) const FIRST_NAMES: [&str; 16] = [
 ];
 
 pub(crate) const LAST_NAMES: [&str; 16] = [
-    "Baker", "Estrada", "Hamrick", "Baldi", "Nguyen", "Okafor", "Patel", "Schmidt", "Rossi",
-    "Kowalski", "Haddad", "Lindqvist", "Moreau", "Tanaka", "Alvarez", "Brennan",
+    "Baker",
+    "Estrada",
+    "Hamrick",
+    "Baldi",
+    "Nguyen",
+    "Okafor",
+    "Patel",
+    "Schmidt",
+    "Rossi",
+    "Kowalski",
+    "Haddad",
+    "Lindqvist",
+    "Moreau",
+    "Tanaka",
+    "Alvarez",
+    "Brennan",
 ];
 
 /// (job title, Corrigo role id).
@@ -92,18 +106,63 @@ pub(crate) const PARTS: [(&str, &str, &str); 10] = [
 
 /// (task, refinement, free text) → `TaskRefinement`.
 pub(crate) const TASKS: [(&str, &str, &str); 10] = [
-    ("General Door Repair", "Hardware", "Door will not latch, lock engages when opened against wall."),
-    ("Locks/Keys", "Supply Duplicate Keys", "Marked new keys for the Admit. offices."),
+    (
+        "General Door Repair",
+        "Hardware",
+        "Door will not latch, lock engages when opened against wall.",
+    ),
+    (
+        "Locks/Keys",
+        "Supply Duplicate Keys",
+        "Marked new keys for the Admit. offices.",
+    ),
     ("HVAC", "Too Hot", "Conference room 3E is 80F by noon."),
-    ("HVAC", "Too Cold", "Open office north side is cold in the morning."),
-    ("Plumbing", "Leak", "Water under the sink in the 2nd floor break room."),
-    ("Electrical", "Lights Out", "Two fixtures out above the reception desk."),
-    ("Waste/Rubbish Management", "Garbage Removal - RMs", "Monthly Waste Management"),
-    ("Fire/Life Safety", "Inspection", "Quarterly fire panel inspection."),
-    ("Elevator", "Entrapment", "Car 2 stopped between floors, no passengers."),
-    ("Janitorial", "Spill", "Coffee spill by the elevators, lobby."),
+    (
+        "HVAC",
+        "Too Cold",
+        "Open office north side is cold in the morning.",
+    ),
+    (
+        "Plumbing",
+        "Leak",
+        "Water under the sink in the 2nd floor break room.",
+    ),
+    (
+        "Electrical",
+        "Lights Out",
+        "Two fixtures out above the reception desk.",
+    ),
+    (
+        "Waste/Rubbish Management",
+        "Garbage Removal - RMs",
+        "Monthly Waste Management",
+    ),
+    (
+        "Fire/Life Safety",
+        "Inspection",
+        "Quarterly fire panel inspection.",
+    ),
+    (
+        "Elevator",
+        "Entrapment",
+        "Car 2 stopped between floors, no passengers.",
+    ),
+    (
+        "Janitorial",
+        "Spill",
+        "Coffee spill by the elevators, lobby.",
+    ),
 ];
 
 /// Corrigo WorkOrderStatus names, and how often each appears.
-pub(crate) const STATUSES: [&str; 8] = ["New", "Open", "InProgress", "Paused", "OnHold", "Completed", "Cancelled", "Unknown"];
+pub(crate) const STATUSES: [&str; 8] = [
+    "New",
+    "Open",
+    "InProgress",
+    "Paused",
+    "OnHold",
+    "Completed",
+    "Cancelled",
+    "Unknown",
+];
 pub(crate) const STATUS_WEIGHTS: [u64; 8] = [120, 80, 90, 25, 30, 500, 60, 2];

@@ -3,10 +3,11 @@
 
 use crate::compile::{check_value, CompiledField, Mapping, RecordTest, Source, Target};
 use crate::explain::StepTrace;
+use crate::path::Selector;
 use crate::related::Related;
 use crate::transform::{table_key, StepContext};
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// What happened to one field of one record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -39,16 +40,26 @@ impl std::fmt::Display for Diagnostic {
                 "field `{}`, step {step} (`{function}`): {} [{}]",
                 self.field, self.message, self.code
             ),
-            _ => write!(f, "field `{}`: {} [{}]", self.field, self.message, self.code),
+            _ => write!(
+                f,
+                "field `{}`: {} [{}]",
+                self.field, self.message, self.code
+            ),
         }
     }
 }
 
 /// The result of applying a mapping to one record.
+///
+/// The unified record is kept as one value per mapping field rather than as a JSON
+/// object: re-previewing thousands of records then builds no maps and allocates no
+/// keys. [`Mapping::record`] builds the object; [`Mapping::view`] serializes it directly.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Applied {
-    /// The unified record; `None` when the mapping's source filter skips the record.
-    pub record: Option<Value>,
+    /// False when the mapping's source filter skips the record.
+    pub taken: bool,
+    /// One value per `Mapping::fields` entry (null where the field failed).
+    pub values: Vec<Value>,
     /// The source record's id, when it has one.
     pub source_id: Option<String>,
     pub diagnostics: Vec<Diagnostic>,
@@ -64,11 +75,78 @@ impl Applied {
     }
 }
 
+/// A unified record ready to serialize: model fields in model order, then `custom`,
+/// then `_source`.
+pub struct RecordView<'a> {
+    mapping: &'a Mapping,
+    applied: &'a Applied,
+}
+
+impl Serialize for RecordView<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let fields = &self.mapping.fields;
+        let values = &self.applied.values;
+        let custom = fields.iter().filter(|f| f.is_custom()).count();
+        let mut map =
+            serializer.serialize_map(Some(fields.len() - custom + 1 + usize::from(custom > 0)))?;
+        for (field, value) in fields.iter().zip(values).filter(|(f, _)| !f.is_custom()) {
+            map.serialize_entry(&field.name, value)?;
+        }
+        if custom > 0 {
+            map.serialize_entry("custom", &CustomView(self))?;
+        }
+        map.serialize_entry("_source", &SourceView(self))?;
+        map.end()
+    }
+}
+
+struct CustomView<'a>(&'a RecordView<'a>);
+
+impl Serialize for CustomView<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let view = self.0;
+        let mut map = serializer.serialize_map(None)?;
+        for (field, value) in view
+            .mapping
+            .fields
+            .iter()
+            .zip(&view.applied.values)
+            .filter(|(f, _)| f.is_custom())
+        {
+            map.serialize_entry(&field.name, value)?;
+        }
+        map.end()
+    }
+}
+
+struct SourceView<'a>(&'a RecordView<'a>);
+
+impl Serialize for SourceView<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let view = self.0;
+        let source = &view.mapping.doc.source;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("system", &source.system)?;
+        map.serialize_entry("entity", &source.entity)?;
+        if let Some(id) = &view.applied.source_id {
+            map.serialize_entry("id", id)?;
+        }
+        map.end()
+    }
+}
+
 impl Mapping {
     /// Whether the mapping's source filter takes `record`.
     pub fn takes(&self, record: &Value) -> bool {
-        let Some((path, test)) = &self.filter else { return true };
-        let found = path.get(record).or_else(|| path.query(record).into_iter().next());
+        let Some((path, test)) = &self.filter else {
+            return true;
+        };
+        let found = path
+            .get(record)
+            .or_else(|| path.query(record).into_iter().next());
         let found = found.unwrap_or(&Value::Null);
         match test {
             RecordTest::Equals(want) => found == want,
@@ -79,22 +157,34 @@ impl Mapping {
 
     /// Maps one source record.
     pub fn apply(&self, record: &Value, related: &Related) -> Applied {
-        let source_id = self.source_id(record);
+        let mut top = Vec::with_capacity(self.heads.len());
+        self.heads.resolve(record, &mut top);
+        let source_id = self.source_id_from(record, &top);
         if !self.takes(record) {
-            return Applied { record: None, source_id, diagnostics: Vec::new(), outcomes: Vec::new(), unmapped: Vec::new() };
+            return Applied {
+                taken: false,
+                values: Vec::new(),
+                source_id,
+                diagnostics: Vec::new(),
+                outcomes: Vec::new(),
+                unmapped: Vec::new(),
+            };
         }
-        let mut out = Map::new();
-        let mut custom = Map::new();
+        let mut values = Vec::with_capacity(self.fields.len());
         let mut diagnostics = Vec::new();
         let mut outcomes = Vec::with_capacity(self.fields.len());
         let mut unmapped = Vec::new();
         let mut scratch = Vec::new();
         for (index, field) in self.fields.iter().enumerate() {
-            let result = evaluate(field, record, related, &mut scratch, None);
+            let result = evaluate(field, record, &top, related, &mut scratch, None);
             unmapped.extend(scratch.drain(..).map(|value| (index, value)));
-            let value = match result {
+            values.push(match result {
                 Ok(value) => {
-                    outcomes.push(if value.is_null() { FieldOutcome::Null } else { FieldOutcome::Filled });
+                    outcomes.push(if value.is_null() {
+                        FieldOutcome::Null
+                    } else {
+                        FieldOutcome::Filled
+                    });
                     value
                 }
                 Err(diagnostic) => {
@@ -102,27 +192,45 @@ impl Mapping {
                     diagnostics.push(diagnostic);
                     Value::Null
                 }
-            };
-            match field.target {
-                Target::Model(_) => out.insert(field.name.clone(), value),
-                Target::Custom => custom.insert(field.name.clone(), value),
-            };
+            });
         }
-        if !custom.is_empty() {
-            out.insert("custom".into(), Value::Object(custom));
+        Applied {
+            taken: true,
+            values,
+            source_id,
+            diagnostics,
+            outcomes,
+            unmapped,
         }
-        let mut source = Map::new();
-        source.insert("system".into(), Value::from(self.doc.source.system.as_str()));
-        source.insert("entity".into(), Value::from(self.doc.source.entity.as_str()));
-        if let Some(id) = &source_id {
-            source.insert("id".into(), Value::from(id.as_str()));
-        }
-        out.insert("_source".into(), Value::Object(source));
-        Applied { record: Some(Value::Object(out)), source_id, diagnostics, outcomes, unmapped }
     }
 
-    pub(crate) fn source_id(&self, record: &Value) -> Option<String> {
-        self.id_path.get(record).and_then(table_key)
+    /// A serializable view of the unified record; `None` when the record was skipped.
+    pub fn view<'a>(&'a self, applied: &'a Applied) -> Option<RecordView<'a>> {
+        applied.taken.then_some(RecordView {
+            mapping: self,
+            applied,
+        })
+    }
+
+    /// The unified record as a JSON object; `None` when the record was skipped.
+    pub fn record(&self, applied: &Applied) -> Option<Value> {
+        let view = self.view(applied)?;
+        Some(serde_json::to_value(view).expect("unified records serialize"))
+    }
+
+    pub(crate) fn source_id_from(&self, record: &Value, top: &[Option<&Value>]) -> Option<String> {
+        let id = match self.id_head {
+            Some(slot) => top[slot].and_then(|head| self.id_path.get_below_head(head)),
+            None => self.id_path.get(record),
+        };
+        id.and_then(table_key)
+    }
+
+    /// The record's values for the mapping's top-level names (see heads.rs).
+    pub(crate) fn resolve_heads<'a>(&self, record: &'a Value) -> Vec<Option<&'a Value>> {
+        let mut top = Vec::with_capacity(self.heads.len());
+        self.heads.resolve(record, &mut top);
+        top
     }
 }
 
@@ -131,13 +239,14 @@ impl Mapping {
 pub(crate) fn evaluate(
     field: &CompiledField,
     record: &Value,
+    top: &[Option<&Value>],
     related: &Related,
     unmapped: &mut Vec<String>,
     mut trace: Option<&mut Vec<StepTrace>>,
 ) -> Result<Value, Diagnostic> {
     let mut value = match &field.source {
         Source::Const(value) => value.clone(),
-        Source::Paths(paths) => paths.iter().map(|p| read(p, record)).find(|v| !v.is_null()).unwrap_or(Value::Null),
+        Source::Paths(paths) => start(paths, &field.source_heads, record, top),
     };
     let label = || field.label();
     for (index, step) in field.steps.iter().enumerate() {
@@ -148,17 +257,31 @@ pub(crate) fn evaluate(
             continue;
         }
         let input = trace.as_ref().map(|_| value.clone());
-        let mut cx = StepContext { record, related, unmapped };
+        let mut cx = StepContext {
+            record,
+            related,
+            unmapped,
+        };
         match step.op.run(value, &mut cx) {
             Ok(output) => {
                 if let (Some(trace), Some(input)) = (trace.as_deref_mut(), input) {
-                    trace.push(StepTrace::ran(index + 1, step.transform.name, input, Ok(output.clone())));
+                    trace.push(StepTrace::ran(
+                        index + 1,
+                        step.transform.name,
+                        input,
+                        Ok(output.clone()),
+                    ));
                 }
                 value = output;
             }
             Err(error) => {
                 if let (Some(trace), Some(input)) = (trace.as_deref_mut(), input) {
-                    trace.push(StepTrace::ran(index + 1, step.transform.name, input, Err(error.clone())));
+                    trace.push(StepTrace::ran(
+                        index + 1,
+                        step.transform.name,
+                        input,
+                        Err(error.clone()),
+                    ));
                 }
                 return Err(Diagnostic {
                     field: label(),
@@ -181,15 +304,44 @@ pub(crate) fn evaluate(
             });
         }
         if let Err(error) = check_value(&value, &model_field.ty) {
-            return Err(Diagnostic { field: label(), step: None, function: None, code: error.code, message: format!("the result is {}", error.message) });
+            return Err(Diagnostic {
+                field: label(),
+                step: None,
+                function: None,
+                code: error.code,
+                message: format!("the result is {}", error.message),
+            });
         }
     }
     Ok(value)
 }
 
+/// The first non-null value of a binding's paths, reading each top-level member from
+/// `top` (resolved once per record) when the path starts with one.
+pub(crate) fn start(
+    paths: &[Selector],
+    heads: &[Option<usize>],
+    record: &Value,
+    top: &[Option<&Value>],
+) -> Value {
+    for (index, path) in paths.iter().enumerate() {
+        let value = match heads.get(index).copied().flatten() {
+            Some(slot) => top[slot]
+                .and_then(|head| path.get_below_head(head))
+                .cloned()
+                .unwrap_or(Value::Null),
+            None => read(path, record),
+        };
+        if !value.is_null() {
+            return value;
+        }
+    }
+    Value::Null
+}
+
 /// A path's value: the match of a singular path, or every match of a general one as an
 /// array (null when nothing matches, so `paths` can fall through to the next).
-pub(crate) fn read(path: &crate::path::Selector, record: &Value) -> Value {
+pub(crate) fn read(path: &Selector, record: &Value) -> Value {
     if path.is_singular() {
         return path.get(record).cloned().unwrap_or(Value::Null);
     }

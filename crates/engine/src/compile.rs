@@ -1,6 +1,7 @@
 //! Loading: JSON text → checked, compiled mapping. Every problem is collected and located
 //! (file, line, field, step); a mapping with errors does not load.
 
+use crate::heads::Heads;
 use crate::mapping::{self, BindingDoc, FilterTest, MappingDoc, SourceDoc};
 use crate::path::Selector;
 use crate::problem::{LoadError, Problem, Severity};
@@ -39,6 +40,8 @@ pub struct CompiledField {
     pub(crate) steps: Vec<Step>,
     /// What the loader knows of the result's kind.
     pub output_kind: Kind,
+    /// For each source path, its slot in `Mapping::heads` (see heads.rs).
+    pub(crate) source_heads: Vec<Option<usize>>,
 }
 
 impl CompiledField {
@@ -60,7 +63,12 @@ impl CompiledField {
             Source::Paths(paths) => paths.iter().map(Selector::as_str).collect(),
             Source::Const(_) => Vec::new(),
         };
-        out.extend(self.steps.iter().flat_map(|s| s.op.selectors()).map(Selector::as_str));
+        out.extend(
+            self.steps
+                .iter()
+                .flat_map(|s| s.op.selectors())
+                .map(Selector::as_str),
+        );
         out
     }
 
@@ -85,7 +93,10 @@ pub struct Mapping {
     /// Model fields in model order, then custom fields by name.
     pub fields: Vec<CompiledField>,
     pub(crate) id_path: Selector,
+    pub(crate) id_head: Option<usize>,
     pub(crate) filter: Option<(Selector, RecordTest)>,
+    /// The top-level member names the source paths start from.
+    pub(crate) heads: Heads,
     /// Problems that do not stop the mapping from running (warnings, missing required
     /// bindings whose records will each report the gap).
     pub problems: Vec<Problem>,
@@ -93,7 +104,9 @@ pub struct Mapping {
 
 impl Mapping {
     pub fn field(&self, label: &str) -> Option<&CompiledField> {
-        self.fields.iter().find(|f| f.label() == label || f.name == label)
+        self.fields
+            .iter()
+            .find(|f| f.label() == label || f.name == label)
     }
 
     /// Related entities that `lookup` steps need.
@@ -129,7 +142,10 @@ pub fn load(text: &str, file: Option<&str>) -> Result<Mapping, LoadError> {
 pub fn load_file(path: &Path) -> Result<Mapping, LoadError> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| LoadError {
-        problems: vec![with_file(Problem::error("unreadable_file", format!("cannot read the file: {e}")), Some(&name))],
+        problems: vec![with_file(
+            Problem::error("unreadable_file", format!("cannot read the file: {e}")),
+            Some(&name),
+        )],
     })?;
     load(&text, Some(&name))
 }
@@ -137,7 +153,11 @@ pub fn load_file(path: &Path) -> Result<Mapping, LoadError> {
 /// Every problem with a mapping: syntax, structure, paths, functions, arguments, types,
 /// and the model (unknown fields, type mismatches, required fields left unbound).
 pub fn validate(text: &str, file: Option<&str>) -> Vec<Problem> {
-    compile_text(text).1.into_iter().map(|p| with_file(p, file)).collect()
+    compile_text(text)
+        .1
+        .into_iter()
+        .map(|p| with_file(p, file))
+        .collect()
 }
 
 fn with_file(mut problem: Problem, file: Option<&str>) -> Problem {
@@ -182,10 +202,14 @@ fn locate(text: &str, problems: Vec<Problem>) -> Vec<Problem> {
     problems
         .into_iter()
         .map(|problem| {
-            let line = problem.field.as_deref().and_then(|field| match field.strip_prefix("custom.") {
-                Some(name) => mapping::locate_field(text, "custom", name),
-                None => mapping::locate_field(text, "fields", field),
-            });
+            let line =
+                problem
+                    .field
+                    .as_deref()
+                    .and_then(|field| match field.strip_prefix("custom.") {
+                        Some(name) => mapping::locate_field(text, "custom", name),
+                        None => mapping::locate_field(text, "fields", field),
+                    });
             problem.at_line(line)
         })
         .collect()
@@ -195,22 +219,46 @@ fn compile(doc: MappingDoc) -> (Option<Mapping>, Vec<Problem>) {
     let mut problems = Vec::new();
     let model = unifield_model::model();
     if doc.target.model != "unified" {
-        problems.push(Problem::error("unknown_model", format!("target model `{}` is not known; use `unified`", doc.target.model)));
+        problems.push(Problem::error(
+            "unknown_model",
+            format!(
+                "target model `{}` is not known; use `unified`",
+                doc.target.model
+            ),
+        ));
     }
     if doc.target.version != model.version {
         problems.push(Problem::error(
             "unknown_model",
-            format!("target model version `{}` is not known; this build has version {}", doc.target.version, model.version),
+            format!(
+                "target model version `{}` is not known; this build has version {}",
+                doc.target.version, model.version
+            ),
         ));
     }
     let Some(entity) = model.entity(&doc.target.entity) else {
         let hint = crate::suggest(&doc.target.entity, model.entity_names())
             .map(|e| format!(" (did you mean `{e}`?)"))
-            .unwrap_or_else(|| format!(" (the model has: {})", model.entity_names().collect::<Vec<_>>().join(", ")));
-        problems.push(Problem::error("unknown_entity", format!("target entity `{}` is not in the model{hint}", doc.target.entity)));
+            .unwrap_or_else(|| {
+                format!(
+                    " (the model has: {})",
+                    model.entity_names().collect::<Vec<_>>().join(", ")
+                )
+            });
+        problems.push(Problem::error(
+            "unknown_entity",
+            format!(
+                "target entity `{}` is not in the model{hint}",
+                doc.target.entity
+            ),
+        ));
         return (None, problems);
     };
-    let id_path = compile_path(doc.source.id_path.as_deref().unwrap_or("$.Id"), None, &mut problems);
+    let id_path = compile_path(
+        doc.source.id_path.as_deref().unwrap_or("$.Id"),
+        None,
+        &mut problems,
+    );
     let filter = doc.source.filter.as_ref().and_then(|f| {
         let selector = compile_path(&f.path, None, &mut problems)?;
         let test = match &f.test {
@@ -236,15 +284,19 @@ fn compile(doc: MappingDoc) -> (Option<Mapping>, Vec<Problem>) {
             );
             continue;
         };
-        if let Some(compiled) = compile_binding(name, binding, Target::Model(field), &mut problems) {
+        if let Some(compiled) = compile_binding(name, binding, Target::Model(field), &mut problems)
+        {
             fields.push(compiled);
         }
     }
     for (name, binding) in &doc.custom {
         if entity.field(name).is_some() {
             problems.push(
-                Problem::warning("custom_shadows_model", format!("`{name}` is a {} field; map it under `fields`", entity.name))
-                    .field(&format!("custom.{name}")),
+                Problem::warning(
+                    "custom_shadows_model",
+                    format!("`{name}` is a {} field; map it under `fields`", entity.name),
+                )
+                .field(&format!("custom.{name}")),
             );
         }
         if let Some(compiled) = compile_binding(name, binding, Target::Custom, &mut problems) {
@@ -252,19 +304,53 @@ fn compile(doc: MappingDoc) -> (Option<Mapping>, Vec<Problem>) {
         }
     }
     fields.sort_by_key(|f| match f.target {
-        Target::Model(_) => (0, entity.position(&f.name).unwrap_or(usize::MAX), String::new()),
+        Target::Model(_) => (
+            0,
+            entity.position(&f.name).unwrap_or(usize::MAX),
+            String::new(),
+        ),
         Target::Custom => (1, 0, f.name.clone()),
     });
     for field in entity.fields.iter().filter(|f| f.required) {
-        if !fields.iter().any(|c| !c.is_custom() && c.name == field.name) {
+        if !fields
+            .iter()
+            .any(|c| !c.is_custom() && c.name == field.name)
+        {
             problems.push(
-                Problem::error("missing_required", format!("required field `{}` has no binding; every record will fail it", field.name))
-                    .field(field.name),
+                Problem::error(
+                    "missing_required",
+                    format!(
+                        "required field `{}` has no binding; every record will fail it",
+                        field.name
+                    ),
+                )
+                .field(field.name),
             );
         }
     }
-    let Some(id_path) = id_path else { return (None, problems) };
-    let mapping = Mapping { doc, entity, fields, id_path, filter, problems: Vec::new() };
+    let Some(id_path) = id_path else {
+        return (None, problems);
+    };
+    let mut heads = Heads::default();
+    let id_head = id_path.head().map(|name| heads.intern(name));
+    for field in &mut fields {
+        if let Source::Paths(paths) = &field.source {
+            field.source_heads = paths
+                .iter()
+                .map(|p| p.head().map(|name| heads.intern(name)))
+                .collect();
+        }
+    }
+    let mapping = Mapping {
+        doc,
+        entity,
+        fields,
+        id_path,
+        id_head,
+        filter,
+        heads,
+        problems: Vec::new(),
+    };
     (Some(mapping), problems)
 }
 
@@ -282,16 +368,31 @@ fn compile_path(text: &str, field: Option<&str>, problems: &mut Vec<Problem>) ->
     }
 }
 
-fn compile_binding(name: &str, binding: &BindingDoc, target: Target, problems: &mut Vec<Problem>) -> Option<CompiledField> {
+fn compile_binding(
+    name: &str,
+    binding: &BindingDoc,
+    target: Target,
+    problems: &mut Vec<Problem>,
+) -> Option<CompiledField> {
     let label = match target {
         Target::Model(_) => name.to_string(),
         Target::Custom => format!("custom.{name}"),
     };
     let before = problems.len();
     let (source, mut kind) = match &binding.source {
-        SourceDoc::Path(path) => (Source::Paths(compile_path(path, Some(&label), problems).into_iter().collect()), Kind::Any),
+        SourceDoc::Path(path) => (
+            Source::Paths(
+                compile_path(path, Some(&label), problems)
+                    .into_iter()
+                    .collect(),
+            ),
+            Kind::Any,
+        ),
         SourceDoc::Paths(paths) => {
-            let compiled: Vec<Selector> = paths.iter().filter_map(|p| compile_path(p, Some(&label), problems)).collect();
+            let compiled: Vec<Selector> = paths
+                .iter()
+                .filter_map(|p| compile_path(p, Some(&label), problems))
+                .collect();
             (Source::Paths(compiled), Kind::Any)
         }
         SourceDoc::Const(value) => (Source::Const(value.clone()), Kind::of(value)),
@@ -304,7 +405,12 @@ fn compile_binding(name: &str, binding: &BindingDoc, target: Target, problems: &
                 .map(|c| format!(" (did you mean `{c}`?)"))
                 .unwrap_or_else(|| " (see docs/transforms.md for the list)".into());
             problems.push(
-                Problem::error("unknown_function", format!("unknown function `{}`{hint}", step.function)).field(&label).step(number),
+                Problem::error(
+                    "unknown_function",
+                    format!("unknown function `{}`{hint}", step.function),
+                )
+                .field(&label)
+                .step(number),
             );
             kind = Kind::Any;
             continue;
@@ -326,11 +432,19 @@ fn compile_binding(name: &str, binding: &BindingDoc, target: Target, problems: &
         }
         match transform.compile(&step.args) {
             Ok(op) => {
-                kind = if kind == Kind::Null && !transform.takes_null { Kind::Null } else { op.output(kind) };
+                kind = if kind == Kind::Null && !transform.takes_null {
+                    Kind::Null
+                } else {
+                    op.output(kind)
+                };
                 steps.push(Step { transform, op });
             }
             Err(message) => {
-                problems.push(Problem::error("invalid_argument", message).field(&label).step(number));
+                problems.push(
+                    Problem::error("invalid_argument", message)
+                        .field(&label)
+                        .step(number),
+                );
                 kind = Kind::Any;
             }
         }
@@ -341,7 +455,14 @@ fn compile_binding(name: &str, binding: &BindingDoc, target: Target, problems: &
     if problems[before..].iter().any(is_fatal) {
         return None;
     }
-    Some(CompiledField { name: name.to_string(), target, source, steps, output_kind: kind })
+    Some(CompiledField {
+        name: name.to_string(),
+        target,
+        source,
+        steps,
+        output_kind: kind,
+        source_heads: Vec::new(),
+    })
 }
 
 fn previous(steps: &[Step], number: usize) -> String {
@@ -352,15 +473,29 @@ fn previous(steps: &[Step], number: usize) -> String {
 }
 
 /// Checks what the last step gives against the target field's type.
-fn check_result(field: &Field, source: &Source, steps: &[Step], kind: Kind, label: &str, problems: &mut Vec<Problem>) {
+fn check_result(
+    field: &Field,
+    source: &Source,
+    steps: &[Step],
+    kind: Kind,
+    label: &str,
+    problems: &mut Vec<Problem>,
+) {
     if let Some(reason) = kind_mismatch(kind, &field.ty) {
         let what = match steps.last() {
             Some(step) => format!("the last step (`{}`)", step.transform.name),
             None => "the binding".into(),
         };
         problems.push(
-            Problem::error("type_mismatch", format!("{what} gives {kind}, but `{}` is {}; {reason}", field.name, field.ty.describe()))
-                .field(label),
+            Problem::error(
+                "type_mismatch",
+                format!(
+                    "{what} gives {kind}, but `{}` is {}; {reason}",
+                    field.name,
+                    field.ty.describe()
+                ),
+            )
+            .field(label),
         );
         return;
     }
@@ -372,30 +507,41 @@ fn check_result(field: &Field, source: &Source, steps: &[Step], kind: Kind, labe
     };
     for value in outputs {
         if let Err(error) = check_value(value, &field.ty) {
-            problems.push(Problem::error(error.code, format!("`{}` can become {}", field.name, error.message)).field(label));
+            problems.push(
+                Problem::error(
+                    error.code,
+                    format!("`{}` can become {}", field.name, error.message),
+                )
+                .field(label),
+            );
         }
     }
 }
 
 fn kind_mismatch(kind: Kind, ty: &FieldType) -> Option<&'static str> {
-    let ok = match (kind, ty) {
-        (Kind::Any | Kind::Null, _) => true,
-        (Kind::String | Kind::DateTime | Kind::Date, FieldType::String | FieldType::Enum(_)) => true,
-        (Kind::String, FieldType::Key(_)) => true,
-        (Kind::Integer, FieldType::Integer | FieldType::Number) => true,
-        (Kind::Number, FieldType::Number) => true,
-        (Kind::Boolean, FieldType::Boolean) => true,
-        (Kind::DateTime, FieldType::DateTime) => true,
-        (Kind::Date, FieldType::Date) => true,
-        (Kind::Array, FieldType::Array(_)) => true,
-        (Kind::Object, FieldType::Object(_)) => true,
-        _ => false,
-    };
+    let ok = matches!(
+        (kind, ty),
+        (Kind::Any | Kind::Null, _)
+            | (
+                Kind::String | Kind::DateTime | Kind::Date,
+                FieldType::String | FieldType::Enum(_)
+            )
+            | (Kind::String, FieldType::Key(_))
+            | (Kind::Integer, FieldType::Integer | FieldType::Number)
+            | (Kind::Number, FieldType::Number)
+            | (Kind::Boolean, FieldType::Boolean)
+            | (Kind::DateTime, FieldType::DateTime)
+            | (Kind::Date, FieldType::Date)
+            | (Kind::Array, FieldType::Array(_))
+            | (Kind::Object, FieldType::Object(_))
+    );
     if ok {
         return None;
     }
     Some(match (kind, ty) {
-        (Kind::Integer | Kind::Number | Kind::Boolean, FieldType::Key(_) | FieldType::String) => "add a `to_string` step",
+        (Kind::Integer | Kind::Number | Kind::Boolean, FieldType::Key(_) | FieldType::String) => {
+            "add a `to_string` step"
+        }
         (Kind::String, FieldType::DateTime) => "add a `parse_datetime` step",
         (Kind::String, FieldType::Date) => "add a `parse_date` step",
         (Kind::String, FieldType::Integer) => "add a `to_integer` step",
@@ -417,7 +563,10 @@ pub(crate) struct ValueError {
 pub(crate) fn check_value(value: &Value, ty: &FieldType) -> Result<(), ValueError> {
     let wrong = |expected: &str| ValueError {
         code: "type_mismatch",
-        message: format!("{}, but the field is {expected}", crate::describe_value(value)),
+        message: format!(
+            "{}, but the field is {expected}",
+            crate::describe_value(value)
+        ),
     };
     match (ty, value) {
         (_, Value::Null) => Ok(()),
@@ -431,14 +580,21 @@ pub(crate) fn check_value(value: &Value, ty: &FieldType) -> Result<(), ValueErro
             } else {
                 Err(ValueError {
                     code: "invalid_datetime",
-                    message: format!("\"{s}\", which is not an RFC 3339 UTC date-time (add `parse_datetime`)"),
+                    message: format!(
+                        "\"{s}\", which is not an RFC 3339 UTC date-time (add `parse_datetime`)"
+                    ),
                 })
             }
         }
-        (FieldType::Date, Value::String(s)) => match chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-            Ok(_) if s.len() == 10 => Ok(()),
-            _ => Err(ValueError { code: "invalid_date", message: format!("\"{s}\", which is not a YYYY-MM-DD date") }),
-        },
+        (FieldType::Date, Value::String(s)) => {
+            match chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+                Ok(_) if s.len() == 10 => Ok(()),
+                _ => Err(ValueError {
+                    code: "invalid_date",
+                    message: format!("\"{s}\", which is not a YYYY-MM-DD date"),
+                }),
+            }
+        }
         (FieldType::Enum(values), Value::String(s)) => {
             if values.iter().any(|v| v.name == s) {
                 Ok(())
@@ -451,14 +607,20 @@ pub(crate) fn check_value(value: &Value, ty: &FieldType) -> Result<(), ValueErro
             }
         }
         (FieldType::Key(_), Value::String(s)) if !s.is_empty() => Ok(()),
-        (FieldType::Key(_), Value::String(_)) => {
-            Err(ValueError { code: "empty_key", message: "an empty string, which is not a key".into() })
+        (FieldType::Key(_), Value::String(_)) => Err(ValueError {
+            code: "empty_key",
+            message: "an empty string, which is not a key".into(),
+        }),
+        (FieldType::Array(item), Value::Array(items)) => {
+            items.iter().try_for_each(|v| check_value(v, item))
         }
-        (FieldType::Array(item), Value::Array(items)) => items.iter().try_for_each(|v| check_value(v, item)),
         (FieldType::Object(members), Value::Object(map)) => {
             for (key, member) in map {
                 let Some(field) = members.iter().find(|f| f.name == key) else {
-                    return Err(ValueError { code: "type_mismatch", message: format!("an object with an unknown member `{key}`") });
+                    return Err(ValueError {
+                        code: "type_mismatch",
+                        message: format!("an object with an unknown member `{key}`"),
+                    });
                 };
                 check_value(member, &field.ty)?;
             }

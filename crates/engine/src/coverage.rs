@@ -26,10 +26,12 @@ pub struct FieldCoverage {
     pub more_values: bool,
     /// Source values that no value map or lookup covered, with their counts.
     pub unmapped: BTreeMap<String, usize>,
+    /// Distinct values with their counts, in first-seen order.
     #[serde(skip)]
-    distinct: HashMap<String, (Value, usize)>,
+    distinct: Vec<(Value, usize)>,
+    /// Structural hash of a value → positions in `distinct` with that hash.
     #[serde(skip)]
-    order: Vec<String>,
+    index: HashMap<u64, Vec<usize>>,
 }
 
 /// Per-field coverage over a set of records.
@@ -66,35 +68,40 @@ impl Coverage {
                     top_values: Vec::new(),
                     more_values: false,
                     unmapped: BTreeMap::new(),
-                    distinct: HashMap::new(),
-                    order: Vec::new(),
+                    distinct: Vec::new(),
+                    index: HashMap::new(),
                 }
             })
             .collect();
-        Coverage { records: 0, skipped: 0, records_with_errors: 0, unreadable: 0, fields }
+        Coverage {
+            records: 0,
+            skipped: 0,
+            records_with_errors: 0,
+            unreadable: 0,
+            fields,
+        }
     }
 
     /// Counts one applied record.
-    pub fn add(&mut self, mapping: &Mapping, applied: &Applied) {
-        let Some(record) = &applied.record else {
+    pub fn add(&mut self, applied: &Applied) {
+        if !applied.taken {
             self.skipped += 1;
             return;
-        };
+        }
         self.records += 1;
         if applied.has_errors() {
             self.records_with_errors += 1;
         }
-        for ((stats, outcome), field) in self.fields.iter_mut().zip(&applied.outcomes).zip(&mapping.fields) {
+        for ((stats, outcome), value) in self
+            .fields
+            .iter_mut()
+            .zip(&applied.outcomes)
+            .zip(&applied.values)
+        {
             match outcome {
                 FieldOutcome::Filled => {
                     stats.filled += 1;
-                    let value = match field.target {
-                        Target::Model(_) => record.get(&field.name),
-                        Target::Custom => record.get("custom").and_then(|c| c.get(&field.name)),
-                    };
-                    if let Some(value) = value {
-                        stats.count_value(value);
-                    }
+                    stats.count_value(value);
                 }
                 FieldOutcome::Null => stats.null += 1,
                 FieldOutcome::Error => stats.error += 1,
@@ -116,17 +123,18 @@ impl Coverage {
     pub fn finish(&mut self) {
         for stats in &mut self.fields {
             let mut values: Vec<(usize, usize, &Value)> = stats
-                .order
+                .distinct
                 .iter()
                 .enumerate()
-                .map(|(first_seen, key)| {
-                    let (value, count) = &stats.distinct[key];
-                    (*count, first_seen, value)
-                })
+                .map(|(first_seen, (value, count))| (*count, first_seen, value))
                 .collect();
             values.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
             stats.more_values |= values.len() > DISTINCT_SHOWN;
-            stats.top_values = values.into_iter().take(DISTINCT_SHOWN).map(|(count, _, v)| (v.clone(), count)).collect();
+            stats.top_values = values
+                .into_iter()
+                .take(DISTINCT_SHOWN)
+                .map(|(count, _, v)| (v.clone(), count))
+                .collect();
         }
     }
 
@@ -139,21 +147,49 @@ impl Coverage {
                 format!("{:.1}%", 100.0 * n as f64 / self.records as f64)
             }
         };
-        let mut rows = vec![["field".to_string(), "type".into(), "filled".into(), "null".into(), "error".into(), "values".into()]];
+        let mut rows = vec![[
+            "field".to_string(),
+            "type".into(),
+            "filled".into(),
+            "null".into(),
+            "error".into(),
+            "values".into(),
+        ]];
         for f in &self.fields {
-            let mut values: Vec<String> = f.top_values.iter().map(|(v, n)| format!("{} ({n})", short(v))).collect();
+            let mut values: Vec<String> = f
+                .top_values
+                .iter()
+                .map(|(v, n)| format!("{} ({n})", short(v)))
+                .collect();
             if f.more_values {
                 values.push("…".into());
             }
             let mut values = values.join(", ");
             if !f.unmapped.is_empty() {
-                let unmapped: Vec<String> = f.unmapped.iter().map(|(v, n)| format!("{v} ({n})")).collect();
+                let unmapped: Vec<String> = f
+                    .unmapped
+                    .iter()
+                    .map(|(v, n)| format!("{v} ({n})"))
+                    .collect();
                 values.push_str(&format!("  UNMAPPED: {}", unmapped.join(", ")));
             }
-            let name = if f.required { format!("{}*", f.field) } else { f.field.clone() };
-            rows.push([name, short_type(&f.ty), pct(f.filled), pct(f.null), pct(f.error), values]);
+            let name = if f.required {
+                format!("{}*", f.field)
+            } else {
+                f.field.clone()
+            };
+            rows.push([
+                name,
+                short_type(&f.ty),
+                pct(f.filled),
+                pct(f.null),
+                pct(f.error),
+                values,
+            ]);
         }
-        let widths: Vec<usize> = (0..5).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+        let widths: Vec<usize> = (0..5)
+            .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+            .collect();
         let mut out = String::new();
         for row in rows {
             for (c, cell) in row.iter().enumerate().take(5) {
@@ -201,14 +237,48 @@ fn short(value: &Value) -> String {
 
 impl FieldCoverage {
     fn count_value(&mut self, value: &Value) {
-        let key = value.to_string();
-        if let Some(entry) = self.distinct.get_mut(&key) {
-            entry.1 += 1;
-        } else if self.distinct.len() < DISTINCT_TRACKED {
-            self.order.push(key.clone());
-            self.distinct.insert(key, (value.clone(), 1));
+        let hash = value_hash(value);
+        if let Some(positions) = self.index.get(&hash) {
+            if let Some(&at) = positions.iter().find(|&&at| self.distinct[at].0 == *value) {
+                self.distinct[at].1 += 1;
+                return;
+            }
+        }
+        if self.distinct.len() < DISTINCT_TRACKED {
+            self.index
+                .entry(hash)
+                .or_default()
+                .push(self.distinct.len());
+            self.distinct.push((value.clone(), 1));
         } else {
             self.more_values = true;
         }
     }
+}
+
+/// A hash of a value's structure and content, without serializing it.
+fn value_hash(value: &Value) -> u64 {
+    use std::hash::{Hash, Hasher};
+    fn feed(value: &Value, h: &mut std::collections::hash_map::DefaultHasher) {
+        match value {
+            Value::Null => 0u8.hash(h),
+            Value::Bool(b) => (1u8, b).hash(h),
+            Value::Number(n) => (2u8, n.as_i64(), n.as_u64(), n.as_f64().map(f64::to_bits)).hash(h),
+            Value::String(s) => (3u8, s).hash(h),
+            Value::Array(items) => {
+                (4u8, items.len()).hash(h);
+                items.iter().for_each(|v| feed(v, h));
+            }
+            Value::Object(map) => {
+                (5u8, map.len()).hash(h);
+                for (k, v) in map {
+                    k.hash(h);
+                    feed(v, h);
+                }
+            }
+        }
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    feed(value, &mut h);
+    h.finish()
 }

@@ -17,18 +17,33 @@ pub fn transforms_markdown() -> String {
          | function | takes | summary |\n|---|---|---|\n",
     );
     for t in registry() {
-        out.push_str(&format!("| [`{}`](#{}) | {} | {} |\n", t.name, t.name, accepts(t.accepts), t.doc.replace('|', "\\|")));
+        out.push_str(&format!(
+            "| [`{}`](#{}) | {} | {} |\n",
+            t.name,
+            t.name,
+            accepts(t.accepts),
+            t.doc.replace('|', "\\|")
+        ));
     }
     for t in registry() {
         out.push_str(&format!("\n## `{}`\n\n{}\n\n", t.name, t.doc));
-        out.push_str(&format!("- Takes: {}{}.\n", accepts(t.accepts), if t.takes_null { ", and null" } else { "" }));
+        out.push_str(&format!(
+            "- Takes: {}{}.\n",
+            accepts(t.accepts),
+            if t.takes_null { ", and null" } else { "" }
+        ));
         if t.params.is_empty() {
             out.push_str("- Arguments: none.\n");
         } else {
             out.push_str("- Arguments:\n");
             for p in t.params {
                 let need = if p.required { "required" } else { "optional" };
-                out.push_str(&format!("  - `{}` ({}, {need}): {}\n", p.name, p.kind.name(), p.doc));
+                out.push_str(&format!(
+                    "  - `{}` ({}, {need}): {}\n",
+                    p.name,
+                    p.kind.name(),
+                    p.doc
+                ));
             }
         }
         out.push_str(&format!("\n```json\n{}\n```\n", t.example));
@@ -142,7 +157,9 @@ fn param_schema(kind: ParamKind) -> Value {
     match kind {
         ParamKind::String => json!({"type": "string"}),
         ParamKind::Selector => json!({"type": "string", "description": "JSONPath"}),
-        ParamKind::StringList | ParamKind::SelectorList => json!({"type": "array", "items": {"type": "string"}}),
+        ParamKind::StringList | ParamKind::SelectorList => {
+            json!({"type": "array", "items": {"type": "string"}})
+        }
         ParamKind::Integer => json!({"type": "integer"}),
         ParamKind::Boolean => json!({"type": "boolean"}),
         ParamKind::Value => json!({}),
@@ -156,7 +173,12 @@ pub fn model_schemas() -> Vec<(String, Value)> {
     unifield_model::model()
         .entities
         .iter()
-        .map(|e| (format!("{}.schema.json", e.name), unifield_model::json_schema(e)))
+        .map(|e| {
+            (
+                format!("{}.schema.json", e.name),
+                unifield_model::json_schema(e),
+            )
+        })
         .collect()
 }
 

@@ -26,15 +26,36 @@ pub struct StepTrace {
 
 impl StepTrace {
     pub(crate) fn skipped(step: usize, function: &'static str) -> StepTrace {
-        StepTrace { step, function, skipped: true, input: Some(Value::Null), output: Some(Value::Null), error: None, code: None }
+        StepTrace {
+            step,
+            function,
+            skipped: true,
+            input: Some(Value::Null),
+            output: Some(Value::Null),
+            error: None,
+            code: None,
+        }
     }
 
-    pub(crate) fn ran(step: usize, function: &'static str, input: Value, output: Result<Value, StepError>) -> StepTrace {
+    pub(crate) fn ran(
+        step: usize,
+        function: &'static str,
+        input: Value,
+        output: Result<Value, StepError>,
+    ) -> StepTrace {
         let (output, error, code) = match output {
             Ok(value) => (Some(value), None, None),
             Err(e) => (None, Some(e.message), Some(e.code)),
         };
-        StepTrace { step, function, skipped: false, input: Some(input), output, error, code }
+        StepTrace {
+            step,
+            function,
+            skipped: false,
+            input: Some(input),
+            output,
+            error,
+            code,
+        }
     }
 }
 
@@ -74,25 +95,39 @@ impl Mapping {
                 .iter()
                 .map(|p| PathMatches {
                     path: p.to_string(),
-                    matches: p.query_located(record).into_iter().map(|(at, v)| (at, v.clone())).collect(),
+                    matches: p
+                        .query_located(record)
+                        .into_iter()
+                        .map(|(at, v)| (at, v.clone()))
+                        .collect(),
                 })
                 .collect(),
             Source::Const(_) => Vec::new(),
         };
+        let top = self.resolve_heads(record);
         let start = match &compiled.source {
             Source::Const(value) => value.clone(),
-            Source::Paths(paths) => paths.iter().map(|p| crate::apply::read(p, record)).find(|v| !v.is_null()).unwrap_or(Value::Null),
+            Source::Paths(paths) => {
+                crate::apply::start(paths, &compiled.source_heads, record, &top)
+            }
         };
         let mut steps = Vec::new();
         let mut unmapped = Vec::new();
-        let outcome = evaluate(compiled, record, related, &mut unmapped, Some(&mut steps));
+        let outcome = evaluate(
+            compiled,
+            record,
+            &top,
+            related,
+            &mut unmapped,
+            Some(&mut steps),
+        );
         let (result, diagnostic) = match outcome {
             Ok(value) => (value, None),
             Err(d) => (Value::Null, Some(d)),
         };
         Some(Explanation {
             field: compiled.label(),
-            source_id: self.source_id(record),
+            source_id: self.source_id_from(record, &top),
             paths,
             start,
             steps,

@@ -52,7 +52,10 @@ pub struct InputRecord {
 
 /// Reads every record of `reader`, calling `on` for each record or unreadable part.
 /// Only an I/O failure of the reader itself stops it early.
-pub fn read_records<R: BufRead>(mut reader: R, mut on: impl FnMut(Result<InputRecord, InputError>)) -> io::Result<()> {
+pub fn read_records<R: BufRead>(
+    mut reader: R,
+    mut on: impl FnMut(Result<InputRecord, InputError>),
+) -> io::Result<()> {
     let first = loop {
         let buffer = reader.fill_buf()?;
         if buffer.is_empty() {
@@ -76,7 +79,10 @@ pub fn read_records<R: BufRead>(mut reader: R, mut on: impl FnMut(Result<InputRe
     read_lines(reader, &mut on)
 }
 
-fn read_lines<R: BufRead>(mut reader: R, on: &mut impl FnMut(Result<InputRecord, InputError>)) -> io::Result<()> {
+fn read_lines<R: BufRead>(
+    mut reader: R,
+    on: &mut impl FnMut(Result<InputRecord, InputError>),
+) -> io::Result<()> {
     let mut line = Vec::new();
     let mut number = 0;
     let mut first = true;
@@ -97,13 +103,19 @@ fn read_lines<R: BufRead>(mut reader: R, on: &mut impl FnMut(Result<InputRecord,
                 reader.read_to_end(&mut whole)?;
                 return read_document(&whole, on);
             }
-            Err(error) => on(Err(InputError { origin: Origin::Line(number), message: json_message(&error) })),
+            Err(error) => on(Err(InputError {
+                origin: Origin::Line(number),
+                message: json_message(&error),
+            })),
         }
         first = false;
     }
 }
 
-fn read_document(text: &[u8], on: &mut impl FnMut(Result<InputRecord, InputError>)) -> io::Result<()> {
+fn read_document(
+    text: &[u8],
+    on: &mut impl FnMut(Result<InputRecord, InputError>),
+) -> io::Result<()> {
     match serde_json::from_slice::<Value>(text) {
         Ok(Value::Array(items)) => {
             for (index, item) in items.into_iter().enumerate() {
@@ -119,7 +131,10 @@ fn read_document(text: &[u8], on: &mut impl FnMut(Result<InputRecord, InputError
     Ok(())
 }
 
-fn read_array<R: BufRead>(reader: R, on: &mut impl FnMut(Result<InputRecord, InputError>)) -> io::Result<()> {
+fn read_array<R: BufRead>(
+    reader: R,
+    on: &mut impl FnMut(Result<InputRecord, InputError>),
+) -> io::Result<()> {
     struct Elements<'a, F>(&'a mut F);
 
     impl<'de, F: FnMut(Result<InputRecord, InputError>)> Visitor<'de> for Elements<'_, F> {
@@ -134,7 +149,10 @@ fn read_array<R: BufRead>(reader: R, on: &mut impl FnMut(Result<InputRecord, Inp
                 let origin = Origin::Element(index);
                 match serde_json::from_str::<Value>(raw.get()) {
                     Ok(value) => emit(value, origin, self.0),
-                    Err(error) => (self.0)(Err(InputError { origin, message: json_message(&error) })),
+                    Err(error) => (self.0)(Err(InputError {
+                        origin,
+                        message: json_message(&error),
+                    })),
                 }
             }
             Ok(())
@@ -150,13 +168,20 @@ fn read_array<R: BufRead>(reader: R, on: &mut impl FnMut(Result<InputRecord, Inp
 
     // serde_json reads a `Read` byte by byte, so the reader must be buffered (it is: BufRead).
     let mut deserializer = serde_json::Deserializer::from_reader(reader);
-    if let Err(error) = Elements(on).deserialize(&mut deserializer).and_then(|()| deserializer.end()) {
+    if let Err(error) = Elements(on)
+        .deserialize(&mut deserializer)
+        .and_then(|()| deserializer.end())
+    {
         if error.is_io() {
             return Err(io::Error::other(error));
         }
         on(Err(InputError {
             origin: Origin::Line(error.line()),
-            message: format!("{} (column {}); the rest of the array is not read", json_message(&error), error.column()),
+            message: format!(
+                "{} (column {}); the rest of the array is not read",
+                json_message(&error),
+                error.column()
+            ),
         }));
     }
     Ok(())
@@ -186,12 +211,26 @@ fn emit(value: Value, origin: Origin, on: &mut impl FnMut(Result<InputRecord, In
 /// plain record. Corrigo's error envelope becomes an error.
 pub fn unwrap_envelope(value: Value) -> Result<Vec<Value>, String> {
     let Value::Object(mut object) = value else {
-        return Err(format!("expected a record (a JSON object), got {}", crate::describe_value(&value)));
+        return Err(format!(
+            "expected a record (a JSON object), got {}",
+            crate::describe_value(&value)
+        ));
     };
-    if object.contains_key("ErrorCode") && object.contains_key("ErrorMessage") && !object.contains_key("Id") {
-        let code = object.get("ErrorCode").map(|c| c.to_string()).unwrap_or_default();
-        let message = object.get("ErrorMessage").and_then(Value::as_str).unwrap_or_default();
-        return Err(format!("a Corrigo error response, not a record: {code} {message}"));
+    if object.contains_key("ErrorCode")
+        && object.contains_key("ErrorMessage")
+        && !object.contains_key("Id")
+    {
+        let code = object
+            .get("ErrorCode")
+            .map(|c| c.to_string())
+            .unwrap_or_default();
+        let message = object
+            .get("ErrorMessage")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        return Err(format!(
+            "a Corrigo error response, not a record: {code} {message}"
+        ));
     }
     if object.len() <= 2 {
         if object.get("EntitySpecifier").is_some_and(Value::is_object) {
@@ -201,11 +240,16 @@ pub fn unwrap_envelope(value: Value) -> Result<Vec<Value>, String> {
             return Ok(vec![object.remove("Data").expect("checked")]);
         }
         if let Some(Value::Array(_)) = object.get("Entities") {
-            let Some(Value::Array(entities)) = object.remove("Entities") else { unreachable!() };
+            let Some(Value::Array(entities)) = object.remove("Entities") else {
+                unreachable!()
+            };
             return Ok(entities
                 .into_iter()
                 .map(|entity| match entity {
-                    Value::Object(mut wrapper) if wrapper.len() == 1 && wrapper.get("Data").is_some_and(Value::is_object) => {
+                    Value::Object(mut wrapper)
+                        if wrapper.len() == 1
+                            && wrapper.get("Data").is_some_and(Value::is_object) =>
+                    {
                         wrapper.remove("Data").expect("checked")
                     }
                     other => other,
@@ -216,7 +260,10 @@ pub fn unwrap_envelope(value: Value) -> Result<Vec<Value>, String> {
             let key = if result.get("Wo").is_some_and(Value::is_object) {
                 Some("Wo".to_string())
             } else {
-                result.iter().find(|(_, v)| v.is_object()).map(|(k, _)| k.clone())
+                result
+                    .iter()
+                    .find(|(_, v)| v.is_object())
+                    .map(|(k, _)| k.clone())
             };
             return match key {
                 Some(key) => Ok(vec![result.remove(&key).expect("found")]),
@@ -247,46 +294,82 @@ mod tests {
     fn json_lines_keep_going_past_bad_lines_and_name_them() {
         let input = b"{\"Id\":1}\n{\"Id\":\n\xff\xfe\n\n{\"Id\":1e400}\n{\"Id\":4}";
         let (records, errors) = read(input);
-        assert_eq!(records, vec![(Origin::Line(1), json!({"Id": 1})), (Origin::Line(6), json!({"Id": 4}))]);
+        assert_eq!(
+            records,
+            vec![
+                (Origin::Line(1), json!({"Id": 1})),
+                (Origin::Line(6), json!({"Id": 4}))
+            ]
+        );
         assert_eq!(errors.len(), 3, "{errors:?}");
         assert!(errors[0].starts_with("line 2:"), "{errors:?}");
         assert!(errors[1].starts_with("line 3:"), "{errors:?}");
-        assert!(errors[2].starts_with("line 5:") && errors[2].contains("number out of range"), "{errors:?}");
+        assert!(
+            errors[2].starts_with("line 5:") && errors[2].contains("number out of range"),
+            "{errors:?}"
+        );
     }
 
     #[test]
     fn arrays_stream_and_report_bad_elements_alone() {
         let (records, errors) = read(b" [{\"Id\":1}, {\"Id\": 1e999}, {\"Id\":3}]");
-        assert_eq!(records.iter().map(|r| r.0).collect::<Vec<_>>(), [Origin::Element(1), Origin::Element(3)]);
+        assert_eq!(
+            records.iter().map(|r| r.0).collect::<Vec<_>>(),
+            [Origin::Element(1), Origin::Element(3)]
+        );
         assert_eq!(errors.len(), 1);
         assert!(errors[0].starts_with("element 2:"), "{errors:?}");
         let (records, errors) = read(b"[{\"Id\":1},\n {\"Id\" 2}]");
         assert_eq!(records.len(), 1);
-        assert!(errors[0].starts_with("line 2:") && errors[0].contains("not read"), "{errors:?}");
+        assert!(
+            errors[0].starts_with("line 2:") && errors[0].contains("not read"),
+            "{errors:?}"
+        );
     }
 
     #[test]
     fn corrigo_envelopes_unwrap() {
-        let pretty = serde_json::to_vec_pretty(&json!({"Entities": [{"Data": {"Id": 1}}, {"Data": {"Id": 2}}]})).unwrap();
+        let pretty = serde_json::to_vec_pretty(
+            &json!({"Entities": [{"Data": {"Id": 1}}, {"Data": {"Id": 2}}]}),
+        )
+        .unwrap();
         let (records, _) = read(&pretty);
-        assert_eq!(records.iter().map(|r| r.1["Id"].clone()).collect::<Vec<_>>(), [json!(1), json!(2)]);
+        assert_eq!(
+            records
+                .iter()
+                .map(|r| r.1["Id"].clone())
+                .collect::<Vec<_>>(),
+            [json!(1), json!(2)]
+        );
         let (records, _) = read(br#"{"CommandResult":{"Wo":{"Id":7}},"RequestId":"1234"}"#);
         assert_eq!(records[0].1, json!({"Id": 7}));
         let (records, _) = read(br#"{"Data":{"Id":9}}"#);
         assert_eq!(records[0].1, json!({"Id": 9}));
-        let (_, errors) = read(br#"{"ErrorMessage":"Nope","ErrorCode":"ERROR_CODE_6","TimeStamp":"x"}"#);
+        let (_, errors) =
+            read(br#"{"ErrorMessage":"Nope","ErrorCode":"ERROR_CODE_6","TimeStamp":"x"}"#);
         assert!(errors[0].contains("ERROR_CODE_6"), "{errors:?}");
         let (records, errors) = read(br#"{"EntitySpecifier":{"Id":8599,"ConcurrencyId":2}}"#);
-        assert!(records.is_empty() && errors[0].contains("EntitySpecifier"), "{errors:?}");
+        assert!(
+            records.is_empty() && errors[0].contains("EntitySpecifier"),
+            "{errors:?}"
+        );
     }
 
     #[test]
     fn deep_nesting_is_an_error_not_a_stack_overflow() {
-        let deep = format!("{}{}\n{{\"Id\":2}}", "[".repeat(100_000), "]".repeat(100_000));
+        let deep = format!(
+            "{}{}\n{{\"Id\":2}}",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
         let (records, errors) = read(format!("{{\"a\":{deep}").as_bytes());
         assert_eq!(records, vec![(Origin::Line(2), json!({"Id": 2}))]);
         assert!(errors[0].starts_with("line 1:"), "{errors:?}");
-        let line = format!("{{\"a\":{}{}}}\n{{\"Id\":2}}\n", "[".repeat(5000), "]".repeat(5000));
+        let line = format!(
+            "{{\"a\":{}{}}}\n{{\"Id\":2}}\n",
+            "[".repeat(5000),
+            "]".repeat(5000)
+        );
         let (records, errors) = read(line.as_bytes());
         assert_eq!(records.len(), 1);
         assert!(errors[0].contains("recursion limit"), "{errors:?}");

@@ -11,6 +11,7 @@ mod compile;
 mod coverage;
 pub mod docs;
 mod explain;
+mod heads;
 pub mod input;
 pub mod mapping;
 pub mod path;
@@ -18,7 +19,7 @@ mod problem;
 mod related;
 pub mod transform;
 
-pub use apply::{Applied, Diagnostic, FieldOutcome};
+pub use apply::{Applied, Diagnostic, FieldOutcome, RecordView};
 pub use compile::{load, load_file, validate, CompiledField, Mapping, Target};
 pub use coverage::{Coverage, FieldCoverage};
 pub use explain::{Explanation, StepTrace};
@@ -37,7 +38,10 @@ pub(crate) fn describe_value(value: &Value) -> String {
         _ => {
             let mut text = value.to_string();
             if text.len() > 60 {
-                let cut = (0..=57).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+                let cut = (0..=57)
+                    .rev()
+                    .find(|&i| text.is_char_boundary(i))
+                    .unwrap_or(0);
                 text.truncate(cut);
                 text.push('…');
             }
@@ -47,9 +51,17 @@ pub(crate) fn describe_value(value: &Value) -> String {
 }
 
 /// The candidate closest to `name` when it is close enough to be a likely typo.
-pub(crate) fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(
+    name: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
-        .map(|c| (strsim::damerau_levenshtein(&name.to_lowercase(), &c.to_lowercase()), c))
+        .map(|c| {
+            (
+                strsim::damerau_levenshtein(&name.to_lowercase(), &c.to_lowercase()),
+                c,
+            )
+        })
         .filter(|(distance, c)| *distance <= (c.len() / 3).max(2))
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, c)| c)

@@ -93,9 +93,25 @@ pub struct StepDoc {
 pub fn decode(value: &Value) -> Result<MappingDoc, Vec<Problem>> {
     let mut problems = Vec::new();
     let Some(top) = value.as_object() else {
-        return Err(vec![Problem::error("invalid_mapping", "a mapping file must be a JSON object")]);
+        return Err(vec![Problem::error(
+            "invalid_mapping",
+            "a mapping file must be a JSON object",
+        )]);
     };
-    unknown_keys(top, &["format", "name", "description", "source", "target", "fields", "custom"], "the mapping", &mut problems);
+    unknown_keys(
+        top,
+        &[
+            "format",
+            "name",
+            "description",
+            "source",
+            "target",
+            "fields",
+            "custom",
+        ],
+        "the mapping",
+        &mut problems,
+    );
     let format = string_member(top, "format", "the mapping", &mut problems).unwrap_or_default();
     if !format.is_empty() && format != FORMAT {
         problems.push(Problem::error(
@@ -112,7 +128,15 @@ pub fn decode(value: &Value) -> Result<MappingDoc, Vec<Problem>> {
         None => Vec::new(),
         some => decode_bindings(some, "custom", "custom.", &mut problems),
     };
-    let doc = MappingDoc { format, name, description, source, target, fields, custom };
+    let doc = MappingDoc {
+        format,
+        name,
+        description,
+        source,
+        target,
+        fields,
+        custom,
+    };
     if problems.is_empty() {
         Ok(doc)
     } else {
@@ -120,55 +144,92 @@ pub fn decode(value: &Value) -> Result<MappingDoc, Vec<Problem>> {
     }
 }
 
-fn unknown_keys(object: &Map<String, Value>, known: &[&str], what: &str, problems: &mut Vec<Problem>) {
+fn unknown_keys(
+    object: &Map<String, Value>,
+    known: &[&str],
+    what: &str,
+    problems: &mut Vec<Problem>,
+) {
     for key in object.keys() {
         if !known.contains(&key.as_str()) {
             let hint = crate::suggest(key, known.iter().copied())
                 .map(|k| format!(" (did you mean `{k}`?)"))
                 .unwrap_or_else(|| format!(" (expected one of: {})", known.join(", ")));
-            problems.push(Problem::error("unknown_key", format!("{what} has no member `{key}`{hint}")));
+            problems.push(Problem::error(
+                "unknown_key",
+                format!("{what} has no member `{key}`{hint}"),
+            ));
         }
     }
 }
 
-fn string_member(object: &Map<String, Value>, key: &str, what: &str, problems: &mut Vec<Problem>) -> Option<String> {
+fn string_member(
+    object: &Map<String, Value>,
+    key: &str,
+    what: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<String> {
     match object.get(key) {
         Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
         Some(Value::String(_)) => {
-            problems.push(Problem::error("missing_member", format!("{what}: `{key}` must not be empty")));
+            problems.push(Problem::error(
+                "missing_member",
+                format!("{what}: `{key}` must not be empty"),
+            ));
             None
         }
         Some(other) => {
             problems.push(Problem::error(
                 "wrong_type",
-                format!("{what}: `{key}` must be a string, got {}", crate::describe_value(other)),
+                format!(
+                    "{what}: `{key}` must be a string, got {}",
+                    crate::describe_value(other)
+                ),
             ));
             None
         }
         None => {
-            problems.push(Problem::error("missing_member", format!("{what} needs `{key}`")));
+            problems.push(Problem::error(
+                "missing_member",
+                format!("{what} needs `{key}`"),
+            ));
             None
         }
     }
 }
 
-fn optional_string(object: &Map<String, Value>, key: &str, what: &str, problems: &mut Vec<Problem>) -> Option<String> {
+fn optional_string(
+    object: &Map<String, Value>,
+    key: &str,
+    what: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<String> {
     object.get(key)?;
     string_member(object, key, what, problems)
 }
 
-fn object_member<'a>(value: Option<&'a Value>, what: &str, problems: &mut Vec<Problem>) -> Option<&'a Map<String, Value>> {
+fn object_member<'a>(
+    value: Option<&'a Value>,
+    what: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<&'a Map<String, Value>> {
     match value {
         Some(Value::Object(map)) => Some(map),
         Some(other) => {
             problems.push(Problem::error(
                 "wrong_type",
-                format!("`{what}` must be an object, got {}", crate::describe_value(other)),
+                format!(
+                    "`{what}` must be an object, got {}",
+                    crate::describe_value(other)
+                ),
             ));
             None
         }
         None => {
-            problems.push(Problem::error("missing_member", format!("the mapping needs `{what}`")));
+            problems.push(Problem::error(
+                "missing_member",
+                format!("the mapping needs `{what}`"),
+            ));
             None
         }
     }
@@ -178,22 +239,41 @@ fn decode_source(value: Option<&Value>, problems: &mut Vec<Problem>) -> SourceSp
     let empty = Map::new();
     let object = object_member(value, "source", problems).unwrap_or(&empty);
     if !object.is_empty() {
-        unknown_keys(object, &["system", "entity", "idPath", "filter"], "`source`", problems);
+        unknown_keys(
+            object,
+            &["system", "entity", "idPath", "filter"],
+            "`source`",
+            problems,
+        );
     }
     let system = string_member(object, "system", "`source`", problems).unwrap_or_default();
     let entity = string_member(object, "entity", "`source`", problems).unwrap_or_default();
     let id_path = optional_string(object, "idPath", "`source`", problems);
-    let filter = object.get("filter").and_then(|f| decode_filter(f, problems));
-    SourceSpec { system, entity, id_path, filter }
+    let filter = object
+        .get("filter")
+        .and_then(|f| decode_filter(f, problems));
+    SourceSpec {
+        system,
+        entity,
+        id_path,
+        filter,
+    }
 }
 
 fn decode_filter(value: &Value, problems: &mut Vec<Problem>) -> Option<RecordFilter> {
     let object = object_member(Some(value), "source.filter", problems)?;
-    unknown_keys(object, &["path", "equals", "notEquals", "in"], "`source.filter`", problems);
+    unknown_keys(
+        object,
+        &["path", "equals", "notEquals", "in"],
+        "`source.filter`",
+        problems,
+    );
     let path = string_member(object, "path", "`source.filter`", problems)?;
     let tests: Vec<FilterTest> = [
         object.get("equals").map(|v| FilterTest::Equals(v.clone())),
-        object.get("notEquals").map(|v| FilterTest::NotEquals(v.clone())),
+        object
+            .get("notEquals")
+            .map(|v| FilterTest::NotEquals(v.clone())),
         object.get("in").map(|v| match v {
             Value::Array(items) => FilterTest::In(items.clone()),
             other => FilterTest::In(vec![other.clone()]),
@@ -218,7 +298,12 @@ fn decode_target(value: Option<&Value>, problems: &mut Vec<Problem>) -> TargetSp
     let empty = Map::new();
     let object = object_member(value, "target", problems).unwrap_or(&empty);
     if !object.is_empty() {
-        unknown_keys(object, &["model", "version", "entity"], "`target`", problems);
+        unknown_keys(
+            object,
+            &["model", "version", "entity"],
+            "`target`",
+            problems,
+        );
     }
     TargetSpec {
         model: string_member(object, "model", "`target`", problems).unwrap_or_default(),
@@ -227,8 +312,15 @@ fn decode_target(value: Option<&Value>, problems: &mut Vec<Problem>) -> TargetSp
     }
 }
 
-fn decode_bindings(value: Option<&Value>, section: &str, prefix: &str, problems: &mut Vec<Problem>) -> Vec<(String, BindingDoc)> {
-    let Some(object) = object_member(value, section, problems) else { return Vec::new() };
+fn decode_bindings(
+    value: Option<&Value>,
+    section: &str,
+    prefix: &str,
+    problems: &mut Vec<Problem>,
+) -> Vec<(String, BindingDoc)> {
+    let Some(object) = object_member(value, section, problems) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for (name, binding) in object {
         let label = format!("{prefix}{name}");
@@ -248,30 +340,86 @@ fn decode_binding(value: &Value, field: &str, problems: &mut Vec<Problem>) -> Op
         None
     };
     let Value::Object(object) = value else {
-        return fail(problems, "wrong_type", format!("a binding must be an object with `path`, `paths` or `const`, got {}", crate::describe_value(value)));
+        return fail(
+            problems,
+            "wrong_type",
+            format!(
+                "a binding must be an object with `path`, `paths` or `const`, got {}",
+                crate::describe_value(value)
+            ),
+        );
     };
     for key in object.keys() {
         let known = ["path", "paths", "const", "steps", "note"];
         if !known.contains(&key.as_str()) {
-            let hint = crate::suggest(key, known.iter().copied()).map(|k| format!(" (did you mean `{k}`?)")).unwrap_or_default();
-            problems.push(Problem::error("unknown_key", format!("a binding has no member `{key}`{hint}")).field(field));
+            let hint = crate::suggest(key, known.iter().copied())
+                .map(|k| format!(" (did you mean `{k}`?)"))
+                .unwrap_or_default();
+            problems.push(
+                Problem::error(
+                    "unknown_key",
+                    format!("a binding has no member `{key}`{hint}"),
+                )
+                .field(field),
+            );
         }
     }
-    let sources: Vec<&str> = ["path", "paths", "const"].into_iter().filter(|k| object.contains_key(*k)).collect();
+    let sources: Vec<&str> = ["path", "paths", "const"]
+        .into_iter()
+        .filter(|k| object.contains_key(*k))
+        .collect();
     let source = match sources.as_slice() {
         ["path"] => match &object["path"] {
             Value::String(path) => SourceDoc::Path(path.clone()),
-            other => return fail(problems, "wrong_type", format!("`path` must be a JSONPath string, got {}", crate::describe_value(other))),
+            other => {
+                return fail(
+                    problems,
+                    "wrong_type",
+                    format!(
+                        "`path` must be a JSONPath string, got {}",
+                        crate::describe_value(other)
+                    ),
+                )
+            }
         },
         ["paths"] => match &object["paths"] {
             Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_string) => {
-                SourceDoc::Paths(items.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+                SourceDoc::Paths(
+                    items
+                        .iter()
+                        .filter_map(|v| v.as_str().map(String::from))
+                        .collect(),
+                )
             }
-            other => return fail(problems, "wrong_type", format!("`paths` must be a non-empty array of JSONPath strings, got {}", crate::describe_value(other))),
+            other => {
+                return fail(
+                    problems,
+                    "wrong_type",
+                    format!(
+                        "`paths` must be a non-empty array of JSONPath strings, got {}",
+                        crate::describe_value(other)
+                    ),
+                )
+            }
         },
         ["const"] => SourceDoc::Const(object["const"].clone()),
-        [] => return fail(problems, "missing_source", "a binding needs one of `path`, `paths` or `const`".into()),
-        _ => return fail(problems, "ambiguous_source", format!("a binding takes one of `path`, `paths` or `const`, not {}", sources.join(" and "))),
+        [] => {
+            return fail(
+                problems,
+                "missing_source",
+                "a binding needs one of `path`, `paths` or `const`".into(),
+            )
+        }
+        _ => {
+            return fail(
+                problems,
+                "ambiguous_source",
+                format!(
+                    "a binding takes one of `path`, `paths` or `const`, not {}",
+                    sources.join(" and ")
+                ),
+            )
+        }
     };
     let steps = match object.get("steps") {
         None => Vec::new(),
@@ -280,34 +428,75 @@ fn decode_binding(value: &Value, field: &str, problems: &mut Vec<Problem>) -> Op
             for (index, item) in items.iter().enumerate() {
                 match decode_step(item) {
                     Ok(step) => steps.push(step),
-                    Err(message) => problems.push(Problem::error("invalid_step", message).field(field).step(index + 1)),
+                    Err(message) => problems.push(
+                        Problem::error("invalid_step", message)
+                            .field(field)
+                            .step(index + 1),
+                    ),
                 }
             }
             steps
         }
-        Some(other) => return fail(problems, "wrong_type", format!("`steps` must be an array, got {}", crate::describe_value(other))),
+        Some(other) => {
+            return fail(
+                problems,
+                "wrong_type",
+                format!(
+                    "`steps` must be an array, got {}",
+                    crate::describe_value(other)
+                ),
+            )
+        }
     };
     let note = match object.get("note") {
         None => None,
         Some(Value::String(s)) => Some(s.clone()),
-        Some(other) => return fail(problems, "wrong_type", format!("`note` must be a string, got {}", crate::describe_value(other))),
+        Some(other) => {
+            return fail(
+                problems,
+                "wrong_type",
+                format!(
+                    "`note` must be a string, got {}",
+                    crate::describe_value(other)
+                ),
+            )
+        }
     };
-    Some(BindingDoc { source, steps, note })
+    Some(BindingDoc {
+        source,
+        steps,
+        note,
+    })
 }
 
 fn decode_step(value: &Value) -> Result<StepDoc, String> {
     match value {
-        Value::String(name) => Ok(StepDoc { function: name.clone(), args: Map::new() }),
+        Value::String(name) => Ok(StepDoc {
+            function: name.clone(),
+            args: Map::new(),
+        }),
         Value::Object(object) => {
             let function = match object.get("fn") {
                 Some(Value::String(name)) => name.clone(),
-                Some(other) => return Err(format!("`fn` must be a function name, got {}", crate::describe_value(other))),
+                Some(other) => {
+                    return Err(format!(
+                        "`fn` must be a function name, got {}",
+                        crate::describe_value(other)
+                    ))
+                }
                 None => return Err("a step object needs `fn`, the function's name".into()),
             };
-            let args = object.iter().filter(|(k, _)| *k != "fn").map(|(k, v)| (k.clone(), v.clone())).collect();
+            let args = object
+                .iter()
+                .filter(|(k, _)| *k != "fn")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
             Ok(StepDoc { function, args })
         }
-        other => Err(format!("a step is a function name or an object with `fn`, got {}", crate::describe_value(other))),
+        other => Err(format!(
+            "a step is a function name or an object with `fn`, got {}",
+            crate::describe_value(other)
+        )),
     }
 }
 
@@ -349,21 +538,32 @@ impl MappingDoc {
 
         let entity = unifield_model::model().entity(&self.target.entity);
         let mut fields: Vec<&(String, BindingDoc)> = self.fields.iter().collect();
-        fields.sort_by_key(|(name, _)| (entity.and_then(|e| e.position(name)).unwrap_or(usize::MAX), name.clone()));
+        fields.sort_by_key(|(name, _)| {
+            (
+                entity.and_then(|e| e.position(name)).unwrap_or(usize::MAX),
+                name.clone(),
+            )
+        });
         top.insert("fields".into(), bindings(fields));
         if !self.custom.is_empty() {
             let mut custom: Vec<&(String, BindingDoc)> = self.custom.iter().collect();
             custom.sort_by(|a, b| a.0.cmp(&b.0));
             top.insert("custom".into(), bindings(custom));
         }
-        let mut text = serde_json::to_string_pretty(&Value::Object(top)).expect("JSON values serialize");
+        let mut text =
+            serde_json::to_string_pretty(&Value::Object(top)).expect("JSON values serialize");
         text.push('\n');
         text
     }
 }
 
 fn bindings(items: Vec<&(String, BindingDoc)>) -> Value {
-    Value::Object(items.into_iter().map(|(name, binding)| (name.clone(), binding.to_json())).collect())
+    Value::Object(
+        items
+            .into_iter()
+            .map(|(name, binding)| (name.clone(), binding.to_json()))
+            .collect(),
+    )
 }
 
 impl BindingDoc {
@@ -375,7 +575,10 @@ impl BindingDoc {
             SourceDoc::Const(value) => out.insert("const".into(), sorted(value)),
         };
         if !self.steps.is_empty() {
-            out.insert("steps".into(), Value::Array(self.steps.iter().map(StepDoc::to_json).collect()));
+            out.insert(
+                "steps".into(),
+                Value::Array(self.steps.iter().map(StepDoc::to_json).collect()),
+            );
         }
         if let Some(note) = &self.note {
             out.insert("note".into(), Value::from(note.as_str()));
@@ -406,7 +609,12 @@ fn sorted(value: &Value) -> Value {
         Value::Object(map) => {
             let mut names: Vec<&String> = map.keys().collect();
             names.sort();
-            Value::Object(names.into_iter().map(|k| (k.clone(), sorted(&map[k]))).collect())
+            Value::Object(
+                names
+                    .into_iter()
+                    .map(|k| (k.clone(), sorted(&map[k])))
+                    .collect(),
+            )
         }
         Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
         other => other.clone(),

@@ -49,7 +49,10 @@ impl Problem {
     }
 
     pub(crate) fn warning(code: &'static str, message: impl Into<String>) -> Problem {
-        Problem { severity: Severity::Warning, ..Problem::error(code, message) }
+        Problem {
+            severity: Severity::Warning,
+            ..Problem::error(code, message)
+        }
     }
 
     pub(crate) fn field(mut self, field: &str) -> Problem {
@@ -92,7 +95,13 @@ impl fmt::Display for Problem {
         if place.is_empty() {
             write!(f, "{severity}[{}]: {}", self.code, self.message)
         } else {
-            write!(f, "{}: {severity}[{}]: {}", place.join(", "), self.code, self.message)
+            write!(
+                f,
+                "{}: {severity}[{}]: {}",
+                place.join(", "),
+                self.code,
+                self.message
+            )
         }
     }
 }

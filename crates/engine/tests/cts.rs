@@ -59,12 +59,19 @@ fn rfc9535_compliance_test_suite() {
         let known = KNOWN_FAILURES.iter().any(|(n, _)| *n == name);
         match (outcome(case), known) {
             (Ok(()), false) => passed += 1,
-            (Ok(()), true) => unexpected.push(format!("{name}: passes now; drop it from KNOWN_FAILURES")),
+            (Ok(()), true) => {
+                unexpected.push(format!("{name}: passes now; drop it from KNOWN_FAILURES"))
+            }
             (Err(_), true) => {}
             (Err(why), false) => unexpected.push(format!("{name} ({}): {why}", case["selector"])),
         }
     }
     println!("RFC 9535 CTS: {passed} of {} cases pass", cases.len());
-    assert!(unexpected.is_empty(), "{} unexpected:\n{}", unexpected.len(), unexpected.join("\n"));
+    assert!(
+        unexpected.is_empty(),
+        "{} unexpected:\n{}",
+        unexpected.len(),
+        unexpected.join("\n")
+    );
     assert_eq!(passed + KNOWN_FAILURES.len(), cases.len());
 }

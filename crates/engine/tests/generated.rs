@@ -9,7 +9,10 @@ fn root() -> PathBuf {
 
 fn assert_current(relative: &str, expected: &str) {
     let actual = std::fs::read_to_string(root().join(relative)).unwrap_or_default();
-    assert!(actual == expected, "{relative} is stale: run `cargo run -p unifield-cli -- docs`");
+    assert!(
+        actual == expected,
+        "{relative} is stale: run `cargo run -p unifield-cli -- docs`"
+    );
 }
 
 #[test]
@@ -19,7 +22,10 @@ fn transform_reference_is_current() {
 
 #[test]
 fn mapping_schema_is_current() {
-    assert_current("mappings/schema/mapping.schema.json", &docs::pretty(&docs::mapping_schema()));
+    assert_current(
+        "mappings/schema/mapping.schema.json",
+        &docs::pretty(&docs::mapping_schema()),
+    );
 }
 
 #[test]
@@ -29,14 +35,21 @@ fn model_schemas_are_current() {
     for (name, schema) in schemas {
         assert_current(&format!("mappings/model/{name}"), &docs::pretty(&schema));
     }
-    let files = std::fs::read_dir(root().join("mappings/model")).unwrap().count();
-    assert_eq!(files, unifield_model::model().entities.len(), "mappings/model holds a schema of an entity that is gone");
+    let files = std::fs::read_dir(root().join("mappings/model"))
+        .unwrap()
+        .count();
+    assert_eq!(
+        files,
+        unifield_model::model().entities.len(),
+        "mappings/model holds a schema of an entity that is gone"
+    );
 }
 
 #[test]
 fn every_transform_is_documented_with_a_loadable_example() {
     for transform in unifield_engine::transform::registry() {
-        let step: serde_json::Value = serde_json::from_str(transform.example).expect("example is JSON");
+        let step: serde_json::Value =
+            serde_json::from_str(transform.example).expect("example is JSON");
         let mapping = serde_json::json!({
             "format": "unifield.mapping/v1", "name": "example",
             "source": {"system": "corrigo", "entity": "WorkOrder"},

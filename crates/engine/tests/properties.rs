@@ -6,7 +6,18 @@ use serde_json::{json, Map, Value};
 use unifield_engine::path::Selector;
 use unifield_engine::{load, Related};
 
-const KEYS: [&str; 10] = ["Id", "StatusId", "Priority", "Items", "DueDateUtc", "VendorNte", "a", "b", "Value", "Number"];
+const KEYS: [&str; 10] = [
+    "Id",
+    "StatusId",
+    "Priority",
+    "Items",
+    "DueDateUtc",
+    "VendorNte",
+    "a",
+    "b",
+    "Value",
+    "Number",
+];
 
 fn scalar() -> impl Strategy<Value = Value> {
     prop_oneof![
@@ -14,7 +25,9 @@ fn scalar() -> impl Strategy<Value = Value> {
         any::<bool>().prop_map(Value::from),
         any::<i64>().prop_map(Value::from),
         any::<u64>().prop_map(Value::from),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
         prop_oneof![
             Just("NaN".to_string()),
             Just("inf".to_string()),
@@ -32,40 +45,102 @@ fn json_value() -> impl Strategy<Value = Value> {
     scalar().prop_recursive(6, 64, 6, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
-            prop::collection::vec((prop::sample::select(KEYS.to_vec()), inner), 0..6)
-                .prop_map(|pairs| Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect::<Map<_, _>>())),
+            prop::collection::vec((prop::sample::select(KEYS.to_vec()), inner), 0..6).prop_map(
+                |pairs| Value::Object(
+                    pairs
+                        .into_iter()
+                        .map(|(k, v)| (k.to_string(), v))
+                        .collect::<Map<_, _>>()
+                )
+            ),
         ]
     })
 }
 
 fn step() -> impl Strategy<Value = Value> {
-    let names = unifield_engine::transform::registry().iter().map(|t| t.name).chain(["nope", ""]).collect::<Vec<_>>();
-    (prop::sample::select(names), prop::collection::vec((prop::sample::select(vec!["map", "from", "to", "separator", "path", "value", "values", "formats", "timeZone", "where", "index", "part", "table", "template", "fields", "default"]), json_value()), 0..3))
+    let names = unifield_engine::transform::registry()
+        .iter()
+        .map(|t| t.name)
+        .chain(["nope", ""])
+        .collect::<Vec<_>>();
+    (
+        prop::sample::select(names),
+        prop::collection::vec(
+            (
+                prop::sample::select(vec![
+                    "map",
+                    "from",
+                    "to",
+                    "separator",
+                    "path",
+                    "value",
+                    "values",
+                    "formats",
+                    "timeZone",
+                    "where",
+                    "index",
+                    "part",
+                    "table",
+                    "template",
+                    "fields",
+                    "default",
+                ]),
+                json_value(),
+            ),
+            0..3,
+        ),
+    )
         .prop_map(|(name, args)| {
-            let mut object: Map<String, Value> = args.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+            let mut object: Map<String, Value> =
+                args.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
             object.insert("fn".into(), Value::from(name));
             Value::Object(object)
         })
 }
 
 fn mapping_value() -> impl Strategy<Value = Value> {
-    let fields = vec!["key", "status", "dueAt", "title", "taskCount", "notToExceed", "isWarranty", "siteKey", "bogus"];
-    let paths = vec!["$.Id", "$.StatusId", "$.Items[*]", "$..Value", "$.Priority.Id", "$[", "$.a[?@.b > 1]", "$.Items[-1]"];
-    prop::collection::vec((prop::sample::select(fields), prop::sample::select(paths), prop::collection::vec(step(), 0..4)), 0..6).prop_map(
-        |bindings| {
-            let fields: Map<String, Value> = bindings
-                .into_iter()
-                .map(|(field, path, steps)| (field.to_string(), json!({"path": path, "steps": steps})))
-                .collect();
-            json!({
-                "format": "unifield.mapping/v1",
-                "name": "generated",
-                "source": {"system": "corrigo", "entity": "WorkOrder"},
-                "target": {"model": "unified", "version": "1", "entity": "WorkOrder"},
-                "fields": fields
-            })
-        },
+    let fields = vec![
+        "key",
+        "status",
+        "dueAt",
+        "title",
+        "taskCount",
+        "notToExceed",
+        "isWarranty",
+        "siteKey",
+        "bogus",
+    ];
+    let paths = vec![
+        "$.Id",
+        "$.StatusId",
+        "$.Items[*]",
+        "$..Value",
+        "$.Priority.Id",
+        "$[",
+        "$.a[?@.b > 1]",
+        "$.Items[-1]",
+    ];
+    prop::collection::vec(
+        (
+            prop::sample::select(fields),
+            prop::sample::select(paths),
+            prop::collection::vec(step(), 0..4),
+        ),
+        0..6,
     )
+    .prop_map(|bindings| {
+        let fields: Map<String, Value> = bindings
+            .into_iter()
+            .map(|(field, path, steps)| (field.to_string(), json!({"path": path, "steps": steps})))
+            .collect();
+        json!({
+            "format": "unifield.mapping/v1",
+            "name": "generated",
+            "source": {"system": "corrigo", "entity": "WorkOrder"},
+            "target": {"model": "unified", "version": "1", "entity": "WorkOrder"},
+            "fields": fields
+        })
+    })
 }
 
 proptest! {
@@ -83,7 +158,7 @@ proptest! {
             let related = Related::default();
             for record in &records {
                 let applied = mapping.apply(record, &related);
-                if let Some(unified) = &applied.record {
+                if let Some(unified) = mapping.record(&applied) {
                     prop_assert!(unified.is_object());
                 }
                 for field in &mapping.fields {
@@ -131,5 +206,5 @@ fn deep_records_do_not_overflow_the_stack() {
     )
     .unwrap();
     let applied = mapping.apply(&value, &Related::default());
-    assert_eq!(applied.record.unwrap()["key"], "1");
+    assert_eq!(mapping.record(&applied).unwrap()["key"], "1");
 }

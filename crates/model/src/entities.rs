@@ -5,31 +5,62 @@ use crate::{Entity, EnumValue, Field, FieldType, Model};
 use FieldType::*;
 
 fn req(name: &'static str, ty: FieldType, description: &'static str) -> Field {
-    Field { name, ty, required: true, description }
+    Field {
+        name,
+        ty,
+        required: true,
+        description,
+    }
 }
 
 fn opt(name: &'static str, ty: FieldType, description: &'static str) -> Field {
-    Field { name, ty, required: false, description }
+    Field {
+        name,
+        ty,
+        required: false,
+        description,
+    }
 }
 
 fn one_of(values: &[(&'static str, &'static str)]) -> FieldType {
-    Enum(values.iter().map(|&(name, description)| EnumValue { name, description }).collect())
+    Enum(
+        values
+            .iter()
+            .map(|&(name, description)| EnumValue { name, description })
+            .collect(),
+    )
 }
 
 fn key() -> Field {
-    req("key", String, "The record's id in the source system, as a string.")
+    req(
+        "key",
+        String,
+        "The record's id in the source system, as a string.",
+    )
 }
 
 fn created_at() -> Field {
-    opt("createdAt", DateTime, "When the record was created in the source (UTC).")
+    opt(
+        "createdAt",
+        DateTime,
+        "When the record was created in the source (UTC).",
+    )
 }
 
 fn updated_at() -> Field {
-    opt("updatedAt", DateTime, "When the record last changed in the source (UTC).")
+    opt(
+        "updatedAt",
+        DateTime,
+        "When the record last changed in the source (UTC).",
+    )
 }
 
 fn is_deleted() -> Field {
-    opt("isDeleted", Boolean, "True when the source has soft-deleted the record.")
+    opt(
+        "isDeleted",
+        Boolean,
+        "True when the source has soft-deleted the record.",
+    )
 }
 
 fn email() -> Field {
@@ -37,17 +68,29 @@ fn email() -> Field {
 }
 
 fn phone() -> Field {
-    opt("phone", String, "Primary phone number, as the source wrote it.")
+    opt(
+        "phone",
+        String,
+        "Primary phone number, as the source wrote it.",
+    )
 }
 
 /// A postal address; every member is optional because sources fill them unevenly.
 fn address() -> FieldType {
     Object(vec![
-        opt("addressLines", String, "Street lines, joined with a newline."),
+        opt(
+            "addressLines",
+            String,
+            "Street lines, joined with a newline.",
+        ),
         opt("city", String, "City or town."),
         opt("state", String, "State, province or region."),
         opt("postCode", String, "Postal or ZIP code."),
-        opt("country", String, "Country name or ISO code, as the source wrote it."),
+        opt(
+            "country",
+            String,
+            "Country name or ISO code, as the source wrote it.",
+        ),
     ])
 }
 
@@ -136,11 +179,23 @@ fn asset() -> Entity {
         fields: vec![
             key(),
             req("name", String, "The asset's display name."),
-            opt("parentKey", Key("Location"), "The location (or parent asset) it is installed in."),
+            opt(
+                "parentKey",
+                Key("Location"),
+                "The location (or parent asset) it is installed in.",
+            ),
             opt("modelKey", String, "The source's model or asset class id."),
             opt("serialNumber", String, "Manufacturer's serial number."),
-            opt("tagNumber", String, "The asset tag or barcode fixed to the asset."),
-            opt("isActive", Boolean, "False when the asset is offline or retired."),
+            opt(
+                "tagNumber",
+                String,
+                "The asset tag or barcode fixed to the asset.",
+            ),
+            opt(
+                "isActive",
+                Boolean,
+                "False when the asset is offline or retired.",
+            ),
             is_deleted(),
         ],
     }
@@ -153,16 +208,24 @@ fn location() -> Entity {
         fields: vec![
             key(),
             req("name", String, "The location's display name."),
-            opt("type", one_of(&[
-                ("site", "A whole property or campus."),
-                ("building", "A building."),
-                ("floor", "A floor of a building."),
-                ("unit", "A leasable unit or suite."),
-                ("room", "A room or area."),
-                ("equipment", "Equipment modelled as a location."),
-                ("other", "Any other kind of place."),
-            ]), "The normalised kind of place."),
-            opt("parentKey", Key("Location"), "The location this one sits inside."),
+            opt(
+                "type",
+                one_of(&[
+                    ("site", "A whole property or campus."),
+                    ("building", "A building."),
+                    ("floor", "A floor of a building."),
+                    ("unit", "A leasable unit or suite."),
+                    ("room", "A room or area."),
+                    ("equipment", "Equipment modelled as a location."),
+                    ("other", "Any other kind of place."),
+                ]),
+                "The normalised kind of place.",
+            ),
+            opt(
+                "parentKey",
+                Key("Location"),
+                "The location this one sits inside.",
+            ),
             opt("code", String, "A short code or number for the location."),
             opt("address", address(), "Postal address."),
             opt("isActive", Boolean, "False when the location is offline."),
@@ -174,14 +237,27 @@ fn location() -> Entity {
 fn site() -> Entity {
     Entity {
         name: "Site",
-        description: "A property, building or campus where work happens; the top of a location tree.",
+        description:
+            "A property, building or campus where work happens; the top of a location tree.",
         fields: vec![
             key(),
             req("name", String, "The site's display name."),
             opt("code", String, "A short code for the site."),
-            opt("locationKey", Key("Location"), "The root location of the site's tree."),
-            opt("currency", String, "The site's default ISO 4217 currency code."),
-            opt("workOrderPrefix", String, "The prefix of the site's work order numbers."),
+            opt(
+                "locationKey",
+                Key("Location"),
+                "The root location of the site's tree.",
+            ),
+            opt(
+                "currency",
+                String,
+                "The site's default ISO 4217 currency code.",
+            ),
+            opt(
+                "workOrderPrefix",
+                String,
+                "The prefix of the site's work order numbers.",
+            ),
             opt("address", address(), "Postal address."),
             opt("isActive", Boolean, "False when the site is offline."),
             is_deleted(),
@@ -198,14 +274,26 @@ fn user() -> Entity {
             req("name", String, "The user's display name."),
             opt("firstName", String, "Given name."),
             opt("lastName", String, "Family name."),
-            opt("username", String, "Login name."),
+            opt("username", String, "The name the user logs in with."),
             opt("code", String, "Employee number."),
-            opt("jobTitle", String, "Job title."),
+            opt(
+                "jobTitle",
+                String,
+                "The user's job title, as the source wrote it.",
+            ),
             opt("roleKey", String, "The source's role id."),
             email(),
             phone(),
-            opt("siteKeys", Array(Box::new(Key("Site"))), "Sites the user may work at."),
-            opt("isActive", Boolean, "False when the user is removed or disabled."),
+            opt(
+                "siteKeys",
+                Array(Box::new(Key("Site"))),
+                "Sites the user may work at.",
+            ),
+            opt(
+                "isActive",
+                Boolean,
+                "False when the user is removed or disabled.",
+            ),
             is_deleted(),
         ],
     }
@@ -219,19 +307,39 @@ fn vendor() -> Entity {
             key(),
             req("name", String, "The vendor's display name."),
             opt("code", String, "The vendor's number in the source."),
-            opt("externalCode", String, "The vendor's id in another system (ERP, network)."),
+            opt(
+                "externalCode",
+                String,
+                "The vendor's id in another system (ERP, network).",
+            ),
             opt("taxId", String, "Federal tax id."),
-            opt("status", one_of(&[
-                ("active", "Connected and able to receive work."),
-                ("invited", "Invited, not yet connected."),
-                ("suspended", "Suspended: must not receive work."),
-                ("inactive", "Not connected or not in use."),
-            ]), "The normalised vendor status."),
-            opt("sourceStatus", String, "The source system's own vendor status text."),
-            opt("isSupplier", Boolean, "True when the vendor supplies parts rather than labour."),
+            opt(
+                "status",
+                one_of(&[
+                    ("active", "Connected and able to receive work."),
+                    ("invited", "Invited, not yet connected."),
+                    ("suspended", "Suspended: must not receive work."),
+                    ("inactive", "Not connected or not in use."),
+                ]),
+                "The normalised vendor status.",
+            ),
+            opt(
+                "sourceStatus",
+                String,
+                "The source system's own vendor status text.",
+            ),
+            opt(
+                "isSupplier",
+                Boolean,
+                "True when the vendor supplies parts rather than labour.",
+            ),
             email(),
             phone(),
-            opt("serviceRadius", Number, "How far the vendor travels, in the source's unit."),
+            opt(
+                "serviceRadius",
+                Number,
+                "How far the vendor travels, in the source's unit.",
+            ),
             is_deleted(),
         ],
     }
@@ -244,11 +352,27 @@ fn customer() -> Entity {
         fields: vec![
             key(),
             req("name", String, "The customer's display name."),
-            opt("code", String, "The customer's code, such as a tenant code."),
-            opt("tradingName", String, "The name the customer trades as (DBA)."),
+            opt(
+                "code",
+                String,
+                "The customer's code, such as a tenant code.",
+            ),
+            opt(
+                "tradingName",
+                String,
+                "The name the customer trades as (DBA).",
+            ),
             opt("siteKey", Key("Site"), "The site the customer belongs to."),
-            opt("taxExempt", Boolean, "True when the customer is exempt from tax."),
-            opt("instructions", String, "Standing instructions for work for this customer."),
+            opt(
+                "taxExempt",
+                Boolean,
+                "True when the customer is exempt from tax.",
+            ),
+            opt(
+                "instructions",
+                String,
+                "Standing instructions for work for this customer.",
+            ),
             opt("address", address(), "Postal address."),
             is_deleted(),
         ],
@@ -262,11 +386,19 @@ fn part() -> Entity {
         fields: vec![
             key(),
             req("name", String, "The part's display name."),
-            opt("code", String, "The part's short code or name in the catalogue."),
+            opt(
+                "code",
+                String,
+                "The part's short code or name in the catalogue.",
+            ),
             opt("partNumber", String, "The part number."),
             opt("description", String, "Longer description."),
             opt("manufacturerName", String, "Who makes the part."),
-            opt("uomKey", String, "Unit of measure, lower case (unit, kg, lb, liter, …)."),
+            opt(
+                "uomKey",
+                String,
+                "Unit of measure, lower case (unit, kg, lb, liter, …).",
+            ),
             opt("categoryKey", String, "The source's part category id."),
             opt("barcode", String, "Scan code or barcode."),
             opt("isActive", Boolean, "False when the part is discontinued."),

@@ -157,11 +157,21 @@ mod tests {
         for entity in &model().entities {
             let mut seen = std::collections::HashSet::new();
             for field in &entity.fields {
-                assert!(seen.insert(field.name), "{}.{} twice", entity.name, field.name);
+                assert!(
+                    seen.insert(field.name),
+                    "{}.{} twice",
+                    entity.name,
+                    field.name
+                );
                 let first = field.name.chars().next().unwrap();
                 assert!(first.is_ascii_lowercase(), "{}.{}", entity.name, field.name);
                 assert!(!field.name.contains('_'), "{}.{}", entity.name, field.name);
-                assert!(field.description.len() > 10, "{}.{}", entity.name, field.name);
+                assert!(
+                    field.description.len() > 10,
+                    "{}.{}",
+                    entity.name,
+                    field.name
+                );
             }
         }
     }

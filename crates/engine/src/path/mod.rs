@@ -79,7 +79,10 @@ impl Selector {
             Some(steps) => Plan::Singular(steps),
             None => Plan::General(query),
         };
-        Ok(Selector { text: text.to_string(), plan })
+        Ok(Selector {
+            text: text.to_string(),
+            plan,
+        })
     }
 
     pub fn as_str(&self) -> &str {
@@ -97,6 +100,26 @@ impl Selector {
         match &self.plan {
             Plan::Singular(steps) => walk(steps, root),
             Plan::General(_) => None,
+        }
+    }
+
+    /// The first member name of a singular selector that starts with one
+    /// (`WorkZone` of `$.WorkZone.Id`).
+    pub fn head(&self) -> Option<&str> {
+        match &self.plan {
+            Plan::Singular(steps) => match steps.first() {
+                Some(Step::Name(name)) => Some(name),
+                _ => None,
+            },
+            Plan::General(_) => None,
+        }
+    }
+
+    /// What a singular selector points at, given the value of its `head()` member.
+    pub fn get_below_head<'a>(&self, head: &'a Value) -> Option<&'a Value> {
+        match &self.plan {
+            Plan::Singular(steps) if !steps.is_empty() => walk(&steps[1..], head),
+            _ => None,
         }
     }
 
@@ -136,7 +159,9 @@ fn evaluate<'a>(query: &JpQuery, root: &'a Value) -> Vec<(String, &'a Value)> {
         return library(query, root);
     };
     let prefix = JpQuery::new(query.segments[..at].to_vec());
-    let Segment::Descendant(inner) = &query.segments[at] else { unreachable!("matched above") };
+    let Segment::Descendant(inner) = &query.segments[at] else {
+        unreachable!("matched above")
+    };
     let mut rest = vec![(**inner).clone()];
     rest.extend_from_slice(&query.segments[at + 1..]);
     let rest = JpQuery::new(rest);
@@ -204,7 +229,11 @@ fn syntax_error(text: &str, error: JsonPathError) -> PathError {
         }
         other => (1, other.to_string()),
     };
-    PathError { selector: text.to_string(), position, message }
+    PathError {
+        selector: text.to_string(),
+        position,
+        message,
+    }
 }
 
 fn singular_steps(query: &JpQuery) -> Option<Vec<Step>> {
@@ -224,7 +253,9 @@ fn walk<'a>(steps: &[Step], root: &'a Value) -> Option<&'a Value> {
     for step in steps {
         current = match (step, current) {
             (Step::Name(name), Value::Object(map)) => map.get(name)?,
-            (Step::Index(index), Value::Array(items)) => items.get(resolve_index(*index, items.len())?)?,
+            (Step::Index(index), Value::Array(items)) => {
+                items.get(resolve_index(*index, items.len())?)?
+            }
             _ => return None,
         };
     }
@@ -279,6 +310,16 @@ mod tests {
             last.query_located(&record),
             vec![("$['Items'][1]['Id']".to_string(), &json!(2))]
         );
+    }
+
+    #[test]
+    fn head_and_the_rest_find_what_get_finds() {
+        let record = json!({"WorkZone": {"Id": 6}});
+        let zone = Selector::parse("$['WorkZone'].Id").unwrap();
+        assert_eq!(zone.head(), Some("WorkZone"));
+        assert_eq!(zone.get_below_head(&record["WorkZone"]), zone.get(&record));
+        assert_eq!(Selector::parse("$[0]").unwrap().head(), None);
+        assert_eq!(Selector::parse("$..Id").unwrap().head(), None);
     }
 
     #[test]

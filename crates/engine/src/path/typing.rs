@@ -14,7 +14,10 @@ pub(super) struct Problem {
 
 impl Problem {
     fn at(needle: &str, message: String) -> Problem {
-        Problem { message, needle: needle.to_string() }
+        Problem {
+            message,
+            needle: needle.to_string(),
+        }
     }
 
     /// 1-based character position of the offending function call in `text`.
@@ -150,7 +153,9 @@ fn value_argument(fname: &str, arg: &FnArg) -> Result<(), Problem> {
                 segments.iter().try_for_each(segment)
             }
             Test::AbsQuery(query) if is_singular(&query.segments) => check(query),
-            Test::RelQuery(_) | Test::AbsQuery(_) => Err(wrong("a query that may select many nodes")),
+            Test::RelQuery(_) | Test::AbsQuery(_) => {
+                Err(wrong("a query that may select many nodes"))
+            }
             Test::Function(inner) => match returns(inner)? {
                 Returns::Value => Ok(()),
                 Returns::Logical => Err(wrong("a logical function")),

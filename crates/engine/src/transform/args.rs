@@ -48,10 +48,20 @@ pub struct Param {
 
 impl Param {
     pub(crate) const fn required(name: &'static str, kind: ParamKind, doc: &'static str) -> Param {
-        Param { name, kind, required: true, doc }
+        Param {
+            name,
+            kind,
+            required: true,
+            doc,
+        }
     }
     pub(crate) const fn optional(name: &'static str, kind: ParamKind, doc: &'static str) -> Param {
-        Param { name, kind, required: false, doc }
+        Param {
+            name,
+            kind,
+            required: false,
+            doc,
+        }
     }
 }
 
@@ -71,7 +81,10 @@ impl<'a> Args<'a> {
                     None if known.is_empty() => " (it takes no arguments)".to_string(),
                     None => format!(" (it takes: {})", known.join(", ")),
                 };
-                return Err(format!("`{}` has no argument `{name}`{hint}", transform.name));
+                return Err(format!(
+                    "`{}` has no argument `{name}`{hint}",
+                    transform.name
+                ));
             }
         }
         let mut selectors = Vec::new();
@@ -115,7 +128,12 @@ impl<'a> Args<'a> {
 
     pub fn strings(&self, name: &str) -> Option<Vec<String>> {
         let items = self.raw.get(name)?.as_array()?;
-        Some(items.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+        Some(
+            items
+                .iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect(),
+        )
     }
 
     pub fn boolean(&self, name: &str) -> Option<bool> {

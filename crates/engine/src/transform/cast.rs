@@ -92,14 +92,20 @@ fn to_string(input: Value) -> Result<Value, StepError> {
         Value::String(_) => Ok(input),
         Value::Number(n) => Ok(Value::String(n.to_string())),
         Value::Bool(b) => Ok(Value::String(b.to_string())),
-        other => Err(StepError::wrong_input("a string, number or boolean", &other)),
+        other => Err(StepError::wrong_input(
+            "a string, number or boolean",
+            &other,
+        )),
     }
 }
 
 fn not_integer(input: &Value) -> StepError {
     StepError::new(
         "not_an_integer",
-        format!("{} is not a whole number that fits in 64 bits", crate::describe_value(input)),
+        format!(
+            "{} is not a whole number that fits in 64 bits",
+            crate::describe_value(input)
+        ),
     )
 }
 
@@ -131,7 +137,8 @@ fn integral(f: f64) -> Option<i64> {
 /// (`NaN`, `inf`, `infinity`) and anything that overflows to infinity.
 fn parse_finite(s: &str) -> Option<f64> {
     let looks_numeric = !s.is_empty()
-        && s.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | 'e' | 'E'))
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | 'e' | 'E'))
         && s.chars().any(|c| c.is_ascii_digit());
     if !looks_numeric {
         return None;
@@ -150,7 +157,10 @@ pub(crate) fn to_number(input: &Value) -> Result<Number, StepError> {
             parse_finite(s).and_then(Number::from_f64).ok_or_else(|| {
                 StepError::new(
                     "not_a_number",
-                    format!("{} is not a finite decimal number", crate::describe_value(input)),
+                    format!(
+                        "{} is not a finite decimal number",
+                        crate::describe_value(input)
+                    ),
                 )
             })
         }
@@ -171,8 +181,8 @@ fn to_boolean(input: &Value) -> Result<bool, StepError> {
     match input {
         Value::Bool(b) => Ok(*b),
         Value::Number(n) => match n.as_f64() {
-            Some(f) if f == 0.0 => Ok(false),
-            Some(f) if f == 1.0 => Ok(true),
+            Some(0.0) => Ok(false),
+            Some(1.0) => Ok(true),
             _ => Err(fail()),
         },
         Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
@@ -198,18 +208,34 @@ mod tests {
         assert_eq!(to_integer(&json!(true)).unwrap(), 1);
         assert_eq!(to_integer(&json!(3.5)).unwrap_err().code, "not_an_integer");
         assert_eq!(to_integer(&json!(1e19)).unwrap_err().code, "not_an_integer");
-        assert_eq!(to_integer(&json!("9223372036854775808")).unwrap_err().code, "not_an_integer");
-        assert_eq!(to_integer(&json!(u64::MAX)).unwrap_err().code, "not_an_integer");
-        assert_eq!(to_integer(&json!("NaN")).unwrap_err().code, "not_an_integer");
+        assert_eq!(
+            to_integer(&json!("9223372036854775808")).unwrap_err().code,
+            "not_an_integer"
+        );
+        assert_eq!(
+            to_integer(&json!(u64::MAX)).unwrap_err().code,
+            "not_an_integer"
+        );
+        assert_eq!(
+            to_integer(&json!("NaN")).unwrap_err().code,
+            "not_an_integer"
+        );
         assert_eq!(to_integer(&json!([1])).unwrap_err().code, "wrong_input");
     }
 
     #[test]
     fn to_number_refuses_nan_infinity_and_overflow() {
-        assert_eq!(to_number(&json!("12.5")).unwrap(), Number::from_f64(12.5).unwrap());
+        assert_eq!(
+            to_number(&json!("12.5")).unwrap(),
+            Number::from_f64(12.5).unwrap()
+        );
         assert_eq!(to_number(&json!("12")).unwrap(), Number::from(12));
         for bad in ["NaN", "nan", "inf", "-Infinity", "1e400", "", "12abc", "."] {
-            assert_eq!(to_number(&json!(bad)).unwrap_err().code, "not_a_number", "{bad}");
+            assert_eq!(
+                to_number(&json!(bad)).unwrap_err().code,
+                "not_a_number",
+                "{bad}"
+            );
         }
     }
 
@@ -218,8 +244,11 @@ mod tests {
         for (text, want) in [("Yes", true), ("n", false), ("TRUE", true), ("0", false)] {
             assert_eq!(to_boolean(&json!(text)).unwrap(), want, "{text}");
         }
-        assert_eq!(to_boolean(&json!(1)).unwrap(), true);
-        assert_eq!(to_boolean(&json!("maybe")).unwrap_err().code, "not_a_boolean");
+        assert!(to_boolean(&json!(1)).unwrap());
+        assert_eq!(
+            to_boolean(&json!("maybe")).unwrap_err().code,
+            "not_a_boolean"
+        );
         assert_eq!(to_boolean(&json!(2)).unwrap_err().code, "not_a_boolean");
     }
 
@@ -234,6 +263,9 @@ mod tests {
     #[test]
     fn not_negates_and_refuses_non_booleans() {
         assert_eq!(Cast::Not.run(json!(true)).unwrap(), json!(false));
-        assert_eq!(Cast::Not.run(json!("true")).unwrap_err().code, "wrong_input");
+        assert_eq!(
+            Cast::Not.run(json!("true")).unwrap_err().code,
+            "wrong_input"
+        );
     }
 }

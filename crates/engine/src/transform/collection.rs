@@ -7,8 +7,15 @@ use serde_json::{Map, Value};
 
 #[derive(Debug, Clone)]
 pub(crate) enum CollectionOp {
-    Money { part: MoneyPart, currency: Option<String> },
-    Pick { matching: Map<String, Value>, index: i64, path: Option<Selector> },
+    Money {
+        part: MoneyPart,
+        currency: Option<String>,
+    },
+    Pick {
+        matching: Map<String, Value>,
+        index: i64,
+        path: Option<Selector>,
+    },
     Get(Selector),
     Count,
     Reshape(Vec<(String, Selector)>),
@@ -57,7 +64,11 @@ pub(super) const PICK: Transform = Transform {
 pub(super) const GET: Transform = Transform {
     name: "get",
     doc: "Reads a JSONPath from the step's input (an object or array) instead of the record.",
-    params: &[Param::required("path", ParamKind::Selector, "the JSONPath, rooted at the input")],
+    params: &[Param::required(
+        "path",
+        ParamKind::Selector,
+        "the JSONPath, rooted at the input",
+    )],
     accepts: Accepts::Only(&[Kind::Object, Kind::Array]),
     takes_null: false,
     example: r#"{"fn": "get", "path": "$.Info.SerialNumber"}"#,
@@ -91,9 +102,13 @@ fn compile_reshape(args: &Args) -> Result<Op, String> {
     let mut members = Vec::new();
     for (name, path) in args.object("fields").into_iter().flatten() {
         let Value::String(text) = path else {
-            return Err(format!("`reshape` field `{name}` must be a JSONPath string, got {}", crate::describe_value(path)));
+            return Err(format!(
+                "`reshape` field `{name}` must be a JSONPath string, got {}",
+                crate::describe_value(path)
+            ));
         };
-        let selector = Selector::parse(text).map_err(|e| format!("`reshape` field `{name}`: {e}"))?;
+        let selector =
+            Selector::parse(text).map_err(|e| format!("`reshape` field `{name}`: {e}"))?;
         members.push((name.clone(), selector));
     }
     if members.is_empty() {
@@ -107,7 +122,11 @@ fn compile_money(args: &Args) -> Result<Op, String> {
         None => MoneyPart::Both,
         Some("amount") => MoneyPart::Amount,
         Some("currency") => MoneyPart::Currency,
-        Some(other) => return Err(format!("`money` part must be `amount` or `currency`, not `{other}`")),
+        Some(other) => {
+            return Err(format!(
+                "`money` part must be `amount` or `currency`, not `{other}`"
+            ))
+        }
     };
     let currency = args.string("currency").map(String::from);
     Ok(Op::Collection(CollectionOp::Money { part, currency }))
@@ -124,9 +143,18 @@ fn member<'a>(object: &'a Map<String, Value>, names: &[&str]) -> Option<&'a Valu
 impl CollectionOp {
     pub(super) fn output(&self) -> Kind {
         match self {
-            CollectionOp::Money { part: MoneyPart::Both, .. } => Kind::Object,
-            CollectionOp::Money { part: MoneyPart::Amount, .. } => Kind::Number,
-            CollectionOp::Money { part: MoneyPart::Currency, .. } => Kind::String,
+            CollectionOp::Money {
+                part: MoneyPart::Both,
+                ..
+            } => Kind::Object,
+            CollectionOp::Money {
+                part: MoneyPart::Amount,
+                ..
+            } => Kind::Number,
+            CollectionOp::Money {
+                part: MoneyPart::Currency,
+                ..
+            } => Kind::String,
             CollectionOp::Pick { .. } | CollectionOp::Get(_) => Kind::Any,
             CollectionOp::Count => Kind::Integer,
             CollectionOp::Reshape(_) => Kind::Object,
@@ -155,20 +183,32 @@ impl CollectionOp {
                     .map(|(name, path)| (name.clone(), select(path, &input)))
                     .filter(|(_, value)| !value.is_null())
                     .collect();
-                Ok(if out.is_empty() { Value::Null } else { Value::Object(out) })
+                Ok(if out.is_empty() {
+                    Value::Null
+                } else {
+                    Value::Object(out)
+                })
             }
-            CollectionOp::Pick { matching, index, path } => {
+            CollectionOp::Pick {
+                matching,
+                index,
+                path,
+            } => {
                 let Value::Array(items) = &input else {
                     return Err(StepError::wrong_input("an array", &input));
                 };
                 let matches: Vec<&Value> = items
                     .iter()
                     .filter(|item| {
-                        matching.iter().all(|(key, want)| item.get(key) == Some(want))
+                        matching
+                            .iter()
+                            .all(|(key, want)| item.get(key) == Some(want))
                     })
                     .collect();
                 let at = if *index < 0 {
-                    matches.len().checked_sub(usize::try_from(index.unsigned_abs()).unwrap_or(usize::MAX))
+                    matches
+                        .len()
+                        .checked_sub(usize::try_from(index.unsigned_abs()).unwrap_or(usize::MAX))
                 } else {
                     usize::try_from(*index).ok()
                 };
@@ -193,12 +233,22 @@ fn select(path: &Selector, from: &Value) -> Value {
     }
 }
 
-fn money(input: &Value, part: MoneyPart, default_currency: Option<&str>) -> Result<Value, StepError> {
+fn money(
+    input: &Value,
+    part: MoneyPart,
+    default_currency: Option<&str>,
+) -> Result<Value, StepError> {
     let Value::Object(object) = input else {
-        return Err(StepError::wrong_input("a money object {CurrencyTypeId, Value}", input));
+        return Err(StepError::wrong_input(
+            "a money object {CurrencyTypeId, Value}",
+            input,
+        ));
     };
     let amount = member(object, &["Value", "Amount"]).ok_or_else(|| {
-        StepError::new("not_money", format!("{} has no Value or Amount", crate::describe_value(input)))
+        StepError::new(
+            "not_money",
+            format!("{} has no Value or Amount", crate::describe_value(input)),
+        )
     })?;
     let amount = super::cast::to_number(amount)?;
     let currency = member(object, &["CurrencyTypeId", "Currency", "CurrencyCode"])
@@ -210,7 +260,10 @@ fn money(input: &Value, part: MoneyPart, default_currency: Option<&str>) -> Resu
             let currency = currency.ok_or_else(|| {
                 StepError::new(
                     "not_money",
-                    format!("{} has no currency; give the step a `currency`", crate::describe_value(input)),
+                    format!(
+                        "{} has no currency; give the step a `currency`",
+                        crate::describe_value(input)
+                    ),
                 )
             })?;
             if part == MoneyPart::Currency {
@@ -234,21 +287,46 @@ mod tests {
         let related = Related::default();
         let mut unmapped = Vec::new();
         let record = Value::Null;
-        let mut cx = StepContext { record: &record, related: &related, unmapped: &mut unmapped };
+        let mut cx = StepContext {
+            record: &record,
+            related: &related,
+            unmapped: &mut unmapped,
+        };
         op.run(input, &mut cx)
     }
 
     #[test]
     fn money_reads_corrigo_money_objects() {
         let nte = json!({"CurrencyTypeId": "USD", "Value": 3402.25});
-        let both = CollectionOp::Money { part: MoneyPart::Both, currency: None };
-        assert_eq!(run(&both, nte.clone()).unwrap(), json!({"amount": 3402.25, "currency": "USD"}));
-        let amount = CollectionOp::Money { part: MoneyPart::Amount, currency: None };
+        let both = CollectionOp::Money {
+            part: MoneyPart::Both,
+            currency: None,
+        };
+        assert_eq!(
+            run(&both, nte.clone()).unwrap(),
+            json!({"amount": 3402.25, "currency": "USD"})
+        );
+        let amount = CollectionOp::Money {
+            part: MoneyPart::Amount,
+            currency: None,
+        };
         assert_eq!(run(&amount, nte).unwrap(), json!(3402.25));
-        assert_eq!(run(&both, json!({"Value": 1})).unwrap_err().code, "not_money");
-        let assumed = CollectionOp::Money { part: MoneyPart::Both, currency: Some("EUR".into()) };
-        assert_eq!(run(&assumed, json!({"value": "12.50"})).unwrap(), json!({"amount": 12.5, "currency": "EUR"}));
-        assert_eq!(run(&amount, json!({"Value": "NaN"})).unwrap_err().code, "not_a_number");
+        assert_eq!(
+            run(&both, json!({"Value": 1})).unwrap_err().code,
+            "not_money"
+        );
+        let assumed = CollectionOp::Money {
+            part: MoneyPart::Both,
+            currency: Some("EUR".into()),
+        };
+        assert_eq!(
+            run(&assumed, json!({"value": "12.50"})).unwrap(),
+            json!({"amount": 12.5, "currency": "EUR"})
+        );
+        assert_eq!(
+            run(&amount, json!({"Value": "NaN"})).unwrap_err().code,
+            "not_a_number"
+        );
     }
 
     #[test]
@@ -259,11 +337,17 @@ mod tests {
             {"AddrTypeId": "PrimEmail", "Address": "b@example.com"}
         ]);
         let email = CollectionOp::Pick {
-            matching: json!({"AddrTypeId": "PrimEmail"}).as_object().unwrap().clone(),
+            matching: json!({"AddrTypeId": "PrimEmail"})
+                .as_object()
+                .unwrap()
+                .clone(),
             index: -1,
             path: Some(Selector::parse("$.Address").unwrap()),
         };
-        assert_eq!(run(&email, addresses.clone()).unwrap(), json!("b@example.com"));
+        assert_eq!(
+            run(&email, addresses.clone()).unwrap(),
+            json!("b@example.com")
+        );
         let fax = CollectionOp::Pick {
             matching: json!({"AddrTypeId": "Fax"}).as_object().unwrap().clone(),
             index: 0,
@@ -278,14 +362,23 @@ mod tests {
             ("city".into(), Selector::parse("$.City").unwrap()),
             ("postCode".into(), Selector::parse("$.Zip").unwrap()),
         ]);
-        assert_eq!(run(&op, json!({"City": "Orlando", "Street": "1 Main"})).unwrap(), json!({"city": "Orlando"}));
+        assert_eq!(
+            run(&op, json!({"City": "Orlando", "Street": "1 Main"})).unwrap(),
+            json!({"city": "Orlando"})
+        );
         assert_eq!(run(&op, json!({"Street": "1 Main"})).unwrap(), Value::Null);
     }
 
     #[test]
     fn count_counts_and_treats_missing_as_zero() {
-        assert_eq!(run(&CollectionOp::Count, json!([1, 2, 3])).unwrap(), json!(3));
+        assert_eq!(
+            run(&CollectionOp::Count, json!([1, 2, 3])).unwrap(),
+            json!(3)
+        );
         assert_eq!(run(&CollectionOp::Count, Value::Null).unwrap(), json!(0));
-        assert_eq!(run(&CollectionOp::Count, json!("x")).unwrap_err().code, "wrong_input");
+        assert_eq!(
+            run(&CollectionOp::Count, json!("x")).unwrap_err().code,
+            "wrong_input"
+        );
     }
 }

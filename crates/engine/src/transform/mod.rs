@@ -77,14 +77,20 @@ impl Kind {
 
     /// The kind shared by every value, or `Any` when they differ.
     pub fn common<'a>(values: impl IntoIterator<Item = &'a Value>) -> Kind {
-        let mut kinds = values.into_iter().map(Kind::of).filter(|k| *k != Kind::Null);
-        let Some(first) = kinds.next() else { return Kind::Any };
-        kinds.try_fold(first, |acc, k| match (acc, k) {
-            (a, b) if a == b => Some(a),
-            (Kind::Integer, Kind::Number) | (Kind::Number, Kind::Integer) => Some(Kind::Number),
-            _ => None,
-        })
-        .unwrap_or(Kind::Any)
+        let mut kinds = values
+            .into_iter()
+            .map(Kind::of)
+            .filter(|k| *k != Kind::Null);
+        let Some(first) = kinds.next() else {
+            return Kind::Any;
+        };
+        kinds
+            .try_fold(first, |acc, k| match (acc, k) {
+                (a, b) if a == b => Some(a),
+                (Kind::Integer, Kind::Number) | (Kind::Number, Kind::Integer) => Some(Kind::Number),
+                _ => None,
+            })
+            .unwrap_or(Kind::Any)
     }
 }
 
@@ -155,7 +161,10 @@ pub struct StepError {
 
 impl StepError {
     pub(crate) fn new(code: &'static str, message: impl Into<String>) -> StepError {
-        StepError { code, message: message.into() }
+        StepError {
+            code,
+            message: message.into(),
+        }
     }
 
     pub(crate) fn wrong_input(expected: &str, got: &Value) -> StepError {
@@ -277,7 +286,9 @@ pub fn closest(name: &str) -> Option<&'static str> {
 
 impl fmt::Debug for Transform {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Transform").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("Transform")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 

@@ -8,7 +8,10 @@ use std::collections::HashMap;
 
 #[derive(Debug, Clone)]
 pub(crate) enum TableOp {
-    Coalesce { paths: Vec<Selector>, values: Vec<Value> },
+    Coalesce {
+        paths: Vec<Selector>,
+        values: Vec<Value>,
+    },
     Default(Value),
     NullIfEmpty,
     NullIf(Vec<Value>),
@@ -28,7 +31,10 @@ pub(crate) struct ValueMap {
 #[derive(Debug, Clone)]
 pub(crate) enum Source {
     Table(HashMap<String, Value>),
-    Related { entity: String, value: Option<Selector> },
+    Related {
+        entity: String,
+        value: Option<Selector>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -59,11 +65,19 @@ pub(super) const COALESCE: Transform = Transform {
 pub(super) const DEFAULT: Transform = Transform {
     name: "default",
     doc: "Replaces null with `value`.",
-    params: &[Param::required("value", ParamKind::Value, "the value to use when the input is null")],
+    params: &[Param::required(
+        "value",
+        ParamKind::Value,
+        "the value to use when the input is null",
+    )],
     accepts: Accepts::Anything,
     takes_null: true,
     example: r#"{"fn": "default", "value": "normal"}"#,
-    compile: |args| Ok(Op::Table(TableOp::Default(args.value("value").cloned().unwrap_or_default()))),
+    compile: |args| {
+        Ok(Op::Table(TableOp::Default(
+            args.value("value").cloned().unwrap_or_default(),
+        )))
+    },
 };
 
 pub(super) const NULL_IF_EMPTY: Transform = Transform {
@@ -79,11 +93,19 @@ pub(super) const NULL_IF_EMPTY: Transform = Transform {
 pub(super) const NULL_IF: Transform = Transform {
     name: "null_if",
     doc: "Turns any of `values` into null (Corrigo writes 0 for \"no reference\").",
-    params: &[Param::required("values", ParamKind::ValueList, "the values that mean \"none\"")],
+    params: &[Param::required(
+        "values",
+        ParamKind::ValueList,
+        "the values that mean \"none\"",
+    )],
     accepts: Accepts::Anything,
     takes_null: false,
     example: r#"{"fn": "null_if", "values": [0, ""]}"#,
-    compile: |args| Ok(Op::Table(TableOp::NullIf(args.values("values").cloned().unwrap_or_default()))),
+    compile: |args| {
+        Ok(Op::Table(TableOp::NullIf(
+            args.values("values").cloned().unwrap_or_default(),
+        )))
+    },
 };
 
 pub(super) const MAP_VALUES: Transform = Transform {
@@ -150,9 +172,10 @@ fn compile_lookup(args: &Args) -> Result<Op, String> {
             }
             Source::Table(table(args, "table", false))
         }
-        (None, Some(entity)) if !entity.is_empty() => {
-            Source::Related { entity: entity.to_string(), value: args.selector("path") }
-        }
+        (None, Some(entity)) if !entity.is_empty() => Source::Related {
+            entity: entity.to_string(),
+            value: args.selector("path"),
+        },
         _ => return Err("`lookup` needs exactly one of `table` or `related`".into()),
     };
     let default = args.value("default").cloned();
@@ -160,7 +183,11 @@ fn compile_lookup(args: &Args) -> Result<Op, String> {
     if fail_on_missing && default.is_some() {
         return Err("`lookup` takes `default` or `failOnMissing`, not both".into());
     }
-    Ok(Op::Table(TableOp::Lookup(Lookup { source, default, fail_on_missing })))
+    Ok(Op::Table(TableOp::Lookup(Lookup {
+        source,
+        default,
+        fail_on_missing,
+    })))
 }
 
 /// The text a scalar is matched by in maps and tables: `3` → "3", `true` → "true".
@@ -206,9 +233,11 @@ impl TableOp {
     pub(super) fn possible_outputs(&self) -> Option<Vec<&Value>> {
         match self {
             TableOp::MapValues(map) => Some(map.entries.values().chain(&map.default).collect()),
-            TableOp::Lookup(Lookup { source: Source::Table(table), default, .. }) => {
-                Some(table.values().chain(default).collect())
-            }
+            TableOp::Lookup(Lookup {
+                source: Source::Table(table),
+                default,
+                ..
+            }) => Some(table.values().chain(default).collect()),
             _ => None,
         }
     }
@@ -222,22 +251,36 @@ impl TableOp {
 
     pub(super) fn related_entity(&self) -> Option<&str> {
         match self {
-            TableOp::Lookup(Lookup { source: Source::Related { entity, .. }, .. }) => Some(entity),
+            TableOp::Lookup(Lookup {
+                source: Source::Related { entity, .. },
+                ..
+            }) => Some(entity),
             _ => None,
         }
     }
 
     pub(super) fn run(&self, input: Value, cx: &mut StepContext) -> Result<Value, StepError> {
         match self {
-            TableOp::Default(value) => Ok(if input.is_null() { value.clone() } else { input }),
+            TableOp::Default(value) => Ok(if input.is_null() {
+                value.clone()
+            } else {
+                input
+            }),
             TableOp::NullIfEmpty => Ok(if is_empty(&input) { Value::Null } else { input }),
-            TableOp::NullIf(values) => Ok(if values.contains(&input) { Value::Null } else { input }),
+            TableOp::NullIf(values) => Ok(if values.contains(&input) {
+                Value::Null
+            } else {
+                input
+            }),
             TableOp::Coalesce { paths, values } => {
                 if !input.is_null() {
                     return Ok(input);
                 }
                 let from_paths = paths.iter().find_map(|path| {
-                    path.query(cx.record).into_iter().find(|v| !v.is_null()).cloned()
+                    path.query(cx.record)
+                        .into_iter()
+                        .find(|v| !v.is_null())
+                        .cloned()
                 });
                 Ok(from_paths
                     .or_else(|| values.iter().find(|v| !v.is_null()).cloned())
@@ -251,7 +294,8 @@ impl TableOp {
 
 impl ValueMap {
     fn run(&self, input: &Value, cx: &mut StepContext) -> Result<Value, StepError> {
-        let key = key_text(input).ok_or_else(|| StepError::wrong_input("a string, number or boolean", input))?;
+        let key = key_text(input)
+            .ok_or_else(|| StepError::wrong_input("a string, number or boolean", input))?;
         if let Some(found) = self.entries.get(&fold(&key, self.case_insensitive)) {
             return Ok(found.clone());
         }
@@ -262,7 +306,10 @@ impl ValueMap {
             let known: Vec<&str> = known.into_iter().take(12).map(String::as_str).collect();
             return Err(StepError::new(
                 "unmapped_value",
-                format!("\"{key}\" is not in the value map (it maps: {})", known.join(", ")),
+                format!(
+                    "\"{key}\" is not in the value map (it maps: {})",
+                    known.join(", ")
+                ),
             ));
         }
         Ok(self.default.clone().unwrap_or(Value::Null))
@@ -271,7 +318,8 @@ impl ValueMap {
 
 impl Lookup {
     fn run(&self, input: &Value, cx: &mut StepContext) -> Result<Value, StepError> {
-        let key = key_text(input).ok_or_else(|| StepError::wrong_input("a string, number or boolean", input))?;
+        let key = key_text(input)
+            .ok_or_else(|| StepError::wrong_input("a string, number or boolean", input))?;
         let found = match &self.source {
             Source::Table(table) => table.get(&key).cloned(),
             Source::Related { entity, value } => {
@@ -292,7 +340,10 @@ impl Lookup {
         }
         cx.unmapped.push(key.clone());
         if self.fail_on_missing {
-            return Err(StepError::new("lookup_missing", format!("\"{key}\" was not found")));
+            return Err(StepError::new(
+                "lookup_missing",
+                format!("\"{key}\" was not found"),
+            ));
         }
         Ok(self.default.clone().unwrap_or(Value::Null))
     }
@@ -304,24 +355,49 @@ mod tests {
     use crate::related::Related;
     use serde_json::json;
 
-    fn run(op: &TableOp, input: Value, related: &Related) -> (Result<Value, StepError>, Vec<String>) {
+    fn run(
+        op: &TableOp,
+        input: Value,
+        related: &Related,
+    ) -> (Result<Value, StepError>, Vec<String>) {
         let mut unmapped = Vec::new();
         let record = json!({"Backup": "from record"});
-        let mut cx = StepContext { record: &record, related, unmapped: &mut unmapped };
+        let mut cx = StepContext {
+            record: &record,
+            related,
+            unmapped: &mut unmapped,
+        };
         let out = op.run(input, &mut cx);
         (out, unmapped)
     }
 
     fn values(map: Value, default: Option<Value>, fail: bool) -> TableOp {
-        let entries = map.as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        TableOp::MapValues(ValueMap { entries, case_insensitive: false, default, fail_on_unmapped: fail })
+        let entries = map
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        TableOp::MapValues(ValueMap {
+            entries,
+            case_insensitive: false,
+            default,
+            fail_on_unmapped: fail,
+        })
     }
 
     #[test]
     fn map_values_maps_numbers_by_text_and_records_unmapped_inputs() {
-        let priority = values(json!({"1": "emergency", "3": "normal"}), Some(json!("low")), false);
+        let priority = values(
+            json!({"1": "emergency", "3": "normal"}),
+            Some(json!("low")),
+            false,
+        );
         let none = Related::default();
-        assert_eq!(run(&priority, json!(1), &none).0.unwrap(), json!("emergency"));
+        assert_eq!(
+            run(&priority, json!(1), &none).0.unwrap(),
+            json!("emergency")
+        );
         let (out, unmapped) = run(&priority, json!(9), &none);
         assert_eq!(out.unwrap(), json!("low"));
         assert_eq!(unmapped, ["9"]);
@@ -334,28 +410,70 @@ mod tests {
     #[test]
     fn lookup_resolves_through_related_records() {
         let mut related = Related::default();
-        related.add("WoPriority", &Selector::parse("$.Id").unwrap(), vec![
-            json!({"Id": 1, "DisplayAs": "Emergency (30 Min Response)"}),
-        ]);
+        related.add(
+            "WoPriority",
+            &Selector::parse("$.Id").unwrap(),
+            vec![json!({"Id": 1, "DisplayAs": "Emergency (30 Min Response)"})],
+        );
         let op = TableOp::Lookup(Lookup {
-            source: Source::Related { entity: "WoPriority".into(), value: Some(Selector::parse("$.DisplayAs").unwrap()) },
+            source: Source::Related {
+                entity: "WoPriority".into(),
+                value: Some(Selector::parse("$.DisplayAs").unwrap()),
+            },
             default: None,
             fail_on_missing: true,
         });
-        assert_eq!(run(&op, json!(1), &related).0.unwrap(), json!("Emergency (30 Min Response)"));
-        assert_eq!(run(&op, json!(2), &related).0.unwrap_err().code, "lookup_missing");
-        assert_eq!(run(&op, json!(1), &Related::default()).0.unwrap_err().code, "related_missing");
+        assert_eq!(
+            run(&op, json!(1), &related).0.unwrap(),
+            json!("Emergency (30 Min Response)")
+        );
+        assert_eq!(
+            run(&op, json!(2), &related).0.unwrap_err().code,
+            "lookup_missing"
+        );
+        assert_eq!(
+            run(&op, json!(1), &Related::default()).0.unwrap_err().code,
+            "related_missing"
+        );
     }
 
     #[test]
     fn coalesce_default_and_null_if() {
         let none = Related::default();
-        let coalesce = TableOp::Coalesce { paths: vec![Selector::parse("$.Missing").unwrap(), Selector::parse("$.Backup").unwrap()], values: vec![] };
-        assert_eq!(run(&coalesce, Value::Null, &none).0.unwrap(), json!("from record"));
-        assert_eq!(run(&coalesce, json!("kept"), &none).0.unwrap(), json!("kept"));
-        assert_eq!(run(&TableOp::Default(json!(0)), Value::Null, &none).0.unwrap(), json!(0));
-        assert_eq!(run(&TableOp::NullIf(vec![json!(0)]), json!(0), &none).0.unwrap(), Value::Null);
-        assert_eq!(run(&TableOp::NullIfEmpty, json!("  "), &none).0.unwrap(), Value::Null);
-        assert_eq!(run(&TableOp::NullIfEmpty, json!(0), &none).0.unwrap(), json!(0));
+        let coalesce = TableOp::Coalesce {
+            paths: vec![
+                Selector::parse("$.Missing").unwrap(),
+                Selector::parse("$.Backup").unwrap(),
+            ],
+            values: vec![],
+        };
+        assert_eq!(
+            run(&coalesce, Value::Null, &none).0.unwrap(),
+            json!("from record")
+        );
+        assert_eq!(
+            run(&coalesce, json!("kept"), &none).0.unwrap(),
+            json!("kept")
+        );
+        assert_eq!(
+            run(&TableOp::Default(json!(0)), Value::Null, &none)
+                .0
+                .unwrap(),
+            json!(0)
+        );
+        assert_eq!(
+            run(&TableOp::NullIf(vec![json!(0)]), json!(0), &none)
+                .0
+                .unwrap(),
+            Value::Null
+        );
+        assert_eq!(
+            run(&TableOp::NullIfEmpty, json!("  "), &none).0.unwrap(),
+            Value::Null
+        );
+        assert_eq!(
+            run(&TableOp::NullIfEmpty, json!(0), &none).0.unwrap(),
+            json!(0)
+        );
     }
 }

@@ -10,9 +10,18 @@ pub(crate) enum Text {
     Trim,
     Lower,
     Upper,
-    Replace { from: String, to: String },
-    Split { separator: String, trim: bool, skip_empty: bool },
-    Join { separator: String },
+    Replace {
+        from: String,
+        to: String,
+    },
+    Split {
+        separator: String,
+        trim: bool,
+        skip_empty: bool,
+    },
+    Join {
+        separator: String,
+    },
     Template(Vec<Piece>),
 }
 
@@ -58,7 +67,11 @@ pub(super) const REPLACE: Transform = Transform {
     name: "replace",
     doc: "Replaces every occurrence of `from` with `to` (plain text, not a pattern).",
     params: &[
-        Param::required("from", ParamKind::String, "the text to find; must not be empty"),
+        Param::required(
+            "from",
+            ParamKind::String,
+            "the text to find; must not be empty",
+        ),
         Param::required("to", ParamKind::String, "the replacement"),
     ],
     accepts: Accepts::Only(&[Kind::String]),
@@ -71,9 +84,17 @@ pub(super) const SPLIT: Transform = Transform {
     name: "split",
     doc: "Splits a string into an array of strings at each `separator`.",
     params: &[
-        Param::required("separator", ParamKind::String, "where to split; must not be empty"),
+        Param::required(
+            "separator",
+            ParamKind::String,
+            "where to split; must not be empty",
+        ),
         Param::optional("trim", ParamKind::Boolean, "trim each part (default true)"),
-        Param::optional("skipEmpty", ParamKind::Boolean, "drop empty parts (default true)"),
+        Param::optional(
+            "skipEmpty",
+            ParamKind::Boolean,
+            "drop empty parts (default true)",
+        ),
     ],
     accepts: Accepts::Only(&[Kind::String]),
     takes_null: false,
@@ -84,7 +105,11 @@ pub(super) const SPLIT: Transform = Transform {
 pub(super) const JOIN: Transform = Transform {
     name: "join",
     doc: "Joins an array's strings, numbers and booleans with `separator`, skipping nulls.",
-    params: &[Param::optional("separator", ParamKind::String, "what goes between items (default \", \")")],
+    params: &[Param::optional(
+        "separator",
+        ParamKind::String,
+        "what goes between items (default \", \")",
+    )],
     accepts: Accepts::Only(&[Kind::Array]),
     takes_null: false,
     example: r#"{"fn": "join", "separator": " / "}"#,
@@ -150,7 +175,10 @@ fn parse_template(template: &str) -> Result<Vec<Piece>, String> {
                     }
                 };
                 if !closed {
-                    return Err(format!("template: `{{` at character {} is never closed", at + 1));
+                    return Err(format!(
+                        "template: `{{` at character {} is never closed",
+                        at + 1
+                    ));
                 }
                 let name = name.trim();
                 if !literal.is_empty() {
@@ -178,7 +206,10 @@ fn placeholder(name: &str, at: usize) -> Result<Piece, String> {
         return Ok(Piece::Input);
     }
     if name.is_empty() {
-        return Err(format!("template: empty placeholder at character {}", at + 1));
+        return Err(format!(
+            "template: empty placeholder at character {}",
+            at + 1
+        ));
     }
     let path = if name.starts_with('$') {
         name.to_string()
@@ -187,7 +218,9 @@ fn placeholder(name: &str, at: usize) -> Result<Piece, String> {
     } else {
         format!("$.{name}")
     };
-    Selector::parse(&path).map(Piece::Record).map_err(|e| format!("template placeholder `{{{name}}}`: {e}"))
+    Selector::parse(&path)
+        .map(Piece::Record)
+        .map_err(|e| format!("template placeholder `{{{name}}}`: {e}"))
 }
 
 /// How a value reads inside text: strings bare, other scalars as JSON, null as nothing.
@@ -247,7 +280,10 @@ impl Text {
             let mut out = String::new();
             for item in items.iter().filter(|v| !v.is_null()) {
                 if matches!(item, Value::Array(_) | Value::Object(_)) {
-                    return Err(StepError::wrong_input("an array of strings, numbers or booleans", &input));
+                    return Err(StepError::wrong_input(
+                        "an array of strings, numbers or booleans",
+                        &input,
+                    ));
                 }
                 if !out.is_empty() {
                     out.push_str(separator);
@@ -264,7 +300,11 @@ impl Text {
             Text::Lower => Value::String(s.to_lowercase()),
             Text::Upper => Value::String(s.to_uppercase()),
             Text::Replace { from, to } => Value::String(s.replace(from.as_str(), to)),
-            Text::Split { separator, trim, skip_empty } => Value::Array(
+            Text::Split {
+                separator,
+                trim,
+                skip_empty,
+            } => Value::Array(
                 s.split(separator.as_str())
                     .map(|part| if *trim { part.trim() } else { part })
                     .filter(|part| !(*skip_empty && part.is_empty()))
@@ -285,40 +325,78 @@ mod tests {
     fn run(op: &Text, input: Value, record: &Value) -> Result<Value, StepError> {
         let related = Related::default();
         let mut unmapped = Vec::new();
-        let mut cx = StepContext { record, related: &related, unmapped: &mut unmapped };
+        let mut cx = StepContext {
+            record,
+            related: &related,
+            unmapped: &mut unmapped,
+        };
         op.run(input, &mut cx)
     }
 
     #[test]
     fn template_reads_record_fields_nested_paths_and_the_input() {
         let record = json!({"Number": "ASN001", "ShortLocation": "NHQ 03", "WorkZone": {"Id": 6}});
-        let op = Text::Template(parse_template("{Number} – {ShortLocation} @{WorkZone.Id} [{@}] {{x}} {Missing}").unwrap());
-        assert_eq!(run(&op, json!("in"), &record).unwrap(), json!("ASN001 – NHQ 03 @6 [in] {x} "));
+        let op = Text::Template(
+            parse_template("{Number} – {ShortLocation} @{WorkZone.Id} [{@}] {{x}} {Missing}")
+                .unwrap(),
+        );
+        assert_eq!(
+            run(&op, json!("in"), &record).unwrap(),
+            json!("ASN001 – NHQ 03 @6 [in] {x} ")
+        );
     }
 
     #[test]
     fn template_errors_say_where() {
-        assert!(parse_template("{Number").unwrap_err().contains("character 1"));
+        assert!(parse_template("{Number")
+            .unwrap_err()
+            .contains("character 1"));
         assert!(parse_template("a}b").unwrap_err().contains("character 2"));
-        assert!(parse_template("{}").unwrap_err().contains("empty placeholder"));
+        assert!(parse_template("{}")
+            .unwrap_err()
+            .contains("empty placeholder"));
         assert!(parse_template("{Items[}").unwrap_err().contains("Items["));
     }
 
     #[test]
     fn split_and_join_round_trip_and_skip_empties() {
-        let split = Text::Split { separator: ":".into(), trim: true, skip_empty: true };
+        let split = Text::Split {
+            separator: ":".into(),
+            trim: true,
+            skip_empty: true,
+        };
         let parts = run(&split, json!("Locks/Keys: Supply::Keys"), &json!({})).unwrap();
         assert_eq!(parts, json!(["Locks/Keys", "Supply", "Keys"]));
-        let join = Text::Join { separator: " / ".into() };
-        assert_eq!(run(&join, json!(["a", null, 2, true]), &json!({})).unwrap(), json!("a / 2 / true"));
-        assert_eq!(run(&join, json!([{"a": 1}]), &json!({})).unwrap_err().code, "wrong_input");
+        let join = Text::Join {
+            separator: " / ".into(),
+        };
+        assert_eq!(
+            run(&join, json!(["a", null, 2, true]), &json!({})).unwrap(),
+            json!("a / 2 / true")
+        );
+        assert_eq!(
+            run(&join, json!([{"a": 1}]), &json!({})).unwrap_err().code,
+            "wrong_input"
+        );
     }
 
     #[test]
     fn string_functions_refuse_non_strings() {
-        assert_eq!(run(&Text::Trim, json!(5), &json!({})).unwrap_err().code, "wrong_input");
-        assert_eq!(run(&Text::Upper, json!("straße"), &json!({})).unwrap(), json!("STRASSE"));
-        let replace = Text::Replace { from: " (deleted)".into(), to: String::new() };
-        assert_eq!(run(&replace, json!("Pump (deleted)"), &json!({})).unwrap(), json!("Pump"));
+        assert_eq!(
+            run(&Text::Trim, json!(5), &json!({})).unwrap_err().code,
+            "wrong_input"
+        );
+        assert_eq!(
+            run(&Text::Upper, json!("straße"), &json!({})).unwrap(),
+            json!("STRASSE")
+        );
+        let replace = Text::Replace {
+            from: " (deleted)".into(),
+            to: String::new(),
+        };
+        assert_eq!(
+            run(&replace, json!("Pump (deleted)"), &json!({})).unwrap(),
+            json!("Pump")
+        );
     }
 }
