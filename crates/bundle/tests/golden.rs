@@ -177,3 +177,26 @@ fn default_mappings_on_bundled_samples() {
         insta::assert_json_snapshot!(name, taken);
     }
 }
+
+#[test]
+fn every_default_mapping_names_the_members_it_reads() {
+    // Lets readers skip the members a mapping never reads (input::read_records_projected).
+    for default in &MAPPINGS {
+        let mapping = unifield_engine::load(default.text, None).unwrap();
+        let members = mapping
+            .members_read()
+            .unwrap_or_else(|| panic!("{} reads beyond named members", default.file));
+        assert!(
+            members.iter().any(|m| m == "Id"),
+            "{}: {members:?}",
+            default.file
+        );
+    }
+    let work_orders = unifield_engine::load(MAPPINGS[0].text, None).unwrap();
+    let members = work_orders.members_read().unwrap();
+    assert!(
+        members.contains(&"ShortLocation".to_string()),
+        "template placeholders count: {members:?}"
+    );
+    assert!(!members.contains(&"DtCreated".to_string()), "{members:?}");
+}

@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
-use unifield_engine::input::{read_records, InputRecord};
+use unifield_engine::input::{read_records, read_records_projected, InputRecord};
 use unifield_engine::path::Selector;
 use unifield_engine::{Coverage, Mapping, Related};
 
@@ -92,7 +92,7 @@ pub(crate) fn apply(
     let mut err = BufWriter::new(io::stderr().lock());
     let mut tally = Tally::default();
     let mut write_error = None;
-    read_records(open(input)?, |item| {
+    read_records_projected(open(input)?, mapping.members_read(), |item| {
         tally.read += 1;
         let record = match item {
             Ok(record) => record,
@@ -156,7 +156,7 @@ fn place(number: usize, record: &InputRecord, id: Option<&str>) -> String {
 
 fn coverage_of(mapping: &Mapping, reader: impl BufRead, related: &Related) -> io::Result<Coverage> {
     let mut coverage = Coverage::new(mapping);
-    read_records(reader, |item| match item {
+    read_records_projected(reader, mapping.members_read(), |item| match item {
         Ok(record) => coverage.add(&mapping.apply(&record.value, related)),
         Err(_) => coverage.add_unreadable(),
     })?;

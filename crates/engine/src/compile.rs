@@ -97,6 +97,9 @@ pub struct Mapping {
     pub(crate) filter: Option<(Selector, RecordTest)>,
     /// The top-level member names the source paths start from.
     pub(crate) heads: Heads,
+    /// Every top-level member the mapping can read, when all its record paths start at
+    /// a named member (see `Mapping::members_read`).
+    pub(crate) members_read: Option<Vec<String>>,
     /// Problems that do not stop the mapping from running (warnings, missing required
     /// bindings whose records will each report the gap).
     pub problems: Vec<Problem>,
@@ -107,6 +110,13 @@ impl Mapping {
         self.fields
             .iter()
             .find(|f| f.label() == label || f.name == label)
+    }
+
+    /// The record's top-level members the mapping can read, when it can name them all;
+    /// readers may skip every other member unparsed (`input::read_records_projected`)
+    /// and the output is the same. `None` when a path can reach anywhere (`$..Id`).
+    pub fn members_read(&self) -> Option<&[String]> {
+        self.members_read.as_deref()
     }
 
     /// Related entities that `lookup` steps need.
@@ -341,6 +351,7 @@ fn compile(doc: MappingDoc) -> (Option<Mapping>, Vec<Problem>) {
                 .collect();
         }
     }
+    let members_read = members_read(&fields, &id_path, filter.as_ref().map(|(path, _)| path));
     let mapping = Mapping {
         doc,
         entity,
@@ -349,9 +360,34 @@ fn compile(doc: MappingDoc) -> (Option<Mapping>, Vec<Problem>) {
         id_head,
         filter,
         heads,
+        members_read,
         problems: Vec::new(),
     };
     (Some(mapping), problems)
+}
+
+/// The top-level members any path reading the record starts from, or `None` when some
+/// path does not start at a named member (`$..Id`, `$[0]`, `$.*`).
+fn members_read(
+    fields: &[CompiledField],
+    id_path: &Selector,
+    filter: Option<&Selector>,
+) -> Option<Vec<String>> {
+    let mut paths: Vec<&Selector> = vec![id_path];
+    paths.extend(filter);
+    for field in fields {
+        if let Source::Paths(sources) = &field.source {
+            paths.extend(sources);
+        }
+        paths.extend(field.steps.iter().flat_map(|s| s.op.selectors()));
+    }
+    let mut names: Vec<String> = paths
+        .iter()
+        .map(|p| p.head().map(String::from))
+        .collect::<Option<_>>()?;
+    names.sort();
+    names.dedup();
+    Some(names)
 }
 
 fn compile_path(text: &str, field: Option<&str>, problems: &mut Vec<Problem>) -> Option<Selector> {

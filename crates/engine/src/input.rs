@@ -53,7 +53,21 @@ pub struct InputRecord {
 /// Reads every record of `reader`, calling `on` for each record or unreadable part.
 /// Only an I/O failure of the reader itself stops it early.
 pub fn read_records<R: BufRead>(
+    reader: R,
+    on: impl FnMut(Result<InputRecord, InputError>),
+) -> io::Result<()> {
+    read_records_projected(reader, None, on)
+}
+
+/// Like [`read_records`], but JSON Lines records keep only the top-level members named
+/// in `keep` (plus Corrigo's envelope members); the rest are skipped without being
+/// parsed into values. Pass `Mapping::members_read()`: the mapping's output is the same,
+/// and most of the cost of reading a record is building values it never looks at.
+/// Skipped members are still checked for JSON syntax, but a value that is well-formed
+/// yet unrepresentable (a number beyond f64) no longer fails a record that never reads it.
+pub fn read_records_projected<R: BufRead>(
     mut reader: R,
+    keep: Option<&[String]>,
     mut on: impl FnMut(Result<InputRecord, InputError>),
 ) -> io::Result<()> {
     let first = loop {
@@ -76,11 +90,86 @@ pub fn read_records<R: BufRead>(
     if first == b'[' {
         return read_array(reader, &mut on);
     }
-    read_lines(reader, &mut on)
+    read_lines(reader, keep, &mut on)
+}
+
+/// Members that hold records inside Corrigo's envelopes: never projected away.
+const ENVELOPE_MEMBERS: [&str; 6] = [
+    "Data",
+    "Entities",
+    "CommandResult",
+    "ErrorCode",
+    "ErrorMessage",
+    "EntitySpecifier",
+];
+
+/// Parses one JSON object keeping only the named members.
+struct Projected<'k>(&'k [String]);
+
+impl<'de> DeserializeSeed<'de> for Projected<'_> {
+    type Value = Value;
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Projected<'_> {
+    type Value = Value;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            let wanted = self.0.iter().any(|k| k == key.as_ref())
+                || ENVELOPE_MEMBERS.contains(&key.as_ref());
+            if wanted {
+                out.insert(key.into_owned(), map.next_value::<Value>()?);
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(Value::Object(out))
+    }
+    // Anything but an object is read whole, so the usual error ("expected a record") applies.
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Value, A::Error> {
+        serde::de::Deserialize::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+}
+
+fn parse_line(line: &[u8], keep: Option<&[String]>) -> serde_json::Result<Value> {
+    match keep {
+        None => serde_json::from_slice(line),
+        Some(names) => {
+            let mut deserializer = serde_json::Deserializer::from_slice(line);
+            let value = Projected(names).deserialize(&mut deserializer)?;
+            deserializer.end()?;
+            Ok(value)
+        }
+    }
 }
 
 fn read_lines<R: BufRead>(
     mut reader: R,
+    keep: Option<&[String]>,
     on: &mut impl FnMut(Result<InputRecord, InputError>),
 ) -> io::Result<()> {
     let mut line = Vec::new();
@@ -95,7 +184,7 @@ fn read_lines<R: BufRead>(
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match serde_json::from_slice::<Value>(&line) {
+        match parse_line(&line, keep) {
             Ok(value) => emit(value, Origin::Line(number), on),
             // A first line that ends mid-value is the start of a multi-line document.
             Err(error) if first && error.is_eof() => {
@@ -324,6 +413,42 @@ mod tests {
         assert!(
             errors[0].starts_with("line 2:") && errors[0].contains("not read"),
             "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn projection_keeps_named_members_and_envelopes_and_reports_the_same_errors() {
+        let keep = vec!["Id".to_string(), "WorkZone".to_string()];
+        let input = b"{\"Id\":1,\"Skip\":{\"deep\":[1,2,{\"x\":\"y\"}]},\"WorkZone\":{\"Id\":6}}\n{\"Data\":{\"Id\":2,\"Skip\":true}}\n{\"Id\":3e400,\"Skip\":1}\n[1]\n{\"Id\":\n{\"Id\":4,\"Skip\":1e400}\n{\"Id\":5,\"Skip\":[}\n";
+        let mut records = Vec::new();
+        let mut errors = Vec::new();
+        read_records_projected(&input[..], Some(&keep), |item| match item {
+            Ok(r) => records.push(r.value),
+            Err(e) => errors.push(e.to_string()),
+        })
+        .unwrap();
+        assert_eq!(
+            records,
+            vec![
+                json!({"Id": 1, "WorkZone": {"Id": 6}}),
+                json!({"Id": 2, "Skip": true}),
+                json!({"Id": 4})
+            ],
+            "an unreadable number in a member nobody reads does not fail the record"
+        );
+        assert_eq!(errors.len(), 4, "{errors:?}");
+        assert!(
+            errors[0].starts_with("line 3:") && errors[0].contains("number out of range"),
+            "{errors:?}"
+        );
+        assert!(
+            errors[1].starts_with("line 4:") && errors[1].contains("expected a record"),
+            "{errors:?}"
+        );
+        assert!(errors[2].starts_with("line 5:"), "{errors:?}");
+        assert!(
+            errors[3].starts_with("line 7:"),
+            "a syntax error in a skipped member still counts: {errors:?}"
         );
     }
 

@@ -295,6 +295,19 @@ impl Text {
         let Value::String(s) = &input else {
             return Err(StepError::wrong_input("a string", &input));
         };
+        // Text that the step would not change is passed on as is: most values in a
+        // mapping are already trimmed, cased and free of what `replace` looks for, and a
+        // re-preview would otherwise copy every one of them.
+        let unchanged = match self {
+            Text::Trim => s.trim().len() == s.len(),
+            Text::Lower => s.chars().all(|c| c.to_lowercase().eq(std::iter::once(c))),
+            Text::Upper => s.chars().all(|c| c.to_uppercase().eq(std::iter::once(c))),
+            Text::Replace { from, .. } => !s.contains(from.as_str()),
+            _ => false,
+        };
+        if unchanged {
+            return Ok(input);
+        }
         Ok(match self {
             Text::Trim => Value::String(s.trim().to_string()),
             Text::Lower => Value::String(s.to_lowercase()),
@@ -377,6 +390,27 @@ mod tests {
         assert_eq!(
             run(&join, json!([{"a": 1}]), &json!({})).unwrap_err().code,
             "wrong_input"
+        );
+    }
+
+    #[test]
+    fn casing_leaves_uncased_text_alone_and_changes_the_rest() {
+        assert_eq!(
+            run(&Text::Lower, json!("ÉTÉ 2024"), &json!({})).unwrap(),
+            json!("été 2024")
+        );
+        assert_eq!(
+            run(&Text::Lower, json!("été 2024"), &json!({})).unwrap(),
+            json!("été 2024")
+        );
+        assert_eq!(
+            run(&Text::Upper, json!("ǅ"), &json!({})).unwrap(),
+            json!("Ǆ"),
+            "titlecase letters change"
+        );
+        assert_eq!(
+            run(&Text::Trim, json!(" a "), &json!({})).unwrap(),
+            json!("a")
         );
     }
 
