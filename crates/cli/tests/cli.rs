@@ -223,19 +223,26 @@ fn coverage_reports_on_the_bundled_samples() {
     assert_eq!(status["filled"], 18);
 }
 
-#[test]
-fn explain_walks_one_field_of_one_record() {
-    let out = unifield(&[
+/// `unifield explain` of the default work-order mapping on the bundled samples.
+fn explain(record: &str, field: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
         "explain",
         "--mapping",
         "mappings/corrigo/work_order.json",
         "--input",
         "mappings/corrigo/samples/WorkOrder.jsonl",
         "--record",
-        "1",
+        record,
         "--field",
-        "categoryName",
-    ]);
+        field,
+    ];
+    args.extend_from_slice(extra);
+    unifield(&args)
+}
+
+#[test]
+fn explain_walks_one_field_of_one_record() {
+    let out = explain("1", "categoryName", &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
@@ -244,33 +251,12 @@ fn explain_walks_one_field_of_one_record() {
     );
     assert!(text.contains("step 1 split"), "{text}");
     assert!(text.contains("step 2 pick"), "{text}");
-    let json = unifield(&[
-        "explain",
-        "--mapping",
-        "mappings/corrigo/work_order.json",
-        "--input",
-        "mappings/corrigo/samples/WorkOrder.jsonl",
-        "--record",
-        "1",
-        "--field",
-        "categoryName",
-        "--json",
-    ]);
+    let json = explain("1", "categoryName", &["--json"]);
     let explained: Value = serde_json::from_str(&stdout(&json)).unwrap();
     assert_eq!(explained["steps"].as_array().unwrap().len(), 3);
     assert_eq!(explained["result"], explained["steps"][1]["output"]);
 
-    let missing = unifield(&[
-        "explain",
-        "--mapping",
-        "mappings/corrigo/work_order.json",
-        "--input",
-        "mappings/corrigo/samples/WorkOrder.jsonl",
-        "--record",
-        "9999",
-        "--field",
-        "status",
-    ]);
+    let missing = explain("9999", "status", &[]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(stderr(&missing).contains("the input has 400 records"));
 }

@@ -262,27 +262,18 @@ pub(crate) fn evaluate(
             related,
             unmapped,
         };
-        match step.op.run(value, &mut cx) {
-            Ok(output) => {
-                if let (Some(trace), Some(input)) = (trace.as_deref_mut(), input) {
-                    trace.push(StepTrace::ran(
-                        index + 1,
-                        step.transform.name,
-                        input,
-                        Ok(output.clone()),
-                    ));
-                }
-                value = output;
-            }
+        let result = step.op.run(value, &mut cx);
+        if let (Some(trace), Some(input)) = (trace.as_deref_mut(), input) {
+            trace.push(StepTrace::ran(
+                index + 1,
+                step.transform.name,
+                input,
+                result.clone(),
+            ));
+        }
+        match result {
+            Ok(output) => value = output,
             Err(error) => {
-                if let (Some(trace), Some(input)) = (trace.as_deref_mut(), input) {
-                    trace.push(StepTrace::ran(
-                        index + 1,
-                        step.transform.name,
-                        input,
-                        Err(error.clone()),
-                    ));
-                }
                 return Err(Diagnostic {
                     field: label(),
                     step: Some(index + 1),

@@ -235,17 +235,29 @@ fn object_member<'a>(
     }
 }
 
+/// A top-level section object (`source`, `target`), its unknown members reported.
+/// A missing or mistyped section reads as empty, so its own members report as missing.
+fn section<'a>(
+    value: Option<&'a Value>,
+    name: &str,
+    known: &[&str],
+    problems: &mut Vec<Problem>,
+) -> &'a Map<String, Value> {
+    static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+    let Some(object) = object_member(value, name, problems) else {
+        return EMPTY.get_or_init(Map::new);
+    };
+    unknown_keys(object, known, &format!("`{name}`"), problems);
+    object
+}
+
 fn decode_source(value: Option<&Value>, problems: &mut Vec<Problem>) -> SourceSpec {
-    let empty = Map::new();
-    let object = object_member(value, "source", problems).unwrap_or(&empty);
-    if !object.is_empty() {
-        unknown_keys(
-            object,
-            &["system", "entity", "idPath", "filter"],
-            "`source`",
-            problems,
-        );
-    }
+    let object = section(
+        value,
+        "source",
+        &["system", "entity", "idPath", "filter"],
+        problems,
+    );
     let system = string_member(object, "system", "`source`", problems).unwrap_or_default();
     let entity = string_member(object, "entity", "`source`", problems).unwrap_or_default();
     let id_path = optional_string(object, "idPath", "`source`", problems);
@@ -295,16 +307,7 @@ fn decode_filter(value: &Value, problems: &mut Vec<Problem>) -> Option<RecordFil
 }
 
 fn decode_target(value: Option<&Value>, problems: &mut Vec<Problem>) -> TargetSpec {
-    let empty = Map::new();
-    let object = object_member(value, "target", problems).unwrap_or(&empty);
-    if !object.is_empty() {
-        unknown_keys(
-            object,
-            &["model", "version", "entity"],
-            "`target`",
-            problems,
-        );
-    }
+    let object = section(value, "target", &["model", "version", "entity"], problems);
     TargetSpec {
         model: string_member(object, "model", "`target`", problems).unwrap_or_default(),
         version: string_member(object, "version", "`target`", problems).unwrap_or_default(),
