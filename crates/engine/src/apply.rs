@@ -8,6 +8,7 @@ use crate::related::Related;
 use crate::transform::{table_key, StepContext};
 use serde::Serialize;
 use serde_json::Value;
+use std::borrow::Cow;
 
 /// What happened to one field of one record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -236,16 +237,18 @@ impl Mapping {
 
 /// Computes one field: source, then each step, then the check against the field's type.
 /// `trace`, when given, receives each step's input and output (for explain).
-pub(crate) fn evaluate(
-    field: &CompiledField,
-    record: &Value,
-    top: &[Option<&Value>],
+pub(crate) fn evaluate<'a>(
+    field: &'a CompiledField,
+    record: &'a Value,
+    top: &[Option<&'a Value>],
     related: &Related,
     unmapped: &mut Vec<String>,
     mut trace: Option<&mut Vec<StepTrace>>,
 ) -> Result<Value, Diagnostic> {
-    let mut value = match &field.source {
-        Source::Const(value) => value.clone(),
+    // Borrowed from the record (or the mapping's constant) until a step makes something
+    // new: a value is copied at most once, into the output.
+    let mut value: Cow<'a, Value> = match &field.source {
+        Source::Const(value) => Cow::Borrowed(value),
         Source::Paths(paths) => start(paths, &field.source_heads, record, top),
     };
     let label = || field.label();
@@ -256,7 +259,7 @@ pub(crate) fn evaluate(
             }
             continue;
         }
-        let input = trace.as_ref().map(|_| value.clone());
+        let input = trace.as_ref().map(|_| value.as_ref().clone());
         let mut cx = StepContext {
             record,
             related,
@@ -264,11 +267,15 @@ pub(crate) fn evaluate(
         };
         let result = step.op.run(value, &mut cx);
         if let (Some(trace), Some(input)) = (trace.as_deref_mut(), input) {
+            let output = result
+                .as_ref()
+                .map(|v| v.as_ref().clone())
+                .map_err(Clone::clone);
             trace.push(StepTrace::ran(
                 index + 1,
                 step.transform.name,
                 input,
-                result.clone(),
+                output,
             ));
         }
         match result {
@@ -304,42 +311,43 @@ pub(crate) fn evaluate(
             });
         }
     }
-    Ok(value)
+    Ok(value.into_owned())
 }
 
 /// The first non-null value of a binding's paths, reading each top-level member from
 /// `top` (resolved once per record) when the path starts with one.
-pub(crate) fn start(
+pub(crate) fn start<'a>(
     paths: &[Selector],
     heads: &[Option<usize>],
-    record: &Value,
-    top: &[Option<&Value>],
-) -> Value {
+    record: &'a Value,
+    top: &[Option<&'a Value>],
+) -> Cow<'a, Value> {
     for (index, path) in paths.iter().enumerate() {
         let value = match heads.get(index).copied().flatten() {
             Some(slot) => top[slot]
                 .and_then(|head| path.get_below_head(head))
-                .cloned()
-                .unwrap_or(Value::Null),
+                .map(Cow::Borrowed),
             None => read(path, record),
         };
-        if !value.is_null() {
+        if let Some(value) = value.filter(|v| !v.is_null()) {
             return value;
         }
     }
-    Value::Null
+    Cow::Owned(Value::Null)
 }
 
 /// A path's value: the match of a singular path, or every match of a general one as an
-/// array (null when nothing matches, so `paths` can fall through to the next).
-pub(crate) fn read(path: &Selector, record: &Value) -> Value {
+/// array (`None` when nothing matches, so `paths` can fall through to the next).
+pub(crate) fn read<'a>(path: &Selector, record: &'a Value) -> Option<Cow<'a, Value>> {
     if path.is_singular() {
-        return path.get(record).cloned().unwrap_or(Value::Null);
+        return path.get(record).map(Cow::Borrowed);
     }
     let found = path.query(record);
     if found.is_empty() {
-        Value::Null
+        None
     } else {
-        Value::Array(found.into_iter().cloned().collect())
+        Some(Cow::Owned(Value::Array(
+            found.into_iter().cloned().collect(),
+        )))
     }
 }

@@ -108,7 +108,7 @@ impl Mapping {
         let start = match &compiled.source {
             Source::Const(value) => value.clone(),
             Source::Paths(paths) => {
-                crate::apply::start(paths, &compiled.source_heads, record, &top)
+                crate::apply::start(paths, &compiled.source_heads, record, &top).into_owned()
             }
         };
         let mut steps = Vec::new();

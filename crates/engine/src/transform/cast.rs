@@ -73,29 +73,26 @@ impl Cast {
         }
     }
 
-    pub(super) fn run(self, input: Value) -> Result<Value, StepError> {
+    pub(super) fn run(self, input: &Value) -> Result<Value, StepError> {
         match self {
             Cast::String => to_string(input),
-            Cast::Integer => to_integer(&input).map(Value::from),
-            Cast::Number => to_number(&input).map(Value::Number),
-            Cast::Boolean => to_boolean(&input).map(Value::Bool),
+            Cast::Integer => to_integer(input).map(Value::from),
+            Cast::Number => to_number(input).map(Value::Number),
+            Cast::Boolean => to_boolean(input).map(Value::Bool),
             Cast::Not => match input {
                 Value::Bool(b) => Ok(Value::Bool(!b)),
-                other => Err(StepError::wrong_input("a boolean", &other)),
+                other => Err(StepError::wrong_input("a boolean", other)),
             },
         }
     }
 }
 
-fn to_string(input: Value) -> Result<Value, StepError> {
+fn to_string(input: &Value) -> Result<Value, StepError> {
     match input {
-        Value::String(_) => Ok(input),
+        Value::String(_) => Ok(input.clone()),
         Value::Number(n) => Ok(Value::String(n.to_string())),
         Value::Bool(b) => Ok(Value::String(b.to_string())),
-        other => Err(StepError::wrong_input(
-            "a string, number or boolean",
-            &other,
-        )),
+        other => Err(StepError::wrong_input("a string, number or boolean", other)),
     }
 }
 
@@ -254,17 +251,20 @@ mod tests {
 
     #[test]
     fn to_string_writes_numbers_and_booleans_and_refuses_objects() {
-        assert_eq!(to_string(json!(500)).unwrap(), json!("500"));
-        assert_eq!(to_string(json!(2.5)).unwrap(), json!("2.5"));
-        assert_eq!(to_string(json!(false)).unwrap(), json!("false"));
-        assert_eq!(to_string(json!({"Id": 1})).unwrap_err().code, "wrong_input");
+        assert_eq!(to_string(&json!(500)).unwrap(), json!("500"));
+        assert_eq!(to_string(&json!(2.5)).unwrap(), json!("2.5"));
+        assert_eq!(to_string(&json!(false)).unwrap(), json!("false"));
+        assert_eq!(
+            to_string(&json!({"Id": 1})).unwrap_err().code,
+            "wrong_input"
+        );
     }
 
     #[test]
     fn not_negates_and_refuses_non_booleans() {
-        assert_eq!(Cast::Not.run(json!(true)).unwrap(), json!(false));
+        assert_eq!(Cast::Not.run(&json!(true)).unwrap(), json!(false));
         assert_eq!(
-            Cast::Not.run(json!("true")).unwrap_err().code,
+            Cast::Not.run(&json!("true")).unwrap_err().code,
             "wrong_input"
         );
     }

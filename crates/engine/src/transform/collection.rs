@@ -1,7 +1,7 @@
 //! Arrays, objects and money.
 
 use super::args::{Args, Param, ParamKind};
-use super::{Accepts, Kind, Op, StepContext, StepError, Transform};
+use super::{Accepts, Kind, Op, StepError, Transform};
 use crate::path::Selector;
 use serde_json::{Map, Value};
 
@@ -165,22 +165,22 @@ impl CollectionOp {
         Vec::new()
     }
 
-    pub(super) fn run(&self, input: Value, _cx: &mut StepContext) -> Result<Value, StepError> {
+    pub(super) fn run(&self, input: &Value) -> Result<Value, StepError> {
         match self {
-            CollectionOp::Money { part, currency } => money(&input, *part, currency.as_deref()),
+            CollectionOp::Money { part, currency } => money(input, *part, currency.as_deref()),
             CollectionOp::Count => match input {
                 Value::Null => Ok(Value::from(0)),
                 Value::Array(items) => Ok(Value::from(items.len())),
-                other => Err(StepError::wrong_input("an array", &other)),
+                other => Err(StepError::wrong_input("an array", other)),
             },
-            CollectionOp::Get(path) => Ok(select(path, &input)),
+            CollectionOp::Get(path) => Ok(select(path, input)),
             CollectionOp::Reshape(members) => {
                 if !input.is_object() {
-                    return Err(StepError::wrong_input("an object", &input));
+                    return Err(StepError::wrong_input("an object", input));
                 }
                 let out: Map<String, Value> = members
                     .iter()
-                    .map(|(name, path)| (name.clone(), select(path, &input)))
+                    .map(|(name, path)| (name.clone(), select(path, input)))
                     .filter(|(_, value)| !value.is_null())
                     .collect();
                 Ok(if out.is_empty() {
@@ -195,7 +195,7 @@ impl CollectionOp {
                 path,
             } => {
                 let Value::Array(items) = &input else {
-                    return Err(StepError::wrong_input("an array", &input));
+                    return Err(StepError::wrong_input("an array", input));
                 };
                 let matches: Vec<&Value> = items
                     .iter()
@@ -287,12 +287,14 @@ mod tests {
         let related = Related::default();
         let mut unmapped = Vec::new();
         let record = Value::Null;
-        let mut cx = StepContext {
+        let mut cx = crate::transform::StepContext {
             record: &record,
             related: &related,
             unmapped: &mut unmapped,
         };
-        op.run(input, &mut cx)
+        let op = Op::Collection(op.clone());
+        op.run(std::borrow::Cow::Owned(input), &mut cx)
+            .map(std::borrow::Cow::into_owned)
     }
 
     #[test]

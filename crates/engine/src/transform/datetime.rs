@@ -127,9 +127,9 @@ impl DateTimeOp {
         }
     }
 
-    pub(super) fn run(&self, input: Value) -> Result<Value, StepError> {
-        let Value::String(text) = &input else {
-            return Err(StepError::wrong_input("a string", &input));
+    pub(super) fn run(&self, input: &Value) -> Result<Value, StepError> {
+        let Value::String(text) = input else {
+            return Err(StepError::wrong_input("a string", input));
         };
         let text = text.trim();
         if text.is_empty() {
@@ -333,11 +333,11 @@ mod tests {
     fn corrigo_utc_fields_parse_with_or_without_z_and_keep_seven_decimals() {
         let utc = op(None, None, false);
         assert_eq!(
-            utc.run(json!("2017-01-19T19:35:01")).unwrap(),
+            utc.run(&json!("2017-01-19T19:35:01")).unwrap(),
             json!("2017-01-19T19:35:01Z")
         );
         assert_eq!(
-            utc.run(json!("2022-03-08T07:04:08.4750535Z")).unwrap(),
+            utc.run(&json!("2022-03-08T07:04:08.4750535Z")).unwrap(),
             json!("2022-03-08T07:04:08.475053500Z")
         );
     }
@@ -346,24 +346,24 @@ mod tests {
     fn local_times_take_the_zone_and_offsets_win() {
         let chicago = op(Some("America/Chicago"), None, false);
         assert_eq!(
-            chicago.run(json!("2017-01-19T13:35:01")).unwrap(),
+            chicago.run(&json!("2017-01-19T13:35:01")).unwrap(),
             json!("2017-01-19T19:35:01Z")
         );
         assert_eq!(
-            chicago.run(json!("2017-07-19T13:35:01")).unwrap(),
+            chicago.run(&json!("2017-07-19T13:35:01")).unwrap(),
             json!("2017-07-19T18:35:01Z")
         );
         assert_eq!(
-            chicago.run(json!("2017-07-19T13:35:01+02:00")).unwrap(),
+            chicago.run(&json!("2017-07-19T13:35:01+02:00")).unwrap(),
             json!("2017-07-19T11:35:01Z")
         );
         let fixed = op(Some("+05:30"), None, false);
         assert_eq!(
-            fixed.run(json!("2020-01-01 05:30")).unwrap_err().code,
+            fixed.run(&json!("2020-01-01 05:30")).unwrap_err().code,
             "unparsed_date"
         );
         assert_eq!(
-            fixed.run(json!("2020-01-01T05:30")).unwrap(),
+            fixed.run(&json!("2020-01-01T05:30")).unwrap(),
             json!("2020-01-01T00:00:00Z")
         );
     }
@@ -371,7 +371,7 @@ mod tests {
     #[test]
     fn a_time_in_the_spring_gap_is_an_error_not_a_guess() {
         let chicago = op(Some("America/Chicago"), None, false);
-        let error = chicago.run(json!("2021-03-14T02:30:00")).unwrap_err();
+        let error = chicago.run(&json!("2021-03-14T02:30:00")).unwrap_err();
         assert_eq!(error.code, "nonexistent_local_time");
     }
 
@@ -379,16 +379,16 @@ mod tests {
     fn sentinel_and_empty_dates_are_null() {
         let chicago = op(Some("America/Chicago"), None, false);
         assert_eq!(
-            chicago.run(json!("1753-01-01T00:00:00")).unwrap(),
+            chicago.run(&json!("1753-01-01T00:00:00")).unwrap(),
             Value::Null
         );
         assert_eq!(
-            chicago.run(json!("0001-01-01T00:00:00Z")).unwrap(),
+            chicago.run(&json!("0001-01-01T00:00:00Z")).unwrap(),
             Value::Null
         );
-        assert_eq!(chicago.run(json!("  ")).unwrap(), Value::Null);
+        assert_eq!(chicago.run(&json!("  ")).unwrap(), Value::Null);
         assert_eq!(
-            op(None, None, true).run(json!("1753-01-01")).unwrap(),
+            op(None, None, true).run(&json!("1753-01-01")).unwrap(),
             Value::Null
         );
     }
@@ -397,19 +397,19 @@ mod tests {
     fn custom_formats_and_dates() {
         let us = op(None, Some(&["%m/%d/%Y %H:%M"]), false);
         assert_eq!(
-            us.run(json!("03/08/2022 14:05")).unwrap(),
+            us.run(&json!("03/08/2022 14:05")).unwrap(),
             json!("2022-03-08T14:05:00Z")
         );
         let date = op(None, Some(&["%m/%d/%Y"]), true);
-        assert_eq!(date.run(json!("03/08/2022")).unwrap(), json!("2022-03-08"));
+        assert_eq!(date.run(&json!("03/08/2022")).unwrap(), json!("2022-03-08"));
         assert_eq!(
             op(None, None, true)
-                .run(json!("2022-03-08T23:59:00-05:00"))
+                .run(&json!("2022-03-08T23:59:00-05:00"))
                 .unwrap(),
             json!("2022-03-08")
         );
         assert_eq!(
-            us.run(json!("yesterday")).unwrap_err().code,
+            us.run(&json!("yesterday")).unwrap_err().code,
             "unparsed_date"
         );
     }
@@ -437,7 +437,7 @@ mod tests {
             "20220308",
             "2022-03-08T07:04:08 Z",
         ] {
-            assert_eq!(fast.run(json!(text)), slow.run(json!(text)), "{text}");
+            assert_eq!(fast.run(&json!(text)), slow.run(&json!(text)), "{text}");
         }
     }
 

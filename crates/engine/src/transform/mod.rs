@@ -18,6 +18,7 @@ pub(crate) use table::key_text as table_key;
 use crate::path::Selector;
 use crate::related::Related;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::fmt;
 
 /// The kind of a value, as far as the loader can tell before it sees records.
@@ -194,12 +195,21 @@ pub(crate) enum Op {
 }
 
 impl Op {
-    pub(crate) fn run(&self, input: Value, cx: &mut StepContext) -> Result<Value, StepError> {
+    /// Runs the step. The input is borrowed from the record where it can be: steps that
+    /// leave a value as it is pass it on without copying, and steps that build a new
+    /// value read it in place, so a value is copied at most once, into the output.
+    pub(crate) fn run<'v>(
+        &self,
+        input: Cow<'v, Value>,
+        cx: &mut StepContext,
+    ) -> Result<Cow<'v, Value>, StepError> {
         match self {
-            Op::Cast(op) => op.run(input),
-            Op::Text(op) => op.run(input, cx),
-            Op::DateTime(op) => op.run(input),
-            Op::Collection(op) => op.run(input, cx),
+            Op::Cast(cast::Cast::String) if input.is_string() => Ok(input),
+            Op::Cast(op) => op.run(&input).map(Cow::Owned),
+            Op::Text(op) if op.leaves_unchanged(&input) => Ok(input),
+            Op::Text(op) => op.run(&input, cx).map(Cow::Owned),
+            Op::DateTime(op) => op.run(&input).map(Cow::Owned),
+            Op::Collection(op) => op.run(&input).map(Cow::Owned),
             Op::Table(op) => op.run(input, cx),
         }
     }

@@ -4,6 +4,7 @@ use super::args::{Args, Param, ParamKind};
 use super::{Accepts, Kind, Op, StepContext, StepError, Transform};
 use crate::path::Selector;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone)]
@@ -259,36 +260,36 @@ impl TableOp {
         }
     }
 
-    pub(super) fn run(&self, input: Value, cx: &mut StepContext) -> Result<Value, StepError> {
-        match self {
-            TableOp::Default(value) => Ok(if input.is_null() {
-                value.clone()
-            } else {
-                input
-            }),
-            TableOp::NullIfEmpty => Ok(if is_empty(&input) { Value::Null } else { input }),
-            TableOp::NullIf(values) => Ok(if values.contains(&input) {
-                Value::Null
-            } else {
-                input
-            }),
-            TableOp::Coalesce { paths, values } => {
-                if !input.is_null() {
-                    return Ok(input);
-                }
+    pub(super) fn run<'v>(
+        &self,
+        input: Cow<'v, Value>,
+        cx: &mut StepContext,
+    ) -> Result<Cow<'v, Value>, StepError> {
+        let null = || Cow::Owned(Value::Null);
+        Ok(match self {
+            TableOp::Default(value) if input.is_null() => Cow::Owned(value.clone()),
+            TableOp::NullIfEmpty if is_empty(&input) => null(),
+            TableOp::NullIf(values) if values.contains(&input) => null(),
+            TableOp::Coalesce { paths, values } if input.is_null() => {
                 let from_paths = paths.iter().find_map(|path| {
                     path.query(cx.record)
                         .into_iter()
                         .find(|v| !v.is_null())
                         .cloned()
                 });
-                Ok(from_paths
-                    .or_else(|| values.iter().find(|v| !v.is_null()).cloned())
-                    .unwrap_or(Value::Null))
+                Cow::Owned(
+                    from_paths
+                        .or_else(|| values.iter().find(|v| !v.is_null()).cloned())
+                        .unwrap_or(Value::Null),
+                )
             }
-            TableOp::MapValues(map) => map.run(&input, cx),
-            TableOp::Lookup(lookup) => lookup.run(&input, cx),
-        }
+            TableOp::MapValues(map) => Cow::Owned(map.run(&input, cx)?),
+            TableOp::Lookup(lookup) => Cow::Owned(lookup.run(&input, cx)?),
+            TableOp::Default(_)
+            | TableOp::NullIfEmpty
+            | TableOp::NullIf(_)
+            | TableOp::Coalesce { .. } => input,
+        })
     }
 }
 
@@ -367,7 +368,9 @@ mod tests {
             related,
             unmapped: &mut unmapped,
         };
-        let out = op.run(input, &mut cx);
+        let out = Op::Table(op.clone())
+            .run(Cow::Owned(input), &mut cx)
+            .map(Cow::into_owned);
         (out, unmapped)
     }
 

@@ -253,13 +253,28 @@ impl Text {
         }
     }
 
-    pub(super) fn run(&self, input: Value, cx: &mut StepContext) -> Result<Value, StepError> {
+    /// True when the step would give back exactly its input (nothing to trim, to
+    /// re-case or to replace), so the caller can pass the input on without a copy.
+    pub(super) fn leaves_unchanged(&self, input: &Value) -> bool {
+        let Value::String(s) = input else {
+            return false;
+        };
+        match self {
+            Text::Trim => s.trim().len() == s.len(),
+            Text::Lower => s.chars().all(|c| c.to_lowercase().eq(std::iter::once(c))),
+            Text::Upper => s.chars().all(|c| c.to_uppercase().eq(std::iter::once(c))),
+            Text::Replace { from, .. } => !s.contains(from.as_str()),
+            _ => false,
+        }
+    }
+
+    pub(super) fn run(&self, input: &Value, cx: &mut StepContext) -> Result<Value, StepError> {
         if let Text::Template(pieces) = self {
             let mut out = String::new();
             for piece in pieces {
                 match piece {
                     Piece::Literal(text) => out.push_str(text),
-                    Piece::Input => render(&input, &mut out),
+                    Piece::Input => render(input, &mut out),
                     Piece::Record(selector) => {
                         let found = selector.query(cx.record);
                         for (i, value) in found.into_iter().enumerate() {
@@ -275,14 +290,14 @@ impl Text {
         }
         if let Text::Join { separator } = self {
             let Value::Array(items) = &input else {
-                return Err(StepError::wrong_input("an array", &input));
+                return Err(StepError::wrong_input("an array", input));
             };
             let mut out = String::new();
             for item in items.iter().filter(|v| !v.is_null()) {
                 if matches!(item, Value::Array(_) | Value::Object(_)) {
                     return Err(StepError::wrong_input(
                         "an array of strings, numbers or booleans",
-                        &input,
+                        input,
                     ));
                 }
                 if !out.is_empty() {
@@ -293,21 +308,8 @@ impl Text {
             return Ok(Value::String(out));
         }
         let Value::String(s) = &input else {
-            return Err(StepError::wrong_input("a string", &input));
+            return Err(StepError::wrong_input("a string", input));
         };
-        // Text that the step would not change is passed on as is: most values in a
-        // mapping are already trimmed, cased and free of what `replace` looks for, and a
-        // re-preview would otherwise copy every one of them.
-        let unchanged = match self {
-            Text::Trim => s.trim().len() == s.len(),
-            Text::Lower => s.chars().all(|c| c.to_lowercase().eq(std::iter::once(c))),
-            Text::Upper => s.chars().all(|c| c.to_uppercase().eq(std::iter::once(c))),
-            Text::Replace { from, .. } => !s.contains(from.as_str()),
-            _ => false,
-        };
-        if unchanged {
-            return Ok(input);
-        }
         Ok(match self {
             Text::Trim => Value::String(s.trim().to_string()),
             Text::Lower => Value::String(s.to_lowercase()),
@@ -343,7 +345,9 @@ mod tests {
             related: &related,
             unmapped: &mut unmapped,
         };
-        op.run(input, &mut cx)
+        let op = Op::Text(op.clone());
+        op.run(std::borrow::Cow::Owned(input), &mut cx)
+            .map(std::borrow::Cow::into_owned)
     }
 
     #[test]
