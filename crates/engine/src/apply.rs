@@ -158,9 +158,20 @@ impl Mapping {
 
     /// Maps one source record.
     pub fn apply(&self, record: &Value, related: &Related) -> Applied {
-        let mut top = Vec::with_capacity(self.heads.len());
-        self.heads.resolve(record, &mut top);
-        let source_id = self.source_id_from(record, &top);
+        // Mappings read a few dozen top-level members: a stack buffer saves an allocation
+        // per record in a re-preview; larger mappings fall back to the heap.
+        const ON_STACK: usize = 64;
+        let mut stack = [None; ON_STACK];
+        let mut heap = Vec::new();
+        let top: &mut [Option<&Value>] = if self.heads.len() <= ON_STACK {
+            &mut stack[..self.heads.len()]
+        } else {
+            heap.resize(self.heads.len(), None);
+            &mut heap
+        };
+        self.heads.resolve_into(record, top);
+        let top = &*top;
+        let source_id = self.source_id_from(record, top);
         if !self.takes(record) {
             return Applied {
                 taken: false,
@@ -177,7 +188,7 @@ impl Mapping {
         let mut unmapped = Vec::new();
         let mut scratch = Vec::new();
         for (index, field) in self.fields.iter().enumerate() {
-            let result = evaluate(field, record, &top, related, &mut scratch, None);
+            let result = evaluate(field, record, top, related, &mut scratch, None);
             unmapped.extend(scratch.drain(..).map(|value| (index, value)));
             values.push(match result {
                 Ok(value) => {
@@ -301,7 +312,12 @@ pub(crate) fn evaluate<'a>(
                 message: "required field is null".into(),
             });
         }
-        if let Err(error) = check_value(&value, &model_field.ty) {
+        let checked = if field.proven {
+            Ok(())
+        } else {
+            check_value(&value, &model_field.ty)
+        };
+        if let Err(error) = checked {
             return Err(Diagnostic {
                 field: label(),
                 step: None,

@@ -40,6 +40,9 @@ pub struct CompiledField {
     pub(crate) steps: Vec<Step>,
     /// What the loader knows of the result's kind.
     pub output_kind: Kind,
+    /// True when the last step's result already has the field's type by construction
+    /// (a `parse_datetime` result for a datetime field), so apply need not re-check it.
+    pub(crate) proven: bool,
     /// For each source path, its slot in `Mapping::heads` (see heads.rs).
     pub(crate) source_heads: Vec<Option<usize>>,
 }
@@ -491,12 +494,15 @@ fn compile_binding(
     if problems[before..].iter().any(is_fatal) {
         return None;
     }
+    let proven = !steps.is_empty()
+        && matches!(&target, Target::Model(field) if kind_proves(kind, &field.ty));
     Some(CompiledField {
         name: name.to_string(),
         target,
         source,
         steps,
         output_kind: kind,
+        proven,
         source_heads: Vec::new(),
     })
 }
@@ -552,6 +558,22 @@ fn check_result(
             );
         }
     }
+}
+
+/// Whether every value of `kind` that a step gives is a valid value of `ty`. Steps
+/// build their results (an RFC 3339 UTC string from `parse_datetime`, an i64 from
+/// `to_integer`), so for these pairs the type holds by construction. Enums, keys and
+/// objects constrain the value itself and are always checked.
+fn kind_proves(kind: Kind, ty: &FieldType) -> bool {
+    matches!(
+        (kind, ty),
+        (Kind::String, FieldType::String)
+            | (Kind::Integer, FieldType::Integer | FieldType::Number)
+            | (Kind::Number, FieldType::Number)
+            | (Kind::Boolean, FieldType::Boolean)
+            | (Kind::DateTime, FieldType::DateTime)
+            | (Kind::Date, FieldType::Date)
+    )
 }
 
 fn kind_mismatch(kind: Kind, ty: &FieldType) -> Option<&'static str> {

@@ -80,6 +80,12 @@ impl Heads {
     pub fn resolve<'a>(&self, record: &'a Value, out: &mut Vec<Option<&'a Value>>) {
         out.clear();
         out.resize(self.names.len(), None);
+        self.resolve_into(record, out);
+    }
+
+    /// `resolve` into a slice of exactly `len()` slots (a caller's stack buffer).
+    pub fn resolve_into<'a>(&self, record: &'a Value, out: &mut [Option<&'a Value>]) {
+        out.fill(None);
         if let Value::Object(map) = record {
             for (key, value) in map {
                 if let Some(index) = self.find(key) {

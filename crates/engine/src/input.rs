@@ -119,7 +119,8 @@ impl<'de> Visitor<'de> for Projected<'_> {
         f.write_str("a JSON object")
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = serde_json::Map::new();
+        // Sized up front: growing a map from empty rehashes it several times per record.
+        let mut out = serde_json::Map::with_capacity(self.0.len());
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             let wanted = self.0.iter().any(|k| k == key.as_ref())
                 || ENVELOPE_MEMBERS.contains(&key.as_ref());
