@@ -324,3 +324,68 @@ fn generate_is_deterministic_and_the_demo_runs() {
     assert_eq!(text.matches("== mappings/corrigo/").count(), 8);
     assert!(text.contains("400 records mapped"), "{text}");
 }
+
+#[test]
+fn apply_resolves_lookups_through_related_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let mapping = temp_file(
+        dir.path(),
+        "wo.json",
+        br#"{"format": "unifield.mapping/v1", "name": "priorities",
+            "source": {"system": "corrigo", "entity": "WorkOrder"},
+            "target": {"model": "unified", "version": "1", "entity": "WorkOrder"},
+            "fields": {"key": {"path": "$.Id", "steps": ["to_string"]}, "status": {"const": "open"}},
+            "custom": {"priorityName": {"path": "$.Priority.Id",
+              "steps": [{"fn": "lookup", "related": "WoPriority", "path": "$.DisplayAs", "failOnMissing": true}]}}}"#,
+    );
+    // The WoPriority query response from Corrigo's published examples, as a file.
+    let priorities = temp_file(
+        dir.path(),
+        "priorities.json",
+        br#"{"Entities": [{"Data": {"DisplayAs": "Emergency (30 Min Response)", "Id": 1}},
+                         {"Data": {"DisplayAs": "Normal (2 Day Response)", "Id": 3}}]}"#,
+    );
+    let input = b"{\"Id\": 1, \"Priority\": {\"Id\": 3}}\n{\"Id\": 2, \"Priority\": {\"Id\": 9}}\n";
+    let related = format!("WoPriority={priorities}");
+    let out = run(
+        &[
+            "apply",
+            "--mapping",
+            &mapping,
+            "--input",
+            "-",
+            "--related",
+            &related,
+        ],
+        Some(input),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "priority 9 is not among the related records"
+    );
+    let records: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        records[0]["custom"]["priorityName"],
+        "Normal (2 Day Response)"
+    );
+    assert_eq!(records[1]["custom"]["priorityName"], Value::Null);
+    assert!(
+        stderr(&out).contains("\"9\" was not found"),
+        "{}",
+        stderr(&out)
+    );
+
+    let without = run(
+        &["apply", "--mapping", &mapping, "--input", "-"],
+        Some(input),
+    );
+    assert!(
+        stderr(&without).contains("no WoPriority records were supplied"),
+        "{}",
+        stderr(&without)
+    );
+}

@@ -359,6 +359,21 @@ mod tests {
     }
 
     #[test]
+    fn get_reads_a_path_from_the_input() {
+        let info = json!({"Info": {"SerialNumber": "FLOR_EX", "Tags": ["a", "b"]}});
+        let serial = CollectionOp::Get(Selector::parse("$.Info.SerialNumber").unwrap());
+        assert_eq!(run(&serial, info.clone()).unwrap(), json!("FLOR_EX"));
+        let tags = CollectionOp::Get(Selector::parse("$.Info.Tags[*]").unwrap());
+        assert_eq!(
+            run(&tags, info.clone()).unwrap(),
+            json!(["a", "b"]),
+            "a general path gives every match"
+        );
+        let missing = CollectionOp::Get(Selector::parse("$.Nope").unwrap());
+        assert_eq!(run(&missing, info).unwrap(), Value::Null);
+    }
+
+    #[test]
     fn reshape_builds_an_object_and_drops_nulls() {
         let op = CollectionOp::Reshape(vec![
             ("city".into(), Selector::parse("$.City").unwrap()),
