@@ -1,0 +1,314 @@
+//! Pulled records and pull runs. A page of records and the run's progress commit
+//! together, in one transaction, or not at all.
+
+use crate::{timestamp, Result, Store, StoreError};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Row};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PullStatus {
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
+    /// The source refused the credentials; the user must reconnect.
+    ReauthorizationRequired,
+}
+
+impl PullStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PullStatus::Running => "running",
+            PullStatus::Completed => "completed",
+            PullStatus::Failed => "failed",
+            PullStatus::Cancelled => "cancelled",
+            PullStatus::ReauthorizationRequired => "reauthorization_required",
+        }
+    }
+
+    fn parse(text: &str) -> PullStatus {
+        match text {
+            "completed" => PullStatus::Completed,
+            "failed" => PullStatus::Failed,
+            "cancelled" => PullStatus::Cancelled,
+            "reauthorization_required" => PullStatus::ReauthorizationRequired,
+            _ => PullStatus::Running,
+        }
+    }
+}
+
+/// One pull of one entity, with its progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullRun {
+    pub id: i64,
+    pub connection_id: i64,
+    pub entity: String,
+    /// Incremental pulls: only records changed since this time.
+    pub since: Option<String>,
+    pub status: PullStatus,
+    /// Where a resumed pull carries on (the puller's own token, such as the last Id).
+    pub cursor: Option<String>,
+    pub pages: u64,
+    pub records: u64,
+    pub error: Option<String>,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+}
+
+/// SQLite counts are i64; a negative one cannot occur, so it reads as 0.
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+fn run_from_row(row: &Row) -> rusqlite::Result<PullRun> {
+    Ok(PullRun {
+        id: row.get("id")?,
+        connection_id: row.get("connection_id")?,
+        entity: row.get("entity")?,
+        since: row.get("since")?,
+        status: PullStatus::parse(&row.get::<_, String>("status")?),
+        cursor: row.get("cursor")?,
+        pages: count(row.get("pages")?),
+        records: count(row.get("records")?),
+        error: row.get("error")?,
+        started_at: row.get("started_at")?,
+        finished_at: row.get("finished_at")?,
+    })
+}
+
+/// What committing a page did to the cache.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PageOutcome {
+    pub inserted: u64,
+    pub updated: u64,
+    /// Already cached with the same content.
+    pub unchanged: u64,
+}
+
+/// A cached record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRecord {
+    pub source_id: String,
+    pub value: Value,
+    pub content_hash: String,
+    pub fetched_at: String,
+}
+
+/// SHA-256 of the record's JSON text, as lower-case hex.
+fn content_hash(json: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = Sha256::digest(json.as_bytes());
+    let mut out = String::with_capacity(64);
+    for byte in digest {
+        out.push(HEX[usize::from(byte >> 4)] as char);
+        out.push(HEX[usize::from(byte & 15)] as char);
+    }
+    out
+}
+
+impl Store {
+    /// Starts a pull of `entity` from the named connection.
+    pub fn begin_pull(
+        &self,
+        connection: &str,
+        entity: &str,
+        since: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<PullRun> {
+        let connection_id = self.connection(connection)?.id;
+        self.db.execute(
+            "INSERT INTO pull_runs (connection_id, entity, since, status, started_at) VALUES (?1, ?2, ?3, 'running', ?4)",
+            params![connection_id, entity, since, timestamp(at)],
+        )?;
+        self.pull_run(self.db.last_insert_rowid())
+    }
+
+    pub fn pull_run(&self, id: i64) -> Result<PullRun> {
+        self.db
+            .query_row("SELECT * FROM pull_runs WHERE id = ?1", [id], run_from_row)
+            .optional()?
+            .ok_or(StoreError::PullNotRunning(id))
+    }
+
+    /// The latest pull of `entity` that never finished (killed, crashed), to resume.
+    pub fn unfinished_pull(&self, connection: &str, entity: &str) -> Result<Option<PullRun>> {
+        let connection_id = self.connection(connection)?.id;
+        Ok(self
+            .db
+            .query_row(
+                "SELECT * FROM pull_runs WHERE connection_id = ?1 AND entity = ?2 AND status = 'running' ORDER BY id DESC LIMIT 1",
+                params![connection_id, entity],
+                run_from_row,
+            )
+            .optional()?)
+    }
+
+    /// Pull runs of a connection, newest first.
+    pub fn pull_runs(&self, connection: &str) -> Result<Vec<PullRun>> {
+        let connection_id = self.connection(connection)?.id;
+        let mut statement = self
+            .db
+            .prepare("SELECT * FROM pull_runs WHERE connection_id = ?1 ORDER BY id DESC")?;
+        let rows = statement.query_map([connection_id], run_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Caches one page of `(source id, record)` pairs and moves the run's cursor, in one
+    /// transaction: after a crash either the whole page and its cursor are there or
+    /// neither is. Re-committing a record replaces it only if its content changed.
+    pub fn commit_page(
+        &mut self,
+        run_id: i64,
+        page: &[(String, Value)],
+        cursor: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<PageOutcome> {
+        let fetched_at = timestamp(at);
+        let tx = self.db.transaction()?;
+        let (connection_id, entity): (i64, String) = tx
+            .query_row(
+                "SELECT connection_id, entity FROM pull_runs WHERE id = ?1 AND status = 'running'",
+                [run_id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?
+            .ok_or(StoreError::PullNotRunning(run_id))?;
+        let mut outcome = PageOutcome::default();
+        {
+            let mut existing = tx.prepare_cached(
+                "SELECT content_hash FROM records WHERE connection_id = ?1 AND entity = ?2 AND source_id = ?3",
+            )?;
+            let mut upsert = tx.prepare_cached(
+                "INSERT INTO records (connection_id, entity, source_id, json, content_hash, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (connection_id, entity, source_id) DO UPDATE SET json = excluded.json,
+                   content_hash = excluded.content_hash, fetched_at = excluded.fetched_at",
+            )?;
+            for (source_id, record) in page {
+                let json = serde_json::to_string(record)?;
+                let hash = content_hash(&json);
+                let before: Option<String> = existing
+                    .query_row(params![connection_id, entity, source_id], |row| row.get(0))
+                    .optional()?;
+                match before {
+                    Some(old) if old == hash => {
+                        outcome.unchanged += 1;
+                        continue;
+                    }
+                    Some(_) => outcome.updated += 1,
+                    None => outcome.inserted += 1,
+                }
+                upsert.execute(params![
+                    connection_id,
+                    entity,
+                    source_id,
+                    json,
+                    hash,
+                    fetched_at
+                ])?;
+            }
+        }
+        tx.execute(
+            "UPDATE pull_runs SET cursor = ?2, pages = pages + 1, records = records + ?3 WHERE id = ?1",
+            params![run_id, cursor, page.len() as i64],
+        )?;
+        tx.commit()?;
+        Ok(outcome)
+    }
+
+    /// Ends a running pull with its final status.
+    pub fn finish_pull(
+        &self,
+        run_id: i64,
+        status: PullStatus,
+        error: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<PullRun> {
+        let changed = self.db.execute(
+            "UPDATE pull_runs SET status = ?2, error = ?3, finished_at = ?4 WHERE id = ?1 AND status = 'running'",
+            params![run_id, status.as_str(), error, timestamp(at)],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::PullNotRunning(run_id));
+        }
+        self.pull_run(run_id)
+    }
+
+    pub fn record_count(&self, connection: &str, entity: &str) -> Result<u64> {
+        let connection_id = self.connection(connection)?.id;
+        let n: i64 = self.db.query_row(
+            "SELECT COUNT(*) FROM records WHERE connection_id = ?1 AND entity = ?2",
+            params![connection_id, entity],
+            |row| row.get(0),
+        )?;
+        Ok(count(n))
+    }
+
+    pub fn record(
+        &self,
+        connection: &str,
+        entity: &str,
+        source_id: &str,
+    ) -> Result<Option<StoredRecord>> {
+        let connection_id = self.connection(connection)?.id;
+        let found = self
+            .db
+            .query_row(
+                "SELECT source_id, json, content_hash, fetched_at FROM records WHERE connection_id = ?1 AND entity = ?2 AND source_id = ?3",
+                params![connection_id, entity, source_id],
+                |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get(2)?, row.get(3)?)),
+            )
+            .optional()?;
+        found
+            .map(|(source_id, json, content_hash, fetched_at)| {
+                Ok(StoredRecord {
+                    source_id,
+                    value: serde_json::from_str(&json)?,
+                    content_hash,
+                    fetched_at,
+                })
+            })
+            .transpose()
+    }
+
+    /// Calls `each` with every cached record of `entity`, in source-id order, one at a
+    /// time (memory does not grow with the cache). Stops early when `each` returns false.
+    pub fn for_each_record(
+        &self,
+        connection: &str,
+        entity: &str,
+        mut each: impl FnMut(StoredRecord) -> bool,
+    ) -> Result<()> {
+        let connection_id = self.connection(connection)?.id;
+        let mut statement = self.db.prepare(
+            "SELECT source_id, json, content_hash, fetched_at FROM records WHERE connection_id = ?1 AND entity = ?2 ORDER BY source_id",
+        )?;
+        let mut rows = statement.query(params![connection_id, entity])?;
+        while let Some(row) = rows.next()? {
+            let json: String = row.get(1)?;
+            let record = StoredRecord {
+                source_id: row.get(0)?,
+                value: serde_json::from_str(&json)?,
+                content_hash: row.get(2)?,
+                fetched_at: row.get(3)?,
+            };
+            if !each(record) {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn content_hash_is_sha256_hex() {
+        // printf '{}' | sha256sum
+        assert_eq!(
+            super::content_hash("{}"),
+            "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
+        );
+    }
+}

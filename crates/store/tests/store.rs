@@ -1,0 +1,436 @@
+//! The workspace store on real SQLite files in temporary directories.
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::{json, Value};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use unifield_store::{ConnectionSettings, Endpoint, PullStatus, Region, Store, StoreError};
+
+fn at(minute: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 26, 12, minute, 0).unwrap()
+}
+
+fn sandbox(name: &str) -> ConnectionSettings {
+    ConnectionSettings {
+        name: name.into(),
+        company: "Asurion".into(),
+        endpoint: Endpoint::BaseUrl("http://127.0.0.1:8080".into()),
+        client_id: "client-1".into(),
+    }
+}
+
+fn work_orders(ids: std::ops::Range<u64>, status: &str) -> Vec<(String, Value)> {
+    ids.map(|id| {
+        (
+            id.to_string(),
+            json!({"Id": id, "StatusId": status, "Number": format!("ASN{id:07}")}),
+        )
+    })
+    .collect()
+}
+
+#[test]
+fn the_migrated_schema_is_what_the_migrations_say() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 1);
+    insta::assert_snapshot!("schema", store.schema_sql().unwrap());
+}
+
+#[test]
+fn reopening_keeps_data_and_a_newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    Store::open(dir.path())
+        .unwrap()
+        .add_connection(&sandbox("acme"), at(0))
+        .unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(
+        store.connections().unwrap().len(),
+        1,
+        "migrations run once; data stays"
+    );
+    drop(store);
+    let raw = rusqlite_like_raw(dir.path());
+    raw(&["PRAGMA user_version = 99"]);
+    let error = Store::open(dir.path())
+        .err()
+        .expect("a newer schema must not open");
+    assert_eq!(error.code(), "workspace_too_new");
+    assert!(error.to_string().contains("schema 99"), "{error}");
+}
+
+/// Runs SQL against a workspace file through the store's own SQLite, as another program would.
+fn rusqlite_like_raw(dir: &Path) -> impl Fn(&[&str]) {
+    let path = dir.join(Store::FILE);
+    move |statements: &[&str]| {
+        let db = rusqlite::Connection::open(&path).unwrap();
+        for sql in statements {
+            db.execute_batch(sql).unwrap();
+        }
+    }
+}
+
+#[test]
+fn connections_are_unique_by_name_and_validated() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let added = store.add_connection(&sandbox("acme"), at(0)).unwrap();
+    assert_eq!(added.settings, sandbox("acme"));
+    assert_eq!(added.created_at, "2026-11-26T12:00:00.000Z");
+    assert_eq!(
+        store
+            .add_connection(&sandbox("acme"), at(1))
+            .unwrap_err()
+            .code(),
+        "duplicate_connection"
+    );
+    let regional = ConnectionSettings {
+        endpoint: Endpoint::Region(Region::Emea),
+        ..sandbox("eu")
+    };
+    store.add_connection(&regional, at(2)).unwrap();
+    let bad = ConnectionSettings {
+        endpoint: Endpoint::BaseUrl("ftp://x".into()),
+        ..sandbox("bad")
+    };
+    assert_eq!(
+        store.add_connection(&bad, at(3)).unwrap_err().code(),
+        "invalid_connection"
+    );
+    let names: Vec<String> = store
+        .connections()
+        .unwrap()
+        .into_iter()
+        .map(|c| c.settings.name)
+        .collect();
+    assert_eq!(names, ["acme", "eu"]);
+    assert_eq!(
+        store.connection("eu").unwrap().settings.endpoint,
+        Endpoint::Region(Region::Emea)
+    );
+    assert!(matches!(
+        store.connection("nope"),
+        Err(StoreError::UnknownConnection(_))
+    ));
+}
+
+#[test]
+fn pages_upsert_without_duplicates_and_report_what_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    store.add_connection(&sandbox("acme"), at(0)).unwrap();
+    let run = store.begin_pull("acme", "WorkOrder", None, at(1)).unwrap();
+    let first = store
+        .commit_page(run.id, &work_orders(1..101, "New"), Some("100"), at(2))
+        .unwrap();
+    assert_eq!(
+        (first.inserted, first.updated, first.unchanged),
+        (100, 0, 0)
+    );
+    let mut second_page = work_orders(51..151, "New");
+    second_page[0].1["StatusId"] = json!("Completed");
+    let second = store
+        .commit_page(run.id, &second_page, Some("150"), at(3))
+        .unwrap();
+    assert_eq!(
+        (second.inserted, second.updated, second.unchanged),
+        (50, 1, 49)
+    );
+    assert_eq!(store.record_count("acme", "WorkOrder").unwrap(), 150);
+    let changed = store.record("acme", "WorkOrder", "51").unwrap().unwrap();
+    assert_eq!(changed.value["StatusId"], "Completed");
+    assert_eq!(changed.fetched_at, "2026-11-26T12:03:00.000Z");
+    assert_eq!(changed.content_hash.len(), 64);
+    let run = store
+        .finish_pull(run.id, PullStatus::Completed, None, at(4))
+        .unwrap();
+    assert_eq!(
+        (run.pages, run.records, run.cursor.as_deref()),
+        (2, 200, Some("150"))
+    );
+    assert_eq!(
+        store
+            .commit_page(run.id, &work_orders(1..2, "New"), None, at(5))
+            .unwrap_err()
+            .code(),
+        "pull_not_running"
+    );
+    assert_eq!(
+        store.record_count("acme", "WorkOrder").unwrap(),
+        150,
+        "a finished run commits nothing"
+    );
+}
+
+#[test]
+fn an_interrupted_pull_resumes_from_its_cursor() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut store = Store::open(dir.path()).unwrap();
+        store.add_connection(&sandbox("acme"), at(0)).unwrap();
+        let run = store
+            .begin_pull("acme", "WorkOrder", Some("2026-11-01T00:00:00Z"), at(1))
+            .unwrap();
+        store
+            .commit_page(run.id, &work_orders(1..51, "New"), Some("50"), at(2))
+            .unwrap();
+        // The process dies here: no finish_pull.
+    }
+    let mut store = Store::open(dir.path()).unwrap();
+    let unfinished = store
+        .unfinished_pull("acme", "WorkOrder")
+        .unwrap()
+        .expect("the pull is still running");
+    assert_eq!(
+        (
+            unfinished.cursor.as_deref(),
+            unfinished.pages,
+            unfinished.since.as_deref()
+        ),
+        (Some("50"), 1, Some("2026-11-01T00:00:00Z"))
+    );
+    store
+        .commit_page(
+            unfinished.id,
+            &work_orders(51..81, "New"),
+            Some("80"),
+            at(3),
+        )
+        .unwrap();
+    store
+        .finish_pull(unfinished.id, PullStatus::Completed, None, at(4))
+        .unwrap();
+    assert!(store
+        .unfinished_pull("acme", "WorkOrder")
+        .unwrap()
+        .is_none());
+    assert_eq!(store.record_count("acme", "WorkOrder").unwrap(), 80);
+    let mut seen = Vec::new();
+    store
+        .for_each_record("acme", "WorkOrder", |r| {
+            seen.push(r.source_id);
+            seen.len() < 3
+        })
+        .unwrap();
+    assert_eq!(
+        seen,
+        ["1", "10", "11"],
+        "source-id order, and `false` stops early"
+    );
+}
+
+#[test]
+fn removing_a_connection_removes_its_records_and_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    store.add_connection(&sandbox("acme"), at(0)).unwrap();
+    let run = store.begin_pull("acme", "WorkOrder", None, at(1)).unwrap();
+    store
+        .commit_page(run.id, &work_orders(1..11, "New"), None, at(2))
+        .unwrap();
+    store.remove_connection("acme").unwrap();
+    store.add_connection(&sandbox("acme"), at(3)).unwrap();
+    assert_eq!(store.record_count("acme", "WorkOrder").unwrap(), 0);
+    assert!(store.pull_runs("acme").unwrap().is_empty());
+    assert_eq!(
+        store.remove_connection("ghost").unwrap_err().code(),
+        "unknown_connection"
+    );
+}
+
+#[test]
+fn mapping_history_is_append_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    let v1 = store
+        .save_mapping("corrigo/work_order", "{\"v\": 1}\n", Some("first"), at(0))
+        .unwrap();
+    let v2 = store
+        .save_mapping("corrigo/work_order", "{\"v\": 2}\n", None, at(1))
+        .unwrap();
+    let same = store
+        .save_mapping(
+            "corrigo/work_order",
+            "{\"v\": 2}\n",
+            Some("no change"),
+            at(2),
+        )
+        .unwrap();
+    assert_eq!((v1.version, v2.version), (1, 2));
+    assert_eq!(same, v2, "saving identical text makes no new version");
+    let history: Vec<u32> = store
+        .mapping_history("corrigo/work_order")
+        .unwrap()
+        .iter()
+        .map(|v| v.version)
+        .collect();
+    assert_eq!(history, [2, 1]);
+    assert_eq!(
+        store
+            .mapping_version("corrigo/work_order", 1)
+            .unwrap()
+            .message
+            .as_deref(),
+        Some("first")
+    );
+    assert_eq!(store.latest_mappings().unwrap(), vec![v2]);
+    assert_eq!(
+        store
+            .mapping_version("corrigo/work_order", 7)
+            .unwrap_err()
+            .code(),
+        "unknown_mapping_version"
+    );
+    drop(store);
+    let db = rusqlite::Connection::open(dir.path().join(Store::FILE)).unwrap();
+    for sql in [
+        "UPDATE mapping_versions SET text = 'x'",
+        "DELETE FROM mapping_versions",
+    ] {
+        let error = db.execute(sql, []).unwrap_err().to_string();
+        assert!(
+            error.contains("mapping versions are immutable"),
+            "{sql}: {error}"
+        );
+    }
+}
+
+#[test]
+fn test_cases_are_saved_per_mapping_and_replaced_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    store.save_mapping("wo", "{}", None, at(0)).unwrap();
+    store
+        .save_test_case(
+            "wo",
+            "new order",
+            &json!({"Id": 1}),
+            &json!({"key": "1"}),
+            at(1),
+        )
+        .unwrap();
+    store
+        .save_test_case(
+            "wo",
+            "new order",
+            &json!({"Id": 2}),
+            &json!({"key": "2"}),
+            at(2),
+        )
+        .unwrap();
+    let cases = store.test_cases("wo").unwrap();
+    assert_eq!(cases.len(), 1);
+    assert_eq!(cases[0].record, json!({"Id": 2}));
+    assert_eq!(
+        store
+            .save_test_case("nope", "x", &json!({}), &json!({}), at(3))
+            .unwrap_err()
+            .code(),
+        "unknown_mapping"
+    );
+}
+
+const WRITER: &str = "UNIFIELD_STORE_KILL_TEST_WRITER";
+const PAGE: u64 = 200;
+
+/// In the child: pull forever (bounded), one page per transaction, until killed.
+fn write_until_killed(dir: &Path) {
+    let mut store = Store::open(dir).unwrap();
+    let run = store.begin_pull("acme", "WorkOrder", None, at(1)).unwrap();
+    let started = Instant::now();
+    for page in 0..10_000u64 {
+        if started.elapsed() > Duration::from_secs(30) {
+            break;
+        }
+        let first = page * PAGE + 1;
+        store
+            .commit_page(
+                run.id,
+                &work_orders(first..first + PAGE, "New"),
+                Some(&(first + PAGE - 1).to_string()),
+                at(2),
+            )
+            .unwrap();
+    }
+}
+
+#[test]
+fn kill_minus_9_mid_pull_leaves_every_committed_page() {
+    if let Ok(dir) = std::env::var(WRITER) {
+        write_until_killed(Path::new(&dir));
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    Store::open(dir.path())
+        .unwrap()
+        .add_connection(&sandbox("acme"), at(0))
+        .unwrap();
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "kill_minus_9_mid_pull_leaves_every_committed_page",
+            "--nocapture",
+        ])
+        .env(WRITER, dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until a few pages are in, then kill mid-write (SIGKILL: no cleanup at all).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let pages = Store::open(dir.path())
+            .ok()
+            .and_then(|s| s.pull_runs("acme").ok())
+            .and_then(|runs| runs.first().map(|r| r.pages))
+            .unwrap_or(0);
+        if pages >= 5 || Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let mut store = Store::open(dir.path()).expect("the killed workspace opens");
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    let run = store
+        .unfinished_pull("acme", "WorkOrder")
+        .unwrap()
+        .expect("the killed run is resumable");
+    assert!(
+        run.pages >= 5,
+        "the child committed pages before the kill ({})",
+        run.pages
+    );
+    let cached = store.record_count("acme", "WorkOrder").unwrap();
+    assert_eq!(
+        cached,
+        run.pages * PAGE,
+        "exactly the committed pages are cached: no partial page"
+    );
+    assert_eq!(
+        run.cursor,
+        Some(cached.to_string()),
+        "the cursor matches the last committed page"
+    );
+    // Resume from the cursor: the rest arrives with no duplicates.
+    let next = cached + 1;
+    store
+        .commit_page(
+            run.id,
+            &work_orders(next..next + PAGE, "New"),
+            Some(&(next + PAGE - 1).to_string()),
+            at(3),
+        )
+        .unwrap();
+    store
+        .finish_pull(run.id, PullStatus::Completed, None, at(4))
+        .unwrap();
+    assert_eq!(
+        store.record_count("acme", "WorkOrder").unwrap(),
+        cached + PAGE
+    );
+}
