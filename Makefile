@@ -21,8 +21,10 @@ fmt:
 lint:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
+# Inside a private D-Bus session with an unlocked gnome-keyring: the secrets tests use the
+# real system keyring, never a mock.
 unit:
-	$(CARGO) nextest run --workspace --locked --no-fail-fast
+	scripts/with-keyring $(CARGO) nextest run --workspace --locked --no-fail-fast
 
 ## make generated: rewrite docs/transforms.md, the JSON Schemas and the bundled samples
 ## after changing the model, the transforms or the sample generator.
