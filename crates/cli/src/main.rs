@@ -5,6 +5,7 @@
 //! record errors); 2 bad usage or unusable input (an invalid selector, an unreadable or
 //! invalid mapping file).
 
+mod connections;
 mod files;
 mod records;
 mod show;
@@ -20,8 +21,29 @@ use std::process::ExitCode;
     about = "Map CMMS records onto the unified maintenance model"
 )]
 struct Cli {
+    /// The workspace directory (default: the user's data directory, ~/.local/share/unifield)
+    #[arg(long, global = true, value_name = "DIR")]
+    workspace: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
+}
+
+/// Where `apply` and `coverage` read records: a file, or a connection's cache.
+#[derive(clap::Args)]
+pub(crate) struct RecordsFrom {
+    /// JSON array, JSON Lines or a Corrigo response ('-' for standard input)
+    #[arg(
+        long,
+        required_unless_present = "connection",
+        conflicts_with = "connection"
+    )]
+    pub input: Option<PathBuf>,
+    /// Read the records cached for this connection instead of a file (with --entity)
+    #[arg(long, requires = "entity")]
+    pub connection: Option<String>,
+    /// The cached entity to read, such as WorkOrder
+    #[arg(long, requires = "connection")]
+    pub entity: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -38,9 +60,8 @@ enum Command {
     Apply {
         #[arg(long)]
         mapping: PathBuf,
-        /// JSON array, JSON Lines or a Corrigo response ('-' for standard input)
-        #[arg(long)]
-        input: PathBuf,
+        #[command(flatten)]
+        from: RecordsFrom,
         /// Write the records here instead of standard output
         #[arg(long)]
         output: Option<PathBuf>,
@@ -63,8 +84,8 @@ enum Command {
     Coverage {
         #[arg(long)]
         mapping: PathBuf,
-        #[arg(long)]
-        input: PathBuf,
+        #[command(flatten)]
+        from: RecordsFrom,
         #[arg(long, value_name = "ENTITY=FILE")]
         related: Vec<String>,
         /// Print the report as JSON
@@ -129,6 +150,16 @@ enum Command {
     },
     /// Apply every default mapping to the bundled samples and print coverage
     Demo,
+    /// Corrigo connections of the workspace (secrets go to the system keyring only)
+    Connection {
+        #[command(subcommand)]
+        command: connections::ConnectionCommand,
+    },
+    /// Records cached in the workspace
+    Records {
+        #[command(subcommand)]
+        command: connections::RecordsCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -137,18 +168,29 @@ fn main() -> ExitCode {
         Command::Path { selector, input } => records::path(&selector, &input),
         Command::Apply {
             mapping,
-            input,
+            from,
             output,
             allow_errors,
             related,
-        } => records::apply(&mapping, &input, output.as_deref(), allow_errors, &related),
+        } => records::apply(
+            &mapping,
+            &source(&from, cli.workspace.as_deref()),
+            output.as_deref(),
+            allow_errors,
+            &related,
+        ),
         Command::Validate { files, json } => files::validate(&files, json),
         Command::Coverage {
             mapping,
-            input,
+            from,
             related,
             json,
-        } => records::coverage(&mapping, &input, &related, json),
+        } => records::coverage(
+            &mapping,
+            &source(&from, cli.workspace.as_deref()),
+            &related,
+            json,
+        ),
         Command::Explain {
             mapping,
             input,
@@ -167,6 +209,10 @@ fn main() -> ExitCode {
             seed,
         } => records::generate(&entity, count, seed),
         Command::Demo => records::demo(),
+        Command::Connection { command } => {
+            connections::connection(command, cli.workspace.as_deref())
+        }
+        Command::Records { command } => connections::records(command, cli.workspace.as_deref()),
     };
     match result {
         Ok(code) => code,
@@ -194,3 +240,16 @@ impl Failure {
 }
 
 pub(crate) type Outcome = Result<ExitCode, Failure>;
+
+fn source(from: &RecordsFrom, workspace: Option<&std::path::Path>) -> records::Source {
+    match (&from.input, &from.connection, &from.entity) {
+        (_, Some(connection), Some(entity)) => records::Source::Cached {
+            workspace: workspace.map(std::path::Path::to_path_buf),
+            connection: connection.clone(),
+            entity: entity.clone(),
+        },
+        (Some(input), _, _) => records::Source::File(input.clone()),
+        // clap requires --input or both --connection and --entity.
+        _ => records::Source::File(PathBuf::from("-")),
+    }
+}

@@ -6,9 +6,59 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
-use unifield_engine::input::{read_records, read_records_projected, InputRecord};
+use unifield_engine::input::{
+    read_records, read_records_projected, InputError, InputRecord, Origin,
+};
 use unifield_engine::path::Selector;
 use unifield_engine::{Coverage, Mapping, Related};
+
+/// Where records are read from.
+pub(crate) enum Source {
+    File(std::path::PathBuf),
+    /// Records compiled into the binary (the demo's bundled samples).
+    Bundled(&'static str),
+    /// A connection's cached records in a workspace (`None`: the default workspace).
+    Cached {
+        workspace: Option<std::path::PathBuf>,
+        connection: String,
+        entity: String,
+    },
+}
+
+impl Source {
+    /// Feeds every record to `on`; a file keeps only the members in `keep` (see
+    /// `read_records_projected`), the cache holds parsed records already.
+    fn read(
+        &self,
+        keep: Option<&[String]>,
+        mut on: impl FnMut(Result<InputRecord, InputError>),
+    ) -> Result<(), Failure> {
+        match self {
+            Source::File(path) => read_records_projected(open(path)?, keep, on)
+                .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display()))),
+            Source::Bundled(text) => read_records_projected(text.as_bytes(), keep, on)
+                .map_err(|e| Failure::usage(format!("cannot read the bundled samples: {e}"))),
+            Source::Cached {
+                workspace,
+                connection,
+                entity,
+            } => {
+                let store = crate::connections::open_store(workspace.as_deref())?;
+                let mut n = 0;
+                store
+                    .for_each_record(connection, entity, |record| {
+                        n += 1;
+                        on(Ok(InputRecord {
+                            origin: Origin::Cached(n),
+                            value: record.value,
+                        }));
+                        true
+                    })
+                    .map_err(|e| Failure::usage(e.to_string()))
+            }
+        }
+    }
+}
 
 fn open(path: &Path) -> Result<Box<dyn BufRead>, Failure> {
     if path == Path::new("-") {
@@ -74,7 +124,7 @@ struct Tally {
 
 pub(crate) fn apply(
     mapping: &Path,
-    input: &Path,
+    input: &Source,
     output: Option<&Path>,
     allow_errors: bool,
     related: &[String],
@@ -92,7 +142,7 @@ pub(crate) fn apply(
     let mut err = BufWriter::new(io::stderr().lock());
     let mut tally = Tally::default();
     let mut write_error = None;
-    read_records_projected(open(input)?, mapping.members_read(), |item| {
+    input.read(mapping.members_read(), |item| {
         tally.read += 1;
         let record = match item {
             Ok(record) => record,
@@ -126,8 +176,7 @@ pub(crate) fn apply(
                 write_error = Some(e);
             }
         }
-    })
-    .map_err(|e| Failure::usage(format!("cannot read {}: {e}", input.display())))?;
+    })?;
     if let Some(e) = write_error.or_else(|| out.flush().err()) {
         return Err(Failure {
             message: format!("cannot write the output: {e}"),
@@ -154,9 +203,9 @@ fn place(number: usize, record: &InputRecord, id: Option<&str>) -> String {
     }
 }
 
-fn coverage_of(mapping: &Mapping, reader: impl BufRead, related: &Related) -> io::Result<Coverage> {
+fn coverage_of(mapping: &Mapping, input: &Source, related: &Related) -> Result<Coverage, Failure> {
     let mut coverage = Coverage::new(mapping);
-    read_records_projected(reader, mapping.members_read(), |item| match item {
+    input.read(mapping.members_read(), |item| match item {
         Ok(record) => coverage.add(&mapping.apply(&record.value, related)),
         Err(_) => coverage.add_unreadable(),
     })?;
@@ -164,11 +213,10 @@ fn coverage_of(mapping: &Mapping, reader: impl BufRead, related: &Related) -> io
     Ok(coverage)
 }
 
-pub(crate) fn coverage(mapping: &Path, input: &Path, related: &[String], json: bool) -> Outcome {
+pub(crate) fn coverage(mapping: &Path, input: &Source, related: &[String], json: bool) -> Outcome {
     let mapping = load_mapping(mapping)?;
     let related = load_related(related)?;
-    let report = coverage_of(&mapping, open(input)?, &related)
-        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", input.display())))?;
+    let report = coverage_of(&mapping, input, &related)?;
     if json {
         println!(
             "{}",
@@ -282,8 +330,7 @@ pub(crate) fn demo() -> Outcome {
             ))
         })?;
         let samples = unifield_bundle::samples(default.source_entity).unwrap_or_default();
-        let report = coverage_of(&mapping, samples.as_bytes(), &related)
-            .expect("reading memory cannot fail");
+        let report = coverage_of(&mapping, &Source::Bundled(samples), &related)?;
         println!(
             "== mappings/corrigo/{} — Corrigo {} → unified {}",
             default.file, default.source_entity, mapping.entity.name

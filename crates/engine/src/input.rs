@@ -23,6 +23,8 @@ pub enum Origin {
     Element(usize),
     /// The whole input, read as one document.
     Document,
+    /// 1-based position among records read from a workspace's cache.
+    Cached(usize),
 }
 
 impl fmt::Display for Origin {
@@ -31,6 +33,7 @@ impl fmt::Display for Origin {
             Origin::Line(n) => write!(f, "line {n}"),
             Origin::Element(n) => write!(f, "element {n}"),
             Origin::Document => f.write_str("the document"),
+            Origin::Cached(n) => write!(f, "cached record {n}"),
         }
     }
 }

@@ -1,0 +1,284 @@
+//! Workspace commands end to end, against the real system keyring (make test runs the
+//! tests inside scripts/with-keyring) and a real workspace file.
+
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use unifield_secrets::{Keyring, SecretStore};
+use unifield_store::Store;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn unifield(workspace: &Path, args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_unifield"));
+    command
+        .arg("--workspace")
+        .arg(workspace)
+        .args(args)
+        .current_dir(root());
+    command.env_remove("UNIFIELD_CLIENT_SECRET");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    match input.write_all(stdin) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other.unwrap(),
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Caches the bundled sample work orders for `connection`, as a pull would.
+fn cache_samples(workspace: &Path, connection: &str) -> usize {
+    let samples =
+        std::fs::read_to_string(root().join("mappings/corrigo/samples/WorkOrder.jsonl")).unwrap();
+    let page: Vec<(String, Value)> = samples
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .map(|record| (record["Id"].to_string(), record))
+        .collect();
+    let mut store = Store::open(workspace).unwrap();
+    let run = store
+        .begin_pull(connection, "WorkOrder", None, chrono::Utc::now())
+        .unwrap();
+    store
+        .commit_page(run.id, &page, None, chrono::Utc::now())
+        .unwrap();
+    page.len()
+}
+
+#[test]
+fn a_connection_secret_lives_in_the_keyring_and_nowhere_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let workspace = dir.path().join("ws");
+    let name = format!("acme-{}", std::process::id());
+    let secret = format!("TOPSECRET-{}-9f2c", std::process::id());
+    let mut outputs = Vec::new();
+
+    let added = unifield(
+        &workspace,
+        &[
+            "connection",
+            "add",
+            &name,
+            "--company",
+            "Asurion",
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--client-id",
+            "cid",
+            "--client-secret-stdin",
+        ],
+        format!("{secret}\n").as_bytes(),
+        &[],
+    );
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    assert_eq!(
+        Keyring.get(&name).unwrap().as_deref(),
+        Some(secret.as_str()),
+        "the secret is in the keyring"
+    );
+    outputs.push(added);
+
+    let listed = unifield(&workspace, &["connection", "list"], b"", &[]);
+    assert!(
+        text(&listed.stdout).contains(&format!(
+            "{name}\tAsurion\thttp://127.0.0.1:9\tclient cid\tsecret in keyring"
+        )),
+        "{}",
+        text(&listed.stdout)
+    );
+    outputs.push(listed);
+
+    let cached = cache_samples(&workspace, &name);
+    let count = unifield(
+        &workspace,
+        &["records", "count", &name, "--entity", "WorkOrder"],
+        b"",
+        &[],
+    );
+    assert_eq!(
+        text(&count.stdout).lines().last(),
+        Some(cached.to_string().as_str())
+    );
+    outputs.push(count);
+
+    let shown = unifield(
+        &workspace,
+        &[
+            "records",
+            "show",
+            &name,
+            "--entity",
+            "WorkOrder",
+            "--id",
+            "10001",
+        ],
+        b"",
+        &[],
+    );
+    assert_eq!(
+        serde_json::from_slice::<Value>(&shown.stdout).unwrap()["Id"],
+        10001
+    );
+    outputs.push(shown);
+
+    let listed_records = unifield(
+        &workspace,
+        &[
+            "records",
+            "list",
+            &name,
+            "--entity",
+            "WorkOrder",
+            "--limit",
+            "2",
+        ],
+        b"",
+        &[],
+    );
+    assert_eq!(text(&listed_records.stdout).lines().count(), 2);
+    outputs.push(listed_records);
+
+    let coverage = unifield(
+        &workspace,
+        &[
+            "coverage",
+            "--mapping",
+            "mappings/corrigo/work_order.json",
+            "--connection",
+            &name,
+            "--entity",
+            "WorkOrder",
+            "--json",
+        ],
+        b"",
+        &[],
+    );
+    assert!(coverage.status.success(), "{}", text(&coverage.stderr));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&coverage.stdout).unwrap()["records"],
+        cached
+    );
+    outputs.push(coverage);
+
+    let applied = unifield(
+        &workspace,
+        &[
+            "apply",
+            "--mapping",
+            "mappings/corrigo/work_order.json",
+            "--connection",
+            &name,
+            "--entity",
+            "WorkOrder",
+            "--allow-errors",
+        ],
+        b"",
+        &[],
+    );
+    assert_eq!(text(&applied.stdout).lines().count(), cached);
+    assert!(
+        text(&applied.stderr).contains(&format!("{cached} records read")),
+        "{}",
+        text(&applied.stderr)
+    );
+    outputs.push(applied);
+
+    // Not in the database, its WAL or shared memory, nor in anything printed.
+    for entry in std::fs::read_dir(&workspace).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "the secret is in {}",
+            path.display()
+        );
+    }
+    for output in &outputs {
+        for stream in [&output.stdout, &output.stderr] {
+            assert!(!text(stream).contains(&secret), "the secret was printed");
+        }
+    }
+
+    let removed = unifield(&workspace, &["connection", "remove", &name], b"", &[]);
+    assert!(removed.status.success(), "{}", text(&removed.stderr));
+    assert_eq!(
+        Keyring.get(&name).unwrap(),
+        None,
+        "removing the connection removes its secret"
+    );
+    let count = unifield(
+        &workspace,
+        &["records", "count", &name, "--entity", "WorkOrder"],
+        b"",
+        &[],
+    );
+    assert_eq!(
+        count.status.code(),
+        Some(2),
+        "the connection and its records are gone"
+    );
+}
+
+#[test]
+fn a_secret_is_never_taken_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "connection",
+        "add",
+        "nosecret",
+        "--company",
+        "C",
+        "--region",
+        "am",
+        "--client-id",
+        "cid",
+    ];
+    let refused = unifield(dir.path(), &args, b"", &[]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        text(&refused.stderr).contains("--client-secret-stdin, or in UNIFIELD_CLIENT_SECRET"),
+        "{}",
+        text(&refused.stderr)
+    );
+    let name = format!("env-{}", std::process::id());
+    let args = [
+        "connection",
+        "add",
+        &name,
+        "--company",
+        "C",
+        "--region",
+        "emea",
+        "--client-id",
+        "cid",
+    ];
+    let from_env = unifield(
+        dir.path(),
+        &args,
+        b"",
+        &[("UNIFIELD_CLIENT_SECRET", "from-env")],
+    );
+    assert!(from_env.status.success(), "{}", text(&from_env.stderr));
+    assert_eq!(Keyring.get(&name).unwrap().as_deref(), Some("from-env"));
+    assert!(
+        unifield(dir.path(), &["connection", "remove", &name], b"", &[])
+            .status
+            .success()
+    );
+}

@@ -1,0 +1,177 @@
+//! A workspace: the store (one SQLite file) and the secrets (the system keyring) of one
+//! integrator's projects, with the operations that must touch both together. The studio's
+//! commands and the CLI call these; neither talks to the store and keyring on its own.
+
+pub use unifield_secrets::{Keyring, MemorySecrets, SecretError, SecretStore};
+pub use unifield_store::{
+    ConnectionSettings, Endpoint, Region, Store, StoreError, StoredConnection,
+};
+
+use chrono::Utc;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkspaceError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    #[error("the client secret must not be empty")]
+    EmptySecret,
+    #[error("no data directory is known for this user; pass --workspace DIR")]
+    NoDataDirectory,
+}
+
+impl WorkspaceError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            WorkspaceError::Store(e) => e.code(),
+            WorkspaceError::Secret(e) => e.code(),
+            WorkspaceError::EmptySecret => "empty_secret",
+            WorkspaceError::NoDataDirectory => "no_data_directory",
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, WorkspaceError>;
+
+/// A connection as listed: its settings and whether the keyring holds its secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionInfo {
+    pub connection: StoredConnection,
+    pub has_secret: bool,
+}
+
+pub struct Workspace {
+    pub store: Store,
+    secrets: Box<dyn SecretStore>,
+}
+
+/// The default workspace directory: the user's data directory (`~/.local/share/unifield`
+/// on Linux, `~/Library/Application Support/unifield` on macOS, `%APPDATA%\unifield`).
+pub fn default_directory() -> Result<PathBuf> {
+    dirs::data_dir()
+        .map(|d| d.join("unifield"))
+        .ok_or(WorkspaceError::NoDataDirectory)
+}
+
+impl Workspace {
+    pub fn open(dir: &Path, secrets: Box<dyn SecretStore>) -> Result<Workspace> {
+        Ok(Workspace {
+            store: Store::open(dir)?,
+            secrets,
+        })
+    }
+
+    /// Adds a connection: settings to the store, secret to the keyring. If the keyring
+    /// refuses, the connection is not kept, so no connection exists without its secret.
+    pub fn add_connection(
+        &self,
+        settings: &ConnectionSettings,
+        secret: &str,
+    ) -> Result<StoredConnection> {
+        if secret.trim().is_empty() {
+            return Err(WorkspaceError::EmptySecret);
+        }
+        let stored = self.store.add_connection(settings, Utc::now())?;
+        if let Err(error) = self.secrets.set(&settings.name, secret) {
+            self.store.remove_connection(&settings.name)?;
+            return Err(error.into());
+        }
+        Ok(stored)
+    }
+
+    /// Removes a connection, its cached records and pull runs, and its secret.
+    pub fn remove_connection(&self, name: &str) -> Result<()> {
+        self.store.remove_connection(name)?;
+        self.secrets.delete(name)?;
+        Ok(())
+    }
+
+    pub fn connections(&self) -> Result<Vec<ConnectionInfo>> {
+        self.store
+            .connections()?
+            .into_iter()
+            .map(|connection| {
+                let has_secret = self.secrets.get(&connection.settings.name)?.is_some();
+                Ok(ConnectionInfo {
+                    connection,
+                    has_secret,
+                })
+            })
+            .collect()
+    }
+
+    /// The secret of a connection, for the client that signs in with it.
+    pub fn secret(&self, name: &str) -> Result<Option<String>> {
+        self.store.connection(name)?;
+        Ok(self.secrets.get(name)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(name: &str) -> ConnectionSettings {
+        ConnectionSettings {
+            name: name.into(),
+            company: "Asurion".into(),
+            endpoint: Endpoint::Region(Region::Am),
+            client_id: "client".into(),
+        }
+    }
+
+    /// A keyring that refuses every secret.
+    struct Refusing;
+    impl SecretStore for Refusing {
+        fn set(&self, connection: &str, _: &str) -> std::result::Result<(), SecretError> {
+            Err(SecretError::Refused {
+                connection: connection.into(),
+                reason: "locked".into(),
+            })
+        }
+        fn get(&self, _: &str) -> std::result::Result<Option<String>, SecretError> {
+            Ok(None)
+        }
+        fn delete(&self, _: &str) -> std::result::Result<(), SecretError> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_connection_and_its_secret_come_and_go_together() {
+        let dir = tempfile::tempdir().unwrap();
+        let workspace = Workspace::open(dir.path(), Box::new(MemorySecrets::default())).unwrap();
+        workspace
+            .add_connection(&settings("acme"), "s3cret")
+            .unwrap();
+        assert_eq!(workspace.secret("acme").unwrap().as_deref(), Some("s3cret"));
+        assert!(workspace.connections().unwrap()[0].has_secret);
+        workspace.remove_connection("acme").unwrap();
+        assert!(workspace.connections().unwrap().is_empty());
+        assert_eq!(
+            workspace.secret("acme").unwrap_err().code(),
+            "unknown_connection"
+        );
+        assert_eq!(
+            workspace
+                .add_connection(&settings("x"), "  ")
+                .unwrap_err()
+                .code(),
+            "empty_secret"
+        );
+    }
+
+    #[test]
+    fn a_refused_secret_leaves_no_connection_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let workspace = Workspace::open(dir.path(), Box::new(Refusing)).unwrap();
+        let error = workspace
+            .add_connection(&settings("acme"), "s3cret")
+            .unwrap_err();
+        assert_eq!(error.code(), "keyring_refused");
+        assert!(!error.to_string().contains("s3cret"), "{error}");
+        assert!(workspace.store.connections().unwrap().is_empty());
+    }
+}
