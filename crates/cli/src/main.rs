@@ -8,6 +8,7 @@
 mod connections;
 mod files;
 mod records;
+mod sandbox;
 mod show;
 
 use clap::{Parser, Subcommand};
@@ -150,6 +151,25 @@ enum Command {
     },
     /// Apply every default mapping to the bundled samples and print coverage
     Demo,
+    /// Serve a local Corrigo sandbox: token, locator, base reads and queries over seeded data
+    Sandbox {
+        /// Port on 127.0.0.1 (0 picks a free one)
+        #[arg(long, default_value_t = 8765)]
+        port: u16,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        #[arg(long, default_value_t = 1000)]
+        work_orders: usize,
+        #[arg(long)]
+        client_id: Option<String>,
+        #[arg(long)]
+        client_secret: Option<String>,
+        #[arg(long)]
+        company: Option<String>,
+        /// Faults, such as 429=0.10,500=0.05,truncate=0.01,latency-ms=20,token-ttl-s=30,revoke-after=5000
+        #[arg(long, default_value = "")]
+        faults: String,
+    },
     /// Corrigo connections of the workspace (secrets go to the system keyring only)
     Connection {
         #[command(subcommand)]
@@ -209,6 +229,23 @@ fn main() -> ExitCode {
             seed,
         } => records::generate(&entity, count, seed),
         Command::Demo => records::demo(),
+        Command::Sandbox {
+            port,
+            seed,
+            work_orders,
+            client_id,
+            client_secret,
+            company,
+            faults,
+        } => sandbox::serve(
+            port,
+            seed,
+            work_orders,
+            client_id,
+            client_secret,
+            company,
+            &faults,
+        ),
         Command::Connection { command } => {
             connections::connection(command, cli.workspace.as_deref())
         }

@@ -389,3 +389,50 @@ fn apply_resolves_lookups_through_related_records() {
         stderr(&without)
     );
 }
+
+#[test]
+fn the_sandbox_serves_tokens_on_the_url_it_prints() {
+    use std::io::{BufRead, BufReader, Read};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_unifield"))
+        .args([
+            "sandbox",
+            "--port",
+            "0",
+            "--work-orders",
+            "50",
+            "--client-secret",
+            "cli-test",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = lines.next().unwrap().unwrap();
+    let address = url
+        .strip_prefix("http://")
+        .expect("the first line is the base URL");
+    let body =
+        "grant_type=client_credentials&client_id=ceapiclient.1.sandbox.0001&client_secret=cli-test";
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "POST /OAuth/token HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("\"access_token\""), "{response}");
+
+    let bad = unifield(&["sandbox", "--faults", "429=3"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("--faults: `429` must be a share between 0 and 1"),
+        "{}",
+        stderr(&bad)
+    );
+}

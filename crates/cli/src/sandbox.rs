@@ -1,0 +1,49 @@
+//! `unifield sandbox`: the local Corrigo server, in the foreground.
+
+use crate::{Failure, Outcome};
+use std::net::SocketAddr;
+use unifield_corrigo_sandbox::{start, Config, Faults};
+
+pub(crate) fn serve(
+    port: u16,
+    seed: u64,
+    work_orders: usize,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    company: Option<String>,
+    faults: &str,
+) -> Outcome {
+    let faults: Faults = faults
+        .parse()
+        .map_err(|e: String| Failure::usage(format!("--faults: {e}")))?;
+    let defaults = Config::default();
+    let config = Config {
+        seed,
+        work_orders,
+        client_id: client_id.unwrap_or(defaults.client_id),
+        client_secret: client_secret.unwrap_or(defaults.client_secret),
+        company: company.unwrap_or(defaults.company),
+        faults,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::usage(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(async {
+        let running = start(config.clone(), SocketAddr::from(([127, 0, 0, 1], port)))
+            .await
+            .map_err(|e| Failure::usage(format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
+        // The first line is for scripts: the base URL alone.
+        println!("{}", running.base_url);
+        println!("Corrigo sandbox: {work_orders} work orders (seed {seed}); Ctrl-C stops it");
+        println!("  company:       {}", config.company);
+        println!("  client id:     {}", config.client_id);
+        println!(
+            "  client secret: {} (the sandbox's own test credential)",
+            config.client_secret
+        );
+        println!("  token:         POST {}/OAuth/token", running.base_url);
+        running.wait().await;
+        Ok(std::process::ExitCode::SUCCESS)
+    })
+}

@@ -1,0 +1,84 @@
+//! The sandbox's records: a generated Corrigo company (see unifield-corrigo-seed) plus
+//! Corrigo's default work-order priorities, indexed by entity and id.
+
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use unifield_corrigo_seed::{Company, Scale};
+
+/// Records by entity (canonical name), each list ordered by Id.
+pub struct Data {
+    entities: BTreeMap<&'static str, Vec<Value>>,
+}
+
+/// The entities the sandbox serves, spelled as Corrigo spells them.
+pub const ENTITIES: [&str; 7] = [
+    "WorkZone",
+    "Location",
+    "Employee",
+    "Customer",
+    "Product",
+    "WorkOrder",
+    "WoPriority",
+];
+
+impl Data {
+    pub fn generate(seed: u64, work_orders: usize) -> Data {
+        let company = Company::generate(
+            seed,
+            Scale {
+                work_orders,
+                ..Scale::SAMPLES
+            },
+        );
+        let mut entities = BTreeMap::new();
+        for entity in unifield_corrigo_seed::ENTITIES {
+            let mut records = company.records(entity).unwrap_or_default();
+            records.sort_by_key(|r| r["Id"].as_i64());
+            let name = ENTITIES
+                .iter()
+                .find(|e| e.eq_ignore_ascii_case(entity))
+                .copied()
+                .unwrap_or("Unknown");
+            entities.insert(name, records);
+        }
+        // Corrigo's default priorities, as the published WoPriority query returns them.
+        let priorities = [
+            ("Emergency (30 Min Response)", true, 30, 120, 240),
+            ("Urgent (2 Hr Response)", false, 120, 360, 1440),
+            ("Normal (2 Day Response)", false, 1440, 2880, 7200),
+            ("Routine (5 Day Response)", false, 7200, 9000, 28800),
+            ("Scheduled", false, 10800, 13800, 43200),
+            ("Project", false, 2880, 25200, 43200),
+        ];
+        let priorities = priorities
+            .iter()
+            .enumerate()
+            .map(|(i, (name, emergency, ack, respond, due))| {
+                json!({"DisplayAs": name, "IsEmergency": emergency, "AcknowledgeInMinutes": ack,
+                       "RespondInMinutes": respond, "DueInMinutes": due, "Id": i + 1})
+            })
+            .collect();
+        entities.insert("WoPriority", priorities);
+        Data { entities }
+    }
+
+    /// The canonical spelling of an entity name given in any case.
+    pub fn entity(name: &str) -> Option<&'static str> {
+        ENTITIES
+            .iter()
+            .find(|e| e.eq_ignore_ascii_case(name))
+            .copied()
+    }
+
+    pub fn records(&self, entity: &str) -> &[Value] {
+        self.entities.get(entity).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn get(&self, entity: &str, id: i64) -> Option<&Value> {
+        let records = self.records(entity);
+        records
+            .binary_search_by_key(&Some(id), |r| r["Id"].as_i64())
+            .ok()
+            .map(|i| &records[i])
+    }
+}

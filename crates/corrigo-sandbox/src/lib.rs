@@ -1,0 +1,523 @@
+//! A local server that speaks Corrigo Enterprise's REST API: OAuth token, the host
+//! locator, `base` reads and the `query` engine, with Corrigo's envelopes, headers and
+//! error codes, over deterministic seeded data, and with injectable faults (throttling,
+//! server errors, truncated bodies, latency, expiring tokens, revoked credentials) so a
+//! client can be tested against what real APIs do, offline.
+//!
+//! Not yet served: writes (POST/PUT/DELETE `base`, ConcurrencyId), work-order commands.
+
+mod data;
+pub mod query;
+
+pub use data::{Data, ENTITIES};
+
+use axum::body::Body;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Faults to inject, parsed from `429=0.10,500=0.05,truncate=0.01,latency-ms=20,token-ttl-s=30,revoke-after=5000`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Faults {
+    /// Share of API calls answered 429 with `Retry-After`.
+    pub throttle: f64,
+    /// Share of API calls answered 500.
+    pub server_error: f64,
+    /// Share of successful responses whose body is cut in half.
+    pub truncate: f64,
+    /// Delay added to every API call.
+    pub latency: Duration,
+    /// Lifetime of issued tokens (Corrigo's is 20 minutes).
+    pub token_ttl: Option<Duration>,
+    /// After this many API calls the credentials stop working.
+    pub revoke_after: Option<u64>,
+}
+
+impl FromStr for Faults {
+    type Err = String;
+    fn from_str(spec: &str) -> Result<Faults, String> {
+        let mut faults = Faults::default();
+        for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (key, value) = part
+                .split_once('=')
+                .ok_or_else(|| format!("fault `{part}` needs a value (key=value)"))?;
+            let share = || -> Result<f64, String> {
+                value
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| (0.0..=1.0).contains(v))
+                    .ok_or_else(|| {
+                        format!("`{key}` must be a share between 0 and 1, not `{value}`")
+                    })
+            };
+            let whole = || {
+                value
+                    .parse::<u64>()
+                    .map_err(|_| format!("`{key}` must be a whole number, not `{value}`"))
+            };
+            match key {
+                "429" => faults.throttle = share()?,
+                "500" => faults.server_error = share()?,
+                "truncate" => faults.truncate = share()?,
+                "latency-ms" => faults.latency = Duration::from_millis(whole()?),
+                "token-ttl-s" => faults.token_ttl = Some(Duration::from_secs(whole()?)),
+                "revoke-after" => faults.revoke_after = Some(whole()?),
+                other => return Err(format!("unknown fault `{other}` (known: 429, 500, truncate, latency-ms, token-ttl-s, revoke-after)")),
+            }
+        }
+        Ok(faults)
+    }
+}
+
+/// What the sandbox serves and accepts.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub seed: u64,
+    pub work_orders: usize,
+    pub client_id: String,
+    pub client_secret: String,
+    pub company: String,
+    pub faults: Faults,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            seed: 2026,
+            work_orders: 1000,
+            client_id: "ceapiclient.1.sandbox.0001".into(),
+            client_secret: "sandbox-secret".into(),
+            company: "Unifield Sandbox".into(),
+            faults: Faults::default(),
+        }
+    }
+}
+
+/// Corrigo's default token lifetime.
+const TOKEN_TTL: Duration = Duration::from_secs(20 * 60);
+
+struct Shared {
+    config: Config,
+    data: Data,
+    base_url: String,
+    tokens: Mutex<HashMap<String, Instant>>,
+    calls: AtomicU64,
+    issued: AtomicU64,
+    dice: Mutex<u64>,
+}
+
+impl Shared {
+    /// A deterministic draw in [0, 1) (SplitMix64 over a seeded counter).
+    fn roll(&self) -> f64 {
+        let mut state = self.dice.lock().unwrap_or_else(|p| p.into_inner());
+        *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = *state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn revoked(&self) -> bool {
+        self.config
+            .faults
+            .revoke_after
+            .is_some_and(|n| self.calls.load(Ordering::Relaxed) >= n)
+    }
+}
+
+/// A running sandbox. Dropping it stops the server.
+pub struct Running {
+    pub base_url: String,
+    pub addr: SocketAddr,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stops the server and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    /// Serves until the process ends (for `unifield sandbox`).
+    pub async fn wait(mut self) {
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Starts the sandbox on `addr` (port 0 picks a free port).
+pub async fn start(config: Config, addr: SocketAddr) -> std::io::Result<Running> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let base_url = format!("http://{addr}");
+    let shared = Arc::new(Shared {
+        data: Data::generate(config.seed, config.work_orders),
+        base_url: base_url.clone(),
+        tokens: Mutex::new(HashMap::new()),
+        calls: AtomicU64::new(0),
+        issued: AtomicU64::new(0),
+        dice: Mutex::new(config.seed),
+        config,
+    });
+    let api = Router::new()
+        .route("/api/v1/cmd/GetCompanyWsdkUrlCommand", post(locator))
+        .route("/api/v1/base/{entity}", get(base_by_query))
+        .route("/api/v1/base/{entity}/{id}", get(base_by_path))
+        .route("/api/v1/query/{entity}", post(run_query))
+        .layer(middleware::from_fn_with_state(shared.clone(), guard));
+    let app = Router::new()
+        .route("/OAuth/token", post(token))
+        .merge(api)
+        .with_state(shared);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    Ok(Running {
+        base_url,
+        addr,
+        shutdown: Some(tx),
+        task: Some(task),
+    })
+}
+
+/// Corrigo's error envelope.
+fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    let stamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+    (
+        status,
+        Json(json!({"ErrorMessage": message, "ErrorCode": code, "TimeStamp": stamp})),
+    )
+        .into_response()
+}
+
+#[derive(serde::Deserialize)]
+struct TokenForm {
+    grant_type: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
+async fn token(State(shared): State<Arc<Shared>>, Form(form): Form<TokenForm>) -> Response {
+    let refused = |description: &str| {
+        (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "invalid_client", "error_description": description})),
+        )
+            .into_response()
+    };
+    if form.grant_type.as_deref() != Some("client_credentials") {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "unsupported_grant_type"})),
+        )
+            .into_response();
+    }
+    let config = &shared.config;
+    if form.client_id.as_deref() != Some(config.client_id.as_str())
+        || form.client_secret.as_deref() != Some(config.client_secret.as_str())
+    {
+        return refused("unknown client or wrong secret");
+    }
+    if shared.revoked() {
+        return refused("the client's credentials have been revoked");
+    }
+    let n = shared.issued.fetch_add(1, Ordering::Relaxed);
+    let token = format!(
+        "sandbox.{}.{:016x}",
+        n,
+        (shared.roll() * u64::MAX as f64) as u64
+    );
+    let ttl = config.faults.token_ttl.unwrap_or(TOKEN_TTL);
+    shared
+        .tokens
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(token.clone(), Instant::now() + ttl);
+    Json(json!({"access_token": token, "token_type": "bearer", "expires_in": ttl.as_secs()}))
+        .into_response()
+}
+
+/// Checks headers and injects faults for every API call, as Corrigo's gateway would.
+async fn guard(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    request: Request,
+    next: Next,
+) -> Response {
+    let faults = &shared.config.faults;
+    if !faults.latency.is_zero() {
+        tokio::time::sleep(faults.latency).await;
+    }
+    // Revocation is decided before this call is counted: "revoke-after=N" serves N calls.
+    let revoked = shared.revoked();
+    shared.calls.fetch_add(1, Ordering::Relaxed);
+    let Some(authorization) = headers.get("authorization").and_then(|v| v.to_str().ok()) else {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "MISSING_AUTHORIZATION_HEADER",
+            "Authorization header is missing.",
+        );
+    };
+    let Some(token) = authorization
+        .strip_prefix("Bearer ")
+        .or_else(|| authorization.strip_prefix("bearer "))
+    else {
+        return error(
+            StatusCode::FORBIDDEN,
+            "MISSING_AUTHORIZATION_SCHEME",
+            "Authorization scheme must be Bearer.",
+        );
+    };
+    let expiry = shared
+        .tokens
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(token)
+        .copied();
+    match expiry {
+        None => {
+            return error(
+                StatusCode::FORBIDDEN,
+                "INCORRECT_TOKEN",
+                "The token is not valid.",
+            )
+        }
+        Some(_) if revoked => {
+            return error(
+                StatusCode::FORBIDDEN,
+                "INCORRECT_TOKEN",
+                "The token is not valid.",
+            )
+        }
+        Some(until) if Instant::now() >= until => {
+            return error(
+                StatusCode::FORBIDDEN,
+                "EXPIRED_TOKEN",
+                "The token has expired.",
+            )
+        }
+        Some(_) => {}
+    }
+    let company = headers
+        .get("companyname")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if company != shared.config.company {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "DATABASE_VERSION_MISMATCH",
+            "Company name does not match the database.",
+        );
+    }
+    if shared.roll() < faults.throttle {
+        let mut response = error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TOO_MANY_REQUESTS",
+            "Too many requests.",
+        );
+        response
+            .headers_mut()
+            .insert("retry-after", HeaderValue::from_static("1"));
+        return response;
+    }
+    if shared.roll() < faults.server_error {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL_SERVER_ERROR",
+            "An unexpected error occurred.",
+        );
+    }
+    let response = next.run(request).await;
+    if response.status() == StatusCode::OK && shared.roll() < faults.truncate {
+        let (parts, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .unwrap_or_default();
+        let cut = bytes.slice(..bytes.len() / 2);
+        let mut response = Response::from_parts(parts, Body::from(cut));
+        response.headers_mut().remove("content-length");
+        return response;
+    }
+    response
+}
+
+async fn locator(State(shared): State<Arc<Shared>>, body: Option<Json<Value>>) -> Response {
+    let request_id = body.as_ref().and_then(|b| b.get("RequestId").cloned());
+    let mut out = json!({"CommandResult": {
+        "Url": format!("{}/", shared.base_url),
+        "CompanyName": shared.config.company,
+        "Protocol": "HTTP",
+        "CompanyVersion": "9.8.0.0",
+        "CompanyId": 1
+    }});
+    if let Some(id) = request_id {
+        out["RequestId"] = id;
+    }
+    Json(out).into_response()
+}
+
+fn read_one(shared: &Shared, entity: &str, id: &str, properties: Option<&str>) -> Response {
+    let Some(entity) = Data::entity(entity) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "ENTITY_NOT_FOUND",
+            &format!("Entity type '{entity}' is not found."),
+        );
+    };
+    let Ok(id) = id.trim().parse::<i64>() else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "DATA_PARSING_ERROR",
+            &format!("'{id}' is not a valid identifier."),
+        );
+    };
+    let Some(record) = shared.data.get(entity, id) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "ERROR_CODE_1019",
+            &format!("{entity} with Id {id} is not found."),
+        );
+    };
+    let properties: Vec<String> = properties
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(String::from)
+        .collect();
+    Json(json!({"Data": query::project(record, &properties)})).into_response()
+}
+
+async fn base_by_path(
+    State(shared): State<Arc<Shared>>,
+    Path((entity, id)): Path<(String, String)>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let properties = params
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("properties"))
+        .map(|(_, v)| v.as_str());
+    read_one(&shared, &entity, &id, properties)
+}
+
+async fn base_by_query(
+    State(shared): State<Arc<Shared>>,
+    Path(entity): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let find = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    match find("id") {
+        Some(id) => read_one(&shared, &entity, id, find("properties")),
+        None => error(
+            StatusCode::BAD_REQUEST,
+            "EMPTY_INPUT_PARAMETER",
+            "The ID parameter is required.",
+        ),
+    }
+}
+
+async fn run_query(
+    State(shared): State<Arc<Shared>>,
+    Path(entity): Path<String>,
+    body: Option<Json<Value>>,
+) -> Response {
+    let Some(entity) = Data::entity(&entity) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "ENTITY_NOT_FOUND",
+            &format!("Entity type '{entity}' is not found."),
+        );
+    };
+    let Some(Json(body)) = body else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "DATA_PARSING_ERROR",
+            "The request body is not JSON.",
+        );
+    };
+    let Some(expression) = body.get("QueryExpression") else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "EMPTY_INPUT_PARAMETER",
+            "QueryExpression is required.",
+        );
+    };
+    match query::run(expression, shared.data.records(entity).iter()) {
+        Ok(page) => {
+            let entities: Vec<Value> = page.into_iter().map(|data| json!({"Data": data})).collect();
+            let mut out = json!({"Entities": entities});
+            if let Some(id) = body.get("RequestId") {
+                out["RequestId"] = id.clone();
+            }
+            Json(out).into_response()
+        }
+        Err(e) => error(StatusCode::BAD_REQUEST, e.code, &e.message),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fault_specs_parse_and_bad_ones_say_why() {
+        let faults: Faults =
+            "429=0.10,500=0.05,truncate=0.01,latency-ms=20,token-ttl-s=30,revoke-after=5000"
+                .parse()
+                .unwrap();
+        assert_eq!(faults.throttle, 0.10);
+        assert_eq!(faults.server_error, 0.05);
+        assert_eq!(faults.truncate, 0.01);
+        assert_eq!(faults.latency, Duration::from_millis(20));
+        assert_eq!(faults.token_ttl, Some(Duration::from_secs(30)));
+        assert_eq!(faults.revoke_after, Some(5000));
+        assert_eq!("".parse::<Faults>().unwrap(), Faults::default());
+        assert!("429=2"
+            .parse::<Faults>()
+            .unwrap_err()
+            .contains("between 0 and 1"));
+        assert!("teapot=1"
+            .parse::<Faults>()
+            .unwrap_err()
+            .contains("unknown fault `teapot`"));
+        assert!("latency-ms"
+            .parse::<Faults>()
+            .unwrap_err()
+            .contains("needs a value"));
+    }
+}

@@ -1,0 +1,416 @@
+//! Corrigo's QueryExpression, evaluated over JSON records: conditions with every
+//! operator, And/Or filters nested to any depth, dot paths, orders, projection, paging.
+
+use serde_json::{Map, Value};
+use std::cmp::Ordering;
+
+/// Corrigo's per-query cap on returned entities.
+pub const MAX_COUNT: usize = 4000;
+
+/// A query that cannot run, with Corrigo's error code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+fn parsing(message: impl Into<String>) -> QueryError {
+    QueryError {
+        code: "DATA_PARSING_ERROR",
+        message: message.into(),
+    }
+}
+
+/// A member by name, ignoring case as Corrigo does.
+pub fn member<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    object.get(name).or_else(|| {
+        object
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    })
+}
+
+/// The value at a dot path (`Info.TagId`), or null.
+pub fn lookup<'a>(record: &'a Value, path: &str) -> &'a Value {
+    let mut current = record;
+    for part in path.split('.') {
+        current = match current {
+            Value::Object(map) => member(map, part).unwrap_or(&Value::Null),
+            _ => &Value::Null,
+        };
+    }
+    current
+}
+
+/// Compares a record value with a condition value as Corrigo would: numbers as
+/// numbers, booleans as booleans, everything else as case-insensitive text.
+fn compare(actual: &Value, wanted: &Value) -> Option<Ordering> {
+    match actual {
+        Value::Null => None,
+        Value::Number(n) => {
+            let wanted = match wanted {
+                Value::Number(w) => w.as_f64(),
+                Value::String(s) => s.trim().parse::<f64>().ok(),
+                _ => None,
+            }?;
+            n.as_f64()?.partial_cmp(&wanted)
+        }
+        Value::Bool(b) => {
+            let wanted = match wanted {
+                Value::Bool(w) => Some(*w),
+                Value::String(s) => s.trim().to_ascii_lowercase().parse::<bool>().ok(),
+                _ => None,
+            }?;
+            Some(b.cmp(&wanted))
+        }
+        Value::String(s) => {
+            let wanted = match wanted {
+                Value::String(w) => w.clone(),
+                other => other.to_string(),
+            };
+            Some(s.to_lowercase().cmp(&wanted.to_lowercase()))
+        }
+        _ => None,
+    }
+}
+
+/// SQL LIKE: `%` any run, `_` one character, case-insensitive.
+fn like(text: &str, pattern: &str) -> bool {
+    fn go(t: &[char], p: &[char]) -> bool {
+        match p.split_first() {
+            None => t.is_empty(),
+            Some(('%', rest)) => (0..=t.len()).any(|i| go(&t[i..], rest)),
+            Some(('_', rest)) => !t.is_empty() && go(&t[1..], rest),
+            Some((c, rest)) => {
+                t.first()
+                    .is_some_and(|x| x.to_lowercase().eq(c.to_lowercase()))
+                    && go(&t[1..], rest)
+            }
+        }
+    }
+    let t: Vec<char> = text.chars().collect();
+    let p: Vec<char> = pattern.chars().collect();
+    go(&t, &p)
+}
+
+fn condition(record: &Value, condition: &Value) -> Result<bool, QueryError> {
+    let property = condition
+        .get("PropertyName")
+        .and_then(Value::as_str)
+        .ok_or_else(|| parsing("a condition needs PropertyName"))?;
+    let operator = condition
+        .get("Operator")
+        .and_then(Value::as_str)
+        .unwrap_or("Equal");
+    let values: Vec<Value> = match condition.get("Values") {
+        Some(Value::Array(items)) => items.clone(),
+        Some(other) => vec![other.clone()],
+        None => condition.get("Value").cloned().into_iter().collect(),
+    };
+    let actual = lookup(record, property);
+    let first = || {
+        values
+            .first()
+            .ok_or_else(|| parsing(format!("operator {operator} on {property} needs a value")))
+    };
+    let ordered = |accept: fn(Ordering) -> bool| -> Result<bool, QueryError> {
+        Ok(compare(actual, first()?).is_some_and(accept))
+    };
+    let between = || -> Result<bool, QueryError> {
+        let [low, high] = values.as_slice() else {
+            return Err(parsing(format!(
+                "{operator} on {property} needs two values"
+            )));
+        };
+        Ok(compare(actual, low).is_some_and(|o| o != Ordering::Less)
+            && compare(actual, high).is_some_and(|o| o != Ordering::Greater))
+    };
+    let text = || match actual {
+        Value::String(s) => Some(s.clone()),
+        Value::Null => None,
+        other => Some(other.to_string()),
+    };
+    Ok(match operator.to_ascii_lowercase().as_str() {
+        "equal" => compare(actual, first()?) == Some(Ordering::Equal),
+        "notequal" => compare(actual, first()?) != Some(Ordering::Equal),
+        "greaterthan" => ordered(|o| o == Ordering::Greater)?,
+        "greaterorequal" => ordered(|o| o != Ordering::Less)?,
+        "lessthan" => ordered(|o| o == Ordering::Less)?,
+        "lessorequal" => ordered(|o| o != Ordering::Greater)?,
+        "in" => values
+            .iter()
+            .any(|v| compare(actual, v) == Some(Ordering::Equal)),
+        "notin" => !values
+            .iter()
+            .any(|v| compare(actual, v) == Some(Ordering::Equal)),
+        "between" => between()?,
+        "notbetween" => !between()?,
+        "like" => text().is_some_and(|t| {
+            like(
+                &t,
+                first()
+                    .map(|v| v.as_str().unwrap_or_default())
+                    .unwrap_or_default(),
+            )
+        }),
+        "notlike" => !text().is_some_and(|t| {
+            like(
+                &t,
+                first()
+                    .map(|v| v.as_str().unwrap_or_default())
+                    .unwrap_or_default(),
+            )
+        }),
+        "null" => actual.is_null(),
+        "notnull" => !actual.is_null(),
+        other => return Err(parsing(format!("unknown operator `{other}`"))),
+    })
+}
+
+/// A FilterExpression: `Conditions` and nested `Filters`, joined by `FilterOperator`.
+fn filter(record: &Value, expression: &Value, depth: usize) -> Result<bool, QueryError> {
+    if depth > 32 {
+        return Err(parsing("filters nest too deeply"));
+    }
+    let or = expression
+        .get("FilterOperator")
+        .and_then(Value::as_str)
+        .is_some_and(|op| op.eq_ignore_ascii_case("Or"));
+    let mut results = Vec::new();
+    for c in expression
+        .get("Conditions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        results.push(condition(record, c)?);
+    }
+    for f in expression
+        .get("Filters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        results.push(filter(record, f, depth + 1)?);
+    }
+    Ok(if results.is_empty() {
+        true
+    } else if or {
+        results.iter().any(|r| *r)
+    } else {
+        results.iter().all(|r| *r)
+    })
+}
+
+/// Corrigo's default and requested projection: `*` keeps scalars, references and value
+/// objects but no collections; `Items.*` adds a collection; `A.B` adds one nested member.
+pub fn project(record: &Value, properties: &[String]) -> Value {
+    let Value::Object(map) = record else {
+        return record.clone();
+    };
+    let all = properties.is_empty() || properties.iter().any(|p| p == "*");
+    let mut out = Map::new();
+    for (key, value) in map {
+        let whole = properties.iter().any(|p| {
+            p.strip_suffix(".*")
+                .is_some_and(|head| head.eq_ignore_ascii_case(key))
+        });
+        let named = properties.iter().any(|p| p.eq_ignore_ascii_case(key));
+        if whole || named || (all && !value.is_array()) {
+            out.insert(key.clone(), value.clone());
+        } else {
+            let prefix = format!("{}.", key.to_ascii_lowercase());
+            let nested: Vec<String> = properties
+                .iter()
+                .filter(|p| p.to_ascii_lowercase().starts_with(&prefix))
+                .map(|p| p[prefix.len()..].to_string())
+                .collect();
+            if !nested.is_empty() {
+                let inner = match value {
+                    Value::Array(items) => {
+                        Value::Array(items.iter().map(|v| project(v, &nested)).collect())
+                    }
+                    other => project(other, &nested),
+                };
+                out.insert(key.clone(), inner);
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+/// Runs a `QueryExpression` over `records`, giving the page of projected records.
+pub fn run<'a>(
+    expression: &Value,
+    records: impl Iterator<Item = &'a Value>,
+) -> Result<Vec<Value>, QueryError> {
+    let criteria = expression.get("Criteria");
+    let mut matched = Vec::new();
+    for record in records {
+        if criteria.map_or(Ok(true), |c| filter(record, c, 0))? {
+            matched.push(record);
+        }
+    }
+    let orders: Vec<(String, bool)> = expression
+        .get("Orders")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|o| {
+            let name = o.get("PropertyName")?.as_str()?.to_string();
+            let descending = o
+                .get("OrderType")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t.eq_ignore_ascii_case("Descending"));
+            Some((name, descending))
+        })
+        .collect();
+    if !orders.is_empty() {
+        matched.sort_by(|a, b| {
+            for (name, descending) in &orders {
+                let ordering = compare(lookup(a, name), lookup(b, name)).unwrap_or_else(|| {
+                    // Nulls sort first, as in SQL Server.
+                    lookup(a, name)
+                        .is_null()
+                        .cmp(&lookup(b, name).is_null())
+                        .reverse()
+                });
+                let ordering = if *descending {
+                    ordering.reverse()
+                } else {
+                    ordering
+                };
+                if ordering != Ordering::Equal {
+                    return ordering;
+                }
+            }
+            Ordering::Equal
+        });
+    }
+    let first = expression
+        .get("FirstResultIndex")
+        .and_then(Value::as_u64)
+        .unwrap_or(0) as usize;
+    let count = match expression.get("Count").and_then(Value::as_u64).unwrap_or(0) as usize {
+        0 => MAX_COUNT,
+        n => n.min(MAX_COUNT),
+    };
+    let properties: Vec<String> = expression
+        .pointer("/PropertySet/Properties")
+        .and_then(Value::as_array)
+        .map(|p| {
+            p.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(matched
+        .into_iter()
+        .skip(first)
+        .take(count)
+        .map(|r| project(r, &properties))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ids(expression: Value, records: &[Value]) -> Vec<i64> {
+        run(&expression, records.iter())
+            .unwrap()
+            .iter()
+            .map(|r| r["Id"].as_i64().unwrap())
+            .collect()
+    }
+
+    fn records() -> Vec<Value> {
+        vec![
+            json!({"Id": 1, "StatusId": "New", "Number": "ASN001", "Info": {"TagId": "T1"}, "Items": [1], "LastActionDateUtc": "2022-01-01T00:00:00Z"}),
+            json!({"Id": 2, "StatusId": "Completed", "Number": "ASN002", "Info": {"TagId": ""}, "LastActionDateUtc": "2022-06-01T00:00:00Z"}),
+            json!({"Id": 3, "StatusId": "Cancelled", "Number": "XYZ003", "LastActionDateUtc": "2023-01-01T00:00:00Z"}),
+        ]
+    }
+
+    #[test]
+    fn conditions_cover_every_operator() {
+        let r = records();
+        let q = |op: &str, prop: &str, values: Value| json!({"Criteria": {"Conditions": [{"PropertyName": prop, "Operator": op, "Values": values}]}});
+        assert_eq!(
+            ids(q("Equal", "ID", json!(["2"])), &r),
+            [2],
+            "names and numbers as text, case-insensitively"
+        );
+        assert_eq!(ids(q("NotEqual", "StatusId", json!(["new"])), &r), [2, 3]);
+        assert_eq!(ids(q("GreaterThan", "Id", json!([1])), &r), [2, 3]);
+        assert_eq!(
+            ids(
+                q(
+                    "GreaterOrEqual",
+                    "LastActionDateUtc",
+                    json!(["2022-06-01T00:00:00Z"])
+                ),
+                &r
+            ),
+            [2, 3]
+        );
+        assert_eq!(ids(q("LessThan", "Id", json!(["2"])), &r), [1]);
+        assert_eq!(ids(q("LessOrEqual", "Id", json!(["2"])), &r), [1, 2]);
+        assert_eq!(
+            ids(q("In", "StatusId", json!(["New", "Cancelled"])), &r),
+            [1, 3]
+        );
+        assert_eq!(
+            ids(
+                q("NotIn", "StatusId", json!(["Completed", "Cancelled"])),
+                &r
+            ),
+            [1]
+        );
+        assert_eq!(ids(q("Between", "Id", json!(["2", "3"])), &r), [2, 3]);
+        assert_eq!(ids(q("NotBetween", "Id", json!(["2", "3"])), &r), [1]);
+        assert_eq!(ids(q("Like", "Number", json!(["asn%"])), &r), [1, 2]);
+        assert_eq!(ids(q("NotLike", "Number", json!(["ASN_0_"])), &r), [3]);
+        assert_eq!(ids(q("Null", "Info.TagId", json!([])), &r), [3]);
+        assert_eq!(ids(q("NotNull", "Info.TagId", json!([])), &r), [1, 2]);
+        assert_eq!(
+            run(&q("Sideways", "Id", json!([1])), r.iter())
+                .unwrap_err()
+                .code,
+            "DATA_PARSING_ERROR"
+        );
+    }
+
+    #[test]
+    fn filters_nest_with_and_or() {
+        let expression = json!({"Criteria": {"FilterOperator": "Or",
+            "Conditions": [{"PropertyName": "Id", "Operator": "Equal", "Values": ["1"]}],
+            "Filters": [{"FilterOperator": "And", "Conditions": [
+                {"PropertyName": "StatusId", "Operator": "Equal", "Values": ["Cancelled"]},
+                {"PropertyName": "Number", "Operator": "Like", "Values": ["XYZ%"]}]}]}});
+        assert_eq!(ids(expression, &records()), [1, 3]);
+    }
+
+    #[test]
+    fn orders_paging_and_projection() {
+        let expression = json!({"Orders": [{"PropertyName": "Id", "OrderType": "Descending"}], "Count": 2, "FirstResultIndex": 1,
+            "PropertySet": {"Properties": ["Id", "Info.TagId", "Items.*"]}});
+        let page = run(&expression, records().iter()).unwrap();
+        assert_eq!(
+            page,
+            vec![
+                json!({"Id": 2, "Info": {"TagId": ""}}),
+                json!({"Id": 1, "Info": {"TagId": "T1"}, "Items": [1]})
+            ]
+        );
+        let star = run(
+            &json!({"PropertySet": {"Properties": ["*"]}, "Count": 1}),
+            records().iter(),
+        )
+        .unwrap();
+        assert!(star[0].get("Items").is_none(), "collections need X.*");
+        assert_eq!(star[0]["Info"], json!({"TagId": "T1"}));
+    }
+}

@@ -1,0 +1,327 @@
+//! The sandbox over real HTTP on a loopback port, as a Corrigo client sees it.
+
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use unifield_corrigo_sandbox::{start, Config, Running};
+
+async fn sandbox(faults: &str) -> Running {
+    let config = Config {
+        work_orders: 250,
+        faults: faults.parse().unwrap(),
+        ..Config::default()
+    };
+    start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap()
+}
+
+async fn sign_in(client: &Client, base: &str) -> String {
+    let config = Config::default();
+    let response: Value = client
+        .post(format!("{base}/OAuth/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", &config.client_id),
+            ("client_secret", &config.client_secret),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(response["token_type"], "bearer");
+    response["access_token"].as_str().unwrap().to_string()
+}
+
+fn call(
+    client: &Client,
+    method: reqwest::Method,
+    url: String,
+    token: &str,
+) -> reqwest::RequestBuilder {
+    client
+        .request(method, url)
+        .bearer_auth(token)
+        .header("CompanyName", Config::default().company)
+}
+
+#[tokio::test]
+async fn token_then_locator_then_reads_with_corrigo_envelopes() {
+    let running = sandbox("").await;
+    let base = running.base_url.clone();
+    let client = Client::new();
+    let token = sign_in(&client, &base).await;
+
+    let located: Value = call(&client, reqwest::Method::POST, format!("{base}/api/v1/cmd/GetCompanyWsdkUrlCommand"), &token)
+        .json(&json!({"Command": {"CompanyName": "Unifield Sandbox", "Protocol": "HTTP", "ApiType": "REST"}, "RequestId": "r1"}))
+        .send().await.unwrap().json().await.unwrap();
+    assert_eq!(located["CommandResult"]["Url"], format!("{base}/"));
+    assert_eq!(located["RequestId"], "r1");
+
+    let one: Value = call(
+        &client,
+        reqwest::Method::GET,
+        format!("{base}/api/v1/base/workorder/10001"),
+        &token,
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        one["Data"]["Id"], 10001,
+        "entity names are case-insensitive"
+    );
+    assert!(
+        one["Data"].get("Items").is_none(),
+        "collections only on request"
+    );
+    let projected: Value = call(
+        &client,
+        reqwest::Method::GET,
+        format!("{base}/api/v1/base/WorkOrder?ID=10001&properties=Number,Priority.*"),
+        &token,
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        projected["Data"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        ["Number", "Priority"]
+    );
+
+    let missing = call(
+        &client,
+        reqwest::Method::GET,
+        format!("{base}/api/v1/base/WorkOrder/1"),
+        &token,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(missing.status(), StatusCode::BAD_REQUEST);
+    let body: Value = missing.json().await.unwrap();
+    assert_eq!(body["ErrorCode"], "ERROR_CODE_1019");
+    assert!(body["TimeStamp"].as_str().unwrap().ends_with('Z'));
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn queries_page_by_offset_until_a_short_page() {
+    let running = sandbox("").await;
+    let base = running.base_url.clone();
+    let client = Client::new();
+    let token = sign_in(&client, &base).await;
+    let mut ids = Vec::new();
+    let mut first = 0;
+    loop {
+        let page: Value = call(&client, reqwest::Method::POST, format!("{base}/api/v1/query/WorkOrder"), &token)
+            .json(&json!({"QueryExpression": {"PropertySet": {"Properties": ["Id", "StatusId"]},
+                "Criteria": {"Conditions": [{"PropertyName": "StatusId", "Operator": "NotIn", "Values": ["Completed"]}], "FilterOperator": "And"},
+                "Orders": [{"PropertyName": "Id", "OrderType": "Ascending"}], "Count": 40, "FirstResultIndex": first}}))
+            .send().await.unwrap().json().await.unwrap();
+        let entities = page["Entities"].as_array().unwrap();
+        ids.extend(entities.iter().map(|e| e["Data"]["Id"].as_i64().unwrap()));
+        assert!(entities
+            .iter()
+            .all(|e| e["Data"]["StatusId"] != "Completed"));
+        if entities.len() < 40 {
+            break;
+        }
+        first += 40;
+    }
+    let mut sorted = ids.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(ids, sorted, "ascending, no duplicates across pages");
+    assert!(ids.len() > 40 && ids.len() < 250, "{}", ids.len());
+    let bad = call(
+        &client,
+        reqwest::Method::POST,
+        format!("{base}/api/v1/query/Spaceship"),
+        &token,
+    )
+    .json(&json!({"QueryExpression": {}}))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(
+        bad.json::<Value>().await.unwrap()["ErrorCode"],
+        "ENTITY_NOT_FOUND"
+    );
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn authorization_and_company_are_checked_with_corrigo_codes() {
+    let running = sandbox("").await;
+    let base = running.base_url.clone();
+    let client = Client::new();
+    let url = format!("{base}/api/v1/base/WorkZone/1");
+    let code = |response: reqwest::Response| async move {
+        (
+            response.status(),
+            response.json::<Value>().await.unwrap()["ErrorCode"].clone(),
+        )
+    };
+    assert_eq!(
+        code(client.get(&url).send().await.unwrap()).await,
+        (
+            StatusCode::UNAUTHORIZED,
+            json!("MISSING_AUTHORIZATION_HEADER")
+        )
+    );
+    assert_eq!(
+        code(
+            client
+                .get(&url)
+                .header("Authorization", "Basic x")
+                .send()
+                .await
+                .unwrap()
+        )
+        .await,
+        (StatusCode::FORBIDDEN, json!("MISSING_AUTHORIZATION_SCHEME"))
+    );
+    assert_eq!(
+        code(
+            call(&client, reqwest::Method::GET, url.clone(), "forged")
+                .send()
+                .await
+                .unwrap()
+        )
+        .await,
+        (StatusCode::FORBIDDEN, json!("INCORRECT_TOKEN"))
+    );
+    let token = sign_in(&client, &base).await;
+    let wrong_company = client
+        .get(&url)
+        .bearer_auth(&token)
+        .header("CompanyName", "Someone Else")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        code(wrong_company).await,
+        (StatusCode::BAD_REQUEST, json!("DATABASE_VERSION_MISMATCH"))
+    );
+    let wrong_secret = client
+        .post(format!("{base}/OAuth/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "ceapiclient.1.sandbox.0001"),
+            ("client_secret", "nope"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_secret.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        wrong_secret.json::<Value>().await.unwrap()["error"],
+        "invalid_client"
+    );
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn faults_throttle_fail_truncate_expire_and_revoke() {
+    let running = sandbox("429=0.2,500=0.2,truncate=0.2").await;
+    let base = running.base_url.clone();
+    let client = Client::new();
+    let token = sign_in(&client, &base).await;
+    let (mut ok, mut throttled, mut failed, mut truncated) = (0, 0, 0, 0);
+    for _ in 0..200 {
+        let response = call(
+            &client,
+            reqwest::Method::GET,
+            format!("{base}/api/v1/base/WorkZone/1"),
+            &token,
+        )
+        .send()
+        .await
+        .unwrap();
+        match response.status() {
+            StatusCode::TOO_MANY_REQUESTS => {
+                assert_eq!(response.headers()["retry-after"], "1");
+                throttled += 1;
+            }
+            StatusCode::INTERNAL_SERVER_ERROR => failed += 1,
+            StatusCode::OK => match response.json::<Value>().await {
+                Ok(_) => ok += 1,
+                Err(_) => truncated += 1,
+            },
+            other => panic!("unexpected {other}"),
+        }
+    }
+    // 20% each of 200 calls, drawn from a seeded generator: loose bounds, not exact counts.
+    for (what, n) in [
+        ("throttled", throttled),
+        ("failed", failed),
+        ("truncated", truncated),
+    ] {
+        assert!((10..=70).contains(&n), "{what}: {n}");
+    }
+    assert!(ok > 50, "{ok}");
+    running.stop().await;
+
+    let running = sandbox("token-ttl-s=1,revoke-after=3").await;
+    let base = running.base_url.clone();
+    let token_value = sign_in(&client, &base).await;
+    let url = format!("{base}/api/v1/base/WorkZone/1");
+    assert_eq!(
+        call(&client, reqwest::Method::GET, url.clone(), &token_value)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let expired = call(&client, reqwest::Method::GET, url.clone(), &token_value)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        expired.json::<Value>().await.unwrap()["ErrorCode"],
+        "EXPIRED_TOKEN"
+    );
+    let fresh = sign_in(&client, &base).await;
+    let served = call(&client, reqwest::Method::GET, url.clone(), &fresh)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(served.status(), StatusCode::OK);
+    // Three API calls made: the credentials are now revoked.
+    let revoked = call(&client, reqwest::Method::GET, url.clone(), &fresh)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        revoked.json::<Value>().await.unwrap()["ErrorCode"],
+        "INCORRECT_TOKEN"
+    );
+    let config = Config::default();
+    let refused = client
+        .post(format!("{base}/OAuth/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", &config.client_id),
+            ("client_secret", &config.client_secret),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    running.stop().await;
+}
