@@ -1,0 +1,185 @@
+//! A typed builder for Corrigo's QueryExpression.
+
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operator {
+    Equal,
+    NotEqual,
+    GreaterThan,
+    GreaterOrEqual,
+    LessThan,
+    LessOrEqual,
+    Like,
+    NotLike,
+    In,
+    NotIn,
+    Between,
+    NotBetween,
+    Null,
+    NotNull,
+}
+
+impl Operator {
+    fn name(self) -> &'static str {
+        match self {
+            Operator::Equal => "Equal",
+            Operator::NotEqual => "NotEqual",
+            Operator::GreaterThan => "GreaterThan",
+            Operator::GreaterOrEqual => "GreaterOrEqual",
+            Operator::LessThan => "LessThan",
+            Operator::LessOrEqual => "LessOrEqual",
+            Operator::Like => "Like",
+            Operator::NotLike => "NotLike",
+            Operator::In => "In",
+            Operator::NotIn => "NotIn",
+            Operator::Between => "Between",
+            Operator::NotBetween => "NotBetween",
+            Operator::Null => "Null",
+            Operator::NotNull => "NotNull",
+        }
+    }
+}
+
+/// A filter: conditions and nested filters joined by And or Or.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filter {
+    pub or: bool,
+    pub conditions: Vec<(String, Operator, Vec<String>)>,
+    pub filters: Vec<Filter>,
+}
+
+impl Filter {
+    pub fn and() -> Filter {
+        Filter::default()
+    }
+
+    pub fn or() -> Filter {
+        Filter {
+            or: true,
+            ..Filter::default()
+        }
+    }
+
+    /// Adds a condition; Corrigo takes every value as a string.
+    pub fn condition(mut self, property: &str, operator: Operator, values: &[&str]) -> Filter {
+        self.conditions.push((
+            property.to_string(),
+            operator,
+            values.iter().map(|v| v.to_string()).collect(),
+        ));
+        self
+    }
+
+    pub fn filter(mut self, nested: Filter) -> Filter {
+        self.filters.push(nested);
+        self
+    }
+
+    fn to_json(&self) -> Value {
+        json!({
+            "Conditions": self.conditions.iter().map(|(p, o, v)| json!({"PropertyName": p, "Operator": o.name(), "Values": v})).collect::<Vec<_>>(),
+            "FilterOperator": if self.or { "Or" } else { "And" },
+            "Filters": self.filters.iter().map(Filter::to_json).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// A query: what to return, which records, in what order, which page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryExpression {
+    pub properties: Vec<String>,
+    pub criteria: Filter,
+    /// `(property, descending)`.
+    pub orders: Vec<(String, bool)>,
+    pub count: usize,
+    pub first: usize,
+}
+
+impl Default for QueryExpression {
+    fn default() -> QueryExpression {
+        QueryExpression {
+            properties: vec!["*".into()],
+            criteria: Filter::and(),
+            orders: Vec::new(),
+            count: 100,
+            first: 0,
+        }
+    }
+}
+
+impl QueryExpression {
+    pub fn properties(mut self, properties: &[&str]) -> Self {
+        self.properties = properties.iter().map(|p| p.to_string()).collect();
+        self
+    }
+
+    pub fn criteria(mut self, criteria: Filter) -> Self {
+        self.criteria = criteria;
+        self
+    }
+
+    pub fn order(mut self, property: &str, descending: bool) -> Self {
+        self.orders.push((property.to_string(), descending));
+        self
+    }
+
+    pub fn page(mut self, first: usize, count: usize) -> Self {
+        self.first = first;
+        self.count = count;
+        self
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({"QueryExpression": {
+            "PropertySet": {"Properties": self.properties},
+            "Criteria": self.criteria.to_json(),
+            "Orders": self.orders.iter().map(|(p, d)| json!({"PropertyName": p, "OrderType": if *d { "Descending" } else { "Ascending" }})).collect::<Vec<_>>(),
+            "Count": self.count,
+            "FirstResultIndex": self.first,
+            "Distinct": true
+        }})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_the_body_corrigo_expects() {
+        let query = QueryExpression::default()
+            .properties(&["*", "Items.*"])
+            .criteria(
+                Filter::and()
+                    .condition(
+                        "LastActionDateUtc",
+                        Operator::GreaterOrEqual,
+                        &["2021-11-04T17:30:00"],
+                    )
+                    .filter(
+                        Filter::or()
+                            .condition("StatusId", Operator::In, &["New", "Open"])
+                            .condition("Priority.Id", Operator::Equal, &["1"]),
+                    ),
+            )
+            .order("Id", false)
+            .page(200, 100);
+        let body = query.to_json();
+        let q = &body["QueryExpression"];
+        assert_eq!(q["PropertySet"]["Properties"], json!(["*", "Items.*"]));
+        assert_eq!(
+            q["Criteria"]["Conditions"][0],
+            json!({"PropertyName": "LastActionDateUtc", "Operator": "GreaterOrEqual", "Values": ["2021-11-04T17:30:00"]})
+        );
+        assert_eq!(q["Criteria"]["Filters"][0]["FilterOperator"], "Or");
+        assert_eq!(
+            q["Orders"],
+            json!([{"PropertyName": "Id", "OrderType": "Ascending"}])
+        );
+        assert_eq!(
+            (q["Count"].as_u64(), q["FirstResultIndex"].as_u64()),
+            (Some(100), Some(200))
+        );
+    }
+}
