@@ -33,6 +33,8 @@ pub(crate) enum ConnectionCommand {
     },
     /// List the workspace's connections
     List,
+    /// Sign in, find the API host and run a one-record query
+    Test { name: String },
     /// Remove a connection, its cached records and its secret
     Remove { name: String },
 }
@@ -151,6 +153,33 @@ pub(crate) fn connection(command: ConnectionCommand, workspace: Option<&Path>) -
                 );
             }
         }
+        ConnectionCommand::Test { name } => {
+            let workspace = open_workspace(workspace)?;
+            let client = workspace
+                .client(&name)
+                .map_err(|e| Failure::usage(e.to_string()))?;
+            let started = std::time::Instant::now();
+            let checked = runtime()?.block_on(async {
+                let host = client.api_host().await?;
+                let probe = unifield_corrigo_client::QueryExpression::default()
+                    .properties(&["Id"])
+                    .page(0, 1);
+                client.query("WorkZone", &probe).await?;
+                Ok::<_, unifield_corrigo_client::ClientError>(host)
+            });
+            match checked {
+                Ok(host) => println!(
+                    "ok: `{name}` signed in; API host {host}; answered in {} ms",
+                    started.elapsed().as_millis()
+                ),
+                Err(error) => {
+                    return Err(Failure {
+                        message: format!("`{name}`: {error} [{}]", error.code()),
+                        code: 1,
+                    })
+                }
+            }
+        }
         ConnectionCommand::Remove { name } => {
             open_workspace(workspace)?
                 .remove_connection(&name)
@@ -205,6 +234,79 @@ pub(crate) fn records(command: RecordsCommand, workspace: Option<&Path>) -> Outc
                 "{}",
                 store.record_count(&connection, &entity).map_err(fail)?
             );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::usage(format!("cannot start the async runtime: {e}")))
+}
+
+/// The Corrigo entities the default mappings read.
+const DEFAULT_ENTITIES: [&str; 6] = [
+    "WorkZone",
+    "Location",
+    "Employee",
+    "Customer",
+    "Product",
+    "WorkOrder",
+];
+
+pub(crate) fn pull(
+    connection: &str,
+    entities: &[String],
+    options: &unifield_workspace::PullOptions,
+    workspace: Option<&Path>,
+) -> Outcome {
+    use std::io::IsTerminal;
+    let mut workspace = open_workspace(workspace)?;
+    let entities: Vec<String> = if entities.is_empty() {
+        DEFAULT_ENTITIES.iter().map(|e| e.to_string()).collect()
+    } else {
+        entities.to_vec()
+    };
+    let runtime = runtime()?;
+    let show_bar = std::io::stderr().is_terminal();
+    for entity in &entities {
+        let started = std::time::Instant::now();
+        let bar = if show_bar {
+            indicatif::ProgressBar::new_spinner()
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        bar.set_message(format!("{entity}: starting"));
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        let result =
+            runtime.block_on(
+                workspace.pull(connection, entity, options, |pages, records| {
+                    bar.set_message(format!("{entity}: {records} records in {pages} pages"));
+                }),
+            );
+        bar.finish_and_clear();
+        match result {
+            Ok(summary) => println!(
+                "pulled {} {entity} records in {} pages ({} new, {} changed, {} unchanged) in {:.1} s; run {} {}{}",
+                summary.records,
+                summary.pages,
+                summary.outcome.inserted,
+                summary.outcome.updated,
+                summary.outcome.unchanged,
+                started.elapsed().as_secs_f64(),
+                summary.run_id,
+                summary.status.as_str(),
+                if summary.resumed { " (resumed)" } else { "" }
+            ),
+            Err(error) => {
+                let cached = workspace.store.record_count(connection, entity).unwrap_or(0);
+                return Err(Failure {
+                    message: format!("pulling {entity} from `{connection}` failed: {error} [{}]; {cached} {entity} records are cached", error.code()),
+                    code: 1,
+                });
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

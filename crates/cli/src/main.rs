@@ -170,6 +170,27 @@ enum Command {
         #[arg(long, default_value = "")]
         faults: String,
     },
+    /// Pull records from a connection into the workspace cache
+    Pull {
+        connection: String,
+        /// Entities to pull (default: every entity the default mappings read)
+        #[arg(long = "entity")]
+        entities: Vec<String>,
+        /// Only records changed at or after this UTC time (LastActionDateUtc)
+        #[arg(long)]
+        since: Option<String>,
+        /// At most this many records per entity
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Finish the entity's interrupted pull from its last committed page
+        #[arg(long)]
+        resume: bool,
+        #[arg(long, default_value_t = 500)]
+        page_size: usize,
+        /// Pages fetched at once
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+    },
     /// Corrigo connections of the workspace (secrets go to the system keyring only)
     Connection {
         #[command(subcommand)]
@@ -246,6 +267,24 @@ fn main() -> ExitCode {
             company,
             &faults,
         ),
+        Command::Pull {
+            connection,
+            entities,
+            since,
+            limit,
+            resume,
+            page_size,
+            concurrency,
+        } => {
+            let options = unifield_workspace::PullOptions {
+                since,
+                limit,
+                resume,
+                page_size,
+                concurrency,
+            };
+            connections::pull(&connection, &entities, &options, cli.workspace.as_deref())
+        }
         Command::Connection { command } => {
             connections::connection(command, cli.workspace.as_deref())
         }

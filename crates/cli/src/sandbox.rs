@@ -33,16 +33,29 @@ pub(crate) fn serve(
         let running = start(config.clone(), SocketAddr::from(([127, 0, 0, 1], port)))
             .await
             .map_err(|e| Failure::usage(format!("cannot listen on 127.0.0.1:{port}: {e}")))?;
-        // The first line is for scripts: the base URL alone.
-        println!("{}", running.base_url);
-        println!("Corrigo sandbox: {work_orders} work orders (seed {seed}); Ctrl-C stops it");
-        println!("  company:       {}", config.company);
-        println!("  client id:     {}", config.client_id);
-        println!(
+        // The first line is for scripts: the base URL alone. A reader that goes away after
+        // it (closing the pipe) must not stop the server, so write errors are ignored.
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{}", running.base_url);
+        let _ = writeln!(
+            out,
+            "Corrigo sandbox: {work_orders} work orders (seed {seed}); Ctrl-C stops it"
+        );
+        let _ = writeln!(out, "  company:       {}", config.company);
+        let _ = writeln!(out, "  client id:     {}", config.client_id);
+        let _ = writeln!(
+            out,
             "  client secret: {} (the sandbox's own test credential)",
             config.client_secret
         );
-        println!("  token:         POST {}/OAuth/token", running.base_url);
+        let _ = writeln!(
+            out,
+            "  token:         POST {}/OAuth/token",
+            running.base_url
+        );
+        let _ = out.flush();
+        drop(out);
         running.wait().await;
         Ok(std::process::ExitCode::SUCCESS)
     })

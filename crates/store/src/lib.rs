@@ -48,6 +48,10 @@ impl Store {
         })?;
         let path = dir.join(Self::FILE);
         let db = Connection::open(&path).map_err(open_error)?;
+        // First, so that opening while another process writes (the studio during a pull)
+        // waits for the lock instead of failing at once with SQLITE_BUSY.
+        db.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(open_error)?;
         // WAL: readers (the studio) never block the pull that writes. NORMAL sync in WAL
         // mode keeps every committed transaction through a crash of the process.
         let mode: String = db
@@ -59,10 +63,8 @@ impl Store {
                 source: rusqlite::Error::InvalidQuery,
             });
         }
-        db.execute_batch(
-            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
-        )
-        .map_err(open_error)?;
+        db.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .map_err(open_error)?;
         let mut store = Store { db, path };
         store.migrate()?;
         Ok(store)

@@ -7,6 +7,10 @@ pub use unifield_store::{
     ConnectionSettings, Endpoint, Region, Store, StoreError, StoredConnection,
 };
 
+mod pull;
+
+pub use pull::{PullOptions, PullSummary};
+
 use chrono::Utc;
 use std::path::{Path, PathBuf};
 
@@ -20,6 +24,10 @@ pub enum WorkspaceError {
     EmptySecret,
     #[error("no data directory is known for this user; pass --workspace DIR")]
     NoDataDirectory,
+    #[error("connection `{0}` has no secret in the system keyring; add it again")]
+    MissingSecret(String),
+    #[error(transparent)]
+    Corrigo(#[from] unifield_corrigo_client::ClientError),
 }
 
 impl WorkspaceError {
@@ -29,6 +37,8 @@ impl WorkspaceError {
             WorkspaceError::Secret(e) => e.code(),
             WorkspaceError::EmptySecret => "empty_secret",
             WorkspaceError::NoDataDirectory => "no_data_directory",
+            WorkspaceError::MissingSecret(_) => "missing_secret",
+            WorkspaceError::Corrigo(e) => e.code(),
         }
     }
 }
@@ -100,6 +110,30 @@ impl Workspace {
                 })
             })
             .collect()
+    }
+
+    /// A Corrigo client for the named connection, signed in with its keyring secret.
+    pub fn client(&self, name: &str) -> Result<unifield_corrigo_client::Client> {
+        use unifield_corrigo_client as corrigo;
+        let settings = self.store.connection(name)?.settings;
+        let secret = self
+            .secrets
+            .get(name)?
+            .ok_or_else(|| WorkspaceError::MissingSecret(name.to_string()))?;
+        let endpoint = match settings.endpoint {
+            Endpoint::Region(region) => corrigo::Endpoint::Region(region.as_str().to_string()),
+            Endpoint::BaseUrl(url) => corrigo::Endpoint::BaseUrl(url),
+        };
+        let credentials = corrigo::Credentials {
+            company: settings.company,
+            client_id: settings.client_id,
+            client_secret: secret,
+            endpoint,
+        };
+        Ok(corrigo::Client::new(
+            credentials,
+            corrigo::Options::default(),
+        )?)
     }
 
     /// The secret of a connection, for the client that signs in with it.
