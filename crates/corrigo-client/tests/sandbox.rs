@@ -198,3 +198,20 @@ async fn a_wrong_secret_is_a_reauthorization_not_a_retry_loop() {
     );
     running.stop().await;
 }
+
+#[tokio::test]
+async fn the_issues_reliability_run_ten_thousand_work_orders_exactly() {
+    // Issue 3's parameters as written: 10% 429, 5% 500, tokens expiring every 30 s, 1%
+    // truncated bodies, 10,000 work orders. (The test above shortens tokens to 1 s so
+    // renewal is exercised within a short run.)
+    let running = sandbox(10_000, "429=0.10,500=0.05,token-ttl-s=30,truncate=0.01").await;
+    let client = client(&running);
+    let (result, ids) = pull_ids(&client, 500, 4).await;
+    result.unwrap();
+    assert_eq!(
+        ids,
+        (10_001..=20_000).collect::<Vec<_>>(),
+        "exactly the sandbox's records, in order, once each"
+    );
+    running.stop().await;
+}

@@ -246,12 +246,6 @@ pub fn run<'a>(
     records: impl Iterator<Item = &'a Value>,
 ) -> Result<Vec<Value>, QueryError> {
     let criteria = expression.get("Criteria");
-    let mut matched = Vec::new();
-    for record in records {
-        if criteria.map_or(Ok(true), |c| filter(record, c, 0))? {
-            matched.push(record);
-        }
-    }
     let orders: Vec<(String, bool)> = expression
         .get("Orders")
         .and_then(Value::as_array)
@@ -266,28 +260,6 @@ pub fn run<'a>(
             Some((name, descending))
         })
         .collect();
-    if !orders.is_empty() {
-        matched.sort_by(|a, b| {
-            for (name, descending) in &orders {
-                let ordering = compare(lookup(a, name), lookup(b, name)).unwrap_or_else(|| {
-                    // Nulls sort first, as in SQL Server.
-                    lookup(a, name)
-                        .is_null()
-                        .cmp(&lookup(b, name).is_null())
-                        .reverse()
-                });
-                let ordering = if *descending {
-                    ordering.reverse()
-                } else {
-                    ordering
-                };
-                if ordering != Ordering::Equal {
-                    return ordering;
-                }
-            }
-            Ordering::Equal
-        });
-    }
     let first = expression
         .get("FirstResultIndex")
         .and_then(Value::as_u64)
@@ -305,6 +277,56 @@ pub fn run<'a>(
                 .collect()
         })
         .unwrap_or_default();
+    let matches = |record: &Value| criteria.map_or(Ok(true), |c| filter(record, c, 0));
+    // Records are kept in Id order, so the usual page (by Id, ascending, or unordered)
+    // filters lazily and stops once it has its page: a pull's pages then cost what they
+    // return plus what they skip, not a filter and sort of the whole entity each time.
+    let by_id = orders.is_empty()
+        || (orders.len() == 1 && orders[0].0.eq_ignore_ascii_case("Id") && !orders[0].1);
+    if by_id {
+        let mut page = Vec::new();
+        let mut skipped = 0;
+        for record in records {
+            if !matches(record)? {
+                continue;
+            }
+            if skipped < first {
+                skipped += 1;
+                continue;
+            }
+            page.push(project(record, &properties));
+            if page.len() == count {
+                break;
+            }
+        }
+        return Ok(page);
+    }
+    let mut matched = Vec::new();
+    for record in records {
+        if matches(record)? {
+            matched.push(record);
+        }
+    }
+    matched.sort_by(|a, b| {
+        for (name, descending) in &orders {
+            let ordering = compare(lookup(a, name), lookup(b, name)).unwrap_or_else(|| {
+                // Nulls sort first, as in SQL Server.
+                lookup(a, name)
+                    .is_null()
+                    .cmp(&lookup(b, name).is_null())
+                    .reverse()
+            });
+            let ordering = if *descending {
+                ordering.reverse()
+            } else {
+                ordering
+            };
+            if ordering != Ordering::Equal {
+                return ordering;
+            }
+        }
+        Ordering::Equal
+    });
     Ok(matched
         .into_iter()
         .skip(first)
@@ -391,6 +413,24 @@ mod tests {
                 {"PropertyName": "StatusId", "Operator": "Equal", "Values": ["Cancelled"]},
                 {"PropertyName": "Number", "Operator": "Like", "Values": ["XYZ%"]}]}]}});
         assert_eq!(ids(expression, &records()), [1, 3]);
+    }
+
+    #[test]
+    fn the_lazy_id_order_path_pages_like_the_general_one() {
+        let records: Vec<Value> = (1..=50)
+            .map(|id| json!({"Id": id, "Even": id % 2 == 0}))
+            .collect();
+        let criteria = json!({"Conditions": [{"PropertyName": "Even", "Operator": "Equal", "Values": ["true"]}]});
+        for (first, count) in [(0, 10), (5, 10), (20, 10), (24, 10), (30, 10)] {
+            let lazy = json!({"Criteria": criteria, "Orders": [{"PropertyName": "Id", "OrderType": "Ascending"}], "FirstResultIndex": first, "Count": count});
+            // Two orders force the general path; the second never breaks a tie.
+            let general = json!({"Criteria": criteria, "Orders": [{"PropertyName": "Id"}, {"PropertyName": "Even"}], "FirstResultIndex": first, "Count": count});
+            assert_eq!(
+                run(&lazy, records.iter()).unwrap(),
+                run(&general, records.iter()).unwrap(),
+                "first {first}"
+            );
+        }
     }
 
     #[test]
