@@ -82,3 +82,32 @@ impl Data {
             .map(|i| &records[i])
     }
 }
+
+impl Data {
+    pub fn get_mut(&mut self, entity: &str, id: i64) -> Option<&mut Value> {
+        let records = self.entities.get_mut(entity)?;
+        let at = records
+            .binary_search_by_key(&Some(id), |r| r["Id"].as_i64())
+            .ok()?;
+        records.get_mut(at)
+    }
+
+    /// Adds a record with the next Id (records stay in Id order) and returns that Id.
+    pub fn insert(&mut self, entity: &'static str, mut record: Value) -> i64 {
+        let records = self.entities.entry(entity).or_default();
+        let id = records.last().and_then(|r| r["Id"].as_i64()).unwrap_or(0) + 1;
+        record["Id"] = Value::from(id);
+        records.push(record);
+        id
+    }
+
+    /// Whether any record of `entity` has a member named `name` (any case): the
+    /// sandbox's stand-in for Corrigo's schema when it checks property names.
+    pub fn exposes(&self, entity: &str, name: &str) -> bool {
+        name.eq_ignore_ascii_case("Id")
+            || self.records(entity).iter().any(|r| {
+                r.as_object()
+                    .is_some_and(|m| m.keys().any(|k| k.eq_ignore_ascii_case(name)))
+            })
+    }
+}

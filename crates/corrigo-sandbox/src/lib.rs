@@ -4,10 +4,12 @@
 //! server errors, truncated bodies, latency, expiring tokens, revoked credentials) so a
 //! client can be tested against what real APIs do, offline.
 //!
-//! Not yet served: writes (POST/PUT/DELETE `base`, ConcurrencyId), work-order commands.
+//! Writes go through `base` (create, update with ConcurrencyId, soft delete) and work
+//! orders through `cmd` (create and the status commands, with their transition rules).
 
 mod data;
 pub mod query;
+mod write;
 
 pub use data::{Data, ENTITIES};
 
@@ -108,7 +110,7 @@ const TOKEN_TTL: Duration = Duration::from_secs(20 * 60);
 
 struct Shared {
     config: Config,
-    data: Data,
+    data: std::sync::RwLock<Data>,
     base_url: String,
     tokens: Mutex<HashMap<String, Instant>>,
     calls: AtomicU64,
@@ -176,7 +178,7 @@ pub async fn start(config: Config, addr: SocketAddr) -> std::io::Result<Running>
     let addr = listener.local_addr()?;
     let base_url = format!("http://{addr}");
     let shared = Arc::new(Shared {
-        data: Data::generate(config.seed, config.work_orders),
+        data: std::sync::RwLock::new(Data::generate(config.seed, config.work_orders)),
         base_url: base_url.clone(),
         tokens: Mutex::new(HashMap::new()),
         calls: AtomicU64::new(0),
@@ -186,9 +188,22 @@ pub async fn start(config: Config, addr: SocketAddr) -> std::io::Result<Running>
     });
     let api = Router::new()
         .route("/api/v1/cmd/GetCompanyWsdkUrlCommand", post(locator))
-        .route("/api/v1/base/{entity}", get(base_by_query))
-        .route("/api/v1/base/{entity}/{id}", get(base_by_path))
+        .route(
+            "/api/v1/base/{entity}",
+            get(base_by_query)
+                .post(base_create)
+                .put(base_update)
+                .delete(base_delete_by_query),
+        )
+        .route(
+            "/api/v1/base/{entity}/{id}",
+            get(base_by_path)
+                .put(base_update)
+                .delete(base_delete_by_path),
+        )
         .route("/api/v1/query/{entity}", post(run_query))
+        .route("/api/v1/cmd/{command}", post(run_command))
+        .route("/api/v1/cmd/{entity}/{verb}", post(run_short_command))
         .layer(middleware::from_fn_with_state(shared.clone(), guard));
     let app = Router::new()
         .route("/OAuth/token", post(token))
@@ -386,6 +401,181 @@ async fn locator(State(shared): State<Arc<Shared>>, body: Option<Json<Value>>) -
     Json(out).into_response()
 }
 
+fn data(shared: &Shared) -> std::sync::RwLockReadGuard<'_, Data> {
+    shared.data.read().unwrap_or_else(|p| p.into_inner())
+}
+
+fn data_mut(shared: &Shared) -> std::sync::RwLockWriteGuard<'_, Data> {
+    shared.data.write().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A request body as JSON; Corrigo answers unreadable bodies with DATA_PARSING_ERROR.
+fn parse_body(bytes: &[u8]) -> Result<Value, write::Refusal> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Null);
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        write::refuse(
+            "DATA_PARSING_ERROR",
+            format!("The request body is not valid JSON: {e}"),
+        )
+    })
+}
+
+/// Builds a JSON answer (success or Corrigo error envelope) carrying the RequestId.
+fn answer(result: Result<Value, write::Refusal>, body: &Value) -> Response {
+    let request_id = body.get("RequestId").cloned();
+    match result {
+        Ok(mut value) => {
+            if let Some(id) = request_id {
+                value["RequestId"] = id;
+            }
+            Json(value).into_response()
+        }
+        Err(refusal) => {
+            let stamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+            let mut envelope = json!({"ErrorMessage": refusal.message, "ErrorCode": refusal.code, "TimeStamp": stamp});
+            if let Some(id) = request_id {
+                envelope["RequestId"] = id;
+            }
+            (StatusCode::BAD_REQUEST, Json(envelope)).into_response()
+        }
+    }
+}
+
+fn entity_or_error(entity: &str) -> Result<&'static str, write::Refusal> {
+    Data::entity(entity).ok_or_else(|| {
+        write::refuse(
+            "ENTITY_NOT_FOUND",
+            format!("Entity type '{entity}' is not found."),
+        )
+    })
+}
+
+async fn base_create(
+    State(shared): State<Arc<Shared>>,
+    Path(entity): Path<String>,
+    bytes: axum::body::Bytes,
+) -> Response {
+    let entity = match entity_or_error(&entity) {
+        Ok(e) => e,
+        Err(r) => return answer(Err(r), &Value::Null),
+    };
+    let body = match parse_body(&bytes) {
+        Ok(b) => b,
+        Err(r) => return answer(Err(r), &Value::Null),
+    };
+    answer(write::create(&mut data_mut(&shared), entity, &body), &body)
+}
+
+async fn base_update(
+    State(shared): State<Arc<Shared>>,
+    Path(params): Path<Vec<(String, String)>>,
+    bytes: axum::body::Bytes,
+) -> Response {
+    let entity = params
+        .iter()
+        .find(|(k, _)| k == "entity")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let entity = match entity_or_error(&entity) {
+        Ok(e) => e,
+        Err(r) => return answer(Err(r), &Value::Null),
+    };
+    let mut body = match parse_body(&bytes) {
+        Ok(b) => b,
+        Err(r) => return answer(Err(r), &Value::Null),
+    };
+    if let (Some((_, id)), Some(Value::Object(target))) = (
+        params.iter().find(|(k, _)| k == "id"),
+        body.get_mut("Entity"),
+    ) {
+        if let Ok(id) = id.parse::<i64>() {
+            target.entry("Id").or_insert(Value::from(id));
+        }
+    }
+    answer(write::update(&mut data_mut(&shared), entity, &body), &body)
+}
+
+fn delete_one(shared: &Shared, entity: &str, id: &str, headers: &HeaderMap) -> Response {
+    let entity = match entity_or_error(entity) {
+        Ok(e) => e,
+        Err(r) => return answer(Err(r), &Value::Null),
+    };
+    let Ok(id) = id.trim().parse::<i64>() else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "DATA_PARSING_ERROR",
+            &format!("'{id}' is not a valid identifier."),
+        );
+    };
+    let ignore = headers
+        .get("ignoremissingentityondelete")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    answer(
+        write::delete(&mut data_mut(shared), entity, id, ignore),
+        &Value::Null,
+    )
+}
+
+async fn base_delete_by_path(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path((entity, id)): Path<(String, String)>,
+) -> Response {
+    delete_one(&shared, &entity, &id, &headers)
+}
+
+async fn base_delete_by_query(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path(entity): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    match params.iter().find(|(k, _)| k.eq_ignore_ascii_case("id")) {
+        Some((_, id)) => delete_one(&shared, &entity, id, &headers),
+        None => error(
+            StatusCode::BAD_REQUEST,
+            "EMPTY_INPUT_PARAMETER",
+            "The ID parameter is required.",
+        ),
+    }
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Runs a command. An unknown command is reported before the body is read, as Corrigo
+/// does (its published examples include one with an unreadable body).
+fn command_response(shared: &Shared, name: &str, bytes: &[u8]) -> Response {
+    let body = match parse_body(bytes) {
+        Ok(body) => body,
+        Err(_) if !write::is_known(name) => Value::Null,
+        Err(refusal) => return answer(Err(refusal), &Value::Null),
+    };
+    let result = write::command(&mut data_mut(shared), name, &body, &now())
+        .map(|r| json!({"CommandResult": r}));
+    answer(result, &body)
+}
+
+async fn run_command(
+    State(shared): State<Arc<Shared>>,
+    Path(command): Path<String>,
+    bytes: axum::body::Bytes,
+) -> Response {
+    command_response(&shared, &command, &bytes)
+}
+
+async fn run_short_command(
+    State(shared): State<Arc<Shared>>,
+    Path((entity, verb)): Path<(String, String)>,
+    bytes: axum::body::Bytes,
+) -> Response {
+    command_response(&shared, &format!("{entity}/{verb}"), &bytes)
+}
+
 fn read_one(shared: &Shared, entity: &str, id: &str, properties: Option<&str>) -> Response {
     let Some(entity) = Data::entity(entity) else {
         return error(
@@ -401,7 +591,8 @@ fn read_one(shared: &Shared, entity: &str, id: &str, properties: Option<&str>) -
             &format!("'{id}' is not a valid identifier."),
         );
     };
-    let Some(record) = shared.data.get(entity, id) else {
+    let data = data(shared);
+    let Some(record) = data.get(entity, id) else {
         return error(
             StatusCode::BAD_REQUEST,
             "ERROR_CODE_1019",
@@ -477,7 +668,20 @@ async fn run_query(
             "QueryExpression is required.",
         );
     };
-    match query::run(expression, shared.data.records(entity).iter()) {
+    let data = data(&shared);
+    let properties: Vec<String> = expression
+        .pointer("/PropertySet/Properties")
+        .and_then(Value::as_array)
+        .map(|p| {
+            p.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Err(refusal) = write::check_properties(&data, entity, &properties) {
+        return answer(Err(refusal), &body);
+    }
+    match query::run(expression, data.records(entity).iter()) {
         Ok(page) => {
             let entities: Vec<Value> = page.into_iter().map(|data| json!({"Data": data})).collect();
             let mut out = json!({"Entities": entities});

@@ -325,3 +325,151 @@ async fn faults_throttle_fail_truncate_expire_and_revoke() {
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
     running.stop().await;
 }
+
+#[tokio::test]
+async fn writes_keep_concurrency_soft_delete_and_refuse_what_corrigo_refuses() {
+    let running = sandbox("").await;
+    let base = running.base_url.clone();
+    let client = Client::new();
+    let token = sign_in(&client, &base).await;
+    let send = |method: reqwest::Method, path: &str, body: Option<Value>| {
+        let request = call(&client, method, format!("{base}{path}"), &token);
+        let request = match body {
+            Some(b) => request.json(&b),
+            None => request,
+        };
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status(), response.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, created) = send(reqwest::Method::POST, "/api/v1/base/Customer", Some(json!({"Entity": {"Name": "New Tenant", "DisplayAs": "New Tenant", "WorkZone": {"Id": 1, "DisplayAs": "x"}}}))).await;
+    assert_eq!(status, StatusCode::OK);
+    let id = created["EntitySpecifier"]["Id"].as_i64().unwrap();
+    assert_eq!(created["EntitySpecifier"]["ConcurrencyId"], 1);
+    let (_, read) = send(
+        reqwest::Method::GET,
+        &format!("/api/v1/base/Customer/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        read["Data"]["WorkZone"],
+        json!({"Id": 1}),
+        "a reference stays a reference"
+    );
+
+    let (status, stale) = send(reqwest::Method::PUT, "/api/v1/base/Customer", Some(json!({"Properties": ["Name"], "Entity": {"Id": id, "Name": "Renamed", "ConcurrencyId": 7}}))).await;
+    assert_eq!(
+        (status, stale["ErrorCode"].clone()),
+        (StatusCode::BAD_REQUEST, json!("ERROR_CODE_6"))
+    );
+    let (_, updated) = send(reqwest::Method::PUT, "/api/v1/base/Customer", Some(json!({"Properties": ["Name"], "Entity": {"Id": id, "Name": "Renamed", "ConcurrencyId": 1}}))).await;
+    assert_eq!(updated["EntitySpecifier"]["ConcurrencyId"], 2);
+    let (_, unknown) = send(
+        reqwest::Method::PUT,
+        "/api/v1/base/Customer",
+        Some(json!({"Properties": ["Nickname"], "Entity": {"Id": id}})),
+    )
+    .await;
+    assert_eq!(
+        unknown["ErrorMessage"],
+        "Customer entity does not expose \"Nickname\" property."
+    );
+
+    let (status, _) = send(
+        reqwest::Method::DELETE,
+        &format!("/api/v1/base/Customer/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, deleted) = send(
+        reqwest::Method::GET,
+        &format!("/api/v1/base/Customer/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (
+            deleted["Data"]["IsRemoved"].clone(),
+            deleted["Data"]["DisplayAs"].clone()
+        ),
+        (json!(true), json!("New Tenant (deleted)"))
+    );
+    let (_, refused) = send(
+        reqwest::Method::DELETE,
+        "/api/v1/base/WorkOrder/10001",
+        None,
+    )
+    .await;
+    assert_eq!(refused["ErrorCode"], "ERROR_CODE_1000");
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn work_orders_move_through_the_status_commands_and_refuse_bad_transitions() {
+    let running = sandbox("").await;
+    let base = running.base_url.clone();
+    let client = Client::new();
+    let token = sign_in(&client, &base).await;
+    let command = |name: &str, body: Value| {
+        let request = call(
+            &client,
+            reqwest::Method::POST,
+            format!("{base}/api/v1/cmd/{name}"),
+            &token,
+        )
+        .json(&json!({"Command": body, "RequestId": "t"}));
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let created = command("Workorder/Create", json!({"WorkOrder": {"Items": [{"Asset": {"Id": 2003}, "Task": {"Id": 14389}}], "TypeCategory": 4, "WorkZone": {"Id": 2}, "Customer": {"Id": 3}}})).await;
+    let wo = &created["CommandResult"]["Wo"];
+    assert_eq!(
+        (
+            wo["StatusId"].clone(),
+            wo["TypeCategory"].clone(),
+            created["RequestId"].clone()
+        ),
+        (json!("New"), json!("Request"), json!("t"))
+    );
+    let id = wo["Id"].as_i64().unwrap();
+    assert!(
+        wo["Number"].as_str().unwrap().starts_with("ASN002"),
+        "{}",
+        wo["Number"]
+    );
+    let refused = command("WoCompleteCommand", json!({"WorkOrderId": id})).await;
+    assert_eq!(
+        refused["ErrorMessage"],
+        "{!{Work Order}!} that is in state 'New' cannot be placed in the state 'Completed'"
+    );
+    assert_eq!(refused["RequestId"], "t");
+    for (name, state) in [
+        ("WoPickUpCommand", "Open"),
+        ("WoStartCommand", "InProgress"),
+        ("WoPauseCommand", "Paused"),
+        ("WoCompleteCommand", "Completed"),
+    ] {
+        assert_eq!(
+            command(name, json!({"WorkOrderId": id})).await["CommandResult"]["Wo"]["StatusId"],
+            state,
+            "{name}"
+        );
+    }
+    assert_eq!(
+        command("WoCancelCommand", json!({"WorkOrderId": id})).await["ErrorCode"],
+        "BUSINESS_LOGIC_ERROR"
+    );
+    let reopened = command("WoReopenCommand", json!({"WorkOrderId": id})).await;
+    assert_eq!(reopened["CommandResult"]["Wo"]["StatusId"], "New");
+    assert_eq!(
+        reopened["CommandResult"]["Wo"]["ConcurrencyId"], 6,
+        "one increment per change"
+    );
+    assert_eq!(
+        command("WoTeleportCommand", json!({"WorkOrderId": id})).await["ErrorCode"],
+        "COMMAND_NOT_FOUND"
+    );
+    running.stop().await;
+}
