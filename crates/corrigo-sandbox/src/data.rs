@@ -11,7 +11,7 @@ pub struct Data {
 }
 
 /// The entities the sandbox serves, spelled as Corrigo spells them.
-pub const ENTITIES: [&str; 7] = [
+pub const ENTITIES: [&str; 10] = [
     "WorkZone",
     "Location",
     "Employee",
@@ -19,6 +19,9 @@ pub const ENTITIES: [&str; 7] = [
     "Product",
     "WorkOrder",
     "WoPriority",
+    "Model",
+    "Task",
+    "Contact",
 ];
 
 impl Data {
@@ -31,7 +34,10 @@ impl Data {
             },
         );
         let mut entities = BTreeMap::new();
-        for entity in unifield_corrigo_seed::ENTITIES {
+        let served = unifield_corrigo_seed::ENTITIES
+            .iter()
+            .chain(["Model", "Task", "Contact"].iter());
+        for entity in served {
             let mut records = company.records(entity).unwrap_or_default();
             records.sort_by_key(|r| r["Id"].as_i64());
             let name = ENTITIES

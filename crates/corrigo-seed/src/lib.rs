@@ -54,6 +54,12 @@ pub struct Company {
     pub employees: Vec<Value>,
     pub customers: Vec<Value>,
     pub products: Vec<Value>,
+    /// Asset classes the locations' ModelId refers to.
+    pub models: Vec<Value>,
+    /// The tasks (work types) of each model.
+    pub tasks: Vec<Value>,
+    /// Customers' people who request work.
+    pub contacts: Vec<Value>,
     seed: u64,
     scale: Scale,
 }
@@ -69,16 +75,24 @@ impl Company {
             .map(|i| employee(&mut rng, i))
             .collect();
         employees.extend((0..scale.providers).map(|i| provider(&mut rng, scale.employees + i)));
-        let customers = (0..scale.customers)
+        let customers: Vec<Value> = (0..scale.customers)
             .map(|i| customer(&mut rng, i, &work_zones))
             .collect();
         let products = (0..scale.products).map(|i| product(&mut rng, i)).collect();
+        // Generated last, from their own stream, so the entities above (and the bundled
+        // samples made from them) do not change when these do.
+        let mut extra = Rng::new(seed ^ 0x00C0_FFEE);
+        let (models, tasks) = models_and_tasks(&mut extra, &locations);
+        let contacts = contacts(&mut extra, &customers);
         Company {
             work_zones,
             locations,
             employees,
             customers,
             products,
+            models,
+            tasks,
+            contacts,
             seed,
             scale,
         }
@@ -92,6 +106,9 @@ impl Company {
             "employee" => self.employees.clone(),
             "customer" => self.customers.clone(),
             "product" => self.products.clone(),
+            "model" => self.models.clone(),
+            "task" => self.tasks.clone(),
+            "contact" => self.contacts.clone(),
             "workorder" => self.work_orders().collect(),
             _ => return None,
         })
@@ -108,6 +125,73 @@ impl Company {
             .collect();
         (0..self.scale.work_orders).map(move |i| work_order(&mut rng, i, self, &places))
     }
+}
+
+/// The Model records the locations refer to, and a few tasks for each.
+fn models_and_tasks(rng: &mut Rng, locations: &[Value]) -> (Vec<Value>, Vec<Value>) {
+    let mut ids: Vec<u64> = locations
+        .iter()
+        .filter_map(|l| l["ModelId"].as_u64())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut models = Vec::new();
+    let mut tasks = Vec::new();
+    for id in ids {
+        let name = EQUIPMENT
+            .iter()
+            .find(|(_, model, _)| *model == id)
+            .map(|(kind, _, maker)| format!("{kind} ({maker})"))
+            .unwrap_or_else(|| {
+                if id == 1950 {
+                    "Floor".to_string()
+                } else {
+                    "Building / Unit".to_string()
+                }
+            });
+        models.push(json!({"DisplayAs": name, "Description": name, "AssetCategoryId": 1 + id % 7, "Number": format!("M{id}"), "Id": id}));
+        for (n, (task, preventive)) in [("Inspect", true), ("Repair", false), ("Other", false)]
+            .iter()
+            .enumerate()
+        {
+            let task_id = 14_000 + id * 10 + n as u64;
+            tasks.push(json!({
+                "ModelId": id, "DisplayAs": task, "Preventive": preventive, "Routine": false, "Corrective": !preventive,
+                "Default": *task == "Other", "Symptom": false, "CompletionTime": rng.range(0, 240),
+                "Specialty": reference(10_000 + rng.range(1, 300)), "Priority": reference(rng.range(2, 5)),
+                "Instructions": "", "SelfHelpContent": "", "PeopleRequired": rng.range(1, 2), "SkillLevel": 0,
+                "GlAccount": "", "Number": "", "IsRemoved": false, "ConcurrencyId": rng.range(1, 4), "Id": task_id
+            }));
+        }
+    }
+    tasks.sort_by_key(|t| t["Id"].as_u64());
+    (models, tasks)
+}
+
+/// Two or three contacts per customer: the people who raise requests.
+fn contacts(rng: &mut Rng, customers: &[Value]) -> Vec<Value> {
+    let mut out = Vec::new();
+    for customer in customers {
+        for n in 0..rng.range(2, 3) {
+            let id = 1_000 + out.len() as u64;
+            let first = FIRST_NAMES[rng.below(FIRST_NAMES.len())];
+            let last = LAST_NAMES[rng.below(LAST_NAMES.len())];
+            let removed = rng.chance(0.05);
+            let name = format!("{first} {last}");
+            let username = format!("{}{}{}", &first[..1], last, id).to_lowercase();
+            out.push(json!({
+                "DisplayAs": if removed { format!("{name} (deleted)") } else { name },
+                "FirstName": first, "LastName": last,
+                "TypeId": if n == 0 { "Primary" } else { "Alternate" },
+                "CustomerId": customer["Id"], "CanViewAnyRequest": n == 0, "CanCreateRequest": true,
+                "PriorityThreshold": 255,
+                "ContactAddresses": contact_addresses(rng, "LeaseUser", id, &format!("{username}@tenant.example")),
+                "Username": username, "Number": format!("{id}"), "MustResetPassword": false, "NoAlertEmails": false,
+                "Comment": "", "CustomerNoteAccessId": "View", "IsRemoved": removed, "ConcurrencyId": rng.range(1, 6), "Id": id
+            }));
+        }
+    }
+    out
 }
 
 fn reference(id: u64) -> Value {

@@ -161,3 +161,112 @@ async fn an_interrupted_pull_resumes_after_its_last_committed_page() {
     );
     running.stop().await;
 }
+
+#[tokio::test]
+async fn the_issues_faulty_pull_ends_with_exactly_the_sandboxs_records_in_the_store() {
+    let running = sandbox(10_000, "429=0.10,500=0.05,token-ttl-s=30,truncate=0.01").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut workspace = workspace(dir.path(), &running);
+    let summary = workspace
+        .pull("sandbox", "WorkOrder", &PullOptions::default(), |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(summary.records, 10_000, "delivered once each");
+    assert_eq!(
+        workspace
+            .store
+            .record_count("sandbox", "WorkOrder")
+            .unwrap(),
+        10_000
+    );
+    let mut ids = Vec::new();
+    workspace
+        .store
+        .for_each_record("sandbox", "WorkOrder", |r| {
+            ids.push(r.value["Id"].as_i64().unwrap());
+            true
+        })
+        .unwrap();
+    ids.sort_unstable();
+    assert_eq!(ids, (10_001..=20_000).collect::<Vec<_>>());
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn records_created_and_changed_mid_pull_are_neither_lost_nor_duplicated() {
+    use serde_json::json;
+    use unifield_corrigo_client::{
+        Client, Credentials, Endpoint as ApiEndpoint, Filter, Operator, Options, QueryExpression,
+    };
+    let running = sandbox(3_000, "latency-ms=10").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut workspace = workspace(dir.path(), &running);
+    let config = Config::default();
+    let other = Client::new(
+        Credentials {
+            company: config.company,
+            client_id: config.client_id,
+            client_secret: config.client_secret,
+            endpoint: ApiEndpoint::BaseUrl(running.base_url.clone()),
+        },
+        Options::default(),
+    )
+    .unwrap();
+    let new_ones = other
+        .query(
+            "WorkOrder",
+            &QueryExpression::default()
+                .properties(&["Id"])
+                .criteria(Filter::and().condition("StatusId", Operator::Equal, &["New"]))
+                .page(0, 40),
+        )
+        .await
+        .unwrap();
+    // Another user works while the pull runs: creates work orders, picks up new ones.
+    let mutate = async {
+        let mut created = 0;
+        for (n, record) in new_ones.iter().enumerate() {
+            other
+                .command("WoPickUpCommand", json!({"WorkOrderId": record["Id"]}))
+                .await
+                .unwrap();
+            if n % 2 == 0 {
+                other.command("Workorder/Create", json!({"WorkOrder": {"Items": [{"Asset": {"Id": 2003}, "Task": {"Id": 14000}}], "TypeCategory": 4, "WorkZone": {"Id": 1}}})).await.unwrap();
+                created += 1;
+            }
+        }
+        created
+    };
+    let options = PullOptions {
+        page_size: 100,
+        concurrency: 2,
+        ..PullOptions::default()
+    };
+    let (pulled, created) = tokio::join!(
+        workspace.pull("sandbox", "WorkOrder", &options, |_, _| {}),
+        mutate
+    );
+    let summary = pulled.unwrap();
+    let cached = workspace
+        .store
+        .record_count("sandbox", "WorkOrder")
+        .unwrap();
+    assert_eq!(summary.records, cached, "no record was delivered twice");
+    let mut originals = 0;
+    workspace
+        .store
+        .for_each_record("sandbox", "WorkOrder", |r| {
+            originals += u64::from(r.value["Id"].as_i64().unwrap() <= 13_000);
+            true
+        })
+        .unwrap();
+    assert_eq!(
+        originals, 3_000,
+        "every record that existed when the pull began is there"
+    );
+    assert!(
+        cached <= 3_000 + created,
+        "{cached} cached, {created} created"
+    );
+    running.stop().await;
+}
