@@ -63,6 +63,10 @@ pub struct Options {
     pub backoff_cap: Duration,
     /// Renew a token this long before it expires (at most half its lifetime).
     pub renew_margin: Duration,
+    /// Overrides for region endpoints: the token URL and the locator's base URL
+    /// (default: Corrigo's own hosts). Tests point them at the local sandbox.
+    pub token_url: Option<String>,
+    pub locator_url: Option<String>,
 }
 
 impl Default for Options {
@@ -74,6 +78,8 @@ impl Default for Options {
             backoff_base: Duration::from_millis(100),
             backoff_cap: Duration::from_secs(10),
             renew_margin: Duration::from_secs(60),
+            token_url: None,
+            locator_url: None,
         }
     }
 }
@@ -439,7 +445,11 @@ impl Client {
     async fn sign_in(&self) -> Result<Session, ClientError> {
         let token_url = match &self.credentials.endpoint {
             Endpoint::BaseUrl(base) => format!("{}/OAuth/token", base.trim_end_matches('/')),
-            Endpoint::Region(_) => TOKEN_URL.to_string(),
+            Endpoint::Region(_) => self
+                .options
+                .token_url
+                .clone()
+                .unwrap_or_else(|| TOKEN_URL.to_string()),
         };
         let form = [
             ("grant_type", "client_credentials"),
@@ -499,8 +509,15 @@ impl Client {
 
     /// Asks the regional locator for the company's API host.
     async fn locate(&self, region: &str, token: &str) -> Result<String, ClientError> {
-        let url =
-            format!("https://{region}-apilocator.corrigo.com/api/v1/cmd/GetCompanyWsdkUrlCommand");
+        let base = self
+            .options
+            .locator_url
+            .clone()
+            .unwrap_or_else(|| format!("https://{region}-apilocator.corrigo.com"));
+        let url = format!(
+            "{}/api/v1/cmd/GetCompanyWsdkUrlCommand",
+            base.trim_end_matches('/')
+        );
         let body = json!({"Command": {"CompanyName": self.credentials.company, "Protocol": "HTTPS", "ApiType": "REST"}});
         let response = self
             .http

@@ -215,3 +215,35 @@ async fn the_issues_reliability_run_ten_thousand_work_orders_exactly() {
     );
     running.stop().await;
 }
+
+#[tokio::test]
+async fn a_region_connection_discovers_its_host_through_the_locator_at_every_renewal() {
+    let running = sandbox(300, "token-ttl-s=1").await;
+    let config = Config::default();
+    let credentials = Credentials {
+        company: config.company,
+        client_id: config.client_id,
+        client_secret: config.client_secret,
+        endpoint: Endpoint::Region("am".into()),
+    };
+    // Corrigo's token and locator hosts, replaced by the sandbox (its locator answers
+    // with its own URL and a trailing slash, which the client trims to scheme and host).
+    let options = Options {
+        token_url: Some(format!("{}/OAuth/token", running.base_url)),
+        locator_url: Some(running.base_url.clone()),
+        ..Options::default()
+    };
+    let client = Arc::new(Client::new(credentials, options).unwrap());
+    assert_eq!(client.api_host().await.unwrap(), running.base_url);
+    let (result, ids) = pull_ids(&client, 50, 1).await;
+    result.unwrap();
+    assert_eq!(ids.len(), 300);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    client.get("WorkOrder", 10_001, &["Id"]).await.unwrap();
+    assert!(
+        client.token_renewals() >= 2,
+        "renewed, and the host found again ({})",
+        client.token_renewals()
+    );
+    running.stop().await;
+}

@@ -270,3 +270,43 @@ async fn records_created_and_changed_mid_pull_are_neither_lost_nor_duplicated() 
     );
     running.stop().await;
 }
+
+#[tokio::test]
+async fn since_pulls_only_records_changed_at_or_after_it() {
+    let running = sandbox(600, "").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut workspace = workspace(dir.path(), &running);
+    let since = "2024-01-01T00:00:00";
+    let options = PullOptions {
+        since: Some(since.into()),
+        ..PullOptions::default()
+    };
+    let summary = workspace
+        .pull("sandbox", "WorkOrder", &options, |_, _| {})
+        .await
+        .unwrap();
+    let mut changed = Vec::new();
+    workspace
+        .store
+        .for_each_record("sandbox", "WorkOrder", |r| {
+            changed.push(r.value["LastActionDateUtc"].as_str().unwrap().to_string());
+            true
+        })
+        .unwrap();
+    assert!(
+        summary.records > 0 && summary.records < 600,
+        "{}",
+        summary.records
+    );
+    assert!(
+        changed.iter().all(|at| at.as_str() >= since),
+        "only records changed since {since}"
+    );
+    assert_eq!(
+        workspace.store.pull_runs("sandbox").unwrap()[0]
+            .since
+            .as_deref(),
+        Some(since)
+    );
+    running.stop().await;
+}
