@@ -36,4 +36,6 @@ generated:
 bench:
 	@scripts/setup time
 	$(CARGO) bench -p unifield-engine --bench reapply
+	$(CARGO) bench -p unifield-store --bench insert
 	scripts/bench-engine
+	scripts/bench-pull
