@@ -448,6 +448,23 @@ fn pull_from_the_sandbox_survives_kill_minus_9_and_resumes_to_an_exact_cache() {
         serde_json::from_slice::<Value>(&coverage.stdout).unwrap()["records"],
         3000
     );
+    let every = unifield(&workspace, &["pull", &name, "--limit", "3"], b"", &[]);
+    let pulled: Vec<String> = text(&every.stdout)
+        .lines()
+        .map(|l| l.split_whitespace().nth(2).unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        pulled,
+        [
+            "WorkOrder",
+            "Location",
+            "WorkZone",
+            "Employee",
+            "Customer",
+            "Product"
+        ],
+        "without --entity: what the default mappings read"
+    );
     assert!(
         unifield(&workspace, &["connection", "remove", &name], b"", &[])
             .status

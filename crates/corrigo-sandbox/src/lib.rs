@@ -669,15 +669,7 @@ async fn run_query(
         );
     };
     let data = data(&shared);
-    let properties: Vec<String> = expression
-        .pointer("/PropertySet/Properties")
-        .and_then(Value::as_array)
-        .map(|p| {
-            p.iter()
-                .filter_map(|v| v.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default();
+    let properties = query::properties(expression);
     if let Err(refusal) = write::check_properties(&data, entity, &properties) {
         return answer(Err(refusal), &body);
     }

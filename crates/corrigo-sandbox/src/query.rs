@@ -240,6 +240,19 @@ pub fn project(record: &Value, properties: &[String]) -> Value {
     Value::Object(out)
 }
 
+/// The properties a QueryExpression's PropertySet asks for (empty: the default set).
+pub fn properties(expression: &Value) -> Vec<String> {
+    expression
+        .pointer("/PropertySet/Properties")
+        .and_then(Value::as_array)
+        .map(|p| {
+            p.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Runs a `QueryExpression` over `records`, giving the page of projected records.
 pub fn run<'a>(
     expression: &Value,
@@ -268,15 +281,7 @@ pub fn run<'a>(
         0 => MAX_COUNT,
         n => n.min(MAX_COUNT),
     };
-    let properties: Vec<String> = expression
-        .pointer("/PropertySet/Properties")
-        .and_then(Value::as_array)
-        .map(|p| {
-            p.iter()
-                .filter_map(|v| v.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default();
+    let properties = properties(expression);
     let matches = |record: &Value| criteria.map_or(Ok(true), |c| filter(record, c, 0));
     // Records are kept in Id order, so the usual page (by Id, ascending, or unordered)
     // filters lazily and stops once it has its page: a pull's pages then cost what they
