@@ -200,3 +200,55 @@ fn every_default_mapping_names_the_members_it_reads() {
     );
     assert!(!members.contains(&"DtCreated".to_string()), "{members:?}");
 }
+
+#[test]
+fn proposals_for_unbound_fields_find_the_default_mappings_choices() {
+    // Profile the bundled work orders, bind only key and status, and check the proposals
+    // recover what the hand-written default mapping chose for other fields.
+    let mut profile = unifield_engine::profile::Profile::default();
+    for line in unifield_bundle::samples("WorkOrder").unwrap().lines() {
+        profile.add(&serde_json::from_str::<Value>(line).unwrap());
+    }
+    let entity = unifield_model::model().entity("WorkOrder").unwrap();
+    let proposals = unifield_engine::proposals::proposals(entity, &["key", "status"], &profile);
+    let best = |field: &str| {
+        let found = proposals
+            .iter()
+            .find(|p| p.field == field)
+            .unwrap_or_else(|| panic!("no proposal for {field}"));
+        (
+            found.proposals[0].path.clone(),
+            found.proposals[0].steps.clone(),
+        )
+    };
+    assert_eq!(
+        best("dueAt"),
+        ("$.DueDateUtc".to_string(), vec!["parse_datetime"])
+    );
+    assert_eq!(
+        best("createdAt"),
+        ("$.CreatedDateUtc".to_string(), vec!["parse_datetime"])
+    );
+    assert_eq!(
+        best("siteKey"),
+        ("$.WorkZone.Id".to_string(), vec!["to_string"])
+    );
+    assert_eq!(
+        best("customerKey"),
+        ("$.Customer.Id".to_string(), vec!["to_string"])
+    );
+    assert_eq!(
+        best("poNumber"),
+        ("$.PoNumber".to_string(), vec!["null_if_empty"])
+    );
+    assert_eq!(
+        best("notToExceed"),
+        ("$.VendorNte".to_string(), vec!["money"])
+    );
+    assert!(
+        proposals
+            .iter()
+            .all(|p| p.field != "key" && p.field != "status"),
+        "bound fields get none"
+    );
+}

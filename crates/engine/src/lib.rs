@@ -16,6 +16,8 @@ pub mod input;
 pub mod mapping;
 pub mod path;
 mod problem;
+pub mod profile;
+pub mod proposals;
 mod related;
 pub mod transform;
 

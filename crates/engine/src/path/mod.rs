@@ -198,7 +198,7 @@ fn library<'a>(query: &JpQuery, root: &'a Value) -> Vec<(String, &'a Value)> {
 }
 
 /// A member name as RFC 9535 normalized paths write it: `'name'` with escapes.
-fn quote_name(name: &str) -> String {
+pub(crate) fn quote_name(name: &str) -> String {
     let mut out = String::from("'");
     for c in name.chars() {
         match c {
