@@ -300,10 +300,9 @@ impl Client {
             match self.attempt(&session, method.clone(), path, body).await {
                 Attempt::Done(value) => return Ok(value),
                 Attempt::Fatal(error) => return Err(error),
-                Attempt::Rejected(code) if !renewed => {
+                Attempt::Rejected(_) if !renewed => {
                     renewed = true;
                     session = self.session(Some(&session)).await?;
-                    let _ = code;
                 }
                 Attempt::Rejected(code) => {
                     self.reauthorization_required.store(true, Ordering::Relaxed);

@@ -34,18 +34,12 @@ impl Data {
             },
         );
         let mut entities = BTreeMap::new();
-        let served = unifield_corrigo_seed::ENTITIES
-            .iter()
-            .chain(["Model", "Task", "Contact"].iter());
-        for entity in served {
-            let mut records = company.records(entity).unwrap_or_default();
-            records.sort_by_key(|r| r["Id"].as_i64());
-            let name = ENTITIES
-                .iter()
-                .find(|e| e.eq_ignore_ascii_case(entity))
-                .copied()
-                .unwrap_or("Unknown");
-            entities.insert(name, records);
+        // Every served entity the generator makes; WoPriority is added below.
+        for entity in ENTITIES {
+            if let Some(mut records) = company.records(entity) {
+                records.sort_by_key(|r| r["Id"].as_i64());
+                entities.insert(entity, records);
+            }
         }
         // Corrigo's default priorities, as the published WoPriority query returns them.
         let priorities = [

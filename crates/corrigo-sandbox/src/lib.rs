@@ -227,12 +227,17 @@ pub async fn start(config: Config, addr: SocketAddr) -> std::io::Result<Running>
 
 /// Corrigo's error envelope.
 fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    (status, Json(envelope(code, message, None))).into_response()
+}
+
+/// Corrigo's error body; `RequestId` only when the request carried one.
+fn envelope(code: &str, message: &str, request_id: Option<Value>) -> Value {
     let stamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
-    (
-        status,
-        Json(json!({"ErrorMessage": message, "ErrorCode": code, "TimeStamp": stamp})),
-    )
-        .into_response()
+    let mut body = json!({"ErrorMessage": message, "ErrorCode": code, "TimeStamp": stamp});
+    if let Some(id) = request_id {
+        body["RequestId"] = id;
+    }
+    body
 }
 
 #[derive(serde::Deserialize)]
@@ -432,14 +437,11 @@ fn answer(result: Result<Value, write::Refusal>, body: &Value) -> Response {
             }
             Json(value).into_response()
         }
-        Err(refusal) => {
-            let stamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
-            let mut envelope = json!({"ErrorMessage": refusal.message, "ErrorCode": refusal.code, "TimeStamp": stamp});
-            if let Some(id) = request_id {
-                envelope["RequestId"] = id;
-            }
-            (StatusCode::BAD_REQUEST, Json(envelope)).into_response()
-        }
+        Err(refusal) => (
+            StatusCode::BAD_REQUEST,
+            Json(envelope(refusal.code, &refusal.message, request_id)),
+        )
+            .into_response(),
     }
 }
 

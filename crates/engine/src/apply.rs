@@ -5,7 +5,7 @@ use crate::compile::{check_value, CompiledField, Mapping, RecordTest, Source, Ta
 use crate::explain::StepTrace;
 use crate::path::Selector;
 use crate::related::Related;
-use crate::transform::{table_key, StepContext};
+use crate::transform::{key_text, StepContext};
 use serde::Serialize;
 use serde_json::Value;
 use std::borrow::Cow;
@@ -235,7 +235,7 @@ impl Mapping {
             Some(slot) => top[slot].and_then(|head| self.id_path.get_below_head(head)),
             None => self.id_path.get(record),
         };
-        id.and_then(table_key)
+        id.and_then(key_text)
     }
 
     /// The record's values for the mapping's top-level names (see heads.rs).

@@ -188,7 +188,7 @@ fn compile_text(text: &str) -> (Option<Mapping>, Vec<Problem>) {
     let value: Value = match serde_json::from_str(text) {
         Ok(value) => value,
         Err(error) => {
-            let mut problem = Problem::error("invalid_json", syntax_message(&error));
+            let mut problem = Problem::error("invalid_json", crate::json_error_message(&error));
             problem.line = Some(error.line());
             problem.column = Some(error.column());
             return (None, vec![problem]);
@@ -200,15 +200,6 @@ fn compile_text(text: &str) -> (Option<Mapping>, Vec<Problem>) {
     };
     let (mapping, problems) = compile(doc);
     (mapping, locate(text, problems))
-}
-
-/// serde_json's message without its trailing " at line L column C" (we report those apart).
-fn syntax_message(error: &serde_json::Error) -> String {
-    let text = error.to_string();
-    match text.rfind(" at line ") {
-        Some(at) => text[..at].to_string(),
-        None => text,
-    }
 }
 
 fn locate(text: &str, problems: Vec<Problem>) -> Vec<Problem> {

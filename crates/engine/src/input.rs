@@ -198,7 +198,7 @@ fn read_lines<R: BufRead>(
             }
             Err(error) => on(Err(InputError {
                 origin: Origin::Line(number),
-                message: json_message(&error),
+                message: crate::json_error_message(&error),
             })),
         }
         first = false;
@@ -218,7 +218,11 @@ fn read_document(
         Ok(value) => emit(value, Origin::Document, on),
         Err(error) => on(Err(InputError {
             origin: Origin::Line(error.line()),
-            message: format!("{} (column {})", json_message(&error), error.column()),
+            message: format!(
+                "{} (column {})",
+                crate::json_error_message(&error),
+                error.column()
+            ),
         })),
     }
     Ok(())
@@ -244,7 +248,7 @@ fn read_array<R: BufRead>(
                     Ok(value) => emit(value, origin, self.0),
                     Err(error) => (self.0)(Err(InputError {
                         origin,
-                        message: json_message(&error),
+                        message: crate::json_error_message(&error),
                     })),
                 }
             }
@@ -272,20 +276,12 @@ fn read_array<R: BufRead>(
             origin: Origin::Line(error.line()),
             message: format!(
                 "{} (column {}); the rest of the array is not read",
-                json_message(&error),
+                crate::json_error_message(&error),
                 error.column()
             ),
         }));
     }
     Ok(())
-}
-
-fn json_message(error: &serde_json::Error) -> String {
-    let text = error.to_string();
-    match text.rfind(" at line ") {
-        Some(at) => text[..at].to_string(),
-        None => text,
-    }
 }
 
 /// Unwraps Corrigo envelopes and passes each record (or error) to `on`.

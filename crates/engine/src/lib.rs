@@ -52,6 +52,16 @@ pub(crate) fn describe_value(value: &Value) -> String {
     }
 }
 
+/// serde_json's message without its trailing " at line L column C": callers report the
+/// place themselves (a mapping's line and column, an input's line or element).
+pub(crate) fn json_error_message(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+}
+
 /// The candidate closest to `name` when it is close enough to be a likely typo.
 pub(crate) fn suggest<'a>(
     name: &str,

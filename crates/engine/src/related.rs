@@ -1,7 +1,7 @@
 //! Related records supplied beside the input, for `lookup` steps (priorities, employees…).
 
 use crate::path::Selector;
-use crate::transform::table_key;
+use crate::transform::key_text;
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -17,7 +17,7 @@ impl Related {
     pub fn add(&mut self, entity: &str, key: &Selector, records: impl IntoIterator<Item = Value>) {
         let index = self.entities.entry(entity.to_string()).or_default();
         for record in records {
-            if let Some(text) = key.get(&record).and_then(table_key) {
+            if let Some(text) = key.get(&record).and_then(key_text) {
                 index.insert(text, record);
             }
         }

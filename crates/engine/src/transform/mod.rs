@@ -13,7 +13,7 @@ mod table;
 mod text;
 
 pub use args::{Param, ParamKind};
-pub(crate) use table::key_text as table_key;
+pub(crate) use table::key_text;
 
 use crate::path::Selector;
 use crate::related::Related;
