@@ -80,7 +80,7 @@ pub(crate) fn open_store(workspace: Option<&Path>) -> Result<Store, Failure> {
 }
 
 fn open_workspace(workspace: Option<&Path>) -> Result<Workspace, Failure> {
-    Workspace::open(&directory(workspace)?, Box::new(Keyring))
+    Workspace::open(&directory(workspace)?, std::sync::Arc::new(Keyring))
         .map_err(|e| Failure::usage(e.to_string()))
 }
 
@@ -285,6 +285,7 @@ pub(crate) fn pull(
             runtime.block_on(
                 workspace.pull(connection, entity, options, |pages, records| {
                     bar.set_message(format!("{entity}: {records} records in {pages} pages"));
+                    true
                 }),
             );
         bar.finish_and_clear();

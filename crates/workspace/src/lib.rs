@@ -13,6 +13,7 @@ pub use pull::{PullOptions, PullSummary};
 
 use chrono::Utc;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkspaceError {
@@ -54,7 +55,7 @@ pub struct ConnectionInfo {
 
 pub struct Workspace {
     pub store: Store,
-    secrets: Box<dyn SecretStore>,
+    secrets: Arc<dyn SecretStore>,
 }
 
 /// The default workspace directory: the user's data directory (`~/.local/share/unifield`
@@ -66,10 +67,20 @@ pub fn default_directory() -> Result<PathBuf> {
 }
 
 impl Workspace {
-    pub fn open(dir: &Path, secrets: Box<dyn SecretStore>) -> Result<Workspace> {
+    pub fn open(dir: &Path, secrets: Arc<dyn SecretStore>) -> Result<Workspace> {
         Ok(Workspace {
             store: Store::open(dir)?,
             secrets,
+        })
+    }
+
+    /// A second handle on the same workspace (its own SQLite connection, the same
+    /// secrets), for work that runs beside this one: a pull while the studio previews.
+    pub fn reopen(&self) -> Result<Workspace> {
+        let dir = self.store.path().parent().unwrap_or(Path::new("."));
+        Ok(Workspace {
+            store: Store::open(dir)?,
+            secrets: Arc::clone(&self.secrets),
         })
     }
 
@@ -176,7 +187,7 @@ mod tests {
     #[test]
     fn a_connection_and_its_secret_come_and_go_together() {
         let dir = tempfile::tempdir().unwrap();
-        let workspace = Workspace::open(dir.path(), Box::new(MemorySecrets::default())).unwrap();
+        let workspace = Workspace::open(dir.path(), Arc::new(MemorySecrets::default())).unwrap();
         workspace
             .add_connection(&settings("acme"), "s3cret")
             .unwrap();
@@ -200,7 +211,7 @@ mod tests {
     #[test]
     fn a_refused_secret_leaves_no_connection_behind() {
         let dir = tempfile::tempdir().unwrap();
-        let workspace = Workspace::open(dir.path(), Box::new(Refusing)).unwrap();
+        let workspace = Workspace::open(dir.path(), Arc::new(Refusing)).unwrap();
         let error = workspace
             .add_connection(&settings("acme"), "s3cret")
             .unwrap_err();

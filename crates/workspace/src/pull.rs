@@ -47,14 +47,16 @@ pub struct PullSummary {
 
 impl Workspace {
     /// Pulls `entity` from the named connection. `progress(pages, records)` is called after
-    /// each committed page. A failure ends the run (as `reauthorization_required` when the
-    /// credentials were refused) and is returned; committed pages stay.
+    /// each committed page and returns false to cancel: the run then ends as `cancelled`
+    /// after that page (a later pull with `resume` carries on from it). A failure ends the
+    /// run (as `reauthorization_required` when the credentials were refused) and is
+    /// returned; committed pages stay.
     pub async fn pull(
         &mut self,
         connection: &str,
         entity: &str,
         options: &PullOptions,
-        mut progress: impl FnMut(u64, u64),
+        mut progress: impl FnMut(u64, u64) -> bool,
     ) -> Result<PullSummary> {
         let client = Arc::new(self.client(connection)?);
         let unfinished = if options.resume {
@@ -87,6 +89,7 @@ impl Workspace {
             status: PullStatus::Running,
         };
         let mut commit_error = None;
+        let mut cancelled = false;
         let store = &mut self.store;
         let pulled = client
             .pull(
@@ -111,7 +114,10 @@ impl Workspace {
                             summary.outcome.inserted += outcome.inserted;
                             summary.outcome.updated += outcome.updated;
                             summary.outcome.unchanged += outcome.unchanged;
-                            progress(summary.pages, summary.records);
+                            if !progress(summary.pages, summary.records) {
+                                cancelled = true;
+                                return false;
+                            }
                             options
                                 .limit
                                 .is_none_or(|limit| (summary.records as usize) < limit)
@@ -135,9 +141,13 @@ impl Workspace {
         }
         match pulled {
             Ok(()) => {
-                summary.status = PullStatus::Completed;
+                summary.status = if cancelled {
+                    PullStatus::Cancelled
+                } else {
+                    PullStatus::Completed
+                };
                 self.store
-                    .finish_pull(run.id, PullStatus::Completed, None, Utc::now())?;
+                    .finish_pull(run.id, summary.status, None, Utc::now())?;
                 Ok(summary)
             }
             Err(error) => {

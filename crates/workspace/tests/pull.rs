@@ -17,7 +17,7 @@ async fn sandbox(work_orders: usize, faults: &str) -> Running {
 }
 
 fn workspace(dir: &std::path::Path, running: &Running) -> Workspace {
-    let workspace = Workspace::open(dir, Box::new(MemorySecrets::default())).unwrap();
+    let workspace = Workspace::open(dir, std::sync::Arc::new(MemorySecrets::default())).unwrap();
     let config = Config::default();
     let settings = ConnectionSettings {
         name: "sandbox".into(),
@@ -43,7 +43,8 @@ async fn a_pull_caches_every_record_and_a_second_pull_changes_nothing() {
     let mut seen = Vec::new();
     let first = workspace
         .pull("sandbox", "WorkOrder", &options, |pages, records| {
-            seen.push((pages, records))
+            seen.push((pages, records));
+            true
         })
         .await
         .unwrap();
@@ -61,7 +62,7 @@ async fn a_pull_caches_every_record_and_a_second_pull_changes_nothing() {
         1_200
     );
     let second = workspace
-        .pull("sandbox", "WorkOrder", &options, |_, _| {})
+        .pull("sandbox", "WorkOrder", &options, |_, _| true)
         .await
         .unwrap();
     assert_eq!(
@@ -81,7 +82,7 @@ async fn a_pull_caches_every_record_and_a_second_pull_changes_nothing() {
                 page_size: 3,
                 ..PullOptions::default()
             },
-            |_, _| {},
+            |_, _| true,
         )
         .await
         .unwrap();
@@ -100,7 +101,7 @@ async fn revoked_credentials_end_the_run_as_reauthorization_required_and_keep_it
         ..PullOptions::default()
     };
     let error = workspace
-        .pull("sandbox", "WorkOrder", &options, |_, _| {})
+        .pull("sandbox", "WorkOrder", &options, |_, _| true)
         .await
         .unwrap_err();
     assert_eq!(error.code(), "reauthorization_required");
@@ -146,7 +147,7 @@ async fn an_interrupted_pull_resumes_after_its_last_committed_page() {
         ..PullOptions::default()
     };
     let resumed = workspace
-        .pull("sandbox", "WorkOrder", &options, |_, _| {})
+        .pull("sandbox", "WorkOrder", &options, |_, _| true)
         .await
         .unwrap();
     assert!(resumed.resumed);
@@ -168,7 +169,7 @@ async fn the_issues_faulty_pull_ends_with_exactly_the_sandboxs_records_in_the_st
     let dir = tempfile::tempdir().unwrap();
     let mut workspace = workspace(dir.path(), &running);
     let summary = workspace
-        .pull("sandbox", "WorkOrder", &PullOptions::default(), |_, _| {})
+        .pull("sandbox", "WorkOrder", &PullOptions::default(), |_, _| true)
         .await
         .unwrap();
     assert_eq!(summary.records, 10_000, "delivered once each");
@@ -243,7 +244,7 @@ async fn records_created_and_changed_mid_pull_are_neither_lost_nor_duplicated() 
         ..PullOptions::default()
     };
     let (pulled, created) = tokio::join!(
-        workspace.pull("sandbox", "WorkOrder", &options, |_, _| {}),
+        workspace.pull("sandbox", "WorkOrder", &options, |_, _| true),
         mutate
     );
     let summary = pulled.unwrap();
@@ -282,7 +283,7 @@ async fn since_pulls_only_records_changed_at_or_after_it() {
         ..PullOptions::default()
     };
     let summary = workspace
-        .pull("sandbox", "WorkOrder", &options, |_, _| {})
+        .pull("sandbox", "WorkOrder", &options, |_, _| true)
         .await
         .unwrap();
     let mut changed = Vec::new();
@@ -309,4 +310,56 @@ async fn since_pulls_only_records_changed_at_or_after_it() {
         Some(since)
     );
     running.stop().await;
+}
+
+#[tokio::test]
+async fn a_cancelled_pull_keeps_its_pages_and_a_resumed_pull_finishes_it() {
+    let running = sandbox(900, "").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut workspace = workspace(dir.path(), &running);
+    let options = PullOptions {
+        page_size: 100,
+        concurrency: 1,
+        ..PullOptions::default()
+    };
+    // Cancel after the second committed page.
+    let cancelled = workspace
+        .pull("sandbox", "WorkOrder", &options, |pages, _| pages < 2)
+        .await
+        .unwrap();
+    assert_eq!(cancelled.status, PullStatus::Cancelled);
+    assert_eq!(cancelled.records, 200);
+    assert_eq!(
+        workspace
+            .store
+            .record_count("sandbox", "WorkOrder")
+            .unwrap(),
+        200
+    );
+    let run = workspace.store.pull_run(cancelled.run_id).unwrap();
+    assert_eq!(run.status, PullStatus::Cancelled);
+
+    let resumed = workspace
+        .pull(
+            "sandbox",
+            "WorkOrder",
+            &PullOptions {
+                resume: true,
+                ..options
+            },
+            |_, _| true,
+        )
+        .await
+        .unwrap();
+    assert!(resumed.resumed);
+    assert_eq!(resumed.run_id, cancelled.run_id);
+    assert_eq!(resumed.status, PullStatus::Completed);
+    assert_eq!(resumed.records, 700);
+    assert_eq!(
+        workspace
+            .store
+            .record_count("sandbox", "WorkOrder")
+            .unwrap(),
+        900
+    );
 }
