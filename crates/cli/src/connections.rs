@@ -159,14 +159,7 @@ pub(crate) fn connection(command: ConnectionCommand, workspace: Option<&Path>) -
                 .client(&name)
                 .map_err(|e| Failure::usage(e.to_string()))?;
             let started = std::time::Instant::now();
-            let checked = runtime()?.block_on(async {
-                let host = client.api_host().await?;
-                let probe = unifield_corrigo_client::QueryExpression::default()
-                    .properties(&["Id"])
-                    .page(0, 1);
-                client.query("WorkZone", &probe).await?;
-                Ok::<_, unifield_corrigo_client::ClientError>(host)
-            });
+            let checked = runtime()?.block_on(Workspace::check(&client));
             match checked {
                 Ok(host) => println!(
                     "ok: `{name}` signed in; API host {host}; answered in {} ms",

@@ -102,7 +102,7 @@ impl Profile {
 }
 
 /// A member name as a JSONPath step: `.Name` when it is a plain identifier, else `['…']`.
-fn step(name: &str) -> String {
+pub fn member_step(name: &str) -> String {
     let plain = name
         .chars()
         .next()
@@ -122,7 +122,7 @@ fn visit(value: &Value, path: String, depth: usize, on: &mut impl FnMut(String, 
     match value {
         Value::Object(map) => {
             for (key, child) in map {
-                let child_path = format!("{path}{}", step(key));
+                let child_path = format!("{path}{}", member_step(key));
                 on(child_path.clone(), child);
                 visit(child, child_path, depth + 1, on);
             }

@@ -38,8 +38,8 @@ const SYNONYMS: &[(&str, &[&str])] = &[
     ("site", &["workzone", "site", "property", "building"]),
     ("asset", &["mainasset", "asset", "equipment"]),
     ("location", &["shortlocation", "location"]),
-    ("due", &["due", "dtdue"]),
-    ("created", &["created", "dtcreated"]),
+    ("due", &["due"]),
+    ("created", &["created"]),
     ("updated", &["lastaction", "modified", "changed"]),
     ("scheduled", &["scheduled", "scheduledstart"]),
     ("customer", &["customer", "tenant"]),
@@ -122,7 +122,19 @@ fn name_score(field: &str, path: &str) -> f64 {
     }
     let overlap = hits / field_words.len() as f64;
     let last = names.last().map(|n| n.to_lowercase()).unwrap_or_default();
-    let similarity = strsim::jaro_winkler(&field.to_lowercase(), &last);
+    // A source name that is exactly a synonym (`Number` for `code`) is as good as the
+    // field's own name, and beats names that only contain it (`PoNumber`).
+    let exact = field_words.iter().any(|word| {
+        SYNONYMS
+            .iter()
+            .find(|(w, _)| w == word)
+            .is_some_and(|(_, synonyms)| synonyms.contains(&last.as_str()))
+    });
+    let similarity = if exact {
+        1.0
+    } else {
+        strsim::jaro_winkler(&field.to_lowercase(), &last)
+    };
     0.75 * overlap + 0.25 * similarity
 }
 

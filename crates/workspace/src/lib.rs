@@ -4,7 +4,8 @@
 
 pub use unifield_secrets::{Keyring, MemorySecrets, SecretError, SecretStore};
 pub use unifield_store::{
-    ConnectionSettings, Endpoint, Region, Store, StoreError, StoredConnection,
+    ConnectionSettings, Endpoint, MappingVersion, PullRun, PullStatus, Region, Store, StoreError,
+    StoredConnection,
 };
 
 mod pull;
@@ -145,6 +146,16 @@ impl Workspace {
             credentials,
             corrigo::Options::default(),
         )?)
+    }
+
+    /// Signs in with the named connection and asks Corrigo one small question. Gives the
+    /// API host the locator returned.
+    pub async fn check(client: &unifield_corrigo_client::Client) -> Result<String> {
+        use unifield_corrigo_client::QueryExpression;
+        let host = client.api_host().await?;
+        let probe = QueryExpression::default().properties(&["Id"]).page(0, 1);
+        client.query("WorkZone", &probe).await?;
+        Ok(host)
     }
 
     /// The secret of a connection, for the client that signs in with it.

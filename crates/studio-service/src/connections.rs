@@ -1,0 +1,323 @@
+//! Connections: add (secret to the keyring), list with what is cached, test (health with
+//! the reason and what to do), remove, and pull with progress and cancel.
+
+use crate::error::{Result, ServiceError};
+use crate::types::{
+    ConnectionInfo, EntityCount, Health, NewConnection, PullEntityReport, PullInfo, PullProgress,
+    PullReport,
+};
+use crate::{Cancel, Studio};
+use std::time::Instant;
+use unifield_workspace::{
+    ConnectionSettings, Endpoint, PullOptions, PullStatus, Region, Workspace, WorkspaceError,
+};
+
+/// The Corrigo entities the default mappings read, each once, in mapping order.
+pub fn source_entities() -> Vec<String> {
+    let mut entities: Vec<String> = Vec::new();
+    for mapping in unifield_bundle::MAPPINGS.iter() {
+        if !entities.iter().any(|e| e == mapping.source_entity) {
+            entities.push(mapping.source_entity.to_string());
+        }
+    }
+    entities
+}
+
+fn invalid(field: &str, message: &str) -> ServiceError {
+    ServiceError {
+        location: Some(Box::new(crate::Location {
+            file: None,
+            line: None,
+            column: None,
+            field: Some(field.to_string()),
+            step: None,
+        })),
+        ..ServiceError::new("invalid_connection", message)
+    }
+}
+
+/// Checks the add form in Rust, whatever the UI let through.
+fn settings(new: &NewConnection) -> Result<ConnectionSettings> {
+    let name = new.name.trim();
+    if name.is_empty() || name.len() > 64 || name.chars().any(char::is_control) {
+        return Err(invalid(
+            "name",
+            "a name of 1 to 64 printable characters is needed",
+        ));
+    }
+    let company = new.company.trim();
+    if company.is_empty() || company.chars().any(char::is_control) {
+        return Err(invalid("company", "the Corrigo company name is needed"));
+    }
+    let client_id = new.client_id.trim();
+    if client_id.is_empty() || client_id.chars().any(char::is_control) {
+        return Err(invalid("clientId", "the client id is needed"));
+    }
+    if new.secret.trim().is_empty() {
+        return Err(invalid("secret", "the client secret is needed"));
+    }
+    let region = new
+        .region
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    let base_url = new
+        .base_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty());
+    let endpoint = match (region, base_url) {
+        (Some(region), None) => Endpoint::Region(
+            Region::parse(region)
+                .ok_or_else(|| invalid("region", "the region is one of am, emea, apac"))?,
+        ),
+        (None, Some(url)) if url.starts_with("https://") || url.starts_with("http://") => {
+            Endpoint::BaseUrl(url.trim_end_matches('/').to_string())
+        }
+        (None, Some(_)) => {
+            return Err(invalid(
+                "baseUrl",
+                "a base URL starts with https:// or http://",
+            ))
+        }
+        _ => {
+            return Err(invalid(
+                "region",
+                "choose a region or give a custom base URL (one of the two)",
+            ))
+        }
+    };
+    Ok(ConnectionSettings {
+        name: name.to_string(),
+        company: company.to_string(),
+        endpoint,
+        client_id: client_id.to_string(),
+    })
+}
+
+impl Studio {
+    pub fn connections(&self) -> Result<Vec<ConnectionInfo>> {
+        let store = &self.workspace.store;
+        self.workspace
+            .connections()?
+            .into_iter()
+            .map(|info| {
+                let s = info.connection.settings;
+                let counts = source_entities()
+                    .into_iter()
+                    .map(|entity| {
+                        Ok(EntityCount {
+                            records: store.record_count(&s.name, &entity)? as u32,
+                            entity,
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                let last_pull = store
+                    .pull_runs(&s.name)?
+                    .into_iter()
+                    .next()
+                    .map(|run| PullInfo {
+                        entity: run.entity,
+                        status: run.status.as_str().into(),
+                        records: run.records as u32,
+                        error: run.error,
+                        started_at: run.started_at,
+                    });
+                Ok(ConnectionInfo {
+                    endpoint: match &s.endpoint {
+                        Endpoint::Region(r) => r.as_str().to_string(),
+                        Endpoint::BaseUrl(url) => url.clone(),
+                    },
+                    name: s.name,
+                    company: s.company,
+                    client_id: s.client_id,
+                    has_secret: info.has_secret,
+                    counts,
+                    last_pull,
+                })
+            })
+            .collect()
+    }
+
+    pub fn add_connection(&mut self, new: &NewConnection) -> Result<ConnectionInfo> {
+        let settings = settings(new)?;
+        self.workspace.add_connection(&settings, &new.secret)?;
+        self.connections()?
+            .into_iter()
+            .find(|c| c.name == settings.name)
+            .ok_or_else(|| ServiceError::new("unknown_connection", "the connection vanished"))
+    }
+
+    pub fn remove_connection(&mut self, name: &str) -> Result<()> {
+        self.workspace.remove_connection(name)?;
+        self.forget(name);
+        Ok(())
+    }
+
+    /// A client for the named connection, to test it outside the studio's lock.
+    pub fn client(&self, name: &str) -> Result<unifield_corrigo_client::Client> {
+        Ok(self.workspace.client(name)?)
+    }
+
+    /// A pull of `entities` (all that the mappings read when empty), on its own handle of
+    /// the workspace so the studio keeps answering while it runs.
+    pub fn pull_job(&self, connection: &str, entities: &[String]) -> Result<PullJob> {
+        self.workspace.store.connection(connection)?;
+        let known = source_entities();
+        if let Some(unknown) = entities.iter().find(|e| !known.contains(e)) {
+            return Err(ServiceError::new(
+                "unknown_entity",
+                format!(
+                    "`{unknown}` is not an entity the mappings read ({})",
+                    known.join(", ")
+                ),
+            ));
+        }
+        Ok(PullJob {
+            workspace: self.workspace.reopen()?,
+            connection: connection.to_string(),
+            entities: if entities.is_empty() {
+                known
+            } else {
+                entities.to_vec()
+            },
+        })
+    }
+}
+
+/// A connection's health from a sign-in and one small query.
+pub async fn test_connection(client: &unifield_corrigo_client::Client) -> Health {
+    let started = Instant::now();
+    let checked = Workspace::check(client).await;
+    let millis = started.elapsed().as_millis() as u64;
+    match checked {
+        Ok(host) => Health {
+            status: "ok".into(),
+            code: None,
+            reason: None,
+            action: None,
+            host: Some(host),
+            millis,
+        },
+        Err(error) => {
+            let code = error.code();
+            let (status, action) = match code {
+                "reauthorization_required" => (
+                    "reauthorization_required",
+                    "Corrigo refused the client id and secret: remove the connection and add it again with current credentials from Corrigo Enterprise (Settings → Integrations).",
+                ),
+                "corrigo_unavailable" => (
+                    "error",
+                    "Corrigo did not answer: check the region or base URL and the network, then test again.",
+                ),
+                _ => (
+                    "error",
+                    "Check the company name, region or base URL, then test again.",
+                ),
+            };
+            Health {
+                status: status.into(),
+                code: Some(code.into()),
+                reason: Some(error.to_string()),
+                action: Some(action.into()),
+                host: None,
+                millis,
+            }
+        }
+    }
+}
+
+pub struct PullJob {
+    workspace: Workspace,
+    connection: String,
+    entities: Vec<String>,
+}
+
+impl PullJob {
+    pub fn connection(&self) -> &str {
+        &self.connection
+    }
+
+    /// Pulls each entity in turn. A cancel ends the entity in flight after its current
+    /// page (kept, resumable) and skips the rest; refused credentials stop the job; other
+    /// failures are reported per entity.
+    pub async fn run(
+        mut self,
+        job: u32,
+        cancel: Cancel,
+        mut progress: impl FnMut(PullProgress) + Send,
+    ) -> Result<PullReport> {
+        let mut report = PullReport {
+            cancelled: false,
+            entities: Vec::new(),
+        };
+        let of = self.entities.len() as u32;
+        for (done, entity) in self.entities.iter().enumerate() {
+            if cancel.is_cancelled() {
+                report.cancelled = true;
+                break;
+            }
+            progress(PullProgress {
+                job,
+                entity: entity.clone(),
+                done: done as u32,
+                of,
+                pages: 0,
+                records: 0,
+            });
+            let options = PullOptions {
+                resume: true,
+                ..PullOptions::default()
+            };
+            let pulled = self
+                .workspace
+                .pull(&self.connection, entity, &options, |pages, records| {
+                    progress(PullProgress {
+                        job,
+                        entity: entity.clone(),
+                        done: done as u32,
+                        of,
+                        pages: pages as u32,
+                        records: records as u32,
+                    });
+                    !cancel.is_cancelled()
+                })
+                .await;
+            match pulled {
+                Ok(summary) => {
+                    report.cancelled |= summary.status == PullStatus::Cancelled;
+                    report.entities.push(PullEntityReport {
+                        entity: entity.clone(),
+                        status: summary.status.as_str().into(),
+                        records: summary.records as u32,
+                        inserted: summary.outcome.inserted as u32,
+                        updated: summary.outcome.updated as u32,
+                        unchanged: summary.outcome.unchanged as u32,
+                        error: None,
+                    })
+                }
+                Err(error) => {
+                    let stop = matches!(
+                        &error,
+                        WorkspaceError::Corrigo(
+                            unifield_corrigo_client::ClientError::ReauthorizationRequired(_)
+                        ) | WorkspaceError::MissingSecret(_)
+                    );
+                    report.entities.push(PullEntityReport {
+                        entity: entity.clone(),
+                        status: error.code().into(),
+                        records: 0,
+                        inserted: 0,
+                        updated: 0,
+                        unchanged: 0,
+                        error: Some(error.to_string()),
+                    });
+                    if stop {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+}

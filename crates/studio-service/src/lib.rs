@@ -1,0 +1,238 @@
+//! Everything the studio's UI can ask for, with no Tauri in sight: the Tauri shell's
+//! commands are a few lines each that call these, and the tests call them directly.
+//!
+//! One [`Studio`] per open workspace. Records are read into memory per source and entity
+//! the first time they are needed (the bundled samples, or a connection's cache), so that
+//! re-previewing and coverage never wait on disk.
+
+mod connections;
+mod error;
+mod mappings;
+mod records;
+mod results;
+pub mod types;
+mod typescript;
+
+pub use connections::{source_entities, test_connection, PullJob};
+pub use error::{Location, Result, ServiceError};
+pub use mappings::diff_documents;
+pub use records::RecordSet;
+pub use typescript::typescript;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use types::{
+    EntityCount, EnumValueInfo, MappingSummary, ParamInfo, RecordList, RecordTree, Source,
+    SourceInfo, TargetEntity, TargetField, TransformInfo, WorkspaceInfo,
+};
+use unifield_model::FieldType;
+use unifield_workspace::{SecretStore, Workspace};
+
+/// Set by the UI's Cancel; long work checks it between pages or chunks.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+pub struct Studio {
+    workspace: Workspace,
+    dir: PathBuf,
+    sets: HashMap<(Source, String), Arc<RecordSet>>,
+}
+
+impl Studio {
+    /// Opens (creating if needed) the workspace in `dir`. A new workspace is the bundled
+    /// offline one: the samples and the default mappings, with no account and no network.
+    pub fn open(dir: &Path, secrets: Arc<dyn SecretStore>) -> Result<Studio> {
+        Ok(Studio {
+            workspace: Workspace::open(dir, secrets)?,
+            dir: dir.to_path_buf(),
+            sets: HashMap::new(),
+        })
+    }
+
+    pub fn info(&self) -> Result<WorkspaceInfo> {
+        let mut sources = vec![SourceInfo {
+            source: Source::Samples,
+            label: "Bundled samples (offline)".into(),
+            counts: unifield_bundle::SAMPLES
+                .iter()
+                .map(|(entity, text)| EntityCount {
+                    entity: entity.to_string(),
+                    records: text.lines().filter(|l| !l.trim().is_empty()).count() as u32,
+                })
+                .collect(),
+        }];
+        for connection in self.connections()? {
+            sources.push(SourceInfo {
+                source: Source::Connection {
+                    name: connection.name.clone(),
+                },
+                label: format!("{} ({})", connection.name, connection.company),
+                counts: connection.counts,
+            });
+        }
+        let mappings = mappings::mapping_names()
+            .map(|name| {
+                let default = mappings::default_mapping(name)?;
+                let state = self.mapping(name)?;
+                let doc: serde_json::Value = serde_json::from_str(default.text).unwrap_or_default();
+                Ok(MappingSummary {
+                    name: name.to_string(),
+                    title: doc["name"].as_str().unwrap_or(name).to_string(),
+                    source_entity: default.source_entity.to_string(),
+                    target_entity: doc["target"]["entity"].as_str().unwrap_or("").to_string(),
+                    version: state.version,
+                    has_draft: state.draft.is_some(),
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(WorkspaceInfo {
+            dir: self.dir.display().to_string(),
+            sources,
+            mappings,
+            model: model_info(),
+            transforms: transforms_info(),
+        })
+    }
+
+    /// The records of `entity` (a Corrigo entity such as `WorkOrder`) from `source`.
+    pub fn records(&mut self, source: &Source, entity: &str) -> Result<Arc<RecordSet>> {
+        let key = (source.clone(), entity.to_string());
+        if let Some(set) = self.sets.get(&key) {
+            return Ok(Arc::clone(set));
+        }
+        let records = match source {
+            Source::Samples => {
+                let text = unifield_bundle::samples(entity).ok_or_else(|| {
+                    ServiceError::new(
+                        "unknown_entity",
+                        format!("the bundled samples have no `{entity}` records"),
+                    )
+                })?;
+                text.lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(serde_json::from_str)
+                    .collect::<std::result::Result<Vec<_>, _>>()
+                    .map_err(|e| ServiceError::new("corrupt_samples", e.to_string()))?
+            }
+            Source::Connection { name } => {
+                let mut records = Vec::new();
+                self.workspace
+                    .store
+                    .for_each_record(name, entity, |record| {
+                        records.push(record.value);
+                        true
+                    })?;
+                records
+            }
+        };
+        let set = Arc::new(RecordSet::new(records));
+        self.sets.insert(key, Arc::clone(&set));
+        Ok(set)
+    }
+
+    /// Forgets the records held for a connection (after a pull changed its cache).
+    pub fn forget(&mut self, connection: &str) {
+        self.sets.retain(
+            |(source, _), _| !matches!(source, Source::Connection { name } if name == connection),
+        );
+    }
+
+    pub fn list_records(
+        &mut self,
+        source: &Source,
+        entity: &str,
+        query: &str,
+    ) -> Result<RecordList> {
+        let set = self.records(source, entity)?;
+        Ok(RecordList {
+            total: set.len() as u32,
+            rows: set.search(query),
+        })
+    }
+
+    pub fn record_tree(&mut self, source: &Source, entity: &str, id: &str) -> Result<RecordTree> {
+        self.records(source, entity)?
+            .tree(id)
+            .ok_or_else(|| unknown_record(entity, id))
+    }
+
+    pub fn record(&mut self, source: &Source, entity: &str, id: &str) -> Result<serde_json::Value> {
+        self.records(source, entity)?
+            .find(id)
+            .cloned()
+            .ok_or_else(|| unknown_record(entity, id))
+    }
+}
+
+fn unknown_record(entity: &str, id: &str) -> ServiceError {
+    ServiceError::new(
+        "unknown_record",
+        format!("there is no {entity} record with id `{id}` in this source"),
+    )
+}
+
+fn model_info() -> Vec<TargetEntity> {
+    unifield_model::model()
+        .entities
+        .iter()
+        .map(|entity| TargetEntity {
+            name: entity.name.into(),
+            description: entity.description.into(),
+            fields: entity
+                .fields
+                .iter()
+                .map(|f| TargetField {
+                    name: f.name.into(),
+                    kind: f.ty.name().into(),
+                    ty: f.ty.describe(),
+                    required: f.required,
+                    description: f.description.into(),
+                    enum_values: match &f.ty {
+                        FieldType::Enum(values) => values
+                            .iter()
+                            .map(|v| EnumValueInfo {
+                                name: v.name.into(),
+                                description: v.description.into(),
+                            })
+                            .collect(),
+                        _ => Vec::new(),
+                    },
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+fn transforms_info() -> Vec<TransformInfo> {
+    unifield_engine::transform::registry()
+        .iter()
+        .map(|t| TransformInfo {
+            name: t.name.into(),
+            doc: t.doc.into(),
+            accepts: t.accepts.describe(),
+            example: t.example.into(),
+            params: t
+                .params
+                .iter()
+                .map(|p| ParamInfo {
+                    name: p.name.into(),
+                    kind: p.kind.name().into(),
+                    required: p.required,
+                    doc: p.doc.into(),
+                })
+                .collect(),
+        })
+        .collect()
+}

@@ -1,0 +1,282 @@
+//! The workspace's mappings: the bundled defaults, saved versions (append-only history),
+//! drafts that survive a crash, diffs between versions, import and export.
+
+use crate::error::{Result, ServiceError};
+use crate::types::{Change, Exported, ImportedMapping, MappingDiff, MappingState, VersionInfo};
+use crate::Studio;
+use chrono::Utc;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use unifield_bundle::{DefaultMapping, MAPPINGS};
+
+/// The bundled default behind a mapping name (`work_order`).
+pub(crate) fn default_mapping(name: &str) -> Result<&'static DefaultMapping> {
+    MAPPINGS
+        .iter()
+        .find(|m| m.file.strip_suffix(".json") == Some(name))
+        .ok_or_else(|| {
+            ServiceError::new(
+                "unknown_mapping",
+                format!("there is no mapping named `{name}` in this workspace"),
+            )
+        })
+}
+
+pub(crate) fn mapping_names() -> impl Iterator<Item = &'static str> {
+    MAPPINGS
+        .iter()
+        .map(|m| m.file.strip_suffix(".json").unwrap_or(m.file))
+}
+
+/// Loads `text`, refusing it (with every located error) when it cannot be used.
+pub(crate) fn checked(text: &str, file: Option<&str>) -> Result<unifield_engine::Mapping> {
+    unifield_engine::load(text, file).map_err(|e| ServiceError::invalid_mapping(&e.problems))
+}
+
+/// Writes through a temporary file and a rename: a crash leaves the old file or the new
+/// one, never half of one.
+fn write_atomically(path: &Path, text: &str) -> Result<()> {
+    let fail = |e: std::io::Error| {
+        ServiceError::new(
+            "write_failed",
+            format!("cannot write {}: {e}", path.display()),
+        )
+    };
+    let tmp = path.with_extension("tmp~");
+    std::fs::write(&tmp, text).map_err(fail)?;
+    std::fs::rename(&tmp, path).map_err(fail)
+}
+
+impl Studio {
+    fn draft_path(&self, name: &str) -> PathBuf {
+        self.dir.join("drafts").join(format!("{name}.json"))
+    }
+
+    pub(crate) fn draft(&self, name: &str) -> Option<String> {
+        std::fs::read_to_string(self.draft_path(name)).ok()
+    }
+
+    /// The latest saved text and version, or the bundled default (no version).
+    fn saved(&self, name: &str) -> Result<(String, Option<u32>)> {
+        let default = default_mapping(name)?;
+        match self.workspace.store.mapping_history(name) {
+            Ok(versions) => {
+                let latest = &versions[0];
+                Ok((latest.text.clone(), Some(latest.version)))
+            }
+            Err(unifield_workspace::StoreError::UnknownMapping(_)) => {
+                Ok((default.text.to_string(), None))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub fn mapping(&self, name: &str) -> Result<MappingState> {
+        let (saved_text, version) = self.saved(name)?;
+        let draft = self.draft(name).filter(|d| *d != saved_text);
+        Ok(MappingState {
+            name: name.to_string(),
+            saved_text,
+            version,
+            draft,
+        })
+    }
+
+    /// Keeps unsaved work on disk. A draft equal to the saved text is removed.
+    pub fn save_draft(&self, name: &str, text: &str) -> Result<()> {
+        let (saved, _) = self.saved(name)?;
+        if text == saved {
+            return self.discard_draft(name);
+        }
+        let path = self.draft_path(name);
+        std::fs::create_dir_all(path.parent().expect("drafts dir")).map_err(|e| {
+            ServiceError::new(
+                "write_failed",
+                format!("cannot create the drafts folder: {e}"),
+            )
+        })?;
+        write_atomically(&path, text)
+    }
+
+    pub fn discard_draft(&self, name: &str) -> Result<()> {
+        default_mapping(name)?;
+        match std::fs::remove_file(self.draft_path(name)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(ServiceError::new(
+                "write_failed",
+                format!("cannot remove the draft of `{name}`: {e}"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Saves `text` (canonicalised) as the mapping's next version and drops its draft.
+    /// A mapping that does not load is refused and nothing changes.
+    pub fn save_mapping(
+        &mut self,
+        name: &str,
+        text: &str,
+        message: Option<&str>,
+    ) -> Result<VersionInfo> {
+        default_mapping(name)?;
+        let mapping = checked(text, None)?;
+        let canonical = mapping.doc.to_canonical_json();
+        let message = message.map(str::trim).filter(|m| !m.is_empty());
+        let saved = self
+            .workspace
+            .store
+            .save_mapping(name, &canonical, message, Utc::now())?;
+        self.discard_draft(name)?;
+        Ok(version_info(&saved))
+    }
+
+    /// Every saved version, newest first (empty while only the default exists).
+    pub fn history(&self, name: &str) -> Result<Vec<VersionInfo>> {
+        default_mapping(name)?;
+        match self.workspace.store.mapping_history(name) {
+            Ok(versions) => Ok(versions.iter().map(version_info).collect()),
+            Err(unifield_workspace::StoreError::UnknownMapping(_)) => Ok(Vec::new()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub fn version_text(&self, name: &str, version: u32) -> Result<String> {
+        default_mapping(name)?;
+        Ok(self.workspace.store.mapping_version(name, version)?.text)
+    }
+
+    /// Field-by-field changes from version `from` to version `to` (0 is the bundled default).
+    pub fn diff(&self, name: &str, from: u32, to: u32) -> Result<MappingDiff> {
+        let text = |version: u32| -> Result<Value> {
+            let text = match version {
+                0 => default_mapping(name)?.text.to_string(),
+                v => self.version_text(name, v)?,
+            };
+            serde_json::from_str(&text).map_err(|e| {
+                ServiceError::new("corrupt_version", format!("version {version}: {e}"))
+            })
+        };
+        Ok(MappingDiff {
+            from,
+            to,
+            changes: diff_documents(&text(from)?, &text(to)?),
+        })
+    }
+
+    /// Makes an old version the newest again (history stays append-only).
+    pub fn restore(&mut self, name: &str, version: u32) -> Result<VersionInfo> {
+        let text = match version {
+            0 => default_mapping(name)?.text.to_string(),
+            v => self.version_text(name, v)?,
+        };
+        let message = format!("restored version {version}");
+        self.save_mapping(name, &text, Some(&message))
+    }
+
+    /// Writes the mapping's canonical JSON to `path`. An invalid mapping is refused.
+    pub fn export_mapping(&self, text: &str, path: &Path) -> Result<Exported> {
+        let canonical = checked(text, None)?.doc.to_canonical_json();
+        write_atomically(path, &canonical)?;
+        Ok(Exported {
+            path: path.display().to_string(),
+            bytes: canonical.len() as u32,
+        })
+    }
+
+    /// Reads and checks a mapping file. Nothing in the workspace changes: the caller puts
+    /// the text in the editor, where it can be undone, and saves it like any edit.
+    pub fn import_mapping(&self, path: &Path) -> Result<ImportedMapping> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ServiceError {
+            location: Some(Box::new(crate::error::Location {
+                file: Some(file.clone()),
+                line: None,
+                column: None,
+                field: None,
+                step: None,
+            })),
+            ..ServiceError::new("unreadable_file", format!("cannot read {file}: {e}"))
+        })?;
+        let mapping = checked(&text, Some(&file))?;
+        let target = mapping.entity.name;
+        let name = mapping_names()
+            .find(|n| {
+                default_mapping(n)
+                    .ok()
+                    .and_then(|d| unifield_engine::load(d.text, None).ok())
+                    .is_some_and(|m| m.entity.name == target)
+            })
+            .ok_or_else(|| {
+                ServiceError::new(
+                    "no_matching_mapping",
+                    format!("{file} maps to `{target}`, which no mapping of this workspace fills"),
+                )
+            })?;
+        Ok(ImportedMapping {
+            name: name.to_string(),
+            text: mapping.doc.to_canonical_json(),
+        })
+    }
+}
+
+fn version_info(v: &unifield_workspace::MappingVersion) -> VersionInfo {
+    VersionInfo {
+        version: v.version,
+        message: v.message.clone(),
+        saved_at: v.saved_at.clone(),
+    }
+}
+
+/// Changes between two mapping documents: each field and custom field on its own, the
+/// rest of the document by top-level member.
+pub fn diff_documents(before: &Value, after: &Value) -> Vec<Change> {
+    let mut changes = Vec::new();
+    let empty = serde_json::Map::new();
+    let members = |v: &Value| v.as_object().cloned().unwrap_or_default();
+    let (b, a) = (members(before), members(after));
+    let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
+    keys.dedup();
+    let mut seen = std::collections::HashSet::new();
+    for key in keys {
+        if !seen.insert(key.clone()) {
+            continue;
+        }
+        if key == "fields" || key == "custom" {
+            let of = |m: &serde_json::Map<String, Value>| {
+                m.get(key)
+                    .and_then(Value::as_object)
+                    .cloned()
+                    .unwrap_or_else(|| empty.clone())
+            };
+            let (bf, af) = (of(&b), of(&a));
+            let prefix = if key == "fields" { "fields" } else { "custom" };
+            let mut names: Vec<&String> = bf.keys().collect();
+            names.extend(af.keys().filter(|k| !bf.contains_key(*k)));
+            for name in names {
+                push_change(
+                    &mut changes,
+                    format!("{prefix}.{name}"),
+                    bf.get(name),
+                    af.get(name),
+                );
+            }
+        } else {
+            push_change(&mut changes, key.clone(), b.get(key), a.get(key));
+        }
+    }
+    changes
+}
+
+fn push_change(out: &mut Vec<Change>, at: String, before: Option<&Value>, after: Option<&Value>) {
+    let change = match (before, after) {
+        (None, Some(_)) => "added",
+        (Some(_), None) => "removed",
+        (Some(b), Some(a)) if b != a => "changed",
+        _ => return,
+    };
+    out.push(Change {
+        at,
+        change: change.into(),
+        before: before.cloned(),
+        after: after.cloned(),
+    });
+}

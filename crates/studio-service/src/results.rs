@@ -1,0 +1,227 @@
+//! What the mapping being edited does: the selected record's preview, coverage over every
+//! held record, explain for one field, and binding suggestions for unbound fields.
+
+use crate::error::{Result, ServiceError};
+use crate::mappings::checked;
+use crate::types::{
+    CoverageReport, ExplainInfo, FieldCoverageInfo, FieldResult, Located, PathMatch, Preview,
+    ProblemInfo, ProposalInfo, Source, StepInfo, Suggestion, ValueCount,
+};
+use crate::{Cancel, Studio};
+use serde_json::Value;
+use std::time::Instant;
+use unifield_engine::path::Selector;
+use unifield_engine::{Coverage, FieldOutcome, Mapping, Related};
+
+/// Records between two progress reports (and cancellation checks) of a coverage run.
+const COVERAGE_CHUNK: usize = 1_000;
+
+impl Studio {
+    /// Records of other entities that the mapping's `lookup` steps read, from the same
+    /// source. An entity the source lacks is left out: its lookups report it per record.
+    fn related(&mut self, source: &Source, mapping: &Mapping) -> Related {
+        let mut related = Related::default();
+        let id = Selector::parse("$.Id").expect("valid selector");
+        for entity in mapping.related_entities() {
+            if let Ok(set) = self.records(source, entity) {
+                related.add(entity, &id, set.records.iter().cloned());
+            }
+        }
+        related
+    }
+
+    /// Applies `text` to one record. A mapping that does not load gives its problems and no
+    /// output (that is a result to show, not an error).
+    pub fn preview(&mut self, source: &Source, text: &str, record_id: &str) -> Result<Preview> {
+        let started = Instant::now();
+        let mapping = match unifield_engine::load(text, None) {
+            Ok(mapping) => mapping,
+            Err(error) => {
+                return Ok(Preview {
+                    problems: error.problems.iter().map(ProblemInfo::from).collect(),
+                    record_id: record_id.to_string(),
+                    taken: false,
+                    output: None,
+                    fields: Vec::new(),
+                    micros: started.elapsed().as_micros() as u64,
+                })
+            }
+        };
+        let entity = mapping.doc.source.entity.clone();
+        let record = self.record(source, &entity, record_id)?;
+        let related = self.related(source, &mapping);
+        let applied = mapping.apply(&record, &related);
+        let fields = mapping
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(at, field)| {
+                let label = field.label();
+                let diagnostic = applied.diagnostics.iter().find(|d| d.field == label);
+                FieldResult {
+                    outcome: match applied.outcomes.get(at) {
+                        Some(FieldOutcome::Filled) => "filled",
+                        Some(FieldOutcome::Error) => "error",
+                        _ => "null",
+                    }
+                    .into(),
+                    value: applied.values.get(at).cloned().unwrap_or(Value::Null),
+                    error: diagnostic.map(|d| d.message.clone()),
+                    code: diagnostic.map(|d| d.code.to_string()),
+                    step: diagnostic.and_then(|d| d.step).map(|s| s as u32),
+                    field: label,
+                }
+            })
+            .collect();
+        Ok(Preview {
+            problems: mapping.problems.iter().map(ProblemInfo::from).collect(),
+            record_id: record_id.to_string(),
+            taken: applied.taken,
+            output: mapping.record(&applied),
+            fields,
+            micros: started.elapsed().as_micros() as u64,
+        })
+    }
+
+    /// Runs `text` over every record of its source entity. `progress(done, of)` is called
+    /// after each chunk; a cancel stops the run with `cancelled`.
+    pub fn coverage(
+        &mut self,
+        source: &Source,
+        text: &str,
+        cancel: &Cancel,
+        mut progress: impl FnMut(u32, u32),
+    ) -> Result<CoverageReport> {
+        let started = Instant::now();
+        let mapping = checked(text, None)?;
+        let set = self.records(source, &mapping.doc.source.entity)?;
+        let related = self.related(source, &mapping);
+        let mut coverage = Coverage::new(&mapping);
+        let of = set.len() as u32;
+        for (chunk_at, chunk) in set.records.chunks(COVERAGE_CHUNK).enumerate() {
+            if cancel.is_cancelled() {
+                return Err(ServiceError::new("cancelled", "coverage was cancelled"));
+            }
+            for record in chunk {
+                coverage.add(&mapping.apply(record, &related));
+            }
+            progress(
+                ((chunk_at * COVERAGE_CHUNK + chunk.len()) as u32).min(of),
+                of,
+            );
+        }
+        coverage.finish();
+        let counts = |pairs: Vec<(Value, usize)>| -> Vec<ValueCount> {
+            pairs
+                .into_iter()
+                .map(|(value, count)| ValueCount {
+                    value,
+                    count: count as u32,
+                })
+                .collect()
+        };
+        Ok(CoverageReport {
+            records: coverage.records as u32,
+            skipped: coverage.skipped as u32,
+            records_with_errors: coverage.records_with_errors as u32,
+            fields: coverage
+                .fields
+                .into_iter()
+                .map(|f| FieldCoverageInfo {
+                    field: f.field,
+                    ty: f.ty,
+                    required: f.required,
+                    filled: f.filled as u32,
+                    null: f.null as u32,
+                    error: f.error as u32,
+                    top_values: counts(f.top_values),
+                    unmapped: counts(
+                        f.unmapped
+                            .into_iter()
+                            .map(|(v, n)| (Value::String(v), n))
+                            .collect(),
+                    ),
+                })
+                .collect(),
+            millis: started.elapsed().as_millis() as u64,
+        })
+    }
+
+    /// Each path's matches and each step's input and output, for one record and field.
+    pub fn explain(
+        &mut self,
+        source: &Source,
+        text: &str,
+        record_id: &str,
+        field: &str,
+    ) -> Result<ExplainInfo> {
+        let mapping = checked(text, None)?;
+        let record = self.record(source, &mapping.doc.source.entity.clone(), record_id)?;
+        let related = self.related(source, &mapping);
+        let explained = mapping.explain(&record, field, &related).ok_or_else(|| {
+            ServiceError::new(
+                "unknown_field",
+                format!("the mapping does not bind `{field}`"),
+            )
+        })?;
+        Ok(ExplainInfo {
+            field: explained.field,
+            record_id: record_id.to_string(),
+            paths: explained
+                .paths
+                .into_iter()
+                .map(|p| PathMatch {
+                    path: p.path,
+                    matches: p
+                        .matches
+                        .into_iter()
+                        .map(|(path, value)| Located { path, value })
+                        .collect(),
+                })
+                .collect(),
+            start: explained.start,
+            steps: explained
+                .steps
+                .into_iter()
+                .map(|s| StepInfo {
+                    step: s.step as u32,
+                    function: s.function.into(),
+                    skipped: s.skipped,
+                    input: s.input,
+                    output: s.output,
+                    error: s.error,
+                    code: s.code.map(str::to_string),
+                })
+                .collect(),
+            result: explained.result,
+            error: explained.diagnostic.map(|d| d.to_string()),
+            filtered_out: explained.filtered_out,
+        })
+    }
+
+    /// Ranked bindings for the target fields `text` leaves unbound, from the source's
+    /// records (names, kinds of value, fill rates).
+    pub fn suggestions(&mut self, source: &Source, text: &str) -> Result<Vec<Suggestion>> {
+        let mapping = checked(text, None)?;
+        let set = self.records(source, &mapping.doc.source.entity)?;
+        let bound: Vec<&str> = mapping.doc.fields.iter().map(|(n, _)| n.as_str()).collect();
+        Ok(
+            unifield_engine::proposals::proposals(mapping.entity, &bound, set.profile())
+                .into_iter()
+                .map(|f| Suggestion {
+                    field: f.field.into(),
+                    proposals: f
+                        .proposals
+                        .into_iter()
+                        .map(|p| ProposalInfo {
+                            path: p.path,
+                            steps: p.steps.iter().map(|s| s.to_string()).collect(),
+                            score: p.score,
+                            reason: p.reason,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        )
+    }
+}

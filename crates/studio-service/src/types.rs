@@ -1,0 +1,413 @@
+//! The values the studio's UI sends and receives. Each derives `TS`: the TypeScript in
+//! `ui/src/bindings.ts` is generated from these (see `crate::typescript`) and a test fails
+//! when the committed file is stale.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use ts_rs::TS;
+
+/// Where records come from: the bundled samples or a connection's cache.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Source {
+    Samples,
+    Connection { name: String },
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceInfo {
+    pub dir: String,
+    pub sources: Vec<SourceInfo>,
+    pub mappings: Vec<MappingSummary>,
+    pub model: Vec<TargetEntity>,
+    pub transforms: Vec<TransformInfo>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceInfo {
+    pub source: Source,
+    pub label: String,
+    pub counts: Vec<EntityCount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct EntityCount {
+    pub entity: String,
+    pub records: u32,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MappingSummary {
+    /// `work_order`: the mapping's name in the workspace and its file stem.
+    pub name: String,
+    pub title: String,
+    /// The Corrigo entity it reads (`WorkOrder`).
+    pub source_entity: String,
+    /// The unified entity it fills (`WorkOrder`).
+    pub target_entity: String,
+    /// The latest saved version; none while only the bundled default exists.
+    pub version: Option<u32>,
+    pub has_draft: bool,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetEntity {
+    pub name: String,
+    pub description: String,
+    pub fields: Vec<TargetField>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetField {
+    pub name: String,
+    /// `datetime`, `enum`, `key`…
+    pub kind: String,
+    /// `key → Site`, `enum (open, …)`.
+    #[serde(rename = "type")]
+    #[ts(rename = "type")]
+    pub ty: String,
+    pub required: bool,
+    pub description: String,
+    pub enum_values: Vec<EnumValueInfo>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct EnumValueInfo {
+    pub name: String,
+    pub description: String,
+}
+
+/// A function of the transform registry, for the step forms.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TransformInfo {
+    pub name: String,
+    pub doc: String,
+    /// The kinds of input it accepts, in words.
+    pub accepts: String,
+    /// An example step as written in a mapping file.
+    pub example: String,
+    pub params: Vec<ParamInfo>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ParamInfo {
+    pub name: String,
+    /// `string`, `array of strings`, `JSONPath`…
+    pub kind: String,
+    pub required: bool,
+    pub doc: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RecordList {
+    /// Records of the entity in the source.
+    pub total: u32,
+    /// The records that match the search, in source order.
+    pub rows: Vec<RecordRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct RecordRow {
+    pub id: String,
+    pub label: String,
+}
+
+/// One record as a tree, parents before children.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RecordTree {
+    pub id: String,
+    /// Records the fill rates are computed over.
+    pub records: u32,
+    pub nodes: Vec<TreeNode>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct TreeNode {
+    /// This node's JSONPath in this record (`$.Items[0].Asset.Id`).
+    pub path: String,
+    /// The path across records, array items as `[*]`: what fill rates are counted on.
+    pub pattern: String,
+    /// Member name or `[index]`; `$` for the root.
+    pub name: String,
+    pub depth: u32,
+    /// `string`, `integer`, `object`, `null`…
+    pub kind: String,
+    /// Scalars only; containers show their size in `children`.
+    pub value: Option<Value>,
+    pub children: u32,
+    /// Share of cached records where the pattern holds a non-null value, 0–1.
+    pub fill_rate: f64,
+}
+
+/// A mapping as the editor opens it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MappingState {
+    pub name: String,
+    /// The latest saved version's text, or the bundled default.
+    pub saved_text: String,
+    pub version: Option<u32>,
+    /// Unsaved work from an earlier session (kept across a crash or a kill).
+    pub draft: Option<String>,
+}
+
+/// One problem with a mapping, located.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct ProblemInfo {
+    /// `error` or `warning`.
+    pub severity: String,
+    pub code: String,
+    pub message: String,
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    pub field: Option<String>,
+    pub step: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionInfo {
+    pub version: u32,
+    pub message: Option<String>,
+    pub saved_at: String,
+}
+
+/// What changed between two versions, field by field.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct MappingDiff {
+    pub from: u32,
+    pub to: u32,
+    pub changes: Vec<Change>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct Change {
+    /// `fields.status`, `custom.timeZone`, `source`, `name`…
+    pub at: String,
+    /// `added`, `removed` or `changed`.
+    pub change: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// The selected record through the edited mapping.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Preview {
+    /// Load problems (errors stop the preview; warnings do not).
+    pub problems: Vec<ProblemInfo>,
+    pub record_id: String,
+    /// False when the mapping's source filter skips this record.
+    pub taken: bool,
+    /// The unified record, when the mapping loads.
+    pub output: Option<Value>,
+    pub fields: Vec<FieldResult>,
+    /// Load and apply time, microseconds.
+    pub micros: u64,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct FieldResult {
+    pub field: String,
+    /// `filled`, `null` or `error`.
+    pub outcome: String,
+    pub value: Value,
+    pub error: Option<String>,
+    pub code: Option<String>,
+    pub step: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CoverageReport {
+    pub records: u32,
+    pub skipped: u32,
+    pub records_with_errors: u32,
+    pub fields: Vec<FieldCoverageInfo>,
+    pub millis: u64,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldCoverageInfo {
+    pub field: String,
+    #[serde(rename = "type")]
+    #[ts(rename = "type")]
+    pub ty: String,
+    pub required: bool,
+    pub filled: u32,
+    pub null: u32,
+    pub error: u32,
+    pub top_values: Vec<ValueCount>,
+    /// Source values no value map or lookup covered.
+    pub unmapped: Vec<ValueCount>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ValueCount {
+    pub value: Value,
+    pub count: u32,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ExplainInfo {
+    pub field: String,
+    pub record_id: String,
+    pub paths: Vec<PathMatch>,
+    pub start: Value,
+    pub steps: Vec<StepInfo>,
+    pub result: Value,
+    pub error: Option<String>,
+    pub filtered_out: bool,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct PathMatch {
+    pub path: String,
+    pub matches: Vec<Located>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Located {
+    pub path: String,
+    pub value: Value,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct StepInfo {
+    pub step: u32,
+    pub function: String,
+    /// Null input passed through without running the function.
+    pub skipped: bool,
+    pub input: Option<Value>,
+    pub output: Option<Value>,
+    pub error: Option<String>,
+    pub code: Option<String>,
+}
+
+/// Proposed bindings for one unbound field, best first.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Suggestion {
+    pub field: String,
+    pub proposals: Vec<ProposalInfo>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ProposalInfo {
+    pub path: String,
+    pub steps: Vec<String>,
+    /// 0–1, higher fits better.
+    pub score: f64,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionInfo {
+    pub name: String,
+    pub company: String,
+    /// `am`, `emea`, `apac`, or the custom base URL.
+    pub endpoint: String,
+    pub client_id: String,
+    pub has_secret: bool,
+    pub counts: Vec<EntityCount>,
+    pub last_pull: Option<PullInfo>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PullInfo {
+    pub entity: String,
+    pub status: String,
+    pub records: u32,
+    pub error: Option<String>,
+    pub started_at: String,
+}
+
+/// A connection as the add form sends it. The secret goes to the keyring only.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct NewConnection {
+    pub name: String,
+    pub company: String,
+    /// `am`, `emea` or `apac`; exactly one of region and base URL.
+    pub region: Option<String>,
+    pub base_url: Option<String>,
+    pub client_id: String,
+    pub secret: String,
+}
+
+/// A connection's health, with what to do about it.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Health {
+    /// `ok`, `reauthorization_required` or `error`.
+    pub status: String,
+    pub code: Option<String>,
+    pub reason: Option<String>,
+    pub action: Option<String>,
+    /// The API host the locator gave.
+    pub host: Option<String>,
+    pub millis: u64,
+}
+
+/// Sent while a pull runs (Tauri event `pull-progress`).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct PullProgress {
+    pub job: u32,
+    pub entity: String,
+    /// Entities finished before this one, of `of`.
+    pub done: u32,
+    pub of: u32,
+    pub pages: u32,
+    pub records: u32,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct PullReport {
+    pub cancelled: bool,
+    pub entities: Vec<PullEntityReport>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct PullEntityReport {
+    pub entity: String,
+    pub status: String,
+    pub records: u32,
+    pub inserted: u32,
+    pub updated: u32,
+    pub unchanged: u32,
+    pub error: Option<String>,
+}
+
+/// Sent while coverage runs (Tauri event `coverage-progress`).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct CoverageProgress {
+    pub job: u32,
+    pub done: u32,
+    pub of: u32,
+}
+
+/// A mapping read from a file, checked.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ImportedMapping {
+    /// The workspace mapping it replaces (by its target entity).
+    pub name: String,
+    /// Canonical text.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Exported {
+    pub path: String,
+    pub bytes: u32,
+}

@@ -1,0 +1,248 @@
+// Generated from crates/studio-service by `UPDATE_BINDINGS=1 cargo test -p unifield-studio-service --test bindings`.
+// Do not edit: change the Rust types instead.
+
+export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
+
+export type ServiceError = { code: string, message: string, 
+/**
+ * The first located problem, when there is one.
+ */
+location: Location | null, 
+/**
+ * Every problem, for errors that carry several (an invalid mapping).
+ */
+problems: Array<ProblemInfo>, };
+
+export type Location = { file: string | null, line: number | null, column: number | null, field: string | null, step: number | null, };
+
+export type Source = { "kind": "samples" } | { "kind": "connection", name: string, };
+
+export type WorkspaceInfo = { dir: string, sources: Array<SourceInfo>, mappings: Array<MappingSummary>, model: Array<TargetEntity>, transforms: Array<TransformInfo>, };
+
+export type SourceInfo = { source: Source, label: string, counts: Array<EntityCount>, };
+
+export type EntityCount = { entity: string, records: number, };
+
+export type MappingSummary = { 
+/**
+ * `work_order`: the mapping's name in the workspace and its file stem.
+ */
+name: string, title: string, 
+/**
+ * The Corrigo entity it reads (`WorkOrder`).
+ */
+sourceEntity: string, 
+/**
+ * The unified entity it fills (`WorkOrder`).
+ */
+targetEntity: string, 
+/**
+ * The latest saved version; none while only the bundled default exists.
+ */
+version: number | null, hasDraft: boolean, };
+
+export type TargetEntity = { name: string, description: string, fields: Array<TargetField>, };
+
+export type TargetField = { name: string, 
+/**
+ * `datetime`, `enum`, `key`…
+ */
+kind: string, 
+/**
+ * `key → Site`, `enum (open, …)`.
+ */
+type: string, required: boolean, description: string, enumValues: Array<EnumValueInfo>, };
+
+export type EnumValueInfo = { name: string, description: string, };
+
+export type TransformInfo = { name: string, doc: string, 
+/**
+ * The kinds of input it accepts, in words.
+ */
+accepts: string, 
+/**
+ * An example step as written in a mapping file.
+ */
+example: string, params: Array<ParamInfo>, };
+
+export type ParamInfo = { name: string, 
+/**
+ * `string`, `array of strings`, `JSONPath`…
+ */
+kind: string, required: boolean, doc: string, };
+
+export type RecordList = { 
+/**
+ * Records of the entity in the source.
+ */
+total: number, 
+/**
+ * The records that match the search, in source order.
+ */
+rows: Array<RecordRow>, };
+
+export type RecordRow = { id: string, label: string, };
+
+export type RecordTree = { id: string, 
+/**
+ * Records the fill rates are computed over.
+ */
+records: number, nodes: Array<TreeNode>, };
+
+export type TreeNode = { 
+/**
+ * This node's JSONPath in this record (`$.Items[0].Asset.Id`).
+ */
+path: string, 
+/**
+ * The path across records, array items as `[*]`: what fill rates are counted on.
+ */
+pattern: string, 
+/**
+ * Member name or `[index]`; `$` for the root.
+ */
+name: string, depth: number, 
+/**
+ * `string`, `integer`, `object`, `null`…
+ */
+kind: string, 
+/**
+ * Scalars only; containers show their size in `children`.
+ */
+value: JsonValue | null, children: number, 
+/**
+ * Share of cached records where the pattern holds a non-null value, 0–1.
+ */
+fillRate: number, };
+
+export type MappingState = { name: string, 
+/**
+ * The latest saved version's text, or the bundled default.
+ */
+savedText: string, version: number | null, 
+/**
+ * Unsaved work from an earlier session (kept across a crash or a kill).
+ */
+draft: string | null, };
+
+export type ProblemInfo = { 
+/**
+ * `error` or `warning`.
+ */
+severity: string, code: string, message: string, file: string | null, line: number | null, column: number | null, field: string | null, step: number | null, };
+
+export type VersionInfo = { version: number, message: string | null, savedAt: string, };
+
+export type MappingDiff = { from: number, to: number, changes: Array<Change>, };
+
+export type Change = { 
+/**
+ * `fields.status`, `custom.timeZone`, `source`, `name`…
+ */
+at: string, 
+/**
+ * `added`, `removed` or `changed`.
+ */
+change: string, before: JsonValue | null, after: JsonValue | null, };
+
+export type Preview = { 
+/**
+ * Load problems (errors stop the preview; warnings do not).
+ */
+problems: Array<ProblemInfo>, recordId: string, 
+/**
+ * False when the mapping's source filter skips this record.
+ */
+taken: boolean, 
+/**
+ * The unified record, when the mapping loads.
+ */
+output: JsonValue | null, fields: Array<FieldResult>, 
+/**
+ * Load and apply time, microseconds.
+ */
+micros: bigint, };
+
+export type FieldResult = { field: string, 
+/**
+ * `filled`, `null` or `error`.
+ */
+outcome: string, value: JsonValue, error: string | null, code: string | null, step: number | null, };
+
+export type CoverageReport = { records: number, skipped: number, recordsWithErrors: number, fields: Array<FieldCoverageInfo>, millis: bigint, };
+
+export type FieldCoverageInfo = { field: string, type: string, required: boolean, filled: number, null: number, error: number, topValues: Array<ValueCount>, 
+/**
+ * Source values no value map or lookup covered.
+ */
+unmapped: Array<ValueCount>, };
+
+export type ValueCount = { value: JsonValue, count: number, };
+
+export type ExplainInfo = { field: string, recordId: string, paths: Array<PathMatch>, start: JsonValue, steps: Array<StepInfo>, result: JsonValue, error: string | null, filteredOut: boolean, };
+
+export type PathMatch = { path: string, matches: Array<Located>, };
+
+export type Located = { path: string, value: JsonValue, };
+
+export type StepInfo = { step: number, function: string, 
+/**
+ * Null input passed through without running the function.
+ */
+skipped: boolean, input: JsonValue | null, output: JsonValue | null, error: string | null, code: string | null, };
+
+export type Suggestion = { field: string, proposals: Array<ProposalInfo>, };
+
+export type ProposalInfo = { path: string, steps: Array<string>, 
+/**
+ * 0–1, higher fits better.
+ */
+score: number, reason: string, };
+
+export type ConnectionInfo = { name: string, company: string, 
+/**
+ * `am`, `emea`, `apac`, or the custom base URL.
+ */
+endpoint: string, clientId: string, hasSecret: boolean, counts: Array<EntityCount>, lastPull: PullInfo | null, };
+
+export type PullInfo = { entity: string, status: string, records: number, error: string | null, startedAt: string, };
+
+export type NewConnection = { name: string, company: string, 
+/**
+ * `am`, `emea` or `apac`; exactly one of region and base URL.
+ */
+region: string | null, baseUrl: string | null, clientId: string, secret: string, };
+
+export type Health = { 
+/**
+ * `ok`, `reauthorization_required` or `error`.
+ */
+status: string, code: string | null, reason: string | null, action: string | null, 
+/**
+ * The API host the locator gave.
+ */
+host: string | null, millis: bigint, };
+
+export type PullProgress = { job: number, entity: string, 
+/**
+ * Entities finished before this one, of `of`.
+ */
+done: number, of: number, pages: number, records: number, };
+
+export type PullReport = { cancelled: boolean, entities: Array<PullEntityReport>, };
+
+export type PullEntityReport = { entity: string, status: string, records: number, inserted: number, updated: number, unchanged: number, error: string | null, };
+
+export type CoverageProgress = { job: number, done: number, of: number, };
+
+export type ImportedMapping = { 
+/**
+ * The workspace mapping it replaces (by its target entity).
+ */
+name: string, 
+/**
+ * Canonical text.
+ */
+text: string, };
+
+export type Exported = { path: string, bytes: number, };
