@@ -96,6 +96,20 @@ pub fn read_records_projected<R: BufRead>(
     read_lines(reader, keep, &mut on)
 }
 
+/// Parses one record's JSON text, keeping only the top-level members in `keep` (every
+/// member when `None`), as [`read_records_projected`] does for each line.
+pub fn parse_record(text: &str, keep: Option<&[String]>) -> serde_json::Result<Value> {
+    match keep {
+        None => serde_json::from_str(text),
+        Some(keep) => {
+            let mut deserializer = serde_json::Deserializer::from_str(text);
+            let value = Projected(keep).deserialize(&mut deserializer)?;
+            deserializer.end()?;
+            Ok(value)
+        }
+    }
+}
+
 /// Members that hold records inside Corrigo's envelopes: never projected away.
 const ENVELOPE_MEMBERS: [&str; 6] = [
     "Data",

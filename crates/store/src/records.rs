@@ -284,6 +284,38 @@ impl Store {
             .transpose()
     }
 
+    /// Calls `each(source_id, json)` with every cached record of `entity` as its stored
+    /// JSON text, in source-id order, without parsing it. Stops early when `each` returns
+    /// false.
+    pub fn for_each_record_text(
+        &self,
+        connection: &str,
+        entity: &str,
+        mut each: impl FnMut(&str, &str) -> bool,
+    ) -> Result<()> {
+        let connection_id = self.connection(connection)?.id;
+        let mut statement = self.db.prepare(
+            "SELECT source_id, json FROM records WHERE connection_id = ?1 AND entity = ?2 ORDER BY source_id",
+        )?;
+        let mut rows = statement.query(params![connection_id, entity])?;
+        while let Some(row) = rows.next()? {
+            let text = |at: usize| {
+                row.get_ref(at)?.as_str().map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        at,
+                        rusqlite::types::Type::Text,
+                        Box::new(e),
+                    )
+                })
+            };
+            let (source_id, json) = (text(0)?, text(1)?);
+            if !each(source_id, json) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// Calls `each` with every cached record of `entity`, in source-id order, one at a
     /// time (memory does not grow with the cache). Stops early when `each` returns false.
     pub fn for_each_record(
