@@ -161,7 +161,7 @@ output: JsonValue | null, fields: Array<FieldResult>,
 /**
  * Load and apply time, microseconds.
  */
-micros: bigint, };
+micros: number, };
 
 export type FieldResult = { field: string, 
 /**
@@ -169,7 +169,7 @@ export type FieldResult = { field: string,
  */
 outcome: string, value: JsonValue, error: string | null, code: string | null, step: number | null, };
 
-export type CoverageReport = { records: number, skipped: number, recordsWithErrors: number, fields: Array<FieldCoverageInfo>, millis: bigint, };
+export type CoverageReport = { records: number, skipped: number, recordsWithErrors: number, fields: Array<FieldCoverageInfo>, millis: number, };
 
 export type FieldCoverageInfo = { field: string, type: string, required: boolean, filled: number, null: number, error: number, topValues: Array<ValueCount>, 
 /**
@@ -221,7 +221,7 @@ status: string, code: string | null, reason: string | null, action: string | nul
 /**
  * The API host the locator gave.
  */
-host: string | null, millis: bigint, };
+host: string | null, millis: number, };
 
 export type PullProgress = { job: number, entity: string, 
 /**

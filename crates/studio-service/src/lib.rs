@@ -17,6 +17,7 @@ pub use connections::{source_entities, test_connection, PullJob};
 pub use error::{Location, Result, ServiceError};
 pub use mappings::diff_documents;
 pub use records::RecordSet;
+pub use results::CoverageRun;
 pub use typescript::typescript;
 
 use std::collections::HashMap;
@@ -48,6 +49,8 @@ pub struct Studio {
     workspace: Workspace,
     dir: PathBuf,
     sets: HashMap<(Source, String), Arc<RecordSet>>,
+    /// Related records for `lookup` steps, by source and entity list.
+    related: HashMap<(Source, String), Arc<unifield_engine::Related>>,
 }
 
 impl Studio {
@@ -58,6 +61,7 @@ impl Studio {
             workspace: Workspace::open(dir, secrets)?,
             dir: dir.to_path_buf(),
             sets: HashMap::new(),
+            related: HashMap::new(),
         })
     }
 
@@ -112,7 +116,7 @@ impl Studio {
         if let Some(set) = self.sets.get(&key) {
             return Ok(Arc::clone(set));
         }
-        let records = match source {
+        let records: Vec<Box<str>> = match source {
             Source::Samples => {
                 let text = unifield_bundle::samples(entity).ok_or_else(|| {
                     ServiceError::new(
@@ -122,31 +126,39 @@ impl Studio {
                 })?;
                 text.lines()
                     .filter(|l| !l.trim().is_empty())
-                    .map(serde_json::from_str)
-                    .collect::<std::result::Result<Vec<_>, _>>()
-                    .map_err(|e| ServiceError::new("corrupt_samples", e.to_string()))?
+                    .map(Box::from)
+                    .collect()
             }
             Source::Connection { name } => {
                 let mut records = Vec::new();
                 self.workspace
                     .store
-                    .for_each_record(name, entity, |record| {
-                        records.push(record.value);
+                    .for_each_record_text(name, entity, |_, json| {
+                        records.push(Box::from(json));
                         true
                     })?;
                 records
             }
         };
-        let set = Arc::new(RecordSet::new(records));
+        let set = Arc::new(RecordSet::new(records).map_err(|(at, error)| {
+            ServiceError::new(
+                "unreadable_record",
+                format!(
+                    "{entity} record {} of {source:?} is not a JSON record: {error}",
+                    at + 1
+                ),
+            )
+        })?);
         self.sets.insert(key, Arc::clone(&set));
         Ok(set)
     }
 
     /// Forgets the records held for a connection (after a pull changed its cache).
     pub fn forget(&mut self, connection: &str) {
-        self.sets.retain(
-            |(source, _), _| !matches!(source, Source::Connection { name } if name == connection),
-        );
+        let other =
+            |source: &Source| !matches!(source, Source::Connection { name } if name == connection);
+        self.sets.retain(|(source, _), _| other(source));
+        self.related.retain(|(source, _), _| other(source));
     }
 
     pub fn list_records(
@@ -171,7 +183,6 @@ impl Studio {
     pub fn record(&mut self, source: &Source, entity: &str, id: &str) -> Result<serde_json::Value> {
         self.records(source, entity)?
             .find(id)
-            .cloned()
             .ok_or_else(|| unknown_record(entity, id))
     }
 }

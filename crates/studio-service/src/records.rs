@@ -5,78 +5,112 @@
 use crate::types::{RecordRow, RecordTree, TreeNode};
 use serde_json::Value;
 use std::sync::OnceLock;
+use unifield_engine::input::parse_record;
 use unifield_engine::profile::{member_step, Profile};
 use unifield_engine::transform::Kind;
 
 /// Nesting deeper than this is not shown (the profile stops at the same depth).
 const MAX_DEPTH: u32 = 32;
 
+/// Records are held as their JSON text (a tenth of the memory of parsed values) and
+/// parsed when used: one for the tree and the preview, all of them (projected to the
+/// members the mapping reads) for coverage.
 pub struct RecordSet {
-    pub records: Vec<Value>,
+    raw: Vec<Box<str>>,
     ids: Vec<String>,
     labels: Vec<String>,
-    /// Lower-cased compact JSON per record, built on the first search.
-    search_text: OnceLock<Vec<String>>,
     profile: OnceLock<Profile>,
 }
 
+/// The members that ids and labels come from.
+fn label_members() -> &'static [String] {
+    static MEMBERS: OnceLock<Vec<String>> = OnceLock::new();
+    MEMBERS.get_or_init(|| {
+        [
+            "Id",
+            "Number",
+            "TaskRefinement",
+            "FirstName",
+            "LastName",
+            "DisplayAs",
+            "Name",
+            "Description",
+        ]
+        .map(String::from)
+        .to_vec()
+    })
+}
+
 impl RecordSet {
-    pub fn new(records: Vec<Value>) -> RecordSet {
-        let ids = records.iter().map(record_id).collect();
-        let labels = records.iter().map(label).collect();
-        RecordSet {
-            records,
+    /// Holds `records` (JSON texts of objects). A text that is not a JSON object is an
+    /// error naming its position; nothing is held then.
+    pub fn new(records: Vec<Box<str>>) -> Result<RecordSet, (usize, String)> {
+        let mut ids = Vec::with_capacity(records.len());
+        let mut labels = Vec::with_capacity(records.len());
+        for (at, text) in records.iter().enumerate() {
+            let head =
+                parse_record(text, Some(label_members())).map_err(|e| (at, e.to_string()))?;
+            ids.push(record_id(&head));
+            labels.push(label(&head));
+        }
+        Ok(RecordSet {
+            raw: records,
             ids,
             labels,
-            search_text: OnceLock::new(),
             profile: OnceLock::new(),
-        }
+        })
     }
 
     pub fn len(&self) -> usize {
-        self.records.len()
+        self.raw.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
+        self.raw.is_empty()
+    }
+
+    /// Every record parsed, keeping only the top-level members in `keep` (all when none).
+    /// A record that no longer parses (it did when held) is skipped.
+    pub fn parsed<'a>(&'a self, keep: Option<&'a [String]>) -> impl Iterator<Item = Value> + 'a {
+        self.raw
+            .iter()
+            .filter_map(move |text| parse_record(text, keep).ok())
+    }
+
+    /// The records' JSON texts, in source order.
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        self.raw.iter().map(|t| &**t)
     }
 
     pub fn profile(&self) -> &Profile {
         self.profile.get_or_init(|| {
             let mut profile = Profile::default();
-            for record in &self.records {
-                profile.add(record);
+            for record in self.parsed(None) {
+                profile.add(&record);
             }
             profile
         })
     }
 
-    pub fn find(&self, id: &str) -> Option<&Value> {
-        self.ids
-            .iter()
-            .position(|i| i == id)
-            .map(|at| &self.records[at])
+    pub fn find(&self, id: &str) -> Option<Value> {
+        let at = self.ids.iter().position(|i| i == id)?;
+        parse_record(&self.raw[at], None).ok()
     }
 
-    /// Rows whose id, label or any value contains every word of `query` (case-insensitive).
+    /// Rows whose JSON text (ids, labels, every value and member name) contains every
+    /// word of `query`, ignoring case.
     pub fn search(&self, query: &str) -> Vec<RecordRow> {
         let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
-        let row = |at: usize| RecordRow {
-            id: self.ids[at].clone(),
-            label: self.labels[at].clone(),
-        };
-        if words.is_empty() {
-            return (0..self.records.len()).map(row).collect();
-        }
-        let texts = self.search_text.get_or_init(|| {
-            self.records
-                .iter()
-                .map(|r| r.to_string().to_lowercase())
-                .collect()
-        });
-        (0..self.records.len())
-            .filter(|&at| words.iter().all(|w| texts[at].contains(w.as_str())))
-            .map(row)
+        (0..self.raw.len())
+            .filter(|&at| {
+                words
+                    .iter()
+                    .all(|w| contains_ignoring_case(&self.raw[at], w))
+            })
+            .map(|at| RecordRow {
+                id: self.ids[at].clone(),
+                label: self.labels[at].clone(),
+            })
             .collect()
     }
 
@@ -85,7 +119,7 @@ impl RecordSet {
         let record = self.find(id)?;
         let profile = self.profile();
         let mut nodes = Vec::new();
-        walk(record, "$", "$", "$", 0, &mut |node| {
+        walk(&record, "$", "$", "$", 0, &mut |node| {
             let fill_rate = profile
                 .path(&node.pattern)
                 .map_or(if node.pattern == "$" { 1.0 } else { 0.0 }, |p| {
@@ -99,6 +133,19 @@ impl RecordSet {
             nodes,
         })
     }
+}
+
+/// Whether `text` contains `lower` (already lower-cased), ignoring case. ASCII needles
+/// are matched in place; others against a lower-cased copy of the text.
+fn contains_ignoring_case(text: &str, lower: &str) -> bool {
+    if !lower.is_ascii() {
+        return text.to_lowercase().contains(lower);
+    }
+    let (hay, needle) = (text.as_bytes(), lower.as_bytes());
+    needle.is_empty()
+        || hay
+            .windows(needle.len())
+            .any(|window| window.eq_ignore_ascii_case(needle))
 }
 
 fn walk(
@@ -196,10 +243,24 @@ mod tests {
     use serde_json::json;
 
     fn set() -> RecordSet {
-        RecordSet::new(vec![
-            json!({"Id": 7, "Number": "WO-7", "TaskRefinement": "Leak: Sink", "Items": [{"Asset": {"Id": 3}}], "Odd key": null}),
-            json!({"Id": 8, "Number": "WO-8", "TaskRefinement": "Paint", "Items": []}),
-        ])
+        RecordSet::new(
+            [
+                json!({"Id": 7, "Number": "WO-7", "TaskRefinement": "Leak: Sink", "Items": [{"Asset": {"Id": 3}}], "Odd key": null}),
+                json!({"Id": 8, "Number": "WO-8", "TaskRefinement": "Paint", "Items": [], "Note": "Ünïcode"}),
+            ]
+            .iter()
+            .map(|v| v.to_string().into_boxed_str())
+            .collect(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_text_that_is_not_a_record_is_refused_with_its_position() {
+        let refused = RecordSet::new(vec!["{\"Id\": 1}".into(), "[1".into()])
+            .err()
+            .unwrap();
+        assert_eq!(refused.0, 1);
     }
 
     #[test]
@@ -210,6 +271,11 @@ mod tests {
         assert_eq!(ids("sink wo-7"), ["7"]);
         assert_eq!(ids("PAINT"), ["8"]);
         assert!(ids("paint sink").is_empty());
+        assert_eq!(
+            ids("ÜNÏ"),
+            ["8"],
+            "non-ASCII text matches ignoring case too"
+        );
         assert_eq!(set.search("sink")[0].label, "WO-7 · Leak: Sink");
     }
 

@@ -7,9 +7,11 @@ use crate::types::{
     CoverageReport, ExplainInfo, FieldCoverageInfo, FieldResult, Located, PathMatch, Preview,
     ProblemInfo, ProposalInfo, Source, StepInfo, Suggestion, ValueCount,
 };
-use crate::{Cancel, Studio};
+use crate::{Cancel, RecordSet, Studio};
 use serde_json::Value;
+use std::sync::Arc;
 use std::time::Instant;
+use unifield_engine::input::parse_record;
 use unifield_engine::path::Selector;
 use unifield_engine::{Coverage, FieldOutcome, Mapping, Related};
 
@@ -18,15 +20,27 @@ const COVERAGE_CHUNK: usize = 1_000;
 
 impl Studio {
     /// Records of other entities that the mapping's `lookup` steps read, from the same
-    /// source. An entity the source lacks is left out: its lookups report it per record.
-    fn related(&mut self, source: &Source, mapping: &Mapping) -> Related {
+    /// source, built once per source and set of entities. An entity the source lacks is
+    /// left out: its lookups report it per record.
+    fn related(&mut self, source: &Source, mapping: &Mapping) -> Arc<Related> {
+        let entities: Vec<String> = mapping
+            .related_entities()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        let key = (source.clone(), entities.join(","));
+        if let Some(related) = self.related.get(&key) {
+            return Arc::clone(related);
+        }
         let mut related = Related::default();
         let id = Selector::parse("$.Id").expect("valid selector");
-        for entity in mapping.related_entities() {
+        for entity in &entities {
             if let Ok(set) = self.records(source, entity) {
-                related.add(entity, &id, set.records.iter().cloned());
+                related.add(entity, &id, set.parsed(None));
             }
         }
+        let related = Arc::new(related);
+        self.related.insert(key, Arc::clone(&related));
         related
     }
 
@@ -90,26 +104,60 @@ impl Studio {
         source: &Source,
         text: &str,
         cancel: &Cancel,
-        mut progress: impl FnMut(u32, u32),
+        progress: impl FnMut(u32, u32),
     ) -> Result<CoverageReport> {
+        self.prepare_coverage(source, text)?.run(cancel, progress)
+    }
+
+    /// Everything a coverage run needs, taken from the studio so that the run itself can
+    /// go on without it (the studio keeps previewing while coverage runs).
+    pub fn prepare_coverage(&mut self, source: &Source, text: &str) -> Result<CoverageRun> {
         let started = Instant::now();
         let mapping = checked(text, None)?;
         let set = self.records(source, &mapping.doc.source.entity)?;
         let related = self.related(source, &mapping);
-        let mut coverage = Coverage::new(&mapping);
-        let of = set.len() as u32;
-        for (chunk_at, chunk) in set.records.chunks(COVERAGE_CHUNK).enumerate() {
-            if cancel.is_cancelled() {
-                return Err(ServiceError::new("cancelled", "coverage was cancelled"));
+        Ok(CoverageRun {
+            mapping,
+            set,
+            related,
+            started,
+        })
+    }
+}
+
+/// A coverage run over records held in memory; see [`Studio::prepare_coverage`].
+pub struct CoverageRun {
+    mapping: Mapping,
+    set: Arc<RecordSet>,
+    related: Arc<Related>,
+    started: Instant,
+}
+
+impl CoverageRun {
+    pub fn run(
+        &self,
+        cancel: &Cancel,
+        mut progress: impl FnMut(u32, u32),
+    ) -> Result<CoverageReport> {
+        let mut coverage = Coverage::new(&self.mapping);
+        let of = self.set.len() as u32;
+        // Only the members the mapping reads are parsed: its output is the same.
+        let keep = self.mapping.members_read();
+        for (at, text) in self.set.texts().enumerate() {
+            if at % COVERAGE_CHUNK == 0 {
+                if cancel.is_cancelled() {
+                    return Err(ServiceError::new("cancelled", "coverage was cancelled"));
+                }
+                if at > 0 {
+                    progress(at as u32, of);
+                }
             }
-            for record in chunk {
-                coverage.add(&mapping.apply(record, &related));
+            match parse_record(text, keep) {
+                Ok(record) => coverage.add(&self.mapping.apply(&record, &self.related)),
+                Err(_) => coverage.add_unreadable(),
             }
-            progress(
-                ((chunk_at * COVERAGE_CHUNK + chunk.len()) as u32).min(of),
-                of,
-            );
         }
+        progress(of, of);
         coverage.finish();
         let counts = |pairs: Vec<(Value, usize)>| -> Vec<ValueCount> {
             pairs
@@ -143,10 +191,12 @@ impl Studio {
                     ),
                 })
                 .collect(),
-            millis: started.elapsed().as_millis() as u64,
+            millis: self.started.elapsed().as_millis() as u64,
         })
     }
+}
 
+impl Studio {
     /// Each path's matches and each step's input and output, for one record and field.
     pub fn explain(
         &mut self,

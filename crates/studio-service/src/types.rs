@@ -212,6 +212,7 @@ pub struct Preview {
     pub output: Option<Value>,
     pub fields: Vec<FieldResult>,
     /// Load and apply time, microseconds.
+    #[ts(type = "number")]
     pub micros: u64,
 }
 
@@ -233,6 +234,7 @@ pub struct CoverageReport {
     pub skipped: u32,
     pub records_with_errors: u32,
     pub fields: Vec<FieldCoverageInfo>,
+    #[ts(type = "number")]
     pub millis: u64,
 }
 
@@ -357,6 +359,7 @@ pub struct Health {
     pub action: Option<String>,
     /// The API host the locator gave.
     pub host: Option<String>,
+    #[ts(type = "number")]
     pub millis: u64,
 }
 
