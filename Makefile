@@ -2,18 +2,27 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run test setup fmt lint unit generated bench
+.PHONY: run test setup ui ui-check fmt lint unit generated bench
 
-## make run: the demo (the studio comes in a later issue): every default Corrigo mapping
-## applied to the bundled offline samples, with a coverage table per mapping.
-run: setup
-	$(CARGO) run -q -p unifield-cli -- demo
+## make run: the studio, opened on the offline workspace (bundled samples and default
+## mappings) in ~/.local/share/unifield, or the directory in $UNIFIELD_WORKSPACE.
+run: setup ui
+	$(CARGO) run -p unifield-studio
 
-## make test: everything CI checks: formatting, clippy (-D warnings), all tests.
-test: setup fmt lint unit
+## make test: everything CI checks: formatting, clippy (-D warnings), the UI's type check,
+## lint and unit tests, and every Rust test including the studio's end-to-end WebDriver
+## test in a virtual display.
+test: setup ui fmt lint ui-check unit
 
 setup:
 	@scripts/setup
+
+# The UI is built into ui/dist before any Rust build: the studio binary embeds it.
+ui:
+	scripts/ui-build
+
+ui-check:
+	cd ui && npm run --silent check && npm test --silent
 
 fmt:
 	$(CARGO) fmt --all -- --check
@@ -21,21 +30,26 @@ fmt:
 lint:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
-# Inside a private D-Bus session with an unlocked gnome-keyring: the secrets tests use the
-# real system keyring, never a mock.
+# Inside a private D-Bus session with an unlocked gnome-keyring (the secrets tests use the
+# real system keyring, never a mock) and a virtual X display for the studio's window.
 unit:
-	scripts/with-keyring $(CARGO) nextest run --workspace --locked --no-fail-fast
+	TAURI_E2E=1 TAURI_DRIVER="$$(scripts/setup --which tauri-driver)" NO_AT_BRIDGE=1 \
+	  scripts/with-keyring xvfb-run -a -s "-screen 0 1440x900x24" \
+	  $(CARGO) nextest run --workspace --locked --no-fail-fast
 
-## make generated: rewrite docs/transforms.md, the JSON Schemas and the bundled samples
-## after changing the model, the transforms or the sample generator.
+## make generated: rewrite docs/transforms.md, the JSON Schemas, the bundled samples and
+## the UI's TypeScript bindings after changing the model, the transforms, the sample
+## generator or the studio's types.
 generated:
 	$(CARGO) run -q -p unifield-cli -- docs
 	$(CARGO) run -q -p unifield-cli -- samples
+	UPDATE_BINDINGS=1 $(CARGO) test -q -p unifield-studio-service --test bindings
 
-## make bench: the criterion re-preview bench and the scripted CLI benchmark.
+## make bench: the criterion benches and the scripted CLI benchmarks.
 bench:
 	@scripts/setup time
 	$(CARGO) bench -p unifield-engine --bench reapply
 	$(CARGO) bench -p unifield-store --bench insert
+	$(CARGO) bench -p unifield-studio-service --bench studio
 	scripts/bench-engine
 	scripts/bench-pull

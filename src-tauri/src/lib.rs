@@ -1,0 +1,46 @@
+//! The studio's Tauri shell. Each command in `commands` is a few lines that call
+//! `unifield-studio-service`; every behaviour lives and is tested there.
+
+pub mod commands;
+mod state;
+
+pub use state::Shell;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// The workspace directory: `--workspace DIR`, else `$UNIFIELD_WORKSPACE`, else the
+/// user's data directory.
+pub fn workspace_dir(args: &[String]) -> Result<PathBuf, String> {
+    if let Some(at) = args.iter().position(|a| a == "--workspace") {
+        return args
+            .get(at + 1)
+            .map(PathBuf::from)
+            .ok_or_else(|| "--workspace needs a directory".to_string());
+    }
+    if let Some(dir) = std::env::var_os("UNIFIELD_WORKSPACE") {
+        return Ok(PathBuf::from(dir));
+    }
+    unifield_workspace::default_directory().map_err(|e| e.to_string())
+}
+
+pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder
+        .plugin(tauri_plugin_dialog::init())
+        .invoke_handler(commands::handler())
+}
+
+pub fn run() {
+    let launched = Instant::now();
+    let args: Vec<String> = std::env::args().collect();
+    let shell = workspace_dir(&args)
+        .and_then(|dir| Shell::open(&dir, launched).map_err(|e| e.to_string()))
+        .unwrap_or_else(|message| {
+            eprintln!("unifield-studio: cannot open the workspace: {message}");
+            std::process::exit(2);
+        });
+    app_builder(tauri::Builder::default())
+        .manage(shell)
+        .run(tauri::generate_context!())
+        .expect("the studio window could not start");
+}

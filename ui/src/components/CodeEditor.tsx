@@ -1,0 +1,107 @@
+// CodeMirror 6 in React: one editor for the mapping JSON (with problems as lint marks)
+// and a single-line variant for JSONPath. A new `value` from outside (undo, a drop)
+// replaces the editor's text; the user's typing flows out through `onChange`.
+
+import { useEffect, useRef } from "react";
+import { Compartment, EditorState, StateEffect, Transaction } from "@codemirror/state";
+import { EditorView, highlightActiveLine, keymap, lineNumbers, placeholder as ph } from "@codemirror/view";
+import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
+import { json } from "@codemirror/lang-json";
+import { bracketMatching, defaultHighlightStyle, syntaxHighlighting } from "@codemirror/language";
+import { type Diagnostic, linter, lintGutter } from "@codemirror/lint";
+import type { ProblemInfo } from "../bindings";
+
+interface Props {
+  value: string;
+  onChange: (text: string) => void;
+  /** One line: newlines are refused. */
+  singleLine?: boolean;
+  problems?: ProblemInfo[];
+  placeholder?: string;
+  label: string;
+  testId?: string;
+}
+
+function diagnostics(problems: ProblemInfo[], view: EditorView): Diagnostic[] {
+  return problems
+    .filter((p) => p.line !== null)
+    .map((p) => {
+      const line = view.state.doc.line(Math.min(Math.max(p.line ?? 1, 1), view.state.doc.lines));
+      const from = Math.min(line.from + Math.max((p.column ?? 1) - 1, 0), line.to);
+      return {
+        from,
+        to: line.to,
+        severity: p.severity === "error" ? "error" : "warning",
+        message: `${p.message} [${p.code}]`,
+      };
+    });
+}
+
+export function CodeEditor({ value, onChange, singleLine, problems, placeholder, label, testId }: Props) {
+  const host = useRef<HTMLDivElement>(null);
+  const view = useRef<EditorView | null>(null);
+  const lint = useRef(new Compartment());
+  const change = useRef(onChange);
+  useEffect(() => {
+    change.current = onChange;
+  }, [onChange]);
+
+  useEffect(() => {
+    if (!host.current) {
+      return;
+    }
+    const extensions = [
+      history(),
+      keymap.of([...defaultKeymap, ...historyKeymap]),
+      EditorView.updateListener.of((u) => {
+        const byUser = u.transactions.some((t) => t.annotation(Transaction.userEvent) !== undefined);
+        if (u.docChanged && byUser) {
+          change.current(u.state.doc.toString());
+        }
+      }),
+      EditorView.contentAttributes.of({ "aria-label": label, ...(testId ? { "data-testid": testId } : {}) }),
+      syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+      lint.current.of([]),
+    ];
+    if (placeholder) {
+      extensions.push(ph(placeholder));
+    }
+    if (singleLine) {
+      extensions.push(EditorState.transactionFilter.of((tr) => (tr.newDoc.lines > 1 ? [] : tr)));
+    } else {
+      extensions.push(lineNumbers(), highlightActiveLine(), bracketMatching(), json(), lintGutter());
+    }
+    const editor = new EditorView({
+      state: EditorState.create({ doc: value, extensions }),
+      parent: host.current,
+    });
+    view.current = editor;
+    return () => {
+      editor.destroy();
+      view.current = null;
+    };
+    // Created once per mode; value and problems are pushed in by the effects below.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [singleLine]);
+
+  useEffect(() => {
+    const editor = view.current;
+    if (editor && editor.state.doc.toString() !== value) {
+      editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: value } });
+    }
+  }, [value]);
+
+  useEffect(() => {
+    const editor = view.current;
+    if (!editor || singleLine) {
+      return;
+    }
+    const list = problems ?? [];
+    const effect: StateEffect<unknown> = lint.current.reconfigure(
+      linter((v) => diagnostics(list, v), { delay: 0 }),
+    );
+    editor.dispatch({ effects: effect });
+  }, [problems, singleLine]);
+
+  return <div className={singleLine ? "code-input" : "code-editor"} ref={host} />;
+}

@@ -1,0 +1,225 @@
+// Corrigo connections: add (the secret goes to the OS keyring, never back to the page),
+// test with a health verdict and what to do, pull with progress and cancel, remove.
+
+import { useEffect, useState } from "react";
+import { api, asServiceError, newJob, onPullProgress } from "../api";
+import type { ConnectionInfo, Health, PullProgress, PullReport, ServiceError } from "../bindings";
+import { Modal } from "./Modal";
+
+interface Props {
+  onClose: () => void;
+  /** After a pull or a change: the workspace's sources changed. */
+  onChanged: () => void;
+  onUse: (name: string) => void;
+}
+
+const EMPTY = { name: "", company: "", region: "am", baseUrl: "", clientId: "", secret: "", custom: false };
+
+export function ConnectionsDialog({ onClose, onChanged, onUse }: Props) {
+  const [connections, setConnections] = useState<ConnectionInfo[]>([]);
+  const [form, setForm] = useState(EMPTY);
+  const [error, setError] = useState<ServiceError | null>(null);
+  const [health, setHealth] = useState<Record<string, Health | "testing">>({});
+  const [pulling, setPulling] = useState<{ name: string; job: number; progress: PullProgress | null } | null>(null);
+  const [reports, setReports] = useState<Record<string, PullReport>>({});
+
+  const refresh = () => api.listConnections().then(setConnections, (e: unknown) => setError(asServiceError(e)));
+  useEffect(() => {
+    void refresh();
+  }, []);
+  useEffect(() => {
+    const stop = onPullProgress((p) => setPulling((cur) => (cur && cur.job === p.job ? { ...cur, progress: p } : cur)));
+    return () => {
+      void stop.then((f) => f());
+    };
+  }, []);
+
+  const add = async () => {
+    setError(null);
+    try {
+      await api.addConnection({
+        name: form.name,
+        company: form.company,
+        region: form.custom ? null : form.region,
+        baseUrl: form.custom ? form.baseUrl : null,
+        clientId: form.clientId,
+        secret: form.secret,
+      });
+      setForm(EMPTY);
+      await refresh();
+      onChanged();
+    } catch (e) {
+      setError(asServiceError(e));
+    }
+  };
+
+  const test = async (name: string) => {
+    setHealth((h) => ({ ...h, [name]: "testing" }));
+    try {
+      const result = await api.testConnection(name);
+      setHealth((h) => ({ ...h, [name]: result }));
+    } catch (e) {
+      const err = asServiceError(e);
+      setHealth((h) => ({ ...h, [name]: { status: "error", code: err.code, reason: err.message, action: null, host: null, millis: 0 } }));
+    }
+  };
+
+  const pull = async (name: string) => {
+    const job = newJob();
+    setPulling({ name, job, progress: null });
+    try {
+      const report = await api.pull(name, [], job);
+      setReports((r) => ({ ...r, [name]: report }));
+      await refresh();
+      onChanged();
+    } catch (e) {
+      setError(asServiceError(e));
+    } finally {
+      setPulling(null);
+    }
+  };
+
+  const field = (key: keyof typeof EMPTY, label: string, type = "text") => (
+    <label className="form-row">
+      <span>{label}</span>
+      <input
+        type={type}
+        name={key}
+        data-testid={`connection-${key}`}
+        autoComplete="off"
+        aria-invalid={error?.location?.field === key}
+        value={String(form[key])}
+        onChange={(e) => setForm({ ...form, [key]: e.target.value })}
+      />
+    </label>
+  );
+
+  return (
+    <Modal title="Connections" onClose={onClose} testId="connections-dialog">
+      {error && (
+        <p className="error-text" role="alert" data-testid="connection-error">
+          {error.message} <span className="muted">[{error.code}]</span>
+        </p>
+      )}
+      <ul className="connections">
+        {connections.length === 0 && <li className="muted">No connections yet: the studio works on the bundled samples.</li>}
+        {connections.map((c) => {
+          const h = health[c.name];
+          const report = reports[c.name];
+          const busy = pulling?.name === c.name;
+          return (
+            <li key={c.name} data-testid="connection" data-name={c.name}>
+              <div className="connection-head">
+                <strong>{c.name}</strong> <span className="muted">{c.company} · {c.endpoint} · client {c.clientId}</span>
+                {!c.hasSecret && <span className="error-text"> no secret in the keyring: add it again</span>}
+              </div>
+              <div className="muted">
+                cached: {c.counts.map((n) => `${n.entity} ${n.records}`).join(", ")}
+                {c.lastPull && ` · last pull ${c.lastPull.entity} ${c.lastPull.status}${c.lastPull.error ? `: ${c.lastPull.error}` : ""}`}
+              </div>
+              <div className="actions">
+                <button type="button" onClick={() => void test(c.name)} data-testid="test-connection">
+                  Test
+                </button>
+                {busy ? (
+                  <button type="button" onClick={() => void api.cancel(pulling.job)} data-testid="cancel-pull">
+                    Cancel pull
+                  </button>
+                ) : (
+                  <button type="button" disabled={pulling !== null} onClick={() => void pull(c.name)} data-testid="pull">
+                    Pull records
+                  </button>
+                )}
+                <button type="button" onClick={() => onUse(c.name)} data-testid="use-connection">
+                  Use as source
+                </button>
+                <button
+                  type="button"
+                  onClick={() =>
+                    api.removeConnection(c.name).then(
+                      () => {
+                        void refresh();
+                        onChanged();
+                      },
+                      (e: unknown) => setError(asServiceError(e)),
+                    )
+                  }
+                >
+                  Remove
+                </button>
+              </div>
+              {h === "testing" && <p className="muted">Testing…</p>}
+              {h && h !== "testing" && (
+                <p className={`health ${h.status}`} data-testid="health" data-status={h.status}>
+                  {h.status === "ok" ? `OK · API host ${h.host} · ${h.millis} ms` : h.status === "reauthorization_required" ? "Reauthorization required" : "Error"}
+                  {h.reason && <span> — {h.reason}</span>}
+                  {h.action && <span className="action"> {h.action}</span>}
+                </p>
+              )}
+              {busy && (
+                <div className="pull-progress" data-testid="pull-progress">
+                  <progress
+                    max={pulling.progress?.of ?? 1}
+                    value={pulling.progress ? pulling.progress.done : 0}
+                    aria-label="Entities pulled"
+                  />
+                  <span className="muted">
+                    {pulling.progress
+                      ? `${pulling.progress.entity}: ${pulling.progress.records} records, ${pulling.progress.pages} pages (${pulling.progress.done + 1} of ${pulling.progress.of})`
+                      : "starting…"}
+                  </span>
+                </div>
+              )}
+              {report && (
+                <p className="muted" data-testid="pull-report">
+                  {report.cancelled ? "Cancelled (pages so far are kept; the next pull resumes). " : "Pulled: "}
+                  {report.entities.map((e) => `${e.entity} ${e.records} (${e.status}${e.error ? `: ${e.error}` : ""})`).join(", ")}
+                </p>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+      <form
+        className="add-connection"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void add();
+        }}
+      >
+        <h3>Add a Corrigo connection</h3>
+        {field("name", "Name")}
+        {field("company", "Company")}
+        <label className="form-row">
+          <span>Endpoint</span>
+          <span>
+            <label>
+              <input type="radio" checked={!form.custom} onChange={() => setForm({ ...form, custom: false })} /> Region
+            </label>{" "}
+            <label>
+              <input type="radio" checked={form.custom} data-testid="connection-custom" onChange={() => setForm({ ...form, custom: true })} /> Custom base URL
+            </label>
+          </span>
+        </label>
+        {form.custom ? (
+          field("baseUrl", "Base URL")
+        ) : (
+          <label className="form-row">
+            <span>Region</span>
+            <select value={form.region} onChange={(e) => setForm({ ...form, region: e.target.value })}>
+              <option value="am">Americas (am)</option>
+              <option value="emea">Europe, Middle East, Africa (emea)</option>
+              <option value="apac">Asia Pacific (apac)</option>
+            </select>
+          </label>
+        )}
+        {field("clientId", "Client id")}
+        {field("secret", "Client secret", "password")}
+        <p className="muted">The secret is stored in the system keyring only.</p>
+        <button type="submit" data-testid="add-connection">
+          Add connection
+        </button>
+      </form>
+    </Modal>
+  );
+}

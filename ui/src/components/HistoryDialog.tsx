@@ -1,0 +1,96 @@
+// Every saved version of the mapping: diff any two (0 is the bundled default), restore one.
+
+import { useEffect, useState } from "react";
+import { api, asServiceError } from "../api";
+import type { MappingDiff, ServiceError, VersionInfo } from "../bindings";
+import { short } from "../format";
+import { Modal } from "./Modal";
+
+export function HistoryDialog({ name, onClose, onRestored }: { name: string; onClose: () => void; onRestored: () => void }) {
+  const [versions, setVersions] = useState<VersionInfo[] | null>(null);
+  const [from, setFrom] = useState(0);
+  const [to, setTo] = useState(0);
+  const [diff, setDiff] = useState<MappingDiff | null>(null);
+  const [error, setError] = useState<ServiceError | null>(null);
+
+  useEffect(() => {
+    api.history(name).then(
+      (v) => {
+        setVersions(v);
+        setTo(v[0]?.version ?? 0);
+        setFrom(v[1]?.version ?? 0);
+      },
+      (e: unknown) => setError(asServiceError(e)),
+    );
+  }, [name]);
+
+  useEffect(() => {
+    if (versions === null || from === to) {
+      return;
+    }
+    api.diff(name, from, to).then(setDiff, (e: unknown) => setError(asServiceError(e)));
+  }, [name, from, to, versions]);
+
+  const options = [...(versions ?? []).map((v) => v.version), 0];
+  const pick = (value: number, set: (n: number) => void, label: string) => (
+    <select aria-label={label} value={value} onChange={(e) => set(Number(e.target.value))}>
+      {options.map((v) => (
+        <option key={v} value={v}>
+          {v === 0 ? "bundled default" : `version ${v}`}
+        </option>
+      ))}
+    </select>
+  );
+  return (
+    <Modal title={`History of ${name}`} onClose={onClose} testId="history-dialog">
+      {error && <p className="error-text">{error.message}</p>}
+      {versions?.length === 0 && <p className="muted">No saved versions yet: the bundled default is in use. Save (Ctrl+S) to start the history.</p>}
+      <ul className="versions">
+        {versions?.map((v) => (
+          <li key={v.version}>
+            <strong>v{v.version}</strong> <span className="muted">{v.savedAt}</span> {v.message}
+            <button
+              type="button"
+              onClick={() =>
+                api.restore(name, v.version).then(onRestored, (e: unknown) => setError(asServiceError(e)))
+              }
+            >
+              Restore
+            </button>
+          </li>
+        ))}
+      </ul>
+      {versions && versions.length > 0 && (
+        <div className="diff">
+          <p>
+            Diff {pick(from, setFrom, "From version")} → {pick(to, setTo, "To version")}
+          </p>
+          {from === to ? (
+            <p className="muted">Pick two different versions.</p>
+          ) : diff?.changes.length === 0 ? (
+            <p className="muted">No differences.</p>
+          ) : (
+            <table data-testid="diff">
+              <tbody>
+                {diff?.changes.map((c) => (
+                  <tr key={c.at} className={c.change}>
+                    <td>{c.change}</td>
+                    <td>
+                      <code>{c.at}</code>
+                    </td>
+                    <td>
+                      <code>{c.before === null ? "" : short(c.before, 80)}</code>
+                    </td>
+                    <td>
+                      <code>{c.after === null ? "" : short(c.after, 80)}</code>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+      )}
+    </Modal>
+  );
+}

@@ -1,0 +1,191 @@
+// The right-hand panels: the selected record's unified output, coverage over every held
+// record (with one-click value-map fixes), and binding suggestions.
+
+import { useState } from "react";
+import type { CoverageReport, JsonValue, Preview, Suggestion, TargetField } from "../bindings";
+import { percent, short } from "../format";
+
+export function PreviewPanel({ preview, ms, count }: { preview: Preview | null; ms: number | null; count: number }) {
+  const errors = preview?.problems.filter((p) => p.severity === "error") ?? [];
+  return (
+    <section className="panel preview" aria-label="Preview">
+      <header className="panel-head">
+        <h2>Unified record</h2>
+        <span className="muted" data-testid="preview-time" data-count={count} data-ms={ms ?? ""}>
+          {preview ? `#${preview.recordId} · ${(preview.micros / 1000).toFixed(1)} ms in Rust${ms !== null ? `, ${ms.toFixed(0)} ms round trip` : ""}` : ""}
+        </span>
+      </header>
+      {errors.length > 0 && (
+        <ul className="problems" data-testid="problems">
+          {errors.map((p, i) => (
+            <li key={i}>
+              <strong>{p.field ?? (p.line !== null ? `line ${p.line}` : "mapping")}</strong>
+              {p.step !== null ? `, step ${p.step}` : ""}: {p.message} <span className="muted">[{p.code}]</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {preview && !preview.taken && preview.output && <p className="muted">The mapping's source filter skips this record.</p>}
+      <pre className="json" data-testid="preview-output">
+        {preview?.output ? JSON.stringify(preview.output, null, 2) : ""}
+      </pre>
+      {preview?.fields
+        .filter((f) => f.outcome === "error")
+        .map((f) => (
+          <p key={f.field} className="error-text">
+            {f.field}
+            {f.step !== null ? ` (step ${f.step})` : ""}: {f.error} [{f.code}]
+          </p>
+        ))}
+    </section>
+  );
+}
+
+interface CoverageProps {
+  report: CoverageReport | null;
+  progress: { done: number; of: number } | null;
+  running: boolean;
+  onRun: () => void;
+  onCancel: () => void;
+  fields: TargetField[];
+  onAddToMap: (field: string, values: string[], to: JsonValue) => void;
+  onSelect: (field: string) => void;
+}
+
+function UnmappedFix({ field, values, target, onAdd }: { field: string; values: string[]; target: TargetField | undefined; onAdd: CoverageProps["onAddToMap"] }) {
+  const choices = target?.enumValues.map((v) => v.name) ?? [];
+  const [to, setTo] = useState(choices[0] ?? "");
+  return (
+    <span className="fix">
+      {choices.length > 0 ? (
+        <select aria-label={`Map the unmapped values of ${field} to`} value={to} onChange={(e) => setTo(e.target.value)}>
+          {choices.map((c) => (
+            <option key={c}>{c}</option>
+          ))}
+        </select>
+      ) : (
+        <input aria-label={`Map the unmapped values of ${field} to`} value={to} onChange={(e) => setTo(e.target.value)} />
+      )}
+      <button type="button" data-testid="add-unmapped" onClick={() => onAdd(field, values, to)}>
+        Add {values.length === 1 ? "it" : `all ${values.length}`} to the map
+      </button>
+    </span>
+  );
+}
+
+export function CoveragePanel({ report, progress, running, onRun, onCancel, fields, onAddToMap, onSelect }: CoverageProps) {
+  const of = report?.records ?? 0;
+  return (
+    <section className="panel coverage" aria-label="Coverage">
+      <header className="panel-head">
+        <h2>Coverage</h2>
+        <span className="muted" data-testid="coverage-summary">
+          {report
+            ? `${report.records} records${report.skipped ? `, ${report.skipped} skipped by the filter` : ""}, ${report.recordsWithErrors} with errors · ${report.millis} ms`
+            : ""}
+        </span>
+        {running ? (
+          <button type="button" onClick={onCancel}>
+            Cancel
+          </button>
+        ) : (
+          <button type="button" onClick={onRun} data-testid="run-coverage">
+            Run
+          </button>
+        )}
+      </header>
+      {running && progress && <progress max={progress.of} value={progress.done} aria-label="Coverage progress" />}
+      {report && (
+        <table className="coverage-table" data-testid="coverage-table">
+          <thead>
+            <tr>
+              <th>field</th>
+              <th>filled</th>
+              <th>null</th>
+              <th>error</th>
+              <th>top values</th>
+            </tr>
+          </thead>
+          <tbody>
+            {report.fields.map((f) => (
+              <tr key={f.field} className={f.error > 0 ? "error" : f.required && f.null > 0 ? "warn" : ""}>
+                <td>
+                  <button type="button" className="link" onClick={() => onSelect(f.field)}>
+                    {f.field}
+                  </button>
+                  {f.required ? " *" : ""}
+                </td>
+                <td>{of ? percent(f.filled / of) : "–"}</td>
+                <td>{f.null}</td>
+                <td>{f.error}</td>
+                <td className="values">
+                  {f.topValues
+                    .slice(0, 3)
+                    .map((v) => `${short(v.value, 24)} ×${v.count}`)
+                    .join(", ")}
+                  {f.unmapped.length > 0 && (
+                    <div className="unmapped" data-testid="unmapped">
+                      unmapped: {f.unmapped.map((u) => `${short(u.value, 24)} ×${u.count}`).join(", ")}
+                      <UnmappedFix
+                        field={f.field}
+                        values={f.unmapped.map((u) => (typeof u.value === "string" ? u.value : JSON.stringify(u.value)))}
+                        target={fields.find((t) => t.name === f.field)}
+                        onAdd={onAddToMap}
+                      />
+                    </div>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+export function SuggestionsPanel({
+  suggestions,
+  onAccept,
+}: {
+  suggestions: Suggestion[];
+  onAccept: (field: string, path: string, steps: string[]) => void;
+}) {
+  const [dismissed, setDismissed] = useState<Set<string>>(new Set());
+  const shown = suggestions
+    .map((s) => ({ ...s, proposals: s.proposals.filter((p) => !dismissed.has(`${s.field} ${p.path}`)) }))
+    .filter((s) => s.proposals.length > 0);
+  return (
+    <section className="panel suggestions" aria-label="Suggestions">
+      <header className="panel-head">
+        <h2>Suggestions</h2>
+        <span className="muted">{shown.length} unbound fields with proposals</span>
+      </header>
+      {shown.map((s) => (
+        <div key={s.field} className="suggestion" data-testid="suggestion" data-field={s.field}>
+          <strong>{s.field}</strong>
+          {s.proposals.map((p) => (
+            <div key={p.path} className="proposal">
+              <code>{p.path}</code>
+              {p.steps.length > 0 && <span className="steps">→ {p.steps.join(" → ")}</span>}
+              <span className="score" title={p.reason}>
+                {percent(p.score)}
+              </span>
+              <button type="button" onClick={() => onAccept(s.field, p.path, p.steps)} data-testid="accept-suggestion">
+                Accept
+              </button>
+              <button
+                type="button"
+                aria-label={`Dismiss ${p.path} for ${s.field}`}
+                onClick={() => setDismissed(new Set(dismissed).add(`${s.field} ${p.path}`))}
+              >
+                Dismiss
+              </button>
+              <p className="muted reason">{p.reason}</p>
+            </div>
+          ))}
+        </div>
+      ))}
+    </section>
+  );
+}

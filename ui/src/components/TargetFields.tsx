@@ -1,0 +1,118 @@
+// The unified model's fields for the mapping's target entity (and its custom fields):
+// type, required, description, current binding, preview outcome and coverage badge.
+// Each row is a drop target for source nodes.
+
+import { useDroppable } from "@dnd-kit/core";
+import type { FieldCoverageInfo, FieldResult, TargetField } from "../bindings";
+import { fillTone, percent } from "../format";
+import { binding, fieldRef, stepName, type MappingDoc } from "../mapping";
+
+interface Row {
+  label: string;
+  field: TargetField | null;
+}
+
+interface Props {
+  doc: MappingDoc | null;
+  fields: TargetField[];
+  selected: string | null;
+  onSelect: (label: string) => void;
+  results: FieldResult[];
+  coverage: FieldCoverageInfo[];
+  coverageOf: number;
+}
+
+function FieldRow({
+  row,
+  doc,
+  selected,
+  onSelect,
+  result,
+  coverage,
+  coverageOf,
+}: {
+  row: Row;
+  doc: MappingDoc | null;
+  selected: boolean;
+  onSelect: (label: string) => void;
+  result: FieldResult | undefined;
+  coverage: FieldCoverageInfo | undefined;
+  coverageOf: number;
+}) {
+  const { setNodeRef, isOver } = useDroppable({ id: `field:${row.label}`, data: { label: row.label } });
+  const b = doc ? binding(doc, fieldRef(row.label)) : undefined;
+  const source = b?.path ?? b?.paths?.join(" ?? ") ?? (b && "const" in b ? `= ${JSON.stringify(b.const)}` : "");
+  const steps = (b?.steps ?? []).map(stepName);
+  const share = coverage && coverageOf > 0 ? coverage.filled / coverageOf : null;
+  return (
+    <div
+      ref={setNodeRef}
+      role="row"
+      aria-selected={selected}
+      tabIndex={-1}
+      className={`field${selected ? " selected" : ""}${isOver ? " over" : ""}${b ? "" : " unbound"}`}
+      data-testid="target-field"
+      data-field={row.label}
+      onClick={() => onSelect(row.label)}
+    >
+      <div className="field-name">
+        <span className="name">{row.label}</span>
+        {row.field?.required && (
+          <span className="required" title="Required">
+            *
+          </span>
+        )}
+        <span className="type">{row.field?.type ?? "custom"}</span>
+      </div>
+      <div className="binding" data-testid="binding">
+        {b ? (
+          <>
+            <code>{source}</code>
+            {steps.length > 0 && <span className="steps">→ {steps.join(" → ")}</span>}
+          </>
+        ) : (
+          <span className="muted">drop a source field here</span>
+        )}
+      </div>
+      <div className="badges">
+        {result && (
+          <span className={`outcome ${result.outcome}`} title={result.error ?? result.outcome}>
+            {result.outcome === "filled" ? "✓" : result.outcome === "error" ? "✗" : "∅"}
+          </span>
+        )}
+        {share !== null && (
+          <span
+            className={`fill ${coverage && coverage.error > 0 ? "poor" : fillTone(share)}`}
+            data-testid="coverage-badge"
+            title={`${coverage?.filled} filled, ${coverage?.null} null, ${coverage?.error} errors of ${coverageOf}`}
+          >
+            {percent(share)}
+          </span>
+        )}
+      </div>
+    </div>
+  );
+}
+
+export function TargetFields({ doc, fields, selected, onSelect, results, coverage, coverageOf }: Props) {
+  const rows: Row[] = fields.map((f) => ({ label: f.name, field: f }));
+  for (const name of Object.keys(doc?.custom ?? {})) {
+    rows.push({ label: `custom.${name}`, field: null });
+  }
+  return (
+    <div className="fields" role="grid" aria-label="Unified fields">
+      {rows.map((row) => (
+        <FieldRow
+          key={row.label}
+          row={row}
+          doc={doc}
+          selected={row.label === selected}
+          onSelect={onSelect}
+          result={results.find((r) => r.field === row.label)}
+          coverage={coverage.find((c) => c.field === row.label)}
+          coverageOf={coverageOf}
+        />
+      ))}
+    </div>
+  );
+}

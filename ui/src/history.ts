@@ -1,0 +1,50 @@
+// Undo and redo over the mapping's text. Typing in one place within a short time is one
+// step (so undo does not walk back a path character by character).
+
+export interface History {
+  past: string[];
+  present: string;
+  future: string[];
+  /** The edit group of the last change, and when it happened (ms). */
+  group: string | null;
+  at: number;
+}
+
+export const COALESCE_MS = 800;
+const LIMIT = 500;
+
+export function start(text: string): History {
+  return { past: [], present: text, future: [], group: null, at: 0 };
+}
+
+/**
+ * Records a new text. Changes with the same `group` (such as typing in one field's path)
+ * within COALESCE_MS replace the last step instead of adding one.
+ */
+export function record(h: History, text: string, group: string | null = null, now = Date.now()): History {
+  if (text === h.present) {
+    return h;
+  }
+  const coalesce = group !== null && group === h.group && now - h.at < COALESCE_MS;
+  const past = coalesce ? h.past : [...h.past, h.present].slice(-LIMIT);
+  return { past, present: text, future: [], group, at: now };
+}
+
+export function undo(h: History): History {
+  const previous = h.past[h.past.length - 1];
+  if (previous === undefined) {
+    return h;
+  }
+  return { past: h.past.slice(0, -1), present: previous, future: [h.present, ...h.future], group: null, at: 0 };
+}
+
+export function redo(h: History): History {
+  const [next, ...rest] = h.future;
+  if (next === undefined) {
+    return h;
+  }
+  return { past: [...h.past, h.present], present: next, future: rest, group: null, at: 0 };
+}
+
+export const canUndo = (h: History) => h.past.length > 0;
+export const canRedo = (h: History) => h.future.length > 0;
