@@ -7,7 +7,7 @@ CARGO ?= cargo
 ## make run: the studio, opened on the offline workspace (bundled samples and default
 ## mappings) in ~/.local/share/unifield, or the directory in $UNIFIELD_WORKSPACE.
 run: setup ui
-	$(CARGO) run -p unifield-studio
+	scripts/run-studio
 
 ## make test: everything CI checks: formatting, clippy (-D warnings), the UI's type check,
 ## lint and unit tests, and every Rust test including the studio's end-to-end WebDriver

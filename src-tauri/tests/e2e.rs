@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 const DRIVER_PORT: u16 = 4444;
 const WAIT: Duration = Duration::from_secs(30);
+const JOURNEY: Duration = Duration::from_secs(240);
 
 /// tauri-driver, stopped with SIGTERM so it takes WebKitWebDriver down with it (a SIGKILL
 /// would orphan WebKitWebDriver on its port).
@@ -263,6 +264,37 @@ async fn the_studio_end_to_end() {
             .unwrap_or_else(|e| panic!("cannot start {driver_bin}: {e}")),
     );
 
+    let journey = journey(&binary, &exported, &config, &sandbox.base_url);
+    // A WebDriver call that never answers must not hold CI: the driver is stopped (on
+    // unwinding) and the last step is named.
+    if tokio::time::timeout(JOURNEY, journey).await.is_err() {
+        panic!(
+            "the journey took over {JOURNEY:?}; last step: {}",
+            last_step()
+        );
+    }
+    drop(sandbox);
+}
+
+static STEP: std::sync::Mutex<&str> = std::sync::Mutex::new("starting");
+
+/// Names the step the journey is on (printed, and reported if it hangs).
+fn step(name: &'static str) {
+    eprintln!("e2e: {name}");
+    *STEP.lock().unwrap_or_else(|p| p.into_inner()) = name;
+}
+
+fn last_step() -> &'static str {
+    *STEP.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+async fn journey(
+    binary: &Path,
+    exported: &Path,
+    config: &unifield_corrigo_sandbox::Config,
+    sandbox_url: &str,
+) {
+    step("start a WebDriver session");
     let mut capabilities = serde_json::Map::new();
     capabilities.insert("browserName".into(), json!("wry"));
     capabilities.insert("tauri:options".into(), json!({ "application": binary }));
@@ -280,6 +312,7 @@ async fn the_studio_end_to_end() {
     })
     .await;
 
+    step("open the offline workspace");
     // 1. The offline workspace opens with the work-order mapping on screen.
     let ready_ms: u64 = until("the studio to be interactive", || async {
         let ms = js(&client, "const e = document.querySelector('[data-testid=\"ready-ms\"]'); return e ? e.dataset.ms : null;").await;
@@ -300,8 +333,9 @@ async fn the_studio_end_to_end() {
         json!("undefined")
     );
     shot(&client, "01-offline-workspace").await;
-    let rss_offline = studio_rss_mb(&binary);
+    let rss_offline = studio_rss_mb(binary);
 
+    step("find a work order");
     // 2. Find a work order by searching for its number.
     let samples = include_str!("../../mappings/corrigo/samples/WorkOrder.jsonl");
     let wanted: Value = serde_json::from_str(samples.lines().nth(6).unwrap()).unwrap();
@@ -332,6 +366,7 @@ async fn the_studio_end_to_end() {
         "instructions starts unbound"
     );
 
+    step("drag a source field onto a target field");
     // 3. Drag a source field onto a target field.
     drag(
         &client,
@@ -347,6 +382,7 @@ async fn the_studio_end_to_end() {
     .await;
     shot(&client, "02-dragged-binding").await;
 
+    step("add a transform step");
     // 4. Add a transform step: the preview follows.
     let select = client
         .find(Locator::Css("[data-testid=add-step-select]"))
@@ -360,6 +396,7 @@ async fn the_studio_end_to_end() {
     })
     .await;
 
+    step("coverage");
     // 5. Coverage shows the new field over all 400 samples.
     until("coverage of instructions", || async {
         let badge = js(&client, "const e = document.querySelector('[data-field=\"instructions\"] [data-testid=coverage-badge]'); return e ? e.textContent : null;").await;
@@ -372,6 +409,7 @@ async fn the_studio_end_to_end() {
     shot(&client, "03-step-preview-coverage").await;
     let studio_output = preview_output(&client).await;
 
+    step("export and check with the CLI");
     // 6. Export; the CLI validates the file and gives the record the studio showed.
     click(&client, "[data-testid=export]").await;
     until("the exported file", || async {
@@ -421,6 +459,7 @@ async fn the_studio_end_to_end() {
     .await;
     assert!(same_json(&preview_output(&client).await, &studio_output));
 
+    step("keyboard and themes");
     // 7. Keyboard: the shortcuts overlay (F1), and the dark theme.
     keys(&client, &['\u{e031}']).await; // F1
     client
@@ -448,6 +487,7 @@ async fn the_studio_end_to_end() {
     .await;
     keys(&client, &['\u{e009}', '\u{e008}', 'l']).await;
 
+    step("add, test and pull a connection");
     // 8. A connection to the running sandbox: add, test, pull with progress.
     click(&client, "[data-testid=open-connections]").await;
     let fill = |test_id: &'static str, value: String| {
@@ -463,7 +503,7 @@ async fn the_studio_end_to_end() {
     fill("connection-name", "sandbox".into()).await;
     fill("connection-company", config.company.clone()).await;
     click(&client, "[data-testid=connection-custom]").await;
-    fill("connection-baseUrl", sandbox.base_url.clone()).await;
+    fill("connection-baseUrl", sandbox_url.to_string()).await;
     fill("connection-clientId", config.client_id.clone()).await;
     fill("connection-secret", config.client_secret.clone()).await;
     click(&client, "[data-testid=add-connection]").await;
@@ -507,8 +547,9 @@ async fn the_studio_end_to_end() {
     })
     .await;
     shot(&client, "06-connection-pulled").await;
-    let rss_after_pull = studio_rss_mb(&binary);
+    let rss_after_pull = studio_rss_mb(binary);
 
+    step("the connection as the source");
     // 9. The connection's 10,000 cached work orders as the source: coverage and re-preview.
     click(&client, "[data-testid=use-connection]").await;
     // Empty the search as a user would (WebDriver's clear does not fire React's input event).
@@ -571,7 +612,7 @@ async fn the_studio_end_to_end() {
         previews.push(round_trip);
     }
     shot(&client, "07-connection-source").await;
-    let (app_mb, webkit_mb) = studio_rss_mb(&binary);
+    let (app_mb, webkit_mb) = studio_rss_mb(binary);
     previews.sort_by(f64::total_cmp);
     let measured = json!({
         "interactive_ms_in_app": ready_ms,
@@ -594,5 +635,4 @@ async fn the_studio_end_to_end() {
     .unwrap();
 
     client.close().await.unwrap();
-    drop(sandbox);
 }

@@ -457,7 +457,9 @@ export function App() {
         return;
       }
       const action = actionFor(e, MAC);
-      if (action) {
+      // In a plain text box, undo and redo belong to the box.
+      const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement;
+      if (action && !(typing && (action === "undo" || action === "redo"))) {
         e.preventDefault();
         runRef.current(action);
       }

@@ -362,4 +362,5 @@ async fn a_cancelled_pull_keeps_its_pages_and_a_resumed_pull_finishes_it() {
             .unwrap(),
         900
     );
+    running.stop().await;
 }
