@@ -113,7 +113,16 @@ value: JsonValue | null, children: number,
 /**
  * Share of cached records where the pattern holds a non-null value, 0–1.
  */
-fillRate: number, };
+fillRate: number, 
+/**
+ * A few distinct values seen at the pattern across the records.
+ */
+samples: Array<JsonValue>, 
+/**
+ * False for paths that other records have and this one lacks (listed after the
+ * record's own nodes, with `path` equal to `pattern`), so they can be bound too.
+ */
+present: boolean, };
 
 export type MappingState = { name: string, 
 /**

@@ -120,13 +120,36 @@ impl RecordSet {
         let profile = self.profile();
         let mut nodes = Vec::new();
         walk(&record, "$", "$", "$", 0, &mut |node| {
-            let fill_rate = profile
-                .path(&node.pattern)
-                .map_or(if node.pattern == "$" { 1.0 } else { 0.0 }, |p| {
-                    p.fill_rate(profile.records)
-                });
-            nodes.push(TreeNode { fill_rate, ..node });
+            let seen = profile.path(&node.pattern);
+            let fill_rate = seen.map_or(if node.pattern == "$" { 1.0 } else { 0.0 }, |p| {
+                p.fill_rate(profile.records)
+            });
+            let samples = seen.map(|p| p.samples.clone()).unwrap_or_default();
+            nodes.push(TreeNode {
+                fill_rate,
+                samples,
+                ..node
+            });
         });
+        let here: std::collections::HashSet<String> =
+            nodes.iter().map(|n| n.pattern.clone()).collect();
+        let absent: Vec<TreeNode> = profile
+            .paths()
+            .filter(|p| p.filled > 0 && !here.contains(&p.path))
+            .map(|p| TreeNode {
+                path: p.path.clone(),
+                pattern: p.path.clone(),
+                name: p.path.trim_start_matches('$').to_string(),
+                depth: 1,
+                kind: p.main_kind().unwrap_or("null").to_string(),
+                value: None,
+                children: 0,
+                fill_rate: p.fill_rate(profile.records),
+                samples: p.samples.clone(),
+                present: false,
+            })
+            .collect();
+        nodes.extend(absent);
         Some(RecordTree {
             id: id.to_string(),
             records: profile.records as u32,
@@ -171,6 +194,8 @@ fn walk(
         value: scalar.then(|| value.clone()),
         children: children as u32,
         fill_rate: 0.0,
+        samples: Vec::new(),
+        present: true,
     });
     if depth >= MAX_DEPTH {
         return;
@@ -294,5 +319,32 @@ mod tests {
         assert_eq!(node("$.Items").children, 1);
         assert_eq!(node("$.Items").value, None);
         assert!(set().tree("9").is_none());
+        let absent: Vec<&str> = tree
+            .nodes
+            .iter()
+            .filter(|n| !n.present)
+            .map(|n| n.path.as_str())
+            .collect();
+        assert_eq!(absent, ["$.Note"], "only record 8 has a note");
+
+        // Record 8 lacks what record 7 has: those paths follow its own, to bind.
+        let tree = set().tree("8").unwrap();
+        let asset = tree
+            .nodes
+            .iter()
+            .find(|n| n.path == "$.Items[*].Asset.Id")
+            .unwrap();
+        assert!(!asset.present);
+        assert_eq!(
+            (asset.fill_rate, asset.samples.clone()),
+            (0.5, vec![json!(3)])
+        );
+        let last_present = tree.nodes.iter().rposition(|n| n.present).unwrap();
+        let first_absent = tree.nodes.iter().position(|n| !n.present).unwrap();
+        assert!(last_present < first_absent);
+        assert!(
+            !tree.nodes.iter().any(|n| n.path == "$['Odd key']"),
+            "never filled anywhere: nothing to bind"
+        );
     }
 }

@@ -145,6 +145,11 @@ pub struct TreeNode {
     pub children: u32,
     /// Share of cached records where the pattern holds a non-null value, 0–1.
     pub fill_rate: f64,
+    /// A few distinct values seen at the pattern across the records.
+    pub samples: Vec<Value>,
+    /// False for paths that other records have and this one lacks (listed after the
+    /// record's own nodes, with `path` equal to `pattern`), so they can be bound too.
+    pub present: bool,
 }
 
 /// A mapping as the editor opens it.

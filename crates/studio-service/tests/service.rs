@@ -122,11 +122,14 @@ fn records_are_listed_searched_and_shown_as_a_tree_with_fill_rates() {
             .unwrap();
         assert_eq!(
             selector.query(&record).len(),
-            1,
-            "{} finds its node",
+            usize::from(node.present),
+            "{} finds its node, or nothing when the record lacks it",
             node.path
         );
     }
+
+    let absent = tree.nodes.iter().find(|n| !n.present).unwrap();
+    assert!(absent.fill_rate > 0.0 && !absent.samples.is_empty());
 
     let missing = studio
         .record_tree(&Source::Samples, "WorkOrder", "no-such-id")

@@ -27,10 +27,12 @@ function Node({ node, selected, onSelect }: { node: TreeNode; selected: boolean;
       role="treeitem"
       aria-level={node.depth + 1}
       aria-selected={selected}
-      className={`node${selected ? " selected" : ""}${isDragging ? " dragging" : ""}`}
+      className={`node${selected ? " selected" : ""}${isDragging ? " dragging" : ""}${node.present ? "" : " absent"}`}
       data-testid="tree-node"
       data-path={node.path}
-      title={`${node.path}\nacross records: ${node.pattern}\nfilled in ${percent(node.fillRate)}`}
+      title={`${node.path}\nacross records: ${node.pattern}\nfilled in ${percent(node.fillRate)}${
+        node.samples.length > 0 ? `\nseen: ${node.samples.map((v) => short(v, 30)).join(", ")}` : ""
+      }`}
       style={{ paddingLeft: 8 + node.depth * 14 }}
       onClick={() => onSelect(node.path)}
       onKeyDown={(e) => {
@@ -42,7 +44,15 @@ function Node({ node, selected, onSelect }: { node: TreeNode; selected: boolean;
     >
       <span className="name">{node.name}</span>
       <span className={`kind kind-${node.kind}`}>{node.kind}</span>
-      <span className="value">{node.value === null ? (node.children > 0 ? `${node.children}` : "") : short(node.value, 40)}</span>
+      <span className="value">
+        {!node.present
+          ? `e.g. ${node.samples.map((v) => short(v, 16)).join(", ")}`
+          : node.value === null
+            ? node.children > 0
+              ? `${node.children}`
+              : ""
+            : short(node.value, 40)}
+      </span>
       <span className={`fill ${fillTone(node.fillRate)}`} aria-label={`filled in ${percent(node.fillRate)} of records`}>
         {percent(node.fillRate)}
       </span>
@@ -70,9 +80,17 @@ export function SourceTree({ tree, selected, onSelect, filter, onFilter }: Props
         onChange={(e) => onFilter(e.target.value)}
       />
       <div className="list" role="tree" aria-label="Source fields">
-        {nodes.map((n) => (
-          <Node key={n.path} node={n} selected={n.path === selected} onSelect={onSelect} />
-        ))}
+        {nodes
+          .filter((n) => n.present)
+          .map((n) => (
+            <Node key={n.path} node={n} selected={n.path === selected} onSelect={onSelect} />
+          ))}
+        {nodes.some((n) => !n.present) && <h3 className="absent-head">In other records, not this one</h3>}
+        {nodes
+          .filter((n) => !n.present)
+          .map((n) => (
+            <Node key={n.path} node={n} selected={n.path === selected} onSelect={onSelect} />
+          ))}
         {!tree && <p className="empty">Select a record.</p>}
       </div>
     </section>
