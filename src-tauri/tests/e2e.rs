@@ -461,6 +461,36 @@ async fn journey(
     .await;
     assert!(same_json(&preview_output(&client).await, &studio_output));
 
+    step("save, history and diff");
+    keys(&client, &['\u{e009}', 's']).await; // Ctrl+S
+    until("the saved version", || async {
+        text_of(&client, "save-state")
+            .await
+            .eq("saved as v1")
+            .then_some(())
+    })
+    .await;
+    keys(&client, &['\u{e009}', 'h']).await; // Ctrl+H
+    until("the diff against the bundled default", || async {
+        let diff = text_of(&client, "diff").await;
+        diff.contains("addedfields.instructions").then_some(())
+    })
+    .await;
+    shot(&client, "08-history-diff").await;
+    keys(&client, &['\u{e00c}']).await; // Escape
+    click(&client, "[data-testid=view-json]").await;
+    until("the mapping JSON editor", || async {
+        // The editor sits in a shadow root; its own styles must have reached it despite
+        // the CSP (white-space is `normal` without them and the text lays out wrong).
+        let found = js(&client, "const r = document.querySelector('[data-testid=mapping-json]')?.shadowRoot; const c = r && r.querySelector('.cm-content'); return c ? [c.textContent, getComputedStyle(c).whiteSpace] : null;").await;
+        let text = found[0].as_str()?;
+        assert_ne!(found[1], json!("normal"), "CodeMirror's styles are missing");
+        text.contains("\"instructions\"").then_some(())
+    })
+    .await;
+    shot(&client, "09-mapping-json").await;
+    click(&client, ".view-tabs .tab").await; // back to the canvas
+
     step("keyboard and themes");
     // 7. Keyboard: the shortcuts overlay (F1), and the dark theme.
     keys(&client, &['\u{e031}']).await; // F1

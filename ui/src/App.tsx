@@ -698,7 +698,7 @@ export function App() {
         )}
         {dialog === "help" && <ShortcutsDialog onClose={() => setDialog(null)} mac={MAC} />}
       </div>
-      <DragOverlay>{dragging ? <div className="drag-chip">{dragging}</div> : null}</DragOverlay>
+      <DragOverlay dropAnimation={null}>{dragging ? <div className="drag-chip">{dragging}</div> : null}</DragOverlay>
     </DndContext>
   );
 }

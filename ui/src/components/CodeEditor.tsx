@@ -1,6 +1,12 @@
 // CodeMirror 6 in React: one editor for the mapping JSON (with problems as lint marks)
 // and a single-line variant for JSONPath. A new `value` from outside (undo, a drop)
 // replaces the editor's text; the user's typing flows out through `onChange`.
+//
+// Each editor lives in a shadow root. CodeMirror injects its styles at run time; in a
+// document it does so with <style> elements, which the studio's Content-Security-Policy
+// (style-src 'self') blocks, while in a shadow root it uses constructed style sheets,
+// which the policy allows. Colours come in through the theme's CSS variables, which
+// cross the shadow boundary.
 
 import { useEffect, useRef } from "react";
 import { Compartment, EditorState, StateEffect, Transaction } from "@codemirror/state";
@@ -21,6 +27,23 @@ interface Props {
   label: string;
   testId?: string;
 }
+
+const studioTheme = EditorView.theme({
+  "&": { backgroundColor: "var(--panel)", color: "var(--text)", height: "100%" },
+  "&.cm-focused": { outline: "none" },
+  ".cm-scroller": {
+    fontFamily: 'ui-monospace, "JetBrains Mono", "DejaVu Sans Mono", monospace',
+    fontSize: "12px",
+    overflow: "auto",
+  },
+  ".cm-content": { caretColor: "var(--text)" },
+  ".cm-gutters": { backgroundColor: "var(--code-bg)", color: "var(--muted)", borderRight: "1px solid var(--border)" },
+  ".cm-activeLine": { backgroundColor: "var(--hover)" },
+  ".cm-activeLineGutter": { backgroundColor: "var(--hover)" },
+  "&.cm-focused .cm-selectionBackground, .cm-selectionBackground": { backgroundColor: "var(--selected)" },
+  ".cm-placeholder": { color: "var(--muted)" },
+  ".cm-tooltip": { backgroundColor: "var(--panel)", color: "var(--text)", border: "1px solid var(--border)" },
+});
 
 function diagnostics(problems: ProblemInfo[], view: EditorView): Diagnostic[] {
   return problems
@@ -47,10 +70,16 @@ export function CodeEditor({ value, onChange, singleLine, problems, placeholder,
   }, [onChange]);
 
   useEffect(() => {
-    if (!host.current) {
+    const outer = host.current;
+    if (!outer) {
       return;
     }
+    const shadow = outer.shadowRoot ?? outer.attachShadow({ mode: "open" });
+    const parent = document.createElement("div");
+    parent.style.height = "100%";
+    shadow.replaceChildren(parent);
     const extensions = [
+      studioTheme,
       history(),
       keymap.of([...defaultKeymap, ...historyKeymap]),
       EditorView.updateListener.of((u) => {
@@ -59,7 +88,7 @@ export function CodeEditor({ value, onChange, singleLine, problems, placeholder,
           change.current(u.state.doc.toString());
         }
       }),
-      EditorView.contentAttributes.of({ "aria-label": label, ...(testId ? { "data-testid": testId } : {}) }),
+      EditorView.contentAttributes.of({ "aria-label": label }),
       syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
       lint.current.of([]),
     ];
@@ -73,7 +102,8 @@ export function CodeEditor({ value, onChange, singleLine, problems, placeholder,
     }
     const editor = new EditorView({
       state: EditorState.create({ doc: value, extensions }),
-      parent: host.current,
+      parent,
+      root: shadow,
     });
     view.current = editor;
     return () => {
@@ -103,5 +133,5 @@ export function CodeEditor({ value, onChange, singleLine, problems, placeholder,
     editor.dispatch({ effects: effect });
   }, [problems, singleLine]);
 
-  return <div className={singleLine ? "code-input" : "code-editor"} ref={host} />;
+  return <div className={singleLine ? "code-input" : "code-editor"} ref={host} data-testid={testId} />;
 }
