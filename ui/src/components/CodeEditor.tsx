@@ -13,7 +13,8 @@ import { Compartment, EditorState, StateEffect, Transaction } from "@codemirror/
 import { EditorView, highlightActiveLine, keymap, lineNumbers, placeholder as ph } from "@codemirror/view";
 import { defaultKeymap, history, historyKeymap } from "@codemirror/commands";
 import { json } from "@codemirror/lang-json";
-import { bracketMatching, defaultHighlightStyle, syntaxHighlighting } from "@codemirror/language";
+import { bracketMatching, HighlightStyle, syntaxHighlighting } from "@codemirror/language";
+import { tags } from "@lezer/highlight";
 import { type Diagnostic, linter, lintGutter } from "@codemirror/lint";
 import type { ProblemInfo } from "../bindings";
 
@@ -44,6 +45,14 @@ const studioTheme = EditorView.theme({
   ".cm-placeholder": { color: "var(--muted)" },
   ".cm-tooltip": { backgroundColor: "var(--panel)", color: "var(--text)", border: "1px solid var(--border)" },
 });
+
+/** JSON colours from the theme's variables, so they follow light and dark. */
+const studioHighlight = HighlightStyle.define([
+  { tag: tags.propertyName, color: "var(--syntax-key)" },
+  { tag: tags.string, color: "var(--syntax-string)" },
+  { tag: [tags.number, tags.bool, tags.null], color: "var(--syntax-literal)" },
+  { tag: [tags.brace, tags.squareBracket, tags.separator, tags.punctuation], color: "var(--muted)" },
+]);
 
 function diagnostics(problems: ProblemInfo[], view: EditorView): Diagnostic[] {
   return problems
@@ -89,7 +98,7 @@ export function CodeEditor({ value, onChange, singleLine, problems, placeholder,
         }
       }),
       EditorView.contentAttributes.of({ "aria-label": label }),
-      syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+      syntaxHighlighting(studioHighlight),
       lint.current.of([]),
     ];
     if (placeholder) {
