@@ -3,6 +3,7 @@
 
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
+use unifield_engine::input::parse_record;
 use unifield_engine::path::Selector;
 use unifield_engine::{load, Related};
 
@@ -189,6 +190,34 @@ proptest! {
         prop_assert!(selector.is_singular());
         let library: Vec<&Value> = jsonpath_rust::query::js_path_vals(&text, &document).unwrap();
         prop_assert_eq!(selector.query(&document), library);
+    }
+
+    #[test]
+    fn parsing_any_text_as_a_record_never_panics(text in "\\PC{0,200}", keep in prop::collection::vec(prop::sample::select(KEYS.to_vec()), 0..3)) {
+        let keep: Vec<String> = keep.into_iter().map(String::from).collect();
+        let _ = parse_record(&text, Some(&keep));
+        let _ = parse_record(&text, None);
+    }
+
+    /// The studio parses held records projected to the members a mapping reads: that is
+    /// the full record with the other top-level members dropped.
+    #[test]
+    fn a_projected_record_is_the_record_without_the_other_members(
+        record in prop::collection::vec((prop::sample::select(KEYS.to_vec()), json_value()), 0..6),
+        keep in prop::collection::vec(prop::sample::select(KEYS.to_vec()), 0..4),
+    ) {
+        let record: Map<String, Value> = record.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        let keep: Vec<String> = keep.into_iter().map(String::from).collect();
+        let text = Value::Object(record.clone()).to_string();
+        let projected = parse_record(&text, Some(&keep)).unwrap();
+        // Compared with a full parse of the same text (serde_json's float parsing is not
+        // an exact round trip, so the generated values themselves would not do).
+        let Value::Object(full) = parse_record(&text, None).unwrap() else {
+            panic!("a record is an object");
+        };
+        let expected: Map<String, Value> =
+            full.into_iter().filter(|(k, _)| keep.contains(k)).collect();
+        prop_assert_eq!(projected, Value::Object(expected));
     }
 }
 
