@@ -22,6 +22,7 @@ export function ConnectionsDialog({ onClose, onChanged, onUse }: Props) {
   const [health, setHealth] = useState<Record<string, Health | "testing">>({});
   const [pulling, setPulling] = useState<{ name: string; job: number; progress: PullProgress | null } | null>(null);
   const [reports, setReports] = useState<Record<string, PullReport>>({});
+  const [removing, setRemoving] = useState<string | null>(null);
 
   const refresh = () => api.listConnections().then(setConnections, (e: unknown) => setError(asServiceError(e)));
   useEffect(() => {
@@ -133,20 +134,34 @@ export function ConnectionsDialog({ onClose, onChanged, onUse }: Props) {
                 <button type="button" onClick={() => onUse(c.name)} data-testid="use-connection">
                   Use as source
                 </button>
-                <button
-                  type="button"
-                  onClick={() =>
-                    api.removeConnection(c.name).then(
-                      () => {
-                        void refresh();
-                        onChanged();
-                      },
-                      (e: unknown) => setError(asServiceError(e)),
-                    )
-                  }
-                >
-                  Remove
-                </button>
+                {removing === c.name ? (
+                  <span className="confirm" role="alert">
+                    Remove {c.name}, its cached records and its keyring secret?{" "}
+                    <button
+                      type="button"
+                      className="danger"
+                      onClick={() =>
+                        api.removeConnection(c.name).then(
+                          () => {
+                            setRemoving(null);
+                            void refresh();
+                            onChanged();
+                          },
+                          (e: unknown) => setError(asServiceError(e)),
+                        )
+                      }
+                    >
+                      Remove
+                    </button>{" "}
+                    <button type="button" onClick={() => setRemoving(null)}>
+                      Keep
+                    </button>
+                  </span>
+                ) : (
+                  <button type="button" disabled={busy} onClick={() => setRemoving(c.name)}>
+                    Remove…
+                  </button>
+                )}
               </div>
               {h === "testing" && <p className="muted">Testing…</p>}
               {h && h !== "testing" && (
