@@ -63,6 +63,18 @@ pub const SAMPLES: [(&str, &str); 6] = [
     samples!("WorkOrder"),
 ];
 
+/// The Corrigo entities the default mappings read, each once, in mapping order: what a
+/// pull fetches when no entity is named.
+pub fn source_entities() -> Vec<String> {
+    let mut entities: Vec<String> = Vec::new();
+    for mapping in &MAPPINGS {
+        if !entities.iter().any(|e| e == mapping.source_entity) {
+            entities.push(mapping.source_entity.to_string());
+        }
+    }
+    entities
+}
+
 /// The bundled JSON Lines of one Corrigo entity.
 pub fn samples(entity: &str) -> Option<&'static str> {
     SAMPLES

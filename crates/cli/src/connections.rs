@@ -239,17 +239,6 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .map_err(|e| Failure::usage(format!("cannot start the async runtime: {e}")))
 }
 
-/// The Corrigo entities the default mappings read, each once, in mapping order.
-fn default_entities() -> Vec<String> {
-    let mut entities: Vec<String> = Vec::new();
-    for mapping in &unifield_bundle::MAPPINGS {
-        if !entities.iter().any(|e| e == mapping.source_entity) {
-            entities.push(mapping.source_entity.to_string());
-        }
-    }
-    entities
-}
-
 pub(crate) fn pull(
     connection: &str,
     entities: &[String],
@@ -259,7 +248,7 @@ pub(crate) fn pull(
     use std::io::IsTerminal;
     let mut workspace = open_workspace(workspace)?;
     let entities: Vec<String> = if entities.is_empty() {
-        default_entities()
+        unifield_bundle::source_entities()
     } else {
         entities.to_vec()
     };

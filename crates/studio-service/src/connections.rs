@@ -8,20 +8,10 @@ use crate::types::{
 };
 use crate::{Cancel, Studio};
 use std::time::Instant;
+use unifield_bundle::source_entities;
 use unifield_workspace::{
     ConnectionSettings, Endpoint, PullOptions, PullStatus, Region, Workspace, WorkspaceError,
 };
-
-/// The Corrigo entities the default mappings read, each once, in mapping order.
-pub fn source_entities() -> Vec<String> {
-    let mut entities: Vec<String> = Vec::new();
-    for mapping in unifield_bundle::MAPPINGS.iter() {
-        if !entities.iter().any(|e| e == mapping.source_entity) {
-            entities.push(mapping.source_entity.to_string());
-        }
-    }
-    entities
-}
 
 fn invalid(field: &str, message: &str) -> ServiceError {
     ServiceError {
