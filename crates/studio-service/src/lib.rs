@@ -86,16 +86,15 @@ impl Studio {
                 counts: connection.counts,
             });
         }
-        let mappings = mappings::mapping_names()
-            .map(|name| {
-                let default = mappings::default_mapping(name)?;
-                let state = self.mapping(name)?;
-                let doc: serde_json::Value = serde_json::from_str(default.text).unwrap_or_default();
+        let mappings = mappings::bundled()
+            .iter()
+            .map(|b| {
+                let state = self.mapping(b.name)?;
                 Ok(MappingSummary {
-                    name: name.to_string(),
-                    title: doc["name"].as_str().unwrap_or(name).to_string(),
-                    source_entity: default.source_entity.to_string(),
-                    target_entity: doc["target"]["entity"].as_str().unwrap_or("").to_string(),
+                    name: b.name.to_string(),
+                    title: b.title.clone(),
+                    source_entity: b.source_entity.to_string(),
+                    target_entity: b.target_entity.to_string(),
                     version: state.version,
                     has_draft: state.draft.is_some(),
                 })

@@ -7,25 +7,47 @@ use crate::Studio;
 use chrono::Utc;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use unifield_bundle::{DefaultMapping, MAPPINGS};
+use std::sync::OnceLock;
+use unifield_bundle::MAPPINGS;
 
-/// The bundled default behind a mapping name (`work_order`).
-pub(crate) fn default_mapping(name: &str) -> Result<&'static DefaultMapping> {
-    MAPPINGS
-        .iter()
-        .find(|m| m.file.strip_suffix(".json") == Some(name))
-        .ok_or_else(|| {
-            ServiceError::new(
-                "unknown_mapping",
-                format!("there is no mapping named `{name}` in this workspace"),
-            )
-        })
+/// One bundled default mapping with what the studio shows of it, read once.
+pub(crate) struct Bundled {
+    /// `work_order`: the file stem, the mapping's name in the workspace.
+    pub name: &'static str,
+    pub title: String,
+    pub source_entity: &'static str,
+    pub target_entity: &'static str,
+    pub text: &'static str,
 }
 
-pub(crate) fn mapping_names() -> impl Iterator<Item = &'static str> {
-    MAPPINGS
-        .iter()
-        .map(|m| m.file.strip_suffix(".json").unwrap_or(m.file))
+/// The bundled defaults, in bundle order. (The bundle's own tests load every one.)
+pub(crate) fn bundled() -> &'static [Bundled] {
+    static BUNDLED: OnceLock<Vec<Bundled>> = OnceLock::new();
+    BUNDLED.get_or_init(|| {
+        MAPPINGS
+            .iter()
+            .map(|m| {
+                let loaded = unifield_engine::load(m.text, None).expect("bundled mappings load");
+                Bundled {
+                    name: m.file.strip_suffix(".json").unwrap_or(m.file),
+                    title: loaded.doc.name.clone(),
+                    source_entity: m.source_entity,
+                    target_entity: loaded.entity.name,
+                    text: m.text,
+                }
+            })
+            .collect()
+    })
+}
+
+/// The bundled default behind a mapping name (`work_order`).
+pub(crate) fn default_mapping(name: &str) -> Result<&'static Bundled> {
+    bundled().iter().find(|m| m.name == name).ok_or_else(|| {
+        ServiceError::new(
+            "unknown_mapping",
+            format!("there is no mapping named `{name}` in this workspace"),
+        )
+    })
 }
 
 /// Loads `text`, refusing it (with every located error) when it cannot be used.
@@ -144,14 +166,18 @@ impl Studio {
         Ok(self.workspace.store.mapping_version(name, version)?.text)
     }
 
+    /// A saved version's text, where version 0 is the bundled default.
+    fn text_at(&self, name: &str, version: u32) -> Result<String> {
+        match version {
+            0 => Ok(default_mapping(name)?.text.to_string()),
+            v => self.version_text(name, v),
+        }
+    }
+
     /// Field-by-field changes from version `from` to version `to` (0 is the bundled default).
     pub fn diff(&self, name: &str, from: u32, to: u32) -> Result<MappingDiff> {
         let text = |version: u32| -> Result<Value> {
-            let text = match version {
-                0 => default_mapping(name)?.text.to_string(),
-                v => self.version_text(name, v)?,
-            };
-            serde_json::from_str(&text).map_err(|e| {
+            serde_json::from_str(&self.text_at(name, version)?).map_err(|e| {
                 ServiceError::new("corrupt_version", format!("version {version}: {e}"))
             })
         };
@@ -164,10 +190,7 @@ impl Studio {
 
     /// Makes an old version the newest again (history stays append-only).
     pub fn restore(&mut self, name: &str, version: u32) -> Result<VersionInfo> {
-        let text = match version {
-            0 => default_mapping(name)?.text.to_string(),
-            v => self.version_text(name, v)?,
-        };
+        let text = self.text_at(name, version)?;
         let message = format!("restored version {version}");
         self.save_mapping(name, &text, Some(&message))
     }
@@ -198,13 +221,10 @@ impl Studio {
         })?;
         let mapping = checked(&text, Some(&file))?;
         let target = mapping.entity.name;
-        let name = mapping_names()
-            .find(|n| {
-                default_mapping(n)
-                    .ok()
-                    .and_then(|d| unifield_engine::load(d.text, None).ok())
-                    .is_some_and(|m| m.entity.name == target)
-            })
+        let name = bundled()
+            .iter()
+            .find(|b| b.target_entity == target)
+            .map(|b| b.name)
             .ok_or_else(|| {
                 ServiceError::new(
                     "no_matching_mapping",
