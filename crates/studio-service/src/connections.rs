@@ -14,16 +14,10 @@ use unifield_workspace::{
 };
 
 fn invalid(field: &str, message: &str) -> ServiceError {
-    ServiceError {
-        location: Some(Box::new(crate::Location {
-            file: None,
-            line: None,
-            column: None,
-            field: Some(field.to_string()),
-            step: None,
-        })),
-        ..ServiceError::new("invalid_connection", message)
-    }
+    ServiceError::new("invalid_connection", message).at(crate::Location {
+        field: Some(field.to_string()),
+        ..Default::default()
+    })
 }
 
 /// Checks the add form in Rust, whatever the UI let through.

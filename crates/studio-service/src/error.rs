@@ -17,7 +17,7 @@ pub struct ServiceError {
     pub problems: Vec<ProblemInfo>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
 pub struct Location {
     pub file: Option<String>,
     pub line: Option<u32>,
@@ -35,6 +35,14 @@ impl ServiceError {
             message: message.into(),
             location: None,
             problems: Vec::new(),
+        }
+    }
+
+    /// The same error, placed at `location`.
+    pub fn at(self, location: Location) -> ServiceError {
+        ServiceError {
+            location: Some(Box::new(location)),
+            ..self
         }
     }
 

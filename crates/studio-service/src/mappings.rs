@@ -209,15 +209,13 @@ impl Studio {
     /// the text in the editor, where it can be undone, and saves it like any edit.
     pub fn import_mapping(&self, path: &Path) -> Result<ImportedMapping> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ServiceError {
-            location: Some(Box::new(crate::error::Location {
-                file: Some(file.clone()),
-                line: None,
-                column: None,
-                field: None,
-                step: None,
-            })),
-            ..ServiceError::new("unreadable_file", format!("cannot read {file}: {e}"))
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ServiceError::new("unreadable_file", format!("cannot read {file}: {e}")).at(
+                crate::error::Location {
+                    file: Some(file.clone()),
+                    ..Default::default()
+                },
+            )
         })?;
         let mapping = checked(&text, Some(&file))?;
         let target = mapping.entity.name;
