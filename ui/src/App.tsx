@@ -14,7 +14,7 @@ import {
   type DragEndEvent,
   type DragStartEvent,
 } from "@dnd-kit/core";
-import { api, asServiceError, newJob, onCoverageProgress, sameSource } from "./api";
+import { api, asServiceError, newJob, onCoverageProgress } from "./api";
 import type {
   CoverageReport,
   ExplainInfo,
@@ -660,7 +660,7 @@ export function App() {
             </button>
           )}
           <span className="grow" />
-          <span>{sameSource(source, { kind: "samples" }) ? "offline samples" : `connection ${source.kind === "connection" ? source.name : ""}`}</span>
+          <span>{source.kind === "samples" ? "offline samples" : `connection ${source.name}`}</span>
           {readyMs !== null && <span data-testid="ready-ms" data-ms={readyMs}>ready {readyMs} ms after launch</span>}
         </footer>
 

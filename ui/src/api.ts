@@ -80,11 +80,3 @@ export const onPullProgress = (f: (p: PullProgress) => void) =>
   listen<PullProgress>("pull-progress", (e) => f(e.payload));
 export const onCoverageProgress = (f: (p: CoverageProgress) => void) =>
   listen<CoverageProgress>("coverage-progress", (e) => f(e.payload));
-
-export function sameSource(a: Source, b: Source): boolean {
-  return a.kind === b.kind && (a.kind === "samples" || (b.kind === "connection" && a.name === b.name));
-}
-
-export function sourceKey(s: Source): string {
-  return s.kind === "samples" ? "samples" : `connection:${s.name}`;
-}

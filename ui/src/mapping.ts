@@ -252,11 +252,3 @@ export function addToValueMap(text: string, ref: FieldRef, values: string[], to:
     step.map = map;
   });
 }
-
-/** Every field label the document binds, model fields first. */
-export function boundLabels(doc: MappingDoc): string[] {
-  return [
-    ...Object.keys(doc.fields),
-    ...Object.keys(doc.custom ?? {}).map((n) => `custom.${n}`),
-  ];
-}
