@@ -133,28 +133,30 @@ impl Store {
     }
 
     /// The latest pull of `entity` that never finished (killed, crashed), to resume.
-    /// The entity's latest pull that stopped before the end (interrupted while running,
-    /// or cancelled by the user), running again so that a resumed pull can commit to it.
+    /// The entity's latest pull that stopped before the end: interrupted while running,
+    /// or cancelled by the user (see [`Store::resume_pull`]).
     pub fn unfinished_pull(&self, connection: &str, entity: &str) -> Result<Option<PullRun>> {
         let connection_id = self.connection(connection)?.id;
-        let run = self
+        Ok(self
             .db
             .query_row(
                 "SELECT * FROM pull_runs WHERE connection_id = ?1 AND entity = ?2 AND status IN ('running', 'cancelled') ORDER BY id DESC LIMIT 1",
                 params![connection_id, entity],
                 run_from_row,
             )
-            .optional()?;
-        match run {
-            Some(run) if run.status == PullStatus::Cancelled => {
-                self.db.execute(
-                    "UPDATE pull_runs SET status = 'running', finished_at = NULL WHERE id = ?1",
-                    [run.id],
-                )?;
-                self.pull_run(run.id).map(Some)
-            }
-            other => Ok(other),
+            .optional()?)
+    }
+
+    /// Sets a cancelled pull running again, so that a resumed pull can commit to it.
+    pub fn resume_pull(&self, run_id: i64) -> Result<PullRun> {
+        let changed = self.db.execute(
+            "UPDATE pull_runs SET status = 'running', finished_at = NULL WHERE id = ?1 AND status = 'cancelled'",
+            [run_id],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::PullNotRunning(run_id));
         }
+        self.pull_run(run_id)
     }
 
     /// Pull runs of a connection, newest first.

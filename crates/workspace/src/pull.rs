@@ -66,6 +66,7 @@ impl Workspace {
         };
         let resumed = unfinished.is_some();
         let run = match unfinished {
+            Some(run) if run.status == PullStatus::Cancelled => self.store.resume_pull(run.id)?,
             Some(run) => run,
             None => {
                 self.store
