@@ -47,6 +47,11 @@ fn call(
         .header("CompanyName", Config::default().company)
 }
 
+/// Sends `request` and reads its JSON body, whatever the status.
+async fn answer(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 #[tokio::test]
 async fn token_then_locator_then_reads_with_corrigo_envelopes() {
     let running = sandbox("").await;
@@ -54,24 +59,18 @@ async fn token_then_locator_then_reads_with_corrigo_envelopes() {
     let client = Client::new();
     let token = sign_in(&client, &base).await;
 
-    let located: Value = call(&client, reqwest::Method::POST, format!("{base}/api/v1/cmd/GetCompanyWsdkUrlCommand"), &token)
-        .json(&json!({"Command": {"CompanyName": "Unifield Sandbox", "Protocol": "HTTP", "ApiType": "REST"}, "RequestId": "r1"}))
-        .send().await.unwrap().json().await.unwrap();
+    let located = answer(call(&client, reqwest::Method::POST, format!("{base}/api/v1/cmd/GetCompanyWsdkUrlCommand"), &token)
+        .json(&json!({"Command": {"CompanyName": "Unifield Sandbox", "Protocol": "HTTP", "ApiType": "REST"}, "RequestId": "r1"}))).await;
     assert_eq!(located["CommandResult"]["Url"], format!("{base}/"));
     assert_eq!(located["RequestId"], "r1");
 
-    let one: Value = call(
+    let one = answer(call(
         &client,
         reqwest::Method::GET,
         format!("{base}/api/v1/base/workorder/10001"),
         &token,
-    )
-    .send()
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    ))
+    .await;
     assert_eq!(
         one["Data"]["Id"], 10001,
         "entity names are case-insensitive"
@@ -80,18 +79,13 @@ async fn token_then_locator_then_reads_with_corrigo_envelopes() {
         one["Data"].get("Items").is_none(),
         "collections only on request"
     );
-    let projected: Value = call(
+    let projected = answer(call(
         &client,
         reqwest::Method::GET,
         format!("{base}/api/v1/base/WorkOrder?ID=10001&properties=Number,Priority.*"),
         &token,
-    )
-    .send()
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    ))
+    .await;
     assert_eq!(
         projected["Data"]
             .as_object()
@@ -126,11 +120,10 @@ async fn queries_page_by_offset_until_a_short_page() {
     let mut ids = Vec::new();
     let mut first = 0;
     loop {
-        let page: Value = call(&client, reqwest::Method::POST, format!("{base}/api/v1/query/WorkOrder"), &token)
+        let page = answer(call(&client, reqwest::Method::POST, format!("{base}/api/v1/query/WorkOrder"), &token)
             .json(&json!({"QueryExpression": {"PropertySet": {"Properties": ["Id", "StatusId"]},
                 "Criteria": {"Conditions": [{"PropertyName": "StatusId", "Operator": "NotIn", "Values": ["Completed"]}], "FilterOperator": "And"},
-                "Orders": [{"PropertyName": "Id", "OrderType": "Ascending"}], "Count": 40, "FirstResultIndex": first}}))
-            .send().await.unwrap().json().await.unwrap();
+                "Orders": [{"PropertyName": "Id", "OrderType": "Ascending"}], "Count": 40, "FirstResultIndex": first}}))).await;
         let entities = page["Entities"].as_array().unwrap();
         ids.extend(entities.iter().map(|e| e["Data"]["Id"].as_i64().unwrap()));
         assert!(entities
@@ -421,7 +414,7 @@ async fn work_orders_move_through_the_status_commands_and_refuse_bad_transitions
             &token,
         )
         .json(&json!({"Command": body, "RequestId": "t"}));
-        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+        answer(request)
     };
     let created = command("Workorder/Create", json!({"WorkOrder": {"Items": [{"Asset": {"Id": 2003}, "Task": {"Id": 14389}}], "TypeCategory": 4, "WorkZone": {"Id": 2}, "Customer": {"Id": 3}}})).await;
     let wo = &created["CommandResult"]["Wo"];
