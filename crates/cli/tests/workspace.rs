@@ -38,6 +38,25 @@ fn unifield(workspace: &Path, args: &[&str], stdin: &[u8], env: &[(&str, &str)])
     child.wait_with_output().unwrap()
 }
 
+/// `unifield coverage --json` of the default work-order mapping over a connection's cache.
+fn coverage_of_cached_work_orders(workspace: &Path, connection: &str) -> Output {
+    unifield(
+        workspace,
+        &[
+            "coverage",
+            "--mapping",
+            "mappings/corrigo/work_order.json",
+            "--connection",
+            connection,
+            "--entity",
+            "WorkOrder",
+            "--json",
+        ],
+        b"",
+        &[],
+    )
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -154,21 +173,7 @@ fn a_connection_secret_lives_in_the_keyring_and_nowhere_else() {
     assert_eq!(text(&listed_records.stdout).lines().count(), 2);
     outputs.push(listed_records);
 
-    let coverage = unifield(
-        &workspace,
-        &[
-            "coverage",
-            "--mapping",
-            "mappings/corrigo/work_order.json",
-            "--connection",
-            &name,
-            "--entity",
-            "WorkOrder",
-            "--json",
-        ],
-        b"",
-        &[],
-    );
+    let coverage = coverage_of_cached_work_orders(&workspace, &name);
     assert!(coverage.status.success(), "{}", text(&coverage.stderr));
     assert_eq!(
         serde_json::from_slice::<Value>(&coverage.stdout).unwrap()["records"],
@@ -429,21 +434,7 @@ fn pull_from_the_sandbox_survives_kill_minus_9_and_resumes_to_an_exact_cache() {
     assert_eq!(store.integrity_check().unwrap(), "ok");
     drop(store);
 
-    let coverage = unifield(
-        &workspace,
-        &[
-            "coverage",
-            "--mapping",
-            "mappings/corrigo/work_order.json",
-            "--connection",
-            &name,
-            "--entity",
-            "WorkOrder",
-            "--json",
-        ],
-        b"",
-        &[],
-    );
+    let coverage = coverage_of_cached_work_orders(&workspace, &name);
     assert_eq!(
         serde_json::from_slice::<Value>(&coverage.stdout).unwrap()["records"],
         3000
