@@ -1,5 +1,5 @@
 //! Golden tests: every default mapping applied to the real Corrigo records in
-//! ../shared/reference/corrigo/examples.json (Corrigo's own published request/response
+//! tests/fixtures/corrigo/examples.json (Corrigo's own published request/response
 //! pairs), snapshotted whole with insta. Output holds no generated ids or clock times
 //! (every value comes from the source record), so nothing needs redacting.
 
@@ -12,9 +12,9 @@ use unifield_engine::Related;
 fn examples() -> Vec<Value> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/reference/corrigo/examples.json"
+        "/../../tests/fixtures/corrigo/examples.json"
     );
-    let text = std::fs::read_to_string(path).expect("examples.json is in ../shared");
+    let text = std::fs::read_to_string(path).expect("examples.json is in tests/fixtures/corrigo");
     serde_json::from_str::<Vec<Value>>(&text).expect("examples.json is a JSON array")
 }
 

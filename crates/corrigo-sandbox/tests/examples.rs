@@ -1,4 +1,4 @@
-//! Replays the requests in ../shared/reference/corrigo/examples.json (Corrigo's published
+//! Replays the requests in tests/fixtures/corrigo/examples.json (Corrigo's published
 //! request/response pairs) against the sandbox and checks each answer has the same shape:
 //! the same HTTP status, the same envelope members, the same error code, and, for records
 //! both sides return, the same JSON type for every member both have. Ids are swapped for
@@ -43,7 +43,7 @@ const NOT_SERVED: &[(&str, &str)] = &[
 fn examples() -> Vec<Value> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/reference/corrigo/examples.json"
+        "/../../tests/fixtures/corrigo/examples.json"
     );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
