@@ -142,9 +142,111 @@ impl QueryExpression {
     }
 }
 
+/// A PropertySet that names exactly the given member paths, in Corrigo's grammar: a path
+/// read whole becomes `Items.*` (Corrigo leaves collections out unless asked for them so,
+/// and gives a reference as just its Id), any other a dot path (`Id`, `WorkZone.Id`,
+/// `Info.TagId`). `reads` are `(member names from the record's top, read whole)`.
+/// Sorted, each once; a path under one asked for whole is left out.
+pub fn property_set<'a>(reads: impl IntoIterator<Item = (&'a [String], bool)>) -> Vec<String> {
+    let reads: Vec<(&[String], bool)> = reads.into_iter().filter(|(n, _)| !n.is_empty()).collect();
+    let mut properties: Vec<String> = reads
+        .iter()
+        .filter(|(names, whole)| {
+            !reads.iter().any(|(other, other_whole)| {
+                *other_whole
+                    && other.len() <= names.len()
+                    && names[..other.len()] == other[..]
+                    && (other.len() < names.len() || !whole)
+            })
+        })
+        .map(|(names, whole)| {
+            let dotted = names.join(".");
+            if *whole {
+                format!("{dotted}.*")
+            } else {
+                dotted
+            }
+        })
+        .collect();
+    properties.sort();
+    properties.dedup();
+    properties
+}
+
+/// Whether records fetched with PropertySet `properties` hold the member path `names`
+/// (read whole when `whole`). `*` gives scalars and references' Ids, no collections;
+/// `X.*` gives all of `X`; a dot path gives that member.
+pub fn property_set_covers(properties: &[String], names: &[String], whole: bool) -> bool {
+    if names.is_empty() {
+        return true;
+    }
+    let dotted = names.join(".");
+    properties.iter().any(|property| {
+        if property == "*" {
+            return (names.len() == 1 && !whole)
+                || (names.len() == 2 && names[1] == "Id" && !whole);
+        }
+        if let Some(prefix) = property.strip_suffix(".*") {
+            return dotted.eq_ignore_ascii_case(prefix)
+                || dotted
+                    .to_ascii_lowercase()
+                    .starts_with(&format!("{}.", prefix.to_ascii_lowercase()));
+        }
+        !whole && property.eq_ignore_ascii_case(&dotted)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn names(path: &str) -> Vec<String> {
+        path.split('.').map(String::from).collect()
+    }
+
+    #[test]
+    fn a_property_set_names_collections_whole_and_members_by_dot_path() {
+        let reads = [
+            (names("Id"), false),
+            (names("WorkZone.Id"), false),
+            (names("Items"), true),
+            (names("Items.Asset.Id"), false),
+            (names("ContactAddresses"), true),
+            (names("Info.TagId"), false),
+            (names("Id"), false),
+        ];
+        let set = property_set(reads.iter().map(|(n, w)| (n.as_slice(), *w)));
+        assert_eq!(
+            set,
+            [
+                "ContactAddresses.*",
+                "Id",
+                "Info.TagId",
+                "Items.*",
+                "WorkZone.Id"
+            ]
+        );
+        for (names, whole) in &reads {
+            assert!(property_set_covers(&set, names, *whole), "{names:?}");
+        }
+        let star = vec!["*".to_string()];
+        assert!(property_set_covers(&star, &names("Number"), false));
+        assert!(property_set_covers(&star, &names("WorkZone.Id"), false));
+        assert!(
+            !property_set_covers(&star, &names("Items"), true),
+            "`*` leaves collections out"
+        );
+        assert!(!property_set_covers(
+            &star,
+            &names("Priority.DisplayAs"),
+            false
+        ));
+        assert!(!property_set_covers(&set, &names("Notes"), true));
+        assert!(
+            !property_set_covers(&set, &names("Info"), true),
+            "Info.TagId is not all of Info"
+        );
+    }
 
     #[test]
     fn builds_the_body_corrigo_expects() {

@@ -5,7 +5,8 @@
 //! - Host discovery: the regional locator is asked for the company's API host at every
 //!   renewal (keeping only scheme and host); a custom base URL (the sandbox) skips it.
 //! - Failures: 5xx, 429 (honouring Retry-After), timeouts and truncated bodies are
-//!   retried with capped exponential backoff and full jitter. An expired or rejected token
+//!   retried with capped exponential backoff and full jitter; commands only when Corrigo
+//!   cannot have applied them (refused connection, 429). An expired or rejected token
 //!   is renewed once and the call retried; credentials the token endpoint refuses, or a
 //!   token still rejected after renewal, put the client in `reauthorization_required`.
 //! - Paging: offset pages ordered by Id, fetched a window at a time concurrently, stopping
@@ -13,7 +14,7 @@
 
 mod expression;
 
-pub use expression::{Filter, Operator, QueryExpression};
+pub use expression::{property_set, property_set_covers, Filter, Operator, QueryExpression};
 
 use serde_json::{json, Value};
 use std::fmt;
@@ -98,6 +99,10 @@ pub enum ClientError {
     Exhausted { attempts: u32, last: String },
     #[error("the response is larger than {0} bytes")]
     TooLarge(usize),
+    /// A command failed in a way that leaves open whether Corrigo applied it (a timeout,
+    /// a 5xx, a cut-off answer): sending it again could, say, create a second work order.
+    #[error("the command may or may not have been applied ({last}); check Corrigo before sending it again")]
+    OutcomeUnknown { last: String },
     #[error("unexpected response from Corrigo: {0}")]
     Unexpected(String),
 }
@@ -110,6 +115,7 @@ impl ClientError {
             ClientError::ReauthorizationRequired(_) => "reauthorization_required",
             ClientError::Exhausted { .. } => "corrigo_unavailable",
             ClientError::TooLarge(_) => "response_too_large",
+            ClientError::OutcomeUnknown { .. } => "command_outcome_unknown",
             ClientError::Unexpected(_) => "corrigo_unexpected",
         }
     }
@@ -118,10 +124,13 @@ impl ClientError {
 /// The outcome of one attempt, before the retry policy decides.
 enum Attempt {
     Done(Value),
-    /// Worth retrying; `after` is the server's Retry-After.
+    /// Worth retrying; `after` is the server's Retry-After. `unapplied`: Corrigo cannot
+    /// have acted on the request (it never connected, or it was throttled), so even a
+    /// command may be sent again.
     Retry {
         reason: String,
         after: Option<Duration>,
+        unapplied: bool,
     },
     /// The token was rejected: renew once, then give up.
     Rejected(String),
@@ -194,7 +203,9 @@ impl Client {
         if !properties.is_empty() {
             path.push_str(&format!("?properties={}", properties.join(",")));
         }
-        let body = self.call(reqwest::Method::GET, &path, None).await?;
+        let body = self
+            .call(reqwest::Method::GET, &path, None, Replay::Always)
+            .await?;
         body.get("Data")
             .cloned()
             .ok_or_else(|| ClientError::Unexpected("a read without Data".into()))
@@ -211,6 +222,7 @@ impl Client {
                 reqwest::Method::POST,
                 &format!("/api/v1/query/{entity}"),
                 Some(&expression.to_json()),
+                Replay::Always,
             )
             .await?;
         let Some(Value::Array(entities)) = body.get("Entities") else {
@@ -224,13 +236,18 @@ impl Client {
             .collect())
     }
 
-    /// Runs a command (`POST cmd/{Command}`), returning its CommandResult.
+    /// Runs a command (`POST cmd/{Command}`), returning its CommandResult. Commands are
+    /// not idempotent (`Workorder/Create` twice is two work orders), so one is sent again
+    /// only when Corrigo cannot have applied it: the connection was refused, the call was
+    /// throttled (429) or the token rejected. After a timeout, a 5xx or a cut-off answer
+    /// it fails with [`ClientError::OutcomeUnknown`].
     pub async fn command(&self, name: &str, command: Value) -> Result<Value, ClientError> {
         let body = self
             .call(
                 reqwest::Method::POST,
                 &format!("/api/v1/cmd/{name}"),
                 Some(&json!({"Command": command})),
+                Replay::OnlyUnapplied,
             )
             .await?;
         body.get("CommandResult").cloned().ok_or_else(|| {
@@ -286,6 +303,7 @@ impl Client {
         method: reqwest::Method,
         path: &str,
         body: Option<&Value>,
+        replay: Replay,
     ) -> Result<Value, ClientError> {
         if self.needs_reauthorization() {
             return Err(ClientError::ReauthorizationRequired(
@@ -310,7 +328,14 @@ impl Client {
                         "Corrigo answers {code} even to a new token"
                     )));
                 }
-                Attempt::Retry { reason, after } => {
+                Attempt::Retry {
+                    reason,
+                    unapplied: false,
+                    ..
+                } if replay == Replay::OnlyUnapplied => {
+                    return Err(ClientError::OutcomeUnknown { last: reason });
+                }
+                Attempt::Retry { reason, after, .. } => {
                     if attempt >= self.options.attempts {
                         return Err(ClientError::Exhausted {
                             attempts: attempt,
@@ -362,7 +387,9 @@ impl Client {
                 return Attempt::Retry {
                     reason: transport(&e),
                     after: None,
-                }
+                    // A refused connection sent nothing; a timeout may have sent it all.
+                    unapplied: e.is_connect() && !e.is_timeout(),
+                };
             }
         };
         let status = response.status().as_u16();
@@ -379,6 +406,7 @@ impl Client {
                 return Attempt::Retry {
                     reason: "the response was cut off".into(),
                     after: None,
+                    unapplied: false,
                 }
             }
         };
@@ -390,15 +418,18 @@ impl Client {
                 Err(e) => Attempt::Retry {
                     reason: format!("an incomplete response ({e})"),
                     after: None,
+                    unapplied: false,
                 },
             },
             429 => Attempt::Retry {
                 reason: "throttled (429)".into(),
                 after: retry_after,
+                unapplied: true,
             },
             500..=599 => Attempt::Retry {
                 reason: format!("server error ({status})"),
                 after: None,
+                unapplied: false,
             },
             _ => {
                 let envelope = parsed.unwrap_or(Value::Null);
@@ -541,6 +572,15 @@ impl Client {
             ClientError::Unexpected(format!("the locator gave `{url}`, which has no host"))
         })
     }
+}
+
+/// Whether a failed call may be sent again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Replay {
+    /// Reads and queries: sending them twice changes nothing.
+    Always,
+    /// Commands: only when Corrigo cannot have applied the first one.
+    OnlyUnapplied,
 }
 
 /// `scheme://host[:port]` of a URL that may lack a scheme or carry a path.

@@ -360,18 +360,31 @@ pub fn unwrap_envelope(value: Value) -> Result<Vec<Value>, String> {
                 .collect());
         }
         if let Some(Value::Object(result)) = object.get_mut("CommandResult") {
-            let key = if result.get("Wo").is_some_and(Value::is_object) {
-                Some("Wo".to_string())
-            } else {
-                result
-                    .iter()
-                    .find(|(_, v)| v.is_object())
-                    .map(|(k, _)| k.clone())
-            };
-            return match key {
-                Some(key) => Ok(vec![result.remove(&key).expect("found")]),
-                None => Err("a Corrigo command result with no record in it".into()),
-            };
+            // Only a work-order command answers with a record (`Wo`). Any other member
+            // is no record: the legacy `ErrorInfo{Number,Description,Type}`, a locator's
+            // answer, `UpdatedPropertySet`.
+            if let Some(Value::Object(_)) = result.get("Wo") {
+                return Ok(vec![result.remove("Wo").expect("checked")]);
+            }
+            if let Some(Value::Object(info)) = result.get("ErrorInfo") {
+                let number = info.get("Number").map(Value::to_string).unwrap_or_default();
+                let description = info
+                    .get("Description")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                return Err(format!(
+                    "a Corrigo command result carrying an error (ErrorInfo), not a record: {number} {description}"
+                ));
+            }
+            let members: Vec<&str> = result.keys().map(String::as_str).collect();
+            return Err(format!(
+                "a Corrigo command result with no work order (Wo) in it (members: {})",
+                if members.is_empty() {
+                    "none".to_string()
+                } else {
+                    members.join(", ")
+                }
+            ));
         }
     }
     Ok(vec![Value::Object(object)])
@@ -482,6 +495,22 @@ mod tests {
         );
         let (records, _) = read(br#"{"CommandResult":{"Wo":{"Id":7}},"RequestId":"1234"}"#);
         assert_eq!(records[0].1, json!({"Id": 7}));
+        let (records, errors) = read(
+            br#"{"CommandResult":{"ErrorInfo":{"Number":12,"Description":"Work order is locked","Type":"Error"},"UpdatedPropertySet":{"Id":3}}}"#,
+        );
+        assert!(
+            records.is_empty()
+                && errors[0].contains("ErrorInfo")
+                && errors[0].contains("Work order is locked"),
+            "a legacy ErrorInfo is an error, not a record: {records:?} {errors:?}"
+        );
+        let (records, errors) = read(
+            br#"{"CommandResult":{"Url":"https://am-ce98c.corrigo.com/","CompanyName":"C"},"RequestId":"1"}"#,
+        );
+        assert!(
+            records.is_empty() && errors[0].contains("no work order (Wo)"),
+            "{records:?} {errors:?}"
+        );
         let (records, _) = read(br#"{"Data":{"Id":9}}"#);
         assert_eq!(records[0].1, json!({"Id": 9}));
         let (_, errors) =
