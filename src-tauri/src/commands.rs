@@ -172,9 +172,11 @@ pub async fn suggestions(
     shell.studio().suggestions(&source, &text)
 }
 
-/// Where to write or read a mapping file: the native dialog, or, for the end-to-end
-/// test (which cannot drive a GTK dialog through WebDriver), `$UNIFIELD_STUDIO_FILE_CHOICE`.
+/// Where to write or read a mapping file: the native dialog, or, in a build for the
+/// end-to-end test only (feature `test-file-choice`; WebDriver cannot drive a GTK dialog),
+/// `$UNIFIELD_STUDIO_FILE_CHOICE`.
 async fn choose_file<R: Runtime>(app: &AppHandle<R>, save_as: Option<String>) -> Option<PathBuf> {
+    #[cfg(feature = "test-file-choice")]
     if let Some(path) = std::env::var_os("UNIFIELD_STUDIO_FILE_CHOICE") {
         return Some(PathBuf::from(path));
     }

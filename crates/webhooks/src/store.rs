@@ -1,0 +1,459 @@
+//! What the delivery worker needs from storage, and an in-memory implementation.
+//!
+//! The worker never sees SQL: the server implements [`DeliveryStore`] over its SQLite file
+//! (and later PostgreSQL). The contract each implementation keeps:
+//! - Deliveries to one endpoint are ordered by the event's creation order (`seq`).
+//! - `claim_due` hands out only the head of each enabled endpoint's queue (its oldest pending
+//!   delivery), only when due, and only when no lease on that endpoint is live. So event n+1
+//!   is never attempted before event n was delivered or given up, even with several workers.
+//! - A claim is a lease: a worker that dies mid-attempt loses it when it expires, and the
+//!   delivery is attempted again (at least once; receivers dedupe on `webhook-id`).
+//! - `finish_attempt` records the attempt and applies the next step in one transaction.
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::secret::SigningSecret;
+
+/// A storage failure; the worker logs its code and tries again on its next pass.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("webhook storage: {message}")]
+pub struct StoreError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl StoreError {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        StoreError {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+}
+
+/// A delivery handed to a worker, with everything needed to send it.
+#[derive(Debug, Clone)]
+pub struct DueDelivery {
+    pub delivery_id: i64,
+    pub endpoint_id: String,
+    pub url: String,
+    /// Every secret valid now: the current one first, then a rotated-out one still in its
+    /// grace period.
+    pub secrets: Vec<SigningSecret>,
+    /// The event's id, sent as `webhook-id`.
+    pub event_id: String,
+    /// The event's exact JSON bytes.
+    pub payload: Vec<u8>,
+    /// Attempts made before this one.
+    pub attempts: u32,
+    /// When the first attempt was made; `None` before it.
+    pub first_attempt_at: Option<DateTime<Utc>>,
+}
+
+/// One attempt as it is recorded (`GET …/deliveries` shows these).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptRecord {
+    pub delivery_id: i64,
+    pub endpoint_id: String,
+    /// 1 for the first attempt.
+    pub attempt: u32,
+    pub started_at: DateTime<Utc>,
+    pub status: Option<u16>,
+    pub latency_ms: u64,
+    pub response_prefix: String,
+    pub error_code: Option<&'static str>,
+    pub error_message: Option<String>,
+}
+
+/// What happens to a delivery after an attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NextStep {
+    /// A 2xx: done.
+    Delivered,
+    /// Try again at this time.
+    RetryAt(DateTime<Utc>),
+    /// The schedule is used up (or the destination is refused for good): the delivery is
+    /// failed and the endpoint disabled with this reason; its later deliveries wait, in
+    /// order, until the owner enables it again.
+    GiveUp { reason: String },
+}
+
+/// What the worker needs from storage. Methods return `Send` futures so one worker type
+/// runs over a synchronous SQLite store and an asynchronous PostgreSQL pool alike.
+pub trait DeliveryStore: Send + Sync + 'static {
+    /// Leases up to `limit` due heads of line (see the module doc) until `now + lease`.
+    fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<DueDelivery>, StoreError>> + Send;
+
+    /// Records one attempt and applies `next` atomically; releases the lease.
+    fn finish_attempt(
+        &self,
+        record: AttemptRecord,
+        next: NextStep,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// A delivery's state in [`MemoryStore`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryState {
+    Pending,
+    Delivered,
+    Failed,
+}
+
+#[derive(Debug, Clone)]
+struct MemoryDelivery {
+    id: i64,
+    event_id: String,
+    payload: Arc<Vec<u8>>,
+    state: DeliveryState,
+    attempts: u32,
+    first_attempt_at: Option<DateTime<Utc>>,
+    next_attempt_at: DateTime<Utc>,
+    leased_until: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+struct MemoryEndpoint {
+    url: String,
+    secrets: Vec<SigningSecret>,
+    disabled_reason: Option<String>,
+}
+
+#[derive(Debug, Default)]
+struct MemoryState {
+    next_id: i64,
+    endpoints: HashMap<String, MemoryEndpoint>,
+    // Per endpoint, delivery ids in event order (ids grow with enqueue order).
+    queues: HashMap<String, BTreeMap<i64, MemoryDelivery>>,
+    attempts: Vec<AttemptRecord>,
+}
+
+/// The worker's storage contract kept in memory: for tests, benchmarks, and as the
+/// executable description of what a database implementation must do.
+#[derive(Debug, Default, Clone)]
+pub struct MemoryStore {
+    state: Arc<Mutex<MemoryState>>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        MemoryStore::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, MemoryState> {
+        // A panic while holding the lock leaves plain data behind; keep using it.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn add_endpoint(&self, endpoint_id: &str, url: &str, secrets: Vec<SigningSecret>) {
+        let mut state = self.lock();
+        state.endpoints.insert(
+            endpoint_id.to_owned(),
+            MemoryEndpoint {
+                url: url.to_owned(),
+                secrets,
+                disabled_reason: None,
+            },
+        );
+        state.queues.entry(endpoint_id.to_owned()).or_default();
+    }
+
+    /// Queues an event for an endpoint, due at `now`; returns the delivery id.
+    pub fn enqueue(
+        &self,
+        endpoint_id: &str,
+        event_id: &str,
+        payload: Vec<u8>,
+        now: DateTime<Utc>,
+    ) -> i64 {
+        let mut state = self.lock();
+        state.next_id += 1;
+        let id = state.next_id;
+        state
+            .queues
+            .entry(endpoint_id.to_owned())
+            .or_default()
+            .insert(
+                id,
+                MemoryDelivery {
+                    id,
+                    event_id: event_id.to_owned(),
+                    payload: Arc::new(payload),
+                    state: DeliveryState::Pending,
+                    attempts: 0,
+                    first_attempt_at: None,
+                    next_attempt_at: now,
+                    leased_until: None,
+                },
+            );
+        id
+    }
+
+    pub fn disabled_reason(&self, endpoint_id: &str) -> Option<String> {
+        self.lock()
+            .endpoints
+            .get(endpoint_id)
+            .and_then(|endpoint| endpoint.disabled_reason.clone())
+    }
+
+    pub fn enable(&self, endpoint_id: &str) {
+        if let Some(endpoint) = self.lock().endpoints.get_mut(endpoint_id) {
+            endpoint.disabled_reason = None;
+        }
+    }
+
+    /// (event id, state) of every delivery to an endpoint, in event order.
+    pub fn deliveries(&self, endpoint_id: &str) -> Vec<(String, DeliveryState)> {
+        self.lock()
+            .queues
+            .get(endpoint_id)
+            .map(|queue| {
+                queue
+                    .values()
+                    .map(|delivery| (delivery.event_id.clone(), delivery.state))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn pending_count(&self) -> usize {
+        self.lock()
+            .queues
+            .values()
+            .flat_map(|queue| queue.values())
+            .filter(|delivery| delivery.state == DeliveryState::Pending)
+            .count()
+    }
+
+    pub fn attempts(&self) -> Vec<AttemptRecord> {
+        self.lock().attempts.clone()
+    }
+}
+
+impl DeliveryStore for MemoryStore {
+    fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<DueDelivery>, StoreError>> + Send {
+        let claimed = (|| {
+            let lease = chrono::Duration::from_std(lease)
+                .map_err(|_| StoreError::new("lease", "the lease is too long"))?;
+            let mut state = self.lock();
+            let MemoryState {
+                endpoints, queues, ..
+            } = &mut *state;
+            let mut claimed = Vec::new();
+            for (endpoint_id, queue) in queues.iter_mut() {
+                if claimed.len() >= limit {
+                    break;
+                }
+                let Some(endpoint) = endpoints.get(endpoint_id) else {
+                    continue;
+                };
+                if endpoint.disabled_reason.is_some() {
+                    continue;
+                }
+                let Some(head) = queue
+                    .values_mut()
+                    .find(|delivery| delivery.state == DeliveryState::Pending)
+                else {
+                    continue;
+                };
+                let leased = head.leased_until.is_some_and(|until| until > now);
+                if leased || head.next_attempt_at > now {
+                    continue;
+                }
+                head.leased_until = Some(now + lease);
+                claimed.push(DueDelivery {
+                    delivery_id: head.id,
+                    endpoint_id: endpoint_id.clone(),
+                    url: endpoint.url.clone(),
+                    secrets: endpoint.secrets.clone(),
+                    event_id: head.event_id.clone(),
+                    payload: head.payload.as_ref().clone(),
+                    attempts: head.attempts,
+                    first_attempt_at: head.first_attempt_at,
+                });
+            }
+            Ok(claimed)
+        })();
+        std::future::ready(claimed)
+    }
+
+    fn finish_attempt(
+        &self,
+        record: AttemptRecord,
+        next: NextStep,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        let finished = (|| {
+            let mut state = self.lock();
+            let delivery = state
+                .queues
+                .get_mut(&record.endpoint_id)
+                .and_then(|queue| queue.get_mut(&record.delivery_id))
+                .ok_or_else(|| StoreError::new("not_found", "no such delivery"))?;
+            delivery.attempts = delivery.attempts.max(record.attempt);
+            delivery.first_attempt_at.get_or_insert(record.started_at);
+            delivery.leased_until = None;
+            let mut disable = None;
+            match next {
+                NextStep::Delivered => delivery.state = DeliveryState::Delivered,
+                NextStep::RetryAt(at) => delivery.next_attempt_at = at,
+                NextStep::GiveUp { reason } => {
+                    delivery.state = DeliveryState::Failed;
+                    disable = Some(reason);
+                }
+            }
+            if let Some(reason) = disable {
+                if let Some(endpoint) = state.endpoints.get_mut(&record.endpoint_id) {
+                    endpoint.disabled_reason = Some(reason);
+                }
+            }
+            state.attempts.push(record);
+            Ok(())
+        })();
+        std::future::ready(finished)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(delivery_id: i64, endpoint: &str, attempt: u32) -> AttemptRecord {
+        AttemptRecord {
+            delivery_id,
+            endpoint_id: endpoint.to_owned(),
+            attempt,
+            started_at: Utc::now(),
+            status: Some(500),
+            latency_ms: 1,
+            response_prefix: String::new(),
+            error_code: Some("status"),
+            error_message: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn only_the_head_of_each_endpoint_is_claimed_and_only_once() {
+        let store = MemoryStore::new();
+        let now = Utc::now();
+        store.add_endpoint("a", "https://a.test/", vec![SigningSecret::generate()]);
+        store.add_endpoint("b", "https://b.test/", vec![SigningSecret::generate()]);
+        let a1 = store.enqueue("a", "evt_1", b"1".to_vec(), now);
+        store.enqueue("a", "evt_2", b"2".to_vec(), now);
+        store.enqueue("b", "evt_3", b"3".to_vec(), now);
+        let lease = Duration::from_secs(30);
+        let mut first: Vec<String> = store
+            .claim_due(now, lease, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| d.event_id)
+            .collect();
+        first.sort();
+        assert_eq!(first, ["evt_1", "evt_3"], "one head per endpoint");
+        assert!(
+            store.claim_due(now, lease, 10).await.unwrap().is_empty(),
+            "leased heads are not claimed twice"
+        );
+
+        // A retry in the future keeps the head (and so evt_2) waiting.
+        let later = now + chrono::Duration::seconds(60);
+        store
+            .finish_attempt(record(a1, "a", 1), NextStep::RetryAt(later))
+            .await
+            .unwrap();
+        assert!(store.claim_due(now, lease, 10).await.unwrap().is_empty());
+        // (evt_3's lease has run out by then too: it was never finished.)
+        let retried: Vec<_> = store
+            .claim_due(later, lease, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|d| d.endpoint_id == "a")
+            .collect();
+        assert_eq!(retried.len(), 1);
+        assert_eq!(
+            (retried[0].event_id.as_str(), retried[0].attempts),
+            ("evt_1", 1)
+        );
+
+        // An expired lease (a worker died) makes the head claimable again.
+        let after_lease = later + chrono::Duration::seconds(31);
+        let reclaimed = store.claim_due(after_lease, lease, 10).await.unwrap();
+        assert!(
+            reclaimed.iter().any(|d| d.event_id == "evt_1"),
+            "{reclaimed:?}"
+        );
+
+        store
+            .finish_attempt(record(a1, "a", 2), NextStep::Delivered)
+            .await
+            .unwrap();
+        let next = store.claim_due(after_lease, lease, 10).await.unwrap();
+        assert!(
+            next.iter().any(|d| d.event_id == "evt_2"),
+            "evt_2 follows evt_1: {next:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn giving_up_disables_the_endpoint_and_holds_its_queue() {
+        let store = MemoryStore::new();
+        let now = Utc::now();
+        store.add_endpoint("a", "https://a.test/", vec![SigningSecret::generate()]);
+        let first = store.enqueue("a", "evt_1", b"1".to_vec(), now);
+        store.enqueue("a", "evt_2", b"2".to_vec(), now);
+        store
+            .claim_due(now, Duration::from_secs(1), 10)
+            .await
+            .unwrap();
+        store
+            .finish_attempt(
+                record(first, "a", 9),
+                NextStep::GiveUp {
+                    reason: "gone".into(),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(store.disabled_reason("a").as_deref(), Some("gone"));
+        assert!(store
+            .claim_due(now, Duration::from_secs(1), 10)
+            .await
+            .unwrap()
+            .is_empty());
+        store.enable("a");
+        let resumed = store
+            .claim_due(now, Duration::from_secs(1), 10)
+            .await
+            .unwrap();
+        assert_eq!(resumed[0].event_id, "evt_2");
+        assert_eq!(
+            store.deliveries("a"),
+            [
+                ("evt_1".to_owned(), DeliveryState::Failed),
+                ("evt_2".to_owned(), DeliveryState::Pending)
+            ]
+        );
+    }
+}

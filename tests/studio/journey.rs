@@ -1,0 +1,815 @@
+//! The journey's steps. Each is a named async function over the shared [`Journey`] (one
+//! window, one workspace); [`run`] runs them in order, each with its own time budget, and
+//! records whether it passed, failed (with its panic message) or did not run because a step
+//! it needs had failed. A failing step does not hide the outcome of the steps after it.
+
+use crate::webdriver::*;
+use fantoccini::{Client, ClientBuilder, Locator};
+use futures_util::future::BoxFuture;
+use futures_util::FutureExt;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+use unifield_test_support as support;
+
+/// What the steps share: the window, the files, what earlier steps found.
+pub struct Journey {
+    studio: PathBuf,
+    cli: PathBuf,
+    workspace: support::TempWorkspace,
+    chosen_file: PathBuf,
+    sandbox: support::SandboxConfig,
+    sandbox_url: String,
+    client: Option<Client>,
+    launched: Instant,
+    /// The sample work order the journey edits against.
+    wanted: Value,
+    /// The unified record the studio showed after the edits.
+    studio_output: Value,
+    measured: BTreeMap<&'static str, Value>,
+}
+
+impl Journey {
+    pub fn new(
+        studio: PathBuf,
+        cli: PathBuf,
+        workspace: support::TempWorkspace,
+        chosen_file: PathBuf,
+        sandbox: support::SandboxConfig,
+        sandbox_url: String,
+    ) -> Journey {
+        let samples = std::fs::read_to_string(
+            support::root().join("mappings/corrigo/samples/WorkOrder.jsonl"),
+        )
+        .unwrap();
+        let wanted = serde_json::from_str(samples.lines().nth(6).unwrap()).unwrap();
+        Journey {
+            studio,
+            cli,
+            workspace,
+            chosen_file,
+            sandbox,
+            sandbox_url,
+            client: None,
+            launched: Instant::now(),
+            wanted,
+            studio_output: Value::Null,
+            measured: BTreeMap::new(),
+        }
+    }
+
+    fn client(&self) -> &Client {
+        self.client
+            .as_ref()
+            .expect("the WebDriver session (step `start a session`)")
+    }
+
+    fn id(&self) -> String {
+        self.wanted["Id"].to_string()
+    }
+
+    pub async fn close(&mut self) {
+        if !self.measured.is_empty() {
+            std::fs::write(
+                crate::shots().join("measurements.json"),
+                serde_json::to_string_pretty(&self.measured).unwrap(),
+            )
+            .unwrap();
+            println!("e2e measurements: {}", json!(self.measured));
+        }
+        if let Some(client) = self.client.take() {
+            let _ = client.close().await;
+        }
+    }
+}
+
+type StepFn = for<'a> fn(&'a mut Journey) -> BoxFuture<'a, ()>;
+
+/// A step: its name, the steps it needs to have passed, and what it does.
+pub struct Step {
+    pub name: &'static str,
+    pub needs: &'static [&'static str],
+    pub run: StepFn,
+}
+
+pub const STEPS: &[Step] = &[
+    Step {
+        name: "start a session",
+        needs: &[],
+        run: |j| start_session(j).boxed(),
+    },
+    Step {
+        name: "open the offline workspace",
+        needs: &["start a session"],
+        run: |j| open_offline_workspace(j).boxed(),
+    },
+    Step {
+        name: "find a work order",
+        needs: &["open the offline workspace"],
+        run: |j| find_a_work_order(j).boxed(),
+    },
+    Step {
+        name: "drag a source field onto a target field",
+        needs: &["find a work order"],
+        run: |j| drag_a_binding(j).boxed(),
+    },
+    Step {
+        name: "add a transform step",
+        needs: &["drag a source field onto a target field"],
+        run: |j| add_a_step(j).boxed(),
+    },
+    Step {
+        name: "coverage follows the edit",
+        needs: &["add a transform step"],
+        run: |j| coverage_follows_the_edit(j).boxed(),
+    },
+    Step {
+        name: "export, checked with the CLI",
+        needs: &["add a transform step"],
+        run: |j| export_checked_with_the_cli(j).boxed(),
+    },
+    Step {
+        name: "import a different file, then undo it",
+        needs: &["export, checked with the CLI"],
+        run: |j| import_a_different_file(j).boxed(),
+    },
+    Step {
+        name: "save, history and diff",
+        needs: &["add a transform step"],
+        run: |j| save_history_and_diff(j).boxed(),
+    },
+    Step {
+        name: "the mapping JSON editor",
+        needs: &["add a transform step"],
+        run: |j| mapping_json_editor(j).boxed(),
+    },
+    Step {
+        name: "keyboard and themes",
+        needs: &["open the offline workspace"],
+        run: |j| keyboard_and_themes(j).boxed(),
+    },
+    Step {
+        name: "add and test a connection",
+        needs: &["open the offline workspace"],
+        run: |j| add_and_test_a_connection(j).boxed(),
+    },
+    Step {
+        name: "pull, cancel and resume, by counts",
+        needs: &["add and test a connection"],
+        run: |j| pull_cancel_and_resume(j).boxed(),
+    },
+    Step {
+        name: "the connection as the source",
+        needs: &["pull, cancel and resume, by counts"],
+        run: |j| connection_as_the_source(j).boxed(),
+    },
+];
+
+pub enum Outcome {
+    Passed {
+        name: &'static str,
+        seconds: f64,
+    },
+    Failed {
+        name: &'static str,
+        seconds: f64,
+        why: String,
+    },
+    NotRun {
+        name: &'static str,
+        needs: &'static str,
+    },
+}
+
+impl Outcome {
+    pub fn passed(&self) -> bool {
+        matches!(self, Outcome::Passed { .. })
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Outcome::Passed { name, .. }
+            | Outcome::Failed { name, .. }
+            | Outcome::NotRun { name, .. } => name,
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        match self {
+            Outcome::Passed { name, seconds } => {
+                json!({"step": name, "outcome": "passed", "seconds": seconds})
+            }
+            Outcome::Failed { name, seconds, why } => {
+                json!({"step": name, "outcome": "failed", "seconds": seconds, "why": why})
+            }
+            Outcome::NotRun { name, needs } => {
+                json!({"step": name, "outcome": "not run", "needs": needs})
+            }
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Passed { name, seconds } => write!(f, "`{name}`: passed in {seconds:.1} s"),
+            Outcome::Failed { name, seconds, why } => {
+                write!(f, "`{name}`: FAILED after {seconds:.1} s: {why}")
+            }
+            Outcome::NotRun { name, needs } => {
+                write!(
+                    f,
+                    "`{name}`: not run, it needs `{needs}`, which did not pass"
+                )
+            }
+        }
+    }
+}
+
+/// Runs `steps` in order. A step that panics or outlasts `budget` fails; the steps that
+/// need it are not run; the others still run.
+pub async fn run(journey: &mut Journey, steps: &[Step], budget: Duration) -> Vec<Outcome> {
+    let mut outcomes: Vec<Outcome> = Vec::new();
+    for step in steps {
+        let unmet = step
+            .needs
+            .iter()
+            .find(|needed| !outcomes.iter().any(|o| o.name() == **needed && o.passed()));
+        if let Some(needs) = unmet {
+            outcomes.push(Outcome::NotRun {
+                name: step.name,
+                needs,
+            });
+            continue;
+        }
+        eprintln!("e2e: {}", step.name);
+        let started = Instant::now();
+        let result = AssertUnwindSafe(tokio::time::timeout(budget, (step.run)(journey)))
+            .catch_unwind()
+            .await;
+        let seconds = started.elapsed().as_secs_f64();
+        outcomes.push(match result {
+            Ok(Ok(())) => Outcome::Passed {
+                name: step.name,
+                seconds,
+            },
+            Ok(Err(_)) => Outcome::Failed {
+                name: step.name,
+                seconds,
+                why: format!("took over {budget:?}"),
+            },
+            Err(panic) => Outcome::Failed {
+                name: step.name,
+                seconds,
+                why: panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "panicked".into()),
+            },
+        });
+    }
+    outcomes
+}
+
+async fn start_session(j: &mut Journey) {
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert("browserName".into(), json!("wry"));
+    capabilities.insert("tauri:options".into(), json!({ "application": j.studio }));
+    j.launched = Instant::now();
+    let client = until("tauri-driver to start a session", || {
+        let capabilities = capabilities.clone();
+        async move {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            ClientBuilder::new(connector)
+                .capabilities(capabilities)
+                .connect(&format!("http://127.0.0.1:{DRIVER_PORT}"))
+                .await
+                .ok()
+        }
+    })
+    .await;
+    j.client = Some(client);
+}
+
+/// The coverage badge of a target field: its text and its tooltip (`N filled, …`), or
+/// None when the field shows no coverage.
+async fn coverage_badge(client: &Client, field: &str) -> Option<(String, String)> {
+    let found = js(client, &format!("const e = document.querySelector('[data-field=\"{field}\"] [data-testid=coverage-badge]'); return e ? [e.textContent, e.title] : null;")).await;
+    Some((
+        found[0].as_str()?.to_string(),
+        found[1].as_str()?.to_string(),
+    ))
+}
+
+async fn open_offline_workspace(j: &mut Journey) {
+    let client = j.client();
+    let ready_ms: u64 = until("the studio to be interactive", || async {
+        let ms = js(client, "const e = document.querySelector('[data-testid=\"ready-ms\"]'); return e ? e.dataset.ms : null;").await;
+        ms.as_str().and_then(|s| s.parse().ok())
+    })
+    .await;
+    let interactive_wall = j.launched.elapsed();
+    assert!(text_of(client, "record-count").await.contains("400"));
+    // The Content-Security-Policy holds: no eval, no global Tauri object for injected code.
+    let eval = js(
+        client,
+        "try { eval('1'); return 'allowed'; } catch (e) { return 'blocked'; }",
+    )
+    .await;
+    assert_eq!(eval, json!("blocked"));
+    assert_eq!(
+        js(client, "return typeof window.__TAURI__;").await,
+        json!("undefined")
+    );
+    // Coverage over the samples arrives before any edit: the later step compares against it.
+    until("the first coverage", || async {
+        text_of(client, "coverage-summary")
+            .await
+            .starts_with("400 records")
+            .then_some(())
+    })
+    .await;
+    assert_eq!(
+        coverage_badge(client, "instructions").await,
+        None,
+        "instructions starts unbound, with no coverage"
+    );
+    shot(client, "01-offline-workspace").await;
+    let rss = studio_rss_mb(&j.studio);
+    j.measured.insert("interactive_ms_in_app", json!(ready_ms));
+    j.measured.insert(
+        "interactive_wall_ms_with_webdriver",
+        json!(interactive_wall.as_millis() as u64),
+    );
+    j.measured.insert("rss_offline_studio_mb", json!(rss.0));
+    j.measured
+        .insert("rss_offline_webkit_children_mb", json!(rss.1));
+}
+
+async fn find_a_work_order(j: &mut Journey) {
+    let client = j.client();
+    let number = j.wanted["Number"].as_str().unwrap();
+    let id = j.id();
+    let search = client
+        .find(Locator::Css("[data-testid=record-search]"))
+        .await
+        .unwrap();
+    search.send_keys(number).await.unwrap();
+    until("the search to narrow the list", || async {
+        text_of(client, "record-count")
+            .await
+            .starts_with("1 of")
+            .then_some(())
+    })
+    .await;
+    click(
+        client,
+        &format!("[data-testid=record-row][data-id=\"{id}\"]"),
+    )
+    .await;
+    until("the preview of the found work order", || async {
+        (preview_output(client).await["key"] == json!(id)).then_some(())
+    })
+    .await;
+    assert!(
+        preview_output(client).await.get("instructions").is_none(),
+        "instructions starts unbound"
+    );
+}
+
+async fn drag_a_binding(j: &mut Journey) {
+    let client = j.client();
+    drag(
+        client,
+        "[data-testid=tree-node][data-path=\"$.ShortLocation\"]",
+        "[data-testid=target-field][data-field=\"instructions\"]",
+    )
+    .await;
+    let location = j.wanted["ShortLocation"]
+        .as_str()
+        .unwrap()
+        .trim()
+        .to_string();
+    until("the dropped binding to reach the preview", || async {
+        let out = preview_output(client).await;
+        (out["instructions"].as_str().map(str::trim) == Some(location.as_str())).then_some(())
+    })
+    .await;
+    shot(client, "02-dragged-binding").await;
+}
+
+async fn add_a_step(j: &mut Journey) {
+    let client = j.client();
+    let select = client
+        .find(Locator::Css("[data-testid=add-step-select]"))
+        .await
+        .unwrap();
+    select.select_by_value("upper").await.unwrap();
+    click(client, "[data-testid=add-step]").await;
+    let upper = j.wanted["ShortLocation"].as_str().unwrap().to_uppercase();
+    until("the upper step in the preview", || async {
+        (preview_output(client).await["instructions"] == json!(upper)).then_some(())
+    })
+    .await;
+    j.studio_output = preview_output(client).await;
+}
+
+async fn coverage_follows_the_edit(j: &mut Journey) {
+    let client = j.client();
+    // Before the edit the field had no badge (checked when the workspace opened); now it
+    // has one, over every sample, with the work orders that have a location filled.
+    let (percent, tooltip) = until("coverage of instructions after the edit", || async {
+        coverage_badge(client, "instructions").await
+    })
+    .await;
+    let filled: u32 = tooltip
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("the badge's tooltip starts with a count: {tooltip}"));
+    let with_location =
+        std::fs::read_to_string(support::root().join("mappings/corrigo/samples/WorkOrder.jsonl"))
+            .unwrap()
+            .lines()
+            .filter(|l| {
+                serde_json::from_str::<Value>(l).unwrap()["ShortLocation"]
+                    .as_str()
+                    .is_some_and(|s| !s.trim().is_empty())
+            })
+            .count() as u32;
+    assert!(
+        filled > 0,
+        "coverage counts the new binding's filled records: {tooltip}"
+    );
+    assert!(
+        filled.abs_diff(with_location) <= with_location / 100 + 1,
+        "coverage says {filled} filled; {with_location} samples have a ShortLocation ({percent}, {tooltip})"
+    );
+    assert!(text_of(client, "coverage-summary")
+        .await
+        .starts_with("400 records"));
+    shot(client, "03-step-preview-coverage").await;
+}
+
+async fn export_checked_with_the_cli(j: &mut Journey) {
+    let client = j.client();
+    let _ = std::fs::remove_file(&j.chosen_file);
+    click(client, "[data-testid=export]").await;
+    until("the exported file", || async {
+        j.chosen_file.exists().then_some(())
+    })
+    .await;
+    let validate = Command::new(&j.cli)
+        .arg("validate")
+        .arg(&j.chosen_file)
+        .output()
+        .unwrap();
+    assert!(
+        validate.status.success(),
+        "unifield validate: {}",
+        String::from_utf8_lossy(&validate.stderr)
+    );
+    let samples_file = support::root().join("mappings/corrigo/samples/WorkOrder.jsonl");
+    let applied = Command::new(&j.cli)
+        .args(["apply", "--allow-errors", "--mapping"])
+        .arg(&j.chosen_file)
+        .arg("--input")
+        .arg(&samples_file)
+        .output()
+        .unwrap();
+    assert!(
+        applied.status.success(),
+        "unifield apply: {}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    let id = j.id();
+    let cli_record: Value = String::from_utf8(applied.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|r| r["key"] == json!(id))
+        .expect("the CLI maps the same work order");
+    assert!(
+        same_json(&cli_record, &j.studio_output),
+        "the CLI and the studio disagree:\n{cli_record}\n{}",
+        j.studio_output
+    );
+}
+
+async fn import_a_different_file(j: &mut Journey) {
+    let client = j.client();
+    // The file to import differs from what is loaded: instructions lower-cased, not upper.
+    let exported: Value =
+        serde_json::from_str(&std::fs::read_to_string(&j.chosen_file).unwrap()).unwrap();
+    let mut different = exported.clone();
+    let steps = &mut different["fields"]["instructions"]["steps"];
+    assert_eq!(
+        *steps,
+        json!(["upper"]),
+        "the exported binding: {}",
+        exported["fields"]["instructions"]
+    );
+    *steps = json!(["lower"]);
+    std::fs::write(
+        &j.chosen_file,
+        serde_json::to_string_pretty(&different).unwrap(),
+    )
+    .unwrap();
+    click(client, "[data-testid=import]").await;
+    until("the import to be confirmed", || async {
+        let toasts = js(client, "return [...document.querySelectorAll('[data-testid=toast-info]')].map(e => e.textContent).join(' | ');").await;
+        toasts.as_str()?.contains("Imported into work_order").then_some(())
+    })
+    .await;
+    let lower = j.wanted["ShortLocation"].as_str().unwrap().to_lowercase();
+    until("the imported binding in the preview", || async {
+        (preview_output(client).await["instructions"] == json!(lower)).then_some(())
+    })
+    .await;
+    // The import is one undoable edit: undo brings back what was loaded before.
+    click(client, "[data-testid=undo]").await;
+    until("the undone import", || async {
+        same_json(&preview_output(client).await, &j.studio_output).then_some(())
+    })
+    .await;
+}
+
+async fn save_history_and_diff(j: &mut Journey) {
+    let client = j.client();
+    keys(client, &['\u{e009}', 's']).await; // Ctrl+S
+    until("the saved version", || async {
+        text_of(client, "save-state")
+            .await
+            .eq("saved as v1")
+            .then_some(())
+    })
+    .await;
+    keys(client, &['\u{e009}', 'h']).await; // Ctrl+H
+    let rows = "return document.querySelectorAll('[data-testid=diff] tr').length;";
+    until("the diff against the bundled default", || async {
+        let diff = text_of(client, "diff").await;
+        diff.contains("addedfields.instructions").then_some(())
+    })
+    .await;
+    let before = js(client, rows).await.as_u64().unwrap_or(0);
+    shot(client, "08-history-diff").await;
+    // What the screenshot shows is what was asserted: the rows are still there after it.
+    let after = js(client, rows).await.as_u64().unwrap_or(0);
+    assert!(
+        before > 0 && after == before,
+        "diff rows: {before} before the screenshot, {after} after"
+    );
+    keys(client, &['\u{e00c}']).await; // Escape
+}
+
+async fn mapping_json_editor(j: &mut Journey) {
+    let client = j.client();
+    click(client, "[data-testid=view-json]").await;
+    until("the mapping JSON editor", || async {
+        // The editor sits in a shadow root; its own styles must have reached it despite
+        // the CSP (white-space is `normal` without them and the text lays out wrong).
+        let found = js(client, "const r = document.querySelector('[data-testid=mapping-json]')?.shadowRoot; const c = r && r.querySelector('.cm-content'); return c ? [c.textContent, getComputedStyle(c).whiteSpace] : null;").await;
+        let text = found[0].as_str()?;
+        assert_ne!(found[1], json!("normal"), "CodeMirror's styles are missing");
+        text.contains("\"instructions\"").then_some(())
+    })
+    .await;
+    shot(client, "09-mapping-json").await;
+    click(client, ".view-tabs .tab").await; // back to the canvas
+}
+
+async fn keyboard_and_themes(j: &mut Journey) {
+    let client = j.client();
+    keys(client, &['\u{e031}']).await; // F1
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("[data-testid=shortcuts-dialog]"))
+        .await
+        .unwrap();
+    keys(client, &['\u{e009}', '\u{e008}', 'l']).await; // Ctrl+Shift+L
+    until("the dark theme", || async {
+        js(client, "return document.documentElement.dataset.theme")
+            .await
+            .eq("dark")
+            .then_some(())
+    })
+    .await;
+    shot(client, "04-shortcuts-dark").await;
+    keys(client, &['\u{e00c}']).await; // Escape closes the dialog
+    until("the dialog to close", || async {
+        text_of(client, "shortcuts-dialog")
+            .await
+            .is_empty()
+            .then_some(())
+    })
+    .await;
+    keys(client, &['\u{e009}', '\u{e008}', 'l']).await;
+}
+
+async fn add_and_test_a_connection(j: &mut Journey) {
+    let client = j.client();
+    click(client, "[data-testid=open-connections]").await;
+    let name = j.workspace.connection_name("sandbox");
+    for (test_id, value) in [
+        ("connection-name", name.clone()),
+        ("connection-company", j.sandbox.company.clone()),
+    ] {
+        fill(client, test_id, &value).await;
+    }
+    click(client, "[data-testid=connection-custom]").await;
+    for (test_id, value) in [
+        ("connection-baseUrl", j.sandbox_url.clone()),
+        ("connection-clientId", j.sandbox.client_id.clone()),
+        ("connection-secret", j.sandbox.client_secret.clone()),
+    ] {
+        fill(client, test_id, &value).await;
+    }
+    click(client, "[data-testid=add-connection]").await;
+    click(
+        client,
+        "[data-testid=connection] [data-testid=test-connection]",
+    )
+    .await;
+    let status = until("the connection's health", || async {
+        let status = js(client, "const e = document.querySelector('[data-testid=health]'); return e ? e.dataset.status : null;").await;
+        status.as_str().filter(|s| *s != "testing").map(str::to_string)
+    })
+    .await;
+    assert_eq!(status, "ok", "the sandbox connection tests ok");
+}
+
+async fn fill(client: &Client, test_id: &str, value: &str) {
+    let input = client
+        .find(Locator::Css(&format!("[data-testid={test_id}]")))
+        .await
+        .unwrap();
+    input.send_keys(value).await.unwrap();
+}
+
+/// The `WorkOrder N` count in a text such as the pull report or the cached counts.
+fn work_orders_in(text: &str) -> Option<u32> {
+    let at = text.find("WorkOrder ")? + "WorkOrder ".len();
+    text[at..]
+        .split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// The connection row's cached work orders, once its Pull button is back.
+async fn cached_work_orders(client: &Client) -> u32 {
+    until("the connection's cached counts", || async {
+        let row = js(client, "const e = document.querySelector('[data-testid=connection]'); return e && e.querySelector('[data-testid=pull]') ? e.textContent : null;").await;
+        work_orders_in(row.as_str()?.split("cached:").nth(1)?)
+    })
+    .await
+}
+
+async fn pull_cancel_and_resume(j: &mut Journey) {
+    let client = &j.client().clone();
+    let total = j.sandbox.work_orders as u32;
+    // Pull, and cancel once the first page is in: the pages so far are kept.
+    click(client, "[data-testid=pull]").await;
+    until("pull progress", || async {
+        let progress = text_of(client, "pull-progress").await;
+        (progress.contains("WorkOrder: ") && !progress.contains("WorkOrder: 0 records"))
+            .then_some(())
+    })
+    .await;
+    shot(client, "05-pull-progress").await;
+    click(client, "[data-testid=cancel-pull]").await;
+    let cancelled = until("the cancelled pull's report", || async {
+        let report = text_of(client, "pull-report").await;
+        (!report.is_empty()).then_some(report)
+    })
+    .await;
+    assert!(cancelled.starts_with("Cancelled"), "{cancelled}");
+    let kept = work_orders_in(&cancelled).expect("the cancelled report counts work orders");
+    assert!(
+        kept > 0 && kept < total,
+        "a cancelled pull keeps some pages, not all: {cancelled}"
+    );
+    assert_eq!(
+        cached_work_orders(client).await,
+        kept,
+        "the cache holds what the cancelled run committed"
+    );
+
+    // Pull again: it resumes after the last committed page, fetching only the rest.
+    let pull_started = Instant::now();
+    click(client, "[data-testid=pull]").await;
+    let report = until("the resumed pull's report", || async {
+        let report = text_of(client, "pull-report").await;
+        report.starts_with("Pulled:").then_some(report)
+    })
+    .await;
+    j.measured.insert(
+        "resumed_pull_s",
+        json!(pull_started.elapsed().as_secs_f64()),
+    );
+    assert_eq!(
+        work_orders_in(&report),
+        Some(total - kept),
+        "the resumed run fetches only the work orders after the cancelled one: {report}"
+    );
+    for entity in [
+        "WorkOrder",
+        "Location",
+        "WorkZone",
+        "Employee",
+        "Customer",
+        "Product",
+    ] {
+        assert!(report.contains(&format!("{entity} ")), "{report}");
+    }
+    assert_eq!(report.matches("(completed)").count(), 6, "{report}");
+    assert_eq!(cached_work_orders(client).await, total);
+    shot(client, "06-connection-pulled").await;
+    let rss = studio_rss_mb(&j.studio);
+    j.measured.insert("rss_after_pull_studio_mb", json!(rss.0));
+}
+
+async fn connection_as_the_source(j: &mut Journey) {
+    let client = j.client();
+    click(client, "[data-testid=use-connection]").await;
+    // Empty the search as a user would (WebDriver's clear does not fire React's input event).
+    client
+        .find(Locator::Css("[data-testid=record-search]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    keys(client, &['\u{e009}', 'a']).await;
+    keys(client, &['\u{e003}']).await; // Backspace
+    until("the cached work orders", || async {
+        text_of(client, "record-count")
+            .await
+            .eq("10000 of 10000")
+            .then_some(())
+    })
+    .await;
+    let coverage_ms: u64 = until("coverage over 10,000 records", || async {
+        let summary = text_of(client, "coverage-summary").await;
+        if !summary.starts_with("10000 records") {
+            return None;
+        }
+        summary
+            .rsplit("· ")
+            .next()?
+            .trim_end_matches(" ms")
+            .parse()
+            .ok()
+    })
+    .await;
+    let mut previews = Vec::new();
+    let preview_state = || async {
+        let v = js(client, "const e = document.querySelector('[data-testid=\"preview-time\"]'); return [e.dataset.count, e.dataset.ms];").await;
+        let count: u64 = v[0].as_str().and_then(|s| s.parse().ok()).unwrap_or(0);
+        let ms: f64 = v[1]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(f64::NAN);
+        (count, ms)
+    };
+    for round in 0..10 {
+        let (before, _) = preview_state().await;
+        click(
+            client,
+            if round % 2 == 0 {
+                "[data-testid=undo]"
+            } else {
+                "button[title^=Redo]"
+            },
+        )
+        .await;
+        let round_trip = until("the re-preview", || async {
+            let (count, ms) = preview_state().await;
+            (count > before).then_some(ms)
+        })
+        .await;
+        previews.push(round_trip);
+    }
+    shot(client, "07-connection-source").await;
+    let (app_mb, webkit_mb) = studio_rss_mb(&j.studio);
+    previews.sort_by(f64::total_cmp);
+    j.measured.insert("coverage_10000_ms", json!(coverage_ms));
+    j.measured.insert(
+        "re_preview_round_trip_ms_median",
+        json!(previews[previews.len() / 2]),
+    );
+    j.measured.insert(
+        "re_preview_round_trip_ms_max",
+        json!(previews[previews.len() - 1]),
+    );
+    j.measured
+        .insert("rss_10000_work_orders_studio_mb", json!(app_mb));
+    j.measured
+        .insert("rss_10000_work_orders_webkit_children_mb", json!(webkit_mb));
+}

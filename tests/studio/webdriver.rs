@@ -1,0 +1,222 @@
+//! Driving the studio's window through WebDriver: starting tauri-driver, scripts, clicks,
+//! real pointer drags and key chords, polling with a bound, screenshots, and the process
+//! measurements the journey reports.
+
+use fantoccini::actions::{
+    InputSource, KeyAction, KeyActions, MouseActions, PointerAction, MOUSE_BUTTON_LEFT,
+};
+use fantoccini::{Client, Locator};
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const DRIVER_PORT: u16 = 4444;
+/// How long one wait for the page may take before the step fails naming what it waited for.
+pub const WAIT: Duration = Duration::from_secs(30);
+
+/// tauri-driver, stopped with SIGTERM so it takes WebKitWebDriver down with it (a SIGKILL
+/// would orphan WebKitWebDriver on its port).
+pub struct Driver(Child);
+
+impl Driver {
+    /// Starts tauri-driver for a studio on `workspace` whose file dialogs answer `chosen_file`.
+    pub fn start(program: &str, workspace: &Path, chosen_file: &Path) -> Driver {
+        Driver(
+            Command::new(program)
+                .args(["--port", &DRIVER_PORT.to_string()])
+                .env("UNIFIELD_WORKSPACE", workspace)
+                .env("UNIFIELD_STUDIO_FILE_CHOICE", chosen_file)
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {program}: {e}")),
+        )
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
+        let _ = self.0.wait();
+    }
+}
+
+pub async fn shot(client: &Client, name: &str) {
+    let png = client.screenshot().await.unwrap();
+    std::fs::write(crate::shots().join(format!("{name}.png")), png).unwrap();
+}
+
+pub async fn js(client: &Client, script: &str) -> Value {
+    client.execute(script, vec![]).await.unwrap()
+}
+
+pub async fn text_of(client: &Client, test_id: &str) -> String {
+    let found = js(
+        client,
+        &format!("const e = document.querySelector('[data-testid=\"{test_id}\"]'); return e ? e.textContent : null;"),
+    )
+    .await;
+    found.as_str().unwrap_or("").to_string()
+}
+
+/// Polls `probe` until it gives Some, or fails saying what it waited for.
+pub async fn until<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(found) = probe().await {
+            return found;
+        }
+        assert!(started.elapsed() < WAIT, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+pub async fn preview_output(client: &Client) -> Value {
+    let text = text_of(client, "preview-output").await;
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+pub async fn click(client: &Client, css: &str) {
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+/// Drags with real pointer input (WebDriver actions): press on the source, move past
+/// dnd-kit's activation distance, move over the target, release. Positions are viewport
+/// coordinates of the elements' centres.
+pub async fn drag(client: &Client, from: &str, to: &str) {
+    let centre = |css: &str| {
+        format!(
+            "const e = document.querySelector('{css}'); e.scrollIntoView({{block: 'center'}}); \
+             const r = e.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2];"
+        )
+    };
+    let point = |v: Value| {
+        (
+            v[0].as_f64().unwrap().round(),
+            v[1].as_f64().unwrap().round(),
+        )
+    };
+    let (sx, sy) = point(js(client, &centre(from)).await);
+    let (tx, ty) = point(js(client, &centre(to)).await);
+    let step = Some(Duration::from_millis(80));
+    let mouse = MouseActions::new("mouse".into())
+        .then(PointerAction::MoveTo {
+            duration: step,
+            x: sx,
+            y: sy,
+        })
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(PointerAction::MoveTo {
+            duration: step,
+            x: sx + 12.0,
+            y: sy + 4.0,
+        })
+        .then(PointerAction::MoveTo {
+            duration: step,
+            x: (sx + tx) / 2.0,
+            y: (sy + ty) / 2.0,
+        })
+        .then(PointerAction::MoveTo {
+            duration: step,
+            x: tx,
+            y: ty,
+        })
+        .then(PointerAction::MoveTo {
+            duration: step,
+            x: tx + 3.0,
+            y: ty,
+        })
+        .then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    client.perform_actions(mouse).await.unwrap();
+}
+
+/// Presses `chord` (modifiers first) and releases it, as real key input.
+pub async fn keys(client: &Client, chord: &[char]) {
+    let mut actions = KeyActions::new("keyboard".into());
+    for key in chord {
+        actions = actions.then(KeyAction::Down { value: *key });
+    }
+    for key in chord.iter().rev() {
+        actions = actions.then(KeyAction::Up { value: *key });
+    }
+    client.perform_actions(actions).await.unwrap();
+}
+
+/// Equal as JSON: numbers compare by value, since the webview writes the CLI's `0.0` as
+/// `0` (JavaScript has one number type).
+pub fn same_json(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_json(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|((kx, vx), (ky, vy))| kx == ky && same_json(vx, vy))
+        }
+        _ => a == b,
+    }
+}
+
+/// Resident memory of the studio and the WebKit processes it started, in MB.
+pub fn studio_rss_mb(binary: &Path) -> (f64, f64) {
+    let binary = binary.canonicalize().unwrap();
+    let rss = |pid: &str| -> f64 {
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+            })
+            .unwrap_or(0.0)
+            / 1024.0
+    };
+    let pids: Vec<String> = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|p| p.chars().all(|c| c.is_ascii_digit()))
+        .collect();
+    let app = pids
+        .iter()
+        .find(|p| std::fs::read_link(format!("/proc/{p}/exe")).ok().as_deref() == Some(&binary))
+        .expect("the studio process")
+        .clone();
+    let children: f64 = pids
+        .iter()
+        .filter(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/stat"))
+                .ok()
+                .and_then(|s| {
+                    s.rsplit(')')
+                        .next()?
+                        .split_whitespace()
+                        .nth(1)
+                        .map(str::to_string)
+                })
+                .as_deref()
+                == Some(app.as_str())
+        })
+        .map(|p| rss(p))
+        .sum();
+    (rss(&app), children)
+}
