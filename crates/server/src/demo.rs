@@ -1,0 +1,92 @@
+//! `unifield serve --demo`: the whole loop in one command. An in-process Corrigo sandbox,
+//! an organization with an API key, one connection to the sandbox already synced. It
+//! needs no keyring: the master key lives in the data directory (0600) and the caller is
+//! told so.
+
+use crate::error::{Error, Result};
+use crate::service::{ConnectionInput, Settings};
+use crate::{start_with, MasterKey, MasterKeySource, RunningServer, Service, Storage};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub const ORG: &str = "demo";
+/// Work orders the demo sandbox holds.
+pub const WORK_ORDERS: usize = 1000;
+
+pub struct Demo {
+    pub server: RunningServer,
+    pub sandbox: unifield_corrigo_sandbox::Running,
+    pub api_key: String,
+    pub connection_id: String,
+    pub data_dir: PathBuf,
+    pub key_file: PathBuf,
+    pub synced_records: u64,
+}
+
+pub async fn start_demo(
+    listen: SocketAddr,
+    data_dir: Option<PathBuf>,
+    settings: Settings,
+) -> Result<Demo> {
+    let data_dir = match data_dir {
+        Some(dir) => dir,
+        None => {
+            let name = format!(
+                "unifield-demo-{}",
+                hex::encode(crate::crypto::random_bytes::<6>()?)
+            );
+            std::env::temp_dir().join(name)
+        }
+    };
+    let sandbox_config = unifield_corrigo_sandbox::Config {
+        work_orders: WORK_ORDERS,
+        ..Default::default()
+    };
+    let sandbox = unifield_corrigo_sandbox::start(
+        sandbox_config.clone(),
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+    )
+    .await
+    .map_err(|e| Error::Internal(format!("cannot start the sandbox: {e}")))?;
+    let storage = Storage::open(&data_dir)?;
+    let key_file = data_dir.join("master.key");
+    let key = MasterKey::load(&MasterKeySource::DemoFile(key_file.clone()))?;
+    storage.fail_interrupted_syncs(&crate::service::now_text())?;
+    let service = Arc::new(Service::new(storage, Some(key), settings));
+    if service.storage.org_by_name(ORG)?.is_none() {
+        service.add_org(ORG)?;
+    }
+    let org_id = service.org_id(ORG)?;
+    let api_key = service.create_key(ORG, "demo key")?.secret;
+    // A demo directory used again gets a fresh connection to this run's sandbox.
+    let connection = service.add_connection(
+        &org_id,
+        ConnectionInput {
+            name: "Sandbox".into(),
+            company: sandbox_config.company.clone(),
+            region: None,
+            base_url: Some(sandbox.base_url.clone()),
+            client_id: sandbox_config.client_id.clone(),
+            client_secret: sandbox_config.client_secret.clone(),
+        },
+    )?;
+    let outcome = service.sync_connection(&org_id, &connection.id).await?;
+    if outcome.status != "completed" {
+        return Err(Error::Internal(format!(
+            "the demo's first sync ended {}: {}",
+            outcome.status,
+            outcome.error.unwrap_or_default()
+        )));
+    }
+    let server = start_with(service, listen, true).await?;
+    Ok(Demo {
+        server,
+        sandbox,
+        api_key,
+        connection_id: connection.id,
+        data_dir,
+        key_file,
+        synced_records: outcome.records,
+    })
+}

@@ -1,0 +1,136 @@
+//! One error type for the service layer, with a machine code and an HTTP status; the
+//! HTTP layer renders every error as `{"code", "message", "problems": [...]}`.
+
+use crate::storage::StorageError;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::Value;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("missing or unknown API key: send `Authorization: Bearer <key>`")]
+    Unauthorized,
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("this path does not take that method")]
+    MethodNotAllowed,
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    #[error("the mapping has {} problem(s); nothing was changed", .0.len())]
+    InvalidMapping(Vec<Value>),
+    #[error("send `If-Match` with the version you edited (the ETag of GET …/mappings/{{entity}})")]
+    IfMatchRequired,
+    #[error(
+        "the active version is {active}, not the one in If-Match; fetch it, merge and push again"
+    )]
+    Stale { active: i64 },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("Corrigo refused the credentials: {0}")]
+    CredentialsRefused(String),
+    #[error("Corrigo could not be reached: {0}")]
+    CorrigoUnavailable(String),
+    #[error("the server's master key: {0}")]
+    MasterKey(String),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Error {
+        Error::BadRequest {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Unauthorized => "unauthorized",
+            Error::Forbidden { code, .. } | Error::BadRequest { code, .. } => code,
+            Error::NotFound(_) => "not_found",
+            Error::MethodNotAllowed => "method_not_allowed",
+            Error::InvalidMapping(_) => "invalid_mapping",
+            Error::IfMatchRequired => "if_match_required",
+            Error::Stale { .. } => "version_mismatch",
+            Error::Conflict(_) => "conflict",
+            Error::CredentialsRefused(_) => "credentials_refused",
+            Error::CorrigoUnavailable(_) => "corrigo_unavailable",
+            Error::MasterKey(_) => "master_key_unavailable",
+            Error::Storage(e) => e.code(),
+            Error::Internal(_) => "internal_error",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Error::Unauthorized => StatusCode::UNAUTHORIZED,
+            Error::Forbidden { .. } => StatusCode::FORBIDDEN,
+            Error::NotFound(_) => StatusCode::NOT_FOUND,
+            Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Error::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Error::InvalidMapping(_) | Error::CredentialsRefused(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            Error::IfMatchRequired => StatusCode::PRECONDITION_REQUIRED,
+            Error::Stale { .. } => StatusCode::PRECONDITION_FAILED,
+            Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::CorrigoUnavailable(_) => StatusCode::BAD_GATEWAY,
+            Error::MasterKey(_) | Error::Storage(_) | Error::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        // Storage errors can quote SQL; the client gets the code and a plain sentence.
+        let message = match self {
+            Error::Storage(_) | Error::Internal(_) => {
+                "the server could not complete the request; see its log".to_string()
+            }
+            other => other.to_string(),
+        };
+        let problems = match self {
+            Error::InvalidMapping(problems) => problems.clone(),
+            _ => Vec::new(),
+        };
+        ErrorBody {
+            code: self.code().to_string(),
+            message,
+            problems,
+        }
+    }
+}
+
+/// The one error shape of the API.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// A stable machine code, such as `version_mismatch`.
+    pub code: String,
+    pub message: String,
+    /// Located problems (for an invalid mapping: file, line, field, step, message).
+    #[schema(value_type = Vec<Object>)]
+    pub problems: Vec<Value>,
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        if self.status().is_server_error() {
+            eprintln!("unifield-server: {} [{}]", self, self.code());
+        }
+        let mut response = (self.status(), axum::Json(self.body())).into_response();
+        if let Error::Stale { active } = self {
+            if let Ok(value) = format!("\"{active}\"").parse() {
+                response.headers_mut().insert("etag", value);
+            }
+        }
+        response
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,152 @@
+//! The HTTP layer: thin handlers that parse, call the service, and render. The OpenAPI
+//! document is built from the same route table (utoipa-axum), so it cannot list a route
+//! the server does not have or miss one it has.
+
+mod handlers;
+
+use crate::error::{Error, ErrorBody};
+use crate::service::Service;
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use std::sync::Arc;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// Request bodies larger than this are refused (a mapping file is a few kilobytes).
+pub const BODY_LIMIT: usize = 2 << 20;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Unifield connection server",
+        description = "Corrigo connections, versioned per-connection mappings and a unified maintenance read API shaped like Makini's EAM API. Every operation except this document needs `Authorization: Bearer <key>`.",
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    components(schemas(ErrorBody))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+pub type AppState = Arc<Service>;
+
+/// The API routes with their OpenAPI description.
+fn api() -> OpenApiRouter<AppState> {
+    use handlers::*;
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(create_connection, list_connections))
+        .routes(routes!(get_connection, delete_connection))
+        .routes(routes!(connection_status))
+        .routes(routes!(sync_connection))
+        .routes(routes!(replace_credentials))
+        .routes(routes!(raw_records))
+        .routes(routes!(list_mappings))
+        .routes(routes!(get_mapping, put_mapping))
+        .routes(routes!(list_versions))
+        .routes(routes!(get_version))
+        .routes(routes!(rollback_mapping))
+        .routes(routes!(create_token, list_tokens))
+        .routes(routes!(revoke_token))
+        .routes(routes!(list_unified))
+        .routes(routes!(get_unified))
+        .routes(routes!(custom_fields))
+        .routes(routes!(work_order_statuses))
+        .routes(routes!(token_list_unified))
+        .routes(routes!(token_get_unified))
+        .routes(routes!(token_custom_fields))
+        .routes(routes!(token_work_order_statuses))
+}
+
+/// The OpenAPI 3.1 document of the whole API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, mut doc) = api().split_for_parts();
+    doc.paths.paths.insert(
+        "/api/openapi.json".into(),
+        utoipa::openapi::path::PathItem::new(
+            utoipa::openapi::HttpMethod::Get,
+            utoipa::openapi::path::OperationBuilder::new()
+                .operation_id(Some("openapi"))
+                .summary(Some("This document"))
+                .security(utoipa::openapi::security::SecurityRequirement::default())
+                .response(
+                    "200",
+                    utoipa::openapi::ResponseBuilder::new().description("The OpenAPI 3.1 document"),
+                ),
+        ),
+    );
+    doc
+}
+
+/// The whole application: the API behind bearer authentication, the document outside it.
+pub fn router(service: AppState) -> Router {
+    let (api, _) = api().split_for_parts();
+    let document = openapi();
+    let api = api
+        .layer(middleware::from_fn_with_state(
+            service.clone(),
+            authenticate,
+        ))
+        .with_state(service);
+    Router::new()
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(move || {
+                let document = document.clone();
+                async move { axum::Json(document) }
+            }),
+        )
+        .merge(api)
+        .fallback(|| async { Error::NotFound("this path".into()) })
+        .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+}
+
+/// Resolves `Authorization: Bearer` to a principal (401 otherwise). Revocations apply
+/// from the next request: nothing is cached.
+async fn authenticate(
+    State(service): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let bearer = request
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && v.len() <= 200)
+        .map(String::from);
+    let Some(bearer) = bearer else {
+        return Error::Unauthorized.into_response();
+    };
+    let principal = {
+        let service = service.clone();
+        tokio::task::spawn_blocking(move || service.authenticate(&bearer)).await
+    };
+    match principal {
+        Ok(Ok(principal)) => {
+            request.extensions_mut().insert(principal);
+            next.run(request).await
+        }
+        Ok(Err(error)) => error.into_response(),
+        Err(join) => Error::Internal(join.to_string()).into_response(),
+    }
+}

@@ -1,0 +1,155 @@
+//! The Unifield connection server: organizations and API keys, Corrigo connections with
+//! sealed secrets, syncs of their records, per-connection versioned mappings, and a
+//! unified read API shaped like Makini's EAM API, described by an OpenAPI 3.1 document.
+//!
+//! Layers: `http` (thin handlers) → `service` (behaviour, no HTTP) → `storage` (the only
+//! SQL). `start` runs the HTTP server and the sync scheduler on the current tokio runtime.
+
+pub mod crypto;
+pub mod demo;
+pub mod error;
+pub mod http;
+pub mod service;
+pub mod storage;
+
+pub use crypto::{MasterKey, MasterKeySource};
+pub use error::{Error, ErrorBody, Result};
+pub use service::{Service, Settings};
+pub use storage::Storage;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What `unifield serve` starts.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub key_source: MasterKeySource,
+    pub settings: Settings,
+    /// Run the sync scheduler (tests that drive syncs themselves turn it off).
+    pub scheduler: bool,
+}
+
+impl ServerConfig {
+    pub fn new(listen: SocketAddr, data_dir: PathBuf) -> ServerConfig {
+        ServerConfig {
+            listen,
+            data_dir,
+            key_source: MasterKeySource::from_env(),
+            settings: Settings::default(),
+            scheduler: true,
+        }
+    }
+}
+
+/// The default data directory: `~/.local/share/unifield-server` (the platform's data dir).
+pub fn default_data_dir() -> Option<PathBuf> {
+    dirs::data_dir().map(|d| d.join("unifield-server"))
+}
+
+/// Opens the database and the master key.
+pub fn open_service(config: &ServerConfig) -> Result<Service> {
+    let storage = Storage::open(&config.data_dir)?;
+    let key = MasterKey::load(&config.key_source)?;
+    storage.fail_interrupted_syncs(&service::now_text())?;
+    Ok(Service::new(storage, Some(key), config.settings.clone()))
+}
+
+/// Opens the database only, for organization and key administration (no secret opened).
+pub fn open_admin(data_dir: &std::path::Path) -> Result<Service> {
+    let storage = Storage::open(data_dir)?;
+    Ok(Service::new(storage, None, Settings::default()))
+}
+
+/// A running server. Dropping it stops the HTTP server and the scheduler.
+pub struct RunningServer {
+    pub url: String,
+    pub addr: SocketAddr,
+    pub service: Arc<Service>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    scheduler: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl RunningServer {
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(scheduler) = self.scheduler.take() {
+            scheduler.abort();
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    /// Serves until the process ends.
+    pub async fn wait(mut self) {
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(scheduler) = self.scheduler.take() {
+            scheduler.abort();
+        }
+    }
+}
+
+/// Starts the server on `config.listen` (port 0 picks one).
+pub async fn start(config: ServerConfig) -> Result<RunningServer> {
+    let service = Arc::new(open_service(&config)?);
+    start_with(service, config.listen, config.scheduler).await
+}
+
+/// Starts the HTTP server (and, if asked, the scheduler) over an opened service.
+pub async fn start_with(
+    service: Arc<Service>,
+    listen: SocketAddr,
+    scheduler: bool,
+) -> Result<RunningServer> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| Error::Internal(format!("cannot listen on {listen}: {e}")))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let app = http::router(service.clone());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    let scheduler = scheduler.then(|| tokio::spawn(run_scheduler(service.clone())));
+    Ok(RunningServer {
+        url: format!("http://{addr}"),
+        addr,
+        service,
+        shutdown: Some(tx),
+        task: Some(task),
+        scheduler,
+    })
+}
+
+/// Starts due syncs every few seconds, and at once when a sync is asked for.
+async fn run_scheduler(service: Arc<Service>) {
+    loop {
+        if let Err(error) = service.start_due_syncs() {
+            eprintln!("unifield-server: scheduler: {error} [{}]", error.code());
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(5), service.wake.notified()).await;
+    }
+}

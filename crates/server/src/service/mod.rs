@@ -1,0 +1,190 @@
+//! The service layer: everything the HTTP handlers and the CLI ask for, with no HTTP in
+//! it. Handlers parse, call one function here, and render its result or error.
+
+mod connections;
+mod mappings;
+mod orgs;
+mod sync;
+mod unified;
+
+pub use connections::{ConnectionInput, ConnectionView, CredentialsInput, StatusView, SyncView};
+pub use mappings::{MappingSummary, PublishOutcome, VersionView};
+pub use orgs::{CreatedKey, KeyView};
+pub use sync::SyncOutcome;
+pub use unified::{envelope, FieldFilter, FilterOp, ListQuery, UnifiedPage, MAX_PER_PAGE};
+
+use crate::crypto::MasterKey;
+use crate::error::{Error, Result};
+use crate::storage::{timestamp, NewEvent, Principal, Storage};
+use serde_json::{json, Value};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use unifield_engine::Mapping;
+
+/// Settings of a running service.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Time between a connection's syncs.
+    pub sync_interval: Duration,
+    /// Options of the Corrigo clients the syncs use.
+    pub corrigo: unifield_corrigo_client::Options,
+    /// Records per Corrigo page in a sync.
+    pub page_size: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            sync_interval: Duration::from_secs(15 * 60),
+            corrigo: unifield_corrigo_client::Options::default(),
+            page_size: 500,
+        }
+    }
+}
+
+/// Compiled mappings, keyed by the version they were compiled from: a reader looks the
+/// active version up in the same request and can never be served an older compile.
+type MappingCache = HashMap<(String, String, i64), Arc<Mapping>>;
+
+pub struct Service {
+    pub storage: Storage,
+    /// None for administrative use (organizations and keys) that opens no secret.
+    key: Option<MasterKey>,
+    pub settings: Settings,
+    compiled: Mutex<MappingCache>,
+    /// Connections with a sync in flight on this node.
+    syncing: Mutex<HashSet<String>>,
+    /// Wakes the scheduler (a sync was asked for).
+    pub(crate) wake: tokio::sync::Notify,
+}
+
+/// The unified entities served, as the model names them and as the URL spells them.
+pub const ENTITIES: [(&str, &str); 8] = [
+    ("WorkOrder", "work-orders"),
+    ("Asset", "assets"),
+    ("Location", "locations"),
+    ("Site", "sites"),
+    ("User", "users"),
+    ("Vendor", "vendors"),
+    ("Customer", "customers"),
+    ("Part", "parts"),
+];
+
+/// The model entity a URL segment names (`work-orders` → `WorkOrder`).
+pub fn entity_of_segment(segment: &str) -> Result<&'static str> {
+    ENTITIES
+        .iter()
+        .find(|(_, s)| *s == segment)
+        .map(|(e, _)| *e)
+        .ok_or_else(|| {
+            Error::NotFound(format!(
+                "unified collection `{segment}` (known: {})",
+                ENTITIES.map(|(_, s)| s).join(", ")
+            ))
+        })
+}
+
+/// A model entity name as given in a mapping URL (`WorkOrder`).
+pub fn check_entity(entity: &str) -> Result<&'static str> {
+    ENTITIES
+        .iter()
+        .find(|(e, _)| *e == entity)
+        .map(|(e, _)| *e)
+        .ok_or_else(|| {
+            Error::NotFound(format!(
+                "mapping entity `{entity}` (known: {})",
+                ENTITIES.map(|(e, _)| e).join(", ")
+            ))
+        })
+}
+
+impl Service {
+    pub fn new(storage: Storage, key: Option<MasterKey>, settings: Settings) -> Service {
+        Service {
+            storage,
+            key,
+            settings,
+            compiled: Mutex::new(HashMap::new()),
+            syncing: Mutex::new(HashSet::new()),
+            wake: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// The compiled mapping of a stored version (compiled once per version).
+    pub(crate) fn compiled(
+        &self,
+        connection_id: &str,
+        entity: &str,
+        version: i64,
+        body: &str,
+    ) -> Result<Arc<Mapping>> {
+        let key = (connection_id.to_string(), entity.to_string(), version);
+        if let Some(found) = self
+            .compiled
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return Ok(Arc::clone(found));
+        }
+        let mapping = unifield_engine::load(body, Some(entity)).map_err(|e| {
+            Error::Internal(format!(
+                "stored mapping {entity} v{version} of {connection_id} no longer loads: {e}"
+            ))
+        })?;
+        let mapping = Arc::new(mapping);
+        let mut cache = self.compiled.lock().unwrap_or_else(|p| p.into_inner());
+        // Bounded: old versions are dropped wholesale when the cache grows large.
+        if cache.len() > 512 {
+            cache.clear();
+        }
+        cache.insert(key, Arc::clone(&mapping));
+        Ok(mapping)
+    }
+
+    pub(crate) fn key(&self) -> Result<&MasterKey> {
+        self.key.as_ref().ok_or_else(|| {
+            Error::MasterKey("this process was opened without the master key".into())
+        })
+    }
+
+    /// The principal a bearer credential names.
+    pub fn authenticate(&self, bearer: &str) -> Result<Principal> {
+        self.storage
+            .principal(&crate::crypto::sha256_hex(bearer))?
+            .ok_or(Error::Unauthorized)
+    }
+}
+
+/// An event row for the outbox: payload `{"type","timestamp","data"}`, with
+/// `data.connection_id` where there is a connection.
+pub(crate) fn event(
+    org_id: &str,
+    connection_id: Option<&str>,
+    kind: &str,
+    mut data: Value,
+) -> Result<NewEvent> {
+    let now = timestamp(chrono::Utc::now());
+    if let (Some(id), Some(object)) = (connection_id, data.as_object_mut()) {
+        object.insert("connection_id".into(), json!(id));
+    }
+    let payload = json!({"type": kind, "timestamp": now, "data": data});
+    Ok(NewEvent {
+        id: crate::crypto::new_id("evt")?,
+        org_id: org_id.to_string(),
+        connection_id: connection_id.map(String::from),
+        kind: kind.to_string(),
+        payload: payload.to_string(),
+        created_at: now,
+    })
+}
+
+/// Now, as stored.
+pub fn now_text() -> String {
+    now()
+}
+
+pub(crate) fn now() -> String {
+    timestamp(chrono::Utc::now())
+}

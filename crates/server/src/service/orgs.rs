@@ -1,0 +1,156 @@
+//! Organizations, API keys and connection tokens.
+
+use super::{now, Service};
+use crate::crypto::{new_id, new_secret, sha256_hex};
+use crate::error::{Error, Result};
+use crate::storage::{ApiKeyRow, TokenRow};
+use serde::Serialize;
+
+/// A key or token as listed: never the secret itself.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct KeyView {
+    pub id: String,
+    pub name: String,
+    /// The first characters of the key, to tell keys apart.
+    pub prefix: String,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
+/// A key or token just made: the only time its secret is shown.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CreatedKey {
+    pub id: String,
+    pub name: String,
+    /// Shown once; the server keeps only its SHA-256 hash.
+    pub secret: String,
+}
+
+fn prefix_of(secret: &str) -> String {
+    secret.chars().take(10).collect()
+}
+
+const NAME_LIMIT: usize = 200;
+
+fn check_name(what: &str, name: &str) -> Result<()> {
+    if name.trim().is_empty() || name.len() > NAME_LIMIT || name.chars().any(char::is_control) {
+        return Err(Error::bad_request(
+            "invalid_name",
+            format!("{what} must be 1 to {NAME_LIMIT} printable characters"),
+        ));
+    }
+    Ok(())
+}
+
+impl Service {
+    pub fn add_org(&self, name: &str) -> Result<String> {
+        check_name("an organization's name", name)?;
+        let id = new_id("org")?;
+        self.storage
+            .add_org(&id, name, &now())?
+            .ok_or_else(|| Error::Conflict(format!("an organization named `{name}` exists")))?;
+        Ok(id)
+    }
+
+    pub fn org_id(&self, name: &str) -> Result<String> {
+        self.storage
+            .org_by_name(name)?
+            .ok_or_else(|| Error::NotFound(format!("organization `{name}`")))
+    }
+
+    pub fn create_key(&self, org_name: &str, label: &str) -> Result<CreatedKey> {
+        check_name("a key's name", label)?;
+        let org_id = self.org_id(org_name)?;
+        let secret = new_secret("ufk")?;
+        let row = ApiKeyRow {
+            id: new_id("key")?,
+            org_id,
+            name: label.to_string(),
+            prefix: prefix_of(&secret),
+            created_at: now(),
+            revoked_at: None,
+        };
+        self.storage.add_api_key(&row, &sha256_hex(&secret))?;
+        Ok(CreatedKey {
+            id: row.id,
+            name: row.name,
+            secret,
+        })
+    }
+
+    pub fn keys(&self, org_name: &str) -> Result<Vec<KeyView>> {
+        let org_id = self.org_id(org_name)?;
+        Ok(self
+            .storage
+            .api_keys(&org_id)?
+            .into_iter()
+            .map(|k| KeyView {
+                id: k.id,
+                name: k.name,
+                prefix: k.prefix,
+                created_at: k.created_at,
+                revoked_at: k.revoked_at,
+            })
+            .collect())
+    }
+
+    pub fn revoke_key(&self, org_name: &str, key_id: &str) -> Result<()> {
+        let org_id = self.org_id(org_name)?;
+        if !self.storage.revoke_api_key(&org_id, key_id, &now())? {
+            return Err(Error::NotFound(format!("live key `{key_id}`")));
+        }
+        Ok(())
+    }
+
+    pub fn create_token(
+        &self,
+        org_id: &str,
+        connection_id: &str,
+        label: &str,
+    ) -> Result<CreatedKey> {
+        check_name("a token's name", label)?;
+        self.connection_row(org_id, connection_id)?;
+        let secret = new_secret("uct")?;
+        let row = TokenRow {
+            id: new_id("tok")?,
+            connection_id: connection_id.to_string(),
+            name: label.to_string(),
+            prefix: prefix_of(&secret),
+            created_at: now(),
+            revoked_at: None,
+        };
+        self.storage.add_token(org_id, &row, &sha256_hex(&secret))?;
+        Ok(CreatedKey {
+            id: row.id,
+            name: row.name,
+            secret,
+        })
+    }
+
+    pub fn tokens(&self, org_id: &str, connection_id: &str) -> Result<Vec<KeyView>> {
+        self.connection_row(org_id, connection_id)?;
+        Ok(self
+            .storage
+            .tokens(org_id, connection_id)?
+            .into_iter()
+            .map(|t| KeyView {
+                id: t.id,
+                name: t.name,
+                prefix: t.prefix,
+                created_at: t.created_at,
+                revoked_at: t.revoked_at,
+            })
+            .collect())
+    }
+
+    pub fn revoke_token(&self, org_id: &str, connection_id: &str, token_id: &str) -> Result<()> {
+        self.connection_row(org_id, connection_id)?;
+        if !self
+            .storage
+            .revoke_token(org_id, connection_id, token_id, &now())?
+        {
+            return Err(Error::NotFound(format!("live token `{token_id}`")));
+        }
+        Ok(())
+    }
+}

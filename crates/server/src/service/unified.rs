@@ -1,0 +1,548 @@
+//! The unified read API: a connection's cached raw records mapped with the active
+//! mapping version, read in the same request (a pushed version changes the very next
+//! response). Filters and sorts on unified fields evaluate the mapping over every cached
+//! record of the entity (correct first; see the README for the measured cost); a plain
+//! page with no filter, sort or source filter maps only the records of the page.
+
+use super::{check_entity, Service};
+use crate::error::{Error, Result};
+use serde_json::{json, Map, Value};
+use std::cmp::Ordering;
+use std::sync::Arc;
+use unifield_engine::{Applied, Mapping, Related};
+
+pub const MAX_PER_PAGE: usize = 500;
+const DEFAULT_PER_PAGE: usize = 100;
+/// Filters and sorts accepted in one request.
+const MAX_CONDITIONS: usize = 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterOp {
+    Eq,
+    Neq,
+    Contains,
+    StartsWith,
+    Gt,
+    Gteq,
+    Lt,
+    Lteq,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldFilter {
+    /// A unified field (`status`) or a custom one (`customFields.timeZone`).
+    pub field: String,
+    pub op: FilterOp,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListQuery {
+    pub page: usize,
+    pub per_page: usize,
+    pub filters: Vec<FieldFilter>,
+    /// `filterMatch=any`: a record passes when one filter does (default: all).
+    pub match_any: bool,
+    /// `(field, descending)`, in order of precedence.
+    pub sort: Vec<(String, bool)>,
+}
+
+impl Default for ListQuery {
+    fn default() -> ListQuery {
+        ListQuery {
+            page: 1,
+            per_page: DEFAULT_PER_PAGE,
+            filters: Vec::new(),
+            match_any: false,
+            sort: Vec::new(),
+        }
+    }
+}
+
+impl ListQuery {
+    /// Makini's list parameters: `page`, `per_page`, `filter[field]`, `filter[field:op]`,
+    /// `filterMatch`, `sort[field]=0|1`. Unknown parameters are refused, so a typo is not
+    /// silently ignored.
+    pub fn parse(pairs: &[(String, String)]) -> Result<ListQuery> {
+        let mut query = ListQuery::default();
+        let bad = |message: String| Error::bad_request("invalid_query", message);
+        for (name, value) in pairs {
+            match name.as_str() {
+                "page" => {
+                    query.page = value
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|p| (1..=1_000_000).contains(p))
+                        .ok_or_else(|| {
+                            bad(format!("page must be a whole number from 1, not `{value}`"))
+                        })?;
+                }
+                "per_page" => {
+                    query.per_page = value
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|p| (1..=MAX_PER_PAGE).contains(p))
+                        .ok_or_else(|| {
+                            bad(format!(
+                                "per_page must be 1 to {MAX_PER_PAGE}, not `{value}`"
+                            ))
+                        })?;
+                }
+                "filterMatch" => {
+                    query.match_any = match value.as_str() {
+                        "any" => true,
+                        "all" => false,
+                        other => {
+                            return Err(bad(format!(
+                                "filterMatch must be any or all, not `{other}`"
+                            )))
+                        }
+                    };
+                }
+                _ => {
+                    if let Some(inner) = bracketed(name, "filter") {
+                        let (field, op) = match inner.split_once(':') {
+                            Some((field, op)) => (field, parse_op(op).ok_or_else(|| {
+                                bad(format!("unknown filter operator `{op}` (known: contains, startsWith, gt, gteq, lt, lted, lteq, neq)"))
+                            })?),
+                            None => (inner, FilterOp::Eq),
+                        };
+                        if field.is_empty() {
+                            return Err(bad(format!("`{name}` names no field")));
+                        }
+                        query.filters.push(FieldFilter {
+                            field: field.to_string(),
+                            op,
+                            value: value.clone(),
+                        });
+                    } else if let Some(field) = bracketed(name, "sort") {
+                        let descending = match value.as_str() {
+                            "1" => true,
+                            "0" => false,
+                            other => return Err(bad(format!("sort[{field}] must be 1 (descending) or 0 (ascending), not `{other}`"))),
+                        };
+                        if field.is_empty() {
+                            return Err(bad(format!("`{name}` names no field")));
+                        }
+                        query.sort.push((field.to_string(), descending));
+                    } else {
+                        return Err(bad(format!(
+                            "unknown parameter `{name}` (known: page, per_page, filter[field], filter[field:op], filterMatch, sort[field])"
+                        )));
+                    }
+                }
+            }
+        }
+        if query.filters.len() + query.sort.len() > MAX_CONDITIONS {
+            return Err(bad(format!(
+                "at most {MAX_CONDITIONS} filters and sorts together"
+            )));
+        }
+        Ok(query)
+    }
+}
+
+fn bracketed<'a>(name: &'a str, head: &str) -> Option<&'a str> {
+    name.strip_prefix(head)?
+        .strip_prefix('[')?
+        .strip_suffix(']')
+}
+
+fn parse_op(op: &str) -> Option<FilterOp> {
+    Some(match op {
+        "eq" => FilterOp::Eq,
+        "neq" => FilterOp::Neq,
+        "contains" => FilterOp::Contains,
+        "startsWith" => FilterOp::StartsWith,
+        "gt" => FilterOp::Gt,
+        "gteq" => FilterOp::Gteq,
+        "lt" => FilterOp::Lt,
+        // Makini spells ≤ `lted`; `lteq` is accepted too.
+        "lted" | "lteq" => FilterOp::Lteq,
+        _ => return None,
+    })
+}
+
+/// One page of unified records.
+#[derive(Debug, Clone)]
+pub struct UnifiedPage {
+    pub data: Vec<Value>,
+    pub total: usize,
+    pub page: usize,
+    pub per_page: usize,
+    pub mapping_version: i64,
+}
+
+/// The unified record as served: model fields, `customFields`, `_source`, and
+/// `_diagnostics` when a field failed (that field is null; the record is still served).
+pub(crate) fn unified_record(mapping: &Mapping, applied: &Applied) -> Option<Value> {
+    let mut record = mapping.record(applied)?;
+    let object = record.as_object_mut()?;
+    let custom = object.shift_remove("custom").unwrap_or_else(|| json!({}));
+    let source = object.shift_remove("_source");
+    object.insert("customFields".into(), custom);
+    if let Some(source) = source {
+        object.insert("_source".into(), source);
+    }
+    if !applied.diagnostics.is_empty() {
+        object.insert(
+            "_diagnostics".into(),
+            serde_json::to_value(&applied.diagnostics).unwrap_or(Value::Null),
+        );
+    }
+    Some(record)
+}
+
+/// A source record that is not JSON (it came from Corrigo, so this is unexpected) is
+/// served as a record of diagnostics rather than dropped.
+fn map_text(mapping: &Mapping, source_id: &str, body: &str, related: &Related) -> Option<Value> {
+    match serde_json::from_str::<Value>(body) {
+        Ok(record) => {
+            let applied = mapping.apply(&record, related);
+            unified_record(mapping, &applied)
+        }
+        Err(error) => Some(json!({
+            "key": source_id,
+            "customFields": {},
+            "_source": {"system": mapping.doc.source.system, "entity": mapping.doc.source.entity, "id": source_id},
+            "_diagnostics": [{"field": "", "code": "unreadable_source", "message": format!("the cached record is not JSON: {error}")}],
+        })),
+    }
+}
+
+fn field_value<'a>(record: &'a Value, field: &str) -> Option<&'a Value> {
+    match field.split_once('.') {
+        Some((head, rest)) => record.get(head)?.get(rest),
+        None => record.get(field),
+    }
+}
+
+fn text_of(value: &Value) -> Option<String> {
+    match value {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// Numbers compare as numbers, everything else as text (RFC 3339 UTC times sort as text).
+fn compare_text(left: &str, right: &str) -> Ordering {
+    match (left.parse::<f64>(), right.parse::<f64>()) {
+        (Ok(l), Ok(r)) => l.partial_cmp(&r).unwrap_or(Ordering::Equal),
+        _ => left.cmp(right),
+    }
+}
+
+fn passes(record: &Value, filter: &FieldFilter) -> bool {
+    let value = field_value(record, &filter.field).and_then(text_of);
+    let Some(value) = value else {
+        return filter.op == FilterOp::Neq;
+    };
+    match filter.op {
+        FilterOp::Eq => value == filter.value,
+        FilterOp::Neq => value != filter.value,
+        FilterOp::Contains => value.to_lowercase().contains(&filter.value.to_lowercase()),
+        FilterOp::StartsWith => value
+            .to_lowercase()
+            .starts_with(&filter.value.to_lowercase()),
+        FilterOp::Gt => compare_text(&value, &filter.value) == Ordering::Greater,
+        FilterOp::Gteq => compare_text(&value, &filter.value) != Ordering::Less,
+        FilterOp::Lt => compare_text(&value, &filter.value) == Ordering::Less,
+        FilterOp::Lteq => compare_text(&value, &filter.value) != Ordering::Greater,
+    }
+}
+
+/// Nulls sort last either way.
+fn compare_records(a: &Value, b: &Value, sort: &[(String, bool)]) -> Ordering {
+    for (field, descending) in sort {
+        let left = field_value(a, field).and_then(text_of);
+        let right = field_value(b, field).and_then(text_of);
+        let order = match (left, right) {
+            (None, None) => Ordering::Equal,
+            (None, Some(_)) => return Ordering::Greater,
+            (Some(_), None) => return Ordering::Less,
+            (Some(l), Some(r)) => {
+                let o = compare_text(&l, &r);
+                if *descending {
+                    o.reverse()
+                } else {
+                    o
+                }
+            }
+        };
+        if order != Ordering::Equal {
+            return order;
+        }
+    }
+    Ordering::Equal
+}
+
+impl Service {
+    /// The active mapping of an entity, compiled, with its version; read in one query.
+    pub(crate) fn active_compiled(
+        &self,
+        connection_id: &str,
+        entity: &str,
+    ) -> Result<(i64, Arc<Mapping>)> {
+        let row = self
+            .storage
+            .active_mapping(connection_id, entity)?
+            .ok_or_else(|| Error::NotFound(format!("a {entity} mapping on this connection")))?;
+        let mapping = self.compiled(connection_id, entity, row.version, &row.body)?;
+        Ok((row.version, mapping))
+    }
+
+    /// Checks the fields a query names exist in the mapping's output.
+    fn check_fields(mapping: &Mapping, query: &ListQuery) -> Result<()> {
+        let known = |field: &str| -> bool {
+            if let Some(custom) = field.strip_prefix("customFields.") {
+                return mapping
+                    .fields
+                    .iter()
+                    .any(|f| f.is_custom() && f.name == custom);
+            }
+            mapping.entity.field(field).is_some()
+        };
+        for name in query
+            .filters
+            .iter()
+            .map(|f| f.field.as_str())
+            .chain(query.sort.iter().map(|(f, _)| f.as_str()))
+        {
+            if !known(name) {
+                return Err(Error::bad_request(
+                    "unknown_field",
+                    format!(
+                        "`{name}` is not a field of the unified {} (custom fields are named customFields.NAME)",
+                        mapping.entity.name
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn list_unified(
+        &self,
+        org_id: &str,
+        connection_id: &str,
+        entity: &str,
+        query: &ListQuery,
+    ) -> Result<UnifiedPage> {
+        self.connection_row(org_id, connection_id)?;
+        let entity = check_entity(entity)?;
+        let (version, mapping) = self.active_compiled(connection_id, entity)?;
+        Self::check_fields(&mapping, query)?;
+        let source = mapping.doc.source.entity.as_str();
+        let related = Related::default();
+        let offset = (query.page - 1).saturating_mul(query.per_page);
+        let plain = query.filters.is_empty()
+            && query.sort.is_empty()
+            && mapping.doc.source.filter.is_none();
+        if plain {
+            let total = self.storage.raw_count(connection_id, source)?;
+            let data = self
+                .storage
+                .raw_slice(connection_id, source, offset, query.per_page)?
+                .iter()
+                .filter_map(|r| map_text(&mapping, &r.source_id, &r.body, &related))
+                .collect();
+            return Ok(UnifiedPage {
+                data,
+                total,
+                page: query.page,
+                per_page: query.per_page,
+                mapping_version: version,
+            });
+        }
+        let mut matched = Vec::new();
+        self.storage.each_raw(connection_id, source, |raw| {
+            let Some(record) = map_text(&mapping, &raw.source_id, &raw.body, &related) else {
+                return;
+            };
+            let keep = query.filters.is_empty()
+                || if query.match_any {
+                    query.filters.iter().any(|f| passes(&record, f))
+                } else {
+                    query.filters.iter().all(|f| passes(&record, f))
+                };
+            if keep {
+                matched.push(record);
+            }
+        })?;
+        if !query.sort.is_empty() {
+            matched.sort_by(|a, b| compare_records(a, b, &query.sort));
+        }
+        let total = matched.len();
+        let data = matched
+            .into_iter()
+            .skip(offset)
+            .take(query.per_page)
+            .collect();
+        Ok(UnifiedPage {
+            data,
+            total,
+            page: query.page,
+            per_page: query.per_page,
+            mapping_version: version,
+        })
+    }
+
+    /// One unified record by its `key`, with the mapping version it was made with.
+    pub fn get_unified(
+        &self,
+        org_id: &str,
+        connection_id: &str,
+        entity: &str,
+        key: &str,
+    ) -> Result<(Value, i64)> {
+        self.connection_row(org_id, connection_id)?;
+        let entity = check_entity(entity)?;
+        let (version, mapping) = self.active_compiled(connection_id, entity)?;
+        let source = mapping.doc.source.entity.as_str();
+        let related = Related::default();
+        let key_matches =
+            |record: &Value| record.get("key").and_then(text_of).as_deref() == Some(key);
+        // Keys are usually the source id: try that record first, then look at all.
+        if let Some(raw) = self.storage.raw_by_source_id(connection_id, source, key)? {
+            if let Some(record) = map_text(&mapping, &raw.source_id, &raw.body, &related) {
+                if key_matches(&record) {
+                    return Ok((record, version));
+                }
+            }
+        }
+        let mut found = None;
+        self.storage.each_raw(connection_id, source, |raw| {
+            if found.is_some() {
+                return;
+            }
+            if let Some(record) = map_text(&mapping, &raw.source_id, &raw.body, &related) {
+                if key_matches(&record) {
+                    found = Some(record);
+                }
+            }
+        })?;
+        found
+            .map(|record| (record, version))
+            .ok_or_else(|| Error::NotFound(format!("{entity} `{key}`")))
+    }
+
+    /// The names of the active mapping's custom fields.
+    pub fn custom_fields(
+        &self,
+        org_id: &str,
+        connection_id: &str,
+        entity: &str,
+    ) -> Result<(Vec<String>, i64)> {
+        self.connection_row(org_id, connection_id)?;
+        let entity = check_entity(entity)?;
+        let (version, mapping) = self.active_compiled(connection_id, entity)?;
+        Ok((
+            mapping
+                .fields
+                .iter()
+                .filter(|f| f.is_custom())
+                .map(|f| f.name.clone())
+                .collect(),
+            version,
+        ))
+    }
+
+    /// The status catalog the active work-order mapping produces: each source status a
+    /// `map_values` step of `status` names, and the unified status it becomes.
+    pub fn work_order_statuses(
+        &self,
+        org_id: &str,
+        connection_id: &str,
+    ) -> Result<(Vec<Value>, i64)> {
+        self.connection_row(org_id, connection_id)?;
+        let (version, mapping) = self.active_compiled(connection_id, "WorkOrder")?;
+        let mut statuses = Vec::new();
+        if let Some((_, binding)) = mapping.doc.fields.iter().find(|(name, _)| name == "status") {
+            for step in binding.steps.iter().filter(|s| s.function == "map_values") {
+                if let Some(Value::Object(map)) = step.args.get("map") {
+                    for (source, unified) in map {
+                        statuses.push(json!({"key": source, "name": source, "status": unified}));
+                    }
+                }
+            }
+        }
+        Ok((statuses, version))
+    }
+
+    /// Cached raw records of a Corrigo entity after `cursor`, and the next cursor.
+    pub fn raw_records(
+        &self,
+        org_id: &str,
+        connection_id: &str,
+        entity: &str,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<Value>, Option<String>)> {
+        self.connection_row(org_id, connection_id)?;
+        if !unifield_corrigo_seed::ENTITIES.contains(&entity) {
+            return Err(Error::NotFound(format!(
+                "Corrigo entity `{entity}` (known: {})",
+                unifield_corrigo_seed::ENTITIES.join(", ")
+            )));
+        }
+        let after = match cursor {
+            None | Some("") => 0,
+            Some(c) => c.parse::<i64>().ok().filter(|c| *c >= 0).ok_or_else(|| {
+                Error::bad_request(
+                    "invalid_cursor",
+                    format!("cursor `{c}` is not one this endpoint gave"),
+                )
+            })?,
+        };
+        let rows = self
+            .storage
+            .raw_page(connection_id, entity, after, limit + 1)?;
+        let more = rows.len() > limit;
+        let rows = &rows[..rows.len().min(limit)];
+        let next = if more {
+            rows.last().map(|r| r.id.to_string())
+        } else {
+            None
+        };
+        let records = rows
+            .iter()
+            .map(|r| serde_json::from_str(&r.body).unwrap_or(Value::Null))
+            .collect();
+        Ok((records, next))
+    }
+}
+
+/// `{"data", "links", "meta"}` as Makini's list envelope, plus `meta.mapping_version`.
+pub fn envelope(page: UnifiedPage, path: &str) -> Value {
+    let last_page = page.total.div_ceil(page.per_page).max(1);
+    let from = (page.page - 1) * page.per_page + 1;
+    let to = from + page.data.len().saturating_sub(1);
+    let (from, to) = if page.data.is_empty() {
+        (Value::Null, Value::Null)
+    } else {
+        (json!(from), json!(to))
+    };
+    let link = |p: usize| format!("{path}?page={p}&per_page={}", page.per_page);
+    let mut meta = Map::new();
+    meta.insert("current_page".into(), json!(page.page));
+    meta.insert("from".into(), from);
+    meta.insert("last_page".into(), json!(last_page));
+    meta.insert("path".into(), json!(path));
+    meta.insert("per_page".into(), json!(page.per_page));
+    meta.insert("to".into(), to);
+    meta.insert("total".into(), json!(page.total));
+    meta.insert("mapping_version".into(), json!(page.mapping_version));
+    json!({
+        "data": page.data,
+        "links": {
+            "first": link(1),
+            "last": link(last_page),
+            "prev": (page.page > 1).then(|| link(page.page - 1)),
+            "next": (page.page < last_page).then(|| link(page.page + 1)),
+        },
+        "meta": meta,
+    })
+}

@@ -1,0 +1,214 @@
+//! The server's storage: the only module with SQL. Everything above it talks in typed
+//! rows, so a PostgreSQL backend can replace this file set without touching services.
+//!
+//! SQLite in WAL mode: one writer connection (SQLite serialises writers anyway) and a few
+//! reader connections, so reads never wait for a sync's page commit. Every change that
+//! emits an event writes the event row in the same transaction (see `events.rs`).
+
+mod connections;
+mod events;
+mod mappings;
+mod orgs;
+mod records;
+
+pub use connections::{ConnectionRow, NewConnection, SyncRunRow};
+pub use events::{EventRow, NewEvent};
+pub use mappings::MappingVersionRow;
+pub use orgs::{ApiKeyRow, Principal, TokenRow};
+pub use records::{PageChange, RawRecord};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+/// Forward-only migrations; `PRAGMA user_version` counts how many have run. Each feature
+/// area adds its own file (webhooks adds one after these).
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_server.sql")];
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("cannot open the server database at {path}: {reason}")]
+    Open { path: String, reason: String },
+    #[error("the server database at {path} is at schema {found}, newer than this build knows ({known}); upgrade the server")]
+    TooNew {
+        path: String,
+        found: usize,
+        known: usize,
+    },
+    #[error("database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+}
+
+impl StorageError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            StorageError::Open { .. } => "storage_unavailable",
+            StorageError::TooNew { .. } => "storage_too_new",
+            StorageError::Sql(_) => "storage_error",
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StorageError>;
+
+/// Reader connections kept open beside the writer.
+const READERS: usize = 4;
+
+pub struct Storage {
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+    path: PathBuf,
+}
+
+impl Storage {
+    pub const FILE: &'static str = "server.sqlite";
+
+    /// Opens (creating if needed) the database in `dir`, private to this user (directory
+    /// 0700, files 0600), and brings its schema up to date.
+    pub fn open(dir: &Path) -> Result<Storage> {
+        let fail = |reason: String| StorageError::Open {
+            path: dir.display().to_string(),
+            reason,
+        };
+        std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+        restrict(dir, 0o700).map_err(|e| fail(e.to_string()))?;
+        let path = dir.join(Self::FILE);
+        // Create the file 0600 before SQLite does, so it is never readable by others.
+        create_private(&path).map_err(|e| fail(e.to_string()))?;
+        let writer = open_connection(&path).map_err(|e| fail(e.to_string()))?;
+        let mode: String = writer.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(fail(format!("journal mode is {mode}, not WAL")));
+        }
+        let storage_path = path.clone();
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            readers.push(Mutex::new(
+                open_connection(&path).map_err(|e| fail(e.to_string()))?,
+            ));
+        }
+        let storage = Storage {
+            writer: Mutex::new(writer),
+            readers,
+            next_reader: AtomicUsize::new(0),
+            path: storage_path,
+        };
+        storage.migrate()?;
+        // SQLite creates the WAL and shared-memory files with the database's mode, but
+        // restrict them anyway in case they existed from an older run.
+        for suffix in ["-wal", "-shm"] {
+            let side = PathBuf::from(format!("{}{suffix}", path.display()));
+            if side.exists() {
+                restrict(&side, 0o600).map_err(|e| fail(e.to_string()))?;
+            }
+        }
+        Ok(storage)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn write(&self) -> MutexGuard<'_, Connection> {
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn read(&self) -> MutexGuard<'_, Connection> {
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        // Take a free reader if there is one, else wait for the next in turn.
+        for k in 0..self.readers.len() {
+            if let Ok(guard) = self.readers[(start + k) % self.readers.len()].try_lock() {
+                return guard;
+            }
+        }
+        self.readers[start % self.readers.len()]
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// SQLite's own consistency check: "ok" when the file is sound.
+    pub fn integrity_check(&self) -> Result<String> {
+        Ok(self
+            .read()
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+
+    pub fn schema_version(&self) -> Result<u32> {
+        Ok(self
+            .read()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    fn migrate(&self) -> Result<()> {
+        let mut db = self.write();
+        let current: u32 = db.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let current = current as usize;
+        if current > MIGRATIONS.len() {
+            return Err(StorageError::TooNew {
+                path: self.path.display().to_string(),
+                found: current,
+                known: MIGRATIONS.len(),
+            });
+        }
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+            // IMMEDIATE: two servers starting on one file take turns instead of both
+            // running the same migration.
+            let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let now: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            if now as usize > index {
+                continue;
+            }
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (index + 1) as i64)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+}
+
+fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
+    let db = Connection::open(path)?;
+    db.busy_timeout(Duration::from_secs(5))?;
+    db.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
+    Ok(db)
+}
+
+#[cfg(unix)]
+fn restrict(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn restrict(_path: &Path, _mode: u32) -> std::io::Result<()> {
+    Ok(())
+}
+
+#[cfg(unix)]
+fn create_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(path)?;
+    restrict(path, 0o600)
+}
+
+#[cfg(not(unix))]
+fn create_private(path: &Path) -> std::io::Result<()> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map(|_| ())
+}
+
+/// How times are written: RFC 3339 UTC, to the millisecond.
+pub fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
