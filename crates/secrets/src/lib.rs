@@ -2,6 +2,7 @@
 //! keyring, one entry per connection, and nowhere else: not in the workspace database,
 //! logs, exports or error messages. Errors here never carry the secret.
 
+use keyring::credential::{CredentialBuilderApi, CredentialPersistence};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -15,6 +16,10 @@ pub enum SecretError {
     Unavailable(String),
     #[error("the system keyring refused the secret for connection `{connection}`: {reason}")]
     Refused { connection: String, reason: String },
+    /// The build's credential store would lose the secret (keyring's in-memory mock, or a
+    /// store that forgets at reboot): nothing is stored rather than silently lost.
+    #[error("this build has no lasting secret store: {missing} is missing (keyring's store here keeps secrets only {kept}), so no secret can be kept")]
+    NotPersistent { missing: &'static str, kept: String },
 }
 
 impl SecretError {
@@ -22,6 +27,7 @@ impl SecretError {
         match self {
             SecretError::Unavailable(_) => "keyring_unavailable",
             SecretError::Refused { .. } => "keyring_refused",
+            SecretError::NotPersistent { .. } => "keyring_not_persistent",
         }
     }
 }
@@ -31,14 +37,53 @@ pub trait SecretStore: Send + Sync {
     fn set(&self, connection: &str, secret: &str) -> Result<(), SecretError>;
     /// `None` when the connection has no secret stored.
     fn get(&self, connection: &str) -> Result<Option<String>, SecretError>;
+    /// Whether the connection has a secret, without reading the secret into this process
+    /// (listing connections must not pull every secret into memory).
+    fn exists(&self, connection: &str) -> Result<bool, SecretError>;
+    /// Fails when secrets set here would not outlive the process. Called when a workspace
+    /// opens, so a build without a lasting store says so at start-up, not after a restart.
+    fn ensure_persistent(&self) -> Result<(), SecretError> {
+        Ok(())
+    }
     /// Removing a secret that is not there is not an error.
     fn delete(&self, connection: &str) -> Result<(), SecretError>;
 }
 
-/// The operating system's keyring: Secret Service on Linux desktops (and keyutils where
-/// the build selects it), Keychain on macOS, Credential Manager on Windows.
+/// The operating system's keyring: the Secret Service on Linux and the BSDs, the Keychain
+/// on macOS, the Credential Manager on Windows (see Cargo.toml). Elsewhere keyring would
+/// use its in-memory mock, which `Keyring` refuses.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Keyring;
+
+/// The native store this build is meant to use, for the error that says it is missing.
+const NATIVE_STORE: &str = if cfg!(target_os = "macos") {
+    "the macOS Keychain (keyring feature `apple-native`)"
+} else if cfg!(target_os = "windows") {
+    "the Windows Credential Manager (keyring feature `windows-native`)"
+} else if cfg!(any(
+    target_os = "linux",
+    target_os = "freebsd",
+    target_os = "openbsd"
+)) {
+    "the Secret Service (keyring feature `sync-secret-service`)"
+} else {
+    "a native credential store (this platform has none in keyring)"
+};
+
+/// Refuses a credential store whose secrets do not last until deleted.
+pub fn require_persistent(builder: &dyn CredentialBuilderApi) -> Result<(), SecretError> {
+    let kept = match builder.persistence() {
+        CredentialPersistence::UntilDelete => return Ok(()),
+        CredentialPersistence::EntryOnly => "while one entry object lives",
+        CredentialPersistence::ProcessOnly => "until the process exits",
+        CredentialPersistence::UntilReboot => "until the machine restarts",
+        _ => "for an unknown time",
+    };
+    Err(SecretError::NotPersistent {
+        missing: NATIVE_STORE,
+        kept: kept.to_string(),
+    })
+}
 
 impl Keyring {
     fn entry(connection: &str) -> Result<keyring::Entry, SecretError> {
@@ -66,6 +111,7 @@ fn describe(connection: &str, error: keyring::Error) -> SecretError {
 
 impl SecretStore for Keyring {
     fn set(&self, connection: &str, secret: &str) -> Result<(), SecretError> {
+        self.ensure_persistent()?;
         Self::entry(connection)?
             .set_password(secret)
             .map_err(|e| describe(connection, e))
@@ -79,15 +125,30 @@ impl SecretStore for Keyring {
         }
     }
 
+    /// Reads the entry's attributes only: the Secret Service and the Credential Manager
+    /// answer without the secret (keyring's macOS store reads it inside keyring and drops it).
+    fn exists(&self, connection: &str) -> Result<bool, SecretError> {
+        match Self::entry(connection)?.get_attributes() {
+            Ok(_) => Ok(true),
+            Err(keyring::Error::NoEntry) => Ok(false),
+            Err(e) => Err(describe(connection, e)),
+        }
+    }
+
     fn delete(&self, connection: &str) -> Result<(), SecretError> {
         match Self::entry(connection)?.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(describe(connection, e)),
         }
     }
+
+    fn ensure_persistent(&self) -> Result<(), SecretError> {
+        require_persistent(keyring::default::default_credential_builder().as_ref())
+    }
 }
 
-/// Secrets in memory, for tests of code that takes a `SecretStore`.
+/// Secrets in memory, for tests of code that takes a `SecretStore` (never a product store:
+/// nothing outlives the process).
 #[derive(Debug, Default)]
 pub struct MemorySecrets(Mutex<HashMap<String, String>>);
 
@@ -107,6 +168,14 @@ impl SecretStore for MemorySecrets {
             .unwrap_or_else(|p| p.into_inner())
             .get(connection)
             .cloned())
+    }
+
+    fn exists(&self, connection: &str) -> Result<bool, SecretError> {
+        Ok(self
+            .0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains_key(connection))
     }
 
     fn delete(&self, connection: &str) -> Result<(), SecretError> {

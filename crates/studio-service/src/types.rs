@@ -341,8 +341,9 @@ pub struct PullInfo {
     pub started_at: String,
 }
 
-/// A connection as the add form sends it. The secret goes to the keyring only.
-#[derive(Debug, Clone, Deserialize, TS)]
+/// A connection as the add form sends it. The secret goes to the keyring only; `Debug`
+/// never shows it (a logged command argument must not leak it).
+#[derive(Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct NewConnection {
     pub name: String,
@@ -352,6 +353,19 @@ pub struct NewConnection {
     pub base_url: Option<String>,
     pub client_id: String,
     pub secret: String,
+}
+
+impl std::fmt::Debug for NewConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewConnection")
+            .field("name", &self.name)
+            .field("company", &self.company)
+            .field("region", &self.region)
+            .field("base_url", &self.base_url)
+            .field("client_id", &self.client_id)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
 }
 
 /// A connection's health, with what to do about it.

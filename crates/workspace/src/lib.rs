@@ -68,7 +68,10 @@ pub fn default_directory() -> Result<PathBuf> {
 }
 
 impl Workspace {
+    /// Opens the workspace in `dir`. Fails at once when `secrets` would not keep a secret
+    /// past this process (a build without its platform's keyring).
     pub fn open(dir: &Path, secrets: Arc<dyn SecretStore>) -> Result<Workspace> {
+        secrets.ensure_persistent()?;
         Ok(Workspace {
             store: Store::open(dir)?,
             secrets,
@@ -87,12 +90,15 @@ impl Workspace {
 
     /// Adds a connection: settings to the store, secret to the keyring. If the keyring
     /// refuses, the connection is not kept, so no connection exists without its secret.
+    /// The secret is kept without surrounding whitespace: a pasted newline would otherwise
+    /// reach the token endpoint and come back as a misleading reauthorization error.
     pub fn add_connection(
         &self,
         settings: &ConnectionSettings,
         secret: &str,
     ) -> Result<StoredConnection> {
-        if secret.trim().is_empty() {
+        let secret = secret.trim();
+        if secret.is_empty() {
             return Err(WorkspaceError::EmptySecret);
         }
         let stored = self.store.add_connection(settings, Utc::now())?;
@@ -115,7 +121,7 @@ impl Workspace {
             .connections()?
             .into_iter()
             .map(|connection| {
-                let has_secret = self.secrets.get(&connection.settings.name)?.is_some();
+                let has_secret = self.secrets.exists(&connection.settings.name)?;
                 Ok(ConnectionInfo {
                     connection,
                     has_secret,
@@ -190,6 +196,9 @@ mod tests {
         fn get(&self, _: &str) -> std::result::Result<Option<String>, SecretError> {
             Ok(None)
         }
+        fn exists(&self, _: &str) -> std::result::Result<bool, SecretError> {
+            Ok(false)
+        }
         fn delete(&self, _: &str) -> std::result::Result<(), SecretError> {
             Ok(())
         }
@@ -217,6 +226,88 @@ mod tests {
                 .code(),
             "empty_secret"
         );
+    }
+
+    /// Secrets in memory that count how often one was read.
+    #[derive(Default)]
+    struct CountingReads {
+        inner: MemorySecrets,
+        reads: std::sync::atomic::AtomicUsize,
+    }
+    impl SecretStore for CountingReads {
+        fn set(&self, c: &str, s: &str) -> std::result::Result<(), SecretError> {
+            self.inner.set(c, s)
+        }
+        fn get(&self, c: &str) -> std::result::Result<Option<String>, SecretError> {
+            self.reads
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.inner.get(c)
+        }
+        fn exists(&self, c: &str) -> std::result::Result<bool, SecretError> {
+            self.inner.exists(c)
+        }
+        fn delete(&self, c: &str) -> std::result::Result<(), SecretError> {
+            self.inner.delete(c)
+        }
+    }
+
+    #[test]
+    fn listing_connections_does_not_read_their_secrets() {
+        let dir = tempfile::tempdir().unwrap();
+        let secrets = Arc::new(CountingReads::default());
+        let workspace = Workspace::open(dir.path(), secrets.clone()).unwrap();
+        workspace
+            .add_connection(&settings("acme"), "s3cret")
+            .unwrap();
+        let listed = workspace.connections().unwrap();
+        assert!(listed[0].has_secret);
+        assert_eq!(
+            secrets.reads.load(std::sync::atomic::Ordering::Relaxed),
+            0,
+            "has_secret must come from an existence check, not a read"
+        );
+    }
+
+    #[test]
+    fn a_pasted_secret_is_kept_without_surrounding_whitespace() {
+        let dir = tempfile::tempdir().unwrap();
+        let workspace = Workspace::open(dir.path(), Arc::new(MemorySecrets::default())).unwrap();
+        workspace
+            .add_connection(&settings("acme"), "  s3cret\r\n")
+            .unwrap();
+        assert_eq!(workspace.secret("acme").unwrap().as_deref(), Some("s3cret"));
+    }
+
+    /// A store like keyring's mock: it keeps nothing past the process.
+    struct Forgetful;
+    impl SecretStore for Forgetful {
+        fn set(&self, _: &str, _: &str) -> std::result::Result<(), SecretError> {
+            Ok(())
+        }
+        fn get(&self, _: &str) -> std::result::Result<Option<String>, SecretError> {
+            Ok(None)
+        }
+        fn exists(&self, _: &str) -> std::result::Result<bool, SecretError> {
+            Ok(false)
+        }
+        fn delete(&self, _: &str) -> std::result::Result<(), SecretError> {
+            Ok(())
+        }
+        fn ensure_persistent(&self) -> std::result::Result<(), SecretError> {
+            Err(SecretError::NotPersistent {
+                missing: "the test's native store",
+                kept: "until the process exits".into(),
+            })
+        }
+    }
+
+    #[test]
+    fn a_workspace_does_not_open_over_a_store_that_forgets() {
+        let dir = tempfile::tempdir().unwrap();
+        let error = Workspace::open(dir.path(), Arc::new(Forgetful))
+            .err()
+            .expect("refused at start-up");
+        assert_eq!(error.code(), "keyring_not_persistent");
     }
 
     #[test]
