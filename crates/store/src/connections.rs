@@ -3,6 +3,7 @@
 use crate::{timestamp, Result, Store, StoreError};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
+use unifield_connection_rules as rules;
 
 /// Corrigo's regional API clusters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,17 +94,16 @@ impl Store {
                 )));
             }
         }
-        let (region, base_url) = match &settings.endpoint {
-            Endpoint::Region(region) => (Some(region.as_str()), None),
-            Endpoint::BaseUrl(url) if url.starts_with("http://") || url.starts_with("https://") => {
-                (None, Some(url.as_str()))
-            }
-            Endpoint::BaseUrl(url) => {
-                return Err(StoreError::InvalidConnection(format!(
-                    "base URL `{url}` must start with http:// or https://"
-                )))
-            }
+        rules::check_company_name(&settings.company)?;
+        let base_url = match &settings.endpoint {
+            Endpoint::Region(_) => None,
+            Endpoint::BaseUrl(url) => Some(rules::parse_base_url(url)?),
         };
+        let region = match &settings.endpoint {
+            Endpoint::Region(region) => Some(region.as_str()),
+            Endpoint::BaseUrl(_) => None,
+        };
+        let base_url = base_url.as_ref().map(rules::BaseUrl::as_str);
         let inserted = self.db.execute(
             "INSERT INTO connections (name, company, region, base_url, client_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![settings.name, settings.company, region, base_url, settings.client_id, timestamp(at)],

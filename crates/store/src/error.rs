@@ -24,8 +24,19 @@ pub enum StoreError {
     DuplicateConnection(String),
     #[error("invalid connection settings: {0}")]
     InvalidConnection(String),
+    /// A base URL or company name that breaks the connection rules (https, no user-info…).
+    #[error("invalid connection settings: {0}")]
+    ConnectionRule(#[from] unifield_connection_rules::RuleError),
     #[error("pull run {0} does not exist or has finished")]
     PullNotRunning(i64),
+    #[error("pull run {run} is being pulled by another Unifield (process {process}, lease until {until}); wait for that pull to end or cancel it")]
+    PullInProgress {
+        run: i64,
+        process: String,
+        until: String,
+    },
+    #[error("pull run {0} was taken over by another pull; this one stops")]
+    PullNotOwned(i64),
     #[error("no mapping named `{0}`")]
     UnknownMapping(String),
     #[error("mapping `{0}` has no version {1}")]
@@ -46,7 +57,10 @@ impl StoreError {
             StoreError::UnknownConnection(_) => "unknown_connection",
             StoreError::DuplicateConnection(_) => "duplicate_connection",
             StoreError::InvalidConnection(_) => "invalid_connection",
+            StoreError::ConnectionRule(e) => e.code(),
             StoreError::PullNotRunning(_) => "pull_not_running",
+            StoreError::PullInProgress { .. } => "pull_in_progress",
+            StoreError::PullNotOwned(_) => "pull_not_owned",
             StoreError::UnknownMapping(_) => "unknown_mapping",
             StoreError::UnknownVersion(..) => "unknown_mapping_version",
             StoreError::Sqlite(_) => "database",

@@ -9,13 +9,14 @@
 
 mod connections;
 mod error;
+pub mod files;
 mod mappings;
 mod records;
 
 pub use connections::{ConnectionSettings, Endpoint, Region, StoredConnection};
 pub use error::StoreError;
 pub use mappings::{MappingVersion, TestCase};
-pub use records::{PageOutcome, PullRun, PullStatus, StoredRecord};
+pub use records::{PageOutcome, PullRun, PullStatus, StoredRecord, PULL_LEASE};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::Connection;
@@ -24,12 +25,18 @@ use std::path::{Path, PathBuf};
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// Forward-only migrations; `PRAGMA user_version` counts how many have run.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_initial.sql"),
+    include_str!("../migrations/0002_pull_lease.sql"),
+];
 
 /// An open workspace.
 pub struct Store {
     db: Connection,
     path: PathBuf,
+    /// This handle's name in `pull_runs.owner`: the process id (so a dead owner is seen)
+    /// and a number unique to the handle.
+    owner: String,
 }
 
 impl Store {
@@ -37,16 +44,27 @@ impl Store {
     pub const FILE: &'static str = "workspace.sqlite";
 
     /// Opens (creating if needed) the workspace in `dir` and brings its schema up to date.
+    /// The directory is made 0700 and the database with its WAL 0600 (cached records are
+    /// personal data), including those of a workspace made before this rule.
     pub fn open(dir: &Path) -> Result<Store> {
         let open_error = |source| StoreError::Open {
             path: dir.display().to_string(),
             source,
         };
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::Directory {
+        let directory_error = |e| StoreError::Directory {
             path: dir.display().to_string(),
             source: e,
-        })?;
+        };
+        files::create_private_dir(dir).map_err(directory_error)?;
         let path = dir.join(Self::FILE);
+        // Created 0600 before SQLite opens it: SQLite gives its -wal and -shm files the
+        // database file's mode.
+        private_file(&path).map_err(directory_error)?;
+        for companion in ["-wal", "-shm", "-journal"] {
+            let mut name = path.clone().into_os_string();
+            name.push(companion);
+            files::restrict(Path::new(&name), 0o600).map_err(directory_error)?;
+        }
         let db = Connection::open(&path).map_err(open_error)?;
         // First, so that opening while another process writes (the studio during a pull)
         // waits for the lock instead of failing at once with SQLITE_BUSY.
@@ -54,9 +72,7 @@ impl Store {
             .map_err(open_error)?;
         // WAL: readers (the studio) never block the pull that writes. NORMAL sync in WAL
         // mode keeps every committed transaction through a crash of the process.
-        let mode: String = db
-            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
-            .map_err(open_error)?;
+        let mode = wal_mode(&db).map_err(open_error)?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(StoreError::Open {
                 path: path.display().to_string(),
@@ -65,7 +81,11 @@ impl Store {
         }
         db.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
             .map_err(open_error)?;
-        let mut store = Store { db, path };
+        let mut store = Store {
+            db,
+            path,
+            owner: records::new_owner(),
+        };
         store.migrate()?;
         Ok(store)
     }
@@ -102,8 +122,15 @@ impl Store {
         Ok(out)
     }
 
+    /// Runs the missing migrations in one transaction that takes the write lock before it
+    /// reads the version: two processes opening a new workspace at once then migrate one
+    /// after the other, and the second finds nothing left to do.
     fn migrate(&mut self) -> Result<()> {
-        let current = self.schema_version()? as usize;
+        let tx = self
+            .db
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let current: u32 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+        let current = current as usize;
         if current > MIGRATIONS.len() {
             return Err(StoreError::TooNew {
                 path: self.path.display().to_string(),
@@ -111,14 +138,56 @@ impl Store {
                 known: MIGRATIONS.len(),
             });
         }
-        for (index, sql) in MIGRATIONS.iter().enumerate().skip(current) {
-            let tx = self.db.transaction()?;
-            tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", (index + 1) as i64)?;
-            tx.commit()?;
+        if current == MIGRATIONS.len() {
+            return Ok(());
         }
+        for sql in &MIGRATIONS[current..] {
+            tx.execute_batch(sql)?;
+        }
+        tx.pragma_update(None, "user_version", MIGRATIONS.len() as i64)?;
+        tx.commit()?;
         Ok(())
     }
+}
+
+impl Drop for Store {
+    /// Releases the runs this handle still owns (a pull dropped mid-way), so the next pull
+    /// resumes them at once instead of waiting out the lease. A killed process releases
+    /// nothing; its runs are claimable once its process is gone or its lease ends.
+    fn drop(&mut self) {
+        let _ = self.db.execute(
+            "UPDATE pull_runs SET owner = NULL, lease_until = NULL WHERE owner = ?1",
+            [&self.owner],
+        );
+    }
+}
+
+/// Switches the database to WAL. Switching needs a moment of exclusive access, and SQLite
+/// answers BUSY at once (without its busy handler) while another connection opens the same
+/// new file, so it is retried, for at most the busy timeout.
+fn wal_mode(db: &Connection) -> rusqlite::Result<String> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match db.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0)) {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Creates `path` empty with mode 0600 if it does not exist, and tightens it if it does.
+fn private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?;
+    files::restrict(path, 0o600)
 }
 
 /// How times are written: RFC 3339 UTC, to the millisecond.

@@ -6,6 +6,45 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// How long a pull run stays its owner's without a committed page. A page that takes
+/// longer (throttling at its worst) loses the run only if another pull claims it meanwhile.
+pub const PULL_LEASE: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+
+/// A name for a new store handle: `{process id}:{handle number}:{start time}`.
+pub(crate) fn new_owner() -> String {
+    static HANDLES: AtomicU64 = AtomicU64::new(0);
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!(
+        "{}:{}:{started}",
+        std::process::id(),
+        HANDLES.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Whether the process that wrote `owner` may still be running. Only a process on this
+/// machine can be checked; any other answer keeps the lease.
+fn owner_may_be_alive(owner: &str) -> bool {
+    let Some(pid) = owner.split(':').next().and_then(|p| p.parse::<i32>().ok()) else {
+        return true;
+    };
+    if pid as u32 == std::process::id() {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        // SAFETY: kill(2) with signal 0 only checks that the process exists.
+        let sent = unsafe { libc::kill(pid, 0) };
+        sent == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+    }
+    #[cfg(not(unix))]
+    {
+        true
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PullStatus {
@@ -109,7 +148,8 @@ fn content_hash(json: &str) -> String {
 }
 
 impl Store {
-    /// Starts a pull of `entity` from the named connection.
+    /// Starts a pull of `entity` from the named connection, owned by this handle. Refused
+    /// while another live pull of the same entity holds its lease.
     pub fn begin_pull(
         &self,
         connection: &str,
@@ -118,11 +158,54 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<PullRun> {
         let connection_id = self.connection(connection)?.id;
-        self.db.execute(
-            "INSERT INTO pull_runs (connection_id, entity, since, status, started_at) VALUES (?1, ?2, ?3, 'running', ?4)",
-            params![connection_id, entity, since, timestamp(at)],
+        // The write lock first, so two pulls cannot both see no live run and both begin.
+        let tx = rusqlite::Transaction::new_unchecked(
+            &self.db,
+            rusqlite::TransactionBehavior::Immediate,
         )?;
-        self.pull_run(self.db.last_insert_rowid())
+        let running: Vec<(i64, Option<String>, Option<String>)> = {
+            let mut statement = tx.prepare(
+                "SELECT id, owner, lease_until FROM pull_runs WHERE connection_id = ?1 AND entity = ?2 AND status = 'running'",
+            )?;
+            let rows = statement.query_map(params![connection_id, entity], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        for (id, owner, lease_until) in running {
+            self.refuse_if_held(id, owner.as_deref(), lease_until.as_deref(), at)?;
+        }
+        tx.execute(
+            "INSERT INTO pull_runs (connection_id, entity, since, status, started_at, owner, lease_until) VALUES (?1, ?2, ?3, 'running', ?4, ?5, ?6)",
+            params![connection_id, entity, since, timestamp(at), self.owner, timestamp(at + PULL_LEASE)],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        self.pull_run(id)
+    }
+
+    /// `Err(PullInProgress)` when another handle holds a live lease on the run.
+    fn refuse_if_held(
+        &self,
+        run_id: i64,
+        owner: Option<&str>,
+        lease_until: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let (Some(owner), Some(lease_until)) = (owner, lease_until) else {
+            return Ok(());
+        };
+        if owner == self.owner || lease_until <= timestamp(at).as_str() {
+            return Ok(());
+        }
+        if !owner_may_be_alive(owner) {
+            return Ok(());
+        }
+        Err(StoreError::PullInProgress {
+            run: run_id,
+            process: owner.split(':').next().unwrap_or("").to_string(),
+            until: lease_until.to_string(),
+        })
     }
 
     pub fn pull_run(&self, id: i64) -> Result<PullRun> {
@@ -147,15 +230,28 @@ impl Store {
             .optional()?)
     }
 
-    /// Sets a cancelled pull running again, so that a resumed pull can commit to it.
-    pub fn resume_pull(&self, run_id: i64) -> Result<PullRun> {
-        let changed = self.db.execute(
-            "UPDATE pull_runs SET status = 'running', finished_at = NULL WHERE id = ?1 AND status = 'cancelled'",
-            [run_id],
+    /// Makes this handle the owner of an unfinished run (interrupted or cancelled), set
+    /// running again with a fresh lease, so that a resumed pull can commit to it. Refused
+    /// while another live pull holds the run's lease: two pulls never resume one run.
+    pub fn claim_pull(&self, run_id: i64, at: DateTime<Utc>) -> Result<PullRun> {
+        let tx = rusqlite::Transaction::new_unchecked(
+            &self.db,
+            rusqlite::TransactionBehavior::Immediate,
         )?;
-        if changed == 0 {
-            return Err(StoreError::PullNotRunning(run_id));
-        }
+        let (owner, lease_until): (Option<String>, Option<String>) = tx
+            .query_row(
+                "SELECT owner, lease_until FROM pull_runs WHERE id = ?1 AND status IN ('running', 'cancelled')",
+                [run_id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?
+            .ok_or(StoreError::PullNotRunning(run_id))?;
+        self.refuse_if_held(run_id, owner.as_deref(), lease_until.as_deref(), at)?;
+        tx.execute(
+            "UPDATE pull_runs SET status = 'running', finished_at = NULL, owner = ?2, lease_until = ?3 WHERE id = ?1",
+            params![run_id, self.owner, timestamp(at + PULL_LEASE)],
+        )?;
+        tx.commit()?;
         self.pull_run(run_id)
     }
 
@@ -181,14 +277,17 @@ impl Store {
     ) -> Result<PageOutcome> {
         let fetched_at = timestamp(at);
         let tx = self.db.transaction()?;
-        let (connection_id, entity): (i64, String) = tx
+        let (connection_id, entity, owner): (i64, String, Option<String>) = tx
             .query_row(
-                "SELECT connection_id, entity FROM pull_runs WHERE id = ?1 AND status = 'running'",
+                "SELECT connection_id, entity, owner FROM pull_runs WHERE id = ?1 AND status = 'running'",
                 [run_id],
-                |row| Ok((row.get(0)?, row.get(1)?)),
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
             )
             .optional()?
             .ok_or(StoreError::PullNotRunning(run_id))?;
+        if owner.as_deref() != Some(self.owner.as_str()) {
+            return Err(StoreError::PullNotOwned(run_id));
+        }
         let mut outcome = PageOutcome::default();
         {
             let mut existing = tx.prepare_cached(
@@ -224,14 +323,15 @@ impl Store {
             }
         }
         tx.execute(
-            "UPDATE pull_runs SET cursor = ?2, pages = pages + 1, records = records + ?3 WHERE id = ?1",
-            params![run_id, cursor, page.len() as i64],
+            "UPDATE pull_runs SET cursor = ?2, pages = pages + 1, records = records + ?3, lease_until = ?4 WHERE id = ?1",
+            params![run_id, cursor, page.len() as i64, timestamp(at + PULL_LEASE)],
         )?;
         tx.commit()?;
         Ok(outcome)
     }
 
-    /// Ends a running pull with its final status.
+    /// Ends a running pull with its final status, releasing its lease. The run must be
+    /// this handle's, or abandoned (no live owner): a pull cannot end another's live run.
     pub fn finish_pull(
         &self,
         run_id: i64,
@@ -239,13 +339,24 @@ impl Store {
         error: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<PullRun> {
-        let changed = self.db.execute(
-            "UPDATE pull_runs SET status = ?2, error = ?3, finished_at = ?4 WHERE id = ?1 AND status = 'running'",
+        let tx = rusqlite::Transaction::new_unchecked(
+            &self.db,
+            rusqlite::TransactionBehavior::Immediate,
+        )?;
+        let (owner, lease_until): (Option<String>, Option<String>) = tx
+            .query_row(
+                "SELECT owner, lease_until FROM pull_runs WHERE id = ?1 AND status = 'running'",
+                [run_id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?
+            .ok_or(StoreError::PullNotRunning(run_id))?;
+        self.refuse_if_held(run_id, owner.as_deref(), lease_until.as_deref(), at)?;
+        tx.execute(
+            "UPDATE pull_runs SET status = ?2, error = ?3, finished_at = ?4, owner = NULL, lease_until = NULL WHERE id = ?1",
             params![run_id, status.as_str(), error, timestamp(at)],
         )?;
-        if changed == 0 {
-            return Err(StoreError::PullNotRunning(run_id));
-        }
+        tx.commit()?;
         self.pull_run(run_id)
     }
 

@@ -34,7 +34,7 @@ fn work_orders(ids: std::ops::Range<u64>, status: &str) -> Vec<(String, Value)> 
 fn the_migrated_schema_is_what_the_migrations_say() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 1);
+    assert_eq!(store.schema_version().unwrap(), 2);
     insta::assert_snapshot!("schema", store.schema_sql().unwrap());
 }
 
@@ -97,7 +97,7 @@ fn connections_are_unique_by_name_and_validated() {
     };
     assert_eq!(
         store.add_connection(&bad, at(3)).unwrap_err().code(),
-        "invalid_connection"
+        "invalid_url"
     );
     let names: Vec<String> = store
         .connections()
@@ -191,6 +191,7 @@ fn an_interrupted_pull_resumes_from_its_cursor() {
         ),
         (Some("50"), 1, Some("2026-11-01T00:00:00Z"))
     );
+    store.claim_pull(unfinished.id, at(3)).unwrap();
     store
         .commit_page(
             unfinished.id,
@@ -416,7 +417,9 @@ fn kill_minus_9_mid_pull_leaves_every_committed_page() {
         Some(cached.to_string()),
         "the cursor matches the last committed page"
     );
-    // Resume from the cursor: the rest arrives with no duplicates.
+    // Resume from the cursor: the rest arrives with no duplicates. The killed owner's
+    // lease has not run out, but its process is gone, so the run can be claimed.
+    store.claim_pull(run.id, at(3)).unwrap();
     let next = cached + 1;
     store
         .commit_page(

@@ -66,8 +66,9 @@ impl Workspace {
         };
         let resumed = unfinished.is_some();
         let run = match unfinished {
-            Some(run) if run.status == PullStatus::Cancelled => self.store.resume_pull(run.id)?,
-            Some(run) => run,
+            // Cancelled or interrupted: this pull becomes its owner, or is refused while
+            // another live pull (the studio, the CLI) holds it.
+            Some(run) => self.store.claim_pull(run.id, Utc::now())?,
             None => {
                 self.store
                     .begin_pull(connection, entity, options.since.as_deref(), Utc::now())?
