@@ -9,6 +9,7 @@ mod connections;
 mod files;
 mod records;
 mod sandbox;
+mod server;
 mod show;
 
 use clap::{Parser, Subcommand};
@@ -201,6 +202,44 @@ enum Command {
         #[command(subcommand)]
         command: connections::RecordsCommand,
     },
+    /// Run the connection server: Corrigo connections, syncs, versioned mappings, unified API
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8787")]
+        listen: std::net::SocketAddr,
+        /// The server's data directory (default: the user's data directory)
+        #[arg(long, value_name = "DIR")]
+        data: Option<PathBuf>,
+        /// Time between a connection's syncs: 15m, 30s, 1h
+        #[arg(long, default_value = "15m", value_parser = server::parse_interval)]
+        sync_interval: std::time::Duration,
+        /// With an in-process Corrigo sandbox, an organization and a synced connection
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Administer the connection server's database: organizations and API keys
+    Server {
+        /// The server's data directory (default: the user's data directory)
+        #[arg(long, value_name = "DIR", global = true)]
+        data: Option<PathBuf>,
+        #[command(subcommand)]
+        command: server::ServerCommand,
+    },
+    /// Push a mapping to a connection on a server (API key from UNIFIELD_API_KEY)
+    Push {
+        /// The server's URL, such as http://127.0.0.1:8787
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        connection: String,
+        #[arg(long)]
+        mapping: PathBuf,
+        /// A note kept with the version
+        #[arg(long)]
+        note: Option<String>,
+        /// The version this edit is based on (default: the active one); a stale one fails
+        #[arg(long)]
+        if_version: Option<i64>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -289,6 +328,20 @@ fn main() -> ExitCode {
             connections::connection(command, cli.workspace.as_deref())
         }
         Command::Records { command } => connections::records(command, cli.workspace.as_deref()),
+        Command::Serve {
+            listen,
+            data,
+            sync_interval,
+            demo,
+        } => server::serve(listen, data.as_deref(), sync_interval, demo),
+        Command::Server { data, command } => server::admin(command, data.as_deref()),
+        Command::Push {
+            server,
+            connection,
+            mapping,
+            note,
+            if_version,
+        } => server::push(&server, &connection, &mapping, note.as_deref(), if_version),
     };
     match result {
         Ok(code) => code,

@@ -17,6 +17,8 @@ pub enum Error {
     NotFound(String),
     #[error("this path does not take that method")]
     MethodNotAllowed,
+    #[error("no such path in this API (see /api/openapi.json)")]
+    NoSuchRoute,
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
     #[error("the mapping has {} problem(s); nothing was changed", .0.len())]
@@ -55,6 +57,7 @@ impl Error {
             Error::Forbidden { code, .. } | Error::BadRequest { code, .. } => code,
             Error::NotFound(_) => "not_found",
             Error::MethodNotAllowed => "method_not_allowed",
+            Error::NoSuchRoute => "no_such_route",
             Error::InvalidMapping(_) => "invalid_mapping",
             Error::IfMatchRequired => "if_match_required",
             Error::Stale { .. } => "version_mismatch",
@@ -71,7 +74,7 @@ impl Error {
         match self {
             Error::Unauthorized => StatusCode::UNAUTHORIZED,
             Error::Forbidden { .. } => StatusCode::FORBIDDEN,
-            Error::NotFound(_) => StatusCode::NOT_FOUND,
+            Error::NotFound(_) | Error::NoSuchRoute => StatusCode::NOT_FOUND,
             Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Error::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Error::InvalidMapping(_) | Error::CredentialsRefused(_) => {

@@ -111,7 +111,7 @@ pub fn router(service: AppState) -> Router {
             }),
         )
         .merge(api)
-        .fallback(|| async { Error::NotFound("this path".into()) })
+        .fallback(|| async { Error::NoSuchRoute })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
 }

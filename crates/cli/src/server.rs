@@ -1,0 +1,392 @@
+//! `unifield serve`, `unifield server org|key` and `unifield push`: thin wrappers over
+//! unifield-server (serve, administration) and its HTTP API (push).
+
+use crate::{Failure, Outcome};
+use clap::Subcommand;
+use serde_json::Value;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// The environment variable `push` reads the API key from (never an argument).
+pub(crate) const API_KEY_ENV: &str = "UNIFIELD_API_KEY";
+/// The keyring entry `push` falls back to.
+const API_KEY_ENTRY: &str = "unifield-server-api-key";
+
+#[derive(Subcommand)]
+pub(crate) enum ServerCommand {
+    /// Organizations
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// API keys of an organization (a new key is printed once; the server keeps a hash)
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum OrgCommand {
+    Add { name: String },
+    List,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum KeyCommand {
+    Create {
+        #[arg(long)]
+        org: String,
+        /// A label for the key (shown in lists and in mapping history)
+        #[arg(long, default_value = "api key")]
+        name: String,
+    },
+    List {
+        #[arg(long)]
+        org: String,
+    },
+    /// Revoke a key by id; it stops working on the next request
+    Revoke {
+        #[arg(long)]
+        org: String,
+        id: String,
+    },
+}
+
+fn data_dir(data: Option<&Path>) -> Result<PathBuf, Failure> {
+    match data {
+        Some(dir) => Ok(dir.to_path_buf()),
+        None => unifield_server::default_data_dir()
+            .ok_or_else(|| Failure::usage("no data directory on this system: pass --data DIR")),
+    }
+}
+
+fn server_failure(error: unifield_server::Error) -> Failure {
+    Failure {
+        message: format!("{error} [{}]", error.code()),
+        code: 1,
+    }
+}
+
+/// `15m`, `30s`, `2h` or a number of seconds.
+pub(crate) fn parse_interval(text: &str) -> Result<Duration, String> {
+    let (number, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((at, _)) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not an interval such as 15m, 30s or 1h"))?;
+    let seconds = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("`{text}`: the unit must be s, m or h")),
+    };
+    if seconds == 0 {
+        return Err("the sync interval must be at least 1s".into());
+    }
+    Ok(Duration::from_secs(seconds))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::usage(format!("cannot start the async runtime: {e}")))
+}
+
+pub(crate) fn serve(
+    listen: SocketAddr,
+    data: Option<&Path>,
+    sync_interval: Duration,
+    demo: bool,
+) -> Outcome {
+    let settings = unifield_server::Settings {
+        sync_interval,
+        ..Default::default()
+    };
+    runtime()?.block_on(async {
+        let mut out = std::io::stdout().lock();
+        if demo {
+            let demo = unifield_server::demo::start_demo(listen, data.map(Path::to_path_buf), settings)
+                .await
+                .map_err(server_failure)?;
+            let url = &demo.server.url;
+            let _ = writeln!(out, "{url}");
+            let _ = writeln!(out, "Unifield server (demo): an in-process Corrigo sandbox at {}, organization `{}`,", demo.sandbox.base_url, unifield_server::demo::ORG);
+            let _ = writeln!(out, "one connection ({}) synced: {} records.", demo.connection_id, demo.synced_records);
+            let _ = writeln!(out, "  data:       {}", demo.data_dir.display());
+            let _ = writeln!(out, "  master key: {} (a demo key file, 0600: no keyring is used)", demo.key_file.display());
+            let _ = writeln!(out, "  API key:    {} (shown once)", demo.api_key);
+            let _ = writeln!(out, "Try:");
+            let _ = writeln!(
+                out,
+                "  curl -s -H 'Authorization: Bearer {}' '{url}/api/connections/{}/eam/work-orders?per_page=2'",
+                demo.api_key, demo.connection_id
+            );
+            let _ = writeln!(out, "  {url}/api/openapi.json describes the whole API. Ctrl-C stops it.");
+            let _ = out.flush();
+            drop(out);
+            let sandbox = demo.sandbox;
+            demo.server.wait().await;
+            sandbox.stop().await;
+            return Ok(ExitCode::SUCCESS);
+        }
+        let mut config = unifield_server::ServerConfig::new(listen, data_dir(data)?);
+        config.settings = settings;
+        let server = unifield_server::start(config.clone()).await.map_err(server_failure)?;
+        let _ = writeln!(out, "{}", server.url);
+        let _ = writeln!(out, "Unifield server: data in {}; OpenAPI at {}/api/openapi.json; Ctrl-C stops it", config.data_dir.display(), server.url);
+        let _ = out.flush();
+        drop(out);
+        server.wait().await;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+pub(crate) fn admin(command: ServerCommand, data: Option<&Path>) -> Outcome {
+    let service = unifield_server::open_admin(&data_dir(data)?).map_err(server_failure)?;
+    let mut out = std::io::stdout().lock();
+    match command {
+        ServerCommand::Org {
+            command: OrgCommand::Add { name },
+        } => {
+            let id = service.add_org(&name).map_err(server_failure)?;
+            let _ = writeln!(out, "organization `{name}` added ({id})");
+        }
+        ServerCommand::Org {
+            command: OrgCommand::List,
+        } => {
+            for (id, name) in service
+                .storage
+                .orgs()
+                .map_err(|e| server_failure(e.into()))?
+            {
+                let _ = writeln!(out, "{id}\t{name}");
+            }
+        }
+        ServerCommand::Key {
+            command: KeyCommand::Create { org, name },
+        } => {
+            let key = service.create_key(&org, &name).map_err(server_failure)?;
+            let _ = writeln!(out, "{}", key.secret);
+            eprintln!(
+                "key {} (`{}`) for `{org}`: shown once, the server keeps only its hash",
+                key.id, key.name
+            );
+        }
+        ServerCommand::Key {
+            command: KeyCommand::List { org },
+        } => {
+            for key in service.keys(&org).map_err(server_failure)? {
+                let state = key
+                    .revoked_at
+                    .map_or("live".to_string(), |at| format!("revoked {at}"));
+                let _ = writeln!(
+                    out,
+                    "{}\t{}\t{}…\t{}\t{state}",
+                    key.id, key.name, key.prefix, key.created_at
+                );
+            }
+        }
+        ServerCommand::Key {
+            command: KeyCommand::Revoke { org, id },
+        } => {
+            service.revoke_key(&org, &id).map_err(server_failure)?;
+            let _ = writeln!(out, "key {id} revoked");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn api_key() -> Result<String, Failure> {
+    if let Ok(key) = std::env::var(API_KEY_ENV) {
+        if !key.trim().is_empty() {
+            return Ok(key.trim().to_string());
+        }
+    }
+    use unifield_secrets::SecretStore;
+    match unifield_secrets::Keyring.get(API_KEY_ENTRY) {
+        Ok(Some(key)) => Ok(key),
+        _ => Err(Failure::usage(format!(
+            "no API key: set {API_KEY_ENV} (or store one in the keyring as `{API_KEY_ENTRY}`)"
+        ))),
+    }
+}
+
+/// The field-level differences between two mapping files: `+`, `-`, `~` per field.
+pub(crate) fn field_diff(old: &Value, new: &Value) -> Vec<String> {
+    let mut lines = Vec::new();
+    for section in ["fields", "custom"] {
+        let empty = serde_json::Map::new();
+        let before = old
+            .get(section)
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        let after = new
+            .get(section)
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        let label = |name: &str| {
+            if section == "custom" {
+                format!("custom.{name}")
+            } else {
+                name.to_string()
+            }
+        };
+        for (name, value) in after {
+            match before.get(name) {
+                None => lines.push(format!("+ {}", label(name))),
+                Some(previous) if previous != value => lines.push(format!("~ {}", label(name))),
+                Some(_) => {}
+            }
+        }
+        for name in before.keys().filter(|n| !after.contains_key(*n)) {
+            lines.push(format!("- {}", label(name)));
+        }
+    }
+    for top in ["source", "target", "name", "description"] {
+        if old.get(top) != new.get(top) {
+            lines.push(format!("~ {top}"));
+        }
+    }
+    lines
+}
+
+fn show_error(status: u16, body: &str) -> Failure {
+    let mut message = format!("the server answered {status}");
+    if let Ok(error) = serde_json::from_str::<Value>(body) {
+        if let Some(text) = error.get("message").and_then(Value::as_str) {
+            message.push_str(&format!(": {text}"));
+        }
+        if let Some(code) = error.get("code").and_then(Value::as_str) {
+            message.push_str(&format!(" [{code}]"));
+        }
+        for problem in error
+            .get("problems")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let field = problem
+                .get("field")
+                .and_then(Value::as_str)
+                .map(|f| format!(" field `{f}`"))
+                .unwrap_or_default();
+            let line = problem
+                .get("line")
+                .and_then(Value::as_u64)
+                .map(|l| format!(" line {l}"))
+                .unwrap_or_default();
+            let step = problem
+                .get("step")
+                .and_then(Value::as_u64)
+                .map(|s| format!(" step {s}"))
+                .unwrap_or_default();
+            let text = problem.get("message").and_then(Value::as_str).unwrap_or("");
+            let code = problem.get("code").and_then(Value::as_str).unwrap_or("");
+            message.push_str(&format!("\n  -{line}{field}{step}: {text} [{code}]"));
+        }
+    }
+    Failure { message, code: 1 }
+}
+
+pub(crate) fn push(
+    server: &str,
+    connection: &str,
+    mapping: &Path,
+    note: Option<&str>,
+    if_version: Option<i64>,
+) -> Outcome {
+    let key = api_key()?;
+    let text = std::fs::read_to_string(mapping)
+        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", mapping.display())))?;
+    let document: Value = serde_json::from_str(&text)
+        .map_err(|e| Failure::usage(format!("{} is not JSON: {e}", mapping.display())))?;
+    let entity = document
+        .pointer("/target/entity")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Failure::usage(format!("{} has no target.entity", mapping.display())))?
+        .to_string();
+    let base = server.trim_end_matches('/');
+    let url = format!("{base}/api/connections/{connection}/mappings/{entity}");
+    runtime()?.block_on(async {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| Failure::usage(format!("cannot build the HTTP client: {e}")))?;
+        let unreachable = |e: reqwest::Error| Failure {
+            message: format!("cannot reach {base}: {e}"),
+            code: 1,
+        };
+        let current = http
+            .get(&url)
+            .bearer_auth(&key)
+            .send()
+            .await
+            .map_err(unreachable)?;
+        let status = current.status().as_u16();
+        let etag = current
+            .headers()
+            .get("etag")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.trim_matches('"').to_string());
+        let current_text = current.text().await.map_err(unreachable)?;
+        if status != 200 {
+            return Err(show_error(status, &current_text));
+        }
+        let active: Value = serde_json::from_str(&current_text).unwrap_or(Value::Null);
+        let expected = match (if_version, etag) {
+            (Some(v), _) => v.to_string(),
+            (None, Some(v)) => v,
+            (None, None) => {
+                return Err(Failure::usage(
+                    "the server sent no ETag for the active mapping",
+                ))
+            }
+        };
+        let put_url = match note {
+            Some(note) => {
+                let mut url = reqwest::Url::parse(&url)
+                    .map_err(|e| Failure::usage(format!("--server: {e}")))?;
+                url.query_pairs_mut().append_pair("note", note);
+                url.to_string()
+            }
+            None => url.clone(),
+        };
+        let request = http
+            .put(&put_url)
+            .bearer_auth(&key)
+            .header("if-match", format!("\"{expected}\""))
+            .header("content-type", "application/json")
+            .body(text.clone());
+        let response = request.send().await.map_err(unreachable)?;
+        let status = response.status().as_u16();
+        let body = response.text().await.map_err(unreachable)?;
+        if status != 200 {
+            return Err(show_error(status, &body));
+        }
+        let outcome: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+        let mut out = std::io::stdout().lock();
+        let diff = field_diff(&active, &document);
+        if diff.is_empty() {
+            let _ = writeln!(out, "no field changed against version {expected}");
+        }
+        for line in diff {
+            let _ = writeln!(out, "{line}");
+        }
+        let _ = writeln!(
+            out,
+            "{entity}: version {} is active (was {expected})",
+            outcome
+                .get("version")
+                .map_or("?".to_string(), Value::to_string)
+        );
+        Ok(ExitCode::SUCCESS)
+    })
+}

@@ -1,0 +1,210 @@
+//! What the server's tests share: a sandbox, a server on 127.0.0.1 over a real SQLite
+//! file in a temporary directory, organizations with keys, and a small HTTP helper.
+#![allow(dead_code)]
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+use unifield_corrigo_sandbox as sandbox;
+use unifield_server::{MasterKeySource, RunningServer, ServerConfig, Settings};
+
+pub const CLIENT_SECRET: &str = "sandbox-secret-Zq7w3Kx9";
+
+pub struct Harness {
+    pub dir: tempfile::TempDir,
+    pub server: RunningServer,
+    pub sandbox: sandbox::Running,
+    pub sandbox_config: sandbox::Config,
+    pub http: reqwest::Client,
+}
+
+pub fn loopback() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 0))
+}
+
+pub fn key_file(dir: &std::path::Path) -> PathBuf {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = dir.join("master.key");
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .unwrap();
+    file.write_all(b"0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0")
+        .unwrap();
+    path
+}
+
+pub fn fast_settings() -> Settings {
+    let mut settings = Settings {
+        sync_interval: Duration::from_secs(3600),
+        page_size: 100,
+        ..Default::default()
+    };
+    settings.corrigo.attempts = 3;
+    settings.corrigo.backoff_base = Duration::from_millis(10);
+    settings.corrigo.backoff_cap = Duration::from_millis(50);
+    settings.corrigo.timeout = Duration::from_secs(20);
+    settings
+}
+
+pub async fn start_sandbox(
+    work_orders: usize,
+    faults: &str,
+) -> (sandbox::Running, sandbox::Config) {
+    let config = sandbox::Config {
+        work_orders,
+        client_secret: CLIENT_SECRET.into(),
+        faults: faults.parse().unwrap(),
+        ..Default::default()
+    };
+    let running = sandbox::start(config.clone(), loopback()).await.unwrap();
+    (running, config)
+}
+
+impl Harness {
+    /// A server (scheduler off: tests drive syncs) and a sandbox of `work_orders`.
+    pub async fn start(work_orders: usize, faults: &str) -> Harness {
+        let dir = tempfile::tempdir().unwrap();
+        let (sandbox, sandbox_config) = start_sandbox(work_orders, faults).await;
+        let data = dir.path().join("data");
+        let mut config = ServerConfig::new(loopback(), data);
+        config.key_source = MasterKeySource::File(key_file(dir.path()));
+        config.settings = fast_settings();
+        config.scheduler = false;
+        let server = unifield_server::start(config).await.unwrap();
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap();
+        Harness {
+            dir,
+            server,
+            sandbox,
+            sandbox_config,
+            http,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.url)
+    }
+
+    /// An organization and a key for it.
+    pub fn org(&self, name: &str) -> (String, String) {
+        let service = &self.server.service;
+        let id = service.add_org(name).unwrap();
+        let key = service.create_key(name, &format!("{name} key")).unwrap();
+        (id, key.secret)
+    }
+
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<&Value>,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+        let mut request = self.http.request(method, self.url(path));
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.unwrap();
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, headers, value)
+    }
+
+    pub async fn get(&self, path: &str, key: &str) -> (StatusCode, Value) {
+        let (status, _, body) = self.send(reqwest::Method::GET, path, Some(key), None).await;
+        (status, body)
+    }
+
+    pub fn connection_body(&self, name: &str) -> Value {
+        json!({
+            "name": name,
+            "company": self.sandbox_config.company,
+            "base_url": self.sandbox.base_url,
+            "client_id": self.sandbox_config.client_id,
+            "client_secret": CLIENT_SECRET,
+        })
+    }
+
+    /// Adds a connection through the API and syncs it to the end.
+    pub async fn synced_connection(&self, key: &str, org_id: &str) -> String {
+        let (status, _, body) = self
+            .send(
+                reqwest::Method::POST,
+                "/api/connections",
+                Some(key),
+                Some(&self.connection_body("sandbox")),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let id = body["id"].as_str().unwrap().to_string();
+        let outcome = self
+            .server
+            .service
+            .sync_connection(org_id, &id)
+            .await
+            .unwrap();
+        assert_eq!(outcome.status, "completed", "{outcome:?}");
+        id
+    }
+
+    /// The mapping's text and version.
+    pub async fn mapping(&self, key: &str, connection: &str, entity: &str) -> (Value, String) {
+        let response = self
+            .http
+            .get(self.url(&format!("/api/connections/{connection}/mappings/{entity}")))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let etag = response.headers()["etag"].to_str().unwrap().to_string();
+        (response.json().await.unwrap(), etag)
+    }
+
+    pub async fn push(
+        &self,
+        key: &str,
+        connection: &str,
+        entity: &str,
+        if_match: Option<&str>,
+        body: &str,
+    ) -> (StatusCode, Value) {
+        let mut request = self
+            .http
+            .put(self.url(&format!("/api/connections/{connection}/mappings/{entity}")))
+            .bearer_auth(key)
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        if let Some(tag) = if_match {
+            request = request.header("if-match", tag);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+}
+
+/// Asserts the one error shape.
+pub fn assert_error(body: &Value, code: &str) {
+    assert_eq!(body["code"], code, "{body}");
+    assert!(body["message"].is_string(), "{body}");
+    assert!(body["problems"].is_array(), "{body}");
+}
