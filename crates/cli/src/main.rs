@@ -11,6 +11,7 @@ mod records;
 mod sandbox;
 mod server;
 mod show;
+mod webhook;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -202,6 +203,11 @@ enum Command {
         #[command(subcommand)]
         command: connections::RecordsCommand,
     },
+    /// The webhook workbench: a verifying local receiver, and a verifier for one delivery
+    Webhook {
+        #[command(subcommand)]
+        command: webhook::WebhookCommand,
+    },
     /// Run the connection server: Corrigo connections, syncs, versioned mappings, unified API
     Serve {
         #[arg(long, default_value = "127.0.0.1:8787")]
@@ -328,6 +334,7 @@ fn main() -> ExitCode {
             connections::connection(command, cli.workspace.as_deref())
         }
         Command::Records { command } => connections::records(command, cli.workspace.as_deref()),
+        Command::Webhook { command } => webhook::run(command),
         Command::Serve {
             listen,
             data,

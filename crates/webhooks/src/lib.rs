@@ -1,5 +1,6 @@
 //! Webhooks for Unifield, by the Standard Webhooks specification.
 //!
+//! - [`events`]: the event types and the payload envelope.
 //! - [`secret`]: `whsec_…` signing secrets.
 //! - [`signature`]: signing over the exact bytes sent, and a constant-time verifier.
 //! - [`policy`]: where deliveries may go (https, public addresses, checked at connect time).
@@ -11,6 +12,7 @@
 //!
 //! Every error has a stable machine code (`code()`); none carries a secret.
 
+pub mod events;
 pub mod policy;
 pub mod receiver;
 pub mod schedule;
@@ -20,6 +22,7 @@ pub mod signature;
 pub mod store;
 pub mod worker;
 
+pub use events::{EventType, EVENT_TYPES};
 pub use policy::{DestinationPolicy, PolicyError};
 pub use schedule::RetrySchedule;
 pub use secret::{SecretError, SigningSecret};
