@@ -195,7 +195,7 @@ impl Service {
             .storage
             .active_mappings(&row.id)
             .map_err(|e| SyncFailure::Other(e.to_string()))?;
-        // The Corrigo entities the mappings read, each once, in mapping order.
+        // The Corrigo entities the mappings read, each once.
         let mut entities: Vec<String> = Vec::new();
         let mut work_orders: Option<Arc<Mapping>> = None;
         for mapping in &active {
@@ -210,6 +210,9 @@ impl Service {
                 entities.push(source);
             }
         }
+        // Work orders first (what integrators read most), then the bundle's order.
+        let order = unifield_bundle::source_entities();
+        entities.sort_by_key(|e| order.iter().position(|o| o == e).unwrap_or(order.len()));
         for entity in &entities {
             let watermark = self
                 .storage
