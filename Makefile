@@ -46,6 +46,7 @@ generated:
 	$(CARGO) run -q -p unifield-cli -- docs
 	$(CARGO) run -q -p unifield-cli -- samples
 	UPDATE_BINDINGS=1 $(CARGO) test -q -p unifield-studio-service --test bindings
+	UPDATE_BINDINGS=1 $(CARGO) test -q -p unifield-studio --test ipc the_ui_command_wrappers
 
 ## make bench: the criterion benches and the scripted CLI benchmarks.
 bench:

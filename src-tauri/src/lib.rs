@@ -1,13 +1,24 @@
-//! The studio's Tauri shell. Each command in `commands` is a few lines that call
-//! `unifield-studio-service`; every behaviour lives and is tested there.
+//! The studio's Tauri shell. The commands are declared once, in `command_list.rs`;
+//! `commands` generates them from that list and each calls its handler in `handlers`, a
+//! few lines over `unifield-studio-service`, where every behaviour lives and is tested.
 
 pub mod commands;
+mod handlers;
 mod state;
+mod typescript;
 
-pub use state::Shell;
+pub use commands::{typescript, COMMANDS};
+pub use state::{JobGuard, Shell};
 
 use std::path::PathBuf;
 use std::time::Instant;
+
+include!("acl.rs");
+
+/// capabilities/default.json as build.rs writes it from the command list.
+pub fn capability() -> String {
+    capability_json(COMMANDS)
+}
 
 /// The workspace directory: `--workspace DIR`, else `$UNIFIELD_WORKSPACE`, else the
 /// user's data directory.

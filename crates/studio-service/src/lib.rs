@@ -31,6 +31,13 @@ use types::{
 use unifield_model::FieldType;
 use unifield_workspace::{SecretStore, Workspace};
 
+/// The canonical text of a mapping (model fields in model order, tables sorted, as
+/// `unifield fmt` writes it): what saving stores. The UI puts it in the editor before
+/// saving, so that saving never changes the text under the user.
+pub fn canonical_text(text: &str) -> Result<String> {
+    Ok(mappings::checked(text, None)?.doc.to_canonical_json())
+}
+
 /// Set by the UI's Cancel; long work checks it between pages or chunks.
 #[derive(Debug, Clone, Default)]
 pub struct Cancel(Arc<AtomicBool>);

@@ -560,3 +560,33 @@ async fn a_refused_secret_reads_as_reauthorization_required_with_what_to_do() {
         "no secret in messages"
     );
 }
+
+#[test]
+fn the_canonical_text_is_what_saving_stores_so_saving_it_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut studio = studio(dir.path());
+    // An edit as the UI makes it: members out of model order, compact JSON.
+    let edited = rebind(
+        &work_order_text(&studio),
+        "instructions",
+        json!({"steps": ["upper"], "path": "$.ShortLocation"}),
+    );
+    let canonical = unifield_studio_service::canonical_text(&edited).unwrap();
+    assert_ne!(
+        canonical, edited,
+        "the edit was not canonical to begin with"
+    );
+    studio.save_mapping("work_order", &canonical, None).unwrap();
+    assert_eq!(
+        studio.mapping("work_order").unwrap().saved_text,
+        canonical,
+        "saving the canonical text stores it unchanged"
+    );
+    assert_eq!(
+        unifield_studio_service::canonical_text(&canonical).unwrap(),
+        canonical,
+        "the canonical form is a fixed point"
+    );
+    let broken = unifield_studio_service::canonical_text("{\"format\": 1}").unwrap_err();
+    assert_eq!(broken.code, "invalid_mapping");
+}

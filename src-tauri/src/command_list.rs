@@ -1,0 +1,53 @@
+// The studio's commands, declared once: `name(argument: Type, …) -> Answer;`.
+//
+// This file is `include!`d twice. build.rs turns the list into the ACL: tauri-build makes
+// an allow-/deny- permission per name, and build.rs writes capabilities/default.json
+// allowing exactly these. lib.rs turns it into the Tauri commands (each calls the handler
+// of the same name in handlers.rs: a missing handler does not compile), the
+// `generate_handler!` list, and the UI's typed wrappers in ui/src/commands.ts (names and
+// argument keys; `make generated` rewrites it, tests/commands.rs fails when it is stale).
+//
+// Adding a command: one line here and its handler.
+macro_rules! studio_commands {
+    ($then:ident) => {
+        $then! {
+            /// The workspace: sources, mappings, the unified model and the transforms.
+            workspace_info() -> WorkspaceInfo;
+            /// A source's records of an entity, filtered by a search query.
+            list_records(source: Source, entity: String, query: String) -> RecordList;
+            /// One record as a tree of JSONPaths, with fill rates across the source.
+            record_tree(source: Source, entity: String, id: String) -> RecordTree;
+            /// A mapping's saved text, version and any unsaved draft.
+            get_mapping(name: String) -> MappingState;
+            save_draft(name: String, text: String) -> ();
+            discard_draft(name: String) -> ();
+            /// Saves a new version of the mapping (its canonical form).
+            save_mapping(name: String, text: String, message: Option<String>) -> VersionInfo;
+            history(name: String) -> Vec<VersionInfo>;
+            version_text(name: String, version: u32) -> String;
+            diff(name: String, from: u32, to: u32) -> MappingDiff;
+            restore(name: String, version: u32) -> VersionInfo;
+            /// The canonical text of a mapping (`unifield fmt`), without saving it.
+            canonical_text(text: String) -> String;
+            preview(source: Source, text: String, record_id: String) -> Preview;
+            /// Coverage of every field over the source's records; cancellable as `job`.
+            coverage(source: Source, text: String, job: u32) -> CoverageReport;
+            explain(source: Source, text: String, record_id: String, field: String) -> ExplainInfo;
+            suggestions(source: Source, text: String) -> Vec<Suggestion>;
+            /// Writes the mapping where the user picks in a save dialog; none if closed.
+            export_mapping(name: String, text: String) -> Option<Exported>;
+            /// Reads the mapping file the user picks in an open dialog; none if closed.
+            import_mapping() -> Option<ImportedMapping>;
+            list_connections() -> Vec<ConnectionInfo>;
+            add_connection(connection: NewConnection) -> ConnectionInfo;
+            test_connection(name: String) -> Health;
+            remove_connection(name: String) -> ();
+            /// Pulls the connection's entities (all the mappings read when empty); `job`.
+            pull(connection: String, entities: Vec<String>, job: u32) -> PullReport;
+            /// Cancels a running pull or coverage; false when it already finished.
+            cancel(job: u32) -> bool;
+            /// Milliseconds since the process started.
+            timings() -> u64;
+        }
+    };
+}

@@ -1,0 +1,270 @@
+//! What each command does: take the studio, call the service, hand back its answer or its
+//! error. Nothing is validated or decided here. Service work runs on the blocking pool
+//! (never on the async workers that carry IPC), and the studio's lock is taken there, for
+//! the call only: nothing here holds it while waiting on the network or a dialog.
+
+use crate::Shell;
+use std::path::PathBuf;
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri_plugin_dialog::DialogExt;
+use unifield_studio_service::types::*;
+use unifield_studio_service::{Result, ServiceError, Studio};
+
+/// Runs `work` on the studio, on the blocking pool.
+async fn with_studio<R: Runtime, T: Send + 'static>(
+    app: AppHandle<R>,
+    work: impl FnOnce(&mut Studio) -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tauri::async_runtime::spawn_blocking(move || work(&mut app.state::<Shell>().studio()))
+        .await
+        .unwrap_or_else(|e| Err(stopped(e)))
+}
+
+fn stopped(e: impl std::fmt::Display) -> ServiceError {
+    ServiceError::new("internal", format!("the studio's work stopped: {e}"))
+}
+
+pub async fn workspace_info<R: Runtime>(app: AppHandle<R>) -> Result<WorkspaceInfo> {
+    with_studio(app, |studio| studio.info()).await
+}
+
+pub async fn list_records<R: Runtime>(
+    app: AppHandle<R>,
+    source: Source,
+    entity: String,
+    query: String,
+) -> Result<RecordList> {
+    with_studio(app, move |studio| {
+        studio.list_records(&source, &entity, &query)
+    })
+    .await
+}
+
+pub async fn record_tree<R: Runtime>(
+    app: AppHandle<R>,
+    source: Source,
+    entity: String,
+    id: String,
+) -> Result<RecordTree> {
+    with_studio(app, move |studio| studio.record_tree(&source, &entity, &id)).await
+}
+
+pub async fn get_mapping<R: Runtime>(app: AppHandle<R>, name: String) -> Result<MappingState> {
+    with_studio(app, move |studio| studio.mapping(&name)).await
+}
+
+pub async fn save_draft<R: Runtime>(app: AppHandle<R>, name: String, text: String) -> Result<()> {
+    with_studio(app, move |studio| studio.save_draft(&name, &text)).await
+}
+
+pub async fn discard_draft<R: Runtime>(app: AppHandle<R>, name: String) -> Result<()> {
+    with_studio(app, move |studio| studio.discard_draft(&name)).await
+}
+
+pub async fn save_mapping<R: Runtime>(
+    app: AppHandle<R>,
+    name: String,
+    text: String,
+    message: Option<String>,
+) -> Result<VersionInfo> {
+    with_studio(app, move |studio| {
+        studio.save_mapping(&name, &text, message.as_deref())
+    })
+    .await
+}
+
+pub async fn history<R: Runtime>(app: AppHandle<R>, name: String) -> Result<Vec<VersionInfo>> {
+    with_studio(app, move |studio| studio.history(&name)).await
+}
+
+pub async fn version_text<R: Runtime>(
+    app: AppHandle<R>,
+    name: String,
+    version: u32,
+) -> Result<String> {
+    with_studio(app, move |studio| studio.version_text(&name, version)).await
+}
+
+pub async fn diff<R: Runtime>(
+    app: AppHandle<R>,
+    name: String,
+    from: u32,
+    to: u32,
+) -> Result<MappingDiff> {
+    with_studio(app, move |studio| studio.diff(&name, from, to)).await
+}
+
+pub async fn restore<R: Runtime>(
+    app: AppHandle<R>,
+    name: String,
+    version: u32,
+) -> Result<VersionInfo> {
+    with_studio(app, move |studio| studio.restore(&name, version)).await
+}
+
+/// Needs no studio: formatting is a pure function of the text.
+pub async fn canonical_text<R: Runtime>(_app: AppHandle<R>, text: String) -> Result<String> {
+    tauri::async_runtime::spawn_blocking(move || unifield_studio_service::canonical_text(&text))
+        .await
+        .unwrap_or_else(|e| Err(stopped(e)))
+}
+
+pub async fn preview<R: Runtime>(
+    app: AppHandle<R>,
+    source: Source,
+    text: String,
+    record_id: String,
+) -> Result<Preview> {
+    with_studio(app, move |studio| {
+        studio.preview(&source, &text, &record_id)
+    })
+    .await
+}
+
+pub async fn coverage<R: Runtime>(
+    app: AppHandle<R>,
+    source: Source,
+    text: String,
+    job: u32,
+) -> Result<CoverageReport> {
+    // Registered before anything else, so a Cancel that arrives while the records load
+    // is not lost; the guard ends the job however this returns.
+    let job_guard = app.state::<Shell>().start_job(job);
+    let cancel = job_guard.cancel.clone();
+    let run = with_studio(app.clone(), move |studio| {
+        studio.prepare_coverage(&source, &text)
+    })
+    .await?;
+    // The run holds what it needs: it goes on off the studio's lock, so previews go on too.
+    tauri::async_runtime::spawn_blocking(move || {
+        run.run(&cancel, |done, of| {
+            // A lost progress event only delays the bar; the result still arrives.
+            let _ = app.emit("coverage-progress", CoverageProgress { job, done, of });
+        })
+    })
+    .await
+    .unwrap_or_else(|e| Err(stopped(e)))
+}
+
+pub async fn explain<R: Runtime>(
+    app: AppHandle<R>,
+    source: Source,
+    text: String,
+    record_id: String,
+    field: String,
+) -> Result<ExplainInfo> {
+    with_studio(app, move |studio| {
+        studio.explain(&source, &text, &record_id, &field)
+    })
+    .await
+}
+
+pub async fn suggestions<R: Runtime>(
+    app: AppHandle<R>,
+    source: Source,
+    text: String,
+) -> Result<Vec<Suggestion>> {
+    with_studio(app, move |studio| studio.suggestions(&source, &text)).await
+}
+
+/// Where to write or read a mapping file: the native dialog, or, in a build for the
+/// end-to-end test only (feature `test-file-choice`; WebDriver cannot drive a GTK dialog),
+/// `$UNIFIELD_STUDIO_FILE_CHOICE`.
+async fn choose_file<R: Runtime>(app: &AppHandle<R>, save_as: Option<String>) -> Option<PathBuf> {
+    #[cfg(feature = "test-file-choice")]
+    if let Some(path) = std::env::var_os("UNIFIELD_STUDIO_FILE_CHOICE") {
+        return Some(PathBuf::from(path));
+    }
+    let dialog = app
+        .dialog()
+        .file()
+        .add_filter("Unifield mapping (JSON)", &["json"]);
+    let chosen = tauri::async_runtime::spawn_blocking(move || match save_as {
+        Some(name) => dialog.set_file_name(name).blocking_save_file(),
+        None => dialog.blocking_pick_file(),
+    })
+    .await
+    .ok()
+    .flatten()?;
+    chosen.into_path().ok()
+}
+
+/// Exports through a save dialog; none when the user closes it.
+pub async fn export_mapping<R: Runtime>(
+    app: AppHandle<R>,
+    name: String,
+    text: String,
+) -> Result<Option<Exported>> {
+    let Some(path) = choose_file(&app, Some(format!("{name}.json"))).await else {
+        return Ok(None);
+    };
+    with_studio(app, move |studio| {
+        studio.export_mapping(&text, &path).map(Some)
+    })
+    .await
+}
+
+/// Imports through an open dialog; none when the user closes it.
+pub async fn import_mapping<R: Runtime>(app: AppHandle<R>) -> Result<Option<ImportedMapping>> {
+    let Some(path) = choose_file(&app, None).await else {
+        return Ok(None);
+    };
+    with_studio(app, move |studio| studio.import_mapping(&path).map(Some)).await
+}
+
+pub async fn list_connections<R: Runtime>(app: AppHandle<R>) -> Result<Vec<ConnectionInfo>> {
+    with_studio(app, |studio| studio.connections()).await
+}
+
+pub async fn add_connection<R: Runtime>(
+    app: AppHandle<R>,
+    connection: NewConnection,
+) -> Result<ConnectionInfo> {
+    with_studio(app, move |studio| studio.add_connection(&connection)).await
+}
+
+/// The client is built under the lock; the network check runs without it.
+pub async fn test_connection<R: Runtime>(app: AppHandle<R>, name: String) -> Result<Health> {
+    let client = with_studio(app, move |studio| studio.client(&name)).await?;
+    Ok(unifield_studio_service::test_connection(&client).await)
+}
+
+pub async fn remove_connection<R: Runtime>(app: AppHandle<R>, name: String) -> Result<()> {
+    with_studio(app, move |studio| studio.remove_connection(&name)).await
+}
+
+/// The pull job is built under the lock (it opens its own handle on the workspace); the
+/// pull itself runs without it.
+pub async fn pull<R: Runtime>(
+    app: AppHandle<R>,
+    connection: String,
+    entities: Vec<String>,
+    job: u32,
+) -> Result<PullReport> {
+    let job_guard = app.state::<Shell>().start_job(job);
+    let name = connection.clone();
+    let pull_job =
+        with_studio(app.clone(), move |studio| studio.pull_job(&name, &entities)).await?;
+    let events = app.clone();
+    let report = pull_job
+        .run(job, job_guard.cancel.clone(), |progress| {
+            let _ = events.emit("pull-progress", progress);
+        })
+        .await;
+    with_studio(app, move |studio| {
+        studio.forget(&connection);
+        Ok(())
+    })
+    .await?;
+    report
+}
+
+/// Cancels a running pull or coverage. Unknown jobs (already finished) are not an error.
+pub async fn cancel<R: Runtime>(app: AppHandle<R>, job: u32) -> Result<bool> {
+    Ok(app.state::<Shell>().cancel_job(job))
+}
+
+/// Milliseconds since the process started: the UI reports it once it is interactive.
+pub async fn timings<R: Runtime>(app: AppHandle<R>) -> Result<u64> {
+    Ok(app.state::<Shell>().launched.elapsed().as_millis() as u64)
+}
