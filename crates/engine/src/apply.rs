@@ -5,10 +5,11 @@ use crate::compile::{check_value, CompiledField, Mapping, RecordTest, Source, Ta
 use crate::explain::StepTrace;
 use crate::path::Selector;
 use crate::related::Related;
-use crate::transform::{key_text, StepContext};
+use crate::transform::{key_text, too_large, weigh, StepContext, MAX_VALUE_BYTES};
 use serde::Serialize;
 use serde_json::Value;
 use std::borrow::Cow;
+use std::time::{Duration, Instant};
 
 /// What happened to one field of one record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -139,6 +140,13 @@ impl Serialize for SourceView<'_> {
     }
 }
 
+/// How long one record may take to map. A record of a real mapping maps in microseconds;
+/// this stops a hostile mapping from holding a preview or a pull for long.
+pub const RECORD_TIME_BUDGET: Duration = Duration::from_secs(1);
+
+/// The time budget is checked every this many fields.
+const TIME_CHECK_EVERY: usize = 8;
+
 impl Mapping {
     /// Whether the mapping's source filter takes `record`.
     pub fn takes(&self, record: &Value) -> bool {
@@ -156,8 +164,14 @@ impl Mapping {
         }
     }
 
-    /// Maps one source record.
+    /// Maps one source record, within [`RECORD_TIME_BUDGET`].
     pub fn apply(&self, record: &Value, related: &Related) -> Applied {
+        self.apply_within(record, related, RECORD_TIME_BUDGET)
+    }
+
+    /// Maps one source record; fields not started within `budget` fail with
+    /// `record_time_budget` and stay null.
+    pub fn apply_within(&self, record: &Value, related: &Related, budget: Duration) -> Applied {
         // Mappings read a few dozen top-level members: a stack buffer saves an allocation
         // per record in a re-preview; larger mappings fall back to the heap.
         const ON_STACK: usize = 64;
@@ -187,8 +201,28 @@ impl Mapping {
         let mut outcomes = Vec::with_capacity(self.fields.len());
         let mut unmapped = Vec::new();
         let mut scratch = Vec::new();
+        let started = Instant::now();
+        let mut out_of_time = false;
         for (index, field) in self.fields.iter().enumerate() {
-            let result = evaluate(field, record, top, related, &mut scratch, None);
+            // The clock is read every few fields: each field is itself bounded (steps,
+            // value sizes), so this catches a record whose fields add up, cheaply.
+            if !out_of_time && index % TIME_CHECK_EVERY == TIME_CHECK_EVERY - 1 {
+                out_of_time = started.elapsed() > budget;
+            }
+            let result = if out_of_time {
+                Err(Diagnostic {
+                    field: field.label(),
+                    step: None,
+                    function: None,
+                    code: "record_time_budget",
+                    message: format!(
+                        "the record took over {} ms to map before this field; its other fields are left null",
+                        budget.as_millis()
+                    ),
+                })
+            } else {
+                evaluate(field, record, top, related, &mut scratch, None)
+            };
             unmapped.extend(scratch.drain(..).map(|value| (index, value)));
             values.push(match result {
                 Ok(value) => {
@@ -290,6 +324,18 @@ pub(crate) fn evaluate<'a>(
             ));
         }
         match result {
+            // A value the step built is weighed (a borrowed one is part of the record,
+            // already bounded by the input's own limits).
+            Ok(Cow::Owned(output)) if weigh(&output, MAX_VALUE_BYTES) > MAX_VALUE_BYTES => {
+                let error = too_large("the step's result");
+                return Err(Diagnostic {
+                    field: label(),
+                    step: Some(index + 1),
+                    function: Some(step.transform.name),
+                    code: error.code,
+                    message: error.message,
+                });
+            }
             Ok(output) => value = output,
             Err(error) => {
                 return Err(Diagnostic {

@@ -428,6 +428,21 @@ fn compile_binding(
         SourceDoc::Const(value) => (Source::Const(value.clone()), Kind::of(value)),
     };
     let mut steps = Vec::new();
+    if binding.steps.len() > transform::MAX_STEPS {
+        problems.push(
+            Problem::error(
+                "too_many_steps",
+                format!(
+                    "{} steps; a binding may have at most {} (split the work across fields, or simplify it)",
+                    binding.steps.len(),
+                    transform::MAX_STEPS
+                ),
+            )
+            .field(&label)
+            .step(transform::MAX_STEPS + 1),
+        );
+        return None;
+    }
     for (index, step) in binding.steps.iter().enumerate() {
         let number = index + 1;
         let Some(transform) = transform::find(&step.function) else {

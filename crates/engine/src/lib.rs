@@ -21,7 +21,7 @@ pub mod proposals;
 mod related;
 pub mod transform;
 
-pub use apply::{Applied, Diagnostic, FieldOutcome, RecordView};
+pub use apply::{Applied, Diagnostic, FieldOutcome, RecordView, RECORD_TIME_BUDGET};
 pub use compile::{load, load_file, validate, CompiledField, Mapping, Target};
 pub use coverage::{Coverage, FieldCoverage};
 pub use explain::{Explanation, StepTrace};

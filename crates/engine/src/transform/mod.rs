@@ -140,6 +140,64 @@ impl Accepts {
     }
 }
 
+/// The most steps one binding may have. Real bindings use a handful; the limit keeps a
+/// shared mapping file from chaining work without end.
+pub const MAX_STEPS: usize = 32;
+
+/// The most a value built by one step may weigh, in bytes of its JSON text (roughly).
+/// Far above any field of a real record; low enough that a hostile chain of steps (a
+/// template that doubles its input, a replace that multiplies it) stops with a step
+/// error long before memory runs out.
+pub const MAX_VALUE_BYTES: usize = 4 << 20;
+
+/// The error a step returns when what it builds would pass [`MAX_VALUE_BYTES`].
+pub(crate) fn too_large(what: &str) -> StepError {
+    StepError::new(
+        "value_too_large",
+        format!(
+            "{what} would be larger than {} MiB, the most a step may build",
+            MAX_VALUE_BYTES >> 20
+        ),
+    )
+}
+
+/// The approximate size of `value` as JSON text, counting no further than `limit`
+/// (so measuring a huge value costs no more than the limit).
+pub(crate) fn weigh(value: &Value, limit: usize) -> usize {
+    fn walk(value: &Value, total: &mut usize, limit: usize) {
+        if *total > limit {
+            return;
+        }
+        match value {
+            Value::String(s) => *total += s.len() + 2,
+            Value::Array(items) => {
+                *total += 2;
+                for item in items {
+                    *total += 1;
+                    walk(item, total, limit);
+                    if *total > limit {
+                        return;
+                    }
+                }
+            }
+            Value::Object(map) => {
+                *total += 2;
+                for (key, item) in map {
+                    *total += key.len() + 4;
+                    walk(item, total, limit);
+                    if *total > limit {
+                        return;
+                    }
+                }
+            }
+            _ => *total += 8,
+        }
+    }
+    let mut total = 0;
+    walk(value, &mut total, limit);
+    total
+}
+
 /// A function of the registry.
 pub struct Transform {
     pub name: &'static str,

@@ -1,7 +1,7 @@
 //! String functions and templates.
 
 use super::args::{Args, Param, ParamKind};
-use super::{Accepts, Kind, Op, StepContext, StepError, Transform};
+use super::{too_large, Accepts, Kind, Op, StepContext, StepError, Transform, MAX_VALUE_BYTES};
 use crate::path::Selector;
 use serde_json::Value;
 
@@ -223,6 +223,9 @@ fn placeholder(name: &str, at: usize) -> Result<Piece, String> {
         .map_err(|e| format!("template placeholder `{{{name}}}`: {e}"))
 }
 
+/// What one part of a split costs in memory besides its text (a JSON value and a string).
+const SPLIT_PART_BYTES: usize = 64;
+
 /// How a value reads inside text: strings bare, other scalars as JSON, null as nothing.
 fn render(value: &Value, out: &mut String) {
     match value {
@@ -282,8 +285,15 @@ impl Text {
                                 out.push_str(", ");
                             }
                             render(value, &mut out);
+                            if out.len() > MAX_VALUE_BYTES {
+                                return Err(too_large("the template's text"));
+                            }
                         }
                     }
+                }
+                // Checked piece by piece: a template may repeat a large input many times.
+                if out.len() > MAX_VALUE_BYTES {
+                    return Err(too_large("the template's text"));
                 }
             }
             return Ok(Value::String(out));
@@ -304,6 +314,9 @@ impl Text {
                     out.push_str(separator);
                 }
                 render(item, &mut out);
+                if out.len() > MAX_VALUE_BYTES {
+                    return Err(too_large("the joined text"));
+                }
             }
             return Ok(Value::String(out));
         }
@@ -314,7 +327,21 @@ impl Text {
             Text::Trim => Value::String(s.trim().to_string()),
             Text::Lower => Value::String(s.to_lowercase()),
             Text::Upper => Value::String(s.to_uppercase()),
-            Text::Replace { from, to } => Value::String(s.replace(from.as_str(), to)),
+            Text::Replace { from, to } => {
+                if to.len() > from.len() {
+                    let grows = s.matches(from.as_str()).count() * (to.len() - from.len());
+                    if s.len() + grows > MAX_VALUE_BYTES {
+                        return Err(too_large("the replaced text"));
+                    }
+                }
+                Value::String(s.replace(from.as_str(), to))
+            }
+            Text::Split { separator, .. }
+                if s.len() + SPLIT_PART_BYTES * s.matches(separator.as_str()).count()
+                    > MAX_VALUE_BYTES =>
+            {
+                return Err(too_large("the split's parts"));
+            }
             Text::Split {
                 separator,
                 trim,
