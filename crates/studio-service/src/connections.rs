@@ -9,6 +9,7 @@ use crate::types::{
 use crate::{Cancel, Studio};
 use std::time::Instant;
 use unifield_bundle::source_entities;
+use unifield_connection_rules as rules;
 use unifield_workspace::{
     ConnectionSettings, Endpoint, PullOptions, PullStatus, Region, Workspace, WorkspaceError,
 };
@@ -30,9 +31,12 @@ fn settings(new: &NewConnection) -> Result<ConnectionSettings> {
         ));
     }
     let company = new.company.trim();
-    if company.is_empty() || company.chars().any(char::is_control) {
+    if company.is_empty() {
         return Err(invalid("company", "the Corrigo company name is needed"));
     }
+    // Printable ASCII: refused here, not retried later as a network error.
+    let company =
+        rules::check_company_name(company).map_err(|e| invalid("company", &e.to_string()))?;
     let client_id = new.client_id.trim();
     if client_id.is_empty() || client_id.chars().any(char::is_control) {
         return Err(invalid("clientId", "the client id is needed"));
@@ -55,15 +59,12 @@ fn settings(new: &NewConnection) -> Result<ConnectionSettings> {
             Region::parse(region)
                 .ok_or_else(|| invalid("region", "the region is one of am, emea, apac"))?,
         ),
-        (None, Some(url)) if url.starts_with("https://") || url.starts_with("http://") => {
-            Endpoint::BaseUrl(url.trim_end_matches('/').to_string())
-        }
-        (None, Some(_)) => {
-            return Err(invalid(
-                "baseUrl",
-                "a base URL starts with https:// or http://",
-            ))
-        }
+        // https, or http to this machine only; no user name or password in it.
+        (None, Some(url)) => Endpoint::BaseUrl(
+            rules::parse_base_url(url)
+                .map_err(|e| invalid("baseUrl", &e.to_string()))?
+                .to_string(),
+        ),
         _ => {
             return Err(invalid(
                 "region",

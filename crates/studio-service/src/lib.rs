@@ -64,8 +64,10 @@ impl Studio {
     /// Opens (creating if needed) the workspace in `dir`. A new workspace is the bundled
     /// offline one: the samples and the default mappings, with no account and no network.
     pub fn open(dir: &Path, secrets: Arc<dyn SecretStore>) -> Result<Studio> {
+        let workspace = Workspace::open(dir, secrets)?;
+        mappings::tighten_drafts(dir)?;
         Ok(Studio {
-            workspace: Workspace::open(dir, secrets)?,
+            workspace,
             dir: dir.to_path_buf(),
             sets: HashMap::new(),
             related: HashMap::new(),

@@ -9,6 +9,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use unifield_bundle::MAPPINGS;
+use unifield_store::files::{self, Readers};
 
 /// One bundled default mapping with what the studio shows of it, read once.
 pub(crate) struct Bundled {
@@ -55,18 +56,51 @@ pub(crate) fn checked(text: &str, file: Option<&str>) -> Result<unifield_engine:
     unifield_engine::load(text, file).map_err(|e| ServiceError::invalid_mapping(&e.problems))
 }
 
-/// Writes through a temporary file and a rename: a crash leaves the old file or the new
-/// one, never half of one.
-fn write_atomically(path: &Path, text: &str) -> Result<()> {
-    let fail = |e: std::io::Error| {
+/// The largest mapping file the studio reads or keeps as a draft. The default mappings are
+/// a few KiB; a file far larger is a mistake or an attack, and is refused before it is read.
+pub const MAX_MAPPING_BYTES: u64 = 4 << 20;
+
+/// Writes through a fresh temporary file beside `path` and a rename, synced (see
+/// `unifield_store::files`): a crash leaves the old file or the new one, never half of one.
+fn write_atomically(path: &Path, text: &str, readers: Readers) -> Result<()> {
+    files::write_atomically(path, text.as_bytes(), readers).map_err(|e| {
         ServiceError::new(
             "write_failed",
             format!("cannot write {}: {e}", path.display()),
         )
+    })
+}
+
+/// Reads a text file of at most [`MAX_MAPPING_BYTES`], refusing a larger one unread.
+fn read_bounded(path: &Path) -> std::io::Result<std::result::Result<String, u64>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let mut text = String::new();
+    file.take(MAX_MAPPING_BYTES + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_MAPPING_BYTES {
+        let size = std::fs::metadata(path).map_or(text.len() as u64, |m| m.len());
+        return Ok(Err(size));
+    }
+    Ok(Ok(text))
+}
+
+/// Makes the drafts of a workspace made before drafts were private 0700/0600.
+pub(crate) fn tighten_drafts(dir: &Path) -> Result<()> {
+    let drafts = dir.join("drafts");
+    let fail = |e: std::io::Error| {
+        ServiceError::new(
+            "write_failed",
+            format!("cannot make {} private: {e}", drafts.display()),
+        )
     };
-    let tmp = path.with_extension("tmp~");
-    std::fs::write(&tmp, text).map_err(fail)?;
-    std::fs::rename(&tmp, path).map_err(fail)
+    let Ok(entries) = std::fs::read_dir(&drafts) else {
+        return Ok(());
+    };
+    files::restrict(&drafts, 0o700).map_err(fail)?;
+    for entry in entries.flatten() {
+        files::restrict(&entry.path(), 0o600).map_err(fail)?;
+    }
+    Ok(())
 }
 
 impl Studio {
@@ -74,8 +108,10 @@ impl Studio {
         self.dir.join("drafts").join(format!("{name}.json"))
     }
 
+    /// The draft's text; a draft too large to be one (the studio never writes one) is
+    /// ignored rather than loaded.
     pub(crate) fn draft(&self, name: &str) -> Option<String> {
-        std::fs::read_to_string(self.draft_path(name)).ok()
+        read_bounded(&self.draft_path(name)).ok()?.ok()
     }
 
     /// The latest saved text and version, or the bundled default (no version).
@@ -110,14 +146,18 @@ impl Studio {
         if text == saved {
             return self.discard_draft(name);
         }
+        if text.len() as u64 > MAX_MAPPING_BYTES {
+            return Err(too_large("the draft", text.len() as u64));
+        }
         let path = self.draft_path(name);
-        std::fs::create_dir_all(path.parent().expect("drafts dir")).map_err(|e| {
+        // Drafts are workspace data: a private folder, private files.
+        files::create_private_dir(path.parent().expect("drafts dir")).map_err(|e| {
             ServiceError::new(
                 "write_failed",
                 format!("cannot create the drafts folder: {e}"),
             )
         })?;
-        write_atomically(&path, text)
+        write_atomically(&path, text, Readers::Owner)
     }
 
     pub fn discard_draft(&self, name: &str) -> Result<()> {
@@ -198,7 +238,8 @@ impl Studio {
     /// Writes the mapping's canonical JSON to `path`. An invalid mapping is refused.
     pub fn export_mapping(&self, text: &str, path: &Path) -> Result<Exported> {
         let canonical = checked(text, None)?.doc.to_canonical_json();
-        write_atomically(path, &canonical)?;
+        // An export is meant to be shared: readable as any new file of the user's.
+        write_atomically(path, &canonical, Readers::Anyone)?;
         Ok(Exported {
             path: path.display().to_string(),
             bytes: canonical.len() as u32,
@@ -209,14 +250,20 @@ impl Studio {
     /// the text in the editor, where it can be undone, and saves it like any edit.
     pub fn import_mapping(&self, path: &Path) -> Result<ImportedMapping> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ServiceError::new("unreadable_file", format!("cannot read {file}: {e}")).at(
-                crate::error::Location {
-                    file: Some(file.clone()),
-                    ..Default::default()
-                },
-            )
-        })?;
+        let located = |error: ServiceError| {
+            error.at(crate::error::Location {
+                file: Some(file.clone()),
+                ..Default::default()
+            })
+        };
+        let text = read_bounded(path)
+            .map_err(|e| {
+                located(ServiceError::new(
+                    "unreadable_file",
+                    format!("cannot read {file}: {e}"),
+                ))
+            })?
+            .map_err(|size| located(too_large(&file, size)))?;
         let mapping = checked(&text, Some(&file))?;
         let target = mapping.entity.name;
         let name = bundled()
@@ -234,6 +281,17 @@ impl Studio {
             text: mapping.doc.to_canonical_json(),
         })
     }
+}
+
+fn too_large(what: &str, size: u64) -> ServiceError {
+    ServiceError::new(
+        "file_too_large",
+        format!(
+            "{what} is {:.1} MiB; a mapping file may be at most {} MiB",
+            size as f64 / f64::from(1 << 20),
+            MAX_MAPPING_BYTES >> 20
+        ),
+    )
 }
 
 fn version_info(v: &unifield_workspace::MappingVersion) -> VersionInfo {

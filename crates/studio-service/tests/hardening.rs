@@ -2,7 +2,7 @@
 //! (issue 10): each is refused at entry with a located error, and secrets never show.
 
 use std::sync::Arc;
-use unifield_studio_service::types::NewConnection;
+use unifield_studio_service::types::{NewConnection, Source};
 use unifield_studio_service::Studio;
 use unifield_workspace::MemorySecrets;
 
@@ -26,4 +26,187 @@ fn a_new_connection_never_shows_its_secret_in_debug() {
     let shown = format!("{:?}", new_connection("https://x.corrigo.com"));
     assert!(!shown.contains("TOPSECRET"), "{shown}");
     assert!(shown.contains("acme"), "the rest still shows: {shown}");
+}
+
+fn rejected(studio: &mut Studio, new: &NewConnection) -> (String, Option<String>, String) {
+    let error = studio.add_connection(new).unwrap_err();
+    let field = error.location.as_ref().and_then(|l| l.field.clone());
+    (error.code, field, error.message)
+}
+
+#[test]
+fn cleartext_and_credential_bearing_urls_are_refused_at_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut studio = studio(dir.path());
+    for url in [
+        "http://corrigo.example.com",
+        "http://10.0.0.7:8765",
+        "https://user:pw@am.corrigo.com",
+    ] {
+        let (code, field, message) = rejected(&mut studio, &new_connection(url));
+        assert_eq!(
+            (code.as_str(), field.as_deref()),
+            ("invalid_connection", Some("baseUrl")),
+            "{url}: {message}"
+        );
+        assert!(!message.contains("pw@"), "{message}");
+    }
+    assert!(studio.connections().unwrap().is_empty());
+    studio
+        .add_connection(&new_connection("http://127.0.0.1:8765"))
+        .expect("http to this machine (the sandbox) is fine");
+}
+
+#[test]
+fn a_company_name_that_cannot_travel_in_a_header_is_refused_at_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut studio = studio(dir.path());
+    let new = NewConnection {
+        company: "Société Générale".into(),
+        ..new_connection("https://am.corrigo.com")
+    };
+    let (code, field, message) = rejected(&mut studio, &new);
+    assert_eq!(
+        (code.as_str(), field.as_deref()),
+        ("invalid_connection", Some("company"))
+    );
+    assert!(message.contains("ASCII"), "{message}");
+}
+
+/// A work-order mapping whose custom field doubles a constant `doublings` times.
+fn doubling(doublings: usize) -> String {
+    let steps: Vec<serde_json::Value> = (0..doublings)
+        .map(|_| serde_json::json!({"fn": "template", "template": "{@}{@}"}))
+        .collect();
+    let mut doc: serde_json::Value = serde_json::from_str(&studio_default_work_order()).unwrap();
+    doc["custom"] = serde_json::json!({"blowup": {"const": "x", "steps": steps}});
+    serde_json::to_string_pretty(&doc).unwrap()
+}
+
+fn studio_default_work_order() -> String {
+    let dir = tempfile::tempdir().unwrap();
+    studio(dir.path()).mapping("work_order").unwrap().saved_text
+}
+
+fn first_work_order(studio: &mut Studio) -> String {
+    studio
+        .list_records(&Source::Samples, "WorkOrder", "")
+        .unwrap()
+        .rows[0]
+        .id
+        .clone()
+}
+
+#[test]
+fn a_restored_draft_that_trips_a_limit_previews_with_the_reason_not_a_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut studio = studio(dir.path());
+    let id = first_work_order(&mut studio);
+
+    // Too many steps: the draft comes back, and its preview says why it cannot run.
+    studio.save_draft("work_order", &doubling(40)).unwrap();
+    let draft = studio.mapping("work_order").unwrap().draft.expect("kept");
+    let preview = studio.preview(&Source::Samples, &draft, &id).unwrap();
+    assert!(preview.output.is_none());
+    let problem = preview
+        .problems
+        .iter()
+        .find(|p| p.code == "too_many_steps")
+        .expect("the reason");
+    assert_eq!(
+        (problem.field.as_deref(), problem.step),
+        (Some("custom.blowup"), Some(33))
+    );
+
+    // Within the step limit but building 4 GiB: the field fails at the step that passes
+    // the size limit, and the rest of the record still previews.
+    studio.save_draft("work_order", &doubling(32)).unwrap();
+    let draft = studio.mapping("work_order").unwrap().draft.unwrap();
+    let preview = studio.preview(&Source::Samples, &draft, &id).unwrap();
+    let field = preview
+        .fields
+        .iter()
+        .find(|f| f.field == "custom.blowup")
+        .unwrap();
+    assert_eq!(
+        (field.outcome.as_str(), field.code.as_deref(), field.step),
+        ("error", Some("value_too_large"), Some(22))
+    );
+    assert!(preview.output.unwrap()["key"].is_string());
+}
+
+#[test]
+fn an_imported_mapping_that_trips_a_limit_is_refused_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let studio = studio(dir.path());
+    let file = dir.path().join("shared.json");
+    std::fs::write(&file, doubling(40)).unwrap();
+    let error = studio.import_mapping(&file).unwrap_err();
+    assert_eq!(error.code, "invalid_mapping");
+    assert!(
+        error.problems.iter().any(|p| p.code == "too_many_steps"),
+        "{:?}",
+        error.problems
+    );
+}
+
+#[test]
+fn an_import_larger_than_a_few_mib_is_refused_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    let studio = studio(dir.path());
+    let file = dir.path().join("huge.json");
+    // Valid JSON, 6 MiB: the old import read and parsed all of it.
+    let padding = "x".repeat(6 << 20);
+    let mut doc: serde_json::Value = serde_json::from_str(&studio_default_work_order()).unwrap();
+    doc["description"] = serde_json::Value::String(padding);
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let error = studio.import_mapping(&file).unwrap_err();
+    assert_eq!(error.code, "file_too_large", "{}", error.message);
+    assert!(error.message.contains("4 MiB"), "{}", error.message);
+    assert_eq!(
+        error.location.unwrap().file.as_deref(),
+        Some(file.display().to_string().as_str())
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn drafts_are_private_and_never_written_through_a_planted_symlink() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let studio = studio(dir.path());
+    let drafts = dir.path().join("drafts");
+    std::fs::create_dir_all(&drafts).unwrap();
+    std::fs::set_permissions(&drafts, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "keep me").unwrap();
+    // The temporary name the old writer used.
+    std::os::unix::fs::symlink(&victim, drafts.join("work_order.tmp~")).unwrap();
+    let text = doubling(1);
+    studio.save_draft("work_order", &text).unwrap();
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&drafts), 0o700);
+    assert_eq!(mode(&drafts.join("work_order.json")), 0o600);
+    assert_eq!(studio.mapping("work_order").unwrap().draft, Some(text));
+}
+
+#[cfg(unix)]
+#[test]
+fn an_old_workspaces_drafts_are_tightened_when_the_studio_opens_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let drafts = dir.path().join("drafts");
+    std::fs::create_dir_all(&drafts).unwrap();
+    std::fs::write(drafts.join("work_order.json"), "{}").unwrap();
+    std::fs::set_permissions(&drafts, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(
+        drafts.join("work_order.json"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let _studio = studio(dir.path());
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&drafts), 0o700);
+    assert_eq!(mode(&drafts.join("work_order.json")), 0o600);
 }
