@@ -61,6 +61,8 @@ pub struct ReceivedDelivery {
     pub verify_message: Option<String>,
     /// The status the receiver answered.
     pub answered: u16,
+    /// When the request arrived (before any rehearsed delay).
+    pub arrived_at: std::time::Instant,
 }
 
 impl ReceivedDelivery {
@@ -222,6 +224,7 @@ async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> (StatusCode, &'static str) {
+    let arrived_at = std::time::Instant::now();
     let config = &shared.config;
     let pairs: Vec<(&str, &str)> = headers
         .iter()
@@ -269,6 +272,7 @@ async fn receive(
         verified: checked.as_ref().map(|_| ()).map_err(|error| error.code()),
         verify_message: checked.as_ref().err().map(|error| error.to_string()),
         answered: status.as_u16(),
+        arrived_at,
     };
     {
         let mut log = shared
