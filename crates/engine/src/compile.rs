@@ -88,6 +88,17 @@ pub(crate) enum RecordTest {
     In(Vec<Value>),
 }
 
+/// A record path a mapping reads, from the record's top: see [`Mapping::member_reads`].
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct MemberRead {
+    /// `["Info", "TagId"]` for `$.Info.TagId`; `["Items"]` for `$.Items[*].Task.Id`.
+    pub names: Vec<String>,
+    /// True when the mapping reads everything below `names`: the path goes on past them
+    /// (into a collection's items, through a filter), or its first step takes a whole
+    /// array or object (`count` of `$.Items`, `money` of `$.VendorNte`).
+    pub whole: bool,
+}
+
 /// A loaded mapping, ready to apply.
 #[derive(Debug, Clone)]
 pub struct Mapping {
@@ -120,6 +131,64 @@ impl Mapping {
     /// and the output is the same. `None` when a path can reach anywhere (`$..Id`).
     pub fn members_read(&self) -> Option<&[String]> {
         self.members_read.as_deref()
+    }
+
+    /// Every record path the mapping reads, as member names from the record's top
+    /// (what a source system's projection must include for the mapping to see the
+    /// same values), or `None` when a path can reach anywhere (`$..Id`). Sorted, each
+    /// once; a read of a whole member makes reads below it redundant and drops them.
+    pub fn member_reads(&self) -> Option<Vec<MemberRead>> {
+        let mut reads: Vec<MemberRead> = Vec::new();
+        let mut add = |selector: &Selector, first_step: Option<&Step>| -> Option<()> {
+            let (names, more) = selector.leading_names();
+            if names.is_empty() {
+                return None;
+            }
+            // A step that only takes arrays or objects (`count`, `money`, `pick … where`)
+            // reads everything below the member, whatever its kind.
+            let step_takes_whole = first_step.is_some_and(|step| match step.transform.accepts {
+                transform::Accepts::Only(kinds) => kinds
+                    .iter()
+                    .all(|kind| matches!(kind, Kind::Array | Kind::Object)),
+                _ => false,
+            });
+            reads.push(MemberRead {
+                names: names.into_iter().map(String::from).collect(),
+                whole: more || step_takes_whole,
+            });
+            Some(())
+        };
+        add(&self.id_path, None)?;
+        if let Some((filter, _)) = &self.filter {
+            add(filter, None)?;
+        }
+        for field in &self.fields {
+            if let Source::Paths(sources) = &field.source {
+                for source in sources {
+                    add(source, field.steps.first())?;
+                }
+            }
+            for step in &field.steps {
+                for selector in step.op.selectors() {
+                    add(selector, None)?;
+                }
+            }
+        }
+        reads.sort();
+        reads.dedup();
+        let wholes: Vec<Vec<String>> = reads
+            .iter()
+            .filter(|r| r.whole)
+            .map(|r| r.names.clone())
+            .collect();
+        reads.retain(|read| {
+            !wholes.iter().any(|whole| {
+                read.names.len() >= whole.len()
+                    && read.names[..whole.len()] == whole[..]
+                    && (read.names.len() > whole.len() || !read.whole)
+            })
+        });
+        Some(reads)
     }
 
     /// Related entities that `lookup` steps need.

@@ -22,7 +22,7 @@ mod related;
 pub mod transform;
 
 pub use apply::{Applied, Diagnostic, FieldOutcome, RecordView, RECORD_TIME_BUDGET};
-pub use compile::{load, load_file, validate, CompiledField, Mapping, Target};
+pub use compile::{load, load_file, validate, CompiledField, Mapping, MemberRead, Target};
 pub use coverage::{Coverage, FieldCoverage};
 pub use explain::{Explanation, StepTrace};
 pub use problem::{LoadError, Problem, Severity};

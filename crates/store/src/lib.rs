@@ -11,6 +11,7 @@ mod connections;
 mod error;
 pub mod files;
 mod mappings;
+mod pull_properties;
 mod records;
 
 pub use connections::{ConnectionSettings, Endpoint, Region, StoredConnection};
@@ -28,6 +29,7 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_pull_lease.sql"),
+    include_str!("../migrations/0003_pull_properties.sql"),
 ];
 
 /// An open workspace.

@@ -34,7 +34,7 @@ fn work_orders(ids: std::ops::Range<u64>, status: &str) -> Vec<(String, Value)> 
 fn the_migrated_schema_is_what_the_migrations_say() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(store.schema_version().unwrap(), 3);
     insta::assert_snapshot!("schema", store.schema_sql().unwrap());
 }
 

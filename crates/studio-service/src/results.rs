@@ -11,6 +11,7 @@ use crate::{Cancel, RecordSet, Studio};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Instant;
+use unifield_corrigo_client::{property_set, property_set_covers};
 use unifield_engine::input::parse_record;
 use unifield_engine::path::Selector;
 use unifield_engine::{Coverage, FieldOutcome, Mapping, Related};
@@ -116,11 +117,34 @@ impl Studio {
         let mapping = checked(text, None)?;
         let set = self.records(source, &mapping.doc.source.entity)?;
         let related = self.related(source, &mapping);
+        let unpulled = match source {
+            Source::Samples => Vec::new(),
+            Source::Connection { name } => {
+                let pulled = self
+                    .workspace
+                    .store
+                    .cached_properties(name, &mapping.doc.source.entity)?;
+                let mut missing: Vec<String> = mapping
+                    .member_reads()
+                    .unwrap_or_default()
+                    .iter()
+                    .filter(|read| {
+                        pulled
+                            .iter()
+                            .any(|set| !property_set_covers(set, &read.names, read.whole))
+                    })
+                    .flat_map(|read| property_set([(read.names.as_slice(), read.whole)]))
+                    .collect();
+                missing.dedup();
+                missing
+            }
+        };
         Ok(CoverageRun {
             mapping,
             set,
             related,
             started,
+            unpulled,
         })
     }
 }
@@ -131,6 +155,7 @@ pub struct CoverageRun {
     set: Arc<RecordSet>,
     related: Arc<Related>,
     started: Instant,
+    unpulled: Vec<String>,
 }
 
 impl CoverageRun {
@@ -191,6 +216,7 @@ impl CoverageRun {
                     ),
                 })
                 .collect(),
+            unpulled: self.unpulled.clone(),
             millis: self.started.elapsed().as_millis() as u64,
         })
     }

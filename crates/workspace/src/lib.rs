@@ -8,8 +8,10 @@ pub use unifield_store::{
     StoredConnection,
 };
 
+mod projection;
 mod pull;
 
+pub use projection::UnpulledRead;
 pub use pull::{PullOptions, PullSummary};
 
 use chrono::Utc;

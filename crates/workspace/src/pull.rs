@@ -59,10 +59,25 @@ impl Workspace {
         mut progress: impl FnMut(u64, u64) -> bool,
     ) -> Result<PullSummary> {
         let client = Arc::new(self.client(connection)?);
+        let properties = self.pull_properties(entity)?;
         let unfinished = if options.resume {
             self.store.unfinished_pull(connection, entity)?
         } else {
             None
+        };
+        // A run that asked for other properties is not resumed: its pages and the rest
+        // would hold different members. A fresh run fetches everything again. (A run
+        // that recorded none, from before runs kept them, is resumed as it always was.)
+        let unfinished = match unfinished {
+            Some(run)
+                if self
+                    .store
+                    .run_properties(run.id)?
+                    .is_some_and(|asked| asked != properties) =>
+            {
+                None
+            }
+            other => other,
         };
         let resumed = unfinished.is_some();
         let run = match unfinished {
@@ -81,7 +96,12 @@ impl Workspace {
         if let Some(cursor) = run.cursor.as_deref() {
             criteria = criteria.condition("Id", Operator::GreaterThan, &[cursor]);
         }
-        let expression = QueryExpression::default().criteria(criteria);
+        self.store.set_pull_properties(run.id, &properties)?;
+        let expression = QueryExpression {
+            properties,
+            ..QueryExpression::default()
+        }
+        .criteria(criteria);
         let mut summary = PullSummary {
             run_id: run.id,
             resumed,

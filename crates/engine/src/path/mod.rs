@@ -115,6 +115,37 @@ impl Selector {
         }
     }
 
+    /// The member names the selector starts with (`["Info", "TagId"]` of `$.Info.TagId`,
+    /// `["Items"]` of `$.Items[*].Asset.Id`) and whether anything follows them. Empty
+    /// when it does not start at a named member (`$..Id`, `$.*`, `$[0]`).
+    pub fn leading_names(&self) -> (Vec<&str>, bool) {
+        match &self.plan {
+            Plan::Singular(steps) => {
+                let names: Vec<&str> = steps
+                    .iter()
+                    .map_while(|step| match step {
+                        Step::Name(name) => Some(name.as_str()),
+                        Step::Index(_) => None,
+                    })
+                    .collect();
+                let more = names.len() < steps.len();
+                (names, more)
+            }
+            Plan::General(query) => {
+                let names: Vec<&str> = query
+                    .segments
+                    .iter()
+                    .map_while(|segment| match segment {
+                        Segment::Selector(JpSelector::Name(name)) => Some(name.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                let more = names.len() < query.segments.len();
+                (names, more)
+            }
+        }
+    }
+
     /// What a singular selector points at, given the value of its `head()` member.
     pub fn get_below_head<'a>(&self, head: &'a Value) -> Option<&'a Value> {
         match &self.plan {

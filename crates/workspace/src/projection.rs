@@ -1,0 +1,93 @@
+//! What a pull asks Corrigo for: exactly what the workspace's mappings read.
+//!
+//! Corrigo's default projection (`*`) leaves collections out and gives references as
+//! just their Id, so a pull that asked for `*` caches work orders without `Items` and
+//! employees without `ContactAddresses`, and coverage on those records is worse than on
+//! the bundled samples. The engine lists every member path a mapping reads; the pull's
+//! PropertySet names exactly those, and each run records it, so the studio can say when
+//! a mapping saved since then reads something the cached records were pulled without.
+
+use crate::{Result, Workspace};
+use unifield_corrigo_client::{property_set, property_set_covers};
+use unifield_engine::{Mapping, MemberRead};
+use unifield_store::StoreError;
+
+/// A member path a mapping reads that some cached records were pulled without.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnpulledRead {
+    /// The mapping that reads it (`work_order`).
+    pub mapping: String,
+    /// As Corrigo's PropertySet names it (`Items.*`, `Priority.DisplayAs`).
+    pub property: String,
+}
+
+impl Workspace {
+    /// The workspace's mappings of Corrigo `entity`, by name: each bundled default's
+    /// latest saved version, or the default itself when none is saved (or the saved text
+    /// no longer loads, which the studio reports where it is edited).
+    pub fn mappings_of(&self, entity: &str) -> Result<Vec<(String, Mapping)>> {
+        let mut mappings = Vec::new();
+        for bundled in unifield_bundle::MAPPINGS
+            .iter()
+            .filter(|m| m.source_entity.eq_ignore_ascii_case(entity))
+        {
+            let name = bundled.file.strip_suffix(".json").unwrap_or(bundled.file);
+            let saved = match self.store.mapping_history(name) {
+                Ok(versions) => versions.into_iter().next().map(|v| v.text),
+                Err(StoreError::UnknownMapping(_)) => None,
+                Err(e) => return Err(e.into()),
+            };
+            let loaded = match saved.and_then(|text| unifield_engine::load(&text, None).ok()) {
+                Some(mapping) => mapping,
+                None => unifield_engine::load(bundled.text, None)
+                    .expect("bundled mappings load (the bundle's tests load each)"),
+            };
+            mappings.push((name.to_string(), loaded));
+        }
+        Ok(mappings)
+    }
+
+    /// The PropertySet a pull of `entity` asks for: `*` (every scalar and each
+    /// reference's Id, so the studio's source tree shows what there is to map) plus
+    /// exactly the member paths the workspace's mappings read that `*` leaves out:
+    /// collections (`Items.*`) and members of references or value objects
+    /// (`MainAsset.TypeId`, `Info.TagId`).
+    pub fn pull_properties(&self, entity: &str) -> Result<Vec<String>> {
+        let star = ["*".to_string()];
+        let mut reads: Vec<MemberRead> = Vec::new();
+        for (_, mapping) in self.mappings_of(entity)? {
+            // A mapping whose paths can reach anywhere (`$..Id`) gets `*` and the
+            // others' reads: there is no projection that names "anywhere".
+            reads.extend(mapping.member_reads().unwrap_or_default());
+        }
+        reads.retain(|read| !property_set_covers(&star, &read.names, read.whole));
+        let mut properties = star.to_vec();
+        properties.extend(property_set(
+            reads.iter().map(|r| (r.names.as_slice(), r.whole)),
+        ));
+        Ok(properties)
+    }
+
+    /// What the workspace's mappings of `entity` read that some of the connection's cached
+    /// records were pulled without (a mapping saved since reads a new collection or
+    /// member): a new pull fetches it. Empty when nothing is cached or nothing is missing.
+    pub fn unpulled_reads(&self, connection: &str, entity: &str) -> Result<Vec<UnpulledRead>> {
+        let pulled = self.store.cached_properties(connection, entity)?;
+        let mut missing = Vec::new();
+        for (name, mapping) in self.mappings_of(entity)? {
+            for read in mapping.member_reads().unwrap_or_default() {
+                if pulled
+                    .iter()
+                    .any(|set| !property_set_covers(set, &read.names, read.whole))
+                {
+                    let property = property_set([(read.names.as_slice(), read.whole)]);
+                    missing.push(UnpulledRead {
+                        mapping: name.clone(),
+                        property: property.into_iter().next().unwrap_or_default(),
+                    });
+                }
+            }
+        }
+        Ok(missing)
+    }
+}
