@@ -11,6 +11,11 @@
 //!   token still rejected after renewal, put the client in `reauthorization_required`.
 //! - Paging: offset pages ordered by Id, fetched a window at a time concurrently, stopping
 //!   at the first short page.
+//! - Bounds: redirects are never followed (a 307 would re-send the secret-bearing token
+//!   form elsewhere); Retry-After is capped; token and locator answers are read up to
+//!   64 KiB, pages up to 32 MiB decompressed; a [`Cancellation`] ends waits, retries and
+//!   requests in flight at once. URLs and the company name follow
+//!   `unifield-connection-rules` (https, or http to this machine only).
 
 mod expression;
 
@@ -22,6 +27,36 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
+use unifield_connection_rules as rules;
+
+/// Stops a client's work: every call in progress or to come ends at once with
+/// [`ClientError::Cancelled`], whether it is sending, waiting for an answer, or sleeping
+/// before a retry. Clones share one signal.
+#[derive(Debug, Clone)]
+pub struct Cancellation(Arc<tokio::sync::watch::Sender<bool>>);
+
+impl Default for Cancellation {
+    fn default() -> Cancellation {
+        Cancellation(Arc::new(tokio::sync::watch::channel(false).0))
+    }
+}
+
+impl Cancellation {
+    pub fn cancel(&self) {
+        self.0.send_replace(true);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Completes once [`Cancellation::cancel`] has been called.
+    pub async fn cancelled(&self) {
+        let mut watching = self.0.subscribe();
+        // The sender lives in `self`, so waiting cannot fail for want of one.
+        let _ = watching.wait_for(|cancelled| *cancelled).await;
+    }
+}
 
 /// Where the API is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,19 +103,26 @@ pub struct Options {
     /// (default: Corrigo's own hosts). Tests point them at the local sandbox.
     pub token_url: Option<String>,
     pub locator_url: Option<String>,
+    /// The longest Retry-After honoured; a longer one waits this long.
+    pub retry_after_cap: Duration,
+    /// The most read of a token or locator answer (a few hundred bytes when honest).
+    pub max_small_body: usize,
 }
 
 impl Default for Options {
     fn default() -> Options {
         Options {
             timeout: Duration::from_secs(60),
-            max_body: 256 << 20,
+            // Four pages in flight at once must fit in memory with room to spare.
+            max_body: 32 << 20,
             attempts: 10,
             backoff_base: Duration::from_millis(100),
             backoff_cap: Duration::from_secs(10),
             renew_margin: Duration::from_secs(60),
             token_url: None,
             locator_url: None,
+            retry_after_cap: Duration::from_secs(60),
+            max_small_body: 64 << 10,
         }
     }
 }
@@ -105,6 +147,16 @@ pub enum ClientError {
     OutcomeUnknown { last: String },
     #[error("unexpected response from Corrigo: {0}")]
     Unexpected(String),
+    /// Redirects are not followed: the request (and for the token, the secret) would go
+    /// to a host nobody chose.
+    #[error("{what} answered with a redirect (HTTP {status}), which is not followed; check the connection's region or base URL")]
+    Redirected { what: &'static str, status: u16 },
+    /// A URL or company name that breaks the connection rules, or a locator answer that
+    /// is not an https Corrigo host.
+    #[error(transparent)]
+    Rule(#[from] rules::RuleError),
+    #[error("cancelled")]
+    Cancelled,
 }
 
 impl ClientError {
@@ -117,6 +169,9 @@ impl ClientError {
             ClientError::TooLarge(_) => "response_too_large",
             ClientError::OutcomeUnknown { .. } => "command_outcome_unknown",
             ClientError::Unexpected(_) => "corrigo_unexpected",
+            ClientError::Redirected { .. } => "corrigo_redirect",
+            ClientError::Rule(e) => e.code(),
+            ClientError::Cancelled => "cancelled",
         }
     }
 }
@@ -152,15 +207,45 @@ pub struct Client {
     reauthorization_required: AtomicBool,
     dice: AtomicU64,
     renewals: AtomicU64,
+    cancellation: Cancellation,
+    /// The locator's base URL, checked (region endpoints only).
+    locator: Option<rules::BaseUrl>,
 }
 
 const TOKEN_URL: &str = "https://oauth-pro-v2.corrigo.com/OAuth/token";
 
 impl Client {
+    /// A client, once its settings pass the connection rules: the company name is
+    /// printable ASCII, every URL https (or http to this machine), the region a plain word.
     pub fn new(credentials: Credentials, options: Options) -> Result<Client, ClientError> {
+        let mut credentials = credentials;
+        credentials.company = rules::check_company_name(&credentials.company)?.to_string();
+        let mut locator = None;
+        match &credentials.endpoint {
+            Endpoint::BaseUrl(base) => {
+                credentials.endpoint =
+                    Endpoint::BaseUrl(rules::parse_base_url(base)?.as_str().to_string());
+            }
+            Endpoint::Region(region) => {
+                if region.is_empty() || !region.chars().all(|c| c.is_ascii_alphanumeric()) {
+                    return Err(ClientError::Unexpected(format!(
+                        "`{region}` is not a Corrigo region (am, emea or apac)"
+                    )));
+                }
+                let base = options
+                    .locator_url
+                    .clone()
+                    .unwrap_or_else(|| format!("https://{region}-apilocator.corrigo.com"));
+                locator = Some(rules::parse_base_url(&base)?);
+            }
+        }
+        if let Some(token_url) = &options.token_url {
+            rules::parse_base_url(token_url)?;
+        }
         let http = reqwest::Client::builder()
             .timeout(options.timeout)
             .gzip(true)
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| ClientError::Unexpected(format!("cannot build the HTTP client: {e}")))?;
         let seed = std::time::SystemTime::now()
@@ -174,7 +259,30 @@ impl Client {
             reauthorization_required: AtomicBool::new(false),
             dice: AtomicU64::new(seed | 1),
             renewals: AtomicU64::new(0),
+            cancellation: Cancellation::default(),
+            locator,
         })
+    }
+
+    /// This client, stopped by `cancellation` (see [`Cancellation`]).
+    pub fn with_cancellation(mut self, cancellation: Cancellation) -> Client {
+        self.cancellation = cancellation;
+        self
+    }
+
+    /// Runs `work` unless the client is cancelled first, or while it runs.
+    async fn cancellable<T>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, ClientError>>,
+    ) -> Result<T, ClientError> {
+        if self.cancellation.is_cancelled() {
+            return Err(ClientError::Cancelled);
+        }
+        tokio::select! {
+            biased;
+            () = self.cancellation.cancelled() => Err(ClientError::Cancelled),
+            result = work => result,
+        }
     }
 
     /// True once the credentials have been refused; every later call fails fast.
@@ -189,7 +297,7 @@ impl Client {
 
     /// The API host in use, signing in if needed.
     pub async fn api_host(&self) -> Result<String, ClientError> {
-        Ok(self.session(None).await?.api.clone())
+        Ok(self.cancellable(self.session(None)).await?.api.clone())
     }
 
     /// Reads one entity by id (`GET base/{Entity}/{id}`), optionally projected.
@@ -305,6 +413,17 @@ impl Client {
         body: Option<&Value>,
         replay: Replay,
     ) -> Result<Value, ClientError> {
+        self.cancellable(self.call_with_retries(method, path, body, replay))
+            .await
+    }
+
+    async fn call_with_retries(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+        replay: Replay,
+    ) -> Result<Value, ClientError> {
         if self.needs_reauthorization() {
             return Err(ClientError::ReauthorizationRequired(
                 "the credentials were refused earlier".into(),
@@ -383,6 +502,12 @@ impl Client {
         }
         let response = match request.send().await {
             Ok(response) => response,
+            // A request that could not be built (a header value) fails the same each time.
+            Err(e) if e.is_builder() => {
+                return Attempt::Fatal(ClientError::Unexpected(format!(
+                    "the request could not be made: {e}"
+                )))
+            }
             Err(e) => {
                 return Attempt::Retry {
                     reason: transport(&e),
@@ -393,12 +518,19 @@ impl Client {
             }
         };
         let status = response.status().as_u16();
+        if response.status().is_redirection() {
+            return Attempt::Fatal(ClientError::Redirected {
+                what: "the Corrigo API",
+                status,
+            });
+        }
+        // Capped: a hostile or broken server's `Retry-After: 86400` must not park a pull.
         let retry_after = response
             .headers()
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+            .map(|seconds| Duration::from_secs(seconds).min(self.options.retry_after_cap));
         let bytes = match read_limited(response, self.options.max_body).await {
             Ok(bytes) => bytes,
             Err(Some(error)) => return Attempt::Fatal(error),
@@ -492,11 +624,16 @@ impl Client {
             let outcome = self.http.post(&token_url).form(&form).send().await;
             let retry = match outcome {
                 Err(e) => transport(&e),
+                Ok(response) if response.status().is_redirection() => {
+                    return Err(ClientError::Redirected {
+                        what: "the token endpoint",
+                        status: response.status().as_u16(),
+                    });
+                }
                 Ok(response) if response.status().is_success() => {
-                    let body: Value = response
-                        .json()
+                    let body: Value = read_json(response, self.options.max_small_body)
                         .await
-                        .map_err(|e| ClientError::Unexpected(format!("token response: {e}")))?;
+                        .map_err(|e| e.context("the token response"))?;
                     let token = body
                         .get("access_token")
                         .and_then(Value::as_str)
@@ -560,17 +697,26 @@ impl Client {
             .map_err(|e| {
                 ClientError::Unexpected(format!("the {region} locator: {}", transport(&e)))
             })?;
-        let body: Value = response
-            .json()
+        if response.status().is_redirection() {
+            return Err(ClientError::Redirected {
+                what: "the locator",
+                status: response.status().as_u16(),
+            });
+        }
+        let body: Value = read_json(response, self.options.max_small_body)
             .await
-            .map_err(|e| ClientError::Unexpected(format!("the locator's answer: {e}")))?;
+            .map_err(|e| e.context("the locator's answer"))?;
         let url = body
             .pointer("/CommandResult/Url")
             .and_then(Value::as_str)
             .ok_or_else(|| ClientError::Unexpected("the locator gave no Url".into()))?;
-        host_of(url).ok_or_else(|| {
-            ClientError::Unexpected(format!("the locator gave `{url}`, which has no host"))
-        })
+        // The token goes to whatever host this names: only an https Corrigo host will do
+        // (or, for a locator on this machine, this machine).
+        let locator = self
+            .locator
+            .as_ref()
+            .expect("region clients have a checked locator");
+        Ok(rules::api_host_from_locator(url, locator)?)
     }
 }
 
@@ -594,6 +740,27 @@ pub fn host_of(url: &str) -> Option<String> {
         .next()
         .filter(|h| !h.is_empty())?;
     Some(format!("{scheme}://{host}"))
+}
+
+/// A small JSON answer (token, locator), read up to `limit` bytes.
+async fn read_json(response: reqwest::Response, limit: usize) -> Result<Value, ClientError> {
+    let bytes = read_limited(response, limit)
+        .await
+        .map_err(|e| e.unwrap_or_else(|| ClientError::Unexpected("it was cut off".into())))?;
+    serde_json::from_slice(&bytes).map_err(|e| ClientError::Unexpected(e.to_string()))
+}
+
+impl ClientError {
+    /// The same error, saying what it was about (for unexpected answers).
+    fn context(self, what: &str) -> ClientError {
+        match self {
+            ClientError::Unexpected(reason) => ClientError::Unexpected(format!("{what}: {reason}")),
+            ClientError::TooLarge(limit) => {
+                ClientError::Unexpected(format!("{what} is larger than {limit} bytes"))
+            }
+            other => other,
+        }
+    }
 }
 
 fn transport(error: &reqwest::Error) -> String {
