@@ -327,6 +327,7 @@ fn main() -> ExitCode {
                 resume,
                 page_size,
                 concurrency,
+                cancel: None,
             };
             connections::pull(&connection, &entities, &options, cli.workspace.as_deref())
         }

@@ -191,7 +191,7 @@ pub async fn test_connection(client: &unifield_corrigo_client::Client) -> Health
                     "reauthorization_required",
                     "Corrigo refused the client id and secret: remove the connection and add it again with current credentials from Corrigo Enterprise (Settings → Integrations).",
                 ),
-                "corrigo_unavailable" => (
+                "corrigo_unavailable" | "connection_test_timed_out" => (
                     "error",
                     "Corrigo did not answer: check the region or base URL and the network, then test again.",
                 ),
@@ -223,9 +223,9 @@ impl PullJob {
         &self.connection
     }
 
-    /// Pulls each entity in turn. A cancel ends the entity in flight after its current
-    /// page (kept, resumable) and skips the rest; refused credentials stop the job; other
-    /// failures are reported per entity.
+    /// Pulls each entity in turn. A cancel ends the entity in flight at once, even
+    /// mid-request (its committed pages kept, resumable) and skips the rest; refused
+    /// credentials stop the job; other failures are reported per entity.
     pub async fn run(
         mut self,
         job: u32,
@@ -252,6 +252,7 @@ impl PullJob {
             });
             let options = PullOptions {
                 resume: true,
+                cancel: Some(cancel.cancellation()),
                 ..PullOptions::default()
             };
             let pulled = self

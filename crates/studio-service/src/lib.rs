@@ -22,14 +22,13 @@ pub use typescript::typescript;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use types::{
     EntityCount, EnumValueInfo, MappingSummary, ParamInfo, RecordList, RecordTree, Source,
     SourceInfo, TargetEntity, TargetField, TransformInfo, WorkspaceInfo,
 };
 use unifield_model::FieldType;
-use unifield_workspace::{SecretStore, Workspace};
+use unifield_workspace::{Cancellation, SecretStore, Workspace};
 
 /// The canonical text of a mapping (model fields in model order, tables sorted, as
 /// `unifield fmt` writes it): what saving stores. The UI puts it in the editor before
@@ -38,17 +37,23 @@ pub fn canonical_text(text: &str) -> Result<String> {
     Ok(mappings::checked(text, None)?.doc.to_canonical_json())
 }
 
-/// Set by the UI's Cancel; long work checks it between pages or chunks.
+/// Set by the UI's Cancel. Coverage checks it between chunks; a pull hands it to the
+/// Corrigo client, where it ends the request in flight or the wait before a retry.
 #[derive(Debug, Clone, Default)]
-pub struct Cancel(Arc<AtomicBool>);
+pub struct Cancel(Cancellation);
 
 impl Cancel {
     pub fn cancel(&self) {
-        self.0.store(true, Ordering::Relaxed);
+        self.0.cancel();
     }
 
     pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
+        self.0.is_cancelled()
+    }
+
+    /// The client-side signal this cancel sets.
+    pub fn cancellation(&self) -> Cancellation {
+        self.0.clone()
     }
 }
 

@@ -210,3 +210,49 @@ fn an_old_workspaces_drafts_are_tightened_when_the_studio_opens_it() {
     assert_eq!(mode(&drafts), 0o700);
     assert_eq!(mode(&drafts.join("work_order.json")), 0o600);
 }
+
+#[tokio::test]
+async fn the_studios_cancel_ends_a_pull_waiting_on_corrigo() {
+    use unifield_corrigo_sandbox::{start, Config};
+    let config = Config {
+        work_orders: 20,
+        // Every answer a minute late: only a cancel that reaches the request ends it.
+        faults: "latency-ms=60000".parse().unwrap(),
+        ..Config::default()
+    };
+    let running = start(config.clone(), ([127, 0, 0, 1], 0).into())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut studio = studio(dir.path());
+    studio
+        .add_connection(&NewConnection {
+            name: "sandbox".into(),
+            company: config.company.clone(),
+            region: None,
+            base_url: Some(running.base_url.clone()),
+            client_id: config.client_id.clone(),
+            secret: config.client_secret.clone(),
+        })
+        .unwrap();
+    let job = studio
+        .pull_job("sandbox", &["WorkOrder".to_string()])
+        .unwrap();
+    let cancel = unifield_studio_service::Cancel::default();
+    let canceller = {
+        let cancel = cancel.clone();
+        async move {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            cancel.cancel();
+        }
+    };
+    let (report, ()) = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        tokio::join!(job.run(1, cancel, |_| {}), canceller)
+    })
+    .await
+    .expect("the cancel ends the pull");
+    let report = report.unwrap();
+    assert!(report.cancelled);
+    assert_eq!(report.entities[0].status, "cancelled");
+    running.stop().await;
+}

@@ -13,6 +13,7 @@ mod pull;
 
 pub use projection::UnpulledRead;
 pub use pull::{PullOptions, PullSummary};
+pub use unifield_corrigo_client::Cancellation;
 
 use chrono::Utc;
 use std::path::{Path, PathBuf};
@@ -32,6 +33,8 @@ pub enum WorkspaceError {
     MissingSecret(String),
     #[error(transparent)]
     Corrigo(#[from] unifield_corrigo_client::ClientError),
+    #[error("Corrigo did not finish the connection test within {} s; check the region or base URL and the network, then test again", .0.as_secs_f32())]
+    CheckTimedOut(std::time::Duration),
 }
 
 impl WorkspaceError {
@@ -43,11 +46,16 @@ impl WorkspaceError {
             WorkspaceError::NoDataDirectory => "no_data_directory",
             WorkspaceError::MissingSecret(_) => "missing_secret",
             WorkspaceError::Corrigo(e) => e.code(),
+            WorkspaceError::CheckTimedOut(_) => "connection_test_timed_out",
         }
     }
 }
 
 pub type Result<T> = std::result::Result<T, WorkspaceError>;
+
+/// The most a connection test may take, sign-in, locator and query together: the person
+/// who pressed "Test" is waiting, so throttling or a dead host is reported, not waited out.
+pub const CHECK_BUDGET: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// A connection as listed: its settings and whether the keyring holds its secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,14 +164,28 @@ impl Workspace {
         )?)
     }
 
-    /// Signs in with the named connection and asks Corrigo one small question. Gives the
-    /// API host the locator returned.
+    /// Signs in with the named connection and asks Corrigo one small question, all
+    /// within [`CHECK_BUDGET`]. Gives the API host the locator returned.
     pub async fn check(client: &unifield_corrigo_client::Client) -> Result<String> {
+        Self::check_within(client, CHECK_BUDGET).await
+    }
+
+    /// [`Workspace::check`] within `budget`: a test that cannot finish in time is a
+    /// `connection_test_timed_out`, whatever the client's own retries would still try.
+    pub async fn check_within(
+        client: &unifield_corrigo_client::Client,
+        budget: std::time::Duration,
+    ) -> Result<String> {
         use unifield_corrigo_client::QueryExpression;
-        let host = client.api_host().await?;
-        let probe = QueryExpression::default().properties(&["Id"]).page(0, 1);
-        client.query("WorkZone", &probe).await?;
-        Ok(host)
+        let checked = async {
+            let host = client.api_host().await?;
+            let probe = QueryExpression::default().properties(&["Id"]).page(0, 1);
+            client.query("WorkZone", &probe).await?;
+            Ok(host)
+        };
+        tokio::time::timeout(budget, checked)
+            .await
+            .map_err(|_| WorkspaceError::CheckTimedOut(budget))?
     }
 
     /// The secret of a connection, for the client that signs in with it.

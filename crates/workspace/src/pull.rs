@@ -6,7 +6,7 @@ use crate::{Result, Workspace, WorkspaceError};
 use chrono::Utc;
 use serde_json::Value;
 use std::sync::Arc;
-use unifield_corrigo_client::{ClientError, Filter, Operator, QueryExpression};
+use unifield_corrigo_client::{Cancellation, ClientError, Filter, Operator, QueryExpression};
 use unifield_store::{PageOutcome, PullStatus};
 
 #[derive(Debug, Clone)]
@@ -20,6 +20,9 @@ pub struct PullOptions {
     pub page_size: usize,
     /// Pages fetched at once.
     pub concurrency: usize,
+    /// Stops the pull at once, even mid-request or while waiting to retry: the run ends
+    /// `cancelled` with the pages committed so far (a later `resume` carries on).
+    pub cancel: Option<Cancellation>,
 }
 
 impl Default for PullOptions {
@@ -30,6 +33,7 @@ impl Default for PullOptions {
             resume: false,
             page_size: 500,
             concurrency: 4,
+            cancel: None,
         }
     }
 }
@@ -58,7 +62,11 @@ impl Workspace {
         options: &PullOptions,
         mut progress: impl FnMut(u64, u64) -> bool,
     ) -> Result<PullSummary> {
-        let client = Arc::new(self.client(connection)?);
+        let mut client = self.client(connection)?;
+        if let Some(cancel) = &options.cancel {
+            client = client.with_cancellation(cancel.clone());
+        }
+        let client = Arc::new(client);
         let properties = self.pull_properties(entity)?;
         let unfinished = if options.resume {
             self.store.unfinished_pull(connection, entity)?
@@ -162,7 +170,9 @@ impl Workspace {
             return Err(error.into());
         }
         match pulled {
-            Ok(()) => {
+            // Cancelled mid-request: what was committed stays, and the run can resume.
+            Ok(()) | Err(ClientError::Cancelled) => {
+                cancelled |= pulled.is_err();
                 summary.status = if cancelled {
                     PullStatus::Cancelled
                 } else {
