@@ -108,6 +108,11 @@ impl Default for Config {
 /// Corrigo's default token lifetime.
 const TOKEN_TTL: Duration = Duration::from_secs(20 * 60);
 
+/// The most tokens the sandbox remembers. Expired ones are dropped as new ones are
+/// issued; past this many live ones the oldest is forgotten (its holder signs in again),
+/// so a client asking for tokens in a loop cannot grow the table without end.
+pub const MAX_TOKENS: usize = 1024;
+
 struct Shared {
     config: Config,
     data: std::sync::RwLock<Data>,
@@ -278,11 +283,23 @@ async fn token(State(shared): State<Arc<Shared>>, Form(form): Form<TokenForm>) -
         (shared.roll() * u64::MAX as f64) as u64
     );
     let ttl = config.faults.token_ttl.unwrap_or(TOKEN_TTL);
-    shared
-        .tokens
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(token.clone(), Instant::now() + ttl);
+    let now = Instant::now();
+    let mut tokens = shared.tokens.lock().unwrap_or_else(|p| p.into_inner());
+    if tokens.len() >= MAX_TOKENS {
+        tokens.retain(|_, until| *until > now);
+    }
+    while tokens.len() >= MAX_TOKENS {
+        let Some(oldest) = tokens
+            .iter()
+            .min_by_key(|(_, until)| **until)
+            .map(|(token, _)| token.clone())
+        else {
+            break;
+        };
+        tokens.remove(&oldest);
+    }
+    tokens.insert(token.clone(), now + ttl);
+    drop(tokens);
     Json(json!({"access_token": token, "token_type": "bearer", "expires_in": ttl.as_secs()}))
         .into_response()
 }

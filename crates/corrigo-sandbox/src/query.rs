@@ -77,21 +77,45 @@ fn compare(actual: &Value, wanted: &Value) -> Option<Ordering> {
 
 /// SQL LIKE: `%` any run, `_` one character, case-insensitive.
 fn like(text: &str, pattern: &str) -> bool {
-    fn go(t: &[char], p: &[char]) -> bool {
-        match p.split_first() {
-            None => t.is_empty(),
-            Some(('%', rest)) => (0..=t.len()).any(|i| go(&t[i..], rest)),
-            Some(('_', rest)) => !t.is_empty() && go(&t[1..], rest),
-            Some((c, rest)) => {
-                t.first()
-                    .is_some_and(|x| x.to_lowercase().eq(c.to_lowercase()))
-                    && go(&t[1..], rest)
-            }
-        }
-    }
+    like_counted(text, pattern, &mut 0)
+}
+
+/// [`like`], counting character comparisons in `steps`. The pattern is split at `%` into
+/// segments: the first must match at the start, the last at the end, and each middle one
+/// is placed at its leftmost match after the one before (leftmost leaves the most room,
+/// so it is never wrong to take it). No backtracking: at most text × pattern comparisons
+/// (the old recursive matcher took exponential time on `%a%a%a…b`).
+fn like_counted(text: &str, pattern: &str, steps: &mut usize) -> bool {
     let t: Vec<char> = text.chars().collect();
     let p: Vec<char> = pattern.chars().collect();
-    go(&t, &p)
+    let same = |a: char, b: char| a == b || a.to_lowercase().eq(b.to_lowercase());
+    let mut matches_at = |at: usize, segment: &[char]| {
+        segment.iter().enumerate().all(|(k, &c)| {
+            *steps += 1;
+            c == '_' || same(t[at + k], c)
+        })
+    };
+    let segments: Vec<&[char]> = p.split(|&c| c == '%').collect();
+    let (first, last, middle) = match segments.as_slice() {
+        [only] => return t.len() == only.len() && matches_at(0, only),
+        [first, middle @ .., last] => (*first, *last, middle),
+        [] => return t.is_empty(),
+    };
+    if t.len() < first.len() + last.len() || !matches_at(0, first) {
+        return false;
+    }
+    let end = t.len() - last.len();
+    let mut at = first.len();
+    for segment in middle.iter().filter(|s| !s.is_empty()) {
+        let Some(found) = (at..=end.saturating_sub(segment.len()))
+            .filter(|&start| start + segment.len() <= end)
+            .find(|&start| matches_at(start, segment))
+        else {
+            return false;
+        };
+        at = found + segment.len();
+    }
+    at <= end && matches_at(end, last)
 }
 
 fn condition(record: &Value, condition: &Value) -> Result<bool, QueryError> {
@@ -418,6 +442,43 @@ mod tests {
                 {"PropertyName": "StatusId", "Operator": "Equal", "Values": ["Cancelled"]},
                 {"PropertyName": "Number", "Operator": "Like", "Values": ["XYZ%"]}]}]}});
         assert_eq!(ids(expression, &records()), [1, 3]);
+    }
+
+    #[test]
+    fn like_runs_without_backtracking_on_a_pathological_pattern() {
+        let text = "a".repeat(10_000);
+        let pattern = format!("{}b", "%a".repeat(12));
+        let mut steps = 0;
+        assert!(!like_counted(&text, &pattern, &mut steps));
+        let bound = (text.len() + 1) * (pattern.len() + 1);
+        assert!(steps <= bound, "{steps} comparisons (bound {bound})");
+        let mut steps = 0;
+        assert!(like_counted(&format!("{text}b"), &pattern, &mut steps));
+        assert!(steps <= bound + text.len(), "{steps}");
+    }
+
+    #[test]
+    fn like_keeps_sql_semantics() {
+        for (text, pattern, expected) in [
+            ("ASN0001", "asn%", true),
+            ("ASN0001", "ASN_0_", false),
+            ("ASN0001", "ASN_00_1", false),
+            ("ASN0001", "ASN__0_1", false),
+            ("ASN0001", "A%1", true),
+            ("ASN0001", "%N0%0%", true),
+            ("ASN0001", "%", true),
+            ("", "%", true),
+            ("", "", true),
+            ("", "_", false),
+            ("abc", "a%%c", true),
+            ("abc", "ab%bc", false),
+            ("abcbc", "ab%bc", true),
+            ("Ünïcode", "ünï%", true),
+            ("aXbXc", "%X%X%", true),
+            ("aXb", "%X%X%", false),
+        ] {
+            assert_eq!(like(text, pattern), expected, "{text} LIKE {pattern}");
+        }
     }
 
     #[test]
