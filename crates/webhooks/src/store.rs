@@ -119,7 +119,6 @@ struct MemoryDelivery {
     id: i64,
     event_id: String,
     payload: Arc<Vec<u8>>,
-    state: DeliveryState,
     attempts: u32,
     first_attempt_at: Option<DateTime<Utc>>,
     next_attempt_at: DateTime<Utc>,
@@ -137,8 +136,11 @@ struct MemoryEndpoint {
 struct MemoryState {
     next_id: i64,
     endpoints: HashMap<String, MemoryEndpoint>,
-    // Per endpoint, delivery ids in event order (ids grow with enqueue order).
+    // Per endpoint, its pending deliveries by id (ids grow with enqueue order, so the first
+    // entry is the head of line).
     queues: HashMap<String, BTreeMap<i64, MemoryDelivery>>,
+    // Per endpoint, finished deliveries: (id, event id, final state).
+    finished: HashMap<String, Vec<(i64, String, DeliveryState)>>,
     attempts: Vec<AttemptRecord>,
 }
 
@@ -195,7 +197,6 @@ impl MemoryStore {
                     id,
                     event_id: event_id.to_owned(),
                     payload: Arc::new(payload),
-                    state: DeliveryState::Pending,
                     attempts: 0,
                     first_attempt_at: None,
                     next_attempt_at: now,
@@ -220,25 +221,26 @@ impl MemoryStore {
 
     /// (event id, state) of every delivery to an endpoint, in event order.
     pub fn deliveries(&self, endpoint_id: &str) -> Vec<(String, DeliveryState)> {
-        self.lock()
-            .queues
-            .get(endpoint_id)
-            .map(|queue| {
-                queue
-                    .values()
-                    .map(|delivery| (delivery.event_id.clone(), delivery.state))
-                    .collect()
-            })
-            .unwrap_or_default()
+        let state = self.lock();
+        let mut all: Vec<(i64, String, DeliveryState)> =
+            state.finished.get(endpoint_id).cloned().unwrap_or_default();
+        if let Some(queue) = state.queues.get(endpoint_id) {
+            all.extend(queue.values().map(|delivery| {
+                (
+                    delivery.id,
+                    delivery.event_id.clone(),
+                    DeliveryState::Pending,
+                )
+            }));
+        }
+        all.sort_by_key(|(id, _, _)| *id);
+        all.into_iter()
+            .map(|(_, event_id, state)| (event_id, state))
+            .collect()
     }
 
     pub fn pending_count(&self) -> usize {
-        self.lock()
-            .queues
-            .values()
-            .flat_map(|queue| queue.values())
-            .filter(|delivery| delivery.state == DeliveryState::Pending)
-            .count()
+        self.lock().queues.values().map(BTreeMap::len).sum()
     }
 
     pub fn attempts(&self) -> Vec<AttemptRecord> {
@@ -271,10 +273,7 @@ impl DeliveryStore for MemoryStore {
                 if endpoint.disabled_reason.is_some() {
                     continue;
                 }
-                let Some(head) = queue
-                    .values_mut()
-                    .find(|delivery| delivery.state == DeliveryState::Pending)
-                else {
+                let Some(head) = queue.values_mut().next() else {
                     continue;
                 };
                 let leased = head.leased_until.is_some_and(|until| until > now);
@@ -305,29 +304,45 @@ impl DeliveryStore for MemoryStore {
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
         let finished = (|| {
             let mut state = self.lock();
-            let delivery = state
-                .queues
+            let MemoryState {
+                endpoints,
+                queues,
+                finished,
+                attempts,
+                ..
+            } = &mut *state;
+            let queue = queues
                 .get_mut(&record.endpoint_id)
-                .and_then(|queue| queue.get_mut(&record.delivery_id))
-                .ok_or_else(|| StoreError::new("not_found", "no such delivery"))?;
-            delivery.attempts = delivery.attempts.max(record.attempt);
-            delivery.first_attempt_at.get_or_insert(record.started_at);
-            delivery.leased_until = None;
-            let mut disable = None;
-            match next {
-                NextStep::Delivered => delivery.state = DeliveryState::Delivered,
-                NextStep::RetryAt(at) => delivery.next_attempt_at = at,
-                NextStep::GiveUp { reason } => {
-                    delivery.state = DeliveryState::Failed;
-                    disable = Some(reason);
+                .ok_or_else(|| StoreError::new("not_found", "no such endpoint"))?;
+            // A delivery already finished (by a worker whose lease outlived another's
+            // attempt) only gets the attempt recorded.
+            if let Some(delivery) = queue.get_mut(&record.delivery_id) {
+                delivery.attempts = delivery.attempts.max(record.attempt);
+                delivery.first_attempt_at.get_or_insert(record.started_at);
+                delivery.leased_until = None;
+                let final_state = match next {
+                    NextStep::Delivered => Some(DeliveryState::Delivered),
+                    NextStep::RetryAt(at) => {
+                        delivery.next_attempt_at = at;
+                        None
+                    }
+                    NextStep::GiveUp { reason } => {
+                        if let Some(endpoint) = endpoints.get_mut(&record.endpoint_id) {
+                            endpoint.disabled_reason = Some(reason);
+                        }
+                        Some(DeliveryState::Failed)
+                    }
+                };
+                if let Some(final_state) = final_state {
+                    if let Some(done) = queue.remove(&record.delivery_id) {
+                        finished
+                            .entry(record.endpoint_id.clone())
+                            .or_default()
+                            .push((done.id, done.event_id, final_state));
+                    }
                 }
             }
-            if let Some(reason) = disable {
-                if let Some(endpoint) = state.endpoints.get_mut(&record.endpoint_id) {
-                    endpoint.disabled_reason = Some(reason);
-                }
-            }
-            state.attempts.push(record);
+            attempts.push(record);
             Ok(())
         })();
         std::future::ready(finished)
