@@ -1,7 +1,7 @@
 //! Corrigo's QueryExpression, evaluated over JSON records: conditions with every
 //! operator, And/Or filters nested to any depth, dot paths, orders, projection, paging.
 
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 use std::cmp::Ordering;
 
 /// Corrigo's per-query cap on returned entities.
@@ -227,8 +227,11 @@ fn filter(record: &Value, expression: &Value, depth: usize) -> Result<bool, Quer
     })
 }
 
-/// Corrigo's default and requested projection: `*` keeps scalars, references and value
-/// objects but no collections; `Items.*` adds a collection; `A.B` adds one nested member.
+/// Corrigo's default and requested projection: `*` keeps scalars and value objects,
+/// gives a reference (an object with an `Id`) as just `{"Id": n}`, and leaves
+/// collections out; `Items.*` adds all of a member; `A.B` adds one nested member (of a
+/// reference too: Corrigo resolves `MainAsset.TypeId` on its side, and the sandbox's
+/// records carry such members inside their references).
 pub fn project(record: &Value, properties: &[String]) -> Value {
     let Value::Object(map) = record else {
         return record.clone();
@@ -241,24 +244,43 @@ pub fn project(record: &Value, properties: &[String]) -> Value {
                 .is_some_and(|head| head.eq_ignore_ascii_case(key))
         });
         let named = properties.iter().any(|p| p.eq_ignore_ascii_case(key));
-        if whole || named || (all && !value.is_array()) {
+        let prefix = format!("{}.", key.to_ascii_lowercase());
+        let nested: Vec<String> = properties
+            .iter()
+            .filter(|p| p.to_ascii_lowercase().starts_with(&prefix))
+            .map(|p| p[prefix.len()..].to_string())
+            .collect();
+        if whole || named {
             out.insert(key.clone(), value.clone());
-        } else {
-            let prefix = format!("{}.", key.to_ascii_lowercase());
-            let nested: Vec<String> = properties
-                .iter()
-                .filter(|p| p.to_ascii_lowercase().starts_with(&prefix))
-                .map(|p| p[prefix.len()..].to_string())
-                .collect();
-            if !nested.is_empty() {
-                let inner = match value {
-                    Value::Array(items) => {
-                        Value::Array(items.iter().map(|v| project(v, &nested)).collect())
-                    }
-                    other => project(other, &nested),
-                };
-                out.insert(key.clone(), inner);
-            }
+            continue;
+        }
+        // What `*` gives of this member, if anything.
+        let mut given = match value {
+            Value::Array(_) => None,
+            Value::Object(members) if all => Some(match members.get("Id") {
+                Some(id) => json!({"Id": id}),
+                None => value.clone(),
+            }),
+            _ if all => Some(value.clone()),
+            _ => None,
+        };
+        if !nested.is_empty() {
+            let inner = match value {
+                Value::Array(items) => {
+                    Value::Array(items.iter().map(|v| project(v, &nested)).collect())
+                }
+                other => project(other, &nested),
+            };
+            given = Some(match (given, inner) {
+                (Some(Value::Object(mut base)), Value::Object(more)) => {
+                    base.extend(more);
+                    Value::Object(base)
+                }
+                (_, inner) => inner,
+            });
+        }
+        if let Some(given) = given {
+            out.insert(key.clone(), given);
         }
     }
     Value::Object(out)
@@ -518,5 +540,30 @@ mod tests {
         .unwrap();
         assert!(star[0].get("Items").is_none(), "collections need X.*");
         assert_eq!(star[0]["Info"], json!({"TagId": "T1"}));
+    }
+
+    #[test]
+    fn star_gives_references_as_their_id_and_dot_paths_add_members() {
+        let record = json!({"Id": 1, "Number": "ASN1", "MainAsset": {"Id": 7, "TypeId": "Unit"},
+            "VendorNte": {"CurrencyTypeId": "USD", "Value": 5.0}, "Items": [{"Id": 1, "Task": {"Id": 3}}]});
+        let star = project(&record, &["*".to_string()]);
+        assert_eq!(
+            star,
+            json!({"Id": 1, "Number": "ASN1", "MainAsset": {"Id": 7},
+                   "VendorNte": {"CurrencyTypeId": "USD", "Value": 5.0}})
+        );
+        let asked: Vec<String> = ["*", "MainAsset.TypeId", "Items.*"]
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        assert_eq!(project(&record, &asked), record);
+        let exact: Vec<String> = ["Id", "MainAsset.TypeId"]
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        assert_eq!(
+            project(&record, &exact),
+            json!({"Id": 1, "MainAsset": {"TypeId": "Unit"}})
+        );
     }
 }

@@ -10,6 +10,8 @@
 mod names;
 mod rng;
 
+use chrono::{Offset, TimeZone};
+use chrono_tz::Tz;
 use names::*;
 use rng::Rng;
 use serde_json::{json, Map, Value};
@@ -75,6 +77,23 @@ impl Company {
             .map(|i| employee(&mut rng, i))
             .collect();
         employees.extend((0..scale.providers).map(|i| provider(&mut rng, scale.employees + i)));
+        // The sites each technician works at (Corrigo's Employee.WorkZones).
+        for employee in employees
+            .iter_mut()
+            .filter(|e| e["ActorTypeId"] == "Employee")
+        {
+            let first = rng.below(work_zones.len());
+            let zones: Vec<Value> = (0..rng.range(1, 3) as usize)
+                .map(|k| {
+                    reference(
+                        work_zones[(first + k) % work_zones.len()]["Id"]
+                            .as_u64()
+                            .unwrap_or(1),
+                    )
+                })
+                .collect();
+            employee["WorkZones"] = Value::Array(zones);
+        }
         let customers: Vec<Value> = (0..scale.customers)
             .map(|i| customer(&mut rng, i, &work_zones))
             .collect();
@@ -206,7 +225,7 @@ fn work_zone(rng: &mut Rng, index: usize) -> Value {
     json!({
         "DisplayAs": if removed { format!("{name} (deleted)") } else { name },
         "Asset": reference(1000 + id * 1000),
-        "TimeZone": ([20, 35, 4, 15][index % 4]),
+        "TimeZone": city_zone(code).1,
         "LanguageId": 1033,
         "WoNumberPrefix": format!("ASN{:03}", id),
         "Entity": "Asurion",
@@ -291,7 +310,7 @@ fn location_tree(rng: &mut Rng, zones: &[Value]) -> Vec<Value> {
                     root,
                     1946,
                 );
-                unit.insert("Info".into(), json!({"Id": unit_id, "AssetId": unit_id, "CommunityId": 1, "SerialNumber": format!("{code}_{floor:02} {}", &wing[..1]), "TagId": "", "CheckPhone": ""}));
+                unit.insert("Info".into(), json!({"Id": unit_id, "AssetId": unit_id, "CommunityId": 1, "SerialNumber": format!("{code}_{floor:02} {}", &wing[..1]), "TagId": format!("{code}-{floor:02}{}", &wing[..1]), "CheckPhone": ""}));
                 out.push(Value::Object(unit));
                 for _ in 0..rng.range(1, 3) {
                     let (kind, model, maker) = EQUIPMENT[rng.below(EQUIPMENT.len())];
@@ -417,6 +436,21 @@ fn customer(rng: &mut Rng, index: usize, zones: &[Value]) -> Value {
     let tenant = TENANTS[index % TENANTS.len()];
     let code = zone["Number"].as_str().unwrap_or_default();
     let name = format!("{tenant} – {code}");
+    let (street, zip) = STREETS[rng.below(STREETS.len())];
+    let city = zone["DisplayAs"]
+        .as_str()
+        .unwrap_or_default()
+        .split('(')
+        .nth(1)
+        .unwrap_or("")
+        .trim_end_matches([')', ' '])
+        .replace(" (deleted", "");
+    let state = zone["DisplayAs"]
+        .as_str()
+        .unwrap_or("")
+        .get(..2)
+        .unwrap_or("");
+    let id = index as u64 + 3;
     json!({
         "DisplayAs": name,
         "Name": name,
@@ -424,10 +458,11 @@ fn customer(rng: &mut Rng, index: usize, zones: &[Value]) -> Value {
         "Dba": if rng.chance(0.5) { tenant.to_string() } else { String::new() },
         "Instructions": if rng.chance(0.3) { "Check in with building security before entering." } else { "" },
         "TenantCode": format!("A{:04}", index + 1),
+        "Addresses": [{"ActorTypeId": "Customer", "ActorId": id, "TypeId": "Primary", "Street": street, "City": city, "State": state, "Zip": zip, "Country": "USA", "Id": 90_000 + id}],
         "TaxExempt": rng.chance(0.1),
         "IsRemoved": rng.chance(0.05),
         "ConcurrencyId": rng.range(1, 50),
-        "Id": index as u64 + 3
+        "Id": id
     })
 }
 
@@ -452,13 +487,36 @@ fn product(rng: &mut Rng, index: usize) -> Value {
     })
 }
 
-/// Offsets (hours behind UTC) for the Corrigo TimeZone ids the zones use.
-fn zone_offset(zone: &Value) -> i64 {
-    match zone["TimeZone"].as_u64() {
-        Some(35) => 5,
-        Some(20) => 6,
-        Some(15) => 7,
-        _ => 8,
+/// The IANA time zone of a work zone's city (by its code, as in `names::CITIES`) and
+/// the Corrigo `TimeZone` id the seed writes for it. Corrigo's table of ids is not
+/// public; the ids here follow the published examples (20 = US Central) and are
+/// otherwise the seed's own, one per zone.
+pub fn city_zone(code: &str) -> (Tz, u64) {
+    match code {
+        "FLOR" => (chrono_tz::America::New_York, 35),
+        "TOR" => (chrono_tz::America::Toronto, 36),
+        "NHQ" | "KCKS" | "HOU" | "CHI" => (chrono_tz::America::Chicago, 20),
+        "PHX" => (chrono_tz::America::Phoenix, 15),
+        "SEA" => (chrono_tz::America::Los_Angeles, 4),
+        _ => (chrono_tz::UTC, 0),
+    }
+}
+
+/// The IANA zone of a work zone record (its `Number` is the city code).
+pub fn work_zone_time_zone(zone: &Value) -> Tz {
+    city_zone(zone["Number"].as_str().unwrap_or_default()).0
+}
+
+/// The trade (Corrigo Specialty) a task is filed under: `(Id, DisplayAs)`.
+fn specialty(task: &str) -> (u64, &'static str) {
+    match task {
+        "HVAC" => (10_001, "HVAC"),
+        "Plumbing" => (10_002, "Plumbing"),
+        "Electrical" => (10_003, "Electrical"),
+        "Elevator" => (10_004, "Elevator"),
+        "Janitorial" => (10_005, "Janitorial"),
+        "Locks/Keys" | "General Door Repair" => (10_006, "Doors and Locks"),
+        _ => (10_099, "General Maintenance"),
     }
 }
 
@@ -466,7 +524,7 @@ fn work_order(rng: &mut Rng, index: usize, company: &Company, places: &[&Value])
     let id = 10_001 + index as u64;
     let zone = &company.work_zones[rng.below(company.work_zones.len())];
     let zone_id = zone["Id"].as_u64().unwrap_or(1);
-    let offset = zone_offset(zone);
+    let time_zone = work_zone_time_zone(zone);
     let status = STATUSES[rng.weighted(&STATUS_WEIGHTS)];
     let priority = if rng.chance(0.01) {
         7
@@ -497,7 +555,12 @@ fn work_order(rng: &mut Rng, index: usize, company: &Company, places: &[&Value])
         put("RequestorContact", reference(rng.range(3, 1400)));
     }
     put("Access", Value::from("NotApplicable"));
-    put("MainAsset", reference(asset["Id"].as_u64().unwrap_or(0)));
+    // A reference carries the members a PropertySet dot path can ask for (Corrigo
+    // resolves `MainAsset.TypeId` on its side); `*` gives only the Id, as Corrigo does.
+    put(
+        "MainAsset",
+        json!({"Id": asset["Id"].as_u64().unwrap_or(0), "TypeId": asset["TypeId"]}),
+    );
     put("ShortLocation", Value::from(short.clone()));
     put(
         "TaskRefinement",
@@ -505,7 +568,10 @@ fn work_order(rng: &mut Rng, index: usize, company: &Company, places: &[&Value])
     );
     put("WorkZone", reference(zone_id));
     if status != "New" || rng.chance(0.5) {
-        put("Employee", reference(employee["Id"].as_u64().unwrap_or(0)));
+        put(
+            "Employee",
+            json!({"Id": employee["Id"].as_u64().unwrap_or(0), "ActorTypeId": employee["ActorTypeId"]}),
+        );
     }
     put("Duration", Value::from(0));
     let nte = if rng.chance(0.4) {
@@ -517,7 +583,8 @@ fn work_order(rng: &mut Rng, index: usize, company: &Company, places: &[&Value])
         "VendorNte",
         json!({"CurrencyTypeId": zone["CurrencyTypeId"], "Value": nte}),
     );
-    put("Specialty", reference(10_000 + rng.range(1, 300)));
+    let (specialty_id, trade) = specialty(task);
+    put("Specialty", json!({"Id": specialty_id, "DisplayAs": trade}));
     put(
         "PoNumber",
         Value::from(if rng.chance(0.2) {
@@ -551,8 +618,20 @@ fn work_order(rng: &mut Rng, index: usize, company: &Company, places: &[&Value])
     put("FlagId", Value::from(0));
     put("TimeZone", zone["TimeZone"].clone());
     put("CurrencyTypeId", zone["CurrencyTypeId"].clone());
-    let local = |t: i64, frac: bool| stamp(t - offset * 3600, frac, false);
-    let utc = |t: i64, frac: bool| stamp(t, frac, utc_z);
+    // Twins are one instant: the local one is the UTC one read on the zone's clock
+    // (daylight saving included), with the same fraction of a second.
+    let local = |t: i64, frac: bool| {
+        let offset = chrono::DateTime::from_timestamp(t, 0).map_or(0, |utc| {
+            i64::from(
+                time_zone
+                    .offset_from_utc_datetime(&utc.naive_utc())
+                    .fix()
+                    .local_minus_utc(),
+            )
+        });
+        stamp(t + offset, frac.then_some(fraction(t)), false)
+    };
+    let utc = |t: i64, frac: bool| stamp(t, frac.then_some(fraction(t)), utc_z);
     let frac = rng.chance(0.3);
     put("LastActionDate", Value::from(local(last, frac)));
     put("DtCreated", Value::from(local(created, false)));
@@ -595,8 +674,13 @@ fn work_order(rng: &mut Rng, index: usize, company: &Company, places: &[&Value])
     Value::Object(wo)
 }
 
+/// Corrigo's 7 decimals of a second for the instant `unix` (made up, but one per instant).
+fn fraction(unix: i64) -> u32 {
+    ((unix.unsigned_abs() * 7919) % 10_000_000) as u32
+}
+
 /// `2022-03-08T07:04:08` (optionally with Corrigo's 7 decimals, optionally with `Z`).
-fn stamp(unix: i64, fraction: bool, z: bool) -> String {
+fn stamp(unix: i64, fraction: Option<u32>, z: bool) -> String {
     let days = unix.div_euclid(86_400);
     let secs = unix.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
@@ -606,11 +690,8 @@ fn stamp(unix: i64, fraction: bool, z: bool) -> String {
         secs / 60 % 60,
         secs % 60
     );
-    if fraction {
-        out.push_str(&format!(
-            ".{:07}",
-            (unix.unsigned_abs() * 7919) % 10_000_000
-        ));
+    if let Some(fraction) = fraction {
+        out.push_str(&format!(".{fraction:07}"));
     }
     if z {
         out.push('Z');
@@ -687,8 +768,8 @@ mod tests {
 
     #[test]
     fn civil_dates_are_right() {
-        assert_eq!(stamp(0, false, true), "1970-01-01T00:00:00Z");
-        assert_eq!(stamp(1_646_723_048, false, false), "2022-03-08T07:04:08");
+        assert_eq!(stamp(0, None, true), "1970-01-01T00:00:00Z");
+        assert_eq!(stamp(1_646_723_048, None, false), "2022-03-08T07:04:08");
         assert_eq!(civil_from_days(19_417), (2023, 3, 1));
     }
 }

@@ -444,9 +444,10 @@ fn members_read(
         }
         paths.extend(field.steps.iter().flat_map(|s| s.op.selectors()));
     }
+    // A path that starts at a named member (`$.WorkZones[*].Id` too) reads only that one.
     let mut names: Vec<String> = paths
         .iter()
-        .map(|p| p.head().map(String::from))
+        .map(|p| p.leading_names().0.first().map(|n| n.to_string()))
         .collect::<Option<_>>()?;
     names.sort();
     names.dedup();

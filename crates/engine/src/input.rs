@@ -110,6 +110,9 @@ pub fn parse_record(text: &str, keep: Option<&[String]>) -> serde_json::Result<V
     }
 }
 
+/// Members of a CommandResult that are never records.
+const NOT_RECORDS: [&str; 2] = ["ErrorInfo", "UpdatedPropertySet"];
+
 /// Members that hold records inside Corrigo's envelopes: never projected away.
 const ENVELOPE_MEMBERS: [&str; 6] = [
     "Data",
@@ -360,11 +363,20 @@ pub fn unwrap_envelope(value: Value) -> Result<Vec<Value>, String> {
                 .collect());
         }
         if let Some(Value::Object(result)) = object.get_mut("CommandResult") {
-            // Only a work-order command answers with a record (`Wo`). Any other member
-            // is no record: the legacy `ErrorInfo{Number,Description,Type}`, a locator's
-            // answer, `UpdatedPropertySet`.
-            if let Some(Value::Object(_)) = result.get("Wo") {
-                return Ok(vec![result.remove("Wo").expect("checked")]);
+            // A command's record is `Wo` (work-order commands) or the one object member
+            // of other results (`WorkZone`, `Financial`). The legacy
+            // `ErrorInfo{Number,Description,Type}` and `UpdatedPropertySet` are never
+            // records: a result holding nothing else is an error.
+            let key = if result.get("Wo").is_some_and(Value::is_object) {
+                Some("Wo".to_string())
+            } else {
+                result
+                    .iter()
+                    .find(|(k, v)| v.is_object() && !NOT_RECORDS.contains(&k.as_str()))
+                    .map(|(k, _)| k.clone())
+            };
+            if let Some(key) = key {
+                return Ok(vec![result.remove(&key).expect("found")]);
             }
             if let Some(Value::Object(info)) = result.get("ErrorInfo") {
                 let number = info.get("Number").map(Value::to_string).unwrap_or_default();
@@ -378,7 +390,7 @@ pub fn unwrap_envelope(value: Value) -> Result<Vec<Value>, String> {
             }
             let members: Vec<&str> = result.keys().map(String::as_str).collect();
             return Err(format!(
-                "a Corrigo command result with no work order (Wo) in it (members: {})",
+                "a Corrigo command result with no record in it (members: {})",
                 if members.is_empty() {
                     "none".to_string()
                 } else {
@@ -508,8 +520,14 @@ mod tests {
             br#"{"CommandResult":{"Url":"https://am-ce98c.corrigo.com/","CompanyName":"C"},"RequestId":"1"}"#,
         );
         assert!(
-            records.is_empty() && errors[0].contains("no work order (Wo)"),
+            records.is_empty() && errors[0].contains("no record"),
             "{records:?} {errors:?}"
+        );
+        let (records, _) = read(br#"{"CommandResult":{"WorkZone":{"Id":534},"ErrorInfo":null}}"#);
+        assert_eq!(
+            records[0].1,
+            json!({"Id": 534}),
+            "other commands' records still read"
         );
         let (records, _) = read(br#"{"Data":{"Id":9}}"#);
         assert_eq!(records[0].1, json!({"Id": 9}));

@@ -315,7 +315,7 @@ pub fn registry() -> &'static [Transform] {
     &REGISTRY
 }
 
-static REGISTRY: [Transform; 25] = [
+static REGISTRY: [Transform; 26] = [
     cast::TO_STRING,
     cast::TO_INTEGER,
     cast::TO_NUMBER,
@@ -330,6 +330,7 @@ static REGISTRY: [Transform; 25] = [
     text::TEMPLATE,
     table::COALESCE,
     table::DEFAULT,
+    table::KEEP_IF,
     table::NULL_IF_EMPTY,
     table::NULL_IF,
     table::MAP_VALUES,

@@ -14,6 +14,11 @@ pub(crate) enum TableOp {
         values: Vec<Value>,
     },
     Default(Value),
+    /// Keeps the input only when the record's `path` holds one of `values`.
+    KeepIf {
+        path: Selector,
+        values: Vec<Value>,
+    },
     NullIfEmpty,
     NullIf(Vec<Value>),
     MapValues(ValueMap),
@@ -58,6 +63,27 @@ pub(super) const COALESCE: Transform = Transform {
     compile: |args| {
         Ok(Op::Table(TableOp::Coalesce {
             paths: args.selectors("paths"),
+            values: args.values("values").cloned().unwrap_or_default(),
+        }))
+    },
+};
+
+pub(super) const KEEP_IF: Transform = Transform {
+    name: "keep_if",
+    doc: "Keeps the input when the record's `path` holds one of `values`, otherwise gives null: a key filled only when the record it points to is of one kind (Corrigo's MainAsset is an asset or a place).",
+    params: &[
+        Param::required("path", ParamKind::Selector, "the record path to test"),
+        Param::required("values", ParamKind::ValueList, "the values that keep the input"),
+    ],
+    accepts: Accepts::Anything,
+    takes_null: false,
+    example: r#"{"fn": "keep_if", "path": "$.MainAsset.TypeId", "values": ["Equipment"]}"#,
+    compile: |args| {
+        let path = args
+            .selector("path")
+            .ok_or_else(|| "`path` must be a JSONPath".to_string())?;
+        Ok(Op::Table(TableOp::KeepIf {
+            path,
             values: args.values("values").cloned().unwrap_or_default(),
         }))
     },
@@ -218,7 +244,7 @@ fn is_empty(value: &Value) -> bool {
 impl TableOp {
     pub(super) fn output(&self, input: Kind) -> Kind {
         match self {
-            TableOp::NullIfEmpty | TableOp::NullIf(_) => input,
+            TableOp::NullIfEmpty | TableOp::NullIf(_) | TableOp::KeepIf { .. } => input,
             TableOp::Default(value) => match Kind::of(value) {
                 kind if kind == input => kind,
                 _ => Kind::Any,
@@ -246,6 +272,7 @@ impl TableOp {
     pub(super) fn selectors(&self) -> Vec<&Selector> {
         match self {
             TableOp::Coalesce { paths, .. } => paths.iter().collect(),
+            TableOp::KeepIf { path, .. } => vec![path],
             _ => Vec::new(),
         }
     }
@@ -282,6 +309,16 @@ impl TableOp {
                         .or_else(|| values.iter().find(|v| !v.is_null()).cloned())
                         .unwrap_or(Value::Null),
                 )
+            }
+            TableOp::KeepIf { path, values } => {
+                let tested = path
+                    .get(cx.record)
+                    .or_else(|| path.query(cx.record).into_iter().next());
+                if tested.is_some_and(|value| values.contains(value)) {
+                    input
+                } else {
+                    null()
+                }
             }
             TableOp::MapValues(map) => Cow::Owned(map.run(&input, cx)?),
             TableOp::Lookup(lookup) => Cow::Owned(lookup.run(&input, cx)?),
@@ -408,6 +445,39 @@ mod tests {
         let error = run(&strict, json!("Paused"), &none).0.unwrap_err();
         assert_eq!(error.code, "unmapped_value");
         assert!(error.message.contains("\"Paused\"") && error.message.contains("New"));
+    }
+
+    #[test]
+    fn keep_if_keeps_the_input_only_for_the_listed_values() {
+        let keep = TableOp::KeepIf {
+            path: Selector::parse("$.MainAsset.TypeId").unwrap(),
+            values: vec![json!("Equipment"), json!("Regular")],
+        };
+        let related = Related::default();
+        let run = |record: &Value| {
+            let mut unmapped = Vec::new();
+            let mut cx = StepContext {
+                record,
+                related: &related,
+                unmapped: &mut unmapped,
+            };
+            keep.run(Cow::Owned(json!("5011")), &mut cx)
+                .unwrap()
+                .into_owned()
+        };
+        assert_eq!(
+            run(&json!({"MainAsset": {"Id": 5011, "TypeId": "Equipment"}})),
+            json!("5011")
+        );
+        assert_eq!(
+            run(&json!({"MainAsset": {"Id": 5011, "TypeId": "Unit"}})),
+            Value::Null
+        );
+        assert_eq!(
+            run(&json!({"MainAsset": {"Id": 5011}})),
+            Value::Null,
+            "an untyped reference is of no listed kind"
+        );
     }
 
     #[test]
