@@ -164,7 +164,8 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         name: "the connection as the source",
-        needs: &["pull, cancel and resume, by counts"],
+        // Its re-preview rounds undo and redo the journey's edits.
+        needs: &["pull, cancel and resume, by counts", "add a transform step"],
         run: |j| connection_as_the_source(j).boxed(),
     },
 ];
@@ -252,6 +253,15 @@ pub async fn run(journey: &mut Journey, steps: &[Step], budget: Duration) -> Vec
             .catch_unwind()
             .await;
         let seconds = started.elapsed().as_secs_f64();
+        if !matches!(result, Ok(Ok(()))) {
+            // What the window showed when the step failed.
+            if let Some(client) = journey.client.as_ref() {
+                let name = step.name.replace([' ', ','], "-");
+                if let Ok(png) = client.screenshot().await {
+                    let _ = std::fs::write(crate::shots().join(format!("failed-{name}.png")), png);
+                }
+            }
+        }
         outcomes.push(match result {
             Ok(Ok(())) => Outcome::Passed {
                 name: step.name,
@@ -360,11 +370,15 @@ async fn find_a_work_order(j: &mut Journey) {
         .await
         .unwrap();
     search.send_keys(number).await.unwrap();
+    let seen = std::sync::Mutex::new(String::new());
     until("the search to narrow the list", || async {
-        text_of(client, "record-count")
-            .await
-            .starts_with("1 of")
-            .then_some(())
+        let count = text_of(client, "record-count").await;
+        let mut last = seen.lock().unwrap();
+        if *last != count {
+            eprintln!("record count: {count}");
+            *last = count.clone();
+        }
+        count.starts_with("1 of").then_some(())
     })
     .await;
     click(

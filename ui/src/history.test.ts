@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canRedo, canUndo, COALESCE_MS, record, redo, start, undo } from "./history";
+import { canRedo, canUndo, COALESCE_MS, record, redo, replacePresent, start, undo } from "./history";
 
 describe("history", () => {
   it("undoes and redoes whole edits", () => {
@@ -41,5 +41,14 @@ describe("history", () => {
   it("recording the same text changes nothing", () => {
     const h = start("a");
     expect(record(h, "a")).toBe(h);
+  });
+});
+
+describe("replacePresent", () => {
+  it("rewrites the present without an undo step", () => {
+    const h = replacePresent(record(start("a"), "b-draft"), "b");
+    expect(h.present).toBe("b");
+    expect(h.past).toEqual(["a"]);
+    expect(undo(h).present).toBe("a");
   });
 });

@@ -48,3 +48,11 @@ export function redo(h: History): History {
 
 export const canUndo = (h: History) => h.past.length > 0;
 export const canRedo = (h: History) => h.future.length > 0;
+
+/**
+ * Replaces the present text without adding a step: for a rewrite of the edit just made
+ * (its canonical form), not for a new edit.
+ */
+export function replacePresent(h: History, text: string): History {
+  return text === h.present ? h : { ...h, present: text };
+}

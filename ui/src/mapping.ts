@@ -241,9 +241,9 @@ export function addToValueMap(text: string, ref: FieldRef, values: string[], to:
       throw new Error(`\`${fieldLabel(ref)}\` has no map_values step`);
     }
     const step = list[at] as { fn: string; map?: JsonValue };
-    const map = (typeof step.map === "object" && step.map !== null && !Array.isArray(step.map)
-      ? step.map
-      : {}) as Record<string, JsonValue>;
+    const map = (
+      typeof step.map === "object" && step.map !== null && !Array.isArray(step.map) ? step.map : {}
+    ) as Record<string, JsonValue>;
     for (const value of values) {
       if (!(value in map)) {
         map[value] = to;

@@ -136,9 +136,7 @@ export function CodeEditor({ value, onChange, singleLine, problems, placeholder,
       return;
     }
     const list = problems ?? [];
-    const effect: StateEffect<unknown> = lint.current.reconfigure(
-      linter((v) => diagnostics(list, v), { delay: 0 }),
-    );
+    const effect: StateEffect<unknown> = lint.current.reconfigure(linter((v) => diagnostics(list, v), { delay: 0 }));
     editor.dispatch({ effects: effect });
   }, [problems, singleLine]);
 

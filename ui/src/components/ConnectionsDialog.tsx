@@ -1,9 +1,8 @@
 // Corrigo connections: add (the secret goes to the OS keyring, never back to the page),
 // test with a health verdict and what to do, pull with progress and cancel, remove.
 
-import { useEffect, useState } from "react";
-import { api, asServiceError, newJob, onPullProgress } from "../api";
-import type { ConnectionInfo, Health, PullProgress, PullReport, ServiceError } from "../bindings";
+import { useState } from "react";
+import { useConnections } from "../hooks/useConnections";
 import { Modal } from "./Modal";
 
 interface Props {
@@ -16,67 +15,22 @@ interface Props {
 const EMPTY = { name: "", company: "", region: "am", baseUrl: "", clientId: "", secret: "", custom: false };
 
 export function ConnectionsDialog({ onClose, onChanged, onUse }: Props) {
-  const [connections, setConnections] = useState<ConnectionInfo[]>([]);
+  const { connections, error, health, pulling, reports, add, test, pull, cancelPull, remove } =
+    useConnections(onChanged);
   const [form, setForm] = useState(EMPTY);
-  const [error, setError] = useState<ServiceError | null>(null);
-  const [health, setHealth] = useState<Record<string, Health | "testing">>({});
-  const [pulling, setPulling] = useState<{ name: string; job: number; progress: PullProgress | null } | null>(null);
-  const [reports, setReports] = useState<Record<string, PullReport>>({});
   const [removing, setRemoving] = useState<string | null>(null);
 
-  const refresh = () => api.listConnections().then(setConnections, (e: unknown) => setError(asServiceError(e)));
-  useEffect(() => {
-    void refresh();
-  }, []);
-  useEffect(() => {
-    const stop = onPullProgress((p) => setPulling((cur) => (cur && cur.job === p.job ? { ...cur, progress: p } : cur)));
-    return () => {
-      void stop.then((f) => f());
-    };
-  }, []);
-
-  const add = async () => {
-    setError(null);
-    try {
-      await api.addConnection({
-        name: form.name,
-        company: form.company,
-        region: form.custom ? null : form.region,
-        baseUrl: form.custom ? form.baseUrl : null,
-        clientId: form.clientId,
-        secret: form.secret,
-      });
+  const submit = async () => {
+    const added = await add({
+      name: form.name,
+      company: form.company,
+      region: form.custom ? null : form.region,
+      baseUrl: form.custom ? form.baseUrl : null,
+      clientId: form.clientId,
+      secret: form.secret,
+    });
+    if (added) {
       setForm(EMPTY);
-      await refresh();
-      onChanged();
-    } catch (e) {
-      setError(asServiceError(e));
-    }
-  };
-
-  const test = async (name: string) => {
-    setHealth((h) => ({ ...h, [name]: "testing" }));
-    try {
-      const result = await api.testConnection(name);
-      setHealth((h) => ({ ...h, [name]: result }));
-    } catch (e) {
-      const err = asServiceError(e);
-      setHealth((h) => ({ ...h, [name]: { status: "error", code: err.code, reason: err.message, action: null, host: null, millis: 0 } }));
-    }
-  };
-
-  const pull = async (name: string) => {
-    const job = newJob();
-    setPulling({ name, job, progress: null });
-    try {
-      const report = await api.pull(name, [], job);
-      setReports((r) => ({ ...r, [name]: report }));
-      await refresh();
-      onChanged();
-    } catch (e) {
-      setError(asServiceError(e));
-    } finally {
-      setPulling(null);
     }
   };
 
@@ -103,7 +57,9 @@ export function ConnectionsDialog({ onClose, onChanged, onUse }: Props) {
         </p>
       )}
       <ul className="connections">
-        {connections.length === 0 && <li className="muted">No connections yet: the studio works on the bundled samples.</li>}
+        {connections.length === 0 && (
+          <li className="muted">No connections yet: the studio works on the bundled samples.</li>
+        )}
         {connections.map((c) => {
           const h = health[c.name];
           const report = reports[c.name];
@@ -111,23 +67,32 @@ export function ConnectionsDialog({ onClose, onChanged, onUse }: Props) {
           return (
             <li key={c.name} data-testid="connection" data-name={c.name}>
               <div className="connection-head">
-                <strong>{c.name}</strong> <span className="muted">{c.company} · {c.endpoint} · client {c.clientId}</span>
+                <strong>{c.name}</strong>{" "}
+                <span className="muted">
+                  {c.company} · {c.endpoint} · client {c.clientId}
+                </span>
                 {!c.hasSecret && <span className="error-text"> no secret in the keyring: add it again</span>}
               </div>
               <div className="muted">
                 cached: {c.counts.map((n) => `${n.entity} ${n.records}`).join(", ")}
-                {c.lastPull && ` · last pull ${c.lastPull.entity} ${c.lastPull.status}${c.lastPull.error ? `: ${c.lastPull.error}` : ""}`}
+                {c.lastPull &&
+                  ` · last pull ${c.lastPull.entity} ${c.lastPull.status}${c.lastPull.error ? `: ${c.lastPull.error}` : ""}`}
               </div>
               <div className="actions">
                 <button type="button" onClick={() => void test(c.name)} data-testid="test-connection">
                   Test
                 </button>
                 {busy ? (
-                  <button type="button" onClick={() => void api.cancel(pulling.job)} data-testid="cancel-pull">
+                  <button type="button" onClick={cancelPull} data-testid="cancel-pull">
                     Cancel pull
                   </button>
                 ) : (
-                  <button type="button" disabled={pulling !== null} onClick={() => void pull(c.name)} data-testid="pull">
+                  <button
+                    type="button"
+                    disabled={pulling !== null}
+                    onClick={() => void pull(c.name)}
+                    data-testid="pull"
+                  >
                     Pull records
                   </button>
                 )}
@@ -140,16 +105,7 @@ export function ConnectionsDialog({ onClose, onChanged, onUse }: Props) {
                     <button
                       type="button"
                       className="danger"
-                      onClick={() =>
-                        api.removeConnection(c.name).then(
-                          () => {
-                            setRemoving(null);
-                            void refresh();
-                            onChanged();
-                          },
-                          (e: unknown) => setError(asServiceError(e)),
-                        )
-                      }
+                      onClick={() => void remove(c.name).then((removed) => removed && setRemoving(null))}
                     >
                       Remove
                     </button>{" "}
@@ -166,7 +122,11 @@ export function ConnectionsDialog({ onClose, onChanged, onUse }: Props) {
               {h === "testing" && <p className="muted">Testing…</p>}
               {h && h !== "testing" && (
                 <p className={`health ${h.status}`} data-testid="health" data-status={h.status}>
-                  {h.status === "ok" ? `OK · API host ${h.host} · ${h.millis} ms` : h.status === "reauthorization_required" ? "Reauthorization required" : "Error"}
+                  {h.status === "ok"
+                    ? `OK · API host ${h.host} · ${h.millis} ms`
+                    : h.status === "reauthorization_required"
+                      ? "Reauthorization required"
+                      : "Error"}
                   {h.reason && <span> — {h.reason}</span>}
                   {h.action && <span className="action"> {h.action}</span>}
                 </p>
@@ -188,7 +148,9 @@ export function ConnectionsDialog({ onClose, onChanged, onUse }: Props) {
               {report && (
                 <p className="muted" data-testid="pull-report">
                   {report.cancelled ? "Cancelled (pages so far are kept; the next pull resumes). " : "Pulled: "}
-                  {report.entities.map((e) => `${e.entity} ${e.records} (${e.status}${e.error ? `: ${e.error}` : ""})`).join(", ")}
+                  {report.entities
+                    .map((e) => `${e.entity} ${e.records} (${e.status}${e.error ? `: ${e.error}` : ""})`)
+                    .join(", ")}
                 </p>
               )}
             </li>
@@ -199,7 +161,7 @@ export function ConnectionsDialog({ onClose, onChanged, onUse }: Props) {
         className="add-connection"
         onSubmit={(e) => {
           e.preventDefault();
-          void add();
+          void submit();
         }}
       >
         <h3>Add a Corrigo connection</h3>
@@ -212,7 +174,13 @@ export function ConnectionsDialog({ onClose, onChanged, onUse }: Props) {
               <input type="radio" checked={!form.custom} onChange={() => setForm({ ...form, custom: false })} /> Region
             </label>{" "}
             <label>
-              <input type="radio" checked={form.custom} data-testid="connection-custom" onChange={() => setForm({ ...form, custom: true })} /> Custom base URL
+              <input
+                type="radio"
+                checked={form.custom}
+                data-testid="connection-custom"
+                onChange={() => setForm({ ...form, custom: true })}
+              />{" "}
+              Custom base URL
             </label>
           </span>
         </label>

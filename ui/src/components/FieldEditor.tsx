@@ -35,14 +35,20 @@ interface Props {
   addStepRef: React.RefObject<HTMLSelectElement | null>;
 }
 
-function ArgInput({ param, value, onChange }: { param: ParamInfo; value: JsonValue | undefined; onChange: (v: JsonValue | undefined) => void }) {
+function ArgInput({
+  param,
+  value,
+  onChange,
+}: {
+  param: ParamInfo;
+  value: JsonValue | undefined;
+  onChange: (v: JsonValue | undefined) => void;
+}) {
   const [draft, setDraft] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const id = `arg-${param.name}`;
   if (param.kind === "boolean") {
-    return (
-      <input id={id} type="checkbox" checked={value === true} onChange={(e) => onChange(e.target.checked)} />
-    );
+    return <input id={id} type="checkbox" checked={value === true} onChange={(e) => onChange(e.target.checked)} />;
   }
   if (param.kind === "integer") {
     return (
@@ -128,7 +134,12 @@ function StepForm({
         <button type="button" aria-label={`Move step ${at + 1} up`} disabled={at === 0} onClick={() => onMove(-1)}>
           ↑
         </button>
-        <button type="button" aria-label={`Move step ${at + 1} down`} disabled={at === count - 1} onClick={() => onMove(1)}>
+        <button
+          type="button"
+          aria-label={`Move step ${at + 1} down`}
+          disabled={at === count - 1}
+          onClick={() => onMove(1)}
+        >
           ↓
         </button>
         <button type="button" aria-label={`Remove step ${at + 1}`} onClick={onRemove}>
@@ -267,7 +278,10 @@ export function FieldEditor({ label, field, doc, text, transforms, problems, exp
           </div>
           {chosen && (
             <p className="doc">
-              <strong>{chosen.name}</strong>: {chosen.doc} <span className="muted">Accepts {chosen.accepts}. e.g. {chosen.example}</span>
+              <strong>{chosen.name}</strong>: {chosen.doc}{" "}
+              <span className="muted">
+                Accepts {chosen.accepts}. e.g. {chosen.example}
+              </span>
             </p>
           )}
         </>
@@ -279,7 +293,11 @@ export function FieldEditor({ label, field, doc, text, transforms, problems, exp
           {explain.paths.map((p) => (
             <p key={p.path}>
               <code>{p.path}</code> →{" "}
-              {p.matches.length === 0 ? <span className="muted">no match</span> : p.matches.map((m) => short(m.value)).join(", ")}
+              {p.matches.length === 0 ? (
+                <span className="muted">no match</span>
+              ) : (
+                p.matches.map((m) => short(m.value)).join(", ")
+              )}
             </p>
           ))}
           <table>
@@ -298,7 +316,13 @@ export function FieldEditor({ label, field, doc, text, transforms, problems, exp
                   <td>
                     <code>{short(s.input ?? null)}</code>
                   </td>
-                  <td>{s.error ? <span className="error-text">{s.error}</span> : <code>{s.skipped ? "(null passes)" : short(s.output ?? null)}</code>}</td>
+                  <td>
+                    {s.error ? (
+                      <span className="error-text">{s.error}</span>
+                    ) : (
+                      <code>{s.skipped ? "(null passes)" : short(s.output ?? null)}</code>
+                    )}
+                  </td>
                 </tr>
               ))}
               <tr>

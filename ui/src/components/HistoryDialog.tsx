@@ -4,13 +4,21 @@ import { useEffect, useState } from "react";
 import { api, asServiceError } from "../api";
 import type { MappingDiff, ServiceError, VersionInfo } from "../bindings";
 import { short } from "../format";
+import { useLatest } from "../hooks/useLatest";
 import { Modal } from "./Modal";
 
-export function HistoryDialog({ name, onClose, onRestored }: { name: string; onClose: () => void; onRestored: () => void }) {
+export function HistoryDialog({
+  name,
+  onClose,
+  onRestored,
+}: {
+  name: string;
+  onClose: () => void;
+  onRestored: () => void;
+}) {
   const [versions, setVersions] = useState<VersionInfo[] | null>(null);
   const [from, setFrom] = useState(0);
   const [to, setTo] = useState(0);
-  const [diff, setDiff] = useState<MappingDiff | null>(null);
   const [error, setError] = useState<ServiceError | null>(null);
 
   useEffect(() => {
@@ -24,12 +32,13 @@ export function HistoryDialog({ name, onClose, onRestored }: { name: string; onC
     );
   }, [name]);
 
-  useEffect(() => {
-    if (versions === null || from === to) {
-      return;
-    }
-    api.diff(name, from, to).then(setDiff, (e: unknown) => setError(asServiceError(e)));
-  }, [name, from, to, versions]);
+  // The diff on screen stays until the next one arrives: a refetch never empties the
+  // table for a moment, and an older answer never replaces a newer one.
+  const diff: MappingDiff | null = useLatest(
+    versions !== null && from !== to ? () => api.diff(name, from, to) : null,
+    [name, from, to, versions],
+    (e: unknown) => setError(asServiceError(e)),
+  );
 
   const options = [...(versions ?? []).map((v) => v.version), 0];
   const pick = (value: number, set: (n: number) => void, label: string) => (
@@ -44,16 +53,18 @@ export function HistoryDialog({ name, onClose, onRestored }: { name: string; onC
   return (
     <Modal title={`History of ${name}`} onClose={onClose} testId="history-dialog">
       {error && <p className="error-text">{error.message}</p>}
-      {versions?.length === 0 && <p className="muted">No saved versions yet: the bundled default is in use. Save (Ctrl+S) to start the history.</p>}
+      {versions?.length === 0 && (
+        <p className="muted">
+          No saved versions yet: the bundled default is in use. Save (Ctrl+S) to start the history.
+        </p>
+      )}
       <ul className="versions">
         {versions?.map((v) => (
           <li key={v.version}>
             <strong>v{v.version}</strong> <span className="muted">{v.savedAt}</span> {v.message}
             <button
               type="button"
-              onClick={() =>
-                api.restore(name, v.version).then(onRestored, (e: unknown) => setError(asServiceError(e)))
-              }
+              onClick={() => api.restore(name, v.version).then(onRestored, (e: unknown) => setError(asServiceError(e)))}
             >
               Restore
             </button>
@@ -67,12 +78,14 @@ export function HistoryDialog({ name, onClose, onRestored }: { name: string; onC
           </p>
           {from === to ? (
             <p className="muted">Pick two different versions.</p>
-          ) : diff?.changes.length === 0 ? (
+          ) : diff === null ? (
+            <p className="muted">Comparing…</p>
+          ) : diff.changes.length === 0 ? (
             <p className="muted">No differences.</p>
           ) : (
             <table data-testid="diff">
               <tbody>
-                {diff?.changes.map((c) => (
+                {diff.changes.map((c) => (
                   <tr key={c.at} className={c.change}>
                     <td>{c.change}</td>
                     <td>

@@ -88,7 +88,14 @@ export function RecordList({ records, selected, onSelect, query, onQuery, search
                 className={row.id === selected ? "row selected" : "row"}
                 data-testid="record-row"
                 data-id={row.id}
-                style={{ position: "absolute", top: 0, left: 0, right: 0, height: ROW, transform: `translateY(${item.start}px)` }}
+                style={{
+                  position: "absolute",
+                  top: 0,
+                  left: 0,
+                  right: 0,
+                  height: ROW,
+                  transform: `translateY(${item.start}px)`,
+                }}
                 onClick={() => onSelect(row.id)}
               >
                 <span className="id">{row.id}</span>

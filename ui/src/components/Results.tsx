@@ -12,7 +12,9 @@ export function PreviewPanel({ preview, ms, count }: { preview: Preview | null; 
       <header className="panel-head">
         <h2>Unified record</h2>
         <span className="muted" data-testid="preview-time" data-count={count} data-ms={ms ?? ""}>
-          {preview ? `#${preview.recordId} · ${(preview.micros / 1000).toFixed(1)} ms in Rust${ms !== null ? `, ${ms.toFixed(0)} ms round trip` : ""}` : ""}
+          {preview
+            ? `#${preview.recordId} · ${(preview.micros / 1000).toFixed(1)} ms in Rust${ms !== null ? `, ${ms.toFixed(0)} ms round trip` : ""}`
+            : ""}
         </span>
       </header>
       {errors.length > 0 && (
@@ -25,7 +27,9 @@ export function PreviewPanel({ preview, ms, count }: { preview: Preview | null; 
           ))}
         </ul>
       )}
-      {preview && !preview.taken && preview.output && <p className="muted">The mapping's source filter skips this record.</p>}
+      {preview && !preview.taken && preview.output && (
+        <p className="muted">The mapping's source filter skips this record.</p>
+      )}
       <pre className="json" data-testid="preview-output">
         {preview?.output ? JSON.stringify(preview.output, null, 2) : ""}
       </pre>
@@ -52,19 +56,37 @@ interface CoverageProps {
   onSelect: (field: string) => void;
 }
 
-function UnmappedFix({ field, values, target, onAdd }: { field: string; values: string[]; target: TargetField | undefined; onAdd: CoverageProps["onAddToMap"] }) {
+function UnmappedFix({
+  field,
+  values,
+  target,
+  onAdd,
+}: {
+  field: string;
+  values: string[];
+  target: TargetField | undefined;
+  onAdd: CoverageProps["onAddToMap"];
+}) {
   const choices = target?.enumValues.map((v) => v.name) ?? [];
   const [to, setTo] = useState(choices[0] ?? "");
   return (
     <span className="fix">
       {choices.length > 0 ? (
-        <select aria-label={`Map the unmapped values of ${field} to`} value={to} onChange={(e) => setTo(e.target.value)}>
+        <select
+          aria-label={`Map the unmapped values of ${field} to`}
+          value={to}
+          onChange={(e) => setTo(e.target.value)}
+        >
           {choices.map((c) => (
             <option key={c}>{c}</option>
           ))}
         </select>
       ) : (
-        <input aria-label={`Map the unmapped values of ${field} to`} value={to} onChange={(e) => setTo(e.target.value)} />
+        <input
+          aria-label={`Map the unmapped values of ${field} to`}
+          value={to}
+          onChange={(e) => setTo(e.target.value)}
+        />
       )}
       <button type="button" data-testid="add-unmapped" onClick={() => onAdd(field, values, to)}>
         Add {values.length === 1 ? "it" : `all ${values.length}`} to the map
@@ -73,7 +95,16 @@ function UnmappedFix({ field, values, target, onAdd }: { field: string; values: 
   );
 }
 
-export function CoveragePanel({ report, progress, running, onRun, onCancel, fields, onAddToMap, onSelect }: CoverageProps) {
+export function CoveragePanel({
+  report,
+  progress,
+  running,
+  onRun,
+  onCancel,
+  fields,
+  onAddToMap,
+  onSelect,
+}: CoverageProps) {
   const of = report?.records ?? 0;
   return (
     <section className="panel coverage" aria-label="Coverage">
@@ -128,7 +159,9 @@ export function CoveragePanel({ report, progress, running, onRun, onCancel, fiel
                       unmapped: {f.unmapped.map((u) => `${short(u.value, 24)} ×${u.count}`).join(", ")}
                       <UnmappedFix
                         field={f.field}
-                        values={f.unmapped.map((u) => (typeof u.value === "string" ? u.value : JSON.stringify(u.value)))}
+                        values={f.unmapped.map((u) =>
+                          typeof u.value === "string" ? u.value : JSON.stringify(u.value),
+                        )}
                         target={fields.find((t) => t.name === f.field)}
                         onAdd={onAddToMap}
                       />

@@ -63,7 +63,15 @@ function Node({ node, selected, onSelect }: { node: TreeNode; selected: boolean;
 export function SourceTree({ tree, selected, onSelect, filter, onFilter }: Props) {
   const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
   const nodes = (tree?.nodes ?? []).filter(
-    (n) => n.depth > 0 && words.every((w) => n.path.toLowerCase().includes(w) || short(n.value ?? null).toLowerCase().includes(w)),
+    (n) =>
+      n.depth > 0 &&
+      words.every(
+        (w) =>
+          n.path.toLowerCase().includes(w) ||
+          short(n.value ?? null)
+            .toLowerCase()
+            .includes(w),
+      ),
   );
   return (
     <section className="panel tree" aria-label="Source record">

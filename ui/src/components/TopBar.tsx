@@ -1,0 +1,118 @@
+// The bar across the top: the record source, the mappings, and the actions with their
+// shortcuts in their tooltips.
+
+import type { MappingSummary, Source, WorkspaceInfo } from "../bindings";
+import { MAC } from "../hooks/useShortcuts";
+import type { MappingText } from "../hooks/useMappingText";
+import type { Theme } from "../hooks/useTheme";
+import { keysLabel, type Action } from "../shortcuts";
+
+interface Props {
+  info: WorkspaceInfo | null;
+  source: Source;
+  onSource: (source: Source) => void;
+  mapping: MappingText;
+  onMapping: (name: string) => void;
+  theme: Theme;
+  run: (action: Action) => void;
+}
+
+const sourceKey = (source: Source) => (source.kind === "samples" ? "" : source.name);
+const title = (action: Action, label: string) => `${label} (${keysLabel(action, MAC)})`;
+
+function mappingTitle(m: MappingSummary) {
+  return `${m.title}: Corrigo ${m.sourceEntity} → ${m.targetEntity}${m.version !== null ? `, v${m.version}` : ""}${m.hasDraft ? ", unsaved draft" : ""}`;
+}
+
+export function TopBar({ info, source, onSource, mapping, onMapping, theme, run }: Props) {
+  const button = (action: Action, label: string, testId?: string, text = label) => (
+    <button type="button" title={title(action, label)} onClick={() => run(action)} data-testid={testId}>
+      {text}
+    </button>
+  );
+  return (
+    <header className="topbar">
+      <span className="brand">Unifield</span>
+      <select
+        aria-label="Record source"
+        data-testid="source-select"
+        value={sourceKey(source)}
+        onChange={(e) =>
+          onSource(e.target.value === "" ? { kind: "samples" } : { kind: "connection", name: e.target.value })
+        }
+      >
+        {info?.sources.map((s) => (
+          <option key={sourceKey(s.source)} value={sourceKey(s.source)}>
+            {s.label}
+          </option>
+        ))}
+      </select>
+      <nav className="mappings" aria-label="Mappings">
+        {info?.mappings.map((m) => (
+          <button
+            key={m.name}
+            type="button"
+            className={m.name === mapping.name ? "tab active" : "tab"}
+            aria-pressed={m.name === mapping.name}
+            data-testid={`mapping-${m.name}`}
+            title={mappingTitle(m)}
+            onClick={() => onMapping(m.name)}
+          >
+            {m.targetEntity}
+            {m.hasDraft && m.name !== mapping.name ? " •" : ""}
+          </button>
+        ))}
+      </nav>
+      <span className="grow" />
+      <button
+        type="button"
+        title={title("undo", "Undo")}
+        disabled={!mapping.canUndo}
+        onClick={() => run("undo")}
+        data-testid="undo"
+      >
+        Undo
+      </button>
+      <button type="button" title={title("redo", "Redo")} disabled={!mapping.canRedo} onClick={() => run("redo")}>
+        Redo
+      </button>
+      <input
+        className="message"
+        placeholder="Version note"
+        aria-label="Version note"
+        value={mapping.message}
+        onChange={(e) => mapping.setMessage(e.target.value)}
+      />
+      <button
+        type="button"
+        className="primary"
+        title={title("save", "Save a new version")}
+        onClick={() => run("save")}
+        data-testid="save"
+      >
+        Save
+      </button>
+      {button("history", "History", "open-history")}
+      {button("export", "Export", "export")}
+      {button("import", "Import", "import")}
+      {button("connections", "Connections", "open-connections")}
+      <button
+        type="button"
+        title={title("theme", "Theme")}
+        onClick={() => run("theme")}
+        aria-label="Toggle theme"
+        data-testid="theme"
+      >
+        {theme === "dark" ? "☀" : "☾"}
+      </button>
+      <button
+        type="button"
+        title={title("help", "Keyboard shortcuts")}
+        onClick={() => run("help")}
+        aria-label="Keyboard shortcuts"
+      >
+        ?
+      </button>
+    </header>
+  );
+}

@@ -1,0 +1,35 @@
+// Edits made from the canvas and the results panels (bind a path, add values to a value
+// map), each one undoable and put in canonical form, with a line saying what happened.
+
+import { addToValueMap, bindPath, fieldRef } from "../mapping";
+import type { JsonValue } from "../bindings";
+import type { MappingText } from "./useMappingText";
+import type { Toast } from "./useToasts";
+
+export function useCanvasEdits(
+  mapping: MappingText,
+  toast: (kind: Toast["kind"], line: string) => void,
+  select: (field: string) => void,
+) {
+  const attempt = (edit: () => string, done: string) => {
+    try {
+      mapping.editCanonical(edit());
+      toast("info", done);
+      return true;
+    } catch (e) {
+      toast("error", e instanceof Error ? e.message : String(e));
+      return false;
+    }
+  };
+  const bind = (field: string, path: string, steps?: string[]) => {
+    if (attempt(() => bindPath(mapping.text, fieldRef(field), path, steps), `${field} ← ${path}`)) {
+      select(field);
+    }
+  };
+  const addToMap = (field: string, values: string[], to: JsonValue) =>
+    attempt(
+      () => addToValueMap(mapping.text, fieldRef(field), values, to),
+      `Mapped ${values.join(", ")} → ${JSON.stringify(to)} in ${field}`,
+    );
+  return { bind, addToMap };
+}
