@@ -655,11 +655,12 @@ async fn list(
     path: String,
 ) -> Result<Response> {
     let entity = entity_of_segment(&collection)?;
-    let query = ListQuery::parse(&query_pairs(raw.as_deref()))?;
+    let pairs = query_pairs(raw.as_deref());
+    let query = ListQuery::parse(&pairs)?;
     let page = blocking(service, move |s| s.list_unified(&org, &id, entity, &query)).await?;
     let version = page.mapping_version;
     Ok(with_version(
-        Json(crate::service::envelope(page, &path)).into_response(),
+        Json(crate::service::envelope(page, &path, &pairs)).into_response(),
         version,
     ))
 }

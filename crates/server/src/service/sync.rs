@@ -309,7 +309,7 @@ fn work_order_events(
             PageChange::Unchanged => continue,
         };
         let applied = mapping.apply(record, &related);
-        let Some(unified) = super::unified::unified_record(mapping, &applied) else {
+        let Some(unified) = super::unified::unified_record(mapping, applied) else {
             continue;
         };
         if let Ok(e) = event(&row.org_id, Some(&row.id), kind, json!({"record": unified})) {

@@ -175,32 +175,44 @@ pub struct UnifiedPage {
 
 /// The unified record as served: model fields, `customFields`, `_source`, and
 /// `_diagnostics` when a field failed (that field is null; the record is still served).
-pub(crate) fn unified_record(mapping: &Mapping, applied: &Applied) -> Option<Value> {
-    let mut record = mapping.record(applied)?;
-    let object = record.as_object_mut()?;
-    let custom = object.shift_remove("custom").unwrap_or_else(|| json!({}));
-    let source = object.shift_remove("_source");
-    object.insert("customFields".into(), custom);
-    if let Some(source) = source {
-        object.insert("_source".into(), source);
+/// Built straight from the applied values (moved, not copied).
+pub(crate) fn unified_record(mapping: &Mapping, applied: Applied) -> Option<Value> {
+    if !applied.taken {
+        return None;
     }
+    let mut record = Map::with_capacity(mapping.fields.len() + 3);
+    let mut custom = Map::new();
+    for (field, value) in mapping.fields.iter().zip(applied.values) {
+        if field.is_custom() {
+            custom.insert(field.name.clone(), value);
+        } else {
+            record.insert(field.name.clone(), value);
+        }
+    }
+    record.insert("customFields".into(), Value::Object(custom));
+    let source = &mapping.doc.source;
+    let mut origin = Map::with_capacity(3);
+    origin.insert("system".into(), json!(source.system));
+    origin.insert("entity".into(), json!(source.entity));
+    if let Some(id) = applied.source_id {
+        origin.insert("id".into(), Value::String(id));
+    }
+    record.insert("_source".into(), Value::Object(origin));
     if !applied.diagnostics.is_empty() {
-        object.insert(
+        record.insert(
             "_diagnostics".into(),
             serde_json::to_value(&applied.diagnostics).unwrap_or(Value::Null),
         );
     }
-    Some(record)
+    Some(Value::Object(record))
 }
 
 /// A source record that is not JSON (it came from Corrigo, so this is unexpected) is
-/// served as a record of diagnostics rather than dropped.
+/// served as a record of diagnostics rather than dropped. Records are parsed projected
+/// onto the members the mapping reads, as `unifield apply` does.
 fn map_text(mapping: &Mapping, source_id: &str, body: &str, related: &Related) -> Option<Value> {
-    match serde_json::from_str::<Value>(body) {
-        Ok(record) => {
-            let applied = mapping.apply(&record, related);
-            unified_record(mapping, &applied)
-        }
+    match unifield_engine::input::parse_record(body, mapping.members_read()) {
+        Ok(record) => unified_record(mapping, mapping.apply(&record, related)),
         Err(error) => Some(json!({
             "key": source_id,
             "customFields": {},
@@ -516,7 +528,8 @@ impl Service {
 }
 
 /// `{"data", "links", "meta"}` as Makini's list envelope, plus `meta.mapping_version`.
-pub fn envelope(page: UnifiedPage, path: &str) -> Value {
+/// Links keep the request's other parameters (`kept`: filters, sorts, filterMatch).
+pub fn envelope(page: UnifiedPage, path: &str, kept: &[(String, String)]) -> Value {
     let last_page = page.total.div_ceil(page.per_page).max(1);
     let from = (page.page - 1) * page.per_page + 1;
     let to = from + page.data.len().saturating_sub(1);
@@ -525,7 +538,15 @@ pub fn envelope(page: UnifiedPage, path: &str) -> Value {
     } else {
         (json!(from), json!(to))
     };
-    let link = |p: usize| format!("{path}?page={p}&per_page={}", page.per_page);
+    let link = |p: usize| {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in kept.iter().filter(|(n, _)| n != "page" && n != "per_page") {
+            query.append_pair(name, value);
+        }
+        query.append_pair("page", &p.to_string());
+        query.append_pair("per_page", &page.per_page.to_string());
+        format!("{path}?{}", query.finish())
+    };
     let mut meta = Map::new();
     meta.insert("current_page".into(), json!(page.page));
     meta.insert("from".into(), from);

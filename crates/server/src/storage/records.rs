@@ -95,7 +95,9 @@ impl Storage {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// `limit` records from position `offset` in storage order.
+    /// `limit` records from position `offset` in storage order. The offset is walked on
+    /// the (connection, entity, id) index alone, then the page read from there: SQLite
+    /// would otherwise read every skipped row.
     pub fn raw_slice(
         &self,
         connection_id: &str,
@@ -103,22 +105,20 @@ impl Storage {
         offset: usize,
         limit: usize,
     ) -> Result<Vec<RawRecord>> {
-        let db = self.read();
-        let mut statement = db.prepare_cached(
-            "SELECT id, source_id, body FROM raw_records WHERE connection_id = ?1 AND entity = ?2
-             ORDER BY id LIMIT ?3 OFFSET ?4",
-        )?;
-        let rows = statement.query_map(
-            params![connection_id, entity, limit as i64, offset as i64],
-            |r| {
-                Ok(RawRecord {
-                    id: r.get(0)?,
-                    source_id: r.get(1)?,
-                    body: r.get(2)?,
-                })
-            },
-        )?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let first: Option<i64> = {
+            let db = self.read();
+            let mut statement = db.prepare_cached(
+                "SELECT id FROM raw_records WHERE connection_id = ?1 AND entity = ?2
+                 ORDER BY id LIMIT 1 OFFSET ?3",
+            )?;
+            statement
+                .query_row(params![connection_id, entity, offset as i64], |r| r.get(0))
+                .optional()?
+        };
+        match first {
+            Some(first) => self.raw_page(connection_id, entity, first - 1, limit),
+            None => Ok(Vec::new()),
+        }
     }
 
     pub fn raw_count(&self, connection_id: &str, entity: &str) -> Result<usize> {

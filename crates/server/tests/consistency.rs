@@ -1,0 +1,58 @@
+//! A push is seen by every read that starts after the push returned: rounds of push then
+//! many concurrent reads, none allowed to see an older version (no stale compiled mapping).
+
+mod common;
+
+use common::Harness;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+const ROUNDS: usize = 60;
+const READERS: usize = 16;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_read_after_a_push_sees_it() {
+    let h = Arc::new(Harness::start(50, "").await);
+    let (org, key) = h.org("acme");
+    let connection = h.synced_connection(&key, &org).await;
+    let (base, _) = h.mapping(&key, &connection, "WorkOrder").await;
+    let list = format!("/api/connections/{connection}/eam/work-orders?per_page=5");
+    let mut stale = 0;
+    for round in 1..=ROUNDS {
+        let mut mapping: Value = base.clone();
+        mapping["custom"] = json!({"round": {"const": round}});
+        let (status, body) = h
+            .push(
+                &key,
+                &connection,
+                "WorkOrder",
+                Some(&format!("\"{}\"", round - 1)),
+                &mapping.to_string(),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let mut readers = tokio::task::JoinSet::new();
+        for _ in 0..READERS {
+            let h = Arc::clone(&h);
+            let key = key.clone();
+            let list = list.clone();
+            readers.spawn(async move { h.get(&list, &key).await });
+        }
+        while let Some(read) = readers.join_next().await {
+            let (status, page) = read.unwrap();
+            assert_eq!(status, StatusCode::OK);
+            let version = page["meta"]["mapping_version"].as_u64().unwrap() as usize;
+            let marker = page["data"][0]["customFields"]["round"].as_u64().unwrap() as usize;
+            if version != round || marker != round {
+                stale += 1;
+            }
+        }
+    }
+    assert_eq!(
+        stale,
+        0,
+        "{stale} of {} reads saw an older version",
+        ROUNDS * READERS
+    );
+}
