@@ -40,13 +40,14 @@ unit:
 	  $(CARGO) nextest run --workspace --locked --no-fail-fast --run-ignored all
 
 ## make generated: rewrite docs/transforms.md, the JSON Schemas, the bundled samples and
-## the UI's TypeScript bindings after changing the model, the transforms, the sample
-## generator or the studio's types.
+## the UI's TypeScript (bindings, command wrappers, the mapping format's types) after
+## changing the model, the transforms, the sample generator or the studio's types.
 generated:
 	$(CARGO) run -q -p unifield-cli -- docs
 	$(CARGO) run -q -p unifield-cli -- samples
 	UPDATE_BINDINGS=1 $(CARGO) test -q -p unifield-studio-service --test bindings
 	UPDATE_BINDINGS=1 $(CARGO) test -q -p unifield-studio --test ipc the_ui_command_wrappers
+	cd ui && npm run --silent generate
 
 ## make bench: the criterion benches and the scripted CLI benchmarks.
 bench:

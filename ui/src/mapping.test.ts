@@ -70,7 +70,7 @@ describe("steps", () => {
     expect(doc(text).fields.title?.steps?.map(stepName)).toEqual(["replace", "trim"]);
     expect(moveStep(text, title, 0, -1)).toBe(text);
     text = replaceStep(text, title, 0, { fn: "replace", from: "WO", to: "#" });
-    expect(stepArgs(doc(text).fields.title?.steps?.[0] ?? "")).toEqual({ from: "WO", to: "#" });
+    expect(stepArgs(doc(text).fields.title?.steps?.[0] ?? "trim")).toEqual({ from: "WO", to: "#" });
     text = removeStep(text, title, 0);
     text = removeStep(text, title, 0);
     expect(doc(text).fields.title?.steps).toBeUndefined();

@@ -3,26 +3,13 @@
 // the raw JSON tab all edit it through these, and undo/redo is a stack of texts.
 
 import type { JsonValue, TransformInfo } from "./bindings";
+import type { Binding, Step, UnifieldMappingFile } from "./mapping-format";
 
-export type StepDoc = string | { fn: string; [arg: string]: JsonValue };
-
-export interface BindingDoc {
-  path?: string;
-  paths?: string[];
-  const?: JsonValue;
-  steps?: StepDoc[];
-  note?: string;
-}
-
-export interface MappingDoc {
-  format: string;
-  name: string;
-  description?: string;
-  source: { system: string; entity: string; idPath?: string; [k: string]: JsonValue | undefined };
-  target: { model: string; version: string; entity: string };
-  fields: Record<string, BindingDoc>;
-  custom?: Record<string, BindingDoc>;
-}
+// The mapping file's shape comes from the engine (mapping-format.ts is generated from the
+// JSON Schema it writes); these names are what the editing functions below call it.
+export type MappingDoc = UnifieldMappingFile;
+export type BindingDoc = Binding;
+export type StepDoc = Step;
 
 /** `status` is a model field; `custom.timeZone` a custom one. */
 export interface FieldRef {
@@ -90,7 +77,8 @@ export function bindPath(text: string, ref: FieldRef, path: string, steps?: stri
     const fields = table(doc, ref);
     const old = fields[ref.name];
     const next: BindingDoc = { path };
-    const kept = steps ?? old?.steps;
+    // Suggested steps name functions of the registry, which Rust checks when it loads the text.
+    const kept = (steps as StepDoc[] | undefined) ?? old?.steps;
     if (kept && kept.length > 0) {
       next.steps = kept;
     }
@@ -131,7 +119,8 @@ export function stepArgs(step: StepDoc): Record<string, JsonValue> {
 /** A step with its arguments; a step with none is written as its bare name. */
 export function makeStep(fn: string, args: Record<string, JsonValue>): StepDoc {
   const kept = Object.entries(args).filter(([, v]) => v !== undefined);
-  return kept.length === 0 ? fn : { fn, ...Object.fromEntries(kept) };
+  // `fn` comes from the transform registry (Rust's); the loaded text is checked in Rust.
+  return (kept.length === 0 ? fn : { fn, ...Object.fromEntries(kept) }) as StepDoc;
 }
 
 /** An empty value for each required parameter, so the new step's form has every field. */
