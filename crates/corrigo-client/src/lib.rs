@@ -712,10 +712,11 @@ impl Client {
             .ok_or_else(|| ClientError::Unexpected("the locator gave no Url".into()))?;
         // The token goes to whatever host this names: only an https Corrigo host will do
         // (or, for a locator on this machine, this machine).
-        let locator = self
-            .locator
-            .as_ref()
-            .expect("region clients have a checked locator");
+        let Some(locator) = self.locator.as_ref() else {
+            return Err(ClientError::Unexpected(
+                "no locator is set for this region connection".into(),
+            ));
+        };
         Ok(rules::api_host_from_locator(url, locator)?)
     }
 }

@@ -256,3 +256,23 @@ async fn the_studios_cancel_ends_a_pull_waiting_on_corrigo() {
     assert_eq!(report.entities[0].status, "cancelled");
     running.stop().await;
 }
+
+#[test]
+fn coverage_of_a_mapping_that_trips_a_limit_stops_at_the_first_record_saying_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut studio = studio(dir.path());
+    let error = studio
+        .coverage(
+            &Source::Samples,
+            &doubling(32),
+            &unifield_studio_service::Cancel::default(),
+            |_, _| {},
+        )
+        .unwrap_err();
+    assert_eq!(error.code, "mapping_over_limit", "{}", error.message);
+    let location = error.location.unwrap();
+    assert_eq!(
+        (location.field.as_deref(), location.step),
+        (Some("custom.blowup"), Some(22))
+    );
+}
