@@ -156,6 +156,20 @@ fn main() {
             .raw_records(&org, &connection, "WorkOrder", None, 100)
             .unwrap()
     });
+    let counting = time(runs, || {
+        service.storage.raw_count(&connection, "WorkOrder").unwrap()
+    });
+    let mapping = time(runs, || {
+        service
+            .storage
+            .active_mapping(&connection, "WorkOrder")
+            .unwrap()
+    });
+    println!(
+        "(of which: counting the cached records {}, reading the active mapping {})",
+        ms(counting),
+        ms(mapping)
+    );
     println!(
         "service, page of 100 at page {middle_page}: unified p50 {} vs raw p50 {} = {:.2}x",
         ms(unified),

@@ -138,10 +138,15 @@ impl Storage {
 
     /// Deletes a connection with everything it owns; false when there is none.
     pub fn delete_connection(&self, org_id: &str, id: &str) -> Result<bool> {
-        Ok(self.write().execute(
+        let deleted = self.write().execute(
             "DELETE FROM connections WHERE org_id = ?1 AND id = ?2",
             [org_id, id],
-        )? == 1)
+        )? == 1;
+        self.record_counts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|(connection, _), _| connection != id);
+        Ok(deleted)
     }
 
     /// Sets the status (and its reason), with the events that announce it.

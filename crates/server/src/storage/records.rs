@@ -68,6 +68,18 @@ impl Storage {
         )?;
         append_events(&tx, &events(&changes))?;
         tx.commit()?;
+        let created = changes
+            .iter()
+            .filter(|c| **c == PageChange::Created)
+            .count();
+        if let Some(count) = self
+            .record_counts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_mut(&(connection_id.to_string(), entity.to_string()))
+        {
+            *count += created;
+        }
         Ok(changes)
     }
 
@@ -122,11 +134,27 @@ impl Storage {
     }
 
     pub fn raw_count(&self, connection_id: &str, entity: &str) -> Result<usize> {
-        let count: i64 = self.read().query_row(
+        let key = (connection_id.to_string(), entity.to_string());
+        if let Some(count) = self
+            .record_counts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return Ok(*count);
+        }
+        // Counted under the writer's lock, so no page commits between the count and
+        // caching it.
+        let db = self.write();
+        let count: i64 = db.query_row(
             "SELECT COUNT(*) FROM raw_records WHERE connection_id = ?1 AND entity = ?2",
             [connection_id, entity],
             |r| r.get(0),
         )?;
+        self.record_counts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, count as usize);
         Ok(count as usize)
     }
 
