@@ -14,9 +14,9 @@ macro_rules! studio_commands {
             /// The workspace: sources, mappings, the unified model and the transforms.
             workspace_info() -> WorkspaceInfo;
             /// A source's records of an entity, filtered by a search query.
-            list_records(source: Source, entity: String, query: String) -> RecordList;
+            list_records(source: RecordSource, entity: String, query: String) -> RecordList;
             /// One record as a tree of JSONPaths, with fill rates across the source.
-            record_tree(source: Source, entity: String, id: String) -> RecordTree;
+            record_tree(source: RecordSource, entity: String, id: String) -> RecordTree;
             /// A mapping's saved text, version and any unsaved draft.
             get_mapping(name: String) -> MappingState;
             save_draft(name: String, text: String) -> ();
@@ -29,11 +29,11 @@ macro_rules! studio_commands {
             restore(name: String, version: u32) -> VersionInfo;
             /// The canonical text of a mapping (`unifield fmt`), without saving it.
             canonical_text(text: String) -> String;
-            preview(source: Source, text: String, record_id: String) -> Preview;
+            preview(source: RecordSource, text: String, record_id: String) -> Preview;
             /// Coverage of every field over the source's records; cancellable as `job`.
-            coverage(source: Source, text: String, job: u32) -> CoverageReport;
-            explain(source: Source, text: String, record_id: String, field: String) -> ExplainInfo;
-            suggestions(source: Source, text: String) -> Vec<Suggestion>;
+            coverage(source: RecordSource, text: String, job: u32) -> CoverageReport;
+            explain(source: RecordSource, text: String, record_id: String, field: String) -> ExplainInfo;
+            suggestions(source: RecordSource, text: String) -> Vec<Suggestion>;
             /// Writes the mapping where the user picks in a save dialog; none if closed.
             export_mapping(name: String, text: String) -> Option<Exported>;
             /// Reads the mapping file the user picks in an open dialog; none if closed.

@@ -30,7 +30,7 @@ pub async fn workspace_info<R: Runtime>(app: AppHandle<R>) -> Result<WorkspaceIn
 
 pub async fn list_records<R: Runtime>(
     app: AppHandle<R>,
-    source: Source,
+    source: RecordSource,
     entity: String,
     query: String,
 ) -> Result<RecordList> {
@@ -42,7 +42,7 @@ pub async fn list_records<R: Runtime>(
 
 pub async fn record_tree<R: Runtime>(
     app: AppHandle<R>,
-    source: Source,
+    source: RecordSource,
     entity: String,
     id: String,
 ) -> Result<RecordTree> {
@@ -111,7 +111,7 @@ pub async fn canonical_text<R: Runtime>(_app: AppHandle<R>, text: String) -> Res
 
 pub async fn preview<R: Runtime>(
     app: AppHandle<R>,
-    source: Source,
+    source: RecordSource,
     text: String,
     record_id: String,
 ) -> Result<Preview> {
@@ -123,7 +123,7 @@ pub async fn preview<R: Runtime>(
 
 pub async fn coverage<R: Runtime>(
     app: AppHandle<R>,
-    source: Source,
+    source: RecordSource,
     text: String,
     job: u32,
 ) -> Result<CoverageReport> {
@@ -148,7 +148,7 @@ pub async fn coverage<R: Runtime>(
 
 pub async fn explain<R: Runtime>(
     app: AppHandle<R>,
-    source: Source,
+    source: RecordSource,
     text: String,
     record_id: String,
     field: String,
@@ -161,7 +161,7 @@ pub async fn explain<R: Runtime>(
 
 pub async fn suggestions<R: Runtime>(
     app: AppHandle<R>,
-    source: Source,
+    source: RecordSource,
     text: String,
 ) -> Result<Vec<Suggestion>> {
     with_studio(app, move |studio| studio.suggestions(&source, &text)).await

@@ -4,7 +4,7 @@
 
 import { useRef, useState } from "react";
 import { DndContext, DragOverlay } from "@dnd-kit/core";
-import type { Source } from "./bindings";
+import type { RecordSource } from "./bindings";
 import { useBindingDrag } from "./hooks/useBindingDrag";
 import { useCoverage } from "./hooks/useCoverage";
 import { useExplain, useSuggestions } from "./hooks/useFieldHelp";
@@ -22,7 +22,7 @@ import { MappingCanvas } from "./components/MappingCanvas";
 import { RecordList } from "./components/RecordList";
 import { CoveragePanel, PreviewPanel, SuggestionsPanel } from "./components/Results";
 import { ShortcutsDialog } from "./components/ShortcutsDialog";
-import { SourceTree } from "./components/SourceTree";
+import { RecordTreePanel } from "./components/RecordTreePanel";
 import { StatusBar } from "./components/StatusBar";
 import { Toasts } from "./components/Toasts";
 import { TopBar } from "./components/TopBar";
@@ -30,7 +30,7 @@ import { TopBar } from "./components/TopBar";
 type Dialog = null | "history" | "connections" | "help";
 
 export function App() {
-  const [source, setSource] = useState<Source>({ kind: "samples" });
+  const [source, setSource] = useState<RecordSource>({ kind: "samples" });
   const [selectedField, setSelectedField] = useState<string | null>("title");
   const [selectedNode, setSelectedNode] = useState<string | null>(null);
   const [treeFilter, setTreeFilter] = useState("");
@@ -120,7 +120,7 @@ export function App() {
             onQuery={records.setQuery}
             searchRef={searchRef}
           />
-          <SourceTree
+          <RecordTreePanel
             tree={records.tree}
             selected={selectedNode}
             onSelect={setSelectedNode}

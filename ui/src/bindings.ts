@@ -15,11 +15,11 @@ problems: Array<ProblemInfo>, };
 
 export type Location = { file: string | null, line: number | null, column: number | null, field: string | null, step: number | null, };
 
-export type Source = { "kind": "samples" } | { "kind": "connection", name: string, };
+export type RecordSource = { "kind": "samples" } | { "kind": "connection", name: string, };
 
-export type WorkspaceInfo = { dir: string, sources: Array<SourceInfo>, mappings: Array<MappingSummary>, model: Array<TargetEntity>, transforms: Array<TransformInfo>, };
+export type WorkspaceInfo = { dir: string, sources: Array<RecordSourceInfo>, mappings: Array<MappingSummary>, model: Array<TargetEntity>, transforms: Array<TransformInfo>, };
 
-export type SourceInfo = { source: Source, label: string, counts: Array<EntityCount>, };
+export type RecordSourceInfo = { source: RecordSource, label: string, counts: Array<EntityCount>, };
 
 export type EntityCount = { entity: string, records: number, };
 
@@ -207,9 +207,9 @@ export type StepInfo = { step: number, function: string,
  */
 skipped: boolean, input: JsonValue | null, output: JsonValue | null, error: string | null, code: string | null, };
 
-export type Suggestion = { field: string, proposals: Array<ProposalInfo>, };
+export type Suggestion = { field: string, bindings: Array<SuggestedBinding>, };
 
-export type ProposalInfo = { path: string, steps: Array<string>, 
+export type SuggestedBinding = { path: string, steps: Array<string>, 
 /**
  * 0–1, higher fits better.
  */

@@ -2,12 +2,12 @@
 // One typed function per studio command, with the argument keys Tauri expects.
 
 import { invoke } from "@tauri-apps/api/core";
-import type { ConnectionInfo, CoverageReport, ExplainInfo, Exported, Health, ImportedMapping, MappingDiff, MappingState, NewConnection, Preview, PullReport, RecordList, RecordTree, Source, Suggestion, VersionInfo, WorkspaceInfo } from "./bindings";
+import type { ConnectionInfo, CoverageReport, ExplainInfo, Exported, Health, ImportedMapping, MappingDiff, MappingState, NewConnection, Preview, PullReport, RecordList, RecordSource, RecordTree, Suggestion, VersionInfo, WorkspaceInfo } from "./bindings";
 
 export const commands = {
   workspaceInfo: () => invoke<WorkspaceInfo>("workspace_info"),
-  listRecords: (source: Source, entity: string, query: string) => invoke<RecordList>("list_records", { source, entity, query }),
-  recordTree: (source: Source, entity: string, id: string) => invoke<RecordTree>("record_tree", { source, entity, id }),
+  listRecords: (source: RecordSource, entity: string, query: string) => invoke<RecordList>("list_records", { source, entity, query }),
+  recordTree: (source: RecordSource, entity: string, id: string) => invoke<RecordTree>("record_tree", { source, entity, id }),
   getMapping: (name: string) => invoke<MappingState>("get_mapping", { name }),
   saveDraft: (name: string, text: string) => invoke<null>("save_draft", { name, text }),
   discardDraft: (name: string) => invoke<null>("discard_draft", { name }),
@@ -17,10 +17,10 @@ export const commands = {
   diff: (name: string, from: number, to: number) => invoke<MappingDiff>("diff", { name, from, to }),
   restore: (name: string, version: number) => invoke<VersionInfo>("restore", { name, version }),
   canonicalText: (text: string) => invoke<string>("canonical_text", { text }),
-  preview: (source: Source, text: string, recordId: string) => invoke<Preview>("preview", { source, text, recordId }),
-  coverage: (source: Source, text: string, job: number) => invoke<CoverageReport>("coverage", { source, text, job }),
-  explain: (source: Source, text: string, recordId: string, field: string) => invoke<ExplainInfo>("explain", { source, text, recordId, field }),
-  suggestions: (source: Source, text: string) => invoke<Array<Suggestion>>("suggestions", { source, text }),
+  preview: (source: RecordSource, text: string, recordId: string) => invoke<Preview>("preview", { source, text, recordId }),
+  coverage: (source: RecordSource, text: string, job: number) => invoke<CoverageReport>("coverage", { source, text, job }),
+  explain: (source: RecordSource, text: string, recordId: string, field: string) => invoke<ExplainInfo>("explain", { source, text, recordId, field }),
+  suggestions: (source: RecordSource, text: string) => invoke<Array<Suggestion>>("suggestions", { source, text }),
   exportMapping: (name: string, text: string) => invoke<Exported | null>("export_mapping", { name, text }),
   importMapping: () => invoke<ImportedMapping | null>("import_mapping"),
   listConnections: () => invoke<Array<ConnectionInfo>>("list_connections"),

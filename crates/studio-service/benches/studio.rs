@@ -9,7 +9,7 @@ use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use serde_json::Value;
 use std::sync::Arc;
 use unifield_corrigo_seed::{Company, Scale};
-use unifield_studio_service::types::Source;
+use unifield_studio_service::types::RecordSource;
 use unifield_studio_service::{Cancel, Studio};
 use unifield_workspace::{ConnectionSettings, Endpoint, MemorySecrets, Workspace};
 
@@ -51,7 +51,7 @@ fn studio(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     workspace(dir.path());
     let mut studio = Studio::open(dir.path(), Arc::new(MemorySecrets::default())).unwrap();
-    let source = Source::Connection {
+    let source = RecordSource::Connection {
         name: "bench".into(),
     };
     let list = studio.list_records(&source, "WorkOrder", "").unwrap();

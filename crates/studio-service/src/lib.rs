@@ -24,8 +24,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use types::{
-    EntityCount, EnumValueInfo, MappingSummary, ParamInfo, RecordList, RecordTree, Source,
-    SourceInfo, TargetEntity, TargetField, TransformInfo, WorkspaceInfo,
+    EntityCount, EnumValueInfo, MappingSummary, ParamInfo, RecordList, RecordSource,
+    RecordSourceInfo, RecordTree, TargetEntity, TargetField, TransformInfo, WorkspaceInfo,
 };
 use unifield_model::FieldType;
 use unifield_workspace::{Cancellation, SecretStore, Workspace};
@@ -60,9 +60,9 @@ impl Cancel {
 pub struct Studio {
     workspace: Workspace,
     dir: PathBuf,
-    sets: HashMap<(Source, String), Arc<RecordSet>>,
+    sets: HashMap<(RecordSource, String), Arc<RecordSet>>,
     /// Related records for `lookup` steps, by source and entity list.
-    related: HashMap<(Source, String), Arc<unifield_engine::Related>>,
+    related: HashMap<(RecordSource, String), Arc<unifield_engine::Related>>,
 }
 
 impl Studio {
@@ -80,8 +80,8 @@ impl Studio {
     }
 
     pub fn info(&self) -> Result<WorkspaceInfo> {
-        let mut sources = vec![SourceInfo {
-            source: Source::Samples,
+        let mut sources = vec![RecordSourceInfo {
+            source: RecordSource::Samples,
             label: "Bundled samples (offline)".into(),
             counts: unifield_bundle::SAMPLES
                 .iter()
@@ -92,8 +92,8 @@ impl Studio {
                 .collect(),
         }];
         for connection in self.connections()? {
-            sources.push(SourceInfo {
-                source: Source::Connection {
+            sources.push(RecordSourceInfo {
+                source: RecordSource::Connection {
                     name: connection.name.clone(),
                 },
                 label: format!("{} ({})", connection.name, connection.company),
@@ -124,13 +124,13 @@ impl Studio {
     }
 
     /// The records of `entity` (a Corrigo entity such as `WorkOrder`) from `source`.
-    pub fn records(&mut self, source: &Source, entity: &str) -> Result<Arc<RecordSet>> {
+    pub fn records(&mut self, source: &RecordSource, entity: &str) -> Result<Arc<RecordSet>> {
         let key = (source.clone(), entity.to_string());
         if let Some(set) = self.sets.get(&key) {
             return Ok(Arc::clone(set));
         }
         let records: Vec<Box<str>> = match source {
-            Source::Samples => {
+            RecordSource::Samples => {
                 let text = unifield_bundle::samples(entity).ok_or_else(|| {
                     ServiceError::new(
                         "unknown_entity",
@@ -142,7 +142,7 @@ impl Studio {
                     .map(Box::from)
                     .collect()
             }
-            Source::Connection { name } => {
+            RecordSource::Connection { name } => {
                 let mut records = Vec::new();
                 self.workspace
                     .store
@@ -168,15 +168,14 @@ impl Studio {
 
     /// Forgets the records held for a connection (after a pull changed its cache).
     pub fn forget(&mut self, connection: &str) {
-        let other =
-            |source: &Source| !matches!(source, Source::Connection { name } if name == connection);
+        let other = |source: &RecordSource| !matches!(source, RecordSource::Connection { name } if name == connection);
         self.sets.retain(|(source, _), _| other(source));
         self.related.retain(|(source, _), _| other(source));
     }
 
     pub fn list_records(
         &mut self,
-        source: &Source,
+        source: &RecordSource,
         entity: &str,
         query: &str,
     ) -> Result<RecordList> {
@@ -187,13 +186,23 @@ impl Studio {
         })
     }
 
-    pub fn record_tree(&mut self, source: &Source, entity: &str, id: &str) -> Result<RecordTree> {
+    pub fn record_tree(
+        &mut self,
+        source: &RecordSource,
+        entity: &str,
+        id: &str,
+    ) -> Result<RecordTree> {
         self.records(source, entity)?
             .tree(id)
             .ok_or_else(|| unknown_record(entity, id))
     }
 
-    pub fn record(&mut self, source: &Source, entity: &str, id: &str) -> Result<serde_json::Value> {
+    pub fn record(
+        &mut self,
+        source: &RecordSource,
+        entity: &str,
+        id: &str,
+    ) -> Result<serde_json::Value> {
         self.records(source, entity)?
             .find(id)
             .ok_or_else(|| unknown_record(entity, id))

@@ -5,7 +5,7 @@ use crate::error::{Result, ServiceError};
 use crate::mappings::checked;
 use crate::types::{
     CoverageReport, ExplainInfo, FieldCoverageInfo, FieldResult, Located, PathMatch, Preview,
-    ProblemInfo, ProposalInfo, Source, StepInfo, Suggestion, ValueCount,
+    ProblemInfo, RecordSource, StepInfo, SuggestedBinding, Suggestion, ValueCount,
 };
 use crate::{Cancel, RecordSet, Studio};
 use serde_json::Value;
@@ -23,7 +23,7 @@ impl Studio {
     /// Records of other entities that the mapping's `lookup` steps read, from the same
     /// source, built once per source and set of entities. An entity the source lacks is
     /// left out: its lookups report it per record.
-    fn related(&mut self, source: &Source, mapping: &Mapping) -> Arc<Related> {
+    fn related(&mut self, source: &RecordSource, mapping: &Mapping) -> Arc<Related> {
         let entities: Vec<String> = mapping
             .related_entities()
             .into_iter()
@@ -47,7 +47,12 @@ impl Studio {
 
     /// Applies `text` to one record. A mapping that does not load gives its problems and no
     /// output (that is a result to show, not an error).
-    pub fn preview(&mut self, source: &Source, text: &str, record_id: &str) -> Result<Preview> {
+    pub fn preview(
+        &mut self,
+        source: &RecordSource,
+        text: &str,
+        record_id: &str,
+    ) -> Result<Preview> {
         let started = Instant::now();
         let mapping = match unifield_engine::load(text, None) {
             Ok(mapping) => mapping,
@@ -102,7 +107,7 @@ impl Studio {
     /// after each chunk; a cancel stops the run with `cancelled`.
     pub fn coverage(
         &mut self,
-        source: &Source,
+        source: &RecordSource,
         text: &str,
         cancel: &Cancel,
         progress: impl FnMut(u32, u32),
@@ -112,14 +117,14 @@ impl Studio {
 
     /// Everything a coverage run needs, taken from the studio so that the run itself can
     /// go on without it (the studio keeps previewing while coverage runs).
-    pub fn prepare_coverage(&mut self, source: &Source, text: &str) -> Result<CoverageRun> {
+    pub fn prepare_coverage(&mut self, source: &RecordSource, text: &str) -> Result<CoverageRun> {
         let started = Instant::now();
         let mapping = checked(text, None)?;
         let set = self.records(source, &mapping.doc.source.entity)?;
         let related = self.related(source, &mapping);
         let unpulled = match source {
-            Source::Samples => Vec::new(),
-            Source::Connection { name } => {
+            RecordSource::Samples => Vec::new(),
+            RecordSource::Connection { name } => {
                 let pulled = self
                     .workspace
                     .store
@@ -178,13 +183,7 @@ impl CoverageRun {
                 }
             }
             match parse_record(text, keep) {
-                Ok(record) => {
-                    let applied = self.mapping.apply(&record, &self.related);
-                    if let Some(error) = over_limit(&applied) {
-                        return Err(error);
-                    }
-                    coverage.add(&applied)
-                }
+                Ok(record) => coverage.add(&self.mapping.apply(&record, &self.related)),
                 Err(_) => coverage.add_unreadable(),
             }
         }
@@ -232,7 +231,7 @@ impl Studio {
     /// Each path's matches and each step's input and output, for one record and field.
     pub fn explain(
         &mut self,
-        source: &Source,
+        source: &RecordSource,
         text: &str,
         record_id: &str,
         field: &str,
@@ -283,7 +282,7 @@ impl Studio {
 
     /// Ranked bindings for the target fields `text` leaves unbound, from the source's
     /// records (names, kinds of value, fill rates).
-    pub fn suggestions(&mut self, source: &Source, text: &str) -> Result<Vec<Suggestion>> {
+    pub fn suggestions(&mut self, source: &RecordSource, text: &str) -> Result<Vec<Suggestion>> {
         let mapping = checked(text, None)?;
         let set = self.records(source, &mapping.doc.source.entity)?;
         let bound: Vec<&str> = mapping.doc.fields.iter().map(|(n, _)| n.as_str()).collect();
@@ -292,10 +291,10 @@ impl Studio {
                 .into_iter()
                 .map(|f| Suggestion {
                     field: f.field.into(),
-                    proposals: f
+                    bindings: f
                         .proposals
                         .into_iter()
-                        .map(|p| ProposalInfo {
+                        .map(|p| SuggestedBinding {
                             path: p.path,
                             steps: p.steps.iter().map(|s| s.to_string()).collect(),
                             score: p.score,
@@ -306,28 +305,4 @@ impl Studio {
                 .collect(),
         )
     }
-}
-
-/// A record that tripped an engine limit (a value too large to build, the per-record time
-/// budget) stops a coverage run: at up to a second a record, running on over thousands
-/// would hold the studio for hours. The error says which field and step to fix.
-fn over_limit(applied: &unifield_engine::Applied) -> Option<ServiceError> {
-    let diagnostic = applied
-        .diagnostics
-        .iter()
-        .find(|d| matches!(d.code, "value_too_large" | "record_time_budget"))?;
-    let record = applied.source_id.as_deref().unwrap_or("without an id");
-    Some(
-        ServiceError::new(
-            "mapping_over_limit",
-            format!(
-                "coverage stopped at record {record}: {diagnostic}; fix that step before running coverage"
-            ),
-        )
-        .at(crate::error::Location {
-            field: Some(diagnostic.field.clone()),
-            step: diagnostic.step.map(|s| s as u32),
-            ..Default::default()
-        }),
-    )
 }

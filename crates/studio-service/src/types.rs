@@ -9,7 +9,7 @@ use ts_rs::TS;
 /// Where records come from: the bundled samples or a connection's cache.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "camelCase")]
-pub enum Source {
+pub enum RecordSource {
     Samples,
     Connection { name: String },
 }
@@ -18,7 +18,7 @@ pub enum Source {
 #[serde(rename_all = "camelCase")]
 pub struct WorkspaceInfo {
     pub dir: String,
-    pub sources: Vec<SourceInfo>,
+    pub sources: Vec<RecordSourceInfo>,
     pub mappings: Vec<MappingSummary>,
     pub model: Vec<TargetEntity>,
     pub transforms: Vec<TransformInfo>,
@@ -26,8 +26,8 @@ pub struct WorkspaceInfo {
 
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
-pub struct SourceInfo {
-    pub source: Source,
+pub struct RecordSourceInfo {
+    pub source: RecordSource,
     pub label: String,
     pub counts: Vec<EntityCount>,
 }
@@ -307,15 +307,15 @@ pub struct StepInfo {
     pub code: Option<String>,
 }
 
-/// Proposed bindings for one unbound field, best first.
+/// Suggested bindings for one unbound field, best first.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct Suggestion {
     pub field: String,
-    pub proposals: Vec<ProposalInfo>,
+    pub bindings: Vec<SuggestedBinding>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
-pub struct ProposalInfo {
+pub struct SuggestedBinding {
     pub path: String,
     pub steps: Vec<String>,
     /// 0–1, higher fits better.

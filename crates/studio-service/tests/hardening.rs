@@ -2,7 +2,7 @@
 //! (issue 10): each is refused at entry with a located error, and secrets never show.
 
 use std::sync::Arc;
-use unifield_studio_service::types::{NewConnection, Source};
+use unifield_studio_service::types::{NewConnection, RecordSource};
 use unifield_studio_service::Studio;
 use unifield_workspace::MemorySecrets;
 
@@ -90,7 +90,7 @@ fn studio_default_work_order() -> String {
 
 fn first_work_order(studio: &mut Studio) -> String {
     studio
-        .list_records(&Source::Samples, "WorkOrder", "")
+        .list_records(&RecordSource::Samples, "WorkOrder", "")
         .unwrap()
         .rows[0]
         .id
@@ -106,7 +106,7 @@ fn a_restored_draft_that_trips_a_limit_previews_with_the_reason_not_a_hang() {
     // Too many steps: the draft comes back, and its preview says why it cannot run.
     studio.save_draft("work_order", &doubling(40)).unwrap();
     let draft = studio.mapping("work_order").unwrap().draft.expect("kept");
-    let preview = studio.preview(&Source::Samples, &draft, &id).unwrap();
+    let preview = studio.preview(&RecordSource::Samples, &draft, &id).unwrap();
     assert!(preview.output.is_none());
     let problem = preview
         .problems
@@ -122,7 +122,7 @@ fn a_restored_draft_that_trips_a_limit_previews_with_the_reason_not_a_hang() {
     // the size limit, and the rest of the record still previews.
     studio.save_draft("work_order", &doubling(32)).unwrap();
     let draft = studio.mapping("work_order").unwrap().draft.unwrap();
-    let preview = studio.preview(&Source::Samples, &draft, &id).unwrap();
+    let preview = studio.preview(&RecordSource::Samples, &draft, &id).unwrap();
     let field = preview
         .fields
         .iter()
@@ -263,7 +263,7 @@ fn coverage_of_a_mapping_that_trips_a_limit_stops_at_the_first_record_saying_whe
     let mut studio = studio(dir.path());
     let error = studio
         .coverage(
-            &Source::Samples,
+            &RecordSource::Samples,
             &doubling(32),
             &unifield_studio_service::Cancel::default(),
             |_, _| {},

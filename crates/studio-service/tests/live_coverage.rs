@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 use std::sync::Arc;
-use unifield_studio_service::types::{NewConnection, Source};
+use unifield_studio_service::types::{NewConnection, RecordSource};
 use unifield_studio_service::{Cancel, Studio};
 use unifield_workspace::MemorySecrets;
 
@@ -38,7 +38,7 @@ async fn studio_with_pulled_work_orders(
 async fn coverage_says_which_reads_the_cached_records_were_pulled_without() {
     let dir = tempfile::tempdir().unwrap();
     let (mut studio, _running) = studio_with_pulled_work_orders(dir.path()).await;
-    let source = Source::Connection {
+    let source = RecordSource::Connection {
         name: "sandbox".into(),
     };
     let text = studio.mapping("work_order").unwrap().saved_text;
@@ -63,7 +63,12 @@ async fn coverage_says_which_reads_the_cached_records_were_pulled_without() {
     assert_eq!(report.unpulled, vec!["LastAction.*".to_string()]);
 
     let samples = studio
-        .coverage(&Source::Samples, &edited, &Cancel::default(), |_, _| {})
+        .coverage(
+            &RecordSource::Samples,
+            &edited,
+            &Cancel::default(),
+            |_, _| {},
+        )
         .unwrap();
     assert!(samples.unpulled.is_empty());
 }

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 use std::sync::Arc;
-use unifield_studio_service::types::{NewConnection, Source};
+use unifield_studio_service::types::{NewConnection, RecordSource};
 use unifield_studio_service::{test_connection, Cancel, Studio};
 use unifield_workspace::MemorySecrets;
 
@@ -23,7 +23,7 @@ fn rebind(text: &str, field: &str, binding: Value) -> String {
 
 fn first_work_order(studio: &mut Studio) -> String {
     studio
-        .list_records(&Source::Samples, "WorkOrder", "")
+        .list_records(&RecordSource::Samples, "WorkOrder", "")
         .unwrap()
         .rows[0]
         .id
@@ -36,7 +36,7 @@ fn a_new_workspace_is_the_bundled_offline_one() {
     let studio = studio(dir.path());
     let info = studio.info().unwrap();
     assert_eq!(info.sources.len(), 1, "no connections yet");
-    assert_eq!(info.sources[0].source, Source::Samples);
+    assert_eq!(info.sources[0].source, RecordSource::Samples);
     let count = |entity: &str| {
         info.sources[0]
             .counts
@@ -90,20 +90,20 @@ fn records_are_listed_searched_and_shown_as_a_tree_with_fill_rates() {
     let dir = tempfile::tempdir().unwrap();
     let mut studio = studio(dir.path());
     let all = studio
-        .list_records(&Source::Samples, "WorkOrder", "")
+        .list_records(&RecordSource::Samples, "WorkOrder", "")
         .unwrap();
     assert_eq!((all.total, all.rows.len()), (400, 400));
     let first = &all.rows[0];
     let number = first.label.split(" · ").next().unwrap().to_string();
     let found = studio
-        .list_records(&Source::Samples, "WorkOrder", &number.to_lowercase())
+        .list_records(&RecordSource::Samples, "WorkOrder", &number.to_lowercase())
         .unwrap();
     assert_eq!(found.total, 400);
     assert!(found.rows.iter().any(|r| r.id == first.id));
     assert!(found.rows.len() < 400);
 
     let tree = studio
-        .record_tree(&Source::Samples, "WorkOrder", &first.id)
+        .record_tree(&RecordSource::Samples, "WorkOrder", &first.id)
         .unwrap();
     assert_eq!(tree.records, 400);
     let id = tree.nodes.iter().find(|n| n.path == "$.Id").unwrap();
@@ -118,7 +118,7 @@ fn records_are_listed_searched_and_shown_as_a_tree_with_fill_rates() {
     for node in &tree.nodes {
         let selector = unifield_engine::path::Selector::parse(&node.path).unwrap();
         let record = studio
-            .record(&Source::Samples, "WorkOrder", &first.id)
+            .record(&RecordSource::Samples, "WorkOrder", &first.id)
             .unwrap();
         assert_eq!(
             selector.query(&record).len(),
@@ -132,11 +132,11 @@ fn records_are_listed_searched_and_shown_as_a_tree_with_fill_rates() {
     assert!(absent.fill_rate > 0.0 && !absent.samples.is_empty());
 
     let missing = studio
-        .record_tree(&Source::Samples, "WorkOrder", "no-such-id")
+        .record_tree(&RecordSource::Samples, "WorkOrder", "no-such-id")
         .unwrap_err();
     assert_eq!(missing.code, "unknown_record");
     let entity = studio
-        .list_records(&Source::Samples, "Nope", "")
+        .list_records(&RecordSource::Samples, "Nope", "")
         .unwrap_err();
     assert_eq!(entity.code, "unknown_entity");
 }
@@ -146,10 +146,12 @@ fn preview_follows_every_edit_and_locates_what_is_wrong() {
     let dir = tempfile::tempdir().unwrap();
     let mut studio = studio(dir.path());
     let id = first_work_order(&mut studio);
-    let record = studio.record(&Source::Samples, "WorkOrder", &id).unwrap();
+    let record = studio
+        .record(&RecordSource::Samples, "WorkOrder", &id)
+        .unwrap();
     let text = work_order_text(&studio);
 
-    let before = studio.preview(&Source::Samples, &text, &id).unwrap();
+    let before = studio.preview(&RecordSource::Samples, &text, &id).unwrap();
     assert!(before.problems.is_empty(), "{:?}", before.problems);
     let output = before.output.unwrap();
     assert_eq!(output["key"], json!(id));
@@ -161,7 +163,9 @@ fn preview_follows_every_edit_and_locates_what_is_wrong() {
         "title",
         json!({"path": "$.Number", "steps": ["lower"]}),
     );
-    let after = studio.preview(&Source::Samples, &edited, &id).unwrap();
+    let after = studio
+        .preview(&RecordSource::Samples, &edited, &id)
+        .unwrap();
     let title = after.output.unwrap()["title"].clone();
     assert_eq!(
         title,
@@ -172,7 +176,9 @@ fn preview_follows_every_edit_and_locates_what_is_wrong() {
 
     // A path that is not JSONPath: no output, a problem that names the field.
     let broken = rebind(&text, "title", json!({"path": "$.[Number"}));
-    let preview = studio.preview(&Source::Samples, &broken, &id).unwrap();
+    let preview = studio
+        .preview(&RecordSource::Samples, &broken, &id)
+        .unwrap();
     assert!(preview.output.is_none());
     let problem = &preview.problems[0];
     assert_eq!(problem.field.as_deref(), Some("title"));
@@ -184,7 +190,9 @@ fn preview_follows_every_edit_and_locates_what_is_wrong() {
         "dueAt",
         json!({"path": "$.Number", "steps": ["parse_datetime"]}),
     );
-    let preview = studio.preview(&Source::Samples, &failing, &id).unwrap();
+    let preview = studio
+        .preview(&RecordSource::Samples, &failing, &id)
+        .unwrap();
     assert!(preview.output.is_some(), "{:?}", preview.problems);
     let field = preview.fields.iter().find(|f| f.field == "dueAt").unwrap();
     assert_eq!((field.outcome.as_str(), field.step), ("error", Some(1)));
@@ -198,9 +206,12 @@ fn coverage_counts_every_record_reports_progress_and_can_be_cancelled() {
     let text = work_order_text(&studio);
     let mut reports = Vec::new();
     let coverage = studio
-        .coverage(&Source::Samples, &text, &Cancel::default(), |done, of| {
-            reports.push((done, of))
-        })
+        .coverage(
+            &RecordSource::Samples,
+            &text,
+            &Cancel::default(),
+            |done, of| reports.push((done, of)),
+        )
         .unwrap();
     assert_eq!(coverage.records + coverage.skipped, 400);
     assert_eq!(reports.last(), Some(&(400, 400)));
@@ -222,7 +233,12 @@ fn coverage_counts_every_record_reports_progress_and_can_be_cancelled() {
     doc["fields"]["status"]["steps"][0]["failOnUnmapped"] = json!(false);
     let narrowed = serde_json::to_string(&doc).unwrap();
     let coverage = studio
-        .coverage(&Source::Samples, &narrowed, &Cancel::default(), |_, _| {})
+        .coverage(
+            &RecordSource::Samples,
+            &narrowed,
+            &Cancel::default(),
+            |_, _| {},
+        )
         .unwrap();
     let status = coverage
         .fields
@@ -235,12 +251,12 @@ fn coverage_counts_every_record_reports_progress_and_can_be_cancelled() {
     let cancel = Cancel::default();
     cancel.cancel();
     let cancelled = studio
-        .coverage(&Source::Samples, &text, &cancel, |_, _| {})
+        .coverage(&RecordSource::Samples, &text, &cancel, |_, _| {})
         .unwrap_err();
     assert_eq!(cancelled.code, "cancelled");
 
     let invalid = studio
-        .coverage(&Source::Samples, "{", &Cancel::default(), |_, _| {})
+        .coverage(&RecordSource::Samples, "{", &Cancel::default(), |_, _| {})
         .unwrap_err();
     assert_eq!(invalid.code, "invalid_mapping");
     assert_eq!(invalid.location.unwrap().line, Some(1));
@@ -251,10 +267,12 @@ fn explain_shows_each_step_of_one_field() {
     let dir = tempfile::tempdir().unwrap();
     let mut studio = studio(dir.path());
     let id = first_work_order(&mut studio);
-    let record = studio.record(&Source::Samples, "WorkOrder", &id).unwrap();
+    let record = studio
+        .record(&RecordSource::Samples, "WorkOrder", &id)
+        .unwrap();
     let text = work_order_text(&studio);
     let explained = studio
-        .explain(&Source::Samples, &text, &id, "code")
+        .explain(&RecordSource::Samples, &text, &id, "code")
         .unwrap();
     assert_eq!(explained.paths[0].path, "$.Number");
     assert_eq!(explained.paths[0].matches[0].value, record["Number"]);
@@ -266,7 +284,7 @@ fn explain_shows_each_step_of_one_field() {
     assert_eq!(functions, ["trim", "null_if_empty"]);
     assert_eq!(explained.steps[0].input.as_ref(), Some(&record["Number"]));
     let unknown = studio
-        .explain(&Source::Samples, &text, &id, "noSuchField")
+        .explain(&RecordSource::Samples, &text, &id, "noSuchField")
         .unwrap_err();
     assert_eq!(unknown.code, "unknown_field");
 }
@@ -278,10 +296,10 @@ fn suggestions_propose_bindings_for_unbound_fields() {
     let mut doc: Value = serde_json::from_str(&work_order_text(&studio)).unwrap();
     doc["fields"].as_object_mut().unwrap().remove("code");
     let text = serde_json::to_string(&doc).unwrap();
-    let suggestions = studio.suggestions(&Source::Samples, &text).unwrap();
+    let suggestions = studio.suggestions(&RecordSource::Samples, &text).unwrap();
     let code = suggestions.iter().find(|s| s.field == "code").unwrap();
-    assert_eq!(code.proposals[0].path, "$.Number");
-    assert!(code.proposals[0].score > 0.5);
+    assert_eq!(code.bindings[0].path, "$.Number");
+    assert!(code.bindings[0].score > 0.5);
     assert!(
         !suggestions.iter().any(|s| s.field == "title"),
         "bound fields get no proposals"
@@ -519,7 +537,7 @@ async fn connections_are_added_tested_pulled_with_progress_and_cancelled() {
     );
     assert!(seen.iter().any(|(e, n)| e == "WorkOrder" && *n > 0));
     studio.forget("sandbox");
-    let source = Source::Connection {
+    let source = RecordSource::Connection {
         name: "sandbox".into(),
     };
     let listed = studio.list_records(&source, "WorkOrder", "").unwrap();

@@ -60,7 +60,7 @@ function Node({ node, selected, onSelect }: { node: TreeNode; selected: boolean;
   );
 }
 
-export function SourceTree({ tree, selected, onSelect, filter, onFilter }: Props) {
+export function RecordTreePanel({ tree, selected, onSelect, filter, onFilter }: Props) {
   const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
   const nodes = (tree?.nodes ?? []).filter(
     (n) =>

@@ -186,19 +186,19 @@ export function SuggestionsPanel({
 }) {
   const [dismissed, setDismissed] = useState<Set<string>>(new Set());
   const shown = suggestions
-    .map((s) => ({ ...s, proposals: s.proposals.filter((p) => !dismissed.has(`${s.field} ${p.path}`)) }))
-    .filter((s) => s.proposals.length > 0);
+    .map((s) => ({ ...s, bindings: s.bindings.filter((p) => !dismissed.has(`${s.field} ${p.path}`)) }))
+    .filter((s) => s.bindings.length > 0);
   return (
     <section className="panel suggestions" aria-label="Suggestions">
       <header className="panel-head">
         <h2>Suggestions</h2>
-        <span className="muted">{shown.length} unbound fields with proposals</span>
+        <span className="muted">{shown.length} unbound fields with suggestions</span>
       </header>
       {shown.map((s) => (
         <div key={s.field} className="suggestion" data-testid="suggestion" data-field={s.field}>
           <strong>{s.field}</strong>
-          {s.proposals.map((p) => (
-            <div key={p.path} className="proposal">
+          {s.bindings.map((p) => (
+            <div key={p.path} className="suggested-binding">
               <code>{p.path}</code>
               {p.steps.length > 0 && <span className="steps">→ {p.steps.join(" → ")}</span>}
               <span className="score" title={p.reason}>

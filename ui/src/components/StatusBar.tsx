@@ -1,7 +1,7 @@
 // The bar across the bottom: whether the mapping is saved (and a restored draft), the
 // source, and when the studio became interactive.
 
-import type { Source } from "../bindings";
+import type { RecordSource } from "../bindings";
 import type { MappingText } from "../hooks/useMappingText";
 
 export function StatusBar({
@@ -10,7 +10,7 @@ export function StatusBar({
   readyMs,
 }: {
   mapping: MappingText;
-  source: Source;
+  source: RecordSource;
   readyMs: number | null;
 }) {
   const { saved, unsaved, draftRestored } = mapping;

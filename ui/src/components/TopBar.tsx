@@ -1,7 +1,7 @@
 // The bar across the top: the record source, the mappings, and the actions with their
 // shortcuts in their tooltips.
 
-import type { MappingSummary, Source, WorkspaceInfo } from "../bindings";
+import type { MappingSummary, RecordSource, WorkspaceInfo } from "../bindings";
 import { MAC } from "../hooks/useShortcuts";
 import type { MappingText } from "../hooks/useMappingText";
 import type { Theme } from "../hooks/useTheme";
@@ -9,15 +9,15 @@ import { keysLabel, type Action } from "../shortcuts";
 
 interface Props {
   info: WorkspaceInfo | null;
-  source: Source;
-  onSource: (source: Source) => void;
+  source: RecordSource;
+  onSource: (source: RecordSource) => void;
   mapping: MappingText;
   onMapping: (name: string) => void;
   theme: Theme;
   run: (action: Action) => void;
 }
 
-const sourceKey = (source: Source) => (source.kind === "samples" ? "" : source.name);
+const sourceKey = (source: RecordSource) => (source.kind === "samples" ? "" : source.name);
 const title = (action: Action, label: string) => `${label} (${keysLabel(action, MAC)})`;
 
 function mappingTitle(m: MappingSummary) {

@@ -3,12 +3,12 @@
 
 import { useCallback, useEffect, useState } from "react";
 import { api, asServiceError, newJob, onCoverageProgress } from "../api";
-import type { CoverageReport, Source } from "../bindings";
+import type { CoverageReport, RecordSource } from "../bindings";
 import type { MappingDoc } from "../mapping";
 import { useDebounced } from "./useDebounced";
 import type { Report } from "./useToasts";
 
-export function useCoverage(source: Source, text: string, doc: MappingDoc | null, report: Report) {
+export function useCoverage(source: RecordSource, text: string, doc: MappingDoc | null, report: Report) {
   const [coverage, setCoverage] = useState<CoverageReport | null>(null);
   const [job, setJob] = useState<number | null>(null);
   const [progress, setProgress] = useState<{ done: number; of: number } | null>(null);

@@ -3,11 +3,11 @@
 
 import { useState } from "react";
 import { api } from "../api";
-import type { ExplainInfo, Source, Suggestion } from "../bindings";
+import type { ExplainInfo, RecordSource, Suggestion } from "../bindings";
 import { binding, fieldRef, type MappingDoc } from "../mapping";
 import { useDebounced } from "./useDebounced";
 
-export function useSuggestions(source: Source, text: string, doc: MappingDoc | null) {
+export function useSuggestions(source: RecordSource, text: string, doc: MappingDoc | null) {
   const [suggestions, setSuggestions] = useState<Suggestion[]>([]);
   useDebounced(
     () => {
@@ -22,7 +22,7 @@ export function useSuggestions(source: Source, text: string, doc: MappingDoc | n
 }
 
 export function useExplain(
-  source: Source,
+  source: RecordSource,
   text: string,
   doc: MappingDoc | null,
   recordId: string | null,

@@ -3,11 +3,11 @@
 
 import { useEffect, useMemo, useState } from "react";
 import { api } from "../api";
-import type { Preview, Source } from "../bindings";
+import type { Preview, RecordSource } from "../bindings";
 import { latestWins, STALE } from "./latest";
 import type { Report } from "./useToasts";
 
-export function usePreview(source: Source, text: string, recordId: string | null, report: Report) {
+export function usePreview(source: RecordSource, text: string, recordId: string | null, report: Report) {
   const [preview, setPreview] = useState<Preview | null>(null);
   const [ms, setMs] = useState<number | null>(null);
   const [count, setCount] = useState(0);

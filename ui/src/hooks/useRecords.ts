@@ -3,11 +3,11 @@
 
 import { useState } from "react";
 import { api } from "../api";
-import type { RecordList, RecordTree, Source } from "../bindings";
+import type { RecordList, RecordTree, RecordSource } from "../bindings";
 import { useLatest } from "./useLatest";
 import type { Report } from "./useToasts";
 
-export function useRecords(source: Source, entity: string | null, report: Report) {
+export function useRecords(source: RecordSource, entity: string | null, report: Report) {
   const [query, setQuery] = useState("");
   const [chosen, setChosen] = useState<string | null>(null);
   const list: RecordList | null = useLatest(
