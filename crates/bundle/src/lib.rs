@@ -100,6 +100,37 @@ pub fn sample_files() -> Vec<(String, String)> {
         .collect()
 }
 
+/// For each unified entity in `targets`, the `key`s its default mapping produces from
+/// `records_of(its Corrigo source entity)`: what key fields pointing at it must name to
+/// resolve ([`unifield_engine::Coverage::resolve_keys`]). An entity no default mapping
+/// produces is left out (its keys are reported unchecked).
+pub fn produced_keys(
+    targets: &[&str],
+    mut records_of: impl FnMut(&str) -> Vec<serde_json::Value>,
+) -> std::collections::HashMap<String, std::collections::HashSet<String>> {
+    let related = unifield_engine::Related::default();
+    let mut produced = std::collections::HashMap::new();
+    for default in &MAPPINGS {
+        let mapping = unifield_engine::load(default.text, None).expect("bundled mappings load");
+        if !targets.contains(&mapping.entity.name) {
+            continue;
+        }
+        let keys =
+            unifield_engine::produced_keys(&mapping, records_of(default.source_entity), &related);
+        produced.insert(mapping.entity.name.to_string(), keys);
+    }
+    produced
+}
+
+/// The bundled samples of one Corrigo entity, parsed (empty for an entity with none).
+pub fn sample_records(entity: &str) -> Vec<serde_json::Value> {
+    samples(entity)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

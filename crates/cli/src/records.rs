@@ -210,7 +210,47 @@ fn coverage_of(mapping: &Mapping, input: &Source, related: &Related) -> Result<C
         Err(_) => coverage.add_unreadable(),
     })?;
     coverage.finish();
+    resolve_keys(&mut coverage, input)?;
     Ok(coverage)
+}
+
+/// Resolves the report's key fields against the records the target entities' default
+/// mappings produce from the same place: a connection's cache for cached records, the
+/// bundled samples for a file (the offline workspace the samples come from).
+fn resolve_keys(coverage: &mut Coverage, input: &Source) -> Result<(), Failure> {
+    let targets = coverage.key_targets();
+    if targets.is_empty() {
+        return Ok(());
+    }
+    let produced = match input {
+        Source::Cached {
+            workspace,
+            connection,
+            ..
+        } => {
+            let store = crate::connections::open_store(workspace.as_deref())?;
+            let mut failure = None;
+            let produced = unifield_bundle::produced_keys(&targets, |entity| {
+                let mut records = Vec::new();
+                if let Err(e) = store.for_each_record(connection, entity, |record| {
+                    records.push(record.value);
+                    true
+                }) {
+                    failure = Some(Failure::usage(e.to_string()));
+                }
+                records
+            });
+            if let Some(failure) = failure {
+                return Err(failure);
+            }
+            produced
+        }
+        Source::File(_) | Source::Bundled(_) => {
+            unifield_bundle::produced_keys(&targets, unifield_bundle::sample_records)
+        }
+    };
+    coverage.resolve_keys(&produced);
+    Ok(())
 }
 
 pub(crate) fn coverage(mapping: &Path, input: &Source, related: &[String], json: bool) -> Outcome {

@@ -247,19 +247,20 @@ fn explain(record: &str, field: &str, extra: &[&str]) -> Output {
 
 #[test]
 fn explain_walks_one_field_of_one_record() {
-    let out = explain("1", "categoryName", &[]);
+    let out = explain("1", "assetKey", &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
-        text.contains("path $.TaskRefinement  → $['TaskRefinement']"),
+        text.contains("path $.MainAsset.Id  → $['MainAsset']['Id'] = 5011"),
         "{text}"
     );
-    assert!(text.contains("step 1 split"), "{text}");
-    assert!(text.contains("step 2 pick"), "{text}");
-    let json = explain("1", "categoryName", &["--json"]);
+    assert!(text.contains("step 1 null_if"), "{text}");
+    assert!(text.contains("step 2 keep_if"), "{text}");
+    let json = explain("1", "assetKey", &["--json"]);
     let explained: Value = serde_json::from_str(&stdout(&json)).unwrap();
     assert_eq!(explained["steps"].as_array().unwrap().len(), 3);
-    assert_eq!(explained["result"], explained["steps"][1]["output"]);
+    assert_eq!(explained["result"], explained["steps"][2]["output"]);
+    assert_eq!(explained["result"], "5011");
 
     let missing = explain("9999", "status", &[]);
     assert_eq!(missing.status.code(), Some(2));

@@ -2,9 +2,11 @@
 
 use crate::apply::{Applied, FieldOutcome};
 use crate::compile::{Mapping, Target};
+use crate::related::Related;
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use unifield_model::FieldType;
 
 /// Distinct values tracked per field; past this, new values are only counted as "more".
 const DISTINCT_TRACKED: usize = 64;
@@ -34,6 +36,66 @@ pub struct FieldCoverage {
     index: HashMap<u64, Vec<usize>>,
 }
 
+/// Dangling keys shown per key field.
+const DANGLING_SHOWN: usize = 5;
+
+/// Referential coverage of one key field: how many of its values name a record that the
+/// target entity's mapping produces from the same records (see [`Coverage::resolve_keys`]).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct KeyCoverage {
+    /// `assetKey`, `siteKeys`.
+    pub field: String,
+    /// The entity the key points to (`Asset`).
+    pub target: String,
+    /// Key values seen (each item of a key array counts).
+    pub values: usize,
+    /// Values naming a record the target's mapping produced.
+    pub resolved: usize,
+    /// Values naming none (`values - resolved`); none when the target was not checked.
+    pub dangling: usize,
+    /// Up to five dangling values, most frequent first, with their counts.
+    pub dangling_examples: Vec<(String, usize)>,
+    /// False when no records of the target entity were given to resolve against.
+    pub checked: bool,
+}
+
+impl KeyCoverage {
+    /// Resolved values as a percentage of all values (100 when there are none).
+    pub fn resolved_percent(&self) -> f64 {
+        if self.values == 0 {
+            100.0
+        } else {
+            100.0 * self.resolved as f64 / self.values as f64
+        }
+    }
+}
+
+/// The `key` of every record `mapping` produces from `records`: what other mappings'
+/// key fields pointing at its entity must name to resolve.
+pub fn produced_keys(
+    mapping: &Mapping,
+    records: impl IntoIterator<Item = Value>,
+    related: &Related,
+) -> HashSet<String> {
+    let Some(key_at) = mapping
+        .fields
+        .iter()
+        .position(|f| f.name == "key" && !f.is_custom())
+    else {
+        return HashSet::new();
+    };
+    records
+        .into_iter()
+        .filter_map(|record| {
+            let applied = mapping.apply(&record, related);
+            match applied.values.get(key_at) {
+                Some(Value::String(key)) if applied.taken => Some(key.clone()),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
 /// Per-field coverage over a set of records.
 #[derive(Debug, Clone, Serialize)]
 pub struct Coverage {
@@ -46,6 +108,11 @@ pub struct Coverage {
     /// Input that could not be read as a record at all (bad JSON lines).
     pub unreadable: usize,
     pub fields: Vec<FieldCoverage>,
+    /// Referential coverage of each key field, once [`Coverage::resolve_keys`] has run.
+    pub keys: Vec<KeyCoverage>,
+    /// Per key field: `(field index, target entity)` and each key value with its count.
+    #[serde(skip)]
+    key_values: Vec<(usize, &'static str, HashMap<String, usize>)>,
 }
 
 impl Coverage {
@@ -73,12 +140,30 @@ impl Coverage {
                 }
             })
             .collect();
+        let key_values = mapping
+            .fields
+            .iter()
+            .enumerate()
+            .filter_map(|(index, f)| match f.target {
+                Target::Model(field) => match &field.ty {
+                    FieldType::Key(target) => Some((index, *target, HashMap::new())),
+                    FieldType::Array(item) => match **item {
+                        FieldType::Key(target) => Some((index, target, HashMap::new())),
+                        _ => None,
+                    },
+                    _ => None,
+                },
+                Target::Custom => None,
+            })
+            .collect();
         Coverage {
             records: 0,
             skipped: 0,
             records_with_errors: 0,
             unreadable: 0,
             fields,
+            keys: Vec::new(),
+            key_values,
         }
     }
 
@@ -112,6 +197,64 @@ impl Coverage {
                 *stats.unmapped.entry(value.clone()).or_default() += 1;
             }
         }
+        for (index, _, seen) in &mut self.key_values {
+            let mut count = |key: &Value| {
+                if let Value::String(key) = key {
+                    *seen.entry(key.clone()).or_default() += 1;
+                }
+            };
+            match applied.values.get(*index) {
+                Some(Value::Array(items)) => items.iter().for_each(&mut count),
+                Some(value) => count(value),
+                None => {}
+            }
+        }
+    }
+
+    /// Resolves every key field against `produced`: for each entity, the keys its
+    /// mapping produces from the same records ([`produced_keys`]). A key field whose
+    /// target is missing from `produced` is reported unchecked.
+    pub fn resolve_keys(&mut self, produced: &HashMap<String, HashSet<String>>) {
+        self.keys = self
+            .key_values
+            .iter()
+            .map(|(index, target, seen)| {
+                let known = produced.get(*target);
+                let values: usize = seen.values().sum();
+                let mut dangling: Vec<(String, usize)> = match known {
+                    Some(known) => seen
+                        .iter()
+                        .filter(|(key, _)| !known.contains(*key))
+                        .map(|(key, n)| (key.clone(), *n))
+                        .collect(),
+                    None => Vec::new(),
+                };
+                let dangling_count: usize = dangling.iter().map(|(_, n)| n).sum();
+                dangling.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                dangling.truncate(DANGLING_SHOWN);
+                KeyCoverage {
+                    field: self.fields[*index].field.clone(),
+                    target: target.to_string(),
+                    values,
+                    resolved: if known.is_some() {
+                        values - dangling_count
+                    } else {
+                        0
+                    },
+                    dangling: dangling_count,
+                    dangling_examples: dangling,
+                    checked: known.is_some(),
+                }
+            })
+            .collect();
+    }
+
+    /// The entities the key fields point to: what [`Coverage::resolve_keys`] needs.
+    pub fn key_targets(&self) -> Vec<&'static str> {
+        let mut targets: Vec<&'static str> = self.key_values.iter().map(|(_, t, _)| *t).collect();
+        targets.sort_unstable();
+        targets.dedup();
+        targets
     }
 
     /// Counts an input item that could not be read.
@@ -210,6 +353,36 @@ impl Coverage {
             "{} records mapped, {} skipped by the source filter, {} with errors, {} unreadable; * = required\n",
             self.records, self.skipped, self.records_with_errors, self.unreadable
         ));
+        if !self.keys.is_empty() {
+            out.push_str(
+                "\nkeys             → target      values  resolved  dangling (examples)\n",
+            );
+            for key in &self.keys {
+                let resolved = if key.checked {
+                    format!("{:.1}%", key.resolved_percent())
+                } else {
+                    "unchecked".to_string()
+                };
+                let examples: Vec<String> = key
+                    .dangling_examples
+                    .iter()
+                    .map(|(k, n)| format!("{k} ({n})"))
+                    .collect();
+                out.push_str(&format!(
+                    "{:<16} → {:<10} {:>7}  {:>8}  {}{}\n",
+                    key.field,
+                    key.target,
+                    key.values,
+                    resolved,
+                    key.dangling,
+                    if examples.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", examples.join(", "))
+                    }
+                ));
+            }
+        }
         out
     }
 }

@@ -23,7 +23,7 @@ pub mod transform;
 
 pub use apply::{Applied, Diagnostic, FieldOutcome, RecordView, RECORD_TIME_BUDGET};
 pub use compile::{load, load_file, validate, CompiledField, Mapping, MemberRead, Target};
-pub use coverage::{Coverage, FieldCoverage};
+pub use coverage::{produced_keys, Coverage, FieldCoverage, KeyCoverage};
 pub use explain::{Explanation, StepTrace};
 pub use problem::{LoadError, Problem, Severity};
 pub use related::Related;
