@@ -183,7 +183,13 @@ impl CoverageRun {
                 }
             }
             match parse_record(text, keep) {
-                Ok(record) => coverage.add(&self.mapping.apply(&record, &self.related)),
+                Ok(record) => {
+                    let applied = self.mapping.apply(&record, &self.related);
+                    if let Some(error) = over_limit(&applied) {
+                        return Err(error);
+                    }
+                    coverage.add(&applied)
+                }
                 Err(_) => coverage.add_unreadable(),
             }
         }
@@ -305,4 +311,28 @@ impl Studio {
                 .collect(),
         )
     }
+}
+
+/// A record that tripped an engine limit (a value too large to build, the per-record time
+/// budget) stops a coverage run: at up to a second a record, running on over thousands
+/// would hold the studio for hours. The error says which field and step to fix.
+fn over_limit(applied: &unifield_engine::Applied) -> Option<ServiceError> {
+    let diagnostic = applied
+        .diagnostics
+        .iter()
+        .find(|d| matches!(d.code, "value_too_large" | "record_time_budget"))?;
+    let record = applied.source_id.as_deref().unwrap_or("without an id");
+    Some(
+        ServiceError::new(
+            "mapping_over_limit",
+            format!(
+                "coverage stopped at record {record}: {diagnostic}; fix that step before running coverage"
+            ),
+        )
+        .at(crate::error::Location {
+            field: Some(diagnostic.field.clone()),
+            step: diagnostic.step.map(|s| s as u32),
+            ..Default::default()
+        }),
+    )
 }
