@@ -221,6 +221,9 @@ enum Command {
         /// With an in-process Corrigo sandbox, an organization and a synced connection
         #[arg(long)]
         demo: bool,
+        /// Let webhooks go to http:// loopback receivers (local development only)
+        #[arg(long)]
+        allow_insecure_webhooks: bool,
     },
     /// Administer the connection server's database: organizations and API keys
     Server {
@@ -341,7 +344,14 @@ fn main() -> ExitCode {
             data,
             sync_interval,
             demo,
-        } => server::serve(listen, data.as_deref(), sync_interval, demo),
+            allow_insecure_webhooks,
+        } => server::serve(
+            listen,
+            data.as_deref(),
+            sync_interval,
+            demo,
+            allow_insecure_webhooks,
+        ),
         Command::Server { data, command } => server::admin(command, data.as_deref()),
         Command::Push {
             server,

@@ -104,11 +104,13 @@ pub(crate) fn serve(
     data: Option<&Path>,
     sync_interval: Duration,
     demo: bool,
+    allow_insecure_webhooks: bool,
 ) -> Outcome {
-    let settings = unifield_server::Settings {
+    let mut settings = unifield_server::Settings {
         sync_interval,
         ..Default::default()
     };
+    settings.webhooks.allow_insecure = allow_insecure_webhooks;
     runtime()?.block_on(async {
         let mut out = std::io::stdout().lock();
         if demo {

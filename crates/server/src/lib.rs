@@ -11,6 +11,7 @@ pub mod error;
 pub mod http;
 pub mod service;
 pub mod storage;
+pub mod webhooks;
 
 pub use crypto::{MasterKey, MasterKeySource};
 pub use error::{Error, ErrorBody, Result};
@@ -72,12 +73,17 @@ pub struct RunningServer {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
     scheduler: Option<tokio::task::JoinHandle<()>>,
+    /// The webhook delivery worker.
+    webhooks: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl RunningServer {
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
+        }
+        if let Some(webhooks) = self.webhooks.take() {
+            webhooks.abort();
         }
         if let Some(scheduler) = self.scheduler.take() {
             scheduler.abort();
@@ -99,6 +105,9 @@ impl Drop for RunningServer {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
+        }
+        if let Some(webhooks) = self.webhooks.take() {
+            webhooks.abort();
         }
         if let Some(scheduler) = self.scheduler.take() {
             scheduler.abort();
@@ -134,6 +143,7 @@ pub async fn start_with(
             .await;
     });
     let scheduler = scheduler.then(|| tokio::spawn(run_scheduler(service.clone())));
+    let webhooks = Some(webhooks::start_worker(service.clone())?);
     Ok(RunningServer {
         url: format!("http://{addr}"),
         addr,
@@ -141,6 +151,7 @@ pub async fn start_with(
         shutdown: Some(tx),
         task: Some(task),
         scheduler,
+        webhooks,
     })
 }
 

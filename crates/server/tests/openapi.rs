@@ -35,6 +35,15 @@ const EXPECTED: &[&str] = &[
     "GET /api/eam/{collection}/custom-fields",
     "GET /api/eam/{collection}/{key}",
     "GET /api/openapi.json",
+    "GET /api/webhooks",
+    "POST /api/webhooks",
+    "GET /api/webhooks/{id}",
+    "PATCH /api/webhooks/{id}",
+    "DELETE /api/webhooks/{id}",
+    "POST /api/webhooks/{id}/rotate-secret",
+    "POST /api/webhooks/{id}/test",
+    "GET /api/webhooks/{id}/deliveries",
+    "POST /api/webhooks/{id}/deliveries/{delivery_id}/redeliver",
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

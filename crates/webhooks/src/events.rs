@@ -7,7 +7,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 
 /// Every event type, in the order they are documented.
-pub const EVENT_TYPES: [EventType; 9] = [
+pub const EVENT_TYPES: [EventType; 10] = [
     EventType::SyncCompleted,
     EventType::SyncFailed,
     EventType::ConnectionReauthorizationRequired,
@@ -16,6 +16,7 @@ pub const EVENT_TYPES: [EventType; 9] = [
     EventType::MappingRolledBack,
     EventType::WorkOrderCreated,
     EventType::WorkOrderUpdated,
+    EventType::WebhookDisabled,
     EventType::Ping,
 ];
 
@@ -29,6 +30,9 @@ pub enum EventType {
     MappingRolledBack,
     WorkOrderCreated,
     WorkOrderUpdated,
+    /// An endpoint was disabled at the end of its retry schedule (sent to the
+    /// organization's other endpoints that subscribe to it).
+    WebhookDisabled,
     Ping,
 }
 
@@ -55,6 +59,7 @@ impl EventType {
             EventType::MappingRolledBack => "mapping.rolled_back",
             EventType::WorkOrderCreated => "work_order.created",
             EventType::WorkOrderUpdated => "work_order.updated",
+            EventType::WebhookDisabled => "webhook.disabled",
             EventType::Ping => "ping",
         }
     }

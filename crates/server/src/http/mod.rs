@@ -3,6 +3,7 @@
 //! the server does not have or miss one it has.
 
 mod handlers;
+mod webhooks;
 
 use crate::error::{Error, ErrorBody};
 use crate::service::Service;
@@ -70,11 +71,13 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(token_get_unified))
         .routes(routes!(token_custom_fields))
         .routes(routes!(token_work_order_statuses))
+        .merge(webhooks::routes())
 }
 
 /// The OpenAPI 3.1 document of the whole API.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, mut doc) = api().split_for_parts();
+    webhooks::document_events(&mut doc);
     doc.paths.paths.insert(
         "/api/openapi.json".into(),
         utoipa::openapi::path::PathItem::new(

@@ -31,6 +31,8 @@ pub struct Settings {
     pub corrigo: unifield_corrigo_client::Options,
     /// Records per Corrigo page in a sync.
     pub page_size: usize,
+    /// Webhook delivery: URL policy (--allow-insecure-webhooks), timeout, retry schedule.
+    pub webhooks: crate::webhooks::WebhookSettings,
 }
 
 impl Default for Settings {
@@ -39,6 +41,7 @@ impl Default for Settings {
             sync_interval: Duration::from_secs(15 * 60),
             corrigo: unifield_corrigo_client::Options::default(),
             page_size: 500,
+            webhooks: Default::default(),
         }
     }
 }

@@ -10,12 +10,17 @@ mod events;
 mod mappings;
 mod orgs;
 mod records;
+mod webhooks;
 
 pub use connections::{ConnectionRow, NewConnection, SyncRunRow};
 pub use events::{EventRow, NewEvent};
 pub use mappings::MappingVersionRow;
 pub use orgs::{ApiKeyRow, Principal, TokenRow};
 pub use records::{PageChange, RawRecord};
+pub use webhooks::{
+    ClaimedWebhookDelivery, WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointChange,
+    WebhookEndpointRow, WebhookNext,
+};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::Connection;
@@ -26,7 +31,10 @@ use std::time::Duration;
 
 /// Forward-only migrations; `PRAGMA user_version` counts how many have run. Each feature
 /// area adds its own file (webhooks adds one after these).
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_server.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_server.sql"),
+    include_str!("../../migrations/0002_webhooks.sql"),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {

@@ -49,6 +49,10 @@ pub fn fast_settings() -> Settings {
     settings.corrigo.backoff_base = Duration::from_millis(10);
     settings.corrigo.backoff_cap = Duration::from_millis(50);
     settings.corrigo.timeout = Duration::from_secs(20);
+    // Webhook deliveries in tests never look a name up (generated URLs must not reach out).
+    settings.webhooks.lookup = Some(unifield_server::webhooks::SharedLookup(
+        std::sync::Arc::new(unifield_webhooks::policy::StaticLookup::new()),
+    ));
     settings
 }
 

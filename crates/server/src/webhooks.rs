@@ -1,0 +1,583 @@
+//! Webhook subscriptions and their delivery, on top of the `events` outbox.
+//!
+//! - Endpoints belong to an organization; each has a `whsec_` signing secret, shown at
+//!   creation and at rotation only, stored sealed with the master key (as connection
+//!   secrets are). A rotation keeps the old secret signing for 24 hours.
+//! - The delivery worker (unifield-webhooks) runs over [`ServerDeliveries`]: each pass fans
+//!   new outbox events out into `webhook_deliveries` and claims due heads of line. Sending,
+//!   signing, the URL policy and the retry schedule are the webhooks crate's.
+//! - URLs are checked when saved (scheme, credentials, literal addresses) and again, by
+//!   address, on every connection the worker makes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use unifield_webhooks::policy::HostLookup;
+use unifield_webhooks::{
+    AttemptRecord, DeliveryClient, DeliveryClientConfig, DeliveryStore, DeliveryWorker,
+    DestinationPolicy, DueDelivery, EventType, NextStep, RetrySchedule, SigningSecret, StoreError,
+    WorkerConfig,
+};
+
+use crate::error::{Error, Result};
+use crate::service::{event, now, Service};
+use crate::storage::{
+    timestamp, WebhookAttemptRow, WebhookEndpointChange, WebhookEndpointRow, WebhookNext,
+};
+
+/// How long a rotated-out secret keeps signing.
+pub const PREVIOUS_SECRET_GRACE: Duration = Duration::from_secs(24 * 3600);
+/// Bounds on what an organization can subscribe.
+pub const MAX_ENDPOINTS_PER_ORG: usize = 50;
+pub const MAX_DESCRIPTION_CHARS: usize = 500;
+pub const MAX_EVENTS_PER_ENDPOINT: usize = 32;
+/// Deliveries listed per request at most.
+pub const MAX_DELIVERIES_LISTED: usize = 500;
+/// Events fanned out per worker pass.
+const FAN_OUT_BATCH: usize = 1000;
+
+/// How deliveries are made.
+/// A host-name resolver for deliveries, shareable inside [`WebhookSettings`].
+#[derive(Clone)]
+pub struct SharedLookup(pub Arc<dyn HostLookup>);
+
+impl std::fmt::Debug for SharedLookup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SharedLookup")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// `--allow-insecure-webhooks`: http:// and loopback receivers (local development).
+    pub allow_insecure: bool,
+    pub schedule: RetrySchedule,
+    /// What a receiver has to answer within.
+    pub timeout: Duration,
+    /// How often an idle worker looks for work (new events are found within this).
+    pub poll_interval: Duration,
+    pub max_in_flight: usize,
+    /// How deliveries resolve names: the system's resolver when `None`. Tests that must
+    /// never look a generated name up give one that resolves nothing.
+    pub lookup: Option<SharedLookup>,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        WebhookSettings {
+            allow_insecure: false,
+            schedule: RetrySchedule::default(),
+            timeout: unifield_webhooks::send::DEFAULT_TIMEOUT,
+            poll_interval: Duration::from_millis(50),
+            max_in_flight: 32,
+            lookup: None,
+        }
+    }
+}
+
+impl WebhookSettings {
+    fn policy(&self) -> DestinationPolicy {
+        DestinationPolicy {
+            allow_insecure_loopback: self.allow_insecure,
+        }
+    }
+}
+
+/// `POST /api/webhooks`.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookInput {
+    /// Where deliveries are POSTed: https:// (http:// only to loopback on a server started
+    /// with --allow-insecure-webhooks).
+    pub url: String,
+    /// Event types to receive, or `*` for all of them.
+    pub events: Vec<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// `PATCH /api/webhooks/{id}`: the fields given change.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookPatch {
+    pub url: Option<String>,
+    pub events: Option<Vec<String>>,
+    pub description: Option<String>,
+    /// `true` re-enables a disabled endpoint (its held deliveries resume, in order).
+    pub enabled: Option<bool>,
+}
+
+/// An endpoint as the API shows it (never with its secret).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WebhookView {
+    pub id: String,
+    pub url: String,
+    pub description: String,
+    pub events: Vec<String>,
+    pub enabled: bool,
+    /// Why the endpoint was disabled (the end of the retry schedule, or a refused URL).
+    pub disabled_reason: Option<String>,
+    pub disabled_at: Option<String>,
+    /// Until when the secret before the last rotation still signs.
+    pub previous_secret_expires_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// An endpoint with its signing secret: only in the answer to creation and rotation.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WebhookWithSecret {
+    pub endpoint: WebhookView,
+    /// `whsec_…`: shown this once; verify deliveries with it (Standard Webhooks).
+    pub secret: String,
+}
+
+/// One attempt of a delivery.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AttemptView {
+    pub attempt: i64,
+    pub started_at: String,
+    /// The receiver's status; null when no answer came (refused, unreachable, timeout).
+    pub status: Option<i64>,
+    pub latency_ms: i64,
+    /// The first 1 KB of the response body.
+    pub response: String,
+    pub error_code: Option<String>,
+    pub error: Option<String>,
+}
+
+/// One event queued for an endpoint, with its attempts.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DeliveryView {
+    pub id: i64,
+    /// The `webhook-id` of every attempt.
+    pub event_id: String,
+    pub event_type: String,
+    /// pending | delivered | failed
+    pub state: String,
+    pub created_at: String,
+    /// When the next attempt is due (pending deliveries).
+    pub next_attempt_at: Option<String>,
+    pub finished_at: Option<String>,
+    pub attempts: Vec<AttemptView>,
+}
+
+fn view(row: &WebhookEndpointRow) -> WebhookView {
+    WebhookView {
+        id: row.id.clone(),
+        url: row.url.clone(),
+        description: row.description.clone(),
+        events: serde_json::from_str(&row.events).unwrap_or_default(),
+        enabled: row.enabled,
+        disabled_reason: row.disabled_reason.clone(),
+        disabled_at: row.disabled_at.clone(),
+        previous_secret_expires_at: row.previous_expires_at.clone(),
+        created_at: row.created_at.clone(),
+        updated_at: row.updated_at.clone(),
+    }
+}
+
+fn not_found(id: &str) -> Error {
+    Error::NotFound(format!("webhook endpoint `{id}`"))
+}
+
+fn check_url(settings: &WebhookSettings, url: &str) -> Result<String> {
+    settings
+        .policy()
+        .check_url(url.trim())
+        .map(|url| url.to_string())
+        .map_err(|error| Error::bad_request(error.code(), format!("url: {error}")))
+}
+
+/// Known event types (or `*`), deduplicated, in the order given.
+fn check_events(events: &[String]) -> Result<String> {
+    if events.is_empty() {
+        return Err(Error::bad_request(
+            "events_empty",
+            "events: name at least one event type, or \"*\" for all",
+        ));
+    }
+    if events.len() > MAX_EVENTS_PER_ENDPOINT {
+        return Err(Error::bad_request(
+            "events_too_many",
+            format!("events: at most {MAX_EVENTS_PER_ENDPOINT}"),
+        ));
+    }
+    let mut kept: Vec<&str> = Vec::new();
+    for name in events {
+        if name != "*" {
+            name.parse::<EventType>()
+                .map_err(|error| Error::bad_request(error.code(), format!("events: {error}")))?;
+        }
+        if !kept.contains(&name.as_str()) {
+            kept.push(name);
+        }
+    }
+    Ok(serde_json::to_string(&kept).unwrap_or_else(|_| "[]".into()))
+}
+
+fn check_description(description: Option<String>) -> Result<String> {
+    let description = description.unwrap_or_default();
+    if description.chars().count() > MAX_DESCRIPTION_CHARS {
+        return Err(Error::bad_request(
+            "description_too_long",
+            format!("description: at most {MAX_DESCRIPTION_CHARS} characters"),
+        ));
+    }
+    Ok(description)
+}
+
+fn later(at: DateTime<Utc>, by: Duration) -> String {
+    timestamp(at + chrono::Duration::from_std(by).unwrap_or(chrono::Duration::zero()))
+}
+
+impl Service {
+    fn seal_webhook_secret(&self, endpoint_id: &str, secret: &SigningSecret) -> Result<Vec<u8>> {
+        self.key()?.seal(endpoint_id, &secret.expose())
+    }
+
+    fn open_webhook_secret(&self, endpoint_id: &str, sealed: &[u8]) -> Result<SigningSecret> {
+        let text = self.key()?.open(endpoint_id, sealed)?;
+        SigningSecret::parse(&text).map_err(|error| {
+            Error::Internal(format!(
+                "a stored webhook secret is unusable ({})",
+                error.code()
+            ))
+        })
+    }
+
+    fn owned_endpoint(&self, org_id: &str, id: &str) -> Result<WebhookEndpointRow> {
+        self.storage
+            .webhook_endpoint(org_id, id)?
+            .ok_or_else(|| not_found(id))
+    }
+
+    pub fn create_webhook(&self, org_id: &str, input: WebhookInput) -> Result<WebhookWithSecret> {
+        let settings = &self.settings.webhooks;
+        let url = check_url(settings, &input.url)?;
+        let events = check_events(&input.events)?;
+        let description = check_description(input.description)?;
+        if self.storage.webhook_endpoints(org_id)?.len() >= MAX_ENDPOINTS_PER_ORG {
+            return Err(Error::Conflict(format!(
+                "an organization has at most {MAX_ENDPOINTS_PER_ORG} webhook endpoints"
+            )));
+        }
+        let id = crate::crypto::new_id("whe")?;
+        let secret = SigningSecret::generate();
+        let now = now();
+        let row = WebhookEndpointRow {
+            id: id.clone(),
+            org_id: org_id.to_owned(),
+            url,
+            description,
+            events,
+            sealed_secret: self.seal_webhook_secret(&id, &secret)?,
+            sealed_previous_secret: None,
+            previous_expires_at: None,
+            enabled: true,
+            disabled_reason: None,
+            disabled_at: None,
+            created_at: now.clone(),
+            updated_at: now,
+        };
+        self.storage.add_webhook_endpoint(&row)?;
+        Ok(WebhookWithSecret {
+            endpoint: view(&row),
+            secret: secret.expose(),
+        })
+    }
+
+    pub fn webhooks(&self, org_id: &str) -> Result<Vec<WebhookView>> {
+        Ok(self
+            .storage
+            .webhook_endpoints(org_id)?
+            .iter()
+            .map(view)
+            .collect())
+    }
+
+    pub fn webhook(&self, org_id: &str, id: &str) -> Result<WebhookView> {
+        Ok(view(&self.owned_endpoint(org_id, id)?))
+    }
+
+    pub fn update_webhook(
+        &self,
+        org_id: &str,
+        id: &str,
+        patch: WebhookPatch,
+    ) -> Result<WebhookView> {
+        let current = self.owned_endpoint(org_id, id)?;
+        let settings = &self.settings.webhooks;
+        let change = WebhookEndpointChange {
+            url: match patch.url {
+                Some(url) => check_url(settings, &url)?,
+                None => current.url.clone(),
+            },
+            description: match patch.description {
+                Some(description) => check_description(Some(description))?,
+                None => current.description.clone(),
+            },
+            events: match patch.events {
+                Some(events) => check_events(&events)?,
+                None => current.events.clone(),
+            },
+            enabled: patch.enabled.unwrap_or(current.enabled),
+        };
+        if !self
+            .storage
+            .update_webhook_endpoint(org_id, id, &change, &now())?
+        {
+            return Err(not_found(id));
+        }
+        self.webhook(org_id, id)
+    }
+
+    pub fn delete_webhook(&self, org_id: &str, id: &str) -> Result<()> {
+        if self.storage.delete_webhook_endpoint(org_id, id)? {
+            Ok(())
+        } else {
+            Err(not_found(id))
+        }
+    }
+
+    /// A new secret, shown once; the old one keeps signing for [`PREVIOUS_SECRET_GRACE`].
+    pub fn rotate_webhook_secret(&self, org_id: &str, id: &str) -> Result<WebhookWithSecret> {
+        self.owned_endpoint(org_id, id)?;
+        let secret = SigningSecret::generate();
+        let sealed = self.seal_webhook_secret(id, &secret)?;
+        let at = Utc::now();
+        let expires = later(at, PREVIOUS_SECRET_GRACE);
+        if !self
+            .storage
+            .rotate_webhook_secret(org_id, id, &sealed, &expires, &timestamp(at))?
+        {
+            return Err(not_found(id));
+        }
+        Ok(WebhookWithSecret {
+            endpoint: self.webhook(org_id, id)?,
+            secret: secret.expose(),
+        })
+    }
+
+    /// Queues a `ping` for this endpoint through the outbox; returns the event id.
+    pub fn ping_webhook(&self, org_id: &str, id: &str) -> Result<String> {
+        let endpoint = self.owned_endpoint(org_id, id)?;
+        if !endpoint.enabled {
+            return Err(Error::Conflict(format!(
+                "webhook endpoint `{id}` is disabled; enable it with PATCH {{\"enabled\": true}} first"
+            )));
+        }
+        let ping = event(
+            org_id,
+            None,
+            EventType::Ping.as_str(),
+            json!({"endpoint_id": id}),
+        )?;
+        let event_id = ping.id.clone();
+        self.storage.append_events(&[ping])?;
+        Ok(event_id)
+    }
+
+    pub fn webhook_deliveries(
+        &self,
+        org_id: &str,
+        id: &str,
+        limit: usize,
+    ) -> Result<Vec<DeliveryView>> {
+        self.owned_endpoint(org_id, id)?;
+        let rows = self
+            .storage
+            .webhook_deliveries(id, limit.clamp(1, MAX_DELIVERIES_LISTED))?;
+        Ok(rows
+            .into_iter()
+            .map(|(delivery, attempts)| DeliveryView {
+                next_attempt_at: (delivery.state == "pending").then_some(delivery.next_attempt_at),
+                id: delivery.id,
+                event_id: delivery.event_id,
+                event_type: delivery.event_type,
+                state: delivery.state,
+                created_at: delivery.created_at,
+                finished_at: delivery.finished_at,
+                attempts: attempts
+                    .into_iter()
+                    .map(|a| AttemptView {
+                        attempt: a.attempt,
+                        started_at: a.started_at,
+                        status: a.status,
+                        latency_ms: a.latency_ms,
+                        response: a.response,
+                        error_code: a.error_code,
+                        error: a.error,
+                    })
+                    .collect(),
+            })
+            .collect())
+    }
+
+    /// Queues one delivery's event again for its endpoint; the new delivery's id.
+    pub fn redeliver_webhook(&self, org_id: &str, id: &str, delivery_id: i64) -> Result<i64> {
+        let endpoint = self.owned_endpoint(org_id, id)?;
+        if !endpoint.enabled {
+            return Err(Error::Conflict(format!(
+                "webhook endpoint `{id}` is disabled; enable it with PATCH {{\"enabled\": true}} first"
+            )));
+        }
+        self.storage
+            .redeliver_webhook(id, delivery_id, &now())?
+            .ok_or_else(|| {
+                Error::NotFound(format!("delivery {delivery_id} of webhook endpoint `{id}`"))
+            })
+    }
+}
+
+/// The worker's storage: the server's database and master key.
+pub struct ServerDeliveries {
+    service: Arc<Service>,
+}
+
+fn store_error(error: Error) -> StoreError {
+    // Storage and key errors are logged by code; their text may quote SQL, not secrets.
+    StoreError::new(error.code(), error.to_string())
+}
+
+async fn off_thread<T: Send + 'static>(
+    service: &Arc<Service>,
+    work: impl FnOnce(&Service) -> Result<T> + Send + 'static,
+) -> std::result::Result<T, StoreError> {
+    let service = Arc::clone(service);
+    tokio::task::spawn_blocking(move || work(&service))
+        .await
+        .map_err(|error| StoreError::new("task_failed", error.to_string()))?
+        .map_err(store_error)
+}
+
+impl Service {
+    /// One pass of the worker's claim: fan out, then lease due heads of line.
+    fn claim_webhook_work(
+        &self,
+        at: DateTime<Utc>,
+        lease: Duration,
+        limit: usize,
+    ) -> Result<Vec<DueDelivery>> {
+        let now = timestamp(at);
+        if !self.storage.webhook_work_waiting(&now)? {
+            return Ok(Vec::new());
+        }
+        self.storage.fan_out_webhook_events(FAN_OUT_BATCH, &now)?;
+        let rows = self
+            .storage
+            .claim_webhook_deliveries(&now, &later(at, lease), limit)?;
+        let mut due = Vec::with_capacity(rows.len());
+        for row in rows {
+            let mut secrets = vec![self.open_webhook_secret(&row.endpoint_id, &row.sealed_secret)?];
+            let previous_valid = row
+                .previous_expires_at
+                .as_deref()
+                .is_some_and(|until| until > now.as_str());
+            if let (Some(sealed), true) = (&row.sealed_previous_secret, previous_valid) {
+                secrets.push(self.open_webhook_secret(&row.endpoint_id, sealed)?);
+            }
+            due.push(DueDelivery {
+                delivery_id: row.delivery_id,
+                endpoint_id: row.endpoint_id,
+                url: row.url,
+                secrets,
+                event_id: row.event_id,
+                payload: row.payload.into_bytes(),
+                attempts: row.attempts.max(0) as u32,
+                first_attempt_at: row
+                    .first_attempt_at
+                    .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+                    .map(|t| t.with_timezone(&Utc)),
+            });
+        }
+        Ok(due)
+    }
+
+    fn finish_webhook_work(&self, record: AttemptRecord, next: NextStep) -> Result<()> {
+        let attempt = WebhookAttemptRow {
+            delivery_id: record.delivery_id,
+            attempt: i64::from(record.attempt),
+            started_at: timestamp(record.started_at),
+            status: record.status.map(i64::from),
+            latency_ms: record.latency_ms.min(i64::MAX as u64) as i64,
+            response: record.response_prefix,
+            error_code: record.error_code.map(str::to_owned),
+            error: record.error_message,
+        };
+        let next = match next {
+            NextStep::Delivered => WebhookNext::Delivered,
+            NextStep::RetryAt(at) => WebhookNext::RetryAt(timestamp(at)),
+            NextStep::GiveUp { reason } => {
+                let org_id = self
+                    .storage
+                    .webhook_endpoint_org(&record.endpoint_id)?
+                    .unwrap_or_default();
+                let disabled = event(
+                    &org_id,
+                    None,
+                    EventType::WebhookDisabled.as_str(),
+                    json!({"endpoint_id": record.endpoint_id, "reason": reason}),
+                )?;
+                WebhookNext::GiveUp {
+                    reason,
+                    event: disabled,
+                }
+            }
+        };
+        Ok(self
+            .storage
+            .finish_webhook_attempt(&attempt, &next, &now())?)
+    }
+}
+
+impl DeliveryStore for ServerDeliveries {
+    fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: usize,
+    ) -> impl std::future::Future<Output = std::result::Result<Vec<DueDelivery>, StoreError>> + Send
+    {
+        let service = Arc::clone(&self.service);
+        async move { off_thread(&service, move |s| s.claim_webhook_work(now, lease, limit)).await }
+    }
+
+    fn finish_attempt(
+        &self,
+        record: AttemptRecord,
+        next: NextStep,
+    ) -> impl std::future::Future<Output = std::result::Result<(), StoreError>> + Send {
+        let service = Arc::clone(&self.service);
+        async move { off_thread(&service, move |s| s.finish_webhook_work(record, next)).await }
+    }
+}
+
+/// Starts the delivery worker on the current runtime; it runs until the task is aborted.
+pub fn start_worker(service: Arc<Service>) -> Result<tokio::task::JoinHandle<()>> {
+    let settings = service.settings.webhooks.clone();
+    let mut client_config = DeliveryClientConfig {
+        policy: settings.policy(),
+        timeout: settings.timeout,
+        ..DeliveryClientConfig::default()
+    };
+    if let Some(SharedLookup(lookup)) = &settings.lookup {
+        client_config.lookup = Arc::clone(lookup);
+    }
+    let client = DeliveryClient::new(client_config)
+        .map_err(|error| Error::Internal(format!("the webhook client: {error}")))?;
+    let worker = DeliveryWorker::new(
+        Arc::new(ServerDeliveries { service }),
+        client,
+        WorkerConfig {
+            max_in_flight: settings.max_in_flight,
+            poll_interval: settings.poll_interval,
+            lease: settings.timeout + Duration::from_secs(30),
+            schedule: settings.schedule,
+        },
+    );
+    Ok(tokio::spawn(worker.run(std::future::pending())))
+}

@@ -1,0 +1,541 @@
+//! Webhooks on the running server: subscriptions over the API, events from real syncs and
+//! pushes delivered signed and in order to verifying receivers on loopback, rotation,
+//! redelivery, disabling at the end of a (compressed) schedule, tenant isolation, and the
+//! secret kept out of the database file. Bounded: seconds, 127.0.0.1 only.
+
+mod common;
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use common::{fast_settings, key_file, loopback, start_sandbox, Harness};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use unifield_server::{MasterKeySource, ServerConfig};
+use unifield_webhooks::receiver::{ReceivedDelivery, Receiver, ReceiverConfig};
+use unifield_webhooks::{RetrySchedule, SigningSecret, Verifier};
+
+/// A harness whose server may deliver to http:// loopback receivers, retrying on a
+/// compressed schedule that gives up after `give_up_after`.
+async fn harness(give_up_after: Duration) -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    let (sandbox, sandbox_config) = start_sandbox(20, "").await;
+    let mut config = ServerConfig::new(loopback(), dir.path().join("data"));
+    config.key_source = MasterKeySource::File(key_file(dir.path()));
+    config.settings = fast_settings();
+    config.settings.webhooks.allow_insecure = true;
+    config.settings.webhooks.timeout = Duration::from_secs(2);
+    config.settings.webhooks.poll_interval = Duration::from_millis(20);
+    config.settings.webhooks.schedule = RetrySchedule {
+        first_delay: Duration::from_millis(20),
+        max_delay: Duration::from_millis(200),
+        give_up_after,
+        jitter: 0.2,
+    };
+    config.scheduler = false;
+    let server = unifield_server::start(config).await.unwrap();
+    Harness {
+        dir,
+        server,
+        sandbox,
+        sandbox_config,
+        http: reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap(),
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind(loopback())
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn receiver(port: u16, secrets: Vec<SigningSecret>, fail_ratio: f64) -> Receiver {
+    let mut config = ReceiverConfig::new(Verifier::new(secrets));
+    config.fail_ratio = fail_ratio;
+    Receiver::start(SocketAddr::from(([127, 0, 0, 1], port)), config, None)
+        .await
+        .unwrap()
+}
+
+async fn wait_until(within: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if done() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    done()
+}
+
+/// Creates an endpoint; returns (id, secret).
+async fn subscribe(h: &Harness, key: &str, url: &str, events: Value) -> (String, SigningSecret) {
+    let (status, _, body) = h
+        .send(
+            Method::POST,
+            "/api/webhooks",
+            Some(key),
+            Some(&json!({"url": url, "events": events, "description": "test receiver"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let secret = SigningSecret::parse(body["secret"].as_str().unwrap()).unwrap();
+    (body["endpoint"]["id"].as_str().unwrap().to_owned(), secret)
+}
+
+fn event_type(delivery: &ReceivedDelivery) -> String {
+    delivery.event_type().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_sync_and_a_push_arrive_signed_and_in_order_and_can_be_redelivered() {
+    let h = harness(Duration::from_secs(60)).await;
+    let (org, key) = h.org("acme");
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}/hooks");
+    let (endpoint, secret) = subscribe(&h, &key, &url, json!(["*"])).await;
+    // The receiver comes up after the events exist: the first attempts fail to connect
+    // and are retried.
+    let connection = h.synced_connection(&key, &org).await;
+    let (mapping, etag) = h.mapping(&key, &connection, "WorkOrder").await;
+    let (status, body) = h
+        .push(
+            &key,
+            &connection,
+            "WorkOrder",
+            Some(&etag),
+            &mapping.to_string(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _, ping) = h
+        .send(
+            Method::POST,
+            &format!("/api/webhooks/{endpoint}/test"),
+            Some(&key),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{ping}");
+    let ping_id = ping["event_id"].as_str().unwrap().to_owned();
+    let receiver = receiver(port, vec![secret], 0.0).await;
+
+    let storage = &h.server.service.storage;
+    let done = wait_until(Duration::from_secs(30), || {
+        receiver
+            .received()
+            .iter()
+            .any(|d| d.id.as_deref() == Some(ping_id.as_str()))
+            && storage.pending_webhook_deliveries().unwrap() == 0
+    })
+    .await;
+    assert!(
+        done,
+        "everything delivered; {} pending",
+        storage.pending_webhook_deliveries().unwrap()
+    );
+
+    let received = receiver.received();
+    assert!(
+        received.iter().all(|d| d.verified.is_ok()),
+        "every delivery verifies"
+    );
+    // Exactly the organization's events, in outbox order, each once.
+    let expected: Vec<String> = storage
+        .events_after(0, 100_000)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.org_id == org)
+        .map(|e| e.id)
+        .collect();
+    let got: Vec<String> = received.iter().map(|d| d.id.clone().unwrap()).collect();
+    assert_eq!(got, expected, "each event once, in creation order");
+    let types: HashSet<String> = received.iter().map(event_type).collect();
+    for kind in [
+        "sync.completed",
+        "work_order.created",
+        "mapping.published",
+        "ping",
+    ] {
+        assert!(types.contains(kind), "{kind} arrived: {types:?}");
+    }
+    let work_order = received
+        .iter()
+        .find(|d| event_type(d) == "work_order.created")
+        .unwrap();
+    let body: Value = serde_json::from_slice(&work_order.body).unwrap();
+    assert_eq!(body["data"]["connection_id"], connection.as_str());
+    assert!(
+        body["data"]["record"]["_source"].is_object(),
+        "the unified record: {body}"
+    );
+
+    // The delivery log: attempts with status, latency and the response's start.
+    let (status, deliveries) = h
+        .get(
+            &format!("/api/webhooks/{endpoint}/deliveries?limit=500"),
+            &key,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let deliveries = deliveries.as_array().unwrap();
+    assert_eq!(deliveries.len(), expected.len());
+    assert!(deliveries.iter().all(|d| d["state"] == "delivered"));
+    let first = deliveries.last().unwrap();
+    let attempts = first["attempts"].as_array().unwrap();
+    assert!(
+        attempts.len() >= 2,
+        "the first event was retried while the receiver was down: {first}"
+    );
+    assert_eq!(attempts[0]["error_code"], "connect");
+    assert_eq!(attempts.last().unwrap()["status"], 200);
+    assert_eq!(attempts.last().unwrap()["response"], "ok\n");
+
+    // Redelivery: the same webhook-id again.
+    let ping_delivery = deliveries[0]["id"].as_i64().unwrap();
+    assert_eq!(deliveries[0]["event_id"], ping_id.as_str());
+    let (status, _, queued) = h
+        .send(
+            Method::POST,
+            &format!("/api/webhooks/{endpoint}/deliveries/{ping_delivery}/redeliver"),
+            Some(&key),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{queued}");
+    let again = wait_until(Duration::from_secs(10), || {
+        receiver
+            .received()
+            .iter()
+            .filter(|d| d.id.as_deref() == Some(ping_id.as_str()))
+            .count()
+            == 2
+    })
+    .await;
+    assert!(
+        again,
+        "the ping arrived a second time, with the same webhook-id"
+    );
+    let (status, _, missing) = h
+        .send(
+            Method::POST,
+            &format!("/api/webhooks/{endpoint}/deliveries/999999/redeliver"),
+            Some(&key),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn after_a_rotation_both_secrets_sign_and_the_secret_is_shown_only_twice() {
+    let h = harness(Duration::from_secs(60)).await;
+    let (_, key) = h.org("acme");
+    let port = free_port();
+    let (endpoint, old) = subscribe(
+        &h,
+        &key,
+        &format!("http://127.0.0.1:{port}/"),
+        json!(["ping"]),
+    )
+    .await;
+
+    let (status, _, rotated) = h
+        .send(
+            Method::POST,
+            &format!("/api/webhooks/{endpoint}/rotate-secret"),
+            Some(&key),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{rotated}");
+    let new = SigningSecret::parse(rotated["secret"].as_str().unwrap()).unwrap();
+    assert_ne!(new, old);
+    assert!(rotated["endpoint"]["previous_secret_expires_at"].is_string());
+
+    // A receiver that still holds only the old secret, then one that holds only the new.
+    for secret in [old.clone(), new.clone()] {
+        let receiver = receiver(port, vec![secret], 0.0).await;
+        let (status, _, ping) = h
+            .send(
+                Method::POST,
+                &format!("/api/webhooks/{endpoint}/test"),
+                Some(&key),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        let id = ping["event_id"].as_str().unwrap().to_owned();
+        let arrived = wait_until(Duration::from_secs(10), || {
+            receiver
+                .received()
+                .iter()
+                .any(|d| d.id.as_deref() == Some(id.as_str()))
+        })
+        .await;
+        assert!(arrived);
+        let delivery = receiver
+            .received()
+            .into_iter()
+            .find(|d| d.id.as_deref() == Some(id.as_str()))
+            .unwrap();
+        assert_eq!(delivery.verified, Ok(()), "verified with either secret");
+        receiver.stop().await;
+    }
+
+    // Neither secret is ever shown again, nor stored in clear.
+    let (_, listed) = h.get("/api/webhooks", &key).await;
+    let (_, one) = h.get(&format!("/api/webhooks/{endpoint}"), &key).await;
+    for secret in [&old, &new] {
+        let text = secret.expose();
+        assert!(!listed.to_string().contains(&text));
+        assert!(!one.to_string().contains(&text));
+        let encoded = &text["whsec_".len()..];
+        for file in ["server.sqlite", "server.sqlite-wal"] {
+            let path = h.dir.path().join("data").join(file);
+            if let Ok(bytes) = std::fs::read(&path) {
+                let found = bytes
+                    .windows(encoded.len())
+                    .any(|w| w == encoded.as_bytes());
+                assert!(!found, "a signing secret is in {file} in clear");
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_receiver_that_never_answers_2xx_is_disabled_and_an_event_says_so() {
+    let h = harness(Duration::from_millis(800)).await;
+    let (_, key) = h.org("acme");
+    let failing_port = free_port();
+    let watcher_port = free_port();
+    let (failing, failing_secret) = subscribe(
+        &h,
+        &key,
+        &format!("http://127.0.0.1:{failing_port}/"),
+        json!(["ping"]),
+    )
+    .await;
+    let (_, watcher_secret) = subscribe(
+        &h,
+        &key,
+        &format!("http://127.0.0.1:{watcher_port}/"),
+        json!(["webhook.disabled"]),
+    )
+    .await;
+    let failing_receiver = receiver(failing_port, vec![failing_secret], 1.0).await;
+    let watcher = receiver(watcher_port, vec![watcher_secret], 0.0).await;
+
+    let (status, _, _) = h
+        .send(
+            Method::POST,
+            &format!("/api/webhooks/{failing}/test"),
+            Some(&key),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let told = wait_until(Duration::from_secs(15), || {
+        watcher
+            .received()
+            .iter()
+            .any(|d| event_type(d) == "webhook.disabled")
+    })
+    .await;
+    assert!(told, "the organization's other endpoint heard about it");
+    let notice = watcher
+        .received()
+        .into_iter()
+        .find(|d| event_type(d) == "webhook.disabled")
+        .unwrap();
+    assert_eq!(notice.verified, Ok(()));
+    let notice: Value = serde_json::from_slice(&notice.body).unwrap();
+    assert_eq!(notice["data"]["endpoint_id"], failing.as_str());
+
+    let (_, endpoint) = h.get(&format!("/api/webhooks/{failing}"), &key).await;
+    assert_eq!(endpoint["enabled"], false);
+    let reason = endpoint["disabled_reason"].as_str().unwrap();
+    assert!(
+        reason.contains("no 2xx answer") && reason.contains("500"),
+        "{reason}"
+    );
+    assert!(
+        failing_receiver.received().len() >= 2,
+        "retried before giving up"
+    );
+    let (_, deliveries) = h
+        .get(&format!("/api/webhooks/{failing}/deliveries"), &key)
+        .await;
+    assert_eq!(deliveries[0]["state"], "failed");
+    assert!(deliveries[0]["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["status"] == 500));
+
+    // Disabled: no ping, no redelivery, until it is enabled again.
+    let (status, _, body) = h
+        .send(
+            Method::POST,
+            &format!("/api/webhooks/{failing}/test"),
+            Some(&key),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (status, _, body) = h
+        .send(
+            Method::PATCH,
+            &format!("/api/webhooks/{failing}"),
+            Some(&key),
+            Some(&json!({"enabled": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["disabled_reason"], Value::Null);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn subscriptions_are_checked_and_belong_to_their_organization() {
+    let h = harness(Duration::from_secs(60)).await;
+    let (org_a, key_a) = h.org("alpha");
+    let (_, key_b) = h.org("beta");
+    let (endpoint, _) = subscribe(
+        &h,
+        &key_a,
+        "https://hooks.example.com/in",
+        json!(["sync.completed"]),
+    )
+    .await;
+
+    let refused = [
+        (
+            json!({"url": "http://hooks.example.com/in", "events": ["ping"]}),
+            "url_insecure",
+        ),
+        (
+            json!({"url": "https://10.0.0.7/in", "events": ["ping"]}),
+            "address_refused",
+        ),
+        (
+            json!({"url": "https://169.254.169.254/latest", "events": ["ping"]}),
+            "address_refused",
+        ),
+        (
+            json!({"url": "https://user:pw@hooks.example.com/", "events": ["ping"]}),
+            "url_credentials",
+        ),
+        (
+            json!({"url": "ftp://hooks.example.com/", "events": ["ping"]}),
+            "url_scheme",
+        ),
+        (
+            json!({"url": "https://hooks.example.com/", "events": []}),
+            "events_empty",
+        ),
+        (
+            json!({"url": "https://hooks.example.com/", "events": ["sync.exploded"]}),
+            "event_type_unknown",
+        ),
+        (
+            json!({"url": "https://hooks.example.com/", "events": ["ping"], "secret": "mine"}),
+            "invalid_body",
+        ),
+    ];
+    for (body, code) in refused {
+        let (status, _, answer) = h
+            .send(Method::POST, "/api/webhooks", Some(&key_a), Some(&body))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+        common::assert_error(&answer, code);
+    }
+
+    let (status, _, patched) = h
+        .send(
+            Method::PATCH,
+            &format!("/api/webhooks/{endpoint}"),
+            Some(&key_a),
+            Some(&json!({"events": ["mapping.published", "mapping.published", "sync.failed"], "description": "ops"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{patched}");
+    assert_eq!(
+        patched["events"],
+        json!(["mapping.published", "sync.failed"])
+    );
+    assert_eq!(patched["description"], "ops");
+    assert!(patched.get("secret").is_none());
+
+    // Another organization's key finds nothing, whatever the operation.
+    let paths = [
+        (Method::GET, format!("/api/webhooks/{endpoint}")),
+        (Method::PATCH, format!("/api/webhooks/{endpoint}")),
+        (Method::DELETE, format!("/api/webhooks/{endpoint}")),
+        (
+            Method::POST,
+            format!("/api/webhooks/{endpoint}/rotate-secret"),
+        ),
+        (Method::POST, format!("/api/webhooks/{endpoint}/test")),
+        (Method::GET, format!("/api/webhooks/{endpoint}/deliveries")),
+        (
+            Method::POST,
+            format!("/api/webhooks/{endpoint}/deliveries/1/redeliver"),
+        ),
+    ];
+    for (method, path) in &paths {
+        let body = (*method == Method::PATCH).then(|| json!({"enabled": false}));
+        let (status, _, answer) = h
+            .send(method.clone(), path, Some(&key_b), body.as_ref())
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}: {answer}");
+        common::assert_error(&answer, "not_found");
+    }
+    let (_, listed_b) = h.get("/api/webhooks", &key_b).await;
+    assert_eq!(listed_b, json!([]));
+    let (_, still) = h.get(&format!("/api/webhooks/{endpoint}"), &key_a).await;
+    assert_eq!(still["enabled"], true, "beta's PATCH changed nothing");
+
+    // A connection token cannot manage webhooks.
+    let connection = h.synced_connection(&key_a, &org_a).await;
+    let (_, _, token) = h
+        .send(
+            Method::POST,
+            &format!("/api/connections/{connection}/tokens"),
+            Some(&key_a),
+            None,
+        )
+        .await;
+    let (status, _) = h
+        .get("/api/webhooks", token["secret"].as_str().unwrap())
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let (status, _, answer) = h
+        .send(
+            Method::GET,
+            &format!("/api/webhooks/{endpoint}/deliveries?limit=0"),
+            Some(&key_a),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    common::assert_error(&answer, "invalid_limit");
+
+    let (status, _, _) = h
+        .send(
+            Method::DELETE,
+            &format!("/api/webhooks/{endpoint}"),
+            Some(&key_a),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = h.get(&format!("/api/webhooks/{endpoint}"), &key_a).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
