@@ -180,6 +180,11 @@ outcome: string, value: JsonValue, error: string | null, code: string | null, st
 
 export type CoverageReport = { records: number, skipped: number, recordsWithErrors: number, fields: Array<FieldCoverageInfo>, 
 /**
+ * Referential coverage: for each key field, how many values name a record that the
+ * target entity's default mapping produces from the same source.
+ */
+keys: Array<KeyCoverageInfo>, 
+/**
  * What the mapping reads that some cached records were pulled without (as Corrigo's
  * PropertySet names it: `Items.*`, `MainAsset.TypeId`): those records predate the
  * mapping, so their coverage is understated until the next pull, which asks for
@@ -192,6 +197,28 @@ export type FieldCoverageInfo = { field: string, type: string, required: boolean
  * Source values no value map or lookup covered.
  */
 unmapped: Array<ValueCount>, };
+
+export type KeyCoverageInfo = { 
+/**
+ * `assetKey`, `siteKeys`.
+ */
+field: string, 
+/**
+ * The entity the key points to.
+ */
+target: string, 
+/**
+ * Key values seen (each item of a key array counts).
+ */
+values: number, resolved: number, dangling: number, 
+/**
+ * Up to five dangling values with their counts.
+ */
+danglingExamples: Array<ValueCount>, 
+/**
+ * False when the source holds no records of the target's source entity.
+ */
+checked: boolean, };
 
 export type ValueCount = { value: JsonValue, count: number, };
 

@@ -103,7 +103,8 @@ pub fn sample_files() -> Vec<(String, String)> {
 /// For each unified entity in `targets`, the `key`s its default mapping produces from
 /// `records_of(its Corrigo source entity)`: what key fields pointing at it must name to
 /// resolve ([`unifield_engine::Coverage::resolve_keys`]). An entity no default mapping
-/// produces is left out (its keys are reported unchecked).
+/// produces, or whose source entity has no records here, is left out (its keys are
+/// reported unchecked).
 pub fn produced_keys(
     targets: &[&str],
     mut records_of: impl FnMut(&str) -> Vec<serde_json::Value>,
@@ -115,8 +116,12 @@ pub fn produced_keys(
         if !targets.contains(&mapping.entity.name) {
             continue;
         }
-        let keys =
-            unifield_engine::produced_keys(&mapping, records_of(default.source_entity), &related);
+        let records = records_of(default.source_entity);
+        if records.is_empty() {
+            // Nothing of that entity is held (not pulled yet): unchecked, not dangling.
+            continue;
+        }
+        let keys = unifield_engine::produced_keys(&mapping, records, &related);
         produced.insert(mapping.entity.name.to_string(), keys);
     }
     produced

@@ -4,8 +4,9 @@
 use crate::error::{Result, ServiceError};
 use crate::mappings::checked;
 use crate::types::{
-    CoverageReport, ExplainInfo, FieldCoverageInfo, FieldResult, Located, PathMatch, Preview,
-    ProblemInfo, RecordSource, StepInfo, SuggestedBinding, Suggestion, ValueCount,
+    CoverageReport, ExplainInfo, FieldCoverageInfo, FieldResult, KeyCoverageInfo, Located,
+    PathMatch, Preview, ProblemInfo, RecordSource, StepInfo, SuggestedBinding, Suggestion,
+    ValueCount,
 };
 use crate::{Cancel, RecordSet, Studio};
 use serde_json::Value;
@@ -144,12 +145,27 @@ impl Studio {
                 missing
             }
         };
+        // The records each key field's target entity is produced from, from the same
+        // source, so that keys resolve against what this studio holds.
+        let targets = Coverage::new(&mapping).key_targets();
+        let mut key_sources = Vec::new();
+        for default in &unifield_bundle::MAPPINGS {
+            let produces = unifield_engine::load(default.text, None)
+                .map(|m| targets.contains(&m.entity.name))
+                .unwrap_or(false);
+            if produces && !key_sources.iter().any(|(e, _)| e == default.source_entity) {
+                if let Ok(records) = self.records(source, default.source_entity) {
+                    key_sources.push((default.source_entity.to_string(), records));
+                }
+            }
+        }
         Ok(CoverageRun {
             mapping,
             set,
             related,
             started,
             unpulled,
+            key_sources,
         })
     }
 }
@@ -161,6 +177,8 @@ pub struct CoverageRun {
     related: Arc<Related>,
     started: Instant,
     unpulled: Vec<String>,
+    /// `(Corrigo entity, its records)` that key fields resolve against.
+    key_sources: Vec<(String, Arc<RecordSet>)>,
 }
 
 impl CoverageRun {
@@ -195,6 +213,15 @@ impl CoverageRun {
         }
         progress(of, of);
         coverage.finish();
+        let targets = coverage.key_targets();
+        let produced = unifield_bundle::produced_keys(&targets, |entity| {
+            self.key_sources
+                .iter()
+                .find(|(e, _)| e == entity)
+                .map(|(_, set)| set.parsed(None).collect())
+                .unwrap_or_default()
+        });
+        coverage.resolve_keys(&produced);
         let counts = |pairs: Vec<(Value, usize)>| -> Vec<ValueCount> {
             pairs
                 .into_iter()
@@ -225,6 +252,26 @@ impl CoverageRun {
                             .map(|(v, n)| (Value::String(v), n))
                             .collect(),
                     ),
+                })
+                .collect(),
+            keys: coverage
+                .keys
+                .iter()
+                .map(|k| KeyCoverageInfo {
+                    field: k.field.clone(),
+                    target: k.target.clone(),
+                    values: k.values as u32,
+                    resolved: k.resolved as u32,
+                    dangling: k.dangling as u32,
+                    dangling_examples: k
+                        .dangling_examples
+                        .iter()
+                        .map(|(value, count)| ValueCount {
+                            value: Value::String(value.clone()),
+                            count: *count as u32,
+                        })
+                        .collect(),
+                    checked: k.checked,
                 })
                 .collect(),
             unpulled: self.unpulled.clone(),

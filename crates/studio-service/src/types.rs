@@ -239,6 +239,9 @@ pub struct CoverageReport {
     pub skipped: u32,
     pub records_with_errors: u32,
     pub fields: Vec<FieldCoverageInfo>,
+    /// Referential coverage: for each key field, how many values name a record that the
+    /// target entity's default mapping produces from the same source.
+    pub keys: Vec<KeyCoverageInfo>,
     /// What the mapping reads that some cached records were pulled without (as Corrigo's
     /// PropertySet names it: `Items.*`, `MainAsset.TypeId`): those records predate the
     /// mapping, so their coverage is understated until the next pull, which asks for
@@ -262,6 +265,23 @@ pub struct FieldCoverageInfo {
     pub top_values: Vec<ValueCount>,
     /// Source values no value map or lookup covered.
     pub unmapped: Vec<ValueCount>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyCoverageInfo {
+    /// `assetKey`, `siteKeys`.
+    pub field: String,
+    /// The entity the key points to.
+    pub target: String,
+    /// Key values seen (each item of a key array counts).
+    pub values: u32,
+    pub resolved: u32,
+    pub dangling: u32,
+    /// Up to five dangling values with their counts.
+    pub dangling_examples: Vec<ValueCount>,
+    /// False when the source holds no records of the target's source entity.
+    pub checked: bool,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

@@ -47,6 +47,7 @@ pub fn typescript() -> String {
         FieldResult,
         CoverageReport,
         FieldCoverageInfo,
+        KeyCoverageInfo,
         ValueCount,
         ExplainInfo,
         PathMatch,

@@ -46,6 +46,9 @@ async fn coverage_says_which_reads_the_cached_records_were_pulled_without() {
         .coverage(&source, &text, &Cancel::default(), |_, _| {})
         .unwrap();
     assert_eq!(report.records, 200);
+    // Only work orders were pulled: keys to sites, assets, users… cannot be checked yet.
+    let site = report.keys.iter().find(|k| k.field == "siteKey").unwrap();
+    assert!(!site.checked && site.values == 200, "{site:?}");
     assert!(
         report.unpulled.is_empty(),
         "pulled with the mapping as it is: {:?}",
@@ -71,4 +74,31 @@ async fn coverage_says_which_reads_the_cached_records_were_pulled_without() {
         )
         .unwrap();
     assert!(samples.unpulled.is_empty());
+}
+
+#[test]
+fn coverage_on_the_samples_resolves_every_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut studio = Studio::open(dir.path(), Arc::new(MemorySecrets::default())).unwrap();
+    let text = studio.mapping("work_order").unwrap().saved_text;
+    let report = studio
+        .coverage(&RecordSource::Samples, &text, &Cancel::default(), |_, _| {})
+        .unwrap();
+    let fields: Vec<&str> = report.keys.iter().map(|k| k.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "siteKey",
+            "assetKey",
+            "locationKey",
+            "customerKey",
+            "laborAssignedKey",
+            "vendorKey"
+        ]
+    );
+    for key in &report.keys {
+        assert!(key.checked && key.values > 0, "{key:?}");
+        assert_eq!(key.resolved, key.values, "{key:?}");
+        assert!(key.dangling_examples.is_empty(), "{key:?}");
+    }
 }
