@@ -28,7 +28,13 @@ pub const BODY_LIMIT: usize = 2 << 20;
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    components(schemas(ErrorBody))
+    components(schemas(
+        ErrorBody,
+        handlers::Collection,
+        handlers::MappingEntity,
+        handlers::FilterMatch,
+        handlers::SortDirection
+    ))
 )]
 struct ApiDoc;
 
