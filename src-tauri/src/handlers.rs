@@ -1,7 +1,8 @@
 //! What each command does: take the studio, call the service, hand back its answer or its
 //! error. Nothing is validated or decided here. Service work runs on the blocking pool
 //! (never on the async workers that carry IPC), and the studio's lock is taken there, for
-//! the call only: nothing here holds it while waiting on the network or a dialog.
+//! the call only: nothing here holds it while waiting on the network, a dialog, or a
+//! connection's records coming off the disk (`hold_records` reads them beside the studio).
 
 use crate::Shell;
 use std::path::PathBuf;
@@ -20,6 +21,50 @@ async fn with_studio<R: Runtime, T: Send + 'static>(
         .unwrap_or_else(|e| Err(stopped(e)))
 }
 
+/// Reads the records `entities` of `source` that the studio does not hold yet, without
+/// the studio's lock (a second connection to the workspace), and hands them over: a
+/// command that needs them then finds them in memory, and previews are not queued behind
+/// a large read.
+async fn hold_records<R: Runtime>(
+    app: &AppHandle<R>,
+    source: &RecordSource,
+    entities: Vec<String>,
+) -> Result<()> {
+    for entity in entities {
+        let (wanted, at) = (source.clone(), entity.clone());
+        let reader = with_studio(app.clone(), move |studio| {
+            Ok(match studio.holds(&wanted, &at) {
+                true => None,
+                false => Some(studio.record_reader()?),
+            })
+        })
+        .await?;
+        let Some(reader) = reader else { continue };
+        let (wanted, at) = (source.clone(), entity.clone());
+        let read = tauri::async_runtime::spawn_blocking(move || reader.read(&wanted, &at))
+            .await
+            .unwrap_or_else(|e| Err(stopped(e)));
+        // An entity that cannot be read is left for the command to report.
+        if let Ok((generation, set)) = read {
+            let wanted = source.clone();
+            with_studio(app.clone(), move |studio| {
+                studio.hold(&wanted, &entity, generation, set);
+                Ok(())
+            })
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The entities a mapping text reads, found off the studio's lock.
+async fn entities_read(text: &str) -> Vec<String> {
+    let text = text.to_string();
+    tauri::async_runtime::spawn_blocking(move || unifield_studio_service::entities_read(&text))
+        .await
+        .unwrap_or_default()
+}
+
 fn stopped(e: impl std::fmt::Display) -> ServiceError {
     ServiceError::new("internal", format!("the studio's work stopped: {e}"))
 }
@@ -34,6 +79,7 @@ pub async fn list_records<R: Runtime>(
     entity: String,
     query: String,
 ) -> Result<RecordList> {
+    hold_records(&app, &source, vec![entity.clone()]).await?;
     with_studio(app, move |studio| {
         studio.list_records(&source, &entity, &query)
     })
@@ -46,6 +92,7 @@ pub async fn record_tree<R: Runtime>(
     entity: String,
     id: String,
 ) -> Result<RecordTree> {
+    hold_records(&app, &source, vec![entity.clone()]).await?;
     with_studio(app, move |studio| studio.record_tree(&source, &entity, &id)).await
 }
 
@@ -115,6 +162,7 @@ pub async fn preview<R: Runtime>(
     text: String,
     record_id: String,
 ) -> Result<Preview> {
+    hold_records(&app, &source, entities_read(&text).await).await?;
     with_studio(app, move |studio| {
         studio.preview(&source, &text, &record_id)
     })
@@ -131,6 +179,7 @@ pub async fn coverage<R: Runtime>(
     // is not lost; the guard ends the job however this returns.
     let job_guard = app.state::<Shell>().start_job(job);
     let cancel = job_guard.cancel.clone();
+    hold_records(&app, &source, entities_read(&text).await).await?;
     let run = with_studio(app.clone(), move |studio| {
         studio.prepare_coverage(&source, &text)
     })
@@ -153,6 +202,7 @@ pub async fn explain<R: Runtime>(
     record_id: String,
     field: String,
 ) -> Result<ExplainInfo> {
+    hold_records(&app, &source, entities_read(&text).await).await?;
     with_studio(app, move |studio| {
         studio.explain(&source, &text, &record_id, &field)
     })
@@ -164,6 +214,7 @@ pub async fn suggestions<R: Runtime>(
     source: RecordSource,
     text: String,
 ) -> Result<Vec<Suggestion>> {
+    hold_records(&app, &source, entities_read(&text).await).await?;
     with_studio(app, move |studio| studio.suggestions(&source, &text)).await
 }
 

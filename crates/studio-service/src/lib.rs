@@ -63,6 +63,8 @@ pub struct Studio {
     sets: HashMap<(RecordSource, String), Arc<RecordSet>>,
     /// Related records for `lookup` steps, by source and entity list.
     related: HashMap<(RecordSource, String), Arc<unifield_engine::Related>>,
+    /// Bumped whenever held records are forgotten: a set read before then is stale.
+    generation: u64,
 }
 
 impl Studio {
@@ -76,6 +78,7 @@ impl Studio {
             dir: dir.to_path_buf(),
             sets: HashMap::new(),
             related: HashMap::new(),
+            generation: 0,
         })
     }
 
@@ -125,45 +128,48 @@ impl Studio {
 
     /// The records of `entity` (a Corrigo entity such as `WorkOrder`) from `source`.
     pub fn records(&mut self, source: &RecordSource, entity: &str) -> Result<Arc<RecordSet>> {
-        let key = (source.clone(), entity.to_string());
-        if let Some(set) = self.sets.get(&key) {
+        if let Some(set) = self.sets.get(&(source.clone(), entity.to_string())) {
             return Ok(Arc::clone(set));
         }
-        let records: Vec<Box<str>> = match source {
-            RecordSource::Samples => {
-                let text = unifield_bundle::samples(entity).ok_or_else(|| {
-                    ServiceError::new(
-                        "unknown_entity",
-                        format!("the bundled samples have no `{entity}` records"),
-                    )
-                })?;
-                text.lines()
-                    .filter(|l| !l.trim().is_empty())
-                    .map(Box::from)
-                    .collect()
-            }
-            RecordSource::Connection { name } => {
-                let mut records = Vec::new();
-                self.workspace
-                    .store
-                    .for_each_record_text(name, entity, |_, json| {
-                        records.push(Box::from(json));
-                        true
-                    })?;
-                records
-            }
-        };
-        let set = Arc::new(RecordSet::new(records).map_err(|(at, error)| {
-            ServiceError::new(
-                "unreadable_record",
-                format!(
-                    "{entity} record {} of {source:?} is not a JSON record: {error}",
-                    at + 1
-                ),
-            )
-        })?);
-        self.sets.insert(key, Arc::clone(&set));
-        Ok(set)
+        let set = read_records(&self.workspace, source, entity)?;
+        Ok(self.hold(source, entity, self.generation, set))
+    }
+
+    /// Whether the records of `entity` from `source` are in memory already.
+    pub fn holds(&self, source: &RecordSource, entity: &str) -> bool {
+        self.sets
+            .contains_key(&(source.clone(), entity.to_string()))
+    }
+
+    /// A reader of records that works without the studio (its own connection to the
+    /// workspace): read with it, then [`Studio::hold`] what it read. A caller that keeps the
+    /// studio behind a lock so never holds that lock while records come off the disk.
+    pub fn record_reader(&self) -> Result<RecordReader> {
+        Ok(RecordReader {
+            workspace: self.workspace.reopen()?,
+            generation: self.generation,
+        })
+    }
+
+    /// Keeps a set a [`RecordReader`] read. The first set held for a source and entity
+    /// wins; a set read before the records were forgotten (a pull changed them) is
+    /// returned for this use but not kept.
+    pub fn hold(
+        &mut self,
+        source: &RecordSource,
+        entity: &str,
+        generation: u64,
+        set: RecordSet,
+    ) -> Arc<RecordSet> {
+        let set = Arc::new(set);
+        if generation != self.generation {
+            return set;
+        }
+        Arc::clone(
+            self.sets
+                .entry((source.clone(), entity.to_string()))
+                .or_insert(set),
+        )
     }
 
     /// Forgets the records held for a connection (after a pull changed its cache).
@@ -171,6 +177,7 @@ impl Studio {
         let other = |source: &RecordSource| !matches!(source, RecordSource::Connection { name } if name == connection);
         self.sets.retain(|(source, _), _| other(source));
         self.related.retain(|(source, _), _| other(source));
+        self.generation += 1;
     }
 
     pub fn list_records(
@@ -206,6 +213,71 @@ impl Studio {
         self.records(source, entity)?
             .find(id)
             .ok_or_else(|| unknown_record(entity, id))
+    }
+}
+
+/// Reads records for [`Studio::records`] and [`RecordReader::read`]: the bundled samples
+/// from memory, a connection's cache from the workspace's SQLite file.
+fn read_records(workspace: &Workspace, source: &RecordSource, entity: &str) -> Result<RecordSet> {
+    let records: Vec<Box<str>> = match source {
+        RecordSource::Samples => {
+            let text = unifield_bundle::samples(entity).ok_or_else(|| {
+                ServiceError::new(
+                    "unknown_entity",
+                    format!("the bundled samples have no `{entity}` records"),
+                )
+            })?;
+            text.lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(Box::from)
+                .collect()
+        }
+        RecordSource::Connection { name } => {
+            let mut records = Vec::new();
+            workspace
+                .store
+                .for_each_record_text(name, entity, |_, json| {
+                    records.push(Box::from(json));
+                    true
+                })?;
+            records
+        }
+    };
+    RecordSet::new(records).map_err(|(at, error)| {
+        ServiceError::new(
+            "unreadable_record",
+            format!(
+                "{entity} record {} of {source:?} is not a JSON record: {error}",
+                at + 1
+            ),
+        )
+    })
+}
+
+/// Reads records without the studio; see [`Studio::record_reader`].
+pub struct RecordReader {
+    workspace: Workspace,
+    generation: u64,
+}
+
+impl RecordReader {
+    /// The records of `entity` from `source`, and the generation to pass to [`Studio::hold`].
+    pub fn read(&self, source: &RecordSource, entity: &str) -> Result<(u64, RecordSet)> {
+        Ok((
+            self.generation,
+            read_records(&self.workspace, source, entity)?,
+        ))
+    }
+}
+
+/// The source entities a mapping's text reads records of: its own, then those its
+/// `lookup` steps read. Empty when the text does not load.
+pub fn entities_read(text: &str) -> Vec<String> {
+    match unifield_engine::load(text, None) {
+        Ok(mapping) => std::iter::once(mapping.doc.source.entity.clone())
+            .chain(mapping.related_entities().into_iter().map(str::to_string))
+            .collect(),
+        Err(_) => Vec::new(),
     }
 }
 

@@ -608,3 +608,32 @@ fn the_canonical_text_is_what_saving_stores_so_saving_it_changes_nothing() {
     let broken = unifield_studio_service::canonical_text("{\"format\": 1}").unwrap_err();
     assert_eq!(broken.code, "invalid_mapping");
 }
+
+#[test]
+fn records_read_beside_the_studio_are_held_once_and_never_after_they_were_forgotten() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut studio = studio(dir.path());
+    let samples = RecordSource::Samples;
+    assert!(!studio.holds(&samples, "WorkOrder"));
+    // Read without the studio (the shell does this off its lock), then hand over.
+    let reader = studio.record_reader().unwrap();
+    let (generation, set) = reader.read(&samples, "WorkOrder").unwrap();
+    let held = studio.hold(&samples, "WorkOrder", generation, set);
+    assert!(studio.holds(&samples, "WorkOrder"));
+    assert!(
+        Arc::ptr_eq(&held, &studio.records(&samples, "WorkOrder").unwrap()),
+        "the studio uses the set it was handed, without reading again"
+    );
+    // A set read before records were forgotten (a pull changed them) is not kept.
+    let reader = studio.record_reader().unwrap();
+    studio.forget("any-connection");
+    let (stale, set) = reader.read(&samples, "Location").unwrap();
+    let used = studio.hold(&samples, "Location", stale, set);
+    assert!(!used.is_empty(), "the read set still serves the call that read it");
+    assert!(!studio.holds(&samples, "Location"), "but a stale read is not kept");
+
+    let text = work_order_text(&studio);
+    let entities = unifield_studio_service::entities_read(&text);
+    assert_eq!(entities[0], "WorkOrder", "{entities:?}");
+    assert!(unifield_studio_service::entities_read("{").is_empty());
+}
