@@ -368,11 +368,11 @@ export type Step =
     )
   | {
       /**
-       * Builds an object from the step's input: each member of `fields` names an output member and the JSONPath (rooted at the input) that fills it; null members are left out.
+       * Builds an object from the step's input: each member of `fields` names an output member and the JSONPath (rooted at the input) that fills it, or an array of JSONPaths whose non-empty texts are joined with newlines (address lines); null members are left out.
        */
       fn: "reshape";
       /**
-       * output member → JSONPath into the input
+       * output member → JSONPath into the input, or an array of them to join in lines
        */
       fields: {
         [k: string]: unknown;

@@ -281,7 +281,7 @@ fn location_tree(rng: &mut Rng, zones: &[Value]) -> Vec<Value> {
             .replace(" (deleted", "");
         building.insert(
             "Address".into(),
-            json!({"TypeId": "Primary", "Street": street, "City": city, "State": zone["DisplayAs"].as_str().unwrap_or("").get(..2).unwrap_or(""), "Zip": zip, "Country": "USA"}),
+            json!({"TypeId": "Primary", "Street": street, "Street2": second_line(root), "City": city, "State": zone["DisplayAs"].as_str().unwrap_or("").get(..2).unwrap_or(""), "Zip": zip, "Country": "USA"}),
         );
         out.push(Value::Object(building));
         let mut next = root + 1;
@@ -458,7 +458,7 @@ fn customer(rng: &mut Rng, index: usize, zones: &[Value]) -> Value {
         "Dba": if rng.chance(0.5) { tenant.to_string() } else { String::new() },
         "Instructions": if rng.chance(0.3) { "Check in with building security before entering." } else { "" },
         "TenantCode": format!("A{:04}", index + 1),
-        "Addresses": [{"ActorTypeId": "Customer", "ActorId": id, "TypeId": "Primary", "Street": street, "City": city, "State": state, "Zip": zip, "Country": "USA", "Id": 90_000 + id}],
+        "Addresses": [{"ActorTypeId": "Customer", "ActorId": id, "TypeId": "Primary", "Street": street, "Street2": second_line(id), "City": city, "State": state, "Zip": zip, "Country": "USA", "Id": 90_000 + id}],
         "TaxExempt": rng.chance(0.1),
         "IsRemoved": rng.chance(0.05),
         "ConcurrencyId": rng.range(1, 50),
@@ -505,6 +505,15 @@ pub fn city_zone(code: &str) -> (Tz, u64) {
 /// The IANA zone of a work zone record (its `Number` is the city code).
 pub fn work_zone_time_zone(zone: &Value) -> Tz {
     city_zone(zone["Number"].as_str().unwrap_or_default()).0
+}
+
+/// An address's second line for some ids ("Suite 300"); Corrigo writes "" for none.
+fn second_line(id: u64) -> String {
+    if id.is_multiple_of(3) {
+        format!("Suite {}", 100 * (1 + id % 7))
+    } else {
+        String::new()
+    }
 }
 
 /// The trade (Corrigo Specialty) a task is filed under: `(Id, DisplayAs)`.

@@ -18,7 +18,8 @@ pub(crate) enum CollectionOp {
     },
     Get(Selector),
     Count,
-    Reshape(Vec<(String, Selector)>),
+    /// Output member → the paths that fill it (several: their text joined in lines).
+    Reshape(Vec<(String, Vec<Selector>)>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -90,8 +91,8 @@ pub(super) const COUNT: Transform = Transform {
 
 pub(super) const RESHAPE: Transform = Transform {
     name: "reshape",
-    doc: "Builds an object from the step's input: each member of `fields` names an output member and the JSONPath (rooted at the input) that fills it; null members are left out.",
-    params: &[Param::required("fields", ParamKind::Object, "output member → JSONPath into the input")],
+    doc: "Builds an object from the step's input: each member of `fields` names an output member and the JSONPath (rooted at the input) that fills it, or an array of JSONPaths whose non-empty texts are joined with newlines (address lines); null members are left out.",
+    params: &[Param::required("fields", ParamKind::Object, "output member → JSONPath into the input, or an array of them to join in lines")],
     accepts: Accepts::Only(&[Kind::Object]),
     takes_null: false,
     example: r#"{"fn": "reshape", "fields": {"city": "$.City", "postCode": "$.Zip"}}"#,
@@ -100,16 +101,23 @@ pub(super) const RESHAPE: Transform = Transform {
 
 fn compile_reshape(args: &Args) -> Result<Op, String> {
     let mut members = Vec::new();
-    for (name, path) in args.object("fields").into_iter().flatten() {
-        let Value::String(text) = path else {
-            return Err(format!(
-                "`reshape` field `{name}` must be a JSONPath string, got {}",
-                crate::describe_value(path)
-            ));
+    for (name, paths) in args.object("fields").into_iter().flatten() {
+        let texts: Vec<&Value> = match paths {
+            Value::Array(items) if !items.is_empty() => items.iter().collect(),
+            other => vec![other],
         };
-        let selector =
-            Selector::parse(text).map_err(|e| format!("`reshape` field `{name}`: {e}"))?;
-        members.push((name.clone(), selector));
+        let mut selectors = Vec::new();
+        for path in texts {
+            let Value::String(text) = path else {
+                return Err(format!(
+                    "`reshape` field `{name}` must be a JSONPath string or an array of them, got {}",
+                    crate::describe_value(path)
+                ));
+            };
+            selectors
+                .push(Selector::parse(text).map_err(|e| format!("`reshape` field `{name}`: {e}"))?);
+        }
+        members.push((name.clone(), selectors));
     }
     if members.is_empty() {
         return Err("`reshape` needs at least one field".into());
@@ -180,7 +188,13 @@ impl CollectionOp {
                 }
                 let out: Map<String, Value> = members
                     .iter()
-                    .map(|(name, path)| (name.clone(), select(path, input)))
+                    .map(|(name, paths)| {
+                        let value = match paths.as_slice() {
+                            [path] => select(path, input),
+                            several => lines(several.iter().map(|p| select(p, input))),
+                        };
+                        (name.clone(), value)
+                    })
                     .filter(|(_, value)| !value.is_null())
                     .collect();
                 Ok(if out.is_empty() {
@@ -225,6 +239,25 @@ impl CollectionOp {
 }
 
 /// A singular path's value or null; a general path's matches as an array.
+/// The non-empty texts of `values` (strings, numbers, booleans), one per line; null when
+/// there are none.
+fn lines(values: impl Iterator<Item = Value>) -> Value {
+    let texts: Vec<String> = values
+        .filter_map(|value| match value {
+            Value::String(s) => Some(s.trim().to_string()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        })
+        .filter(|text| !text.is_empty())
+        .collect();
+    if texts.is_empty() {
+        Value::Null
+    } else {
+        Value::String(texts.join("\n"))
+    }
+}
+
 fn select(path: &Selector, from: &Value) -> Value {
     if path.is_singular() {
         path.get(from).cloned().unwrap_or(Value::Null)
@@ -376,14 +409,34 @@ mod tests {
     #[test]
     fn reshape_builds_an_object_and_drops_nulls() {
         let op = CollectionOp::Reshape(vec![
-            ("city".into(), Selector::parse("$.City").unwrap()),
-            ("postCode".into(), Selector::parse("$.Zip").unwrap()),
+            ("city".into(), vec![Selector::parse("$.City").unwrap()]),
+            ("postCode".into(), vec![Selector::parse("$.Zip").unwrap()]),
         ]);
         assert_eq!(
             run(&op, json!({"City": "Orlando", "Street": "1 Main"})).unwrap(),
             json!({"city": "Orlando"})
         );
         assert_eq!(run(&op, json!({"Street": "1 Main"})).unwrap(), Value::Null);
+    }
+
+    #[test]
+    fn reshape_joins_several_paths_in_lines_skipping_empty_ones() {
+        let op = CollectionOp::Reshape(vec![(
+            "addressLines".into(),
+            vec![
+                Selector::parse("$.Street").unwrap(),
+                Selector::parse("$.Street2").unwrap(),
+            ],
+        )]);
+        assert_eq!(
+            run(&op, json!({"Street": "1 Main St", "Street2": "Suite 200"})).unwrap(),
+            json!({"addressLines": "1 Main St\nSuite 200"})
+        );
+        assert_eq!(
+            run(&op, json!({"Street": "1 Main St", "Street2": ""})).unwrap(),
+            json!({"addressLines": "1 Main St"})
+        );
+        assert_eq!(run(&op, json!({"Street2": " "})).unwrap(), Value::Null);
     }
 
     #[test]
