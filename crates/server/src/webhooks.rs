@@ -25,7 +25,8 @@ use unifield_webhooks::{
 use crate::error::{Error, Result};
 use crate::service::{event, now, Service};
 use crate::storage::{
-    timestamp, WebhookAttemptRow, WebhookEndpointChange, WebhookEndpointRow, WebhookNext,
+    timestamp, ClaimedWebhookDelivery, WebhookAttemptRow, WebhookEndpointChange,
+    WebhookEndpointRow, WebhookNext,
 };
 
 /// How long a rotated-out secret keeps signing.
@@ -470,34 +471,43 @@ impl Service {
         let rows = self
             .storage
             .claim_webhook_deliveries(&now, &later(at, lease), limit)?;
-        let mut due = Vec::with_capacity(rows.len());
-        for row in rows {
-            let mut secrets = vec![self.open_webhook_secret(&row.endpoint_id, &row.sealed_secret)?];
-            let previous_valid = row
-                .previous_expires_at
-                .as_deref()
-                .is_some_and(|until| until > now.as_str());
-            if let (Some(sealed), true) = (&row.sealed_previous_secret, previous_valid) {
-                secrets.push(self.open_webhook_secret(&row.endpoint_id, sealed)?);
-            }
-            due.push(DueDelivery {
-                delivery_id: row.delivery_id,
-                endpoint_id: row.endpoint_id,
-                url: row.url,
-                secrets,
-                event_id: row.event_id,
-                payload: row.payload.into_bytes(),
-                attempts: row.attempts.max(0) as u32,
-                first_attempt_at: row
-                    .first_attempt_at
-                    .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
-                    .map(|t| t.with_timezone(&Utc)),
-            });
-        }
-        Ok(due)
+        rows.into_iter()
+            .map(|row| self.due_delivery(row, &now))
+            .collect()
     }
 
-    fn finish_webhook_work(&self, record: AttemptRecord, next: NextStep) -> Result<()> {
+    /// A claimed row with its secrets opened: the current one, and the previous one while
+    /// it is still valid at `now`.
+    fn due_delivery(&self, row: ClaimedWebhookDelivery, now: &str) -> Result<DueDelivery> {
+        let mut secrets = vec![self.open_webhook_secret(&row.endpoint_id, &row.sealed_secret)?];
+        let previous_valid = row
+            .previous_expires_at
+            .as_deref()
+            .is_some_and(|until| until > now);
+        if let (Some(sealed), true) = (&row.sealed_previous_secret, previous_valid) {
+            secrets.push(self.open_webhook_secret(&row.endpoint_id, sealed)?);
+        }
+        Ok(DueDelivery {
+            delivery_id: row.delivery_id,
+            endpoint_id: row.endpoint_id,
+            url: row.url,
+            secrets,
+            event_id: row.event_id,
+            payload: row.payload.into_bytes(),
+            attempts: row.attempts.max(0) as u32,
+            first_attempt_at: row
+                .first_attempt_at
+                .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+                .map(|t| t.with_timezone(&Utc)),
+        })
+    }
+
+    fn finish_webhook_work(
+        &self,
+        record: AttemptRecord,
+        next: NextStep,
+        then_claim: Option<(DateTime<Utc>, Duration)>,
+    ) -> Result<Option<DueDelivery>> {
         let attempt = WebhookAttemptRow {
             delivery_id: record.delivery_id,
             attempt: i64::from(record.attempt),
@@ -528,9 +538,19 @@ impl Service {
                 }
             }
         };
-        Ok(self
-            .storage
-            .finish_webhook_attempt(&attempt, &next, &now())?)
+        let claim = then_claim.map(|(at, lease)| (timestamp(at), later(at, lease)));
+        let handed_over = self.storage.finish_webhook_attempt(
+            &attempt,
+            &next,
+            &now(),
+            claim
+                .as_ref()
+                .map(|(at, until)| (at.as_str(), until.as_str())),
+        )?;
+        match (handed_over, claim) {
+            (Some(row), Some((at, _))) => Ok(Some(self.due_delivery(row, &at)?)),
+            _ => Ok(None),
+        }
     }
 }
 
@@ -550,9 +570,16 @@ impl DeliveryStore for ServerDeliveries {
         &self,
         record: AttemptRecord,
         next: NextStep,
-    ) -> impl std::future::Future<Output = std::result::Result<(), StoreError>> + Send {
+        then_claim: Option<(DateTime<Utc>, Duration)>,
+    ) -> impl std::future::Future<Output = std::result::Result<Option<DueDelivery>, StoreError>> + Send
+    {
         let service = Arc::clone(&self.service);
-        async move { off_thread(&service, move |s| s.finish_webhook_work(record, next)).await }
+        async move {
+            off_thread(&service, move |s| {
+                s.finish_webhook_work(record, next, then_claim)
+            })
+            .await
+        }
     }
 }
 

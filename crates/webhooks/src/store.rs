@@ -8,7 +8,9 @@
 //!   is never attempted before event n was delivered or given up, even with several workers.
 //! - A claim is a lease: a worker that dies mid-attempt loses it when it expires, and the
 //!   delivery is attempted again (at least once; receivers dedupe on `webhook-id`).
-//! - `finish_attempt` records the attempt and applies the next step in one transaction.
+//! - `finish_attempt` records the attempt and applies the next step in one transaction;
+//!   asked to, it also leases the endpoint's next due delivery in that transaction and
+//!   returns it, so a busy endpoint costs one transaction per delivery, not two.
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -98,12 +100,15 @@ pub trait DeliveryStore: Send + Sync + 'static {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<DueDelivery>, StoreError>> + Send;
 
-    /// Records one attempt and applies `next` atomically; releases the lease.
+    /// Records one attempt and applies `next` atomically; releases the lease. With
+    /// `then_claim = Some((now, lease))`, also leases and returns the endpoint's next due
+    /// delivery (its new head of line), if there is one.
     fn finish_attempt(
         &self,
         record: AttemptRecord,
         next: NextStep,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+        then_claim: Option<(DateTime<Utc>, Duration)>,
+    ) -> impl Future<Output = Result<Option<DueDelivery>, StoreError>> + Send;
 }
 
 /// A delivery's state in [`MemoryStore`].
@@ -248,6 +253,36 @@ impl MemoryStore {
     }
 }
 
+/// Leases an endpoint's head of line when it is due and free.
+fn claim_head(
+    endpoints: &HashMap<String, MemoryEndpoint>,
+    endpoint_id: &str,
+    queue: &mut BTreeMap<i64, MemoryDelivery>,
+    now: DateTime<Utc>,
+    lease: chrono::Duration,
+) -> Option<DueDelivery> {
+    let endpoint = endpoints.get(endpoint_id)?;
+    if endpoint.disabled_reason.is_some() {
+        return None;
+    }
+    let head = queue.values_mut().next()?;
+    let leased = head.leased_until.is_some_and(|until| until > now);
+    if leased || head.next_attempt_at > now {
+        return None;
+    }
+    head.leased_until = Some(now + lease);
+    Some(DueDelivery {
+        delivery_id: head.id,
+        endpoint_id: endpoint_id.to_owned(),
+        url: endpoint.url.clone(),
+        secrets: endpoint.secrets.clone(),
+        event_id: head.event_id.clone(),
+        payload: head.payload.as_ref().clone(),
+        attempts: head.attempts,
+        first_attempt_at: head.first_attempt_at,
+    })
+}
+
 impl DeliveryStore for MemoryStore {
     fn claim_due(
         &self,
@@ -267,30 +302,9 @@ impl DeliveryStore for MemoryStore {
                 if claimed.len() >= limit {
                     break;
                 }
-                let Some(endpoint) = endpoints.get(endpoint_id) else {
-                    continue;
-                };
-                if endpoint.disabled_reason.is_some() {
-                    continue;
+                if let Some(due) = claim_head(endpoints, endpoint_id, queue, now, lease) {
+                    claimed.push(due);
                 }
-                let Some(head) = queue.values_mut().next() else {
-                    continue;
-                };
-                let leased = head.leased_until.is_some_and(|until| until > now);
-                if leased || head.next_attempt_at > now {
-                    continue;
-                }
-                head.leased_until = Some(now + lease);
-                claimed.push(DueDelivery {
-                    delivery_id: head.id,
-                    endpoint_id: endpoint_id.clone(),
-                    url: endpoint.url.clone(),
-                    secrets: endpoint.secrets.clone(),
-                    event_id: head.event_id.clone(),
-                    payload: head.payload.as_ref().clone(),
-                    attempts: head.attempts,
-                    first_attempt_at: head.first_attempt_at,
-                });
             }
             Ok(claimed)
         })();
@@ -301,7 +315,8 @@ impl DeliveryStore for MemoryStore {
         &self,
         record: AttemptRecord,
         next: NextStep,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        then_claim: Option<(DateTime<Utc>, Duration)>,
+    ) -> impl Future<Output = Result<Option<DueDelivery>, StoreError>> + Send {
         let finished = (|| {
             let mut state = self.lock();
             let MemoryState {
@@ -342,8 +357,14 @@ impl DeliveryStore for MemoryStore {
                     }
                 }
             }
+            let endpoint_id = record.endpoint_id.clone();
             attempts.push(record);
-            Ok(())
+            let Some((now, lease)) = then_claim else {
+                return Ok(None);
+            };
+            let lease = chrono::Duration::from_std(lease)
+                .map_err(|_| StoreError::new("lease", "the lease is too long"))?;
+            Ok(claim_head(endpoints, &endpoint_id, queue, now, lease))
         })();
         std::future::ready(finished)
     }
@@ -394,7 +415,7 @@ mod tests {
         // A retry in the future keeps the head (and so evt_2) waiting.
         let later = now + chrono::Duration::seconds(60);
         store
-            .finish_attempt(record(a1, "a", 1), NextStep::RetryAt(later))
+            .finish_attempt(record(a1, "a", 1), NextStep::RetryAt(later), None)
             .await
             .unwrap();
         assert!(store.claim_due(now, lease, 10).await.unwrap().is_empty());
@@ -421,7 +442,7 @@ mod tests {
         );
 
         store
-            .finish_attempt(record(a1, "a", 2), NextStep::Delivered)
+            .finish_attempt(record(a1, "a", 2), NextStep::Delivered, None)
             .await
             .unwrap();
         let next = store.claim_due(after_lease, lease, 10).await.unwrap();
@@ -442,15 +463,20 @@ mod tests {
             .claim_due(now, Duration::from_secs(1), 10)
             .await
             .unwrap();
-        store
+        let next = store
             .finish_attempt(
                 record(first, "a", 9),
                 NextStep::GiveUp {
                     reason: "gone".into(),
                 },
+                Some((now, Duration::from_secs(1))),
             )
             .await
             .unwrap();
+        assert!(
+            next.is_none(),
+            "a disabled endpoint hands out nothing: {next:?}"
+        );
         assert_eq!(store.disabled_reason("a").as_deref(), Some("gone"));
         assert!(store
             .claim_due(now, Duration::from_secs(1), 10)
@@ -469,6 +495,43 @@ mod tests {
                 ("evt_1".to_owned(), DeliveryState::Failed),
                 ("evt_2".to_owned(), DeliveryState::Pending)
             ]
+        );
+    }
+
+    #[tokio::test]
+    async fn finishing_an_attempt_can_lease_the_endpoints_next_delivery() {
+        let store = MemoryStore::new();
+        let now = Utc::now();
+        store.add_endpoint("a", "https://a.test/", vec![SigningSecret::generate()]);
+        let first = store.enqueue("a", "evt_1", b"1".to_vec(), now);
+        store.enqueue("a", "evt_2", b"2".to_vec(), now);
+        let lease = Duration::from_secs(30);
+        store.claim_due(now, lease, 10).await.unwrap();
+        let next = store
+            .finish_attempt(
+                record(first, "a", 1),
+                NextStep::Delivered,
+                Some((now, lease)),
+            )
+            .await
+            .unwrap()
+            .expect("the next head is handed over");
+        assert_eq!(next.event_id, "evt_2");
+        assert!(
+            store.claim_due(now, lease, 10).await.unwrap().is_empty(),
+            "and it is leased"
+        );
+        let after_retry = store
+            .finish_attempt(
+                record(next.delivery_id, "a", 1),
+                NextStep::RetryAt(now + chrono::Duration::seconds(5)),
+                Some((now, lease)),
+            )
+            .await
+            .unwrap();
+        assert!(
+            after_retry.is_none(),
+            "a retry keeps its place and is not due yet"
         );
     }
 }

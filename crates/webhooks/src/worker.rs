@@ -3,8 +3,10 @@
 //!
 //! Concurrency is across endpoints (at most `max_in_flight` attempts at once); within an
 //! endpoint the store hands out one delivery at a time, so order holds. The worker wakes on
-//! [`DeliveryWorker::waker`] (the fan-out calls it after queuing deliveries), when an
-//! attempt finishes, or every `poll_interval`, whichever comes first.
+//! [`DeliveryWorker::waker`] (the fan-out calls it after queuing deliveries), when a task
+//! ends, or every `poll_interval`, whichever comes first. A task that finishes an attempt
+//! takes its endpoint's next due delivery straight from the store (same transaction), so a
+//! busy endpoint does not wait for the claim loop between deliveries.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -79,11 +81,26 @@ impl<S: DeliveryStore> DeliveryWorker<S> {
                         for due in batch {
                             let store = Arc::clone(&self.store);
                             let client = self.client.clone();
-                            let schedule = self.config.schedule;
-                            let wake = Arc::clone(&self.wake);
+                            let config = self.config;
                             in_flight.spawn(async move {
-                                attempt(&*store, &client, &schedule, due).await;
-                                wake.notify_one();
+                                // Keep going on this endpoint while its next delivery is
+                                // due (handed over by the store), up to a bound, so other
+                                // endpoints get their turn at the slots.
+                                let mut due = Some(due);
+                                let mut chained = 0;
+                                while let Some(current) = due.take() {
+                                    chained += 1;
+                                    let continue_with =
+                                        (chained < MAX_CHAIN).then(|| (Utc::now(), config.lease));
+                                    due = attempt(
+                                        &*store,
+                                        &client,
+                                        &config.schedule,
+                                        current,
+                                        continue_with,
+                                    )
+                                    .await;
+                                }
                             });
                         }
                     }
@@ -112,13 +129,18 @@ impl<S: DeliveryStore> DeliveryWorker<S> {
     }
 }
 
-/// One attempt of one delivery, recorded with its next step.
+/// Deliveries one task sends to one endpoint in a row before it lets the claim loop decide.
+const MAX_CHAIN: usize = 256;
+
+/// One attempt of one delivery, recorded with its next step; returns the endpoint's next
+/// due delivery, leased, when `then_claim` asked for it and there is one.
 pub async fn attempt<S: DeliveryStore>(
     store: &S,
     client: &DeliveryClient,
     schedule: &RetrySchedule,
     due: DueDelivery,
-) {
+    then_claim: Option<(chrono::DateTime<Utc>, Duration)>,
+) -> Option<DueDelivery> {
     let started_at = Utc::now();
     let secrets: Vec<_> = due.secrets.iter().collect();
     let outcome = client
@@ -145,13 +167,17 @@ pub async fn attempt<S: DeliveryStore>(
         error_code: outcome.error.as_ref().map(|error| error.code()),
         error_message: outcome.error.as_ref().map(|error| error.to_string()),
     };
-    if let Err(error) = store.finish_attempt(record, next).await {
-        // The lease runs out and the delivery is attempted again: at least once.
-        eprintln!(
-            "webhooks: recording delivery {} failed ({}): {error}",
-            due.delivery_id,
-            error.code()
-        );
+    match store.finish_attempt(record, next, then_claim).await {
+        Ok(next) => next,
+        Err(error) => {
+            // The lease runs out and the delivery is attempted again: at least once.
+            eprintln!(
+                "webhooks: recording delivery {} failed ({}): {error}",
+                due.delivery_id,
+                error.code()
+            );
+            None
+        }
     }
 }
 

@@ -126,6 +126,52 @@ fn ping_target(payload: &str) -> Option<String> {
     value["data"]["endpoint_id"].as_str().map(str::to_owned)
 }
 
+/// Leases due heads of line (of one endpoint, or of all): each enabled endpoint's oldest
+/// pending delivery, when due at `now` and not leased.
+fn claim_heads(
+    tx: &rusqlite::Transaction<'_>,
+    endpoint: Option<&str>,
+    now: &str,
+    lease_until: &str,
+    limit: usize,
+) -> Result<Vec<ClaimedWebhookDelivery>> {
+    let claimed: Vec<ClaimedWebhookDelivery> = {
+        let mut statement = tx.prepare_cached(
+            "SELECT d.id, d.endpoint_id, e.url, e.sealed_secret, e.sealed_previous_secret,
+                    e.previous_expires_at, d.event_id, ev.payload, d.attempts, d.first_attempt_at
+             FROM webhook_endpoints e
+             JOIN webhook_deliveries d ON d.id = (
+                 SELECT MIN(h.id) FROM webhook_deliveries h
+                 WHERE h.endpoint_id = e.id AND h.state = 'pending')
+             JOIN events ev ON ev.seq = d.event_seq
+             WHERE e.enabled = 1 AND (?3 IS NULL OR e.id = ?3) AND d.next_attempt_at <= ?1
+               AND (d.leased_until IS NULL OR d.leased_until <= ?1)
+             ORDER BY d.id LIMIT ?2",
+        )?;
+        let rows = statement.query_map(params![now, limit as i64, endpoint], |r| {
+            Ok(ClaimedWebhookDelivery {
+                delivery_id: r.get(0)?,
+                endpoint_id: r.get(1)?,
+                url: r.get(2)?,
+                sealed_secret: r.get(3)?,
+                sealed_previous_secret: r.get(4)?,
+                previous_expires_at: r.get(5)?,
+                event_id: r.get(6)?,
+                payload: r.get(7)?,
+                attempts: r.get(8)?,
+                first_attempt_at: r.get(9)?,
+            })
+        })?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let mut lease =
+        tx.prepare_cached("UPDATE webhook_deliveries SET leased_until = ?2 WHERE id = ?1")?;
+    for delivery in &claimed {
+        lease.execute(params![delivery.delivery_id, lease_until])?;
+    }
+    Ok(claimed)
+}
+
 impl Storage {
     pub fn add_webhook_endpoint(&self, row: &WebhookEndpointRow) -> Result<()> {
         self.write().execute(
@@ -317,53 +363,21 @@ impl Storage {
     ) -> Result<Vec<ClaimedWebhookDelivery>> {
         let mut db = self.write();
         let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let claimed: Vec<ClaimedWebhookDelivery> = {
-            let mut statement = tx.prepare_cached(
-                "SELECT d.id, d.endpoint_id, e.url, e.sealed_secret, e.sealed_previous_secret,
-                        e.previous_expires_at, d.event_id, ev.payload, d.attempts, d.first_attempt_at
-                 FROM webhook_endpoints e
-                 JOIN webhook_deliveries d ON d.id = (
-                     SELECT MIN(h.id) FROM webhook_deliveries h
-                     WHERE h.endpoint_id = e.id AND h.state = 'pending')
-                 JOIN events ev ON ev.seq = d.event_seq
-                 WHERE e.enabled = 1 AND d.next_attempt_at <= ?1
-                   AND (d.leased_until IS NULL OR d.leased_until <= ?1)
-                 ORDER BY d.id LIMIT ?2",
-            )?;
-            let rows = statement.query_map(params![now, limit as i64], |r| {
-                Ok(ClaimedWebhookDelivery {
-                    delivery_id: r.get(0)?,
-                    endpoint_id: r.get(1)?,
-                    url: r.get(2)?,
-                    sealed_secret: r.get(3)?,
-                    sealed_previous_secret: r.get(4)?,
-                    previous_expires_at: r.get(5)?,
-                    event_id: r.get(6)?,
-                    payload: r.get(7)?,
-                    attempts: r.get(8)?,
-                    first_attempt_at: r.get(9)?,
-                })
-            })?;
-            rows.collect::<rusqlite::Result<_>>()?
-        };
-        {
-            let mut lease =
-                tx.prepare_cached("UPDATE webhook_deliveries SET leased_until = ?2 WHERE id = ?1")?;
-            for delivery in &claimed {
-                lease.execute(params![delivery.delivery_id, lease_until])?;
-            }
-        }
+        let claimed = claim_heads(&tx, None, now, lease_until, limit)?;
         tx.commit()?;
         Ok(claimed)
     }
 
-    /// Records an attempt and applies what follows, in one transaction.
+    /// Records an attempt and applies what follows, in one transaction; with
+    /// `claim_next = Some((now, lease_until))` also leases and returns the endpoint's next
+    /// due delivery.
     pub fn finish_webhook_attempt(
         &self,
         attempt: &WebhookAttemptRow,
         next: &WebhookNext,
         now: &str,
-    ) -> Result<()> {
+        claim_next: Option<(&str, &str)>,
+    ) -> Result<Option<ClaimedWebhookDelivery>> {
         let mut db = self.write();
         let tx = db.transaction()?;
         tx.execute(
@@ -413,8 +427,19 @@ impl Storage {
                 }
             }
         }
+        let handed_over = match claim_next {
+            Some((at, lease_until)) => {
+                let endpoint: String = tx.query_row(
+                    "SELECT endpoint_id FROM webhook_deliveries WHERE id = ?1",
+                    [attempt.delivery_id],
+                    |r| r.get(0),
+                )?;
+                claim_heads(&tx, Some(&endpoint), at, lease_until, 1)?.pop()
+            }
+            None => None,
+        };
         tx.commit()?;
-        Ok(())
+        Ok(handed_over)
     }
 
     /// An endpoint's deliveries, newest first, with their attempts (oldest first).
