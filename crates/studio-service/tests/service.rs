@@ -629,8 +629,14 @@ fn records_read_beside_the_studio_are_held_once_and_never_after_they_were_forgot
     studio.forget("any-connection");
     let (stale, set) = reader.read(&samples, "Location").unwrap();
     let used = studio.hold(&samples, "Location", stale, set);
-    assert!(!used.is_empty(), "the read set still serves the call that read it");
-    assert!(!studio.holds(&samples, "Location"), "but a stale read is not kept");
+    assert!(
+        !used.is_empty(),
+        "the read set still serves the call that read it"
+    );
+    assert!(
+        !studio.holds(&samples, "Location"),
+        "but a stale read is not kept"
+    );
 
     let text = work_order_text(&studio);
     let entities = unifield_studio_service::entities_read(&text);
