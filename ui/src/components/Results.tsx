@@ -2,7 +2,7 @@
 // record (with one-click value-map fixes), and binding suggestions.
 
 import { useState } from "react";
-import type { CoverageReport, JsonValue, Preview, Suggestion, TargetField } from "../bindings";
+import type { CoverageReport, JsonValue, KeyCoverageInfo, Preview, Suggestion, TargetField } from "../bindings";
 import { percent, short } from "../format";
 
 export function PreviewPanel({ preview, ms, count }: { preview: Preview | null; ms: number | null; count: number }) {
@@ -126,6 +126,12 @@ export function CoveragePanel({
         )}
       </header>
       {running && progress && <progress max={progress.of} value={progress.done} aria-label="Coverage progress" />}
+      {report && report.unpulled.length > 0 && (
+        <p className="warn" data-testid="coverage-unpulled">
+          Cached records were pulled without {report.unpulled.join(", ")}, which this mapping reads: pull again to fetch
+          them.
+        </p>
+      )}
       {report && (
         <table className="coverage-table" data-testid="coverage-table">
           <thead>
@@ -154,6 +160,7 @@ export function CoveragePanel({
                     .slice(0, 3)
                     .map((v) => `${short(v.value, 24)} ×${v.count}`)
                     .join(", ")}
+                  <KeyBadge keyCoverage={report.keys.find((k) => k.field === f.field)} />
                   {f.unmapped.length > 0 && (
                     <div className="unmapped" data-testid="unmapped">
                       unmapped: {f.unmapped.map((u) => `${short(u.value, 24)} ×${u.count}`).join(", ")}
@@ -174,6 +181,25 @@ export function CoveragePanel({
         </table>
       )}
     </section>
+  );
+}
+
+/** How many of a key field's values name a record the target entity's mapping produces. */
+function KeyBadge({ keyCoverage: k }: { keyCoverage: KeyCoverageInfo | undefined }) {
+  if (!k) return null;
+  if (!k.checked) {
+    return (
+      <div className="muted" data-testid="key-coverage">
+        → {k.target}: not checked (no {k.target} records held)
+      </div>
+    );
+  }
+  const examples = k.danglingExamples.map((d) => `${short(d.value, 16)} ×${d.count}`).join(", ");
+  return (
+    <div className={k.dangling > 0 ? "unmapped" : "muted"} data-testid="key-coverage">
+      → {k.target}: {k.values ? percent(k.resolved / k.values) : "–"} resolved
+      {k.dangling > 0 ? `, ${k.dangling} dangling (${examples})` : ""}
+    </div>
   );
 }
 
