@@ -369,9 +369,13 @@ impl Service {
                 mapping_version: version,
             });
         }
-        let mut matched = Vec::new();
+        // Filtering and sorting read only the fields they name: a mapping narrowed to
+        // them decides which records match (each parsed projected onto the members those
+        // fields read), and only the page's records are then mapped whole.
+        let narrow = self.narrowed(connection_id, entity, version, &mapping, query)?;
+        let mut matched: Vec<(i64, Value)> = Vec::new();
         self.storage.each_raw(connection_id, source, |raw| {
-            let Some(record) = map_text(&mapping, &raw.source_id, &raw.body, &related) else {
+            let Some(record) = map_text(&narrow, &raw.source_id, &raw.body, &related) else {
                 return;
             };
             let keep = query.filters.is_empty()
@@ -381,17 +385,25 @@ impl Service {
                     query.filters.iter().all(|f| passes(&record, f))
                 };
             if keep {
-                matched.push(record);
+                matched.push((raw.id, record));
             }
         })?;
         if !query.sort.is_empty() {
-            matched.sort_by(|a, b| compare_records(a, b, &query.sort));
+            matched.sort_by(|a, b| compare_records(&a.1, &b.1, &query.sort));
         }
         let total = matched.len();
-        let data = matched
-            .into_iter()
+        let page_ids: Vec<i64> = matched
+            .iter()
             .skip(offset)
             .take(query.per_page)
+            .map(|(id, _)| *id)
+            .collect();
+        drop(matched);
+        let data = self
+            .storage
+            .raw_by_ids(connection_id, source, &page_ids)?
+            .iter()
+            .filter_map(|r| map_text(&mapping, &r.source_id, &r.body, &related))
             .collect();
         Ok(UnifiedPage {
             data,
@@ -400,6 +412,36 @@ impl Service {
             per_page: query.per_page,
             mapping_version: version,
         })
+    }
+
+    /// The active mapping cut down to the fields a query filters and sorts on (and its
+    /// source filter), compiled once per version and field set.
+    fn narrowed(
+        &self,
+        connection_id: &str,
+        entity: &str,
+        version: i64,
+        mapping: &Mapping,
+        query: &ListQuery,
+    ) -> Result<Arc<Mapping>> {
+        let mut names: Vec<&str> = query
+            .filters
+            .iter()
+            .map(|f| f.field.as_str())
+            .chain(query.sort.iter().map(|(f, _)| f.as_str()))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        let mut doc = mapping.doc.clone();
+        doc.fields
+            .retain(|(name, _)| names.contains(&name.as_str()));
+        doc.custom.retain(|(name, _)| {
+            names
+                .iter()
+                .any(|n| n.strip_prefix("customFields.") == Some(name.as_str()))
+        });
+        let label = format!("{entity}#{}", names.join(","));
+        self.compiled(connection_id, &label, version, &doc.to_canonical_json())
     }
 
     /// One unified record by its `key`, with the mapping version it was made with.

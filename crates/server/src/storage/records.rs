@@ -180,6 +180,33 @@ impl Storage {
         Ok(())
     }
 
+    /// The records with these storage ids, in the order given (missing ones skipped).
+    pub fn raw_by_ids(
+        &self,
+        connection_id: &str,
+        entity: &str,
+        ids: &[i64],
+    ) -> Result<Vec<RawRecord>> {
+        let db = self.read();
+        let mut statement = db.prepare_cached(
+            "SELECT id, source_id, body FROM raw_records WHERE connection_id = ?1 AND entity = ?2 AND id = ?3",
+        )?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let found = statement
+                .query_row(params![connection_id, entity, id], |r| {
+                    Ok(RawRecord {
+                        id: r.get(0)?,
+                        source_id: r.get(1)?,
+                        body: r.get(2)?,
+                    })
+                })
+                .optional()?;
+            out.extend(found);
+        }
+        Ok(out)
+    }
+
     pub fn raw_by_source_id(
         &self,
         connection_id: &str,
