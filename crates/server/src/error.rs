@@ -41,6 +41,10 @@ pub enum Error {
     Storage(#[from] StorageError),
     #[error("internal error: {0}")]
     Internal(String),
+    #[error(
+        "the request took longer than the server allows; narrow it (fewer filters, a smaller page)"
+    )]
+    Timeout,
 }
 
 impl Error {
@@ -67,6 +71,7 @@ impl Error {
             Error::MasterKey(_) => "master_key_unavailable",
             Error::Storage(e) => e.code(),
             Error::Internal(_) => "internal_error",
+            Error::Timeout => "timeout",
         }
     }
 
@@ -84,6 +89,7 @@ impl Error {
             Error::Stale { .. } => StatusCode::PRECONDITION_FAILED,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::CorrigoUnavailable(_) => StatusCode::BAD_GATEWAY,
+            Error::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             Error::MasterKey(_) | Error::Storage(_) | Error::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }

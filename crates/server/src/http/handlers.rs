@@ -330,7 +330,8 @@ pub async fn connection_status(
 #[utoipa::path(post, path = "/api/connections/{id}/sync", tag = "connections",
     params(("id" = String, Path, description = "Connection id")),
     responses((status = 202, body = SyncAccepted), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "A sync is running")))]
 pub async fn sync_connection(
     State(service): State<AppState>,
     Extension(principal): Extension<Principal>,

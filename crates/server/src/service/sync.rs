@@ -58,6 +58,11 @@ impl Service {
                 message: "Corrigo refused this connection's credentials; send current ones with PUT …/credentials first".into(),
             });
         }
+        if self.is_syncing(connection_id) {
+            return Err(Error::Conflict(
+                "a sync of this connection is running; follow it at …/status".into(),
+            ));
+        }
         self.storage.set_next_sync(connection_id, Some(&now()))?;
         self.wake.notify_one();
         Ok(())
