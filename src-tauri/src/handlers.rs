@@ -271,17 +271,35 @@ pub async fn add_connection<R: Runtime>(
     app: AppHandle<R>,
     connection: NewConnection,
 ) -> Result<ConnectionInfo> {
-    with_studio(app, move |studio| studio.add_connection(&connection)).await
+    // The keyring write happens off the studio's lock; listing it back takes the lock.
+    let work = with_studio(app.clone(), |studio| studio.keyring_work()).await?;
+    let name = tauri::async_runtime::spawn_blocking(move || work.add_connection(&connection))
+        .await
+        .unwrap_or_else(|e| Err(stopped(e)))?;
+    with_studio(app, move |studio| studio.connection(&name)).await
 }
 
-/// The client is built under the lock; the network check runs without it.
+/// The client (its secret read from the keyring) and the network check, both off the lock.
 pub async fn test_connection<R: Runtime>(app: AppHandle<R>, name: String) -> Result<Health> {
-    let client = with_studio(app, move |studio| studio.client(&name)).await?;
+    let work = with_studio(app, |studio| studio.keyring_work()).await?;
+    let client = tauri::async_runtime::spawn_blocking(move || work.client(&name))
+        .await
+        .unwrap_or_else(|e| Err(stopped(e)))?;
     Ok(unifield_studio_service::test_connection(&client).await)
 }
 
 pub async fn remove_connection<R: Runtime>(app: AppHandle<R>, name: String) -> Result<()> {
-    with_studio(app, move |studio| studio.remove_connection(&name)).await
+    // Deleting its records and its keyring secret happens off the studio's lock.
+    let work = with_studio(app.clone(), |studio| studio.keyring_work()).await?;
+    let removed = name.clone();
+    tauri::async_runtime::spawn_blocking(move || work.remove_connection(&removed))
+        .await
+        .unwrap_or_else(|e| Err(stopped(e)))?;
+    with_studio(app, move |studio| {
+        studio.forget(&name);
+        Ok(())
+    })
+    .await
 }
 
 /// The pull job is built under the lock (it opens its own handle on the workspace); the

@@ -125,11 +125,15 @@ impl Studio {
     }
 
     pub fn add_connection(&mut self, new: &NewConnection) -> Result<ConnectionInfo> {
-        let settings = settings(new)?;
-        self.workspace.add_connection(&settings, &new.secret)?;
+        let name = add_connection(&self.workspace, new)?;
+        self.connection(&name)
+    }
+
+    /// The named connection as listed.
+    pub fn connection(&self, name: &str) -> Result<ConnectionInfo> {
         self.connections()?
             .into_iter()
-            .find(|c| c.name == settings.name)
+            .find(|c| c.name == name)
             .ok_or_else(|| ServiceError::new("unknown_connection", "the connection vanished"))
     }
 
@@ -144,6 +148,49 @@ impl Studio {
         Ok(self.workspace.client(name)?)
     }
 
+    /// Connection work that waits on the keyring (a D-Bus call, which can wait for the
+    /// user to unlock it), on its own handle of the workspace: a caller that keeps the
+    /// studio behind a lock does it without holding that lock.
+    pub fn keyring_work(&self) -> Result<KeyringWork> {
+        Ok(KeyringWork {
+            workspace: self.workspace.reopen()?,
+        })
+    }
+}
+
+/// See [`Studio::keyring_work`]. After `add_connection`, list it with
+/// [`Studio::connection`]; after `remove_connection`, call [`Studio::forget`].
+pub struct KeyringWork {
+    workspace: unifield_workspace::Workspace,
+}
+
+impl KeyringWork {
+    /// Adds the connection (its secret to the keyring) and gives its name.
+    pub fn add_connection(&self, new: &NewConnection) -> Result<String> {
+        add_connection(&self.workspace, new)
+    }
+
+    /// Removes the connection, its cached records and its keyring secret.
+    pub fn remove_connection(&self, name: &str) -> Result<()> {
+        Ok(self.workspace.remove_connection(name)?)
+    }
+
+    /// A client for the named connection (reads its secret from the keyring).
+    pub fn client(&self, name: &str) -> Result<unifield_corrigo_client::Client> {
+        Ok(self.workspace.client(name)?)
+    }
+}
+
+fn add_connection(
+    workspace: &unifield_workspace::Workspace,
+    new: &NewConnection,
+) -> Result<String> {
+    let settings = settings(new)?;
+    workspace.add_connection(&settings, &new.secret)?;
+    Ok(settings.name)
+}
+
+impl Studio {
     /// A pull of `entities` (all that the mappings read when empty), on its own handle of
     /// the workspace so the studio keeps answering while it runs.
     pub fn pull_job(&self, connection: &str, entities: &[String]) -> Result<PullJob> {

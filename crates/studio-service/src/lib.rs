@@ -13,7 +13,7 @@ mod results;
 pub mod types;
 mod typescript;
 
-pub use connections::{test_connection, PullJob};
+pub use connections::{test_connection, KeyringWork, PullJob};
 pub use error::{Location, Result, ServiceError};
 pub use mappings::diff_documents;
 pub use records::RecordSet;

@@ -648,3 +648,28 @@ fn records_read_beside_the_studio_are_held_once_and_never_after_they_were_forgot
     assert_eq!(entities[0], "WorkOrder", "{entities:?}");
     assert!(unifield_studio_service::entities_read("{").is_empty());
 }
+
+#[test]
+fn keyring_work_adds_tests_and_removes_a_connection_beside_the_studio() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut studio = studio(dir.path());
+    // What the shell does off the studio's lock, then lists or forgets under it.
+    let work = studio.keyring_work().unwrap();
+    let name = work
+        .add_connection(&new_connection("http://127.0.0.1:9", "s3cret"))
+        .unwrap();
+    let listed = studio.connection(&name).unwrap();
+    assert!(listed.has_secret, "the secret went to the store");
+    assert!(work.client(&name).is_ok(), "a client reads the secret back");
+    work.remove_connection(&name).unwrap();
+    studio.forget(&name);
+    assert!(studio.connections().unwrap().is_empty());
+    let gone = work
+        .client(&name)
+        .err()
+        .expect("no client for a removed connection");
+    assert_eq!(
+        gone.code, "unknown_connection",
+        "nothing of it is left: {gone:?}"
+    );
+}
