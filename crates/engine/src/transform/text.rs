@@ -328,17 +328,23 @@ impl Text {
             Text::Lower => Value::String(s.to_lowercase()),
             Text::Upper => Value::String(s.to_uppercase()),
             Text::Replace { from, to } => {
-                if to.len() > from.len() {
-                    let grows = s.matches(from.as_str()).count() * (to.len() - from.len());
+                // Matches are counted only when the text could grow past the limit at all.
+                let at_most = s.len() / from.len().max(1) * to.len().saturating_sub(from.len());
+                if s.len() + at_most > MAX_VALUE_BYTES {
+                    let grows =
+                        s.matches(from.as_str()).count() * to.len().saturating_sub(from.len());
                     if s.len() + grows > MAX_VALUE_BYTES {
                         return Err(too_large("the replaced text"));
                     }
                 }
                 Value::String(s.replace(from.as_str(), to))
             }
+            // Parts are counted only when there could be too many.
             Text::Split { separator, .. }
-                if s.len() + SPLIT_PART_BYTES * s.matches(separator.as_str()).count()
-                    > MAX_VALUE_BYTES =>
+                if s.len() + SPLIT_PART_BYTES * (s.len() / separator.len().max(1) + 1)
+                    > MAX_VALUE_BYTES
+                    && s.len() + SPLIT_PART_BYTES * (s.matches(separator.as_str()).count() + 1)
+                        > MAX_VALUE_BYTES =>
             {
                 return Err(too_large("the split's parts"));
             }
