@@ -81,8 +81,8 @@ impl FromStr for Faults {
     }
 }
 
-/// What the sandbox serves and accepts.
-#[derive(Debug, Clone)]
+/// What the sandbox serves and accepts. `Debug` never shows the client secret.
+#[derive(Clone)]
 pub struct Config {
     pub seed: u64,
     pub work_orders: usize,
@@ -90,6 +90,19 @@ pub struct Config {
     pub client_secret: String,
     pub company: String,
     pub faults: Faults,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("seed", &self.seed)
+            .field("work_orders", &self.work_orders)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .field("company", &self.company)
+            .field("faults", &self.faults)
+            .finish()
+    }
 }
 
 impl Default for Config {
@@ -708,6 +721,16 @@ async fn run_query(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_config_never_shows_its_secret() {
+        let config = Config {
+            client_secret: "TOPSECRET".into(),
+            ..Config::default()
+        };
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("TOPSECRET"), "{shown}");
+    }
 
     #[test]
     fn fault_specs_parse_and_bad_ones_say_why() {
