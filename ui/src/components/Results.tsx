@@ -128,8 +128,8 @@ export function CoveragePanel({
       {running && progress && <progress max={progress.of} value={progress.done} aria-label="Coverage progress" />}
       {report && report.unpulled.length > 0 && (
         <p className="warn" data-testid="coverage-unpulled">
-          Cached records were pulled without {report.unpulled.join(", ")}, which this mapping reads: pull again to fetch
-          them.
+          Cached records were pulled without {report.unpulled.join(", ")}, which this mapping reads: save it and pull
+          again to fetch them.
         </p>
       )}
       {report && (
