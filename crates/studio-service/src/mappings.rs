@@ -180,6 +180,10 @@ impl Studio {
         message: Option<&str>,
     ) -> Result<VersionInfo> {
         default_mapping(name)?;
+        // History is append-only: an oversized version would stay in the workspace forever.
+        if text.len() as u64 > MAX_MAPPING_BYTES {
+            return Err(too_large("the mapping", text.len() as u64));
+        }
         let mapping = checked(text, None)?;
         let canonical = mapping.doc.to_canonical_json();
         let message = message.map(str::trim).filter(|m| !m.is_empty());

@@ -276,3 +276,25 @@ fn coverage_of_a_mapping_that_trips_a_limit_stops_at_the_first_record_saying_whe
         (Some("custom.blowup"), Some(22))
     );
 }
+
+#[test]
+fn a_draft_or_version_larger_than_a_mapping_may_be_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut studio = studio(dir.path());
+    let mut doc: serde_json::Value = serde_json::from_str(&studio_default_work_order()).unwrap();
+    doc["description"] = serde_json::Value::String("x".repeat(5 << 20));
+    let huge = doc.to_string();
+    assert_eq!(
+        studio.save_draft("work_order", &huge).unwrap_err().code,
+        "file_too_large"
+    );
+    assert_eq!(
+        studio
+            .save_mapping("work_order", &huge, None)
+            .unwrap_err()
+            .code,
+        "file_too_large"
+    );
+    assert!(studio.history("work_order").unwrap().is_empty());
+    assert!(studio.mapping("work_order").unwrap().draft.is_none());
+}
