@@ -134,8 +134,13 @@ async fn coverage_on_a_sandbox_pull_equals_coverage_on_the_samples() {
             "{}: key coverage live vs samples",
             default.file
         );
-        for (field, (values, resolved, _, _)) in &live.1 {
+        for (field, (values, resolved, dangling, checked)) in &live.1 {
             println!("{} {field}: {resolved}/{values} resolved", default.file);
+            assert!(
+                *checked && *values > 0 && *dangling == 0,
+                "{} {field}: every key of a sandbox pull resolves",
+                default.file
+            );
         }
     }
 }
