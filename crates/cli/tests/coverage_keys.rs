@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::process::Command;
+use unifield_store::{ConnectionSettings, Endpoint, Store};
 
 #[test]
 fn coverage_prints_resolved_key_percentages() {
@@ -42,4 +43,70 @@ fn coverage_prints_resolved_key_percentages() {
         assert!(line.contains(target), "{line}");
         assert!(line.contains("100.0%"), "{line}");
     }
+}
+
+/// Caches the bundled samples of `entities` for connection `sb` in a workspace at `dir`.
+fn cache_samples(dir: &std::path::Path, entities: &[&str]) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut store = Store::open(dir).unwrap();
+    store
+        .add_connection(
+            &ConnectionSettings {
+                name: "sb".into(),
+                company: "C".into(),
+                endpoint: Endpoint::BaseUrl("http://127.0.0.1:9".into()),
+                client_id: "id".into(),
+            },
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    for entity in entities {
+        let text =
+            std::fs::read_to_string(root.join(format!("mappings/corrigo/samples/{entity}.jsonl")))
+                .unwrap();
+        let page: Vec<(String, serde_json::Value)> = text
+            .lines()
+            .map(|line| {
+                let record: serde_json::Value = serde_json::from_str(line).unwrap();
+                (record["Id"].to_string(), record)
+            })
+            .collect();
+        let run = store
+            .begin_pull("sb", entity, None, chrono::Utc::now())
+            .unwrap();
+        store
+            .commit_page(run.id, &page, None, chrono::Utc::now())
+            .unwrap();
+    }
+}
+
+#[test]
+fn cached_records_resolve_keys_against_the_same_connection_and_say_what_is_unchecked() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = tempfile::tempdir().unwrap();
+    // Work orders and work zones are cached; locations, employees, customers are not.
+    cache_samples(dir.path(), &["WorkOrder", "WorkZone"]);
+    let output = Command::new(env!("CARGO_BIN_EXE_unifield"))
+        .args(["coverage", "--mapping", "mappings/corrigo/work_order.json"])
+        .args(["--connection", "sb", "--entity", "WorkOrder", "--workspace"])
+        .arg(dir.path())
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let keys = stdout.split_once("\nkeys ").unwrap().1;
+    let line = |field: &str| {
+        keys.lines()
+            .find(|l| l.starts_with(field))
+            .unwrap_or_else(|| panic!("{field}:\n{stdout}"))
+            .to_string()
+    };
+    assert!(line("siteKey").contains("100.0%"), "{stdout}");
+    assert!(line("assetKey").contains("unchecked"), "{stdout}");
+    assert!(line("customerKey").contains("unchecked"), "{stdout}");
 }
