@@ -88,3 +88,46 @@ async fn cancelling_a_pull_ends_the_request_in_flight() {
     assert_eq!(run.status, PullStatus::Cancelled, "resumable later");
     running.stop().await;
 }
+
+#[tokio::test]
+async fn a_second_pull_cannot_resume_the_run_a_live_pull_holds() {
+    let running = slow_sandbox().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = workspace(dir.path(), &running);
+    // The studio and the CLI: two handles on one workspace.
+    let mut second = first.reopen().unwrap();
+    let cancel = Cancellation::default();
+    let holding = PullOptions {
+        cancel: Some(cancel.clone()),
+        ..PullOptions::default()
+    };
+    let resuming = PullOptions {
+        resume: true,
+        ..PullOptions::default()
+    };
+    let (held, refused) = guarded(async {
+        tokio::join!(
+            first.pull("sandbox", "WorkOrder", &holding, |_, _| true),
+            async {
+                // Once the first pull waits on Corrigo, try to take its run.
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                let refused = second
+                    .pull("sandbox", "WorkOrder", &resuming, |_, _| true)
+                    .await;
+                cancel.cancel();
+                refused
+            }
+        )
+    })
+    .await;
+    let error = refused.unwrap_err();
+    assert_eq!(error.code(), "pull_in_progress", "{error}");
+    let held = held.unwrap();
+    assert_eq!(held.status, PullStatus::Cancelled);
+    assert_eq!(
+        first.store.pull_runs("sandbox").unwrap().len(),
+        1,
+        "no second run was started beside it"
+    );
+    running.stop().await;
+}
