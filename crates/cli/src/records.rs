@@ -264,6 +264,11 @@ pub(crate) fn coverage(mapping: &Path, input: &Source, related: &[String], json:
         );
     } else {
         print!("{}", report.to_table());
+        if matches!(input, Source::File(_)) && !report.keys.is_empty() {
+            println!(
+                "keys resolved against the bundled samples; --connection NAME resolves them against that connection's cache"
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
