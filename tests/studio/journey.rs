@@ -563,6 +563,29 @@ async fn save_history_and_diff(j: &mut Journey) {
             .then_some(())
     })
     .await;
+    // Saving changed nothing under the user and added no undo step: one undo goes back
+    // to before the `upper` step, and redo returns to exactly the saved text.
+    assert!(same_json(&preview_output(client).await, &j.studio_output));
+    click(client, "[data-testid=undo]").await;
+    let location = j.wanted["ShortLocation"]
+        .as_str()
+        .unwrap()
+        .trim()
+        .to_string();
+    until("the undone step", || async {
+        let out = preview_output(client).await;
+        (out["instructions"].as_str().map(str::trim) == Some(location.as_str())).then_some(())
+    })
+    .await;
+    assert!(text_of(client, "save-state")
+        .await
+        .starts_with("unsaved changes"));
+    click(client, "button[title^=Redo]").await;
+    until("the redone step, which is the saved text", || async {
+        let saved = text_of(client, "save-state").await == "saved as v1";
+        (saved && same_json(&preview_output(client).await, &j.studio_output)).then_some(())
+    })
+    .await;
     keys(client, &['\u{e009}', 'h']).await; // Ctrl+H
     let rows = "return document.querySelectorAll('[data-testid=diff] tr').length;";
     until("the diff against the bundled default", || async {
