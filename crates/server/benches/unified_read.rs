@@ -274,6 +274,56 @@ fn main() {
             ms(raw),
             unified.as_secs_f64() / raw.as_secs_f64()
         );
+
+        // Pushes seen by every read that starts after the push returned: rounds of one
+        // push then READERS concurrent reads, each of which must carry the new version.
+        let rounds: usize = std::env::var("UNIFIELD_BENCH_ROUNDS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1000);
+        const READERS: usize = 64;
+        let mapping_url = format!("{}/api/connections/{connection}/mappings/WorkOrder", server.url);
+        let read_url = format!("{}/api/connections/{connection}/eam/work-orders?per_page=1", server.url);
+        let base: serde_json::Value = serde_json::from_str(
+            &http.get(&mapping_url).bearer_auth(&key).send().await.unwrap().text().await.unwrap(),
+        )
+        .unwrap();
+        let started = Instant::now();
+        let mut stale = 0usize;
+        let mut reads = 0usize;
+        for round in 1..=rounds {
+            let mut mapping = base.clone();
+            mapping["custom"] = serde_json::json!({"round": {"const": round}});
+            let pushed = http
+                .put(&mapping_url)
+                .bearer_auth(&key)
+                .header("if-match", format!("\"{}\"", round - 1))
+                .body(mapping.to_string())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(pushed.status().as_u16(), 200);
+            let mut readers = tokio::task::JoinSet::new();
+            for _ in 0..READERS {
+                let http = http.clone();
+                let (url, key) = (read_url.clone(), key.clone());
+                readers.spawn(async move {
+                    let text = http.get(&url).bearer_auth(&key).send().await.unwrap().text().await.unwrap();
+                    serde_json::from_str::<serde_json::Value>(&text).unwrap()
+                });
+            }
+            while let Some(page) = readers.join_next().await {
+                let page = page.unwrap();
+                reads += 1;
+                if page["meta"]["mapping_version"] != round || page["data"][0]["customFields"]["round"] != round {
+                    stale += 1;
+                }
+            }
+        }
+        println!(
+            "HTTP, {rounds} rounds of a push then {READERS} concurrent reads: {stale} stale of {reads} reads ({:.1} s)",
+            started.elapsed().as_secs_f64()
+        );
         server.stop().await;
     });
 }
