@@ -57,3 +57,4 @@ bench:
 	$(CARGO) bench -p unifield-studio-service --bench studio
 	scripts/bench-engine
 	scripts/bench-pull
+	$(CARGO) bench -p unifield-server --bench unified_read
