@@ -336,7 +336,7 @@ fn kill_9_during_a_sync_and_pushes_leaves_a_sound_database_and_a_whole_version()
         .block_on(unifield_corrigo_sandbox::start(
             unifield_corrigo_sandbox::Config {
                 work_orders: 20_000,
-                faults: "latency-ms=20".parse().unwrap(),
+                faults: "latency-ms=300".parse().unwrap(),
                 ..Default::default()
             },
             "127.0.0.1:0".parse().unwrap(),
