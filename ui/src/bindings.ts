@@ -187,9 +187,9 @@ keys: Array<KeyCoverageInfo>,
 /**
  * What the mapping reads that some cached records were pulled without (as Corrigo's
  * PropertySet names it: `Items.*`, `MainAsset.TypeId`): those records predate the
- * mapping, so their coverage is understated until the mapping is saved and the
- * connection pulled again (a pull asks for what the saved mappings read). Always
- * empty for the bundled samples.
+ * mapping, so their coverage is understated until the next pull, which asks for
+ * what the mappings read, unsaved drafts included. Always empty for the bundled
+ * samples.
  */
 unpulled: Array<string>, millis: number, };
 

@@ -105,7 +105,8 @@ pub(crate) fn tighten_drafts(dir: &Path) -> Result<()> {
 
 impl Studio {
     fn draft_path(&self, name: &str) -> PathBuf {
-        self.dir.join("drafts").join(format!("{name}.json"))
+        // The pull reads drafts too (what an edit reads is fetched before it is saved).
+        unifield_workspace::draft_path(&self.dir, name)
     }
 
     /// The draft's text; a draft too large to be one (the studio never writes one) is

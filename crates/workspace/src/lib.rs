@@ -11,7 +11,7 @@ pub use unifield_store::{
 mod projection;
 mod pull;
 
-pub use projection::UnpulledRead;
+pub use projection::{draft_path, UnpulledRead};
 pub use pull::{PullOptions, PullSummary};
 pub use unifield_corrigo_client::Cancellation;
 

@@ -149,3 +149,35 @@ async fn a_mapping_saved_to_read_more_is_flagged_until_the_next_pull() {
         "the new pull asked for LastAction.*"
     );
 }
+
+#[tokio::test]
+async fn an_unsaved_studio_draft_that_reads_more_is_fetched_by_the_next_pull() {
+    let running = sandbox(50).await;
+    let dir = tempfile::tempdir().unwrap();
+    let workspace = workspace(dir.path(), &running);
+    let mut draft: serde_json::Value = serde_json::from_str(
+        unifield_bundle::MAPPINGS
+            .iter()
+            .find(|m| m.file == "work_order.json")
+            .unwrap()
+            .text,
+    )
+    .unwrap();
+    draft["custom"]["lastAction"] =
+        serde_json::json!({"path": "$.LastAction", "steps": [{"fn": "get", "path": "$.Id"}]});
+    let path = unifield_workspace::draft_path(dir.path(), "work_order");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, draft.to_string()).unwrap();
+    let properties = workspace.pull_properties("WorkOrder").unwrap();
+    assert!(
+        properties.contains(&"LastAction.*".to_string())
+            && properties.contains(&"Items.*".to_string()),
+        "the draft's reads and the saved mapping's: {properties:?}"
+    );
+    // A draft that does not load adds nothing (the studio shows its problems).
+    std::fs::write(&path, "{").unwrap();
+    assert!(!workspace
+        .pull_properties("WorkOrder")
+        .unwrap()
+        .contains(&"LastAction.*".to_string()));
+}

@@ -128,8 +128,8 @@ export function CoveragePanel({
       {running && progress && <progress max={progress.of} value={progress.done} aria-label="Coverage progress" />}
       {report && report.unpulled.length > 0 && (
         <p className="warn" data-testid="coverage-unpulled">
-          Cached records were pulled without {report.unpulled.join(", ")}, which this mapping reads: save it and pull
-          again to fetch them.
+          Cached records were pulled without {report.unpulled.join(", ")}, which this mapping reads: pull again to fetch
+          them.
         </p>
       )}
       {report && (
@@ -145,7 +145,11 @@ export function CoveragePanel({
           </thead>
           <tbody>
             {report.fields.map((f) => (
-              <tr key={f.field} className={f.error > 0 ? "error" : f.required && f.null > 0 ? "warn" : ""}>
+              <tr
+                key={f.field}
+                className={f.error > 0 ? "error" : f.required && f.null > 0 ? "warn" : ""}
+                data-field={f.field}
+              >
                 <td>
                   <button type="button" className="link" onClick={() => onSelect(f.field)}>
                     {f.field}
