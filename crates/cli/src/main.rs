@@ -224,6 +224,12 @@ enum Command {
         /// Let webhooks go to http:// loopback receivers (local development only)
         #[arg(long)]
         allow_insecure_webhooks: bool,
+        /// Webhook retries: first=30s,max=6h,until=24h[,jitter=0.2] (the default)
+        #[arg(long, value_name = "SCHEDULE")]
+        webhook_retry: Option<String>,
+        /// What a webhook receiver has to answer within
+        #[arg(long, default_value = "10s", value_name = "DURATION")]
+        webhook_timeout: String,
     },
     /// Administer the connection server's database: organizations and API keys
     Server {
@@ -345,13 +351,14 @@ fn main() -> ExitCode {
             sync_interval,
             demo,
             allow_insecure_webhooks,
-        } => server::serve(
-            listen,
-            data.as_deref(),
-            sync_interval,
-            demo,
+            webhook_retry,
+            webhook_timeout,
+        } => webhook::settings(
             allow_insecure_webhooks,
-        ),
+            webhook_retry.as_deref(),
+            &webhook_timeout,
+        )
+        .and_then(|webhooks| server::serve(listen, data.as_deref(), sync_interval, demo, webhooks)),
         Command::Server { data, command } => server::admin(command, data.as_deref()),
         Command::Push {
             server,

@@ -104,13 +104,13 @@ pub(crate) fn serve(
     data: Option<&Path>,
     sync_interval: Duration,
     demo: bool,
-    allow_insecure_webhooks: bool,
+    webhooks: unifield_server::webhooks::WebhookSettings,
 ) -> Outcome {
-    let mut settings = unifield_server::Settings {
+    let settings = unifield_server::Settings {
         sync_interval,
+        webhooks,
         ..Default::default()
     };
-    settings.webhooks.allow_insecure = allow_insecure_webhooks;
     runtime()?.block_on(async {
         let mut out = std::io::stdout().lock();
         if demo {

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use clap::Subcommand;
 use unifield_webhooks::receiver::{Receiver, ReceiverConfig};
+use unifield_webhooks::schedule::{parse_duration, ScheduleError};
 use unifield_webhooks::signature::parse_headers_text;
 use unifield_webhooks::{ReceivedHeaders, SigningSecret, Verifier};
 
@@ -16,6 +17,9 @@ use crate::{Failure, Outcome};
 
 /// Where `--secret` is read from when it is not given (keeps it out of shell history).
 const SECRET_ENV: &str = "UNIFIELD_WEBHOOK_SECRET";
+/// Bounds on `unifield serve --webhook-timeout`.
+const MIN_TIMEOUT: Duration = Duration::from_millis(100);
+const MAX_TIMEOUT: Duration = Duration::from_secs(60);
 /// Largest headers or body file `verify` reads.
 const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
@@ -190,4 +194,32 @@ fn verify(secret: Option<String>, headers: &Path, body: &Path, at: Option<i64>) 
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// `unifield serve`'s webhook flags as the server's settings.
+pub(crate) fn settings(
+    allow_insecure: bool,
+    retry: Option<&str>,
+    timeout: &str,
+) -> Result<unifield_server::webhooks::WebhookSettings, Failure> {
+    let mut settings = unifield_server::webhooks::WebhookSettings {
+        allow_insecure,
+        ..Default::default()
+    };
+    if let Some(retry) = retry {
+        settings.schedule = retry.parse().map_err(|error: ScheduleError| {
+            Failure::usage(format!("--webhook-retry ({}): {error}", error.code()))
+        })?;
+    }
+    settings.timeout = parse_duration(timeout)
+        .ok()
+        .filter(|t| (MIN_TIMEOUT..=MAX_TIMEOUT).contains(t))
+        .ok_or_else(|| {
+            Failure::usage(format!(
+                "--webhook-timeout {timeout:?}: a duration from {} ms to {} s, such as 10s",
+                MIN_TIMEOUT.as_millis(),
+                MAX_TIMEOUT.as_secs()
+            ))
+        })?;
+    Ok(settings)
 }

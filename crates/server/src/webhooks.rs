@@ -584,7 +584,10 @@ impl DeliveryStore for ServerDeliveries {
 }
 
 /// Starts the delivery worker on the current runtime; it runs until the task is aborted.
+/// Leases left by a previous process on this database are dropped first (one server per
+/// SQLite file), so deliveries it was attempting when killed go out again at once.
 pub fn start_worker(service: Arc<Service>) -> Result<tokio::task::JoinHandle<()>> {
+    service.storage.release_webhook_leases()?;
     let settings = service.settings.webhooks.clone();
     let mut client_config = DeliveryClientConfig {
         policy: settings.policy(),

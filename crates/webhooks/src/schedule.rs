@@ -79,6 +79,83 @@ impl RetrySchedule {
     }
 }
 
+/// Why a schedule or duration text was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScheduleError {
+    #[error("{0:?} is not a duration such as 250ms, 30s, 15m or 24h")]
+    Duration(String),
+    #[error("{0:?}: expected first=…,max=…,until=…[,jitter=0.2]")]
+    Part(String),
+    #[error("the first wait must be shorter than both max and until")]
+    Order,
+}
+
+impl ScheduleError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ScheduleError::Duration(_) => "duration_invalid",
+            ScheduleError::Part(_) => "schedule_invalid",
+            ScheduleError::Order => "schedule_order",
+        }
+    }
+}
+
+/// Parses `250ms`, `30s`, `15m`, `24h` (whole numbers, bounded to 30 days).
+pub fn parse_duration(text: &str) -> Result<Duration, ScheduleError> {
+    let text = text.trim();
+    let bad = || ScheduleError::Duration(text.chars().take(32).collect());
+    let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().map_err(|_| bad())?;
+    let millis = match unit {
+        "ms" => Some(number),
+        "s" => number.checked_mul(1000),
+        "m" => number.checked_mul(60_000),
+        "h" => number.checked_mul(3_600_000),
+        _ => None,
+    }
+    .ok_or_else(bad)?;
+    if millis > 30 * 24 * 3_600_000 {
+        return Err(bad());
+    }
+    Ok(Duration::from_millis(millis))
+}
+
+impl std::str::FromStr for RetrySchedule {
+    type Err = ScheduleError;
+
+    /// `first=30s,max=6h,until=24h[,jitter=0.2]`; parts not given keep their default.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let mut schedule = RetrySchedule::default();
+        for part in text.split(',').filter(|part| !part.trim().is_empty()) {
+            let (name, value) = part
+                .split_once('=')
+                .ok_or_else(|| ScheduleError::Part(part.chars().take(32).collect()))?;
+            match name.trim() {
+                "first" => schedule.first_delay = parse_duration(value)?,
+                "max" => schedule.max_delay = parse_duration(value)?,
+                "until" => schedule.give_up_after = parse_duration(value)?,
+                "jitter" => {
+                    schedule.jitter = value
+                        .trim()
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|j| (0.0..1.0).contains(j))
+                        .ok_or_else(|| ScheduleError::Part(part.chars().take(32).collect()))?
+                }
+                _ => return Err(ScheduleError::Part(part.chars().take(32).collect())),
+            }
+        }
+        if schedule.first_delay.is_zero()
+            || schedule.first_delay > schedule.max_delay
+            || schedule.first_delay >= schedule.give_up_after
+        {
+            return Err(ScheduleError::Order);
+        }
+        Ok(schedule)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,5 +232,27 @@ mod tests {
             RetrySchedule::compressed(Duration::from_millis(10), Duration::from_millis(400));
         assert_eq!(schedule.base_delay(1), Duration::from_millis(10));
         assert_eq!(schedule.base_delay(10), Duration::from_millis(100));
+    }
+
+    #[test]
+    fn schedules_and_durations_parse_from_text() {
+        let schedule: RetrySchedule = "first=50ms,max=2s,until=10m,jitter=0.1".parse().unwrap();
+        assert_eq!(schedule.first_delay, Duration::from_millis(50));
+        assert_eq!(schedule.max_delay, Duration::from_secs(2));
+        assert_eq!(schedule.give_up_after, Duration::from_secs(600));
+        assert_eq!(schedule.jitter, 0.1);
+        assert_eq!("".parse::<RetrySchedule>(), Ok(RetrySchedule::default()));
+        let code = |text: &str| text.parse::<RetrySchedule>().unwrap_err().code();
+        assert_eq!(code("first=fast"), "duration_invalid");
+        assert_eq!(code("first=10"), "duration_invalid");
+        assert_eq!(code("later=10s"), "schedule_invalid");
+        assert_eq!(code("jitter=2"), "schedule_invalid");
+        assert_eq!(code("first=2h,until=1h"), "schedule_order");
+        assert_eq!(code("first=0ms"), "schedule_order");
+        assert_eq!(parse_duration("24h"), Ok(Duration::from_secs(86_400)));
+        assert_eq!(
+            parse_duration("99999999999999h").unwrap_err().code(),
+            "duration_invalid"
+        );
     }
 }

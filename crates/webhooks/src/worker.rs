@@ -82,25 +82,9 @@ impl<S: DeliveryStore> DeliveryWorker<S> {
                             let store = Arc::clone(&self.store);
                             let client = self.client.clone();
                             let config = self.config;
+                            let wake = Arc::clone(&self.wake);
                             in_flight.spawn(async move {
-                                // Keep going on this endpoint while its next delivery is
-                                // due (handed over by the store), up to a bound, so other
-                                // endpoints get their turn at the slots.
-                                let mut due = Some(due);
-                                let mut chained = 0;
-                                while let Some(current) = due.take() {
-                                    chained += 1;
-                                    let continue_with =
-                                        (chained < MAX_CHAIN).then(|| (Utc::now(), config.lease));
-                                    due = attempt(
-                                        &*store,
-                                        &client,
-                                        &config.schedule,
-                                        current,
-                                        continue_with,
-                                    )
-                                    .await;
-                                }
+                                endpoint_run(&*store, &client, &config, &wake, due).await;
                             });
                         }
                     }
@@ -132,15 +116,45 @@ impl<S: DeliveryStore> DeliveryWorker<S> {
 /// Deliveries one task sends to one endpoint in a row before it lets the claim loop decide.
 const MAX_CHAIN: usize = 256;
 
+/// Sends `due`, then keeps going on its endpoint while the store hands over the next due
+/// delivery, up to [`MAX_CHAIN`] so other endpoints get their turn at the slots.
+async fn endpoint_run<S: DeliveryStore>(
+    store: &S,
+    client: &DeliveryClient,
+    config: &WorkerConfig,
+    wake: &Notify,
+    due: DueDelivery,
+) {
+    let mut due = Some(due);
+    let mut chained = 0;
+    while let Some(current) = due.take() {
+        chained += 1;
+        let continue_with = (chained < MAX_CHAIN).then(|| (Utc::now(), config.lease));
+        let (next, retry_at) =
+            attempt(store, client, &config.schedule, current, continue_with).await;
+        due = next;
+        // A retry due before the next poll is woken for at its time, so short (test)
+        // schedules are not stretched to the poll interval.
+        if let (None, Some(at)) = (&due, retry_at) {
+            let wait = (at - Utc::now()).to_std().unwrap_or_default();
+            if wait < config.poll_interval {
+                tokio::time::sleep(wait).await;
+                wake.notify_one();
+            }
+        }
+    }
+}
+
 /// One attempt of one delivery, recorded with its next step; returns the endpoint's next
-/// due delivery, leased, when `then_claim` asked for it and there is one.
+/// due delivery, leased, when `then_claim` asked for it and there is one, and when this
+/// delivery is to be retried, if it is.
 pub async fn attempt<S: DeliveryStore>(
     store: &S,
     client: &DeliveryClient,
     schedule: &RetrySchedule,
     due: DueDelivery,
     then_claim: Option<(chrono::DateTime<Utc>, Duration)>,
-) -> Option<DueDelivery> {
+) -> (Option<DueDelivery>, Option<chrono::DateTime<Utc>>) {
     let started_at = Utc::now();
     let secrets: Vec<_> = due.secrets.iter().collect();
     let outcome = client
@@ -167,8 +181,12 @@ pub async fn attempt<S: DeliveryStore>(
         error_code: outcome.error.as_ref().map(|error| error.code()),
         error_message: outcome.error.as_ref().map(|error| error.to_string()),
     };
+    let retry_at = match &next {
+        NextStep::RetryAt(at) => Some(*at),
+        _ => None,
+    };
     match store.finish_attempt(record, next, then_claim).await {
-        Ok(next) => next,
+        Ok(next) => (next, retry_at),
         Err(error) => {
             // The lease runs out and the delivery is attempted again: at least once.
             eprintln!(
@@ -176,7 +194,7 @@ pub async fn attempt<S: DeliveryStore>(
                 due.delivery_id,
                 error.code()
             );
-            None
+            (None, None)
         }
     }
 }

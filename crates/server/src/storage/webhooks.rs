@@ -515,6 +515,17 @@ impl Storage {
         Ok((inserted == 1).then(|| db.last_insert_rowid()))
     }
 
+    /// Drops every delivery lease. For a server starting on its own SQLite file: the leases
+    /// there were held by its previous process, which is gone (killed mid-attempt), and
+    /// waiting for them to expire would only delay those deliveries.
+    pub fn release_webhook_leases(&self) -> Result<usize> {
+        Ok(self.write().execute(
+            "UPDATE webhook_deliveries SET leased_until = NULL
+             WHERE state = 'pending' AND leased_until IS NOT NULL",
+            [],
+        )?)
+    }
+
     /// Deliveries still pending (all endpoints), for tests and the status of the outbox.
     pub fn pending_webhook_deliveries(&self) -> Result<i64> {
         Ok(self.read().query_row(
