@@ -467,6 +467,13 @@ async fn coverage_follows_the_edit(j: &mut Journey) {
     assert!(text_of(client, "coverage-summary")
         .await
         .starts_with("400 records"));
+    // And it is coverage of the latest edit: the field's top values went through `upper`.
+    until("coverage of the upper step", || async {
+        let values = js(client, "const e = document.querySelector('[data-testid=coverage-table] tr[data-field=\"instructions\"] td.values'); return e ? e.textContent : null;").await;
+        let values = values.as_str()?.to_string();
+        (!values.is_empty() && values == values.to_uppercase()).then_some(())
+    })
+    .await;
     shot(client, "03-step-preview-coverage").await;
 }
 
