@@ -146,6 +146,10 @@ impl Storage {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .retain(|(connection, _), _| connection != id);
+        self.page_starts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|(connection, _), _| connection != id);
         Ok(deleted)
     }
 

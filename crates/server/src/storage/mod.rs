@@ -62,6 +62,10 @@ impl StorageError {
 
 pub type Result<T> = std::result::Result<T, StorageError>;
 
+/// Offset → storage id, per (connection, entity).
+pub(crate) type PageStarts =
+    std::collections::HashMap<(String, String), std::collections::BTreeMap<usize, i64>>;
+
 /// Reader connections kept open beside the writer.
 const READERS: usize = 4;
 
@@ -73,6 +77,10 @@ pub struct Storage {
     /// (3 ms at 100,000 records). Kept exact by `commit_page` and connection deletion,
     /// which this process alone performs on this file (records.rs).
     pub(crate) record_counts: Mutex<std::collections::HashMap<(String, String), usize>>,
+    /// Storage ids found at page offsets per (connection, entity), so a page seeks from
+    /// the nearest known offset instead of walking the index from the start. Exact
+    /// forever: records are never deleted one by one and new ones get higher ids.
+    pub(crate) page_starts: Mutex<PageStarts>,
     path: PathBuf,
 }
 
@@ -108,6 +116,7 @@ impl Storage {
             readers,
             next_reader: AtomicUsize::new(0),
             record_counts: Mutex::new(std::collections::HashMap::new()),
+            page_starts: Mutex::new(PageStarts::new()),
             path: storage_path,
         };
         storage.migrate()?;

@@ -108,8 +108,8 @@ impl Storage {
     }
 
     /// `limit` records from position `offset` in storage order. The offset is walked on
-    /// the (connection, entity, id) index alone, then the page read from there: SQLite
-    /// would otherwise read every skipped row.
+    /// the (connection, entity, id) index alone, from the nearest offset seen before, then
+    /// the page read from there: paging through every page costs one page each.
     pub fn raw_slice(
         &self,
         connection_id: &str,
@@ -117,20 +117,42 @@ impl Storage {
         offset: usize,
         limit: usize,
     ) -> Result<Vec<RawRecord>> {
+        let key = (connection_id.to_string(), entity.to_string());
+        let known = self
+            .page_starts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+            .and_then(|starts| starts.range(..=offset).next_back())
+            .map(|(position, id)| (*position, *id));
+        let (after, skip) = match known {
+            Some((position, id)) => (id - 1, offset - position),
+            None => (0, offset),
+        };
         let first: Option<i64> = {
             let db = self.read();
             let mut statement = db.prepare_cached(
-                "SELECT id FROM raw_records WHERE connection_id = ?1 AND entity = ?2
-                 ORDER BY id LIMIT 1 OFFSET ?3",
+                "SELECT id FROM raw_records WHERE connection_id = ?1 AND entity = ?2 AND id > ?3
+                 ORDER BY id LIMIT 1 OFFSET ?4",
             )?;
             statement
-                .query_row(params![connection_id, entity, offset as i64], |r| r.get(0))
+                .query_row(params![connection_id, entity, after, skip as i64], |r| {
+                    r.get(0)
+                })
                 .optional()?
         };
-        match first {
-            Some(first) => self.raw_page(connection_id, entity, first - 1, limit),
-            None => Ok(Vec::new()),
+        let Some(first) = first else {
+            return Ok(Vec::new());
+        };
+        {
+            let mut starts = self.page_starts.lock().unwrap_or_else(|p| p.into_inner());
+            // Bounded: a few hundred thousand offsets at most, then start over.
+            if starts.values().map(|s| s.len()).sum::<usize>() > 200_000 {
+                starts.clear();
+            }
+            starts.entry(key).or_default().insert(offset, first);
         }
+        self.raw_page(connection_id, entity, first - 1, limit)
     }
 
     pub fn raw_count(&self, connection_id: &str, entity: &str) -> Result<usize> {
