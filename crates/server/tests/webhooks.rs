@@ -539,3 +539,38 @@ async fn subscriptions_are_checked_and_belong_to_their_organization() {
     let (status, _) = h.get(&format!("/api/webhooks/{endpoint}"), &key_a).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_describes_every_event_delivery() {
+    let h = harness(Duration::from_secs(60)).await;
+    let (_, key) = h.org("acme");
+    let (status, document) = h.get("/api/openapi.json", &key).await;
+    assert_eq!(status, StatusCode::OK);
+    let section = document["webhooks"]
+        .as_object()
+        .expect("a webhooks section");
+    let documented: HashSet<&str> = section.keys().map(String::as_str).collect();
+    let known: HashSet<&str> = unifield_webhooks::EVENT_TYPES
+        .iter()
+        .map(|event| event.as_str())
+        .collect();
+    assert_eq!(documented, known, "every event type, and only those");
+    for (kind, item) in section {
+        let schema = &item["post"]["requestBody"]["content"]["application/json"]["schema"];
+        assert_eq!(schema["properties"]["type"]["const"], kind.as_str());
+        assert!(
+            schema["properties"]["data"]["properties"].is_object(),
+            "{kind}"
+        );
+        let headers: Vec<&str> = item["post"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            headers,
+            ["webhook-id", "webhook-timestamp", "webhook-signature"]
+        );
+    }
+}
