@@ -259,39 +259,29 @@ pub(crate) fn field_diff(old: &Value, new: &Value) -> Vec<String> {
     lines
 }
 
-fn show_error(status: u16, body: &str) -> Failure {
-    let mut message = format!("the server answered {status}");
-    if let Ok(error) = serde_json::from_str::<Value>(body) {
-        if let Some(text) = error.get("message").and_then(Value::as_str) {
-            message.push_str(&format!(": {text}"));
-        }
-        if let Some(code) = error.get("code").and_then(Value::as_str) {
-            message.push_str(&format!(" [{code}]"));
-        }
-        for problem in error
-            .get("problems")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let field = problem
-                .get("field")
-                .and_then(Value::as_str)
-                .map(|f| format!(" field `{f}`"))
-                .unwrap_or_default();
+/// The client's error as the CLI says it: problems of a refused mapping one a line.
+fn client_failure(error: unifield_server_client::Error) -> Failure {
+    let mut message = format!("{error} [{}]", error.code());
+    if let unifield_server_client::Error::Invalid { problems, .. } = &error {
+        for problem in problems {
             let line = problem
-                .get("line")
-                .and_then(Value::as_u64)
+                .line
                 .map(|l| format!(" line {l}"))
                 .unwrap_or_default();
+            let field = problem
+                .field
+                .as_deref()
+                .map(|f| format!(" field `{f}`"))
+                .unwrap_or_default();
             let step = problem
-                .get("step")
-                .and_then(Value::as_u64)
+                .step
                 .map(|s| format!(" step {s}"))
                 .unwrap_or_default();
-            let text = problem.get("message").and_then(Value::as_str).unwrap_or("");
-            let code = problem.get("code").and_then(Value::as_str).unwrap_or("");
-            message.push_str(&format!("\n  -{line}{field}{step}: {text} [{code}]"));
+            let code = problem.code.as_deref().unwrap_or("");
+            message.push_str(&format!(
+                "\n  -{line}{field}{step}: {} [{code}]",
+                problem.message
+            ));
         }
     }
     Failure { message, code: 1 }
@@ -314,66 +304,20 @@ pub(crate) fn push(
         .and_then(Value::as_str)
         .ok_or_else(|| Failure::usage(format!("{} has no target.entity", mapping.display())))?
         .to_string();
-    let base = server.trim_end_matches('/');
-    let url = format!("{base}/api/connections/{connection}/mappings/{entity}");
+    let key = unifield_server_client::ApiKey::new(&key).map_err(client_failure)?;
+    let client = unifield_server_client::ServerClient::new(server, key)
+        .map_err(|e| Failure::usage(format!("--server: {e} [{}]", e.code())))?;
     runtime()?.block_on(async {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| Failure::usage(format!("cannot build the HTTP client: {e}")))?;
-        let unreachable = |e: reqwest::Error| Failure {
-            message: format!("cannot reach {base}: {e}"),
-            code: 1,
-        };
-        let current = http
-            .get(&url)
-            .bearer_auth(&key)
-            .send()
+        let active = client
+            .active_mapping(connection, &entity)
             .await
-            .map_err(unreachable)?;
-        let status = current.status().as_u16();
-        let etag = current
-            .headers()
-            .get("etag")
-            .and_then(|v| v.to_str().ok())
-            .map(|v| v.trim_matches('"').to_string());
-        let current_text = current.text().await.map_err(unreachable)?;
-        if status != 200 {
-            return Err(show_error(status, &current_text));
-        }
-        let active: Value = serde_json::from_str(&current_text).unwrap_or(Value::Null);
-        let expected = match (if_version, etag) {
-            (Some(v), _) => v.to_string(),
-            (None, Some(v)) => v,
-            (None, None) => {
-                return Err(Failure::usage(
-                    "the server sent no ETag for the active mapping",
-                ))
-            }
-        };
-        let put_url = match note {
-            Some(note) => {
-                let mut url = reqwest::Url::parse(&url)
-                    .map_err(|e| Failure::usage(format!("--server: {e}")))?;
-                url.query_pairs_mut().append_pair("note", note);
-                url.to_string()
-            }
-            None => url.clone(),
-        };
-        let request = http
-            .put(&put_url)
-            .bearer_auth(&key)
-            .header("if-match", format!("\"{expected}\""))
-            .header("content-type", "application/json")
-            .body(text.clone());
-        let response = request.send().await.map_err(unreachable)?;
-        let status = response.status().as_u16();
-        let body = response.text().await.map_err(unreachable)?;
-        if status != 200 {
-            return Err(show_error(status, &body));
-        }
-        let outcome: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+            .map_err(client_failure)?;
+        let expected = if_version.unwrap_or(active.version);
+        let outcome = client
+            .push(connection, &entity, &text, expected, note)
+            .await
+            .map_err(client_failure)?;
+        let active: Value = serde_json::from_str(&active.text).unwrap_or(Value::Null);
         let mut out = std::io::stdout().lock();
         let diff = field_diff(&active, &document);
         if diff.is_empty() {
@@ -385,9 +329,7 @@ pub(crate) fn push(
         let _ = writeln!(
             out,
             "{entity}: version {} is active (was {expected})",
-            outcome
-                .get("version")
-                .map_or("?".to_string(), Value::to_string)
+            outcome.version
         );
         Ok(ExitCode::SUCCESS)
     })
