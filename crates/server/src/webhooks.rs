@@ -471,9 +471,22 @@ impl Service {
         let rows = self
             .storage
             .claim_webhook_deliveries(&now, &later(at, lease), limit)?;
-        rows.into_iter()
-            .map(|row| self.due_delivery(row, &now))
-            .collect()
+        // A row whose secret does not open (the master key was replaced) is left leased and
+        // logged by code; the others still go out.
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| {
+                let delivery_id = row.delivery_id;
+                self.due_delivery(row, &now)
+                    .map_err(|error| {
+                        eprintln!(
+                            "unifield-server: webhook delivery {delivery_id} cannot be signed [{}]",
+                            error.code()
+                        )
+                    })
+                    .ok()
+            })
+            .collect())
     }
 
     /// A claimed row with its secrets opened: the current one, and the previous one while

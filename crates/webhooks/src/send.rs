@@ -47,17 +47,17 @@ impl AttemptError {
 
     /// A refused destination will be refused again: retrying it is pointless.
     pub fn is_permanent(&self) -> bool {
-        matches!(self, AttemptError::Refused(PolicyError::InvalidUrl(_)))
-            || matches!(
-                self,
-                AttemptError::Refused(
-                    PolicyError::UrlTooLong
-                        | PolicyError::UnsupportedScheme(_)
-                        | PolicyError::InsecureScheme
-                        | PolicyError::CredentialsInUrl
-                        | PolicyError::MissingHost
-                )
+        matches!(
+            self,
+            AttemptError::Refused(
+                PolicyError::InvalidUrl(_)
+                    | PolicyError::UrlTooLong
+                    | PolicyError::UnsupportedScheme(_)
+                    | PolicyError::InsecureScheme
+                    | PolicyError::CredentialsInUrl
+                    | PolicyError::MissingHost
             )
+        )
     }
 }
 
