@@ -370,21 +370,37 @@ async fn find_a_work_order(j: &mut Journey) {
         .await
         .unwrap();
     search.send_keys(number).await.unwrap();
+    // Each state the list goes through, with what the box reads, so a failure says whether
+    // the keys, the search or the list went astray.
     let seen = std::sync::Mutex::new(String::new());
     until("the search to narrow the list", || async {
-        let count = text_of(client, "record-count").await;
+        let state = js(client, "const box = document.querySelector('[data-testid=record-search]'); const toasts = [...document.querySelectorAll('[data-testid^=toast]')].map(e => e.textContent).join(' | '); return [box.value, document.querySelector('[data-testid=record-count]').textContent, toasts];").await;
+        let count = state[1].as_str().unwrap_or("").to_string();
+        let line = format!("box {} · count {count} · toasts [{}]", state[0], state[2].as_str().unwrap_or(""));
         let mut last = seen.lock().unwrap();
-        if *last != count {
-            eprintln!("record count: {count}");
-            *last = count.clone();
+        if *last != line {
+            eprintln!("record search: {line}");
+            *last = line;
         }
         count.starts_with("1 of").then_some(())
     })
     .await;
-    click(
-        client,
-        &format!("[data-testid=record-row][data-id=\"{id}\"]"),
-    )
+    // Enter in the search takes the first match; emptying the search keeps it selected,
+    // and the list is scrolled to it among all 400.
+    search.send_keys("\u{e007}").await.unwrap(); // Enter
+    until("Enter to select the found work order", || async {
+        let selected = js(client, "const e = document.querySelector('[data-testid=record-row][aria-selected=true]'); return e ? e.dataset.id : null;").await;
+        (selected == json!(id)).then_some(())
+    })
+    .await;
+    search.click().await.unwrap();
+    keys(client, &['\u{e009}', 'a']).await;
+    keys(client, &['\u{e003}']).await; // Backspace
+    until("the whole list, scrolled to the selection", || async {
+        let all = text_of(client, "record-count").await == "400 of 400";
+        let visible = js(client, &format!("const l = document.querySelector('.records .list'); const e = l.querySelector('[data-testid=record-row][data-id=\"{id}\"][aria-selected=true]'); if (!e) return false; const a = l.getBoundingClientRect(), b = e.getBoundingClientRect(); return b.top >= a.top - 1 && b.bottom <= a.bottom + 1;")).await;
+        (all && visible == json!(true)).then_some(())
+    })
     .await;
     until("the preview of the found work order", || async {
         (preview_output(client).await["key"] == json!(id)).then_some(())
@@ -587,7 +603,7 @@ async fn save_history_and_diff(j: &mut Journey) {
     assert!(text_of(client, "save-state")
         .await
         .starts_with("unsaved changes"));
-    click(client, "button[title^=Redo]").await;
+    keys(client, &['\u{e009}', 'y']).await; // Ctrl+Y redoes, as Ctrl+Shift+Z does
     until("the redone step, which is the saved text", || async {
         let saved = text_of(client, "save-state").await == "saved as v1";
         (saved && same_json(&preview_output(client).await, &j.studio_output)).then_some(())
@@ -654,6 +670,41 @@ async fn keyboard_and_themes(j: &mut Journey) {
     })
     .await;
     keys(client, &['\u{e009}', '\u{e008}', 'l']).await;
+
+    // A source node: Enter selects it and does not pick it up; Space picks it up for a
+    // keyboard drag, Escape puts it back.
+    let node = "[data-testid=tree-node][data-path=\"$.ShortLocation\"]";
+    js(
+        client,
+        &format!("document.querySelector('{node}').focus();"),
+    )
+    .await;
+    keys(client, &['\u{e007}']).await; // Enter
+    until("Enter to select the node", || async {
+        let selected = js(
+            client,
+            &format!("return document.querySelector('{node}').getAttribute('aria-selected');"),
+        )
+        .await;
+        (selected == json!("true")).then_some(())
+    })
+    .await;
+    let picked_up = "return document.querySelector('.drag-chip') !== null;";
+    assert_eq!(
+        js(client, picked_up).await,
+        json!(false),
+        "Enter picked the node up for a drag"
+    );
+    keys(client, &['\u{e00d}']).await; // Space
+    until("Space to pick the node up", || async {
+        (js(client, picked_up).await == json!(true)).then_some(())
+    })
+    .await;
+    keys(client, &['\u{e00c}']).await; // Escape
+    until("Escape to put it back", || async {
+        (js(client, picked_up).await == json!(false)).then_some(())
+    })
+    .await;
 }
 
 async fn add_and_test_a_connection(j: &mut Journey) {

@@ -114,6 +114,8 @@ export function App() {
         <aside className="left">
           <RecordList
             records={records.list}
+            current={records.current}
+            error={records.error}
             selected={records.recordId}
             onSelect={records.select}
             query={records.query}

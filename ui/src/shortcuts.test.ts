@@ -14,6 +14,8 @@ describe("shortcuts", () => {
     expect(actionFor(press("s", { ctrl: true }))).toBe("save");
     expect(actionFor(press("Z", { ctrl: true, shift: true }))).toBe("redo");
     expect(actionFor(press("z", { ctrl: true }))).toBe("undo");
+    expect(actionFor(press("y", { ctrl: true }))).toBe("redo");
+    expect(keysLabel("redo")).toBe("Ctrl+Shift+Z or Ctrl+Y");
     expect(actionFor(press("ArrowDown", { alt: true }))).toBe("nextRecord");
     expect(actionFor(press("s"))).toBeNull();
     expect(actionFor(press("s", { ctrl: true, alt: true }))).toBeNull();
@@ -28,7 +30,7 @@ describe("shortcuts", () => {
   });
 
   it("gives every action one distinct chord", () => {
-    const keys = SHORTCUTS.map((s) => s.keys);
+    const keys = SHORTCUTS.flatMap((s) => (s.also ? [s.keys, s.also] : [s.keys]));
     expect(new Set(keys).size).toBe(keys.length);
     const actions = SHORTCUTS.map((s) => s.action);
     expect(new Set(actions).size).toBe(actions.length);

@@ -24,13 +24,15 @@ export type Action =
 export interface Shortcut {
   action: Action;
   keys: string;
+  /** A second chord people expect from other tools (Ctrl+Y for redo). */
+  also?: string;
   label: string;
 }
 
 export const SHORTCUTS: Shortcut[] = [
   { action: "save", keys: "Mod+S", label: "Save a new version" },
   { action: "undo", keys: "Mod+Z", label: "Undo" },
-  { action: "redo", keys: "Mod+Shift+Z", label: "Redo" },
+  { action: "redo", keys: "Mod+Shift+Z", also: "Mod+Y", label: "Redo" },
   { action: "export", keys: "Mod+E", label: "Export the mapping to a file" },
   { action: "import", keys: "Mod+O", label: "Import a mapping file" },
   { action: "search", keys: "Mod+F", label: "Search records" },
@@ -72,10 +74,16 @@ export function matches(keys: string, e: KeyPress, mac = false): boolean {
 }
 
 export function actionFor(e: KeyPress, mac = false): Action | null {
-  return SHORTCUTS.find((s) => matches(s.keys, e, mac))?.action ?? null;
+  return (
+    SHORTCUTS.find((s) => matches(s.keys, e, mac) || (s.also !== undefined && matches(s.also, e, mac)))?.action ?? null
+  );
 }
 
 export function keysLabel(action: Action, mac = false): string {
-  const keys = SHORTCUTS.find((s) => s.action === action)?.keys ?? "";
-  return keys.replace("Mod", mac ? "⌘" : "Ctrl");
+  const shortcut = SHORTCUTS.find((s) => s.action === action);
+  const label = (keys: string) => keys.replace("Mod", mac ? "⌘" : "Ctrl");
+  if (!shortcut) {
+    return "";
+  }
+  return shortcut.also ? `${label(shortcut.keys)} or ${label(shortcut.also)}` : label(shortcut.keys);
 }

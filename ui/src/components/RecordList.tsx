@@ -1,12 +1,16 @@
 // The records of the mapping's source entity: searchable and virtualised, so 10,000
 // cached work orders scroll as smoothly as 10.
 
-import { useRef } from "react";
+import { useEffect, useRef } from "react";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import type { RecordList as Records } from "../bindings";
+import type { RecordList as Records, ServiceError } from "../bindings";
 
 interface Props {
   records: Records | null;
+  /** Whether `records` answers the search box as it reads now (else a search is on its way). */
+  current: boolean;
+  /** Why the search as the box reads now failed. */
+  error: ServiceError | null;
   selected: string | null;
   onSelect: (id: string) => void;
   query: string;
@@ -16,7 +20,7 @@ interface Props {
 
 const ROW = 30;
 
-export function RecordList({ records, selected, onSelect, query, onQuery, searchRef }: Props) {
+export function RecordList({ records, current, error, selected, onSelect, query, onQuery, searchRef }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const rows = records?.rows ?? [];
   // The virtualizer hands back fresh functions each render; React Compiler cannot memoise it.
@@ -27,6 +31,14 @@ export function RecordList({ records, selected, onSelect, query, onQuery, search
     estimateSize: () => ROW,
     overscan: 12,
   });
+
+  // The selected record stays in view, however it was chosen (Alt+↓, a search, a click).
+  const selectedAt = rows.findIndex((r) => r.id === selected);
+  useEffect(() => {
+    if (selectedAt >= 0) {
+      virtual.scrollToIndex(selectedAt, { align: "auto" });
+    }
+  }, [selectedAt, virtual]);
 
   const move = (by: number) => {
     const at = rows.findIndex((r) => r.id === selected);
@@ -41,8 +53,8 @@ export function RecordList({ records, selected, onSelect, query, onQuery, search
     <section className="panel records" aria-label="Records">
       <header className="panel-head">
         <h2>Records</h2>
-        <span className="muted" data-testid="record-count">
-          {records ? `${rows.length} of ${records.total}` : "…"}
+        <span className="muted" data-testid="record-count" aria-live="polite">
+          {error ? "search failed" : records && current ? `${rows.length} of ${records.total}` : "searching…"}
         </span>
       </header>
       <input
@@ -58,11 +70,21 @@ export function RecordList({ records, selected, onSelect, query, onQuery, search
           if (e.key === "ArrowDown") {
             e.preventDefault();
             move(1);
+          } else if (e.key === "Enter" && current && rows[0]) {
+            // Enter takes the first match (the list is scrolled to it).
+            e.preventDefault();
+            onSelect(rows[0].id);
           }
         }}
       />
+      {error && (
+        <p className="error-text" role="alert" data-testid="record-search-error">
+          The search for “{query}” failed: {error.message}
+        </p>
+      )}
       <div
-        className="list"
+        className={current ? "list" : "list stale"}
+        aria-busy={!current}
         ref={scroller}
         role="listbox"
         aria-label="Records"
@@ -104,7 +126,7 @@ export function RecordList({ records, selected, onSelect, query, onQuery, search
             );
           })}
         </div>
-        {records && rows.length === 0 && <p className="empty">No record matches “{query}”.</p>}
+        {records && current && rows.length === 0 && <p className="empty">No record matches “{query}”.</p>}
       </div>
     </section>
   );

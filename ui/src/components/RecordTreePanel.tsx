@@ -100,6 +100,11 @@ export function RecordTreePanel({ tree, selected, onSelect, filter, onFilter }: 
             <Node key={n.path} node={n} selected={n.path === selected} onSelect={onSelect} />
           ))}
         {!tree && <p className="empty">Select a record.</p>}
+        {tree && nodes.length === 0 && words.length > 0 && (
+          <p className="empty" data-testid="tree-no-match">
+            No path or value of record #{tree.id} matches “{filter}”.
+          </p>
+        )}
       </div>
     </section>
   );

@@ -18,13 +18,13 @@ export function ShortcutsDialog({ onClose, mac }: { onClose: () => void; mac: bo
             <td>
               <kbd>Space</kbd> then arrows, <kbd>Space</kbd>
             </td>
-            <td>Drag the focused source node with the keyboard (dnd-kit), drop on a field</td>
+            <td>Pick up the focused source node, move it onto a field with the arrow keys, drop it</td>
           </tr>
           <tr>
             <td>
               <kbd>Esc</kbd>
             </td>
-            <td>Close a dialog</td>
+            <td>Close a dialog, or put a picked-up source node back</td>
           </tr>
         </tbody>
       </table>

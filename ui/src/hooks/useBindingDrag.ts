@@ -14,7 +14,9 @@ export function useBindingDrag(bind: (field: string, path: string) => void) {
   const [dragging, setDragging] = useState<string | null>(null);
   const sensors = useSensors(
     useSensor(PointerSensor, { activationConstraint: { distance: 4 } }),
-    useSensor(KeyboardSensor),
+    // Space picks up and drops (as the help says); Enter stays the key that selects a node,
+    // so selecting never starts a drag by surprise.
+    useSensor(KeyboardSensor, { keyboardCodes: { start: ["Space"], cancel: ["Escape"], end: ["Space"] } }),
   );
   const pathOf = (e: DragStartEvent | DragEndEvent) =>
     (e.active.data.current as { path?: string } | undefined)?.path ?? null;
