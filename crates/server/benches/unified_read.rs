@@ -348,6 +348,52 @@ fn main() {
             "HTTP, {rounds} rounds of a push then {READERS} concurrent reads: {stale} stale of {reads} reads ({:.1} s)",
             started.elapsed().as_secs_f64()
         );
+        load_with_oha(&key, &unified_url, &raw_url);
         server.stop().await;
     });
+}
+
+/// 64 concurrent connections with oha (a real load generator, `cargo install oha`; `OHA`
+/// names its binary, else it is looked up on PATH): throughput and latency percentiles of
+/// the unified page against the raw one. Without oha this part says it is skipped.
+fn load_with_oha(key: &str, unified_url: &str, raw_url: &str) {
+    let oha = std::env::var("OHA").unwrap_or_else(|_| "oha".into());
+    let run = |url: &str| -> Option<serde_json::Value> {
+        let output = std::process::Command::new(&oha)
+            .args([
+                "-c",
+                "64",
+                "-n",
+                "6400",
+                "--no-tui",
+                "--output-format",
+                "json",
+            ])
+            .args(["-H", &format!("Authorization: Bearer {key}")])
+            .arg(url)
+            .output()
+            .ok()?;
+        serde_json::from_slice(&output.stdout).ok()
+    };
+    let (Some(unified), Some(raw)) = (run(unified_url), run(raw_url)) else {
+        println!("oha: skipped (no `{oha}` binary; `cargo install oha` or set OHA)");
+        return;
+    };
+    let figures = |v: &serde_json::Value| {
+        (
+            v["summary"]["requestsPerSec"].as_f64().unwrap_or(0.0),
+            v["latencyPercentiles"]["p50"].as_f64().unwrap_or(0.0) * 1000.0,
+            v["latencyPercentiles"]["p99"].as_f64().unwrap_or(0.0) * 1000.0,
+            v["statusCodeDistribution"].to_string(),
+        )
+    };
+    let (u_rps, u_p50, u_p99, u_codes) = figures(&unified);
+    let (r_rps, r_p50, r_p99, r_codes) = figures(&raw);
+    println!("oha -c 64 -n 6400, unified page of 100: {u_rps:.0} req/s, p50 {u_p50:.2} ms, p99 {u_p99:.2} ms, statuses {u_codes}");
+    println!("oha -c 64 -n 6400, raw page of 100:     {r_rps:.0} req/s, p50 {r_p50:.2} ms, p99 {r_p99:.2} ms, statuses {r_codes}");
+    println!(
+        "oha: unified p50 = {:.2}x raw p50; throughput {:.2}x raw",
+        u_p50 / r_p50,
+        u_rps / r_rps
+    );
 }
