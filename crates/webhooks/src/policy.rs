@@ -522,4 +522,22 @@ mod tests {
             Ok(vec![ip("127.0.0.1")])
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_url_text_is_checked_without_panic(text in "(?s).{0,300}", loose in proptest::bool::ANY) {
+            let policy = DestinationPolicy { allow_insecure_loopback: loose };
+            let _ = policy.check_url(&text);
+            let _ = policy.check_url(&format!("https://{text}"));
+            let _ = policy.check_url(&format!("http://{text}/"));
+        }
+
+        #[test]
+        fn every_address_gets_a_class_or_none(bits in proptest::num::u128::ANY, v4 in proptest::num::u32::ANY) {
+            let _ = classify(IpAddr::V6(Ipv6Addr::from(bits)));
+            let v4 = Ipv4Addr::from(v4);
+            // An IPv4 address and its IPv4-mapped IPv6 form are judged alike.
+            proptest::prop_assert_eq!(classify(IpAddr::V4(v4)), classify(IpAddr::V6(v4.to_ipv6_mapped())));
+        }
+    }
 }
