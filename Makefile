@@ -53,6 +53,7 @@ generated:
 bench:
 	@scripts/setup time
 	$(CARGO) bench -p unifield-engine --bench reapply
+	$(CARGO) bench -p unifield-engine --bench filter
 	$(CARGO) bench -p unifield-store --bench insert
 	$(CARGO) bench -p unifield-studio-service --bench studio
 	scripts/bench-engine

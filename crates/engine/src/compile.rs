@@ -191,6 +191,35 @@ impl Mapping {
         Some(reads)
     }
 
+    /// The mapping cut down to the fields named by `labels` (`status`, `custom.timeZone`),
+    /// keeping its source, id and source filter. Filtering or sorting on a few unified
+    /// fields applies this instead of the whole mapping: each record is parsed projected
+    /// onto only the members those fields read ([`Mapping::members_read`]) and only
+    /// those fields are computed, with the same values the whole mapping gives them.
+    /// A label that names no field of the mapping is an `unknown_field` error.
+    pub fn narrowed(&self, labels: &[&str]) -> Result<Mapping, LoadError> {
+        let unknown: Vec<Problem> = labels
+            .iter()
+            .filter(|label| !self.fields.iter().any(|f| f.label() == **label))
+            .map(|label| {
+                Problem::error(
+                    "unknown_field",
+                    format!("`{label}` is not a field of this mapping"),
+                )
+                .field(label)
+            })
+            .collect();
+        if !unknown.is_empty() {
+            return Err(LoadError { problems: unknown });
+        }
+        let (mapping, mut problems) = compile(self.doc.narrowed(labels));
+        problems.retain(is_fatal);
+        match mapping {
+            Some(mapping) if problems.is_empty() => Ok(mapping),
+            _ => Err(LoadError { problems }),
+        }
+    }
+
     /// Related entities that `lookup` steps need.
     pub fn related_entities(&self) -> Vec<&str> {
         let mut names: Vec<&str> = self

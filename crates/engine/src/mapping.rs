@@ -504,6 +504,21 @@ fn decode_step(value: &Value) -> Result<StepDoc, String> {
 }
 
 impl MappingDoc {
+    /// The mapping with only the fields named by `labels` (`status`, `custom.timeZone`);
+    /// source, id and source filter kept. Labels naming no field are ignored here;
+    /// [`crate::Mapping::narrowed`] refuses them.
+    pub fn narrowed(&self, labels: &[&str]) -> MappingDoc {
+        let mut doc = self.clone();
+        doc.fields
+            .retain(|(name, _)| labels.contains(&name.as_str()));
+        doc.custom.retain(|(name, _)| {
+            labels
+                .iter()
+                .any(|label| label.strip_prefix("custom.") == Some(name.as_str()))
+        });
+        doc
+    }
+
     /// The canonical JSON text: stable order, two-space indent, final newline.
     ///
     /// Model fields follow the model's order (the reading order of the unified record);

@@ -432,14 +432,16 @@ impl Service {
             .collect();
         names.sort_unstable();
         names.dedup();
-        let mut doc = mapping.doc.clone();
-        doc.fields
-            .retain(|(name, _)| names.contains(&name.as_str()));
-        doc.custom.retain(|(name, _)| {
-            names
-                .iter()
-                .any(|n| n.strip_prefix("customFields.") == Some(name.as_str()))
-        });
+        // The engine names custom fields `custom.NAME`; the API, `customFields.NAME`.
+        let labels: Vec<String> = names
+            .iter()
+            .map(|n| match n.strip_prefix("customFields.") {
+                Some(custom) => format!("custom.{custom}"),
+                None => n.to_string(),
+            })
+            .collect();
+        let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
+        let doc = mapping.doc.narrowed(&labels);
         let label = format!("{entity}#{}", names.join(","));
         self.compiled(connection_id, &label, version, &doc.to_canonical_json())
     }
