@@ -177,8 +177,93 @@ impl ClientError {
 }
 
 /// The outcome of one attempt, before the retry policy decides.
-enum Attempt {
-    Done(Value),
+/// One page being fetched by a pull's window.
+type PageFuture<T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Vec<T>, ClientError>> + Send>>;
+
+/// One record of a query page as Corrigo sent it: its JSON text, with the whitespace
+/// between tokens taken out, and its `Id` (null when it has none). A pull stores records
+/// as text, so parsing each into a `Value` only to write it out again would be most of
+/// the client's CPU per record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordText {
+    pub id: Value,
+    pub json: String,
+}
+
+fn parse_value(bytes: &[u8]) -> serde_json::Result<Value> {
+    serde_json::from_slice(bytes)
+}
+
+/// A query page's records as text: `Entities[*].Data` (or the entity itself when it has
+/// no `Data`), each checked JSON but never built into a value. `None` when the answer
+/// has no `Entities`.
+fn parse_page_text(bytes: &[u8]) -> serde_json::Result<Option<Vec<RecordText>>> {
+    use serde_json::value::RawValue;
+    #[derive(serde::Deserialize)]
+    struct Page<'a> {
+        #[serde(rename = "Entities", borrow)]
+        entities: Option<Vec<&'a RawValue>>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Entity<'a> {
+        #[serde(rename = "Data", borrow)]
+        data: Option<&'a RawValue>,
+    }
+    #[derive(serde::Deserialize)]
+    struct IdOnly {
+        #[serde(rename = "Id", default)]
+        id: Value,
+    }
+    let page: Page = serde_json::from_slice(bytes)?;
+    Ok(page.entities.map(|entities| {
+        entities
+            .into_iter()
+            .map(|entity| {
+                let record = serde_json::from_str::<Entity>(entity.get())
+                    .ok()
+                    .and_then(|e| e.data)
+                    .unwrap_or(entity);
+                let id = serde_json::from_str::<IdOnly>(record.get())
+                    .map(|r| r.id)
+                    .unwrap_or(Value::Null);
+                RecordText {
+                    id,
+                    json: compact(record.get()),
+                }
+            })
+            .collect()
+    }))
+}
+
+/// JSON text without the whitespace between tokens (strings untouched): what
+/// `serde_json::to_string` of its value would write, for text that came compact or
+/// pretty-printed alike.
+fn compact(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for &byte in bytes {
+        if in_string {
+            out.push(byte);
+            if escaped {
+                escaped = false;
+            } else if byte == b'\\' {
+                escaped = true;
+            } else if byte == b'"' {
+                in_string = false;
+            }
+        } else if !matches!(byte, b' ' | b'\n' | b'\r' | b'\t') {
+            in_string = byte == b'"';
+            out.push(byte);
+        }
+    }
+    // Only ASCII whitespace was taken out, so the text is still UTF-8.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+enum Attempt<T = Value> {
+    Done(T),
     /// Worth retrying; `after` is the server's Retry-After. `unapplied`: Corrigo cannot
     /// have acted on the request (it never connected, or it was throttled), so even a
     /// command may be sent again.
@@ -372,7 +457,65 @@ impl Client {
         expression: QueryExpression,
         page_size: usize,
         concurrency: usize,
-        mut on_page: impl FnMut(usize, Vec<Value>) -> bool,
+        on_page: impl FnMut(usize, Vec<Value>) -> bool,
+    ) -> Result<(), ClientError> {
+        self.pull_pages(
+            entity,
+            expression,
+            page_size,
+            concurrency,
+            |client, entity, page| Box::pin(async move { client.query(&entity, &page).await }),
+            on_page,
+        )
+        .await
+    }
+
+    /// [`Client::pull`] with each record as the JSON text Corrigo sent ([`RecordText`]):
+    /// for a caller that stores records as text, which then never builds a `Value` of one.
+    pub async fn pull_text(
+        self: &Arc<Self>,
+        entity: &str,
+        expression: QueryExpression,
+        page_size: usize,
+        concurrency: usize,
+        on_page: impl FnMut(usize, Vec<RecordText>) -> bool,
+    ) -> Result<(), ClientError> {
+        self.pull_pages(
+            entity,
+            expression,
+            page_size,
+            concurrency,
+            |client, entity, page| Box::pin(async move { client.query_text(&entity, &page).await }),
+            on_page,
+        )
+        .await
+    }
+
+    /// Runs a query (`POST query/{Entity}`), returning the page's records as text.
+    pub async fn query_text(
+        &self,
+        entity: &str,
+        expression: &QueryExpression,
+    ) -> Result<Vec<RecordText>, ClientError> {
+        self.call_parsed(
+            reqwest::Method::POST,
+            &format!("/api/v1/query/{entity}"),
+            Some(&expression.to_json()),
+            Replay::Always,
+            parse_page_text,
+        )
+        .await?
+        .ok_or_else(|| ClientError::Unexpected("a query response without Entities".into()))
+    }
+
+    async fn pull_pages<T: Send + 'static>(
+        self: &Arc<Self>,
+        entity: &str,
+        expression: QueryExpression,
+        page_size: usize,
+        concurrency: usize,
+        fetch: fn(Arc<Self>, String, QueryExpression) -> PageFuture<T>,
+        mut on_page: impl FnMut(usize, Vec<T>) -> bool,
     ) -> Result<(), ClientError> {
         let page_size = page_size.max(1);
         let expression = QueryExpression {
@@ -386,9 +529,9 @@ impl Client {
                 let client = Arc::clone(self);
                 let page = expression.clone().page(first + k * page_size, page_size);
                 let entity = entity.to_string();
-                window.spawn(async move { (k, client.query(&entity, &page).await) });
+                window.spawn(async move { (k, fetch(client, entity, page).await) });
             }
-            let mut pages: Vec<Option<Result<Vec<Value>, ClientError>>> =
+            let mut pages: Vec<Option<Result<Vec<T>, ClientError>>> =
                 (0..concurrency.max(1)).map(|_| None).collect();
             while let Some(joined) = window.join_next().await {
                 let (k, result) = joined
@@ -413,17 +556,32 @@ impl Client {
         body: Option<&Value>,
         replay: Replay,
     ) -> Result<Value, ClientError> {
-        self.cancellable(self.call_with_retries(method, path, body, replay))
+        self.cancellable(self.call_with_retries(method, path, body, replay, parse_value))
             .await
     }
 
-    async fn call_with_retries(
+    /// Like `call`, with a 200 answer's body read by `parse` instead of into a `Value`
+    /// (a body `parse` refuses is an incomplete answer, retried like one).
+    async fn call_parsed<T>(
         &self,
         method: reqwest::Method,
         path: &str,
         body: Option<&Value>,
         replay: Replay,
-    ) -> Result<Value, ClientError> {
+        parse: fn(&[u8]) -> serde_json::Result<T>,
+    ) -> Result<T, ClientError> {
+        self.cancellable(self.call_with_retries(method, path, body, replay, parse))
+            .await
+    }
+
+    async fn call_with_retries<T>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+        replay: Replay,
+        parse: fn(&[u8]) -> serde_json::Result<T>,
+    ) -> Result<T, ClientError> {
         if self.needs_reauthorization() {
             return Err(ClientError::ReauthorizationRequired(
                 "the credentials were refused earlier".into(),
@@ -434,7 +592,10 @@ impl Client {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.attempt(&session, method.clone(), path, body).await {
+            match self
+                .attempt(&session, method.clone(), path, body, parse)
+                .await
+            {
                 Attempt::Done(value) => return Ok(value),
                 Attempt::Fatal(error) => return Err(error),
                 Attempt::Rejected(_) if !renewed => {
@@ -485,13 +646,14 @@ impl Client {
         ceiling.mul_f64(share)
     }
 
-    async fn attempt(
+    async fn attempt<T>(
         &self,
         session: &Session,
         method: reqwest::Method,
         path: &str,
         body: Option<&Value>,
-    ) -> Attempt {
+        parse: fn(&[u8]) -> serde_json::Result<T>,
+    ) -> Attempt<T> {
         let mut request = self
             .http
             .request(method, format!("{}{path}", session.api))
@@ -542,9 +704,8 @@ impl Client {
                 }
             }
         };
-        let parsed: Result<Value, _> = serde_json::from_slice(&bytes);
         match status {
-            200 => match parsed {
+            200 => match parse(&bytes) {
                 Ok(value) => Attempt::Done(value),
                 // A body cut short by the network or the server: ask again.
                 Err(e) => Attempt::Retry {
@@ -564,7 +725,7 @@ impl Client {
                 unapplied: false,
             },
             _ => {
-                let envelope = parsed.unwrap_or(Value::Null);
+                let envelope: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
                 let code = envelope
                     .get("ErrorCode")
                     .and_then(Value::as_str)
@@ -803,6 +964,36 @@ async fn read_limited(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn page_text_keeps_each_records_text_and_id_and_equals_its_compact_value() {
+        let body = br#"{"Entities": [
+            {"Id": 7, "Data": {"Id": 7, "Number": "WO 1", "Note": "a  b\n\"c\" \\ ", "Items": [ {"x": 1.5e3} ]}},
+            {"Data": {"Number": "no id"}},
+            {"Id": "A-9", "Name": "no Data: the entity itself"}
+        ], "TotalCount": 3}"#;
+        let records = parse_page_text(body).unwrap().unwrap();
+        let ids: Vec<&Value> = records.iter().map(|r| &r.id).collect();
+        assert_eq!(ids, [&json!(7), &Value::Null, &json!("A-9")]);
+        let whole: Value = serde_json::from_slice(body).unwrap();
+        for (record, entity) in records.iter().zip(whole["Entities"].as_array().unwrap()) {
+            let want = entity.get("Data").unwrap_or(entity);
+            // The text is the record's, whitespace between tokens taken out (inside
+            // strings kept), and reads back as the same value.
+            assert_eq!(serde_json::from_str::<Value>(&record.json).unwrap(), *want);
+        }
+        // Where serde_json would write the same text (no exponents here), it does.
+        for record in &records[1..] {
+            let value: Value = serde_json::from_str(&record.json).unwrap();
+            assert_eq!(record.json, serde_json::to_string(&value).unwrap());
+        }
+        assert_eq!(
+            records[0].json,
+            r#"{"Id":7,"Number":"WO 1","Note":"a  b\n\"c\" \\ ","Items":[{"x":1.5e3}]}"#
+        );
+        assert_eq!(parse_page_text(br#"{"Total": 0}"#).unwrap(), None);
+        assert!(parse_page_text(br#"{"Entities": [{"Data": {"Id": 1}"#).is_err());
+    }
 
     #[test]
     fn hosts_keep_only_scheme_and_host() {

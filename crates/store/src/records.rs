@@ -275,6 +275,22 @@ impl Store {
         cursor: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<PageOutcome> {
+        let page = page
+            .iter()
+            .map(|(source_id, record)| Ok((source_id.clone(), serde_json::to_string(record)?)))
+            .collect::<Result<Vec<(String, String)>>>()?;
+        self.commit_page_text(run_id, &page, cursor, at)
+    }
+
+    /// [`Store::commit_page`] for records that are already JSON text (`(source_id, json)`),
+    /// as a pull receives them: stored as given, never parsed here.
+    pub fn commit_page_text(
+        &mut self,
+        run_id: i64,
+        page: &[(String, String)],
+        cursor: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<PageOutcome> {
         let fetched_at = timestamp(at);
         let tx = self.db.transaction()?;
         let (connection_id, entity, owner): (i64, String, Option<String>) = tx
@@ -298,9 +314,8 @@ impl Store {
                  ON CONFLICT (connection_id, entity, source_id) DO UPDATE SET json = excluded.json,
                    content_hash = excluded.content_hash, fetched_at = excluded.fetched_at",
             )?;
-            for (source_id, record) in page {
-                let json = serde_json::to_string(record)?;
-                let hash = content_hash(&json);
+            for (source_id, json) in page {
+                let hash = content_hash(json);
                 let before: Option<String> = existing
                     .query_row(params![connection_id, entity, source_id], |row| row.get(0))
                     .optional()?;

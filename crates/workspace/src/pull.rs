@@ -122,7 +122,7 @@ impl Workspace {
         let mut cancelled = false;
         let store = &mut self.store;
         let pulled = client
-            .pull(
+            .pull_text(
                 entity,
                 expression,
                 options.page_size,
@@ -134,10 +134,13 @@ impl Workspace {
                     if records.is_empty() {
                         return false;
                     }
-                    let page: Vec<(String, Value)> =
-                        records.into_iter().map(|r| (source_id(&r), r)).collect();
+                    // Stored as the text Corrigo sent: no record is parsed into a value.
+                    let page: Vec<(String, String)> = records
+                        .into_iter()
+                        .map(|r| (source_id(&r.id), r.json))
+                        .collect();
                     let cursor = page.last().map(|(id, _)| id.clone());
-                    match store.commit_page(run.id, &page, cursor.as_deref(), Utc::now()) {
+                    match store.commit_page_text(run.id, &page, cursor.as_deref(), Utc::now()) {
                         Ok(outcome) => {
                             summary.pages += 1;
                             summary.records += page.len() as u64;
@@ -195,11 +198,11 @@ impl Workspace {
     }
 }
 
-/// A record's id as text: Corrigo's numeric `Id`.
-fn source_id(record: &Value) -> String {
-    match record.get("Id") {
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-        None => String::new(),
+/// A record's id as text: Corrigo's numeric `Id` (null when the record has none).
+fn source_id(id: &Value) -> String {
+    match id {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
     }
 }
