@@ -161,6 +161,11 @@ async fn run_scheduler(service: Arc<Service>) {
         if let Err(error) = service.start_due_syncs() {
             eprintln!("unifield-server: scheduler: {error} [{}]", error.code());
         }
-        let _ = tokio::time::timeout(Duration::from_secs(5), service.wake.notified()).await;
+        // Wake at least every 5 s, or every sync interval when it is shorter.
+        let tick = service
+            .settings
+            .sync_interval
+            .clamp(Duration::from_millis(200), Duration::from_secs(5));
+        let _ = tokio::time::timeout(tick, service.wake.notified()).await;
     }
 }

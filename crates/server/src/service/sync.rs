@@ -13,6 +13,9 @@ use std::sync::Arc;
 use unifield_corrigo_client::{ClientError, Filter, Operator, QueryExpression};
 use unifield_engine::{Mapping, Related};
 
+/// Syncs the scheduler runs at once on this node.
+pub const MAX_CONCURRENT_SYNCS: usize = 8;
+
 /// The member incremental syncs filter on.
 const CHANGED_AT: &str = "LastActionDateUtc";
 
@@ -76,6 +79,11 @@ impl Service {
             let service = Arc::clone(self);
             if self.is_syncing(&row.id) {
                 continue;
+            }
+            // At most MAX_CONCURRENT_SYNCS at once; the rest stay due for the next tick.
+            if self.syncing.lock().unwrap_or_else(|p| p.into_inner()).len() >= MAX_CONCURRENT_SYNCS
+            {
+                break;
             }
             started += 1;
             tokio::spawn(async move {
