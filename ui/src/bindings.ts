@@ -290,3 +290,73 @@ name: string,
 text: string, };
 
 export type Exported = { path: string, bytes: number, };
+
+export type ServerInfo = { name: string, url: string, 
+/**
+ * Whether the keyring holds its API key.
+ */
+hasKey: boolean, };
+
+export type NewServer = { name: string, url: string, apiKey: string, };
+
+export type ServerConnectionInfo = { id: string, name: string, company: string, 
+/**
+ * `ok`, `syncing`, `reauthorization_required` or `error`.
+ */
+status: string, reason: string | null, 
+/**
+ * What to do, when something is needed.
+ */
+action: string | null, lastSync: ServerSyncInfo | null, nextSyncAt: string | null, };
+
+export type ServerSyncInfo = { startedAt: string, finishedAt: string | null, status: string, records: number, error: string | null, };
+
+export type PushPreview = { entity: string, 
+/**
+ * The version the diff was made against: what the push sends as `If-Match`.
+ */
+activeVersion: number, changes: Array<Change>, 
+/**
+ * Fields whose values change on at least one cached record.
+ */
+impact: Array<FieldImpact>, 
+/**
+ * Cached records the impact was measured on.
+ */
+records: number, 
+/**
+ * Every problem of the studio's mapping, located.
+ */
+problems: Array<ProblemInfo>, 
+/**
+ * True when the mapping has errors: it cannot be pushed.
+ */
+blocked: boolean, micros: number, };
+
+export type FieldImpact = { field: string, 
+/**
+ * Records whose value differs.
+ */
+changed: number, 
+/**
+ * Records whose value was set and becomes null.
+ */
+becameNull: number, 
+/**
+ * Records on which the field did not fail and now does.
+ */
+startFailing: number, examples: Array<ImpactExample>, };
+
+export type ImpactExample = { recordId: string, before: JsonValue, after: JsonValue, };
+
+export type PushResult = { "kind": "pushed", version: number, previousVersion: number, } | { "kind": "conflict", expected: number, preview: PushPreview, };
+
+export type VerifyReport = { recordId: string, key: string, mappingVersion: number, 
+/**
+ * True when every field the studio shows is what the server serves.
+ */
+matches: boolean, differences: Array<FieldDifference>, };
+
+export type FieldDifference = { field: string, studio: JsonValue, server: JsonValue, };
+
+export type ServerVersionInfo = { version: number, createdAt: string, keyName: string | null, note: string | null, rolledBackTo: number | null, };

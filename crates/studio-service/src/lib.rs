@@ -10,6 +10,7 @@ mod error;
 mod mappings;
 mod records;
 mod results;
+pub mod servers;
 pub mod types;
 mod typescript;
 
@@ -65,13 +66,15 @@ pub struct Studio {
     related: HashMap<(RecordSource, String), Arc<unifield_engine::Related>>,
     /// Bumped whenever held records are forgotten: a set read before then is stale.
     generation: u64,
+    /// The keyring, for connection servers' API keys (see `servers`).
+    secrets: Arc<dyn SecretStore>,
 }
 
 impl Studio {
     /// Opens (creating if needed) the workspace in `dir`. A new workspace is the bundled
     /// offline one: the samples and the default mappings, with no account and no network.
     pub fn open(dir: &Path, secrets: Arc<dyn SecretStore>) -> Result<Studio> {
-        let workspace = Workspace::open(dir, secrets)?;
+        let workspace = Workspace::open(dir, Arc::clone(&secrets))?;
         mappings::tighten_drafts(dir)?;
         Ok(Studio {
             workspace,
@@ -79,6 +82,7 @@ impl Studio {
             sets: HashMap::new(),
             related: HashMap::new(),
             generation: 0,
+            secrets,
         })
     }
 

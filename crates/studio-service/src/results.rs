@@ -24,7 +24,7 @@ impl Studio {
     /// Records of other entities that the mapping's `lookup` steps read, from the same
     /// source, built once per source and set of entities. An entity the source lacks is
     /// left out: its lookups report it per record.
-    fn related(&mut self, source: &RecordSource, mapping: &Mapping) -> Arc<Related> {
+    pub(crate) fn related(&mut self, source: &RecordSource, mapping: &Mapping) -> Arc<Related> {
         let entities: Vec<String> = mapping
             .related_entities()
             .into_iter()

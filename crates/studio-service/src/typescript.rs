@@ -2,6 +2,7 @@
 //! the two sides cannot drift: `tests/bindings.rs` fails when the committed file differs.
 
 use crate::error::{Location, ServiceError};
+use crate::servers::*;
 use crate::types::*;
 use ts_rs::{Config, TS};
 
@@ -65,6 +66,17 @@ pub fn typescript() -> String {
         CoverageProgress,
         ImportedMapping,
         Exported,
+        ServerInfo,
+        NewServer,
+        ServerConnectionInfo,
+        ServerSyncInfo,
+        PushPreview,
+        FieldImpact,
+        ImpactExample,
+        PushResult,
+        VerifyReport,
+        FieldDifference,
+        ServerVersionInfo,
     );
     out.truncate(out.trim_end().len());
     out.push('\n');

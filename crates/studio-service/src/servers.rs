@@ -1,0 +1,854 @@
+//! Connection servers (`unifield serve`): add one (its URL in the workspace, its API key in
+//! the keyring), list its connections with their status, pull a connection's raw records
+//! through the server into the workspace cache, and the push loop: a preview of what a push
+//! changes (field-level diff against the connection's active version and the impact on the
+//! cached records), the push itself with `If-Match`, verify (the server's unified record
+//! against the studio's preview) and the connection's versions with rollback.
+//!
+//! The network parts are async free functions over a [`ServerClient`] (so a shell calls them
+//! without holding the studio); what needs the held records is a `Studio` method.
+
+use crate::error::{Result, ServiceError};
+use crate::types::{Change, ProblemInfo, PullEntityReport, PullProgress, PullReport, RecordSource};
+use crate::{Cancel, Studio};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use ts_rs::TS;
+use unifield_engine::FieldOutcome;
+use unifield_server_client::{ApiKey, Error as ClientError, ServerClient, VersionedMapping};
+use unifield_store::files::{self, Readers};
+use unifield_workspace::{ConnectionSettings, Endpoint, PullStatus, Workspace};
+
+/// The file (in the workspace directory, 0600) that lists the servers: names and URLs only.
+const SERVERS_FILE: &str = "servers.json";
+/// The keyring entry of a server's API key (beside connection secrets, under its own prefix).
+fn key_entry(server: &str) -> String {
+    format!("unifield-server-api-key:{server}")
+}
+/// Before → after examples kept per changed field.
+const EXAMPLES_PER_FIELD: usize = 3;
+/// Raw records asked for per page when pulling through a server.
+const PULL_PAGE: usize = 500;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerInfo {
+    pub name: String,
+    pub url: String,
+    /// Whether the keyring holds its API key.
+    pub has_key: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct NewServer {
+    pub name: String,
+    pub url: String,
+    pub api_key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerSyncInfo {
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub status: String,
+    #[ts(type = "number")]
+    pub records: i64,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerConnectionInfo {
+    pub id: String,
+    pub name: String,
+    pub company: String,
+    /// `ok`, `syncing`, `reauthorization_required` or `error`.
+    pub status: String,
+    pub reason: Option<String>,
+    /// What to do, when something is needed.
+    pub action: Option<String>,
+    pub last_sync: Option<ServerSyncInfo>,
+    pub next_sync_at: Option<String>,
+}
+
+/// One field's effect on the cached records when the studio's mapping replaces the active one.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldImpact {
+    pub field: String,
+    /// Records whose value differs.
+    pub changed: u32,
+    /// Records whose value was set and becomes null.
+    pub became_null: u32,
+    /// Records on which the field did not fail and now does.
+    pub start_failing: u32,
+    pub examples: Vec<ImpactExample>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ImpactExample {
+    pub record_id: String,
+    pub before: Value,
+    pub after: Value,
+}
+
+/// What a push would do, before anything is sent.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PushPreview {
+    pub entity: String,
+    /// The version the diff was made against: what the push sends as `If-Match`.
+    #[ts(type = "number")]
+    pub active_version: i64,
+    pub changes: Vec<Change>,
+    /// Fields whose values change on at least one cached record.
+    pub impact: Vec<FieldImpact>,
+    /// Cached records the impact was measured on.
+    pub records: u32,
+    /// Every problem of the studio's mapping, located.
+    pub problems: Vec<ProblemInfo>,
+    /// True when the mapping has errors: it cannot be pushed.
+    pub blocked: bool,
+    #[ts(type = "number")]
+    pub micros: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum PushResult {
+    #[serde(rename_all = "camelCase")]
+    Pushed {
+        #[ts(type = "number")]
+        version: i64,
+        #[ts(type = "number")]
+        previous_version: i64,
+    },
+    /// Someone pushed in between: nothing was sent; this is the diff against the new version.
+    #[serde(rename_all = "camelCase")]
+    Conflict {
+        #[ts(type = "number")]
+        expected: i64,
+        preview: PushPreview,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldDifference {
+    pub field: String,
+    pub studio: Value,
+    pub server: Value,
+}
+
+/// The server's unified record against the studio's preview of the same record.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyReport {
+    pub record_id: String,
+    pub key: String,
+    #[ts(type = "number")]
+    pub mapping_version: i64,
+    /// True when every field the studio shows is what the server serves.
+    pub matches: bool,
+    pub differences: Vec<FieldDifference>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerVersionInfo {
+    #[ts(type = "number")]
+    pub version: i64,
+    pub created_at: String,
+    pub key_name: Option<String>,
+    pub note: Option<String>,
+    #[ts(type = "number | null")]
+    pub rolled_back_to: Option<i64>,
+}
+
+impl From<ClientError> for ServiceError {
+    fn from(e: ClientError) -> ServiceError {
+        let mut error = ServiceError::new(e.code(), e.to_string());
+        if let ClientError::Invalid { problems, .. } = &e {
+            error.problems = problems
+                .iter()
+                .map(|p| ProblemInfo {
+                    severity: "error".into(),
+                    code: p.code.clone().unwrap_or_default(),
+                    message: p.message.clone(),
+                    file: None,
+                    line: p.line.map(|n| n as u32),
+                    column: None,
+                    field: p.field.clone(),
+                    step: p.step.map(|n| n as u32),
+                })
+                .collect();
+        }
+        error
+    }
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> ServiceError {
+    ServiceError::new("invalid_server", message).at(crate::Location {
+        field: Some(field.to_string()),
+        ..Default::default()
+    })
+}
+
+fn check_name(name: &str) -> Result<&str> {
+    let name = name.trim();
+    if name.is_empty()
+        || name.len() > 40
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+    {
+        return Err(invalid(
+            "name",
+            "a server name is 1 to 40 letters, digits, `-`, `_` or `.`",
+        ));
+    }
+    Ok(name)
+}
+
+/// The workspace connection a server connection's records are cached under.
+pub fn cache_name(server: &str, connection_name: &str) -> String {
+    let name: String = connection_name
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(40)
+        .collect();
+    format!("{server}/{name}")
+}
+
+fn servers_path(dir: &Path) -> PathBuf {
+    dir.join(SERVERS_FILE)
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct ServersFile {
+    servers: Vec<StoredServer>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct StoredServer {
+    name: String,
+    url: String,
+}
+
+fn read_servers(dir: &Path) -> Result<ServersFile> {
+    let path = servers_path(dir);
+    match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+            ServiceError::new(
+                "invalid_servers_file",
+                format!("{} is not a servers file: {e}", path.display()),
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ServersFile::default()),
+        Err(e) => Err(ServiceError::new(
+            "io_error",
+            format!("cannot read {}: {e}", path.display()),
+        )),
+    }
+}
+
+fn write_servers(dir: &Path, servers: &ServersFile) -> Result<()> {
+    let path = servers_path(dir);
+    let text = serde_json::to_vec_pretty(servers).expect("servers serialize");
+    files::write_atomically(&path, &text, Readers::Owner)
+        .map_err(|e| ServiceError::new("io_error", format!("cannot write {}: {e}", path.display())))
+}
+
+fn secret_error(e: unifield_workspace::SecretError) -> ServiceError {
+    ServiceError::new(e.code(), e.to_string())
+}
+
+impl Studio {
+    pub fn servers(&self) -> Result<Vec<ServerInfo>> {
+        read_servers(&self.dir)?
+            .servers
+            .into_iter()
+            .map(|s| {
+                let has_key = self
+                    .secrets
+                    .exists(&key_entry(&s.name))
+                    .map_err(secret_error)?;
+                Ok(ServerInfo {
+                    name: s.name,
+                    url: s.url,
+                    has_key,
+                })
+            })
+            .collect()
+    }
+
+    /// Adds a server: its URL (https, or http on this machine) to the workspace, its API key
+    /// to the keyring. Checked before anything is kept.
+    pub fn add_server(&self, new: &NewServer) -> Result<ServerInfo> {
+        let name = check_name(&new.name)?;
+        let key = ApiKey::new(&new.api_key).map_err(|e| invalid("apiKey", e.to_string()))?;
+        let client =
+            ServerClient::new(&new.url, key.clone()).map_err(|e| invalid("url", e.to_string()))?;
+        let mut file = read_servers(&self.dir)?;
+        if file.servers.iter().any(|s| s.name == name) {
+            return Err(ServiceError::new(
+                "duplicate_server",
+                format!("a server named `{name}` exists already"),
+            ));
+        }
+        self.secrets
+            .set(&key_entry(name), key.expose())
+            .map_err(secret_error)?;
+        file.servers.push(StoredServer {
+            name: name.to_string(),
+            url: client.url().to_string(),
+        });
+        write_servers(&self.dir, &file)?;
+        Ok(ServerInfo {
+            name: name.to_string(),
+            url: client.url().to_string(),
+            has_key: true,
+        })
+    }
+
+    /// Removes the server and its key (records cached through it stay, as a connection).
+    pub fn remove_server(&self, name: &str) -> Result<()> {
+        let mut file = read_servers(&self.dir)?;
+        let before = file.servers.len();
+        file.servers.retain(|s| s.name != name);
+        if file.servers.len() == before {
+            return Err(unknown_server(name));
+        }
+        write_servers(&self.dir, &file)?;
+        self.secrets
+            .delete(&key_entry(name))
+            .map_err(secret_error)?;
+        Ok(())
+    }
+
+    /// A client of the named server, its key read from the keyring.
+    pub fn server_client(&self, name: &str) -> Result<ServerClient> {
+        let file = read_servers(&self.dir)?;
+        let server = file
+            .servers
+            .iter()
+            .find(|s| s.name == name)
+            .ok_or_else(|| unknown_server(name))?;
+        let key = self
+            .secrets
+            .get(&key_entry(name))
+            .map_err(secret_error)?
+            .ok_or_else(|| {
+                ServiceError::new(
+                    "missing_api_key",
+                    format!("the keyring holds no API key for server `{name}`: remove the server and add it again"),
+                )
+            })?;
+        let key = ApiKey::new(&key)?;
+        Ok(ServerClient::new(&server.url, key)?)
+    }
+
+    /// A pull of a server connection's raw records into the workspace cache (under
+    /// [`cache_name`]), on its own handle of the workspace.
+    pub fn server_pull_job(
+        &self,
+        server: &str,
+        connection_id: &str,
+        entities: &[String],
+    ) -> Result<ServerPullJob> {
+        let client = self.server_client(server)?;
+        let known = unifield_bundle::source_entities();
+        if let Some(unknown) = entities.iter().find(|e| !known.contains(e)) {
+            return Err(ServiceError::new(
+                "unknown_entity",
+                format!("`{unknown}` is not an entity the mappings read"),
+            ));
+        }
+        Ok(ServerPullJob {
+            workspace: self.workspace.reopen()?,
+            client,
+            server: server.to_string(),
+            connection_id: connection_id.to_string(),
+            entities: if entities.is_empty() {
+                known
+            } else {
+                entities.to_vec()
+            },
+        })
+    }
+
+    /// What pushing `text` to the connection would do, against `active` (the connection's
+    /// active mapping of the same entity, from [`active_mapping`]), measured on the records
+    /// of `source` (the connection's cache).
+    pub fn push_preview(
+        &mut self,
+        source: &RecordSource,
+        text: &str,
+        active: &VersionedMapping,
+    ) -> Result<PushPreview> {
+        let started = Instant::now();
+        let after_doc: Value = serde_json::from_str(text).map_err(|e| {
+            ServiceError::new("invalid_json", format!("the mapping is not JSON: {e}"))
+        })?;
+        let before_doc: Value = serde_json::from_str(&active.text).unwrap_or(Value::Null);
+        let changes = crate::mappings::diff_documents(&before_doc, &after_doc);
+        let entity = after_doc
+            .pointer("/target/entity")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let after = match unifield_engine::load(text, None) {
+            Ok(mapping) => mapping,
+            Err(error) => {
+                return Ok(PushPreview {
+                    entity,
+                    active_version: active.version,
+                    changes,
+                    impact: Vec::new(),
+                    records: 0,
+                    problems: error.problems.iter().map(ProblemInfo::from).collect(),
+                    blocked: true,
+                    micros: started.elapsed().as_micros() as u64,
+                })
+            }
+        };
+        let problems: Vec<ProblemInfo> = after.problems.iter().map(ProblemInfo::from).collect();
+        let blocked = problems.iter().any(|p| p.severity == "error");
+        // The active version loaded on the server, so it loads here (same engine); if it
+        // somehow does not, every field counts as new.
+        let before = unifield_engine::load(&active.text, None).ok();
+        let source_entity = after.doc.source.entity.clone();
+        let set = self.records(source, &source_entity)?;
+        let related_after = self.related(source, &after);
+        let related_before = before.as_ref().map(|m| self.related(source, m));
+        let labels: Vec<String> = after.fields.iter().map(|f| f.label()).collect();
+        let before_index: Vec<Option<usize>> = labels
+            .iter()
+            .map(|label| {
+                before
+                    .as_ref()
+                    .and_then(|m| m.fields.iter().position(|f| &f.label() == label))
+            })
+            .collect();
+        let mut impact: Vec<FieldImpact> = labels
+            .iter()
+            .map(|field| FieldImpact {
+                field: field.clone(),
+                changed: 0,
+                became_null: 0,
+                start_failing: 0,
+                examples: Vec::new(),
+            })
+            .collect();
+        let mut records = 0u32;
+        for record in set.parsed(None) {
+            records += 1;
+            let now = after.apply(&record, &related_after);
+            let was = match (&before, &related_before) {
+                (Some(m), Some(related)) => Some(m.apply(&record, related)),
+                _ => None,
+            };
+            for (at, field) in impact.iter_mut().enumerate() {
+                let after_value = now.values.get(at).unwrap_or(&Value::Null);
+                let after_failed = matches!(now.outcomes.get(at), Some(FieldOutcome::Error));
+                let (before_value, before_failed) = match (&was, before_index[at]) {
+                    (Some(was), Some(b)) => (
+                        was.values.get(b).unwrap_or(&Value::Null),
+                        matches!(was.outcomes.get(b), Some(FieldOutcome::Error)),
+                    ),
+                    _ => (&Value::Null, false),
+                };
+                if after_failed && !before_failed {
+                    field.start_failing += 1;
+                } else if after_value.is_null() && !before_value.is_null() && !after_failed {
+                    field.became_null += 1;
+                }
+                if after_value != before_value || after_failed != before_failed {
+                    field.changed += 1;
+                    if field.examples.len() < EXAMPLES_PER_FIELD {
+                        field.examples.push(ImpactExample {
+                            record_id: crate::records::record_id(&record),
+                            before: before_value.clone(),
+                            after: after_value.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        impact.retain(|f| f.changed > 0);
+        Ok(PushPreview {
+            entity,
+            active_version: active.version,
+            changes,
+            impact,
+            records,
+            problems,
+            blocked,
+            micros: started.elapsed().as_micros() as u64,
+        })
+    }
+
+    /// The studio's unified record for `record_id`, to compare with the server's.
+    pub fn studio_record(
+        &mut self,
+        source: &RecordSource,
+        text: &str,
+        record_id: &str,
+    ) -> Result<Value> {
+        let preview = self.preview(source, text, record_id)?;
+        if preview.problems.iter().any(|p| p.severity == "error") {
+            return Err(ServiceError::new(
+                "invalid_mapping",
+                "the studio's mapping has errors: there is nothing to verify against",
+            ));
+        }
+        preview.output.ok_or_else(|| {
+            ServiceError::new(
+                "record_skipped",
+                format!("the mapping's source filter skips record `{record_id}`"),
+            )
+        })
+    }
+}
+
+fn unknown_server(name: &str) -> ServiceError {
+    ServiceError::new("unknown_server", format!("no server named `{name}`"))
+}
+
+/// The server's connections, each with its status.
+pub async fn server_connections(client: &ServerClient) -> Result<Vec<ServerConnectionInfo>> {
+    let mut out = Vec::new();
+    for connection in client.connections().await? {
+        let status = client.status(&connection.id).await?;
+        out.push(ServerConnectionInfo {
+            id: connection.id,
+            name: connection.name,
+            company: connection.company,
+            status: status.status,
+            reason: status.reason,
+            action: status.action,
+            last_sync: status.last_sync.map(|s| ServerSyncInfo {
+                started_at: s.started_at,
+                finished_at: s.finished_at,
+                status: s.status,
+                records: s.records,
+                error: s.error,
+            }),
+            next_sync_at: status.next_sync_at,
+        });
+    }
+    Ok(out)
+}
+
+/// The connection's active mapping of `entity` (a unified entity, `WorkOrder`) and its version.
+pub async fn active_mapping(
+    client: &ServerClient,
+    connection_id: &str,
+    entity: &str,
+) -> Result<VersionedMapping> {
+    Ok(client.active_mapping(connection_id, entity).await?)
+}
+
+/// Pushes `text` made against `preview.active_version`. Refused when the preview is blocked.
+/// On a conflict nothing is sent: the caller makes a new preview against the version now
+/// active (see [`Studio::push_preview`]) and shows it.
+pub async fn push(
+    client: &ServerClient,
+    connection_id: &str,
+    text: &str,
+    preview: &PushPreview,
+    note: Option<&str>,
+) -> std::result::Result<(i64, i64), PushRefusal> {
+    if preview.blocked {
+        return Err(PushRefusal::Error(ServiceError::new(
+            "invalid_mapping",
+            "the mapping has errors: fix them before pushing",
+        )));
+    }
+    match client
+        .push(
+            connection_id,
+            &preview.entity,
+            text,
+            preview.active_version,
+            note,
+        )
+        .await
+    {
+        Ok(published) => Ok((published.version, published.previous_version)),
+        Err(ClientError::Conflict { expected, .. }) => {
+            let active = client
+                .active_mapping(connection_id, &preview.entity)
+                .await
+                .map_err(|e| PushRefusal::Error(e.into()))?;
+            Err(PushRefusal::Conflict { expected, active })
+        }
+        Err(other) => Err(PushRefusal::Error(other.into())),
+    }
+}
+
+/// Why [`push`] sent nothing.
+#[derive(Debug)]
+pub enum PushRefusal {
+    /// Another version is active: the new one, to diff against.
+    Conflict {
+        expected: i64,
+        active: VersionedMapping,
+    },
+    Error(ServiceError),
+}
+
+/// Compares the server's unified record with the studio's, field by field (members whose
+/// names start with `_`, such as `_source`, are the server's own and not compared).
+pub async fn verify(
+    client: &ServerClient,
+    connection_id: &str,
+    entity: &str,
+    record_id: &str,
+    studio: &Value,
+) -> Result<VerifyReport> {
+    let key = studio
+        .get("key")
+        .and_then(|k| match k {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
+        .ok_or_else(|| {
+            ServiceError::new(
+                "no_record_key",
+                "the studio's record has no key to ask the server for",
+            )
+        })?;
+    let served = client.unified_record(connection_id, entity, &key).await?;
+    let differences = compare(studio, &served.data);
+    Ok(VerifyReport {
+        record_id: record_id.to_string(),
+        key,
+        mapping_version: served.mapping_version,
+        matches: differences.is_empty(),
+        differences,
+    })
+}
+
+/// The studio's record keeps custom fields under `custom`; the unified API under
+/// `customFields` (Makini's name). A member absent on one side counts as null.
+fn compare(studio: &Value, server: &Value) -> Vec<FieldDifference> {
+    let mut studio = studio.clone();
+    if let Some(object) = studio.as_object_mut() {
+        if let Some(custom) = object.remove("custom") {
+            object.insert("customFields".into(), custom);
+        }
+    }
+    compare_members(&studio, server)
+}
+
+fn compare_members(studio: &Value, server: &Value) -> Vec<FieldDifference> {
+    let empty = serde_json::Map::new();
+    let ours = studio.as_object().unwrap_or(&empty);
+    let theirs = server.as_object().unwrap_or(&empty);
+    let mut names: Vec<&String> = ours.keys().collect();
+    names.extend(theirs.keys().filter(|k| !ours.contains_key(*k)));
+    let mut out = Vec::new();
+    for name in names.into_iter().filter(|n| !n.starts_with('_')) {
+        let a = ours.get(name).unwrap_or(&Value::Null);
+        let b = theirs.get(name).unwrap_or(&Value::Null);
+        if name == "customFields" {
+            for difference in compare_members(a, b) {
+                out.push(FieldDifference {
+                    field: format!("customFields.{}", difference.field),
+                    ..difference
+                });
+            }
+        } else if a != b {
+            out.push(FieldDifference {
+                field: name.clone(),
+                studio: a.clone(),
+                server: b.clone(),
+            });
+        }
+    }
+    out
+}
+
+pub async fn server_versions(
+    client: &ServerClient,
+    connection_id: &str,
+    entity: &str,
+) -> Result<Vec<ServerVersionInfo>> {
+    Ok(client
+        .versions(connection_id, entity)
+        .await?
+        .into_iter()
+        .map(|v| ServerVersionInfo {
+            version: v.version,
+            created_at: v.created_at,
+            key_name: v.key_name,
+            note: v.note,
+            rolled_back_to: v.rolled_back_to,
+        })
+        .collect())
+}
+
+/// Rolls the connection back to `version` (a new version equal to it): the new version.
+pub async fn rollback(
+    client: &ServerClient,
+    connection_id: &str,
+    entity: &str,
+    version: i64,
+) -> Result<i64> {
+    Ok(client
+        .rollback(connection_id, entity, version)
+        .await?
+        .version)
+}
+
+/// See [`Studio::server_pull_job`].
+pub struct ServerPullJob {
+    workspace: Workspace,
+    client: ServerClient,
+    server: String,
+    connection_id: String,
+    entities: Vec<String>,
+}
+
+impl ServerPullJob {
+    /// Pages each entity's raw records from the server into the cache, every page committed
+    /// with its cursor: a cancel keeps the pages so far and the next run resumes after them.
+    /// Returns the cache's connection name with the report.
+    pub async fn run(
+        mut self,
+        job: u32,
+        cancel: Cancel,
+        mut progress: impl FnMut(PullProgress) + Send,
+    ) -> Result<(String, PullReport)> {
+        let connection = self
+            .client
+            .connections()
+            .await?
+            .into_iter()
+            .find(|c| c.id == self.connection_id)
+            .ok_or_else(|| {
+                ServiceError::new(
+                    "server_not_found",
+                    format!("the server has no connection `{}`", self.connection_id),
+                )
+            })?;
+        let name = cache_name(&self.server, &connection.name);
+        let store = &mut self.workspace.store;
+        if store.connection(&name).is_err() {
+            // The cache is a workspace connection with no secret: its records came through
+            // the server, which alone holds the Corrigo credentials.
+            store.add_connection(
+                &ConnectionSettings {
+                    name: name.clone(),
+                    company: connection.company.clone(),
+                    endpoint: Endpoint::BaseUrl(self.client.url().to_string()),
+                    client_id: connection.client_id.clone(),
+                },
+                chrono::Utc::now(),
+            )?;
+        }
+        let mut report = PullReport {
+            cancelled: false,
+            entities: Vec::new(),
+        };
+        let of = self.entities.len() as u32;
+        for (done, entity) in self.entities.iter().enumerate() {
+            if cancel.is_cancelled() {
+                report.cancelled = true;
+                break;
+            }
+            let run = match store.unfinished_pull(&name, entity)? {
+                Some(run) => store.claim_pull(run.id, chrono::Utc::now())?,
+                None => store.begin_pull(&name, entity, None, chrono::Utc::now())?,
+            };
+            let mut cursor = run.cursor.clone();
+            let mut pages = run.pages as u32;
+            let mut records = run.records as u32;
+            let mut entity_report = PullEntityReport {
+                entity: entity.clone(),
+                status: "completed".into(),
+                records: 0,
+                inserted: 0,
+                updated: 0,
+                unchanged: 0,
+                error: None,
+            };
+            loop {
+                progress(PullProgress {
+                    job,
+                    entity: entity.clone(),
+                    done: done as u32,
+                    of,
+                    pages,
+                    records,
+                });
+                if cancel.is_cancelled() {
+                    store.finish_pull(run.id, PullStatus::Cancelled, None, chrono::Utc::now())?;
+                    entity_report.status = PullStatus::Cancelled.as_str().into();
+                    report.cancelled = true;
+                    break;
+                }
+                let page = match self
+                    .client
+                    .raw_page(&self.connection_id, entity, cursor.as_deref(), PULL_PAGE)
+                    .await
+                {
+                    Ok(page) => page,
+                    Err(error) => {
+                        let error = ServiceError::from(error);
+                        store.finish_pull(
+                            run.id,
+                            PullStatus::Failed,
+                            Some(&error.message),
+                            chrono::Utc::now(),
+                        )?;
+                        entity_report.status = error.code.clone();
+                        entity_report.error = Some(error.message);
+                        break;
+                    }
+                };
+                let rows: Vec<(String, Value)> = page
+                    .data
+                    .into_iter()
+                    .map(|record| (crate::records::record_id(&record), record))
+                    .collect();
+                let outcome = store.commit_page(
+                    run.id,
+                    &rows,
+                    page.next_cursor.as_deref(),
+                    chrono::Utc::now(),
+                )?;
+                pages += 1;
+                records += rows.len() as u32;
+                entity_report.records += rows.len() as u32;
+                entity_report.inserted += outcome.inserted as u32;
+                entity_report.updated += outcome.updated as u32;
+                entity_report.unchanged += outcome.unchanged as u32;
+                match page.next_cursor {
+                    Some(next) => cursor = Some(next),
+                    None => {
+                        store.finish_pull(
+                            run.id,
+                            PullStatus::Completed,
+                            None,
+                            chrono::Utc::now(),
+                        )?;
+                        break;
+                    }
+                }
+            }
+            report.entities.push(entity_report);
+            if report.cancelled {
+                break;
+            }
+        }
+        Ok((name, report))
+    }
+}

@@ -1,0 +1,298 @@
+//! The studio and a connection server: a real `unifield-server` on 127.0.0.1 (the demo: an
+//! in-process Corrigo sandbox, an organization, a synced connection of 1,000 work orders and
+//! an API key) and a temporary workspace. Add the server, list its connections, pull through
+//! it (cancel, resume), preview a push (diff, impact, problems), push, verify, conflict,
+//! versions and rollback, without a window.
+
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use unifield_studio_service::servers::{self, NewServer, PushRefusal};
+use unifield_studio_service::types::RecordSource;
+use unifield_studio_service::{Cancel, Studio};
+use unifield_workspace::MemorySecrets;
+
+const WORK_ORDERS: usize = unifield_server::demo::WORK_ORDERS;
+
+async fn demo(dir: &std::path::Path) -> unifield_server::demo::Demo {
+    unifield_server::demo::start_demo(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        Some(dir.join("server")),
+        unifield_server::Settings::default(),
+    )
+    .await
+    .expect("the demo server starts")
+}
+
+fn edited(text: &str, edit: impl FnOnce(&mut Value)) -> String {
+    let mut doc: Value = serde_json::from_str(text).unwrap();
+    edit(&mut doc);
+    serde_json::to_string_pretty(&doc).unwrap()
+}
+
+/// Every file under `dir`, as bytes (the workspace's SQLite file, its WAL, servers.json…).
+fn every_file(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(every_file(&path));
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            out.push((path, bytes));
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn add_pull_preview_push_verify_conflict_rollback() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let demo = demo(server_dir.path()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut studio = Studio::open(dir.path(), Arc::new(MemorySecrets::default())).unwrap();
+
+    // Adding: cleartext off this machine is refused and nothing is kept.
+    let refused = studio
+        .add_server(&NewServer {
+            name: "remote".into(),
+            url: "http://unifield.example.com".into(),
+            api_key: demo.api_key.clone(),
+        })
+        .unwrap_err();
+    assert_eq!(refused.code, "invalid_server");
+    assert_eq!(
+        refused.location.as_ref().and_then(|l| l.field.as_deref()),
+        Some("url")
+    );
+    assert!(studio.servers().unwrap().is_empty());
+    let added = studio
+        .add_server(&NewServer {
+            name: "demo".into(),
+            url: demo.server.url.clone(),
+            api_key: demo.api_key.clone(),
+        })
+        .unwrap();
+    assert!(added.has_key);
+    assert_eq!(studio.servers().unwrap(), vec![added]);
+    // The key is in the keyring only: in no file of the workspace.
+    for (path, bytes) in every_file(dir.path()) {
+        assert!(
+            !bytes
+                .windows(demo.api_key.len())
+                .any(|w| w == demo.api_key.as_bytes()),
+            "the API key is in {}",
+            path.display()
+        );
+    }
+
+    let client = studio.server_client("demo").unwrap();
+    let connections = servers::server_connections(&client).await.unwrap();
+    assert_eq!(connections.len(), 1);
+    assert_eq!(connections[0].id, demo.connection_id);
+    assert_eq!(connections[0].status, "ok");
+    assert_eq!(
+        connections[0].last_sync.as_ref().map(|s| s.status.as_str()),
+        Some("completed")
+    );
+
+    // Pull through the server, cancelled after the first page, then resumed to the end.
+    let entities = vec!["WorkOrder".to_string()];
+    let job = studio
+        .server_pull_job("demo", &demo.connection_id, &entities)
+        .unwrap();
+    let cancel = Cancel::default();
+    let stopper = cancel.clone();
+    let (cache, first) = job
+        .run(1, cancel, move |progress| {
+            if progress.pages >= 1 {
+                stopper.cancel();
+            }
+        })
+        .await
+        .unwrap();
+    assert!(first.cancelled);
+    let first_records = first.entities[0].records as usize;
+    assert!(
+        first_records > 0 && first_records < WORK_ORDERS,
+        "{first:?}"
+    );
+    let source = RecordSource::Connection {
+        name: cache.clone(),
+    };
+    let mut seen = Vec::new();
+    let (_, second) = studio
+        .server_pull_job("demo", &demo.connection_id, &entities)
+        .unwrap()
+        .run(2, Cancel::default(), |progress| seen.push(progress.records))
+        .await
+        .unwrap();
+    assert!(!second.cancelled);
+    assert_eq!(second.entities[0].status, "completed");
+    // The second run carried on after the first one's pages; it did not start again.
+    assert_eq!(
+        second.entities[0].records as usize,
+        WORK_ORDERS - first_records
+    );
+    assert_eq!(
+        second.entities[0].inserted as usize,
+        WORK_ORDERS - first_records
+    );
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+    studio.forget(&cache);
+    assert_eq!(
+        studio.records(&source, "WorkOrder").unwrap().len(),
+        WORK_ORDERS
+    );
+
+    // Push preview: a new custom field, one that fails on every record, one field that
+    // becomes null; diffed against version 0 and measured on the 1,000 cached records.
+    let active = servers::active_mapping(&client, &demo.connection_id, "WorkOrder")
+        .await
+        .unwrap();
+    assert_eq!(active.version, 0);
+    let text = edited(&active.text, |doc| {
+        doc["custom"]["pushedNumber"] = json!({"path": "$.Number"});
+        doc["custom"]["numberAsInteger"] = json!({"path": "$.Number", "steps": ["to_integer"]});
+        doc["fields"]["title"] = json!({"path": "$.NoSuchMember"});
+    });
+    let preview = studio.push_preview(&source, &text, &active).unwrap();
+    assert!(!preview.blocked, "{:?}", preview.problems);
+    assert_eq!(preview.active_version, 0);
+    assert_eq!(preview.records as usize, WORK_ORDERS);
+    let change = |at: &str| {
+        preview
+            .changes
+            .iter()
+            .find(|c| c.at == at)
+            .map(|c| c.change.as_str())
+    };
+    assert_eq!(change("custom.pushedNumber"), Some("added"));
+    assert_eq!(change("fields.title"), Some("changed"));
+    let impact = |field: &str| {
+        preview
+            .impact
+            .iter()
+            .find(|f| f.field == field)
+            .unwrap_or_else(|| panic!("no impact on {field}: {:?}", preview.impact))
+    };
+    let pushed = impact("custom.pushedNumber");
+    assert_eq!(pushed.changed as usize, WORK_ORDERS);
+    assert_eq!(pushed.examples.len(), 3);
+    assert_eq!(pushed.examples[0].before, Value::Null);
+    assert!(pushed.examples[0].after.is_string());
+    assert_eq!(
+        impact("custom.numberAsInteger").start_failing as usize,
+        WORK_ORDERS
+    );
+    let title = impact("fields.title".trim_start_matches("fields."));
+    assert!(title.became_null > 0 && title.became_null == title.changed);
+    assert!(
+        preview.impact.iter().all(|f| f.field != "code"),
+        "code did not change"
+    );
+
+    // A mapping with an error cannot be pushed, and says where the error is.
+    let broken = edited(&active.text, |doc| {
+        doc["fields"]["title"] = json!({"path": "$.TaskRefinement", "steps": ["trim", "shout"]});
+    });
+    let blocked = studio.push_preview(&source, &broken, &active).unwrap();
+    assert!(blocked.blocked);
+    assert!(blocked
+        .problems
+        .iter()
+        .any(|p| p.severity == "error" && p.field.as_deref() == Some("title")));
+    match servers::push(&client, &demo.connection_id, &broken, &blocked, None).await {
+        Err(PushRefusal::Error(error)) => assert_eq!(error.code, "invalid_mapping"),
+        other => panic!("a blocked push was not refused: {other:?}"),
+    }
+
+    // Push; then verify the first cached record: the server serves what the studio shows.
+    let (version, previous) = servers::push(
+        &client,
+        &demo.connection_id,
+        &text,
+        &preview,
+        Some("studio test"),
+    )
+    .await
+    .unwrap();
+    assert_eq!((version, previous), (1, 0));
+    let record_id = studio.list_records(&source, "WorkOrder", "").unwrap().rows[0]
+        .id
+        .clone();
+    let ours = studio.studio_record(&source, &text, &record_id).unwrap();
+    let verified = servers::verify(&client, &demo.connection_id, "WorkOrder", &record_id, &ours)
+        .await
+        .unwrap();
+    assert!(verified.matches, "{:?}", verified.differences);
+    assert_eq!(verified.mapping_version, 1);
+
+    // A second client pushed in between: the stale push sends nothing and names version 2.
+    let other = edited(&text, |doc| {
+        doc["custom"]["fromElsewhere"] = json!({"const": "x"});
+    });
+    servers::push(
+        &client,
+        &demo.connection_id,
+        &other,
+        &{
+            let mut p = preview.clone();
+            p.active_version = 1;
+            p
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    match servers::push(&client, &demo.connection_id, &text, &preview, None).await {
+        Err(PushRefusal::Conflict { expected, active }) => {
+            assert_eq!((expected, active.version), (0, 2));
+            let again = studio.push_preview(&source, &text, &active).unwrap();
+            assert_eq!(again.active_version, 2);
+            assert_eq!(
+                again
+                    .changes
+                    .iter()
+                    .map(|c| (c.at.as_str(), c.change.as_str()))
+                    .collect::<Vec<_>>(),
+                vec![("custom.fromElsewhere", "removed")]
+            );
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+
+    // Versions and rollback to 0: verify now names the fields the server no longer serves.
+    let versions = servers::server_versions(&client, &demo.connection_id, "WorkOrder")
+        .await
+        .unwrap();
+    let numbers: Vec<i64> = versions.iter().map(|v| v.version).collect();
+    assert_eq!(numbers.len(), 3, "{numbers:?}");
+    assert!(versions
+        .iter()
+        .any(|v| v.note.as_deref() == Some("studio test")));
+    let restored = servers::rollback(&client, &demo.connection_id, "WorkOrder", 0)
+        .await
+        .unwrap();
+    assert_eq!(restored, 3);
+    let differs = servers::verify(&client, &demo.connection_id, "WorkOrder", &record_id, &ours)
+        .await
+        .unwrap();
+    assert!(!differs.matches);
+    assert_eq!(differs.mapping_version, 3);
+    let fields: Vec<&str> = differs
+        .differences
+        .iter()
+        .map(|d| d.field.as_str())
+        .collect();
+    assert!(fields.contains(&"customFields.pushedNumber"), "{fields:?}");
+    assert!(fields.contains(&"title"), "{fields:?}");
+
+    // Removing the server forgets its key.
+    studio.remove_server("demo").unwrap();
+    assert!(studio.servers().unwrap().is_empty());
+    assert_eq!(
+        studio.server_client("demo").unwrap_err().code,
+        "unknown_server"
+    );
+    demo.sandbox.stop().await;
+}
