@@ -668,3 +668,73 @@ async fn connections_refuse_clear_text_urls_and_never_return_the_secret() {
     let (status, _) = h.get(&format!("/api/connections/{id}"), &key).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn lookups_read_the_connections_cached_records() {
+    let h = Harness::start(40, "").await;
+    let (org, key) = h.org("acme");
+    let connection = h.synced_connection(&key, &org).await;
+    let (mut mapping, etag) = h.mapping(&key, &connection, "WorkOrder").await;
+    mapping["custom"] = json!({"zoneName": {"path": "$.WorkZone.Id", "steps": [
+        {"fn": "lookup", "related": "WorkZone", "path": "$.DisplayAs", "failOnMissing": true}
+    ]}});
+    let (status, body) = h
+        .push(
+            &key,
+            &connection,
+            "WorkOrder",
+            Some(&etag),
+            &mapping.to_string(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, zones) = h
+        .get(
+            &format!("/api/connections/{connection}/raw/WorkZone?limit=500"),
+            &key,
+        )
+        .await;
+    let (_, raw) = h
+        .get(
+            &format!("/api/connections/{connection}/raw/WorkOrder?limit=500"),
+            &key,
+        )
+        .await;
+    let (_, unified) = h
+        .get(
+            &format!("/api/connections/{connection}/eam/work-orders?per_page=500"),
+            &key,
+        )
+        .await;
+    let zones = zones["data"].as_array().unwrap();
+    for (source, record) in raw["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(unified["data"].as_array().unwrap())
+    {
+        let zone = zones
+            .iter()
+            .find(|z| z["Id"] == source["WorkZone"]["Id"])
+            .unwrap();
+        assert_eq!(
+            record["customFields"]["zoneName"], zone["DisplayAs"],
+            "{record}"
+        );
+        assert!(record.get("_diagnostics").is_none(), "{record}");
+    }
+    // The filter path (narrowed mapping) resolves them too.
+    let name = zones[0]["DisplayAs"].as_str().unwrap();
+    let (_, filtered) = h
+        .get(&format!("/api/connections/{connection}/eam/work-orders?per_page=500&filter[customFields.zoneName]={name}"), &key)
+        .await;
+    assert!(
+        filtered["meta"]["total"].as_u64().unwrap() > 0,
+        "{filtered}"
+    );
+    assert!(filtered["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["customFields"]["zoneName"] == name));
+}

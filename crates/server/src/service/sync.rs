@@ -244,6 +244,13 @@ impl Service {
                 .as_ref()
                 .filter(|m| m.doc.source.entity == *entity)
                 .cloned();
+            // Lookups read what earlier syncs cached of the entities they name.
+            let related = match &event_mapping {
+                Some(mapping) => self
+                    .related_for(&row.id, mapping)
+                    .map_err(|e| SyncFailure::Other(e.to_string()))?,
+                None => Related::default(),
+            };
             let pulled = client
                 .pull(entity, expression, self.settings.page_size, 2, |_, page| {
                     let mut rows = Vec::with_capacity(page.len());
@@ -261,7 +268,13 @@ impl Service {
                     let committed =
                         self.storage
                             .commit_page(&row.id, entity, run, &rows, &now(), |changes| {
-                                work_order_events(row, event_mapping.as_deref(), &page, changes)
+                                work_order_events(
+                                    row,
+                                    event_mapping.as_deref(),
+                                    &related,
+                                    &page,
+                                    changes,
+                                )
                             });
                     match committed {
                         Ok(_) => {
@@ -307,13 +320,13 @@ enum SyncFailure {
 fn work_order_events(
     row: &ConnectionRow,
     mapping: Option<&Mapping>,
+    related: &Related,
     page: &[Value],
     changes: &[PageChange],
 ) -> Vec<NewEvent> {
     let Some(mapping) = mapping else {
         return Vec::new();
     };
-    let related = Related::default();
     let mut events = Vec::new();
     for (record, change) in page.iter().zip(changes) {
         let kind = match change {
@@ -321,7 +334,7 @@ fn work_order_events(
             PageChange::Updated => "work_order.updated",
             PageChange::Unchanged => continue,
         };
-        let applied = mapping.apply(record, &related);
+        let applied = mapping.apply(record, related);
         let Some(unified) = super::unified::unified_record(mapping, applied) else {
             continue;
         };

@@ -306,6 +306,30 @@ impl Service {
         Ok((row.version, mapping))
     }
 
+    /// Records for the mapping's `lookup` steps: the connection's cached records of each
+    /// entity they name, keyed by `Id` (as `unifield apply --related` keys them). Entities
+    /// not cached are simply absent, and the lookups report it per record. Built per
+    /// request, and only for mappings that have lookups (the defaults have none).
+    pub(crate) fn related_for(&self, connection_id: &str, mapping: &Mapping) -> Result<Related> {
+        let mut related = Related::default();
+        let entities = mapping.related_entities();
+        if entities.is_empty() {
+            return Ok(related);
+        }
+        let id = unifield_engine::path::Selector::parse("$.Id")
+            .map_err(|e| Error::Internal(format!("the Id selector: {e}")))?;
+        for entity in entities {
+            let mut records = Vec::new();
+            self.storage.each_raw(connection_id, entity, |raw| {
+                if let Ok(record) = serde_json::from_str::<Value>(&raw.body) {
+                    records.push(record);
+                }
+            })?;
+            related.add(entity, &id, records);
+        }
+        Ok(related)
+    }
+
     /// Checks the fields a query names exist in the mapping's output.
     fn check_fields(mapping: &Mapping, query: &ListQuery) -> Result<()> {
         let known = |field: &str| -> bool {
@@ -348,7 +372,7 @@ impl Service {
         let (version, mapping) = self.active_compiled(connection_id, entity)?;
         Self::check_fields(&mapping, query)?;
         let source = mapping.doc.source.entity.as_str();
-        let related = Related::default();
+        let related = self.related_for(connection_id, &mapping)?;
         let offset = (query.page - 1).saturating_mul(query.per_page);
         let plain = query.filters.is_empty()
             && query.sort.is_empty()
@@ -458,7 +482,7 @@ impl Service {
         let entity = check_entity(entity)?;
         let (version, mapping) = self.active_compiled(connection_id, entity)?;
         let source = mapping.doc.source.entity.as_str();
-        let related = Related::default();
+        let related = self.related_for(connection_id, &mapping)?;
         let key_matches =
             |record: &Value| record.get("key").and_then(text_of).as_deref() == Some(key);
         // Keys are usually the source id: try that record first, then look at all.
