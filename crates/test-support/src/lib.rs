@@ -5,6 +5,8 @@
 //!
 //! Nothing here reads outside the repository: fixtures live in `tests/fixtures/`.
 
+pub mod postgres;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -1,0 +1,317 @@
+//! A throwaway PostgreSQL cluster for tests: `initdb` + `pg_ctl` in a temporary directory,
+//! listening on a free loopback port only, with trust authentication for one role. No
+//! system service is needed. `initdb` refuses to run as root, so under root (CI) the
+//! cluster runs as the `postgres` user the Debian package creates, through `runuser`.
+//!
+//! A cluster is stopped when its handle drops, and also by a small watchdog process when
+//! the test process dies without dropping it (a panic in a static, a kill), so a test run
+//! never leaves a postmaster behind.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
+
+/// The role tests connect as (a superuser of the throwaway cluster).
+pub const ROLE: &str = "unifield";
+
+/// A running throwaway cluster. Dropping it stops the postmaster and removes its files.
+pub struct PgCluster {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+    port: u16,
+    run_as_postgres: bool,
+    databases: AtomicU32,
+}
+
+impl std::fmt::Debug for PgCluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgCluster")
+            .field("dir", &self.dir.path())
+            .field("port", &self.port)
+            .finish()
+    }
+}
+
+/// Where PostgreSQL's server programs are: `initdb` on PATH, else Debian's
+/// /usr/lib/postgresql/<version>/bin (highest version).
+fn server_bin() -> Option<PathBuf> {
+    if let Ok(path) = std::env::var("PATH") {
+        for dir in std::env::split_paths(&path) {
+            if dir.join("initdb").is_file() && dir.join("pg_ctl").is_file() {
+                return Some(dir);
+            }
+        }
+    }
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .flatten()
+        .filter_map(|entry| {
+            let version = entry.file_name().to_str()?.parse::<u32>().ok()?;
+            let bin = entry.path().join("bin");
+            bin.join("initdb").is_file().then_some((version, bin))
+        })
+        .collect();
+    versions.sort();
+    versions.pop().map(|(_, bin)| bin)
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+fn free_loopback_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+impl PgCluster {
+    /// Starts a new cluster, or says why it cannot (PostgreSQL not installed, no
+    /// `postgres` user to run it as under root, initdb or start failed).
+    pub fn start() -> Result<PgCluster, String> {
+        let bin = server_bin().ok_or(
+            "PostgreSQL's server programs (initdb, pg_ctl) are not installed: scripts/setup installs them",
+        )?;
+        let run_as_postgres = is_root();
+        let dir = tempfile::Builder::new()
+            .prefix("unifield-pg-")
+            .tempdir()
+            .map_err(|e| format!("cannot make a temporary directory: {e}"))?;
+        if run_as_postgres {
+            let chown = Command::new("chown")
+                .arg("postgres:")
+                .arg(dir.path())
+                .status()
+                .map_err(|e| format!("cannot run chown: {e}"))?;
+            if !chown.success() {
+                return Err(
+                    "cannot give the cluster's directory to the `postgres` user (is there one?)"
+                        .into(),
+                );
+            }
+        }
+        let port = free_loopback_port().map_err(|e| format!("no free loopback port: {e}"))?;
+        let mut cluster = PgCluster {
+            dir,
+            bin,
+            port,
+            run_as_postgres,
+            databases: AtomicU32::new(0),
+        };
+        let data = cluster.data_dir();
+        cluster.run(
+            "initdb",
+            &[
+                "-D",
+                path_text(&data),
+                "-U",
+                ROLE,
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+                "--no-instructions",
+            ],
+        )?;
+        // Loopback TCP only; the socket in our own directory; no fsync (throwaway data).
+        let options = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+            path_text(cluster.dir.path())
+        );
+        let log = cluster.dir.path().join("postgres.log");
+        let started = cluster.run(
+            "pg_ctl",
+            &[
+                "-D",
+                path_text(&data),
+                "-o",
+                &options,
+                "-l",
+                path_text(&log),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
+        );
+        if let Err(error) = started {
+            let log = std::fs::read_to_string(&log).unwrap_or_default();
+            return Err(format!("{error}\n{log}"));
+        }
+        cluster.watchdog();
+        // The port may have been taken between choosing it and the postmaster binding it;
+        // pg_ctl -w then fails above, so reaching here means it listens.
+        cluster.port = port;
+        Ok(cluster)
+    }
+
+    /// A cluster shared by every test of this process (started on first use), or why
+    /// there is none. Each test takes its own database from it with [`PgCluster::database`].
+    pub fn shared() -> Result<&'static PgCluster, String> {
+        static SHARED: OnceLock<Result<PgCluster, String>> = OnceLock::new();
+        SHARED
+            .get_or_init(PgCluster::start)
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The URL of the cluster's `postgres` database.
+    pub fn admin_url(&self) -> String {
+        format!("postgres://{ROLE}@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// A new, empty database on this cluster; its URL.
+    pub fn database(&self) -> Result<String, String> {
+        let n = self.databases.fetch_add(1, Ordering::Relaxed);
+        let name = format!("t{}_{n}", std::process::id());
+        let psql = self.bin.join("psql");
+        let psql = if psql.is_file() {
+            psql
+        } else {
+            PathBuf::from("psql")
+        };
+        let output = Command::new(psql)
+            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d"])
+            .arg(self.admin_url())
+            .arg("-c")
+            .arg(format!("CREATE DATABASE {name}"))
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run psql: {e}"))?;
+        if !output.status.success() {
+            return Err(format!(
+                "CREATE DATABASE failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        Ok(format!("postgres://{ROLE}@127.0.0.1:{}/{name}", self.port))
+    }
+
+    /// Runs one of PostgreSQL's programs, as `postgres` under root.
+    fn run(&self, program: &str, args: &[&str]) -> Result<(), String> {
+        let program_path = self.bin.join(program);
+        let mut command = if self.run_as_postgres {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&program_path);
+            c
+        } else {
+            Command::new(&program_path)
+        };
+        let output = command
+            .args(args)
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run {program}: {e}"))?;
+        if output.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{program} failed ({}): {}{}",
+                output.status,
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            ))
+        }
+    }
+
+    /// Stops the postmaster when this process ends, however it ends: a detached shell
+    /// polls our pid once a second (bounded by the process's life) and stops the cluster
+    /// and removes its directory once we are gone.
+    fn watchdog(&self) {
+        let pg_ctl = self.bin.join("pg_ctl");
+        let data = self.data_dir();
+        let stop = if self.run_as_postgres {
+            format!(
+                "runuser -u postgres -- '{}' -D '{}' -m immediate stop",
+                path_text(&pg_ctl),
+                path_text(&data)
+            )
+        } else {
+            format!(
+                "'{}' -D '{}' -m immediate stop",
+                path_text(&pg_ctl),
+                path_text(&data)
+            )
+        };
+        let script = format!(
+            "while kill -0 {pid} 2>/dev/null; do sleep 1; done; if [ -d '{data}' ]; then {stop} >/dev/null 2>&1; rm -rf '{dir}'; fi",
+            pid = std::process::id(),
+            data = path_text(&data),
+            dir = path_text(self.dir.path()),
+        );
+        let _ = Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
+    }
+}
+
+impl Drop for PgCluster {
+    fn drop(&mut self) {
+        let data = self.data_dir();
+        let _ = self.run(
+            "pg_ctl",
+            &["-D", path_text(&data), "-m", "immediate", "-w", "stop"],
+        );
+    }
+}
+
+fn path_text(path: &Path) -> &str {
+    path.to_str().expect("temporary paths are UTF-8")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cluster_starts_serves_a_new_database_and_stops_on_drop() {
+        let cluster = match PgCluster::start() {
+            Ok(cluster) => cluster,
+            Err(reason) => {
+                crate::skipped(&format!("no PostgreSQL cluster: {reason}"));
+                return;
+            }
+        };
+        let url = cluster.database().unwrap();
+        let output = Command::new("psql")
+            .args([
+                "-X",
+                "-A",
+                "-t",
+                "-d",
+                &url,
+                "-c",
+                "SELECT current_database()",
+            ])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        let name = String::from_utf8_lossy(&output.stdout).trim().to_string();
+        assert!(url.ends_with(&name), "{url} vs {name}");
+        let port = cluster.port();
+        let dir = cluster.dir.path().to_path_buf();
+        drop(cluster);
+        assert!(!dir.exists(), "the cluster's directory is removed");
+        assert!(
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+            "nothing listens on the cluster's port after drop"
+        );
+    }
+}
