@@ -173,6 +173,22 @@ pub fn property_set<'a>(reads: impl IntoIterator<Item = (&'a [String], bool)>) -
     properties
 }
 
+/// The PropertySet a pull asks for so that every path in `reads` arrives: `*` (every
+/// scalar and each reference's Id, so a record tree shows what there is to map) plus
+/// exactly the reads `*` leaves out: collections (`Items.*`) and members of references or
+/// value objects (`MainAsset.TypeId`, `Info.TagId`). The workspace's pulls and the
+/// connection server's syncs both ask through this, so they cache the same records.
+pub fn pull_property_set<'a>(reads: impl IntoIterator<Item = (&'a [String], bool)>) -> Vec<String> {
+    let star = ["*".to_string()];
+    let missing: Vec<(&[String], bool)> = reads
+        .into_iter()
+        .filter(|(names, whole)| !property_set_covers(&star, names, *whole))
+        .collect();
+    let mut properties = star.to_vec();
+    properties.extend(property_set(missing));
+    properties
+}
+
 /// Whether records fetched with PropertySet `properties` hold the member path `names`
 /// (read whole when `whole`). `*` gives scalars and references' Ids, no collections;
 /// `X.*` gives all of `X`; a dot path gives that member.

@@ -19,7 +19,9 @@
 
 mod expression;
 
-pub use expression::{property_set, property_set_covers, Filter, Operator, QueryExpression};
+pub use expression::{
+    property_set, property_set_covers, pull_property_set, Filter, Operator, QueryExpression,
+};
 
 use serde_json::{json, Value};
 use std::fmt;

@@ -550,6 +550,62 @@ async fn raw_records_page_by_cursor_and_syncs_are_incremental_with_events() {
     assert_eq!(code, StatusCode::ACCEPTED, "{queued}");
 }
 
+/// A sync asks Corrigo for what the active mappings read, not `*` alone (which leaves out
+/// collections and references' members): work orders arrive with their `Items` and
+/// `MainAsset.TypeId`, employees with their `ContactAddresses`, so task counts, asset and
+/// location keys and users' emails are filled as they are on the bundled samples.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn syncs_ask_for_what_the_mappings_read() {
+    let h = Harness::start(WORK_ORDERS, "").await;
+    let (org, key) = h.org("acme");
+    let connection = h.synced_connection(&key, &org).await;
+
+    let raw = |entity: &'static str| {
+        let (h, key, connection) = (&h, &key, &connection);
+        async move {
+            let (status, page) = h
+                .get(
+                    &format!("/api/connections/{connection}/raw/{entity}?limit=500"),
+                    key,
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            page["data"].as_array().unwrap().clone()
+        }
+    };
+    let work_orders = raw("WorkOrder").await;
+    assert!(
+        work_orders.iter().any(|r| r["Items"].is_array()),
+        "no Items"
+    );
+    assert!(work_orders
+        .iter()
+        .filter(|r| r["MainAsset"].is_object())
+        .all(|r| r["MainAsset"]["TypeId"].is_string()));
+    let employees = raw("Employee").await;
+    assert!(employees.iter().any(|r| r["ContactAddresses"].is_array()));
+
+    let (status, unified) = h
+        .get(
+            &format!("/api/connections/{connection}/eam/work-orders?per_page=500"),
+            &key,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{unified}");
+    let unified = unified["data"].as_array().unwrap();
+    assert!(unified.iter().any(|r| r["taskCount"].as_i64() > Some(0)));
+    // Every work order's main asset becomes an asset key or a location key.
+    let with_main_asset = work_orders
+        .iter()
+        .filter(|r| r["MainAsset"].is_object())
+        .count();
+    let placed = unified
+        .iter()
+        .filter(|r| !r["assetKey"].is_null() || !r["locationKey"].is_null())
+        .count();
+    assert_eq!(placed, with_main_asset);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn tokens_read_one_connection_and_keys_stop_working_when_revoked() {
     let h = Harness::start(30, "").await;

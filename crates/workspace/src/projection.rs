@@ -9,7 +9,7 @@
 
 use crate::{Result, Workspace};
 use std::path::{Path, PathBuf};
-use unifield_corrigo_client::{property_set, property_set_covers};
+use unifield_corrigo_client::{property_set, property_set_covers, pull_property_set};
 use unifield_engine::{Mapping, MemberRead};
 use unifield_store::StoreError;
 
@@ -78,19 +78,15 @@ impl Workspace {
     /// collections (`Items.*`) and members of references or value objects
     /// (`MainAsset.TypeId`, `Info.TagId`).
     pub fn pull_properties(&self, entity: &str) -> Result<Vec<String>> {
-        let star = ["*".to_string()];
         let mut reads: Vec<MemberRead> = Vec::new();
         for (_, mapping) in self.mappings_pulled_for(entity)? {
             // A mapping whose paths can reach anywhere (`$..Id`) gets `*` and the
             // others' reads: there is no projection that names "anywhere".
             reads.extend(mapping.member_reads().unwrap_or_default());
         }
-        reads.retain(|read| !property_set_covers(&star, &read.names, read.whole));
-        let mut properties = star.to_vec();
-        properties.extend(property_set(
+        Ok(pull_property_set(
             reads.iter().map(|r| (r.names.as_slice(), r.whole)),
-        ));
-        Ok(properties)
+        ))
     }
 
     /// What the workspace's mappings of `entity` (saved, and unsaved drafts) read that some

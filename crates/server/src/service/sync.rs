@@ -10,8 +10,8 @@ use crate::storage::{ConnectionRow, NewEvent, PageChange};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
-use unifield_corrigo_client::{ClientError, Filter, Operator, QueryExpression};
-use unifield_engine::{Mapping, Related};
+use unifield_corrigo_client::{pull_property_set, ClientError, Filter, Operator, QueryExpression};
+use unifield_engine::{Mapping, MemberRead, Related};
 
 /// Syncs the scheduler runs at once on this node.
 pub const MAX_CONCURRENT_SYNCS: usize = 8;
@@ -210,6 +210,9 @@ impl Service {
             .map_err(|e| SyncFailure::Other(e.to_string()))?;
         // The Corrigo entities the mappings read, each once.
         let mut entities: Vec<String> = Vec::new();
+        // What the mappings of each entity read: the sync asks Corrigo for exactly that
+        // (`*` alone leaves out collections and references' members).
+        let mut reads: Vec<(String, MemberRead)> = Vec::new();
         let mut work_orders: Option<Arc<Mapping>> = None;
         for mapping in &active {
             let compiled = self
@@ -219,6 +222,10 @@ impl Service {
                 work_orders = Some(Arc::clone(&compiled));
             }
             let source = compiled.doc.source.entity.clone();
+            // A mapping whose paths can reach anywhere (`$..Id`) adds nothing to `*`.
+            for read in compiled.member_reads().unwrap_or_default() {
+                reads.push((source.clone(), read));
+            }
             if !entities.contains(&source) {
                 entities.push(source);
             }
@@ -236,7 +243,16 @@ impl Service {
             if let Some(since) = since.as_deref() {
                 criteria = criteria.condition(CHANGED_AT, Operator::GreaterOrEqual, &[since]);
             }
-            let expression = QueryExpression::default().criteria(criteria);
+            let properties = pull_property_set(
+                reads
+                    .iter()
+                    .filter(|(source, _)| source == entity)
+                    .map(|(_, read)| (read.names.as_slice(), read.whole)),
+            );
+            let properties: Vec<&str> = properties.iter().map(String::as_str).collect();
+            let expression = QueryExpression::default()
+                .properties(&properties)
+                .criteria(criteria);
             let mut highest: Option<String> = since.clone();
             let mut seen_changed_at = watermark.is_some() && since.is_some();
             let mut commit_error: Option<String> = None;
