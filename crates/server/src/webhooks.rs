@@ -39,6 +39,9 @@ pub const MAX_EVENTS_PER_ENDPOINT: usize = 32;
 pub const MAX_DELIVERIES_LISTED: usize = 500;
 /// Events fanned out per worker pass.
 const FAN_OUT_BATCH: usize = 1000;
+/// How often, and how much at a time, finished deliveries past retention are deleted.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+const PRUNE_BATCH: usize = 10_000;
 
 /// How deliveries are made.
 /// A host-name resolver for deliveries, shareable inside [`WebhookSettings`].
@@ -61,6 +64,8 @@ pub struct WebhookSettings {
     /// How often an idle worker looks for work (new events are found within this).
     pub poll_interval: Duration,
     pub max_in_flight: usize,
+    /// Finished deliveries (and their attempts) are deleted this long after they finished.
+    pub retention: Duration,
     /// How deliveries resolve names: the system's resolver when `None`. Tests that must
     /// never look a generated name up give one that resolves nothing.
     pub lookup: Option<SharedLookup>,
@@ -74,6 +79,7 @@ impl Default for WebhookSettings {
             timeout: unifield_webhooks::send::DEFAULT_TIMEOUT,
             poll_interval: Duration::from_millis(50),
             max_in_flight: 32,
+            retention: Duration::from_secs(30 * 24 * 3600),
             lookup: None,
         }
     }
@@ -612,6 +618,7 @@ pub fn start_worker(service: Arc<Service>) -> Result<tokio::task::JoinHandle<()>
     }
     let client = DeliveryClient::new(client_config)
         .map_err(|error| Error::Internal(format!("the webhook client: {error}")))?;
+    let pruning = Arc::clone(&service);
     let worker = DeliveryWorker::new(
         Arc::new(ServerDeliveries { service }),
         client,
@@ -622,5 +629,33 @@ pub fn start_worker(service: Arc<Service>) -> Result<tokio::task::JoinHandle<()>
             schedule: settings.schedule,
         },
     );
-    Ok(tokio::spawn(worker.run(std::future::pending())))
+    let retention = settings.retention;
+    Ok(tokio::spawn(async move {
+        tokio::join!(
+            worker.run(std::future::pending()),
+            prune_history(Arc::clone(&pruning), retention)
+        );
+    }))
+}
+
+/// Deletes finished deliveries past `retention`, a batch every [`PRUNE_EVERY`], so the
+/// delivery log stays bounded.
+async fn prune_history(service: Arc<Service>, retention: Duration) {
+    loop {
+        let cutoff = timestamp(
+            Utc::now() - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::zero()),
+        );
+        let owner = Arc::clone(&service);
+        let pruned = tokio::task::spawn_blocking(move || {
+            owner.storage.prune_webhook_deliveries(&cutoff, PRUNE_BATCH)
+        })
+        .await;
+        if let Ok(Err(error)) = pruned {
+            eprintln!(
+                "unifield-server: pruning webhook deliveries failed [{}]",
+                error.code()
+            );
+        }
+        tokio::time::sleep(PRUNE_EVERY).await;
+    }
 }

@@ -574,3 +574,71 @@ async fn the_openapi_document_describes_every_event_delivery() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finished_deliveries_past_retention_are_pruned_and_pending_ones_kept() {
+    let h = harness(Duration::from_secs(60)).await;
+    let (_, key) = h.org("acme");
+    let port = free_port();
+    let (delivered_to, secret) = subscribe(
+        &h,
+        &key,
+        &format!("http://127.0.0.1:{port}/"),
+        json!(["ping"]),
+    )
+    .await;
+    // Nobody listens here: its ping stays pending, retried.
+    let (pending_to, _) = subscribe(
+        &h,
+        &key,
+        &format!("http://127.0.0.1:{}/", free_port()),
+        json!(["ping"]),
+    )
+    .await;
+    let receiver = receiver(port, vec![secret], 0.0).await;
+    for endpoint in [&delivered_to, &pending_to] {
+        let (status, _, _) = h
+            .send(
+                Method::POST,
+                &format!("/api/webhooks/{endpoint}/test"),
+                Some(&key),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+    }
+    assert!(wait_until(Duration::from_secs(10), || !receiver.received().is_empty()).await);
+    let storage = &h.server.service.storage;
+    assert!(
+        wait_until(Duration::from_secs(10), || storage
+            .pending_webhook_deliveries()
+            .unwrap()
+            == 1)
+        .await,
+        "one delivered, one pending"
+    );
+
+    let past = unifield_server::storage::timestamp(chrono::Utc::now() - chrono::Duration::days(1));
+    assert_eq!(
+        storage.prune_webhook_deliveries(&past, 100).unwrap(),
+        0,
+        "nothing is that old"
+    );
+    let future =
+        unifield_server::storage::timestamp(chrono::Utc::now() + chrono::Duration::days(1));
+    assert_eq!(
+        storage.prune_webhook_deliveries(&future, 100).unwrap(),
+        1,
+        "the delivered one"
+    );
+    let (_, delivered) = h
+        .get(&format!("/api/webhooks/{delivered_to}/deliveries"), &key)
+        .await;
+    assert_eq!(delivered, json!([]));
+    let (_, pending) = h
+        .get(&format!("/api/webhooks/{pending_to}/deliveries"), &key)
+        .await;
+    assert_eq!(pending.as_array().unwrap().len(), 1);
+    assert_eq!(pending[0]["state"], "pending");
+    assert_eq!(storage.pending_webhook_deliveries().unwrap(), 1);
+}

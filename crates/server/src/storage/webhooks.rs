@@ -6,7 +6,7 @@
 //! events go out one at a time, in `seq` order.
 
 use super::events::{append_events, NewEvent};
-use super::{Result, Storage};
+use super::{Result, Sqlite};
 use rusqlite::{params, OptionalExtension, Row};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -172,7 +172,7 @@ fn claim_heads(
     Ok(claimed)
 }
 
-impl Storage {
+impl Sqlite {
     pub fn add_webhook_endpoint(&self, row: &WebhookEndpointRow) -> Result<()> {
         self.write().execute(
             &format!(
@@ -523,6 +523,17 @@ impl Storage {
             "UPDATE webhook_deliveries SET leased_until = NULL
              WHERE state = 'pending' AND leased_until IS NOT NULL",
             [],
+        )?)
+    }
+
+    /// Deletes up to `limit` finished (delivered or failed) deliveries that finished before
+    /// `finished_before`, with their attempts; pending ones are never touched.
+    pub fn prune_webhook_deliveries(&self, finished_before: &str, limit: usize) -> Result<usize> {
+        Ok(self.write().execute(
+            "DELETE FROM webhook_deliveries WHERE id IN (
+                 SELECT id FROM webhook_deliveries
+                 WHERE state != 'pending' AND finished_at < ?1 ORDER BY id LIMIT ?2)",
+            params![finished_before, limit as i64],
         )?)
     }
 
