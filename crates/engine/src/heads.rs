@@ -40,6 +40,22 @@ impl Heads {
         self.names.len() - 1
     }
 
+    /// A table of `names` built once (for a set looked up per member of every record).
+    pub fn of<'a>(names: impl IntoIterator<Item = &'a str>) -> Heads {
+        let mut heads = Heads::default();
+        for name in names {
+            if !heads.names.iter().any(|n| n == name) {
+                heads.names.push(name.to_string());
+            }
+        }
+        heads.rebuild();
+        heads
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.find(name).is_some()
+    }
+
     fn rebuild(&mut self) {
         let size = (self.names.len() * 4).next_power_of_two();
         self.slots = vec![(0, usize::MAX); size];

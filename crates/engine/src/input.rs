@@ -100,10 +100,15 @@ pub fn read_records_projected<R: BufRead>(
 /// member when `None`), as [`read_records_projected`] does for each line.
 pub fn parse_record(text: &str, keep: Option<&[String]>) -> serde_json::Result<Value> {
     match keep {
-        None => serde_json::from_str(text),
+        None => {
+            let mut deserializer = serde_json::Deserializer::from_str(text);
+            let value = Presized.deserialize(&mut deserializer)?;
+            deserializer.end()?;
+            Ok(value)
+        }
         Some(keep) => {
             let mut deserializer = serde_json::Deserializer::from_str(text);
-            let value = Projected(keep).deserialize(&mut deserializer)?;
+            let value = Projected { keep, index: None }.deserialize(&mut deserializer)?;
             deserializer.end()?;
             Ok(value)
         }
@@ -123,8 +128,77 @@ const ENVELOPE_MEMBERS: [&str; 6] = [
     "EntitySpecifier",
 ];
 
+/// A JSON value whose objects are built at their final size. serde_json's own visitor
+/// grows each object's map from empty, and with the workspace's `preserve_order` that
+/// is an IndexMap rehashed at every doubling: a tenth of reading a record (issue 14's
+/// profile). Same values, same duplicate-key rule (the last wins), same depth limit
+/// (the deserializer's).
+struct Presized;
+
+impl<'de> DeserializeSeed<'de> for Presized {
+    type Value = Value;
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(Presized)
+    }
+}
+
+impl<'de> Visitor<'de> for Presized {
+    type Value = Value;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut entries: Vec<(String, Value)> = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            entries.push((key, map.next_value_seed(Presized)?));
+        }
+        let mut out = serde_json::Map::with_capacity(entries.len());
+        out.extend(entries);
+        Ok(Value::Object(out))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element_seed(Presized)? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        Presized.deserialize(d)
+    }
+}
+
 /// Parses one JSON object keeping only the named members.
-struct Projected<'k>(&'k [String]);
+struct Projected<'k> {
+    keep: &'k [String],
+    /// `keep` and [`ENVELOPE_MEMBERS`] as a table, built once per input: a record's
+    /// members are then matched in constant time rather than by comparing each name.
+    index: Option<&'k crate::heads::Heads>,
+}
 
 impl<'de> DeserializeSeed<'de> for Projected<'_> {
     type Value = Value;
@@ -140,12 +214,17 @@ impl<'de> Visitor<'de> for Projected<'_> {
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         // Sized up front: growing a map from empty rehashes it several times per record.
-        let mut out = serde_json::Map::with_capacity(self.0.len());
+        let mut out = serde_json::Map::with_capacity(self.keep.len());
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            let wanted = self.0.iter().any(|k| k == key.as_ref())
-                || ENVELOPE_MEMBERS.contains(&key.as_ref());
+            let wanted = match self.index {
+                Some(index) => index.contains(&key),
+                None => {
+                    self.keep.iter().any(|k| k == key.as_ref())
+                        || ENVELOPE_MEMBERS.contains(&key.as_ref())
+                }
+            };
             if wanted {
-                out.insert(key.into_owned(), map.next_value::<Value>()?);
+                out.insert(key.into_owned(), map.next_value_seed(Presized)?);
             } else {
                 map.next_value::<serde::de::IgnoredAny>()?;
             }
@@ -154,7 +233,7 @@ impl<'de> Visitor<'de> for Projected<'_> {
     }
     // Anything but an object is read whole, so the usual error ("expected a record") applies.
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Value, A::Error> {
-        serde::de::Deserialize::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+        Presized.visit_seq(seq)
     }
     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Value, E> {
         Ok(Value::from(v))
@@ -176,12 +255,21 @@ impl<'de> Visitor<'de> for Projected<'_> {
     }
 }
 
-fn parse_line(line: &[u8], keep: Option<&[String]>) -> serde_json::Result<Value> {
+fn parse_line(
+    line: &[u8],
+    keep: Option<&[String]>,
+    index: Option<&crate::heads::Heads>,
+) -> serde_json::Result<Value> {
     match keep {
-        None => serde_json::from_slice(line),
+        None => {
+            let mut deserializer = serde_json::Deserializer::from_slice(line);
+            let value = Presized.deserialize(&mut deserializer)?;
+            deserializer.end()?;
+            Ok(value)
+        }
         Some(names) => {
             let mut deserializer = serde_json::Deserializer::from_slice(line);
-            let value = Projected(names).deserialize(&mut deserializer)?;
+            let value = Projected { keep: names, index }.deserialize(&mut deserializer)?;
             deserializer.end()?;
             Ok(value)
         }
@@ -193,6 +281,13 @@ fn read_lines<R: BufRead>(
     keep: Option<&[String]>,
     on: &mut impl FnMut(Result<InputRecord, InputError>),
 ) -> io::Result<()> {
+    let index = keep.map(|keep| {
+        crate::heads::Heads::of(
+            keep.iter()
+                .map(String::as_str)
+                .chain(ENVELOPE_MEMBERS.iter().copied()),
+        )
+    });
     let mut line = Vec::new();
     let mut number = 0;
     let mut first = true;
@@ -205,7 +300,7 @@ fn read_lines<R: BufRead>(
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match parse_line(&line, keep) {
+        match parse_line(&line, keep, index.as_ref()) {
             Ok(value) => emit(value, Origin::Line(number), on),
             // A first line that ends mid-value is the start of a multi-line document.
             Err(error) if first && error.is_eof() => {
@@ -416,6 +511,36 @@ mod tests {
         })
         .unwrap();
         (records, errors)
+    }
+
+    #[test]
+    fn presized_values_equal_serde_jsons_and_fail_where_it_fails() {
+        let texts = [
+            r#"{"a":1,"b":[1,2.5,-3,18446744073709551615],"c":{"x":null,"y":true,"x":"last"},"d":"\u00e9\n"}"#,
+            r#"[{"z":1,"a":2},[],{},"s",false]"#,
+            r#""just a string""#,
+            r#"{"deep":[[[[{"k":[{"v":1e-7}]}]]]]}"#,
+        ];
+        for text in texts {
+            let want: Value = serde_json::from_str(text).unwrap();
+            let got = parse_record(text, None).unwrap();
+            assert_eq!(got, want, "{text}");
+            // Same member order (the workspace's serde_json keeps it).
+            assert_eq!(got.to_string(), want.to_string(), "{text}");
+        }
+        let too_deep = "[".repeat(200) + &"]".repeat(200);
+        let error = parse_record(&too_deep, None).unwrap_err();
+        let want = serde_json::from_str::<Value>(&too_deep).unwrap_err();
+        assert_eq!(error.to_string(), want.to_string());
+        for bad in [r#"{"a":1,}"#, r#"{"a":1e400}"#, r#"{"a":"x"} trailing"#] {
+            let error = parse_record(bad, None).unwrap_err();
+            let want = serde_json::from_str::<Value>(bad).unwrap_err();
+            assert_eq!(
+                (error.line(), error.column()),
+                (want.line(), want.column()),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

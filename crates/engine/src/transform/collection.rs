@@ -211,30 +211,56 @@ impl CollectionOp {
                 let Value::Array(items) = &input else {
                     return Err(StepError::wrong_input("an array", input));
                 };
-                let matches: Vec<&Value> = items
-                    .iter()
-                    .filter(|item| {
-                        matching
-                            .iter()
-                            .all(|(key, want)| item.get(key) == Some(want))
-                    })
-                    .collect();
-                let at = if *index < 0 {
-                    matches
-                        .len()
-                        .checked_sub(usize::try_from(index.unsigned_abs()).unwrap_or(usize::MAX))
-                } else {
-                    usize::try_from(*index).ok()
-                };
-                let Some(item) = at.and_then(|at| matches.get(at)) else {
+                let Some(item) = picked(items, matching, *index) else {
                     return Ok(Value::Null);
                 };
                 Ok(match path {
                     Some(path) => select(path, item),
-                    None => (*item).clone(),
+                    None => item.clone(),
                 })
             }
         }
+    }
+
+    /// A `pick` without a `path`, or with a singular one, over an array: the picked value
+    /// borrowed from `input` (`Some(None)` when nothing matches). `None` for every other
+    /// step or input, which [`CollectionOp::run`] handles (and reports).
+    pub(super) fn pick_borrowed<'v>(&self, input: &'v Value) -> Option<Option<&'v Value>> {
+        let CollectionOp::Pick {
+            matching,
+            index,
+            path,
+        } = self
+        else {
+            return None;
+        };
+        let Value::Array(items) = input else {
+            return None;
+        };
+        match path {
+            None => Some(picked(items, matching, *index)),
+            Some(path) if path.is_singular() => {
+                Some(picked(items, matching, *index).and_then(|item| path.get(item)))
+            }
+            Some(_) => None,
+        }
+    }
+}
+
+/// The `index`-th item (from the end when negative) of those whose members equal
+/// `matching`.
+fn picked<'v>(items: &'v [Value], matching: &Map<String, Value>, index: i64) -> Option<&'v Value> {
+    let mut matches = items.iter().filter(|item| {
+        matching
+            .iter()
+            .all(|(key, want)| item.get(key) == Some(want))
+    });
+    if index < 0 {
+        let back = usize::try_from(index.unsigned_abs()).ok()?;
+        let all: Vec<&Value> = matches.collect();
+        all.len().checked_sub(back).map(|at| all[at])
+    } else {
+        matches.nth(usize::try_from(index).ok()?)
     }
 }
 

@@ -267,7 +267,15 @@ impl Op {
             Op::Text(op) if op.leaves_unchanged(&input) => Ok(input),
             Op::Text(op) => op.run(&input, cx).map(Cow::Owned),
             Op::DateTime(op) => op.run(&input).map(Cow::Owned),
-            Op::Collection(op) => op.run(&input).map(Cow::Owned),
+            // `pick` of a borrowed collection passes its item on borrowed (a `reshape`
+            // after it reads it in place) rather than copying a whole object.
+            Op::Collection(op) => match input {
+                Cow::Borrowed(value) => match op.pick_borrowed(value) {
+                    Some(picked) => Ok(picked.map_or(Cow::Owned(Value::Null), Cow::Borrowed)),
+                    None => op.run(value).map(Cow::Owned),
+                },
+                Cow::Owned(value) => op.run(&value).map(Cow::Owned),
+            },
             Op::Table(op) => op.run(input, cx),
         }
     }
