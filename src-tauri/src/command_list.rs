@@ -46,6 +46,23 @@ macro_rules! studio_commands {
             pull(connection: String, entities: Vec<String>, job: u32) -> PullReport;
             /// Cancels a running pull or coverage; false when it already finished.
             cancel(job: u32) -> bool;
+            /// Connection servers (`unifield serve`): the URL in the workspace, the key in the keyring.
+            list_servers() -> Vec<ServerInfo>;
+            add_server(server: NewServer) -> ServerInfo;
+            remove_server(name: String) -> ();
+            /// The server's connections, each with its status.
+            server_connections(server: String) -> Vec<ServerConnectionInfo>;
+            /// Pulls a server connection's raw records into the workspace cache; `job`.
+            pull_through_server(server: String, connection_id: String, entities: Vec<String>, job: u32) -> ServerPull;
+            /// What pushing the mapping would do: diff against the active version, impact on `source`.
+            push_preview(server: String, connection_id: String, source: RecordSource, text: String) -> PushPreview;
+            /// Pushes with If-Match `version`; a conflict answers the diff against the new version.
+            push_mapping(server: String, connection_id: String, source: RecordSource, text: String, version: i64, note: Option<String>) -> PushResult;
+            /// The server's unified record against the studio's preview of `record_id`.
+            verify_push(server: String, connection_id: String, source: RecordSource, text: String, record_id: String) -> VerifyReport;
+            server_versions(server: String, connection_id: String, entity: String) -> Vec<ServerVersionInfo>;
+            /// Rolls the connection's mapping back to `version` (a new version): the new one.
+            rollback_server(server: String, connection_id: String, entity: String, version: i64) -> i64;
             /// Milliseconds since the process started.
             timings() -> u64;
         }

@@ -337,3 +337,177 @@ pub async fn cancel<R: Runtime>(app: AppHandle<R>, job: u32) -> Result<bool> {
 pub async fn timings<R: Runtime>(app: AppHandle<R>) -> Result<u64> {
     Ok(app.state::<Shell>().launched.elapsed().as_millis() as u64)
 }
+
+// ---- connection servers -----------------------------------------------------------------
+// The list and keys are read beside the studio's lock (keyring calls can wait on an unlock
+// prompt); the network calls run with no lock; only the impact and the studio's record take
+// the studio, for the computation.
+
+async fn server_access<R: Runtime>(
+    app: &AppHandle<R>,
+) -> Result<unifield_studio_service::servers::ServerAccess> {
+    with_studio(app.clone(), |studio| Ok(studio.server_access())).await
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tauri::async_runtime::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|e| Err(stopped(e)))
+}
+
+async fn server_client<R: Runtime>(
+    app: &AppHandle<R>,
+    server: String,
+) -> Result<unifield_server_client::ServerClient> {
+    let access = server_access(app).await?;
+    blocking(move || access.server_client(&server)).await
+}
+
+pub async fn list_servers<R: Runtime>(app: AppHandle<R>) -> Result<Vec<ServerInfo>> {
+    let access = server_access(&app).await?;
+    blocking(move || access.servers()).await
+}
+
+pub async fn add_server<R: Runtime>(app: AppHandle<R>, server: NewServer) -> Result<ServerInfo> {
+    let access = server_access(&app).await?;
+    blocking(move || access.add_server(&server)).await
+}
+
+pub async fn remove_server<R: Runtime>(app: AppHandle<R>, name: String) -> Result<()> {
+    let access = server_access(&app).await?;
+    blocking(move || access.remove_server(&name)).await
+}
+
+pub async fn server_connections<R: Runtime>(
+    app: AppHandle<R>,
+    server: String,
+) -> Result<Vec<ServerConnectionInfo>> {
+    let client = server_client(&app, server).await?;
+    unifield_studio_service::servers::server_connections(&client).await
+}
+
+pub async fn pull_through_server<R: Runtime>(
+    app: AppHandle<R>,
+    server: String,
+    connection_id: String,
+    entities: Vec<String>,
+    job: u32,
+) -> Result<ServerPull> {
+    let job_guard = app.state::<Shell>().start_job(job);
+    let client = server_client(&app, server.clone()).await?;
+    let pull_job = with_studio(app.clone(), move |studio| {
+        studio.server_pull_job(client, &server, &connection_id, &entities)
+    })
+    .await?;
+    let events = app.clone();
+    let (name, report) = pull_job
+        .run(job, job_guard.cancel.clone(), |progress| {
+            let _ = events.emit("pull-progress", progress);
+        })
+        .await?;
+    let forgotten = name.clone();
+    with_studio(app, move |studio| {
+        studio.forget(&forgotten);
+        Ok(())
+    })
+    .await?;
+    Ok(ServerPull {
+        source: RecordSource::Connection { name },
+        report,
+    })
+}
+
+pub async fn push_preview<R: Runtime>(
+    app: AppHandle<R>,
+    server: String,
+    connection_id: String,
+    source: RecordSource,
+    text: String,
+) -> Result<PushPreview> {
+    let client = server_client(&app, server).await?;
+    let entity = target_entity(&text)?;
+    let active =
+        unifield_studio_service::servers::active_mapping(&client, &connection_id, &entity).await?;
+    let wanted = entities_read(&text).await;
+    hold_records(&app, &source, wanted).await?;
+    with_studio(app, move |studio| {
+        studio.push_preview(&source, &text, &active)
+    })
+    .await
+}
+
+/// The unified entity a mapping text targets (the server's URL names it).
+fn target_entity(text: &str) -> Result<String> {
+    serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|doc| doc.pointer("/target/entity")?.as_str().map(String::from))
+        .ok_or_else(|| ServiceError::new("invalid_mapping", "the mapping names no target.entity"))
+}
+
+pub async fn push_mapping<R: Runtime>(
+    app: AppHandle<R>,
+    server: String,
+    connection_id: String,
+    source: RecordSource,
+    text: String,
+    version: i64,
+    note: Option<String>,
+) -> Result<PushResult> {
+    use unifield_studio_service::servers::{push, PushRefusal};
+    let client = server_client(&app, server).await?;
+    match push(&client, &connection_id, &text, version, note.as_deref()).await {
+        Ok((version, previous_version)) => Ok(PushResult::Pushed {
+            version,
+            previous_version,
+        }),
+        Err(PushRefusal::Conflict { expected, active }) => {
+            let preview = with_studio(app, move |studio| {
+                studio.push_preview(&source, &text, &active)
+            })
+            .await?;
+            Ok(PushResult::Conflict { expected, preview })
+        }
+        Err(PushRefusal::Error(error)) => Err(error),
+    }
+}
+
+pub async fn verify_push<R: Runtime>(
+    app: AppHandle<R>,
+    server: String,
+    connection_id: String,
+    source: RecordSource,
+    text: String,
+    record_id: String,
+) -> Result<VerifyReport> {
+    let client = server_client(&app, server).await?;
+    let entity = target_entity(&text)?;
+    let wanted = entities_read(&text).await;
+    hold_records(&app, &source, wanted).await?;
+    let id = record_id.clone();
+    let ours = with_studio(app, move |studio| studio.studio_record(&source, &text, &id)).await?;
+    unifield_studio_service::servers::verify(&client, &connection_id, &entity, &record_id, &ours)
+        .await
+}
+
+pub async fn server_versions<R: Runtime>(
+    app: AppHandle<R>,
+    server: String,
+    connection_id: String,
+    entity: String,
+) -> Result<Vec<ServerVersionInfo>> {
+    let client = server_client(&app, server).await?;
+    unifield_studio_service::servers::server_versions(&client, &connection_id, &entity).await
+}
+
+pub async fn rollback_server<R: Runtime>(
+    app: AppHandle<R>,
+    server: String,
+    connection_id: String,
+    entity: String,
+    version: i64,
+) -> Result<i64> {
+    let client = server_client(&app, server).await?;
+    unifield_studio_service::servers::rollback(&client, &connection_id, &entity, version).await
+}

@@ -23,6 +23,7 @@ import { RecordList } from "./components/RecordList";
 import { CoveragePanel, PreviewPanel, SuggestionsPanel } from "./components/Results";
 import { ShortcutsDialog } from "./components/ShortcutsDialog";
 import { RecordTreePanel } from "./components/RecordTreePanel";
+import { ServerWork } from "./components/ServerWork";
 import { StatusBar } from "./components/StatusBar";
 import { Toasts } from "./components/Toasts";
 import { TopBar } from "./components/TopBar";
@@ -186,6 +187,7 @@ export function App() {
           />
         )}
         {dialog === "help" && <ShortcutsDialog onClose={() => setDialog(null)} mac={MAC} />}
+        <ServerWork text={text} recordId={records.recordId} onUse={setSource} />
       </div>
       <DragOverlay dropAnimation={null}>
         {drag.dragging ? <div className="drag-chip">{drag.dragging}</div> : null}

@@ -360,3 +360,5 @@ matches: boolean, differences: Array<FieldDifference>, };
 export type FieldDifference = { field: string, studio: JsonValue, server: JsonValue, };
 
 export type ServerVersionInfo = { version: number, createdAt: string, keyName: string | null, note: string | null, rolledBackTo: number | null, };
+
+export type ServerPull = { source: RecordSource, report: PullReport, };

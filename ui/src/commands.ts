@@ -2,7 +2,7 @@
 // One typed function per studio command, with the argument keys Tauri expects.
 
 import { invoke } from "@tauri-apps/api/core";
-import type { ConnectionInfo, CoverageReport, ExplainInfo, Exported, Health, ImportedMapping, MappingDiff, MappingState, NewConnection, Preview, PullReport, RecordList, RecordSource, RecordTree, Suggestion, VersionInfo, WorkspaceInfo } from "./bindings";
+import type { ConnectionInfo, CoverageReport, ExplainInfo, Exported, Health, ImportedMapping, MappingDiff, MappingState, NewConnection, NewServer, Preview, PullReport, PushPreview, PushResult, RecordList, RecordSource, RecordTree, ServerConnectionInfo, ServerInfo, ServerPull, ServerVersionInfo, Suggestion, VerifyReport, VersionInfo, WorkspaceInfo } from "./bindings";
 
 export const commands = {
   workspaceInfo: () => invoke<WorkspaceInfo>("workspace_info"),
@@ -29,5 +29,15 @@ export const commands = {
   removeConnection: (name: string) => invoke<null>("remove_connection", { name }),
   pull: (connection: string, entities: Array<string>, job: number) => invoke<PullReport>("pull", { connection, entities, job }),
   cancel: (job: number) => invoke<boolean>("cancel", { job }),
+  listServers: () => invoke<Array<ServerInfo>>("list_servers"),
+  addServer: (server: NewServer) => invoke<ServerInfo>("add_server", { server }),
+  removeServer: (name: string) => invoke<null>("remove_server", { name }),
+  serverConnections: (server: string) => invoke<Array<ServerConnectionInfo>>("server_connections", { server }),
+  pullThroughServer: (server: string, connectionId: string, entities: Array<string>, job: number) => invoke<ServerPull>("pull_through_server", { server, connectionId, entities, job }),
+  pushPreview: (server: string, connectionId: string, source: RecordSource, text: string) => invoke<PushPreview>("push_preview", { server, connectionId, source, text }),
+  pushMapping: (server: string, connectionId: string, source: RecordSource, text: string, version: number, note: string | null) => invoke<PushResult>("push_mapping", { server, connectionId, source, text, version, note }),
+  verifyPush: (server: string, connectionId: string, source: RecordSource, text: string, recordId: string) => invoke<VerifyReport>("verify_push", { server, connectionId, source, text, recordId }),
+  serverVersions: (server: string, connectionId: string, entity: string) => invoke<Array<ServerVersionInfo>>("server_versions", { server, connectionId, entity }),
+  rollbackServer: (server: string, connectionId: string, entity: string, version: number) => invoke<number>("rollback_server", { server, connectionId, entity, version }),
   timings: () => invoke<number>("timings"),
 };

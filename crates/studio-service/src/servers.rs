@@ -137,6 +137,14 @@ pub enum PushResult {
     },
 }
 
+/// A pull through a server: the source its records are cached as, and how it went.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerPull {
+    pub source: RecordSource,
+    pub report: PullReport,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct FieldDifference {
@@ -268,7 +276,16 @@ fn secret_error(e: unifield_workspace::SecretError) -> ServiceError {
     ServiceError::new(e.code(), e.to_string())
 }
 
-impl Studio {
+/// The servers' list and keys, without the studio: keyring calls can wait on the user
+/// (an unlock prompt), so a shell makes them beside the studio's lock (see
+/// [`Studio::server_access`]).
+#[derive(Clone)]
+pub struct ServerAccess {
+    dir: PathBuf,
+    secrets: std::sync::Arc<dyn unifield_workspace::SecretStore>,
+}
+
+impl ServerAccess {
     pub fn servers(&self) -> Result<Vec<ServerInfo>> {
         read_servers(&self.dir)?
             .servers
@@ -352,16 +369,42 @@ impl Studio {
         let key = ApiKey::new(&key)?;
         Ok(ServerClient::new(&server.url, key)?)
     }
+}
+
+impl Studio {
+    pub fn server_access(&self) -> ServerAccess {
+        ServerAccess {
+            dir: self.dir.clone(),
+            secrets: std::sync::Arc::clone(&self.secrets),
+        }
+    }
+
+    pub fn servers(&self) -> Result<Vec<ServerInfo>> {
+        self.server_access().servers()
+    }
+
+    pub fn add_server(&self, new: &NewServer) -> Result<ServerInfo> {
+        self.server_access().add_server(new)
+    }
+
+    pub fn remove_server(&self, name: &str) -> Result<()> {
+        self.server_access().remove_server(name)
+    }
+
+    pub fn server_client(&self, name: &str) -> Result<ServerClient> {
+        self.server_access().server_client(name)
+    }
 
     /// A pull of a server connection's raw records into the workspace cache (under
     /// [`cache_name`]), on its own handle of the workspace.
+    /// `client` is the named server's ([`ServerAccess::server_client`]).
     pub fn server_pull_job(
         &self,
+        client: ServerClient,
         server: &str,
         connection_id: &str,
         entities: &[String],
     ) -> Result<ServerPullJob> {
-        let client = self.server_client(server)?;
         let known = unifield_bundle::source_entities();
         if let Some(unknown) = entities.iter().find(|e| !known.contains(e)) {
             return Err(ServiceError::new(
@@ -554,36 +597,27 @@ pub async fn active_mapping(
     Ok(client.active_mapping(connection_id, entity).await?)
 }
 
-/// Pushes `text` made against `preview.active_version`. Refused when the preview is blocked.
-/// On a conflict nothing is sent: the caller makes a new preview against the version now
-/// active (see [`Studio::push_preview`]) and shows it.
+/// Pushes `text` made against version `if_match` (the preview's `active_version`). A
+/// mapping with errors is refused here, before anything is sent. On a conflict nothing is
+/// sent: the caller makes a new preview against the version now active
+/// ([`Studio::push_preview`]) and shows it.
 pub async fn push(
     client: &ServerClient,
     connection_id: &str,
     text: &str,
-    preview: &PushPreview,
+    if_match: i64,
     note: Option<&str>,
 ) -> std::result::Result<(i64, i64), PushRefusal> {
-    if preview.blocked {
-        return Err(PushRefusal::Error(ServiceError::new(
-            "invalid_mapping",
-            "the mapping has errors: fix them before pushing",
-        )));
-    }
+    let mapping = crate::mappings::checked(text, None).map_err(PushRefusal::Error)?;
+    let entity = mapping.doc.target.entity.clone();
     match client
-        .push(
-            connection_id,
-            &preview.entity,
-            text,
-            preview.active_version,
-            note,
-        )
+        .push(connection_id, &entity, text, if_match, note)
         .await
     {
         Ok(published) => Ok((published.version, published.previous_version)),
         Err(ClientError::Conflict { expected, .. }) => {
             let active = client
-                .active_mapping(connection_id, &preview.entity)
+                .active_mapping(connection_id, &entity)
                 .await
                 .map_err(|e| PushRefusal::Error(e.into()))?;
             Err(PushRefusal::Conflict { expected, active })

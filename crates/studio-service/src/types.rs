@@ -6,6 +6,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
 
+// The connection servers' types live beside their code; the shell names every type from here.
+pub use crate::servers::{
+    FieldDifference, FieldImpact, ImpactExample, NewServer, PushPreview, PushResult,
+    ServerConnectionInfo, ServerInfo, ServerPull, ServerSyncInfo, ServerVersionInfo, VerifyReport,
+};
+
 /// Where records come from: the bundled samples or a connection's cache.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "camelCase")]

@@ -77,6 +77,7 @@ pub fn typescript() -> String {
         VerifyReport,
         FieldDifference,
         ServerVersionInfo,
+        ServerPull,
     );
     out.truncate(out.trim_end().len());
     out.push('\n');

@@ -98,7 +98,7 @@ async fn add_pull_preview_push_verify_conflict_rollback() {
     // Pull through the server, cancelled after the first page, then resumed to the end.
     let entities = vec!["WorkOrder".to_string()];
     let job = studio
-        .server_pull_job("demo", &demo.connection_id, &entities)
+        .server_pull_job(client.clone(), "demo", &demo.connection_id, &entities)
         .unwrap();
     let cancel = Cancel::default();
     let stopper = cancel.clone();
@@ -121,7 +121,7 @@ async fn add_pull_preview_push_verify_conflict_rollback() {
     };
     let mut seen = Vec::new();
     let (_, second) = studio
-        .server_pull_job("demo", &demo.connection_id, &entities)
+        .server_pull_job(client.clone(), "demo", &demo.connection_id, &entities)
         .unwrap()
         .run(2, Cancel::default(), |progress| seen.push(progress.records))
         .await
@@ -201,7 +201,15 @@ async fn add_pull_preview_push_verify_conflict_rollback() {
         .problems
         .iter()
         .any(|p| p.severity == "error" && p.field.as_deref() == Some("title")));
-    match servers::push(&client, &demo.connection_id, &broken, &blocked, None).await {
+    match servers::push(
+        &client,
+        &demo.connection_id,
+        &broken,
+        blocked.active_version,
+        None,
+    )
+    .await
+    {
         Err(PushRefusal::Error(error)) => assert_eq!(error.code, "invalid_mapping"),
         other => panic!("a blocked push was not refused: {other:?}"),
     }
@@ -211,7 +219,7 @@ async fn add_pull_preview_push_verify_conflict_rollback() {
         &client,
         &demo.connection_id,
         &text,
-        &preview,
+        preview.active_version,
         Some("studio test"),
     )
     .await
@@ -231,20 +239,18 @@ async fn add_pull_preview_push_verify_conflict_rollback() {
     let other = edited(&text, |doc| {
         doc["custom"]["fromElsewhere"] = json!({"const": "x"});
     });
-    servers::push(
+    servers::push(&client, &demo.connection_id, &other, 1, None)
+        .await
+        .unwrap();
+    match servers::push(
         &client,
         &demo.connection_id,
-        &other,
-        &{
-            let mut p = preview.clone();
-            p.active_version = 1;
-            p
-        },
+        &text,
+        preview.active_version,
         None,
     )
     .await
-    .unwrap();
-    match servers::push(&client, &demo.connection_id, &text, &preview, None).await {
+    {
         Err(PushRefusal::Conflict { expected, active }) => {
             assert_eq!((expected, active.version), (0, 2));
             let again = studio.push_preview(&source, &text, &active).unwrap();

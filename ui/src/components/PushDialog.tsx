@@ -1,0 +1,158 @@
+// Push to a server connection: before anything is sent, the field-level diff against the
+// connection's active version, the impact on the cached records per changed field and every
+// problem (errors block the push); then the push (If-Match of the version the diff was made
+// against; a conflict shows the new diff), verify, and the connection's versions with rollback.
+
+import { useState } from "react";
+import type { Target } from "../hooks/useServers";
+import { usePush } from "../hooks/usePush";
+import { Modal } from "./Modal";
+
+const show = (v: unknown) => (v === null || v === undefined ? "null" : JSON.stringify(v));
+
+export function PushDialog({
+  target,
+  text,
+  recordId,
+  onClose,
+}: {
+  target: Target;
+  text: string;
+  recordId: string | null;
+  onClose: () => void;
+}) {
+  const push = usePush(target, text, recordId);
+  const [note, setNote] = useState("");
+  const { state } = push;
+
+  return (
+    <Modal title={`Push to ${target.server} / ${target.connectionName}`} onClose={onClose} testId="push-dialog">
+      {state.step === "previewing" && <p>Comparing with the connection's active version…</p>}
+      {state.step === "failed" && (
+        <p className="error" role="alert" data-testid="push-error">
+          {state.error.message}
+        </p>
+      )}
+      {(state.step === "ready" || state.step === "pushing") && (
+        <div data-testid="push-preview">
+          {state.step === "ready" && state.conflict !== null && (
+            <p className="error" role="alert" data-testid="push-conflict">
+              Someone pushed in between: version {state.preview.activeVersion} is active, not {state.conflict}. Nothing
+              was sent; this is the diff against the new version.
+            </p>
+          )}
+          <p>
+            Against version {state.preview.activeVersion}; impact measured on {state.preview.records} cached records
+            {push.openedMs !== null && <span data-testid="push-opened-ms"> ({push.openedMs} ms)</span>}.
+          </p>
+          <h3>Changes</h3>
+          {state.preview.changes.length === 0 && <p>No change against the active version.</p>}
+          <ul data-testid="push-changes">
+            {state.preview.changes.map((c) => (
+              <li key={c.at} data-change={c.at}>
+                {c.change} <code>{c.at}</code>
+              </li>
+            ))}
+          </ul>
+          <h3>Impact</h3>
+          <table data-testid="push-impact">
+            <thead>
+              <tr>
+                <th>Field</th>
+                <th>Changed</th>
+                <th>Became null</th>
+                <th>Start failing</th>
+                <th>Examples (before → after)</th>
+              </tr>
+            </thead>
+            <tbody>
+              {state.preview.impact.map((f) => (
+                <tr key={f.field} data-impact={f.field}>
+                  <td>{f.field}</td>
+                  <td>{f.changed}</td>
+                  <td>{f.becameNull}</td>
+                  <td>{f.startFailing}</td>
+                  <td>
+                    {f.examples.map((x) => (
+                      <div key={x.recordId}>
+                        {x.recordId}: {show(x.before)} → {show(x.after)}
+                      </div>
+                    ))}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {state.preview.problems.length > 0 && (
+            <>
+              <h3>Problems</h3>
+              <ul data-testid="push-problems">
+                {state.preview.problems.map((p, i) => (
+                  <li key={i} className={p.severity}>
+                    {p.severity}: {p.message}
+                    {p.field && ` (field ${p.field}${p.step !== null ? `, step ${p.step}` : ""})`}
+                    {p.line !== null && ` line ${p.line}`}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+          <label>
+            Note <input value={note} onChange={(e) => setNote(e.target.value)} name="note" />
+          </label>{" "}
+          <button
+            type="button"
+            data-testid="push-send"
+            disabled={state.step === "pushing" || state.preview.blocked}
+            onClick={() => void push.push(note)}
+          >
+            {state.preview.blocked ? "Fix the errors to push" : `Push (If-Match ${state.preview.activeVersion})`}
+          </button>
+        </div>
+      )}
+      {state.step === "pushed" && (
+        <div data-testid="push-done">
+          <p>
+            Version {state.version} is active (was {state.previous}).
+          </p>
+          {state.verify === "verifying" && <p>Verifying…</p>}
+          {state.verify === null && <p>Select a record to verify against.</p>}
+          {state.verify !== null && state.verify !== "verifying" && (
+            <div data-testid="push-verify" data-matches={String(state.verify.matches)}>
+              {state.verify.matches ? (
+                <p>✓ The server serves exactly what the studio shows for record {state.verify.recordId}.</p>
+              ) : (
+                <>
+                  <p>The server's record {state.verify.key} differs from the studio's:</p>
+                  <ul>
+                    {state.verify.differences.map((d) => (
+                      <li key={d.field}>
+                        <code>{d.field}</code>: studio {show(d.studio)}, server {show(d.server)}
+                      </li>
+                    ))}
+                  </ul>
+                </>
+              )}
+            </div>
+          )}
+          <button type="button" onClick={() => void push.preview()}>
+            Diff again
+          </button>
+        </div>
+      )}
+      <h3>Versions on the connection</h3>
+      <ul data-testid="push-versions">
+        {push.versions.map((v) => (
+          <li key={v.version} data-version={v.version}>
+            {v.version} · {v.createdAt} · {v.keyName ?? "bundled default"}
+            {v.note && ` · ${v.note}`}
+            {v.rolledBackTo !== null && ` · rollback to ${v.rolledBackTo}`}{" "}
+            <button type="button" onClick={() => void push.rollback(v.version)}>
+              Roll back to {v.version}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </Modal>
+  );
+}

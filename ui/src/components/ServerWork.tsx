@@ -1,0 +1,70 @@
+// The server side of the studio, composed apart from App: the Servers and Push buttons,
+// Ctrl+Shift+P (⌘⇧P) for Push, and their dialogs. The server connection chosen with
+// "Preview through the server" is the one Push sends to.
+
+import { useEffect, useState } from "react";
+import { createPortal } from "react-dom";
+import type { RecordSource } from "../bindings";
+import type { Target } from "../hooks/useServers";
+import { MAC } from "../hooks/useShortcuts";
+import { isPushKey } from "../push-key";
+import { PushDialog } from "./PushDialog";
+import { ServersDialog } from "./ServersDialog";
+
+export function ServerWork({
+  text,
+  recordId,
+  onUse,
+}: {
+  text: string;
+  recordId: string | null;
+  onUse: (source: RecordSource) => void;
+}) {
+  const [dialog, setDialog] = useState<null | "servers" | "push">(null);
+  const [target, setTarget] = useState<Target | null>(null);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!e.defaultPrevented && isPushKey(e, MAC)) {
+        e.preventDefault();
+        setDialog(target ? "push" : "servers");
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [target]);
+
+  return (
+    <>
+      {createPortal(
+        <div className="server-actions" style={{ position: "fixed", right: 8, bottom: 28, display: "flex", gap: 4 }}>
+          <button type="button" data-testid="open-servers" onClick={() => setDialog("servers")}>
+            Servers
+          </button>
+          <button
+            type="button"
+            data-testid="open-push"
+            title={`Push to the server connection (${MAC ? "⌘⇧P" : "Ctrl+Shift+P"})`}
+            onClick={() => setDialog(target ? "push" : "servers")}
+          >
+            Push{target ? ` → ${target.connectionName}` : "…"}
+          </button>
+        </div>,
+        document.body,
+      )}
+      {dialog === "servers" && (
+        <ServersDialog
+          onClose={() => setDialog(null)}
+          onUse={(chosen) => {
+            setTarget(chosen);
+            onUse(chosen.source);
+            setDialog(null);
+          }}
+        />
+      )}
+      {dialog === "push" && target && (
+        <PushDialog target={target} text={text} recordId={recordId} onClose={() => setDialog(null)} />
+      )}
+    </>
+  );
+}

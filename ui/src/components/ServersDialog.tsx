@@ -1,0 +1,131 @@
+// Connection servers: add one (URL and API key; the key goes to the OS keyring), list its
+// connections with their status, and preview through one (its raw records pulled through
+// the server into the workspace cache, then used as the source).
+
+import { useState } from "react";
+import type { ServerConnectionInfo } from "../bindings";
+import { useServers, type Target } from "../hooks/useServers";
+import { Modal } from "./Modal";
+
+function Status({ connection }: { connection: ServerConnectionInfo }) {
+  const sync = connection.lastSync;
+  return (
+    <div className="server-status">
+      <span className={`badge status-${connection.status}`} data-testid="server-connection-status">
+        {connection.status.replaceAll("_", " ")}
+      </span>
+      {sync && (
+        <span>
+          {" "}
+          last sync {sync.status} {sync.finishedAt ?? sync.startedAt}, {sync.records} records
+        </span>
+      )}
+      {connection.reason && <div className="reason">{connection.reason}</div>}
+      {connection.action && <div className="action">{connection.action}</div>}
+    </div>
+  );
+}
+
+export function ServersDialog({ onClose, onUse }: { onClose: () => void; onUse: (target: Target) => void }) {
+  const servers = useServers();
+  const [form, setForm] = useState({ name: "", url: "", apiKey: "" });
+
+  const submit = async (e: React.FormEvent) => {
+    e.preventDefault();
+    if (await servers.add(form)) {
+      setForm({ name: "", url: "", apiKey: "" });
+    }
+  };
+
+  return (
+    <Modal title="Servers" onClose={onClose} testId="servers-dialog">
+      {servers.error && (
+        <p className="error" role="alert" data-testid="servers-error">
+          {servers.error.message}
+        </p>
+      )}
+      {servers.servers.length === 0 && <p>No server yet. Add one: `unifield serve --demo` prints a URL and a key.</p>}
+      <ul className="server-list">
+        {servers.servers.map((server) => {
+          const list = servers.connections[server.name];
+          return (
+            <li key={server.name} data-server={server.name}>
+              <strong>{server.name}</strong> {server.url} {server.hasKey ? "" : "(no key in the keyring)"}{" "}
+              <button type="button" onClick={() => void servers.loadConnections(server.name)}>
+                Connections
+              </button>{" "}
+              <button type="button" onClick={() => void servers.remove(server.name)}>
+                Remove
+              </button>
+              {list === "loading" && <p>Loading…</p>}
+              {Array.isArray(list) && (
+                <ul>
+                  {list.length === 0 && <li>This server has no connections.</li>}
+                  {list.map((connection) => {
+                    const pulling = servers.pulling?.connectionId === connection.id ? servers.pulling : null;
+                    return (
+                      <li key={connection.id} data-server-connection={connection.name}>
+                        <strong>{connection.name}</strong> ({connection.company})
+                        <Status connection={connection} />
+                        {pulling ? (
+                          <>
+                            <progress
+                              max={pulling.progress?.of ?? 1}
+                              value={pulling.progress?.done ?? 0}
+                              aria-label="Pull through the server"
+                            />{" "}
+                            {pulling.progress?.records ?? 0} records{" "}
+                            <button type="button" onClick={servers.cancelPull}>
+                              Cancel
+                            </button>
+                          </>
+                        ) : (
+                          <button
+                            type="button"
+                            data-testid="preview-through-server"
+                            disabled={servers.pulling !== null}
+                            onClick={() =>
+                              void servers.pull(server.name, connection).then((target) => target && onUse(target))
+                            }
+                          >
+                            Preview through the server
+                          </button>
+                        )}
+                      </li>
+                    );
+                  })}
+                </ul>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+      <form onSubmit={(e) => void submit(e)} className="server-form">
+        <h3>Add a server</h3>
+        <label>
+          Name <input value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} name="name" />
+        </label>
+        <label>
+          URL{" "}
+          <input
+            value={form.url}
+            onChange={(e) => setForm({ ...form, url: e.target.value })}
+            name="url"
+            placeholder="https://… (http only on this machine)"
+          />
+        </label>
+        <label>
+          API key{" "}
+          <input
+            type="password"
+            value={form.apiKey}
+            onChange={(e) => setForm({ ...form, apiKey: e.target.value })}
+            name="apiKey"
+            autoComplete="off"
+          />
+        </label>
+        <button type="submit">Add</button>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,117 @@
+// The push loop against a server connection: a preview made before anything is sent (the
+// field-level diff against the active version, the impact on the cached records, every
+// problem), the push with If-Match of the version the diff was made against (a conflict
+// shows the new diff), verify (the server's unified record against the studio's), and the
+// connection's versions with rollback.
+
+import { useCallback, useEffect, useState } from "react";
+import { api, asServiceError } from "../api";
+import type { PushPreview, ServerVersionInfo, ServiceError, VerifyReport } from "../bindings";
+import type { Target } from "./useServers";
+
+export type PushState =
+  | { step: "previewing" }
+  | { step: "ready"; preview: PushPreview; conflict: number | null }
+  | { step: "pushing"; preview: PushPreview }
+  | { step: "pushed"; version: number; previous: number; verify: VerifyReport | "verifying" | null }
+  | { step: "failed"; error: ServiceError };
+
+export function usePush(target: Target | null, text: string, recordId: string | null) {
+  const [state, setState] = useState<PushState>({ step: "previewing" });
+  const [versions, setVersions] = useState<ServerVersionInfo[]>([]);
+  const [openedMs, setOpenedMs] = useState<number | null>(null);
+
+  const fail = (e: unknown) => setState({ step: "failed", error: asServiceError(e) });
+
+  // The diff and impact; the state says "previewing" until it is answered.
+  const measure = useCallback(() => {
+    if (!target) {
+      return Promise.resolve();
+    }
+    const started = performance.now();
+    return api.pushPreview(target.server, target.connectionId, target.source, text).then((p) => {
+      setState({ step: "ready", preview: p, conflict: null });
+      setOpenedMs(Math.round(performance.now() - started));
+    }, fail);
+  }, [target, text]);
+
+  const preview = () => {
+    setState({ step: "previewing" });
+    void measure();
+  };
+
+  const entity = (() => {
+    try {
+      return (JSON.parse(text) as { target?: { entity?: string } }).target?.entity ?? null;
+    } catch {
+      return null;
+    }
+  })();
+
+  const loadVersions = useCallback(
+    () =>
+      target && entity
+        ? api.serverVersions(target.server, target.connectionId, entity).then(setVersions, fail)
+        : Promise.resolve(),
+    [target, entity],
+  );
+
+  useEffect(() => {
+    void measure();
+    void loadVersions();
+  }, [measure, loadVersions]);
+
+  const verify = async (version: number, previous: number) => {
+    if (!target || !recordId) {
+      return;
+    }
+    setState({ step: "pushed", version, previous, verify: "verifying" });
+    try {
+      const report = await api.verifyPush(target.server, target.connectionId, target.source, text, recordId);
+      setState({ step: "pushed", version, previous, verify: report });
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  const push = async (note: string) => {
+    if (!target || state.step !== "ready" || state.preview.blocked) {
+      return;
+    }
+    const made = state.preview;
+    setState({ step: "pushing", preview: made });
+    try {
+      const result = await api.pushMapping(
+        target.server,
+        target.connectionId,
+        target.source,
+        text,
+        made.activeVersion,
+        note.trim() === "" ? null : note.trim(),
+      );
+      if (result.kind === "conflict") {
+        setState({ step: "ready", preview: result.preview, conflict: result.expected });
+        return;
+      }
+      await loadVersions();
+      await verify(result.version, result.previousVersion);
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  const rollback = async (version: number) => {
+    if (!target || !entity) {
+      return;
+    }
+    try {
+      const made = await api.rollbackServer(target.server, target.connectionId, entity, version);
+      await loadVersions();
+      await verify(made, version);
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  return { state, versions, openedMs, preview, push, rollback };
+}

@@ -1,0 +1,107 @@
+// Connection servers (`unifield serve`): the list, adding one (the API key goes to the OS
+// keyring, never back to the page), a server's connections with their status, and pulling a
+// connection's raw records through the server into the workspace cache (progress, cancel;
+// the next pull resumes after the pages kept).
+
+import { useCallback, useEffect, useState } from "react";
+import { api, asServiceError, newJob, onPullProgress } from "../api";
+import type {
+  NewServer,
+  PullProgress,
+  RecordSource,
+  ServerConnectionInfo,
+  ServerInfo,
+  ServiceError,
+} from "../bindings";
+
+/** A server connection the studio previews through and pushes to. */
+export interface Target {
+  server: string;
+  connectionId: string;
+  connectionName: string;
+  source: RecordSource;
+}
+
+export interface ServerPulling {
+  connectionId: string;
+  job: number;
+  progress: PullProgress | null;
+}
+
+export function useServers() {
+  const [servers, setServers] = useState<ServerInfo[]>([]);
+  const [connections, setConnections] = useState<Record<string, ServerConnectionInfo[] | "loading">>({});
+  const [error, setError] = useState<ServiceError | null>(null);
+  const [pulling, setPulling] = useState<ServerPulling | null>(null);
+
+  const fail = (e: unknown) => setError(asServiceError(e));
+  const refresh = useCallback(() => api.listServers().then(setServers, fail), []);
+  useEffect(() => {
+    void refresh();
+  }, [refresh]);
+  useEffect(() => {
+    const stop = onPullProgress((p) => setPulling((cur) => (cur && cur.job === p.job ? { ...cur, progress: p } : cur)));
+    return () => {
+      void stop.then((f) => f());
+    };
+  }, []);
+
+  const loadConnections = async (server: string) => {
+    setError(null);
+    setConnections((c) => ({ ...c, [server]: "loading" }));
+    try {
+      const list = await api.serverConnections(server);
+      setConnections((c) => ({ ...c, [server]: list }));
+    } catch (e) {
+      setConnections((c) => Object.fromEntries(Object.entries(c).filter(([name]) => name !== server)));
+      fail(e);
+    }
+  };
+
+  /** True when the server was added. */
+  const add = async (server: NewServer) => {
+    setError(null);
+    try {
+      await api.addServer(server);
+      await refresh();
+      await loadConnections(server.name);
+      return true;
+    } catch (e) {
+      fail(e);
+      return false;
+    }
+  };
+
+  const remove = async (name: string) => {
+    try {
+      await api.removeServer(name);
+      await refresh();
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  /** Pulls through the server; the cached source when it finished (cancelled or not). */
+  const pull = async (server: string, connection: ServerConnectionInfo): Promise<Target | null> => {
+    const job = newJob();
+    setError(null);
+    setPulling({ connectionId: connection.id, job, progress: null });
+    try {
+      const done = await api.pullThroughServer(server, connection.id, [], job);
+      const failed = done.report.entities.find((e) => e.error);
+      if (failed) {
+        setError({ code: failed.status, message: failed.error ?? "", location: null, problems: [] });
+      }
+      return { server, connectionId: connection.id, connectionName: connection.name, source: done.source };
+    } catch (e) {
+      fail(e);
+      return null;
+    } finally {
+      setPulling(null);
+    }
+  };
+
+  const cancelPull = () => pulling !== null && void api.cancel(pulling.job);
+
+  return { servers, connections, error, pulling, loadConnections, add, remove, pull, cancelPull };
+}

@@ -1,0 +1,7 @@
+// The Push dialog's shortcut, apart from the component so that it is testable without a window.
+
+export type KeyLike = Pick<KeyboardEvent, "key" | "ctrlKey" | "metaKey" | "shiftKey" | "altKey">;
+
+/** True for Ctrl+Shift+P (⌘⇧P on a Mac). */
+export const isPushKey = (e: KeyLike, mac: boolean) =>
+  e.shiftKey && !e.altKey && (mac ? e.metaKey : e.ctrlKey) && e.key.toLowerCase() === "p";
