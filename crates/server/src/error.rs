@@ -90,6 +90,7 @@ impl Error {
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::CorrigoUnavailable(_) => StatusCode::BAD_GATEWAY,
             Error::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Storage(StorageError::NotSupported { .. }) => StatusCode::NOT_IMPLEMENTED,
             Error::MasterKey(_) | Error::Storage(_) | Error::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -99,6 +100,7 @@ impl Error {
     pub fn body(&self) -> ErrorBody {
         // Storage errors can quote SQL; the client gets the code and a plain sentence.
         let message = match self {
+            Error::Storage(e @ StorageError::NotSupported { .. }) => e.to_string(),
             Error::Storage(_) | Error::Internal(_) => {
                 "the server could not complete the request; see its log".to_string()
             }

@@ -28,6 +28,8 @@ use std::time::Duration;
 pub struct ServerConfig {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
+    /// A PostgreSQL URL (`--database`, `UNIFIELD_DATABASE_URL`); None: SQLite in `data_dir`.
+    pub database: Option<String>,
     pub key_source: MasterKeySource,
     pub settings: Settings,
     /// Run the sync scheduler (tests that drive syncs themselves turn it off).
@@ -39,11 +41,25 @@ impl ServerConfig {
         ServerConfig {
             listen,
             data_dir,
+            database: std::env::var(DATABASE_URL_ENV)
+                .ok()
+                .filter(|url| !url.is_empty()),
             key_source: MasterKeySource::from_env(),
             settings: Settings::default(),
             scheduler: true,
         }
     }
+}
+
+/// The environment variable naming a PostgreSQL database to serve from.
+pub const DATABASE_URL_ENV: &str = "UNIFIELD_DATABASE_URL";
+
+/// The database a configuration names: PostgreSQL at its URL, else SQLite in its data dir.
+pub fn open_storage(database: Option<&str>, data_dir: &std::path::Path) -> Result<Storage> {
+    Ok(match database {
+        Some(url) => Storage::open_postgres(url)?,
+        None => Storage::open(data_dir)?,
+    })
 }
 
 /// The default data directory: `~/.local/share/unifield-server` (the platform's data dir).
@@ -53,9 +69,14 @@ pub fn default_data_dir() -> Option<PathBuf> {
 
 /// Opens the database and the master key.
 pub fn open_service(config: &ServerConfig) -> Result<Service> {
-    let storage = Storage::open(&config.data_dir)?;
+    let storage = open_storage(config.database.as_deref(), &config.data_dir)?;
     let key = MasterKey::load(&config.key_source)?;
-    storage.fail_interrupted_syncs(&service::now_text())?;
+    // One process per SQLite file: runs left `running` died with their process. Several
+    // nodes share a PostgreSQL database, where another node may be syncing right now:
+    // there a sync lease (not written yet) has to decide, so nothing is failed here.
+    if storage.backend_name() == "sqlite" {
+        storage.fail_interrupted_syncs(&service::now_text())?;
+    }
     Ok(Service::new(storage, Some(key), config.settings.clone()))
 }
 
@@ -143,7 +164,14 @@ pub async fn start_with(
             .await;
     });
     let scheduler = scheduler.then(|| tokio::spawn(run_scheduler(service.clone())));
-    let webhooks = Some(webhooks::start_worker(service.clone())?);
+    // Webhook delivery storage is not written for PostgreSQL yet: events still go to the
+    // outbox there, and stay in it until it is.
+    let webhooks = if service.storage.backend_name() == "postgres" {
+        eprintln!("unifield-server: webhook deliveries are not supported on postgres yet; events stay in the outbox");
+        None
+    } else {
+        Some(webhooks::start_worker(service.clone())?)
+    };
     Ok(RunningServer {
         url: format!("http://{addr}"),
         addr,

@@ -1,7 +1,7 @@
 //! Connections (settings and their sealed secret), their sync runs and status.
 
 use super::events::{append_events, NewEvent};
-use super::{Result, Storage};
+use super::{Result, Sqlite};
 use rusqlite::{params, OptionalExtension, Row};
 
 pub struct NewConnection {
@@ -76,7 +76,7 @@ fn sync_run(r: &Row<'_>) -> rusqlite::Result<SyncRunRow> {
     })
 }
 
-impl Storage {
+impl Sqlite {
     /// Adds a connection with its version-0 mappings (`(entity, body, hash)`), in one
     /// transaction.
     pub fn add_connection(

@@ -2,7 +2,7 @@
 //! transaction of the change they describe, so a rolled-back change never emits and a
 //! crash never loses an event. Webhook delivery reads them in `seq` order.
 
-use super::{Result, Storage};
+use super::{Result, Sqlite};
 use rusqlite::{params, Transaction};
 
 /// An event to append: `payload` is the exact JSON `{"type","timestamp","data"}`.
@@ -45,7 +45,7 @@ pub(crate) fn append_events(tx: &Transaction<'_>, events: &[NewEvent]) -> Result
     Ok(())
 }
 
-impl Storage {
+impl Sqlite {
     /// Appends events in a transaction of their own (for changes with no other row).
     pub fn append_events(&self, events: &[NewEvent]) -> Result<()> {
         let mut db = self.write();

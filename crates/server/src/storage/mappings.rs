@@ -2,7 +2,7 @@
 //! its highest. Callers check the connection belongs to the organization first.
 
 use super::events::{append_events, NewEvent};
-use super::{Result, Storage};
+use super::{Result, Sqlite};
 use rusqlite::{params, OptionalExtension, Row};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -39,7 +39,7 @@ pub struct Stale {
     pub active: i64,
 }
 
-impl Storage {
+impl Sqlite {
     /// The active version of every entity of a connection.
     pub fn active_mappings(&self, connection_id: &str) -> Result<Vec<MappingVersionRow>> {
         let db = self.read();

@@ -1,18 +1,22 @@
 //! The server's storage: the only module with SQL. Everything above it talks in typed
-//! rows, so a PostgreSQL backend can replace this file set without touching services.
+//! rows through `Storage` (dispatch.rs), an enum over two backends: SQLite (this file and
+//! its siblings, the default) and PostgreSQL (postgres.rs).
 //!
 //! SQLite in WAL mode: one writer connection (SQLite serialises writers anyway) and a few
 //! reader connections, so reads never wait for a sync's page commit. Every change that
 //! emits an event writes the event row in the same transaction (see `events.rs`).
 
 mod connections;
+mod dispatch;
 mod events;
 mod mappings;
 mod orgs;
+mod postgres;
 mod records;
 mod webhooks;
 
 pub use connections::{ConnectionRow, NewConnection, SyncRunRow};
+pub use dispatch::{Storage, NOT_ON_POSTGRES};
 pub use events::{EventRow, NewEvent};
 pub use mappings::MappingVersionRow;
 pub use orgs::{ApiKeyRow, Principal, TokenRow};
@@ -48,6 +52,12 @@ pub enum StorageError {
     },
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
+    /// An operation whose PostgreSQL version is not written yet; nothing was done.
+    #[error("`{operation}` is not supported on postgres yet")]
+    NotSupported { operation: &'static str },
+    /// A PostgreSQL error (the server's message, never the values of the statement).
+    #[error("postgres: {0}")]
+    Postgres(String),
 }
 
 impl StorageError {
@@ -55,7 +65,8 @@ impl StorageError {
         match self {
             StorageError::Open { .. } => "storage_unavailable",
             StorageError::TooNew { .. } => "storage_too_new",
-            StorageError::Sql(_) => "storage_error",
+            StorageError::Sql(_) | StorageError::Postgres(_) => "storage_error",
+            StorageError::NotSupported { .. } => "storage_not_supported",
         }
     }
 }
@@ -69,7 +80,7 @@ pub(crate) type PageStarts =
 /// Reader connections kept open beside the writer.
 const READERS: usize = 4;
 
-pub struct Storage {
+pub(crate) struct Sqlite {
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
@@ -84,12 +95,12 @@ pub struct Storage {
     path: PathBuf,
 }
 
-impl Storage {
+impl Sqlite {
     pub const FILE: &'static str = "server.sqlite";
 
     /// Opens (creating if needed) the database in `dir`, private to this user (directory
     /// 0700, files 0600), and brings its schema up to date.
-    pub fn open(dir: &Path) -> Result<Storage> {
+    pub fn open(dir: &Path) -> Result<Sqlite> {
         let fail = |reason: String| StorageError::Open {
             path: dir.display().to_string(),
             reason,
@@ -111,7 +122,7 @@ impl Storage {
                 open_connection(&path).map_err(|e| fail(e.to_string()))?,
             ));
         }
-        let storage = Storage {
+        let storage = Sqlite {
             writer: Mutex::new(writer),
             readers,
             next_reader: AtomicUsize::new(0),
@@ -129,10 +140,6 @@ impl Storage {
             }
         }
         Ok(storage)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     pub(crate) fn write(&self) -> MutexGuard<'_, Connection> {

@@ -1,7 +1,7 @@
 //! Organizations, their API keys and connection tokens. Keys and tokens are stored as
 //! SHA-256 hashes only; the clear value is shown once, at creation.
 
-use super::{Result, Storage};
+use super::{Result, Sqlite};
 use rusqlite::{params, OptionalExtension};
 
 /// Who a request is, once its bearer credential is recognised.
@@ -45,7 +45,7 @@ pub struct TokenRow {
     pub revoked_at: Option<String>,
 }
 
-impl Storage {
+impl Sqlite {
     /// Adds an organization; `None` when the name is taken.
     pub fn add_org(&self, id: &str, name: &str, now: &str) -> Result<Option<()>> {
         let db = self.write();

@@ -2,7 +2,7 @@
 //! transaction with its run's progress and the events its changes cause.
 
 use super::events::{append_events, NewEvent};
-use super::{Result, Storage};
+use super::{Result, Sqlite};
 use rusqlite::{params, OptionalExtension};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -22,7 +22,7 @@ pub enum PageChange {
     Unchanged,
 }
 
-impl Storage {
+impl Sqlite {
     /// Upserts a page of `(source id, JSON text, content hash)` records, adds them to the
     /// run's count and appends the events `events(changes)` makes, in one transaction.
     pub fn commit_page(

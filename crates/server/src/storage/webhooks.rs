@@ -6,7 +6,7 @@
 //! events go out one at a time, in `seq` order.
 
 use super::events::{append_events, NewEvent};
-use super::{Result, Storage};
+use super::{Result, Sqlite};
 use rusqlite::{params, OptionalExtension, Row};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -172,7 +172,7 @@ fn claim_heads(
     Ok(claimed)
 }
 
-impl Storage {
+impl Sqlite {
     pub fn add_webhook_endpoint(&self, row: &WebhookEndpointRow) -> Result<()> {
         self.write().execute(
             &format!(

@@ -1,0 +1,177 @@
+//! `Storage`, the one interface everything above storage calls: an enum over the backends
+//! (SQLite, the default; PostgreSQL). Each operation is listed once below and forwards to
+//! the backend's function of the same name and signature.
+//!
+//! An enum rather than a trait object: several operations take a closure that builds
+//! events from what the transaction found (`impl FnOnce`), which a trait object cannot
+//! take without boxing, and the set of backends is closed.
+//!
+//! Operations not yet written for PostgreSQL are listed under `sqlite_only`: on a
+//! PostgreSQL database they answer `StorageError::NotSupported` (code
+//! `storage_not_supported`) and touch nothing. A new storage function is added to one of
+//! the two lists.
+
+use super::mappings::Stale;
+use super::postgres::Postgres;
+use super::ApiKeyRow;
+use super::{
+    ClaimedWebhookDelivery, ConnectionRow, EventRow, MappingVersionRow, NewConnection, NewEvent,
+    PageChange, Principal, RawRecord, Result, Sqlite, StorageError, SyncRunRow, TokenRow,
+    WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointChange, WebhookEndpointRow, WebhookNext,
+};
+
+pub(crate) enum Backend {
+    Sqlite(Sqlite),
+    Postgres(Postgres),
+}
+
+/// The server's storage: SQLite in a data directory, or a PostgreSQL database.
+pub struct Storage {
+    pub(crate) backend: Backend,
+}
+
+macro_rules! storage_operations {
+    (
+        both { $( $(#[$both_meta:meta])* fn $both:ident(&self $(, $both_arg:ident : $both_ty:ty)* $(,)?) -> $both_ret:ty; )* }
+        sqlite_only { $( $(#[$only_meta:meta])* fn $only:ident(&self $(, $only_arg:ident : $only_ty:ty)* $(,)?) -> $only_ret:ty; )* }
+    ) => {
+        impl Storage {
+            $(
+                $(#[$both_meta])*
+                #[allow(clippy::too_many_arguments)]
+                pub fn $both(&self $(, $both_arg: $both_ty)*) -> $both_ret {
+                    match &self.backend {
+                        Backend::Sqlite(db) => db.$both($($both_arg),*),
+                        Backend::Postgres(db) => db.$both($($both_arg),*),
+                    }
+                }
+            )*
+            $(
+                $(#[$only_meta])*
+                #[allow(clippy::too_many_arguments)]
+                pub fn $only(&self $(, $only_arg: $only_ty)*) -> $only_ret {
+                    match &self.backend {
+                        Backend::Sqlite(db) => db.$only($($only_arg),*),
+                        Backend::Postgres(_) => {
+                            $( let _ = $only_arg; )*
+                            Err(StorageError::NotSupported { operation: stringify!($only) })
+                        }
+                    }
+                }
+            )*
+        }
+
+        /// The operations PostgreSQL does not have yet (answered with `NotSupported`).
+        pub const NOT_ON_POSTGRES: &[&str] = &[$(stringify!($only)),*];
+    };
+}
+
+storage_operations! {
+    both {
+        // Organizations, API keys, connection tokens.
+        fn add_org(&self, id: &str, name: &str, now: &str) -> Result<Option<()>>;
+        fn org_by_name(&self, name: &str) -> Result<Option<String>>;
+        fn orgs(&self) -> Result<Vec<(String, String)>>;
+        fn add_api_key(&self, row: &ApiKeyRow, hash: &str) -> Result<()>;
+        fn api_keys(&self, org_id: &str) -> Result<Vec<ApiKeyRow>>;
+        fn revoke_api_key(&self, org_id: &str, key_id: &str, now: &str) -> Result<bool>;
+        fn principal(&self, hash: &str) -> Result<Option<Principal>>;
+        fn add_token(&self, org_id: &str, row: &TokenRow, hash: &str) -> Result<()>;
+        fn tokens(&self, org_id: &str, connection_id: &str) -> Result<Vec<TokenRow>>;
+        fn revoke_token(&self, org_id: &str, connection_id: &str, token_id: &str, now: &str) -> Result<bool>;
+        // The event outbox.
+        fn append_events(&self, events: &[NewEvent]) -> Result<()>;
+        fn events_after(&self, seq: i64, limit: usize) -> Result<Vec<EventRow>>;
+    }
+    sqlite_only {
+        // Connections, sealed secrets, sync runs.
+        fn add_connection(&self, new: &NewConnection, default_mappings: &[(String, String, String)]) -> Result<()>;
+        fn connection(&self, org_id: &str, id: &str) -> Result<Option<ConnectionRow>>;
+        fn connections(&self, org_id: &str) -> Result<Vec<ConnectionRow>>;
+        fn due_connections(&self, now: &str) -> Result<Vec<ConnectionRow>>;
+        fn delete_connection(&self, org_id: &str, id: &str) -> Result<bool>;
+        fn set_status(&self, org_id: &str, id: &str, status: &str, reason: Option<&str>, events: &[NewEvent]) -> Result<bool>;
+        fn set_next_sync(&self, id: &str, at: Option<&str>) -> Result<()>;
+        fn replace_credentials(&self, org_id: &str, id: &str, client_id: &str, region: Option<&str>, base_url: Option<&str>, sealed_secret: &[u8], now: &str, events: &[NewEvent]) -> Result<bool>;
+        fn begin_sync(&self, id: &str, now: &str, events: &[NewEvent]) -> Result<i64>;
+        fn finish_sync(&self, connection_id: &str, run: i64, run_status: &str, error: Option<&str>, reason: Option<&str>, connection_status: &str, next_sync_at: Option<&str>, now: &str, events: &[NewEvent]) -> Result<()>;
+        fn fail_interrupted_syncs(&self, now: &str) -> Result<usize>;
+        fn last_sync(&self, connection_id: &str) -> Result<Option<SyncRunRow>>;
+        fn watermark(&self, connection_id: &str, entity: &str) -> Result<Option<Option<String>>>;
+        fn set_watermark(&self, connection_id: &str, entity: &str, since: Option<&str>) -> Result<()>;
+        // Mapping versions.
+        fn active_mappings(&self, connection_id: &str) -> Result<Vec<MappingVersionRow>>;
+        fn active_mapping(&self, connection_id: &str, entity: &str) -> Result<Option<MappingVersionRow>>;
+        fn active_version(&self, connection_id: &str, entity: &str) -> Result<Option<i64>>;
+        fn mapping_versions(&self, connection_id: &str, entity: &str) -> Result<Vec<MappingVersionRow>>;
+        fn mapping_version(&self, connection_id: &str, entity: &str, version: i64) -> Result<Option<MappingVersionRow>>;
+        fn publish_mapping(&self, connection_id: &str, entity: &str, expected: i64, body: &str, content_hash: &str, key_name: Option<&str>, note: Option<&str>, rolled_back_to: Option<i64>, now: &str, events: impl FnOnce(i64) -> Vec<NewEvent>) -> Result<std::result::Result<i64, Stale>>;
+        // Cached raw records.
+        fn commit_page(&self, connection_id: &str, entity: &str, run: i64, records: &[(String, String, String)], now: &str, events: impl FnOnce(&[PageChange]) -> Vec<NewEvent>) -> Result<Vec<PageChange>>;
+        fn raw_page(&self, connection_id: &str, entity: &str, after: i64, limit: usize) -> Result<Vec<RawRecord>>;
+        fn raw_slice(&self, connection_id: &str, entity: &str, offset: usize, limit: usize) -> Result<Vec<RawRecord>>;
+        fn raw_count(&self, connection_id: &str, entity: &str) -> Result<usize>;
+        fn each_raw(&self, connection_id: &str, entity: &str, each: impl FnMut(RawRecord)) -> Result<()>;
+        fn raw_by_ids(&self, connection_id: &str, entity: &str, ids: &[i64]) -> Result<Vec<RawRecord>>;
+        fn raw_by_source_id(&self, connection_id: &str, entity: &str, source_id: &str) -> Result<Option<RawRecord>>;
+        // Webhook endpoints, deliveries and attempts.
+        fn add_webhook_endpoint(&self, row: &WebhookEndpointRow) -> Result<()>;
+        fn webhook_endpoints(&self, org_id: &str) -> Result<Vec<WebhookEndpointRow>>;
+        fn webhook_endpoint(&self, org_id: &str, id: &str) -> Result<Option<WebhookEndpointRow>>;
+        fn webhook_endpoint_org(&self, id: &str) -> Result<Option<String>>;
+        fn update_webhook_endpoint(&self, org_id: &str, id: &str, change: &WebhookEndpointChange, now: &str) -> Result<bool>;
+        fn rotate_webhook_secret(&self, org_id: &str, id: &str, sealed_secret: &[u8], previous_expires_at: &str, now: &str) -> Result<bool>;
+        fn delete_webhook_endpoint(&self, org_id: &str, id: &str) -> Result<bool>;
+        fn fan_out_webhook_events(&self, limit: usize, now: &str) -> Result<usize>;
+        fn claim_webhook_deliveries(&self, now: &str, lease_until: &str, limit: usize) -> Result<Vec<ClaimedWebhookDelivery>>;
+        fn finish_webhook_attempt(&self, attempt: &WebhookAttemptRow, next: &WebhookNext, now: &str, claim_next: Option<(&str, &str)>) -> Result<Option<ClaimedWebhookDelivery>>;
+        fn webhook_deliveries(&self, endpoint_id: &str, limit: usize) -> Result<Vec<(WebhookDeliveryRow, Vec<WebhookAttemptRow>)>>;
+        fn redeliver_webhook(&self, endpoint_id: &str, delivery_id: i64, now: &str) -> Result<Option<i64>>;
+        fn release_webhook_leases(&self) -> Result<usize>;
+        fn prune_webhook_deliveries(&self, finished_before: &str, limit: usize) -> Result<usize>;
+        fn pending_webhook_deliveries(&self) -> Result<i64>;
+        fn webhook_work_waiting(&self, now: &str) -> Result<bool>;
+    }
+}
+
+impl Storage {
+    /// The SQLite database in `dir` (created 0700/0600 if needed), schema brought up to date.
+    pub fn open(dir: &std::path::Path) -> Result<Storage> {
+        Ok(Storage {
+            backend: Backend::Sqlite(Sqlite::open(dir)?),
+        })
+    }
+
+    /// The PostgreSQL database at `url` (`postgres://…`), migrations applied under an
+    /// advisory lock so that nodes starting together migrate once.
+    pub fn open_postgres(url: &str) -> Result<Storage> {
+        Ok(Storage {
+            backend: Backend::Postgres(Postgres::open(url)?),
+        })
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend_name(&self) -> &'static str {
+        match &self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// The backend's consistency check: "ok" when sound (SQLite's `PRAGMA integrity_check`;
+    /// on PostgreSQL, a round trip to the database).
+    pub fn integrity_check(&self) -> Result<String> {
+        match &self.backend {
+            Backend::Sqlite(db) => db.integrity_check(),
+            Backend::Postgres(db) => db.integrity_check(),
+        }
+    }
+
+    /// How many migrations the database has applied.
+    pub fn schema_version(&self) -> Result<u32> {
+        match &self.backend {
+            Backend::Sqlite(db) => db.schema_version(),
+            Backend::Postgres(db) => db.schema_version(),
+        }
+    }
+}

@@ -1,0 +1,316 @@
+//! The storage interface's suite, run unchanged on both backends: a real SQLite file in a
+//! temporary directory and a real PostgreSQL database on a throwaway loopback cluster
+//! (crates/test-support). Each case below is one function over `&Storage`; the
+//! `on_both!` list makes a `sqlite::case` and a `postgres::case` test of it. Without
+//! PostgreSQL installed the postgres tests print SKIPPED (scripts/setup installs it).
+
+use unifield_server::storage::{ApiKeyRow, NewEvent, Principal, Storage, TokenRow};
+use unifield_server::{Service, Settings};
+
+/// A backend under test, kept alive (its directory or database) for the test's length.
+struct Backend {
+    storage: Storage,
+    _dir: Option<tempfile::TempDir>,
+}
+
+fn sqlite() -> Backend {
+    let dir = tempfile::tempdir().unwrap();
+    Backend {
+        storage: Storage::open(&dir.path().join("data")).unwrap(),
+        _dir: Some(dir),
+    }
+}
+
+/// A fresh database on the process's shared cluster; None (after saying SKIPPED) when
+/// PostgreSQL cannot be started here.
+fn postgres_url() -> Option<String> {
+    match unifield_test_support::postgres::PgCluster::shared() {
+        Ok(cluster) => Some(cluster.database().unwrap()),
+        Err(reason) => {
+            unifield_test_support::skipped(&format!("PostgreSQL backend test: {reason}"));
+            None
+        }
+    }
+}
+
+fn postgres() -> Option<Backend> {
+    postgres_url().map(|url| Backend {
+        storage: Storage::open_postgres(&url).unwrap(),
+        _dir: None,
+    })
+}
+
+macro_rules! on_both {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $case() { super::$case(super::sqlite()) } )*
+        }
+        mod postgres {
+            $( #[test] fn $case() {
+                if let Some(backend) = super::postgres() {
+                    assert_eq!(backend.storage.backend_name(), "postgres");
+                    super::$case(backend)
+                }
+            } )*
+        }
+    };
+}
+
+on_both!(
+    organizations_are_unique_by_name,
+    api_keys_authenticate_until_revoked,
+    tokens_of_an_unknown_connection_authenticate_nobody,
+    events_come_back_in_order_after_a_sequence_number,
+    the_schema_is_at_the_latest_version,
+    the_service_creates_authenticates_and_revokes_keys,
+);
+
+fn organizations_are_unique_by_name(backend: Backend) {
+    let storage = &backend.storage;
+    assert_eq!(
+        storage
+            .add_org("org_b", "beta", "2026-01-01T00:00:00.000Z")
+            .unwrap(),
+        Some(())
+    );
+    assert_eq!(
+        storage
+            .add_org("org_a", "alpha", "2026-01-01T00:00:00.000Z")
+            .unwrap(),
+        Some(())
+    );
+    // The name is taken: nothing is added, no error.
+    assert_eq!(
+        storage
+            .add_org("org_c", "beta", "2026-01-02T00:00:00.000Z")
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        storage.org_by_name("beta").unwrap().as_deref(),
+        Some("org_b")
+    );
+    assert_eq!(storage.org_by_name("gamma").unwrap(), None);
+    assert_eq!(
+        storage.orgs().unwrap(),
+        vec![
+            ("org_a".to_string(), "alpha".to_string()),
+            ("org_b".to_string(), "beta".to_string())
+        ]
+    );
+}
+
+fn key(id: &str, org: &str, at: &str) -> ApiKeyRow {
+    ApiKeyRow {
+        id: id.into(),
+        org_id: org.into(),
+        name: format!("{id} name"),
+        prefix: "ufk_abc".into(),
+        created_at: at.into(),
+        revoked_at: None,
+    }
+}
+
+fn api_keys_authenticate_until_revoked(backend: Backend) {
+    let storage = &backend.storage;
+    storage
+        .add_org("org_a", "alpha", "2026-01-01T00:00:00.000Z")
+        .unwrap();
+    storage
+        .add_org("org_b", "beta", "2026-01-01T00:00:00.000Z")
+        .unwrap();
+    storage
+        .add_api_key(&key("key_2", "org_a", "2026-01-02T00:00:00.000Z"), "hash-2")
+        .unwrap();
+    storage
+        .add_api_key(&key("key_1", "org_a", "2026-01-01T00:00:00.000Z"), "hash-1")
+        .unwrap();
+    storage
+        .add_api_key(&key("key_3", "org_b", "2026-01-01T00:00:00.000Z"), "hash-3")
+        .unwrap();
+    // A hash is unique: a second key with it is refused.
+    assert!(storage
+        .add_api_key(&key("key_4", "org_b", "2026-01-01T00:00:00.000Z"), "hash-3")
+        .is_err());
+
+    let listed: Vec<String> = storage
+        .api_keys("org_a")
+        .unwrap()
+        .into_iter()
+        .map(|k| k.id)
+        .collect();
+    assert_eq!(listed, ["key_1", "key_2"], "ordered by creation");
+    assert_eq!(
+        storage.principal("hash-1").unwrap(),
+        Some(Principal::Organization {
+            org_id: "org_a".into(),
+            key_name: "key_1 name".into()
+        })
+    );
+    assert_eq!(storage.principal("nope").unwrap(), None);
+
+    // Another organization's key id is not revoked through this one.
+    assert!(!storage
+        .revoke_api_key("org_b", "key_1", "2026-01-03T00:00:00.000Z")
+        .unwrap());
+    assert!(storage
+        .revoke_api_key("org_a", "key_1", "2026-01-03T00:00:00.000Z")
+        .unwrap());
+    assert!(!storage
+        .revoke_api_key("org_a", "key_1", "2026-01-04T00:00:00.000Z")
+        .unwrap());
+    assert_eq!(storage.principal("hash-1").unwrap(), None);
+    let keys = storage.api_keys("org_a").unwrap();
+    assert_eq!(
+        keys[0].revoked_at.as_deref(),
+        Some("2026-01-03T00:00:00.000Z")
+    );
+    assert!(storage.principal("hash-2").unwrap().is_some());
+}
+
+fn tokens_of_an_unknown_connection_authenticate_nobody(backend: Backend) {
+    let storage = &backend.storage;
+    storage
+        .add_org("org_a", "alpha", "2026-01-01T00:00:00.000Z")
+        .unwrap();
+    let token = TokenRow {
+        id: "tok_1".into(),
+        connection_id: "con_missing".into(),
+        name: "t".into(),
+        prefix: "uft_abc".into(),
+        created_at: "2026-01-01T00:00:00.000Z".into(),
+        revoked_at: None,
+    };
+    // The connection must exist (a foreign key on both backends).
+    assert!(storage.add_token("org_a", &token, "token-hash").is_err());
+    assert_eq!(storage.principal("token-hash").unwrap(), None);
+    assert!(storage.tokens("org_a", "con_missing").unwrap().is_empty());
+    assert!(!storage
+        .revoke_token("org_a", "con_missing", "tok_1", "2026-01-02T00:00:00.000Z")
+        .unwrap());
+}
+
+fn event(n: usize) -> NewEvent {
+    NewEvent {
+        id: format!("evt_{n:04}"),
+        org_id: "org_a".into(),
+        connection_id: (n % 2 == 0).then(|| "con_1".to_string()),
+        kind: "ping".into(),
+        payload: format!(r#"{{"type":"ping","timestamp":"t","data":{{"n":{n}}}}}"#),
+        created_at: "2026-01-01T00:00:00.000Z".into(),
+    }
+}
+
+fn events_come_back_in_order_after_a_sequence_number(backend: Backend) {
+    let storage = &backend.storage;
+    assert!(storage.events_after(0, 10).unwrap().is_empty());
+    storage
+        .append_events(&(0..5).map(event).collect::<Vec<_>>())
+        .unwrap();
+    storage.append_events(&[]).unwrap();
+    storage
+        .append_events(&(5..8).map(event).collect::<Vec<_>>())
+        .unwrap();
+    let all = storage.events_after(0, 100).unwrap();
+    let ids: Vec<&str> = all.iter().map(|e| e.id.as_str()).collect();
+    let expected: Vec<String> = (0..8).map(|n| format!("evt_{n:04}")).collect();
+    assert_eq!(ids, expected);
+    assert!(all.windows(2).all(|w| w[0].seq < w[1].seq));
+    assert_eq!(all[3].payload, event(3).payload, "payload kept exactly");
+    assert_eq!(all[1].connection_id, None);
+    assert_eq!(all[2].connection_id.as_deref(), Some("con_1"));
+
+    let after = storage.events_after(all[4].seq, 2).unwrap();
+    assert_eq!(
+        after.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+        ["evt_0005", "evt_0006"]
+    );
+    // An event id is unique: a batch repeating one writes nothing at all.
+    assert!(storage.append_events(&[event(8), event(0)]).is_err());
+    assert_eq!(storage.events_after(0, 100).unwrap().len(), 8);
+}
+
+fn the_schema_is_at_the_latest_version(backend: Backend) {
+    let storage = &backend.storage;
+    let version = storage.schema_version().unwrap();
+    assert!(version >= 1, "{version}");
+    assert_eq!(storage.integrity_check().unwrap(), "ok");
+}
+
+fn the_service_creates_authenticates_and_revokes_keys(backend: Backend) {
+    // The calls `unifield server org add` / `key create|revoke` and every request's
+    // authentication make, above the storage interface.
+    let Backend { storage, _dir } = backend;
+    let service = Service::new(storage, None, Settings::default());
+    let org = service.add_org("acme").unwrap();
+    let created = service.create_key("acme", "ci").unwrap();
+    let principal = service.authenticate(&created.secret).unwrap();
+    assert_eq!(principal.org_id(), org);
+    let keys = service.keys("acme").unwrap();
+    assert_eq!(keys.len(), 1);
+    service.revoke_key("acme", &keys[0].id).unwrap();
+    let refused = service.authenticate(&created.secret).unwrap_err();
+    assert_eq!(refused.code(), "unauthorized");
+    // The database keeps the key's hash, never the key.
+    assert_eq!(service.storage.principal(&created.secret).unwrap(), None);
+}
+
+#[test]
+fn on_postgres_an_operation_not_written_yet_is_refused_with_a_code() {
+    let Some(backend) = postgres() else { return };
+    let error = backend
+        .storage
+        .connections("org_a")
+        .err()
+        .expect("connections are not on postgres yet");
+    assert_eq!(error.code(), "storage_not_supported");
+    assert_eq!(
+        error.to_string(),
+        "`connections` is not supported on postgres yet"
+    );
+    assert!(unifield_server::storage::NOT_ON_POSTGRES.contains(&"connections"));
+    // Through the service layer it is a 501 with that sentence, not a 500.
+    let wrapped = unifield_server::Error::from(error);
+    assert_eq!(wrapped.status().as_u16(), 501);
+    assert!(wrapped
+        .body()
+        .message
+        .contains("not supported on postgres yet"));
+}
+
+#[test]
+fn two_nodes_starting_together_migrate_once() {
+    let Some(url) = postgres_url() else { return };
+    let nodes: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || Storage::open_postgres(&url))
+        })
+        .collect();
+    let opened: Vec<Storage> = nodes
+        .into_iter()
+        .map(|n| n.join().unwrap().unwrap())
+        .collect();
+    for storage in &opened {
+        assert!(storage.schema_version().unwrap() >= 1);
+    }
+    // Every migration ran once: the applied list has no repeat and no gap, and the first
+    // migration's tables exist once (a second run would have failed on CREATE TABLE).
+    let output = std::process::Command::new("psql")
+        .args([
+            "-X",
+            "-A",
+            "-t",
+            "-d",
+            &url,
+            "-c",
+            "SELECT string_agg(version::text, ',' ORDER BY version) || '/' || count(*) FROM schema_migrations",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let applied = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    let version = opened[0].schema_version().unwrap();
+    let expected: Vec<String> = (1..=version).map(|v| v.to_string()).collect();
+    assert_eq!(applied, format!("{}/{version}", expected.join(",")));
+}
