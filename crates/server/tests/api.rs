@@ -27,9 +27,10 @@ fn event_types(harness: &Harness) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_push_changes_the_next_read_and_a_rollback_restores_it() {
-    let h = Harness::start(WORK_ORDERS, "").await;
+async fn a_push_changes_the_next_read_and_a_rollback_restores_it(db: common::Db) {
+    let Some(h) = Harness::start_on(db, WORK_ORDERS, "").await else {
+        return;
+    };
     let (org, key) = h.org("acme");
     let connection = h.synced_connection(&key, &org).await;
     let list = format!("/api/connections/{connection}/eam/work-orders?per_page=5");
@@ -131,9 +132,10 @@ async fn a_push_changes_the_next_read_and_a_rollback_restores_it() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn pushes_need_a_current_if_match_and_a_mapping_that_loads() {
-    let h = Harness::start(50, "").await;
+async fn pushes_need_a_current_if_match_and_a_mapping_that_loads(db: common::Db) {
+    let Some(h) = Harness::start_on(db, 50, "").await else {
+        return;
+    };
     let (org, key) = h.org("acme");
     let connection = h.synced_connection(&key, &org).await;
     let (mapping, etag) = h.mapping(&key, &connection, "WorkOrder").await;
@@ -213,9 +215,10 @@ async fn pushes_need_a_current_if_match_and_a_mapping_that_loads() {
     assert_error(&body, "version_mismatch");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_unified_api_filters_sorts_pages_and_never_drops_a_failing_record() {
-    let h = Harness::start(WORK_ORDERS, "").await;
+async fn the_unified_api_filters_sorts_pages_and_never_drops_a_failing_record(db: common::Db) {
+    let Some(h) = Harness::start_on(db, WORK_ORDERS, "").await else {
+        return;
+    };
     let (org, key) = h.org("acme");
     let connection = h.synced_connection(&key, &org).await;
     let base = format!("/api/connections/{connection}/eam/work-orders");
@@ -446,9 +449,10 @@ async fn the_unified_api_filters_sorts_pages_and_never_drops_a_failing_record() 
     assert_error(&body, "not_found");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn raw_records_page_by_cursor_and_syncs_are_incremental_with_events() {
-    let h = Harness::start(WORK_ORDERS, "").await;
+async fn raw_records_page_by_cursor_and_syncs_are_incremental_with_events(db: common::Db) {
+    let Some(h) = Harness::start_on(db, WORK_ORDERS, "").await else {
+        return;
+    };
     let (org, key) = h.org("acme");
     let connection = h.synced_connection(&key, &org).await;
 
@@ -554,9 +558,10 @@ async fn raw_records_page_by_cursor_and_syncs_are_incremental_with_events() {
 /// collections and references' members): work orders arrive with their `Items` and
 /// `MainAsset.TypeId`, employees with their `ContactAddresses`, so task counts, asset and
 /// location keys and users' emails are filled as they are on the bundled samples.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn syncs_ask_for_what_the_mappings_read() {
-    let h = Harness::start(WORK_ORDERS, "").await;
+async fn syncs_ask_for_what_the_mappings_read(db: common::Db) {
+    let Some(h) = Harness::start_on(db, WORK_ORDERS, "").await else {
+        return;
+    };
     let (org, key) = h.org("acme");
     let connection = h.synced_connection(&key, &org).await;
 
@@ -606,9 +611,10 @@ async fn syncs_ask_for_what_the_mappings_read() {
     assert_eq!(placed, with_main_asset);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn tokens_read_one_connection_and_keys_stop_working_when_revoked() {
-    let h = Harness::start(30, "").await;
+async fn tokens_read_one_connection_and_keys_stop_working_when_revoked(db: common::Db) {
+    let Some(h) = Harness::start_on(db, 30, "").await else {
+        return;
+    };
     let (org, key) = h.org("acme");
     let connection = h.synced_connection(&key, &org).await;
 
@@ -667,9 +673,10 @@ async fn tokens_read_one_connection_and_keys_stop_working_when_revoked() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn connections_refuse_clear_text_urls_and_never_return_the_secret() {
-    let h = Harness::start(10, "").await;
+async fn connections_refuse_clear_text_urls_and_never_return_the_secret(db: common::Db) {
+    let Some(h) = Harness::start_on(db, 10, "").await else {
+        return;
+    };
     let (_, key) = h.org("acme");
     let mut body = h.connection_body("remote");
     body["base_url"] = json!("http://corrigo.example.com");
@@ -725,9 +732,10 @@ async fn connections_refuse_clear_text_urls_and_never_return_the_secret() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn lookups_read_the_connections_cached_records() {
-    let h = Harness::start(40, "").await;
+async fn lookups_read_the_connections_cached_records(db: common::Db) {
+    let Some(h) = Harness::start_on(db, 40, "").await else {
+        return;
+    };
     let (org, key) = h.org("acme");
     let connection = h.synced_connection(&key, &org).await;
     let (mut mapping, etag) = h.mapping(&key, &connection, "WorkOrder").await;
@@ -794,3 +802,14 @@ async fn lookups_read_the_connections_cached_records() {
         .iter()
         .all(|r| r["customFields"]["zoneName"] == name));
 }
+
+on_both_backends!(
+    a_push_changes_the_next_read_and_a_rollback_restores_it,
+    pushes_need_a_current_if_match_and_a_mapping_that_loads,
+    the_unified_api_filters_sorts_pages_and_never_drops_a_failing_record,
+    raw_records_page_by_cursor_and_syncs_are_incremental_with_events,
+    syncs_ask_for_what_the_mappings_read,
+    tokens_read_one_connection_and_keys_stop_working_when_revoked,
+    connections_refuse_clear_text_urls_and_never_return_the_secret,
+    lookups_read_the_connections_cached_records,
+);

@@ -260,15 +260,14 @@ fn on_postgres_an_operation_not_written_yet_is_refused_with_a_code() {
     let Some(backend) = postgres() else { return };
     let error = backend
         .storage
-        .connections("org_a")
-        .err()
-        .expect("connections are not on postgres yet");
+        .webhook_endpoints("org_a")
+        .expect_err("webhook storage is not on postgres yet");
     assert_eq!(error.code(), "storage_not_supported");
     assert_eq!(
         error.to_string(),
-        "`connections` is not supported on postgres yet"
+        "`webhook_endpoints` is not supported on postgres yet"
     );
-    assert!(unifield_server::storage::NOT_ON_POSTGRES.contains(&"connections"));
+    assert!(unifield_server::storage::NOT_ON_POSTGRES.contains(&"webhook_endpoints"));
     // Through the service layer it is a 501 with that sentence, not a 500.
     let wrapped = unifield_server::Error::from(error);
     assert_eq!(wrapped.status().as_u16(), 501);

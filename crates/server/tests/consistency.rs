@@ -11,9 +11,11 @@ use std::sync::Arc;
 const ROUNDS: usize = 60;
 const READERS: usize = 16;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn every_read_after_a_push_sees_it() {
-    let h = Arc::new(Harness::start(50, "").await);
+async fn every_read_after_a_push_sees_it(db: common::Db) {
+    let Some(h) = Harness::start_on(db, 50, "").await else {
+        return;
+    };
+    let h = Arc::new(h);
     let (org, key) = h.org("acme");
     let connection = h.synced_connection(&key, &org).await;
     let (base, _) = h.mapping(&key, &connection, "WorkOrder").await;
@@ -56,3 +58,5 @@ async fn every_read_after_a_push_sees_it() {
         ROUNDS * READERS
     );
 }
+
+on_both_backends!(every_read_after_a_push_sees_it,);

@@ -82,8 +82,6 @@ storage_operations! {
         // The event outbox.
         fn append_events(&self, events: &[NewEvent]) -> Result<()>;
         fn events_after(&self, seq: i64, limit: usize) -> Result<Vec<EventRow>>;
-    }
-    sqlite_only {
         // Connections, sealed secrets, sync runs.
         fn add_connection(&self, new: &NewConnection, default_mappings: &[(String, String, String)]) -> Result<()>;
         fn connection(&self, org_id: &str, id: &str) -> Result<Option<ConnectionRow>>;
@@ -95,7 +93,6 @@ storage_operations! {
         fn replace_credentials(&self, org_id: &str, id: &str, client_id: &str, region: Option<&str>, base_url: Option<&str>, sealed_secret: &[u8], now: &str, events: &[NewEvent]) -> Result<bool>;
         fn begin_sync(&self, id: &str, now: &str, events: &[NewEvent]) -> Result<i64>;
         fn finish_sync(&self, connection_id: &str, run: i64, run_status: &str, error: Option<&str>, reason: Option<&str>, connection_status: &str, next_sync_at: Option<&str>, now: &str, events: &[NewEvent]) -> Result<()>;
-        fn fail_interrupted_syncs(&self, now: &str) -> Result<usize>;
         fn last_sync(&self, connection_id: &str) -> Result<Option<SyncRunRow>>;
         fn watermark(&self, connection_id: &str, entity: &str) -> Result<Option<Option<String>>>;
         fn set_watermark(&self, connection_id: &str, entity: &str, since: Option<&str>) -> Result<()>;
@@ -114,6 +111,11 @@ storage_operations! {
         fn each_raw(&self, connection_id: &str, entity: &str, each: impl FnMut(RawRecord)) -> Result<()>;
         fn raw_by_ids(&self, connection_id: &str, entity: &str, ids: &[i64]) -> Result<Vec<RawRecord>>;
         fn raw_by_source_id(&self, connection_id: &str, entity: &str, source_id: &str) -> Result<Option<RawRecord>>;
+    }
+    sqlite_only {
+        // Failing every `running` sync at start is right for one process per SQLite file;
+        // on shared PostgreSQL it waits for the per-connection sync lease.
+        fn fail_interrupted_syncs(&self, now: &str) -> Result<usize>;
         // Webhook endpoints, deliveries and attempts.
         fn add_webhook_endpoint(&self, row: &WebhookEndpointRow) -> Result<()>;
         fn webhook_endpoints(&self, org_id: &str) -> Result<Vec<WebhookEndpointRow>>;

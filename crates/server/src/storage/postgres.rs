@@ -12,12 +12,16 @@
 //! No state is cached in this process: several nodes share one database, so every answer
 //! comes from the database (record counts are counted, pages are seeked per request).
 
+use super::connections::{ConnectionRow, NewConnection, SyncRunRow};
 use super::events::{EventRow, NewEvent};
+use super::mappings::{MappingVersionRow, Stale};
 use super::orgs::{ApiKeyRow, Principal, TokenRow};
+use super::records::{PageChange, RawRecord};
 use super::{Result, StorageError};
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
+use futures_util::TryStreamExt;
 use std::future::Future;
-use tokio_postgres::NoTls;
+use tokio_postgres::{NoTls, Row};
 
 /// Forward-only migrations, applied in order; `schema_migrations` records each.
 const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_server.sql")];
@@ -422,6 +426,681 @@ impl Postgres {
                     created_at: r.get(6),
                 })
                 .collect())
+        })
+    }
+}
+
+const CONNECTION_COLUMNS: &str = "id, org_id, name, company, region, base_url, client_id, sealed_secret, status, status_reason, next_sync_at, created_at";
+
+fn connection(r: &Row) -> ConnectionRow {
+    ConnectionRow {
+        id: r.get(0),
+        org_id: r.get(1),
+        name: r.get(2),
+        company: r.get(3),
+        region: r.get(4),
+        base_url: r.get(5),
+        client_id: r.get(6),
+        sealed_secret: r.get(7),
+        status: r.get(8),
+        status_reason: r.get(9),
+        next_sync_at: r.get(10),
+        created_at: r.get(11),
+    }
+}
+
+fn sync_run(r: &Row) -> SyncRunRow {
+    SyncRunRow {
+        id: r.get(0),
+        started_at: r.get(1),
+        finished_at: r.get(2),
+        status: r.get(3),
+        records: r.get(4),
+        error: r.get(5),
+        reason: r.get(6),
+    }
+}
+
+const VERSION_COLUMNS: &str =
+    "entity, version, body, content_hash, key_name, note, rolled_back_to, created_at";
+
+fn version_row(r: &Row) -> MappingVersionRow {
+    MappingVersionRow {
+        entity: r.get(0),
+        version: r.get(1),
+        body: r.get(2),
+        content_hash: r.get(3),
+        key_name: r.get(4),
+        note: r.get(5),
+        rolled_back_to: r.get(6),
+        created_at: r.get(7),
+    }
+}
+
+fn raw_record(r: &Row) -> RawRecord {
+    RawRecord {
+        id: r.get(0),
+        source_id: r.get(1),
+        body: r.get(2),
+    }
+}
+
+impl Postgres {
+    // Connections, sealed secrets, sync runs.
+
+    pub(crate) fn add_connection(
+        &self,
+        new: &NewConnection,
+        default_mappings: &[(String, String, String)],
+    ) -> Result<()> {
+        self.block(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(pg)?;
+            tx.execute(
+                "INSERT INTO connections (id, org_id, name, company, region, base_url, client_id, sealed_secret, status, next_sync_at, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'ok', $9, $9)",
+                &[&new.id, &new.org_id, &new.name, &new.company, &new.region, &new.base_url, &new.client_id, &new.sealed_secret, &new.created_at],
+            )
+            .await
+            .map_err(pg)?;
+            for (entity, body, hash) in default_mappings {
+                tx.execute(
+                    "INSERT INTO mapping_versions (connection_id, entity, version, body, content_hash, note, created_at)
+                     VALUES ($1, $2, 0, $3, $4, 'bundled default', $5)",
+                    &[&new.id, entity, body, hash, &new.created_at],
+                )
+                .await
+                .map_err(pg)?;
+            }
+            tx.commit().await.map_err(pg)?;
+            Ok(())
+        })
+    }
+
+    pub(crate) fn connection(&self, org_id: &str, id: &str) -> Result<Option<ConnectionRow>> {
+        self.block(async {
+            let row = self
+                .client()
+                .await?
+                .query_opt(
+                    &format!("SELECT {CONNECTION_COLUMNS} FROM connections WHERE org_id = $1 AND id = $2"),
+                    &[&org_id, &id],
+                )
+                .await
+                .map_err(pg)?;
+            Ok(row.as_ref().map(connection))
+        })
+    }
+
+    pub(crate) fn connections(&self, org_id: &str) -> Result<Vec<ConnectionRow>> {
+        self.block(async {
+            let rows = self
+                .client()
+                .await?
+                .query(
+                    &format!("SELECT {CONNECTION_COLUMNS} FROM connections WHERE org_id = $1 ORDER BY created_at, id"),
+                    &[&org_id],
+                )
+                .await
+                .map_err(pg)?;
+            Ok(rows.iter().map(connection).collect())
+        })
+    }
+
+    pub(crate) fn due_connections(&self, now: &str) -> Result<Vec<ConnectionRow>> {
+        self.block(async {
+            let rows = self
+                .client()
+                .await?
+                .query(
+                    &format!(
+                        "SELECT {CONNECTION_COLUMNS} FROM connections
+                         WHERE status != 'reauthorization_required' AND next_sync_at IS NOT NULL AND next_sync_at <= $1
+                         ORDER BY next_sync_at"
+                    ),
+                    &[&now],
+                )
+                .await
+                .map_err(pg)?;
+            Ok(rows.iter().map(connection).collect())
+        })
+    }
+
+    pub(crate) fn delete_connection(&self, org_id: &str, id: &str) -> Result<bool> {
+        self.block(async {
+            let deleted = self
+                .client()
+                .await?
+                .execute(
+                    "DELETE FROM connections WHERE org_id = $1 AND id = $2",
+                    &[&org_id, &id],
+                )
+                .await
+                .map_err(pg)?;
+            Ok(deleted == 1)
+        })
+    }
+
+    pub(crate) fn set_status(
+        &self,
+        org_id: &str,
+        id: &str,
+        status: &str,
+        reason: Option<&str>,
+        events: &[NewEvent],
+    ) -> Result<bool> {
+        self.block(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(pg)?;
+            let changed = tx
+                .execute(
+                    "UPDATE connections SET status = $3, status_reason = $4 WHERE org_id = $1 AND id = $2",
+                    &[&org_id, &id, &status, &reason],
+                )
+                .await
+                .map_err(pg)?;
+            append_events(&tx, events).await?;
+            tx.commit().await.map_err(pg)?;
+            Ok(changed == 1)
+        })
+    }
+
+    pub(crate) fn set_next_sync(&self, id: &str, at: Option<&str>) -> Result<()> {
+        self.block(async {
+            self.client()
+                .await?
+                .execute(
+                    "UPDATE connections SET next_sync_at = $2 WHERE id = $1",
+                    &[&id, &at],
+                )
+                .await
+                .map_err(pg)?;
+            Ok(())
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn replace_credentials(
+        &self,
+        org_id: &str,
+        id: &str,
+        client_id: &str,
+        region: Option<&str>,
+        base_url: Option<&str>,
+        sealed_secret: &[u8],
+        now: &str,
+        events: &[NewEvent],
+    ) -> Result<bool> {
+        self.block(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(pg)?;
+            let changed = tx
+                .execute(
+                    "UPDATE connections SET client_id = $3, region = $4, base_url = $5, sealed_secret = $6,
+                            status = 'ok', status_reason = NULL, next_sync_at = $7
+                     WHERE org_id = $1 AND id = $2",
+                    &[&org_id, &id, &client_id, &region, &base_url, &sealed_secret, &now],
+                )
+                .await
+                .map_err(pg)?;
+            if changed == 1 {
+                append_events(&tx, events).await?;
+            }
+            tx.commit().await.map_err(pg)?;
+            Ok(changed == 1)
+        })
+    }
+
+    pub(crate) fn begin_sync(&self, id: &str, now: &str, events: &[NewEvent]) -> Result<i64> {
+        self.block(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(pg)?;
+            let run: i64 = tx
+                .query_one(
+                    "INSERT INTO sync_runs (connection_id, started_at, status) VALUES ($1, $2, 'running') RETURNING id",
+                    &[&id, &now],
+                )
+                .await
+                .map_err(pg)?
+                .get(0);
+            tx.execute(
+                "UPDATE connections SET status = 'syncing', status_reason = NULL WHERE id = $1",
+                &[&id],
+            )
+            .await
+            .map_err(pg)?;
+            append_events(&tx, events).await?;
+            tx.commit().await.map_err(pg)?;
+            Ok(run)
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn finish_sync(
+        &self,
+        connection_id: &str,
+        run: i64,
+        run_status: &str,
+        error: Option<&str>,
+        reason: Option<&str>,
+        connection_status: &str,
+        next_sync_at: Option<&str>,
+        now: &str,
+        events: &[NewEvent],
+    ) -> Result<()> {
+        self.block(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(pg)?;
+            tx.execute(
+                "UPDATE sync_runs SET status = $2, error = $3, reason = $4, finished_at = $5 WHERE id = $1",
+                &[&run, &run_status, &error, &reason, &now],
+            )
+            .await
+            .map_err(pg)?;
+            tx.execute(
+                "UPDATE connections SET status = $2, status_reason = $3, next_sync_at = $4 WHERE id = $1",
+                &[&connection_id, &connection_status, &reason, &next_sync_at],
+            )
+            .await
+            .map_err(pg)?;
+            append_events(&tx, events).await?;
+            tx.commit().await.map_err(pg)?;
+            Ok(())
+        })
+    }
+
+    pub(crate) fn last_sync(&self, connection_id: &str) -> Result<Option<SyncRunRow>> {
+        self.block(async {
+            let row = self
+                .client()
+                .await?
+                .query_opt(
+                    "SELECT id, started_at, finished_at, status, records, error, reason FROM sync_runs
+                     WHERE connection_id = $1 ORDER BY id DESC LIMIT 1",
+                    &[&connection_id],
+                )
+                .await
+                .map_err(pg)?;
+            Ok(row.as_ref().map(sync_run))
+        })
+    }
+
+    pub(crate) fn watermark(
+        &self,
+        connection_id: &str,
+        entity: &str,
+    ) -> Result<Option<Option<String>>> {
+        self.block(async {
+            let row = self
+                .client()
+                .await?
+                .query_opt(
+                    "SELECT since FROM sync_watermarks WHERE connection_id = $1 AND entity = $2",
+                    &[&connection_id, &entity],
+                )
+                .await
+                .map_err(pg)?;
+            Ok(row.map(|r| r.get(0)))
+        })
+    }
+
+    pub(crate) fn set_watermark(
+        &self,
+        connection_id: &str,
+        entity: &str,
+        since: Option<&str>,
+    ) -> Result<()> {
+        self.block(async {
+            self.client()
+                .await?
+                .execute(
+                    "INSERT INTO sync_watermarks (connection_id, entity, since) VALUES ($1, $2, $3)
+                     ON CONFLICT (connection_id, entity) DO UPDATE SET since = excluded.since",
+                    &[&connection_id, &entity, &since],
+                )
+                .await
+                .map_err(pg)?;
+            Ok(())
+        })
+    }
+
+    // Mapping versions.
+
+    pub(crate) fn active_mappings(&self, connection_id: &str) -> Result<Vec<MappingVersionRow>> {
+        self.block(async {
+            let rows = self
+                .client()
+                .await?
+                .query(
+                    &format!(
+                        "SELECT DISTINCT ON (entity) {VERSION_COLUMNS} FROM mapping_versions
+                         WHERE connection_id = $1 ORDER BY entity, version DESC"
+                    ),
+                    &[&connection_id],
+                )
+                .await
+                .map_err(pg)?;
+            Ok(rows.iter().map(version_row).collect())
+        })
+    }
+
+    pub(crate) fn active_mapping(
+        &self,
+        connection_id: &str,
+        entity: &str,
+    ) -> Result<Option<MappingVersionRow>> {
+        self.block(async {
+            let row = self
+                .client()
+                .await?
+                .query_opt(
+                    &format!(
+                        "SELECT {VERSION_COLUMNS} FROM mapping_versions WHERE connection_id = $1 AND entity = $2
+                         ORDER BY version DESC LIMIT 1"
+                    ),
+                    &[&connection_id, &entity],
+                )
+                .await
+                .map_err(pg)?;
+            Ok(row.as_ref().map(version_row))
+        })
+    }
+
+    pub(crate) fn active_version(&self, connection_id: &str, entity: &str) -> Result<Option<i64>> {
+        self.block(async {
+            let row = self
+                .client()
+                .await?
+                .query_one(
+                    "SELECT MAX(version) FROM mapping_versions WHERE connection_id = $1 AND entity = $2",
+                    &[&connection_id, &entity],
+                )
+                .await
+                .map_err(pg)?;
+            Ok(row.get(0))
+        })
+    }
+
+    pub(crate) fn mapping_versions(
+        &self,
+        connection_id: &str,
+        entity: &str,
+    ) -> Result<Vec<MappingVersionRow>> {
+        self.block(async {
+            let rows = self
+                .client()
+                .await?
+                .query(
+                    &format!(
+                        "SELECT {VERSION_COLUMNS} FROM mapping_versions WHERE connection_id = $1 AND entity = $2 ORDER BY version"
+                    ),
+                    &[&connection_id, &entity],
+                )
+                .await
+                .map_err(pg)?;
+            Ok(rows.iter().map(version_row).collect())
+        })
+    }
+
+    pub(crate) fn mapping_version(
+        &self,
+        connection_id: &str,
+        entity: &str,
+        version: i64,
+    ) -> Result<Option<MappingVersionRow>> {
+        self.block(async {
+            let row = self
+                .client()
+                .await?
+                .query_opt(
+                    &format!(
+                        "SELECT {VERSION_COLUMNS} FROM mapping_versions WHERE connection_id = $1 AND entity = $2 AND version = $3"
+                    ),
+                    &[&connection_id, &entity, &version],
+                )
+                .await
+                .map_err(pg)?;
+            Ok(row.as_ref().map(version_row))
+        })
+    }
+
+    /// As on SQLite; publishes to one connection are serialised by locking its row, so two
+    /// nodes publishing after the same version get one new version and one `Stale`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn publish_mapping(
+        &self,
+        connection_id: &str,
+        entity: &str,
+        expected: i64,
+        body: &str,
+        content_hash: &str,
+        key_name: Option<&str>,
+        note: Option<&str>,
+        rolled_back_to: Option<i64>,
+        now: &str,
+        events: impl FnOnce(i64) -> Vec<NewEvent>,
+    ) -> Result<std::result::Result<i64, Stale>> {
+        self.block(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(pg)?;
+            tx.execute(
+                "SELECT 1 FROM connections WHERE id = $1 FOR UPDATE",
+                &[&connection_id],
+            )
+            .await
+            .map_err(pg)?;
+            let active: Option<i64> = tx
+                .query_one(
+                    "SELECT MAX(version) FROM mapping_versions WHERE connection_id = $1 AND entity = $2",
+                    &[&connection_id, &entity],
+                )
+                .await
+                .map_err(pg)?
+                .get(0);
+            let active = active.unwrap_or(-1);
+            if active != expected {
+                return Ok(Err(Stale { active }));
+            }
+            let version = active + 1;
+            tx.execute(
+                "INSERT INTO mapping_versions (connection_id, entity, version, body, content_hash, key_name, note, rolled_back_to, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                &[&connection_id, &entity, &version, &body, &content_hash, &key_name, &note, &rolled_back_to, &now],
+            )
+            .await
+            .map_err(pg)?;
+            append_events(&tx, &events(version)).await?;
+            tx.commit().await.map_err(pg)?;
+            Ok(Ok(version))
+        })
+    }
+
+    // Cached raw records. Nothing is cached in the process: counts are counted and pages
+    // seeked per request, so every node answers from the same truth.
+
+    pub(crate) fn commit_page(
+        &self,
+        connection_id: &str,
+        entity: &str,
+        run: i64,
+        records: &[(String, String, String)],
+        now: &str,
+        events: impl FnOnce(&[PageChange]) -> Vec<NewEvent>,
+    ) -> Result<Vec<PageChange>> {
+        self.block(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(pg)?;
+            let existing = tx
+                .prepare_cached(
+                    "SELECT content_hash FROM raw_records WHERE connection_id = $1 AND entity = $2 AND source_id = $3",
+                )
+                .await
+                .map_err(pg)?;
+            let upsert = tx
+                .prepare_cached(
+                    "INSERT INTO raw_records (connection_id, entity, source_id, body, content_hash, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6)
+                     ON CONFLICT (connection_id, entity, source_id) DO UPDATE SET
+                        body = excluded.body, content_hash = excluded.content_hash, updated_at = excluded.updated_at",
+                )
+                .await
+                .map_err(pg)?;
+            let mut changes = Vec::with_capacity(records.len());
+            for (source_id, body, hash) in records {
+                let before: Option<String> = tx
+                    .query_opt(&existing, &[&connection_id, &entity, source_id])
+                    .await
+                    .map_err(pg)?
+                    .map(|r| r.get(0));
+                let change = match before {
+                    None => PageChange::Created,
+                    Some(before) if &before != hash => PageChange::Updated,
+                    Some(_) => PageChange::Unchanged,
+                };
+                if change != PageChange::Unchanged {
+                    tx.execute(&upsert, &[&connection_id, &entity, source_id, body, hash, &now])
+                        .await
+                        .map_err(pg)?;
+                }
+                changes.push(change);
+            }
+            tx.execute(
+                "UPDATE sync_runs SET records = records + $2 WHERE id = $1",
+                &[&run, &(records.len() as i64)],
+            )
+            .await
+            .map_err(pg)?;
+            append_events(&tx, &events(&changes)).await?;
+            tx.commit().await.map_err(pg)?;
+            Ok(changes)
+        })
+    }
+
+    pub(crate) fn raw_page(
+        &self,
+        connection_id: &str,
+        entity: &str,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<RawRecord>> {
+        self.block(async {
+            let rows = self
+                .client()
+                .await?
+                .query(
+                    "SELECT id, source_id, body FROM raw_records WHERE connection_id = $1 AND entity = $2 AND id > $3
+                     ORDER BY id LIMIT $4",
+                    &[&connection_id, &entity, &after, &(limit as i64)],
+                )
+                .await
+                .map_err(pg)?;
+            Ok(rows.iter().map(raw_record).collect())
+        })
+    }
+
+    pub(crate) fn raw_slice(
+        &self,
+        connection_id: &str,
+        entity: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<RawRecord>> {
+        self.block(async {
+            let rows = self
+                .client()
+                .await?
+                .query(
+                    "SELECT id, source_id, body FROM raw_records WHERE connection_id = $1 AND entity = $2
+                     ORDER BY id LIMIT $3 OFFSET $4",
+                    &[&connection_id, &entity, &(limit as i64), &(offset as i64)],
+                )
+                .await
+                .map_err(pg)?;
+            Ok(rows.iter().map(raw_record).collect())
+        })
+    }
+
+    pub(crate) fn raw_count(&self, connection_id: &str, entity: &str) -> Result<usize> {
+        self.block(async {
+            let row = self
+                .client()
+                .await?
+                .query_one(
+                    "SELECT COUNT(*) FROM raw_records WHERE connection_id = $1 AND entity = $2",
+                    &[&connection_id, &entity],
+                )
+                .await
+                .map_err(pg)?;
+            Ok(row.get::<_, i64>(0) as usize)
+        })
+    }
+
+    /// Streams the rows (one query, rows read as they arrive), never the whole set in
+    /// memory at once.
+    pub(crate) fn each_raw(
+        &self,
+        connection_id: &str,
+        entity: &str,
+        mut each: impl FnMut(RawRecord),
+    ) -> Result<()> {
+        self.block(async {
+            let client = self.client().await?;
+            let params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&connection_id, &entity];
+            let stream = client
+                .query_raw(
+                    "SELECT id, source_id, body FROM raw_records WHERE connection_id = $1 AND entity = $2 ORDER BY id",
+                    params,
+                )
+                .await
+                .map_err(pg)?;
+            futures_util::pin_mut!(stream);
+            while let Some(row) = stream.try_next().await.map_err(pg)? {
+                each(raw_record(&row));
+            }
+            Ok(())
+        })
+    }
+
+    pub(crate) fn raw_by_ids(
+        &self,
+        connection_id: &str,
+        entity: &str,
+        ids: &[i64],
+    ) -> Result<Vec<RawRecord>> {
+        self.block(async {
+            let rows = self
+                .client()
+                .await?
+                .query(
+                    "SELECT id, source_id, body FROM raw_records WHERE connection_id = $1 AND entity = $2 AND id = ANY($3)",
+                    &[&connection_id, &entity, &ids],
+                )
+                .await
+                .map_err(pg)?;
+            // In the order given, as on SQLite.
+            let mut found: std::collections::HashMap<i64, RawRecord> =
+                rows.iter().map(|r| (r.get(0), raw_record(r))).collect();
+            Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+        })
+    }
+
+    pub(crate) fn raw_by_source_id(
+        &self,
+        connection_id: &str,
+        entity: &str,
+        source_id: &str,
+    ) -> Result<Option<RawRecord>> {
+        self.block(async {
+            let row = self
+                .client()
+                .await?
+                .query_opt(
+                    "SELECT id, source_id, body FROM raw_records WHERE connection_id = $1 AND entity = $2 AND source_id = $3",
+                    &[&connection_id, &entity, &source_id],
+                )
+                .await
+                .map_err(pg)?;
+            Ok(row.as_ref().map(raw_record))
         })
     }
 }

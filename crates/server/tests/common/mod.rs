@@ -70,13 +70,57 @@ pub async fn start_sandbox(
     (running, config)
 }
 
+/// The storage backend a test's server runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    /// A SQLite file in the test's temporary directory.
+    Sqlite,
+    /// A fresh database on the process's throwaway PostgreSQL cluster.
+    Postgres,
+}
+
+/// Makes `sqlite::case` and `postgres::case` tests of each `async fn case(db: Db)`: one
+/// suite, both backends. Without PostgreSQL the postgres tests print SKIPPED.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+               async fn $case() { super::$case($crate::common::Db::Sqlite).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+               async fn $case() { super::$case($crate::common::Db::Postgres).await } )*
+        }
+    };
+}
+
 impl Harness {
-    /// A server (scheduler off: tests drive syncs) and a sandbox of `work_orders`.
+    /// A server (scheduler off: tests drive syncs) and a sandbox of `work_orders`, on SQLite.
     pub async fn start(work_orders: usize, faults: &str) -> Harness {
+        Harness::start_on(Db::Sqlite, work_orders, faults)
+            .await
+            .expect("SQLite is always there")
+    }
+
+    /// The same on the backend asked for; None (after printing SKIPPED) when PostgreSQL
+    /// cannot be started on this machine.
+    pub async fn start_on(db: Db, work_orders: usize, faults: &str) -> Option<Harness> {
+        let database = match db {
+            Db::Sqlite => None,
+            Db::Postgres => match unifield_test_support::postgres::PgCluster::shared() {
+                Ok(cluster) => Some(cluster.database().unwrap()),
+                Err(reason) => {
+                    unifield_test_support::skipped(&format!("PostgreSQL backend: {reason}"));
+                    return None;
+                }
+            },
+        };
         let dir = tempfile::tempdir().unwrap();
         let (sandbox, sandbox_config) = start_sandbox(work_orders, faults).await;
         let data = dir.path().join("data");
         let mut config = ServerConfig::new(loopback(), data);
+        config.database = database;
         config.key_source = MasterKeySource::File(key_file(dir.path()));
         config.settings = fast_settings();
         config.scheduler = false;
@@ -85,13 +129,13 @@ impl Harness {
             .timeout(Duration::from_secs(60))
             .build()
             .unwrap();
-        Harness {
+        Some(Harness {
             dir,
             server,
             sandbox,
             sandbox_config,
             http,
-        }
+        })
     }
 
     pub fn url(&self, path: &str) -> String {
