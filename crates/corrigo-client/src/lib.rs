@@ -244,20 +244,34 @@ fn parse_page_text(bytes: &[u8]) -> serde_json::Result<Option<Vec<RecordText>>> 
 fn compact(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
-    let (mut in_string, mut escaped) = (false, false);
-    for &byte in bytes {
-        if in_string {
-            out.push(byte);
-            if escaped {
-                escaped = false;
-            } else if byte == b'\\' {
-                escaped = true;
-            } else if byte == b'"' {
-                in_string = false;
+    let mut at = 0;
+    while at < bytes.len() {
+        if bytes[at] == b'"' {
+            // A string is copied whole, up to its closing quote, a run at a time: most of
+            // a record's bytes are inside strings, and a byte-by-byte state machine over
+            // them was a tenth of a pull's CPU.
+            let start = at;
+            at += 1;
+            while let Some(offset) = bytes[at.min(bytes.len())..]
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\')
+            {
+                at += offset;
+                if bytes[at] == b'\\' {
+                    at += 2;
+                } else {
+                    at += 1;
+                    break;
+                }
             }
-        } else if !matches!(byte, b' ' | b'\n' | b'\r' | b'\t') {
-            in_string = byte == b'"';
-            out.push(byte);
+            let end = at.min(bytes.len());
+            out.extend_from_slice(&bytes[start..end]);
+            at = end;
+        } else {
+            if !matches!(bytes[at], b' ' | b'\n' | b'\r' | b'\t') {
+                out.push(bytes[at]);
+            }
+            at += 1;
         }
     }
     // Only ASCII whitespace was taken out, so the text is still UTF-8.
@@ -993,6 +1007,11 @@ mod tests {
             records[0].json,
             r#"{"Id":7,"Number":"WO 1","Note":"a  b\n\"c\" \\ ","Items":[{"x":1.5e3}]}"#
         );
+        // Pretty-printed answers store the same text as compact ones.
+        let value = json!({"a": [1, {"b": "x \\\" y\\", "c": null}], "d": "tab\there", "e": {}});
+        let pretty = serde_json::to_string_pretty(&value).unwrap();
+        assert!(pretty.contains('\n'));
+        assert_eq!(compact(&pretty), value.to_string());
         assert_eq!(parse_page_text(br#"{"Total": 0}"#).unwrap(), None);
         assert!(parse_page_text(br#"{"Entities": [{"Data": {"Id": 1}"#).is_err());
     }
