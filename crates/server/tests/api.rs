@@ -803,7 +803,31 @@ async fn lookups_read_the_connections_cached_records(db: common::Db) {
         .all(|r| r["customFields"]["zoneName"] == name));
 }
 
+async fn health_names_the_node_the_database_and_its_migration_version(db: common::Db) {
+    let Some(h) = Harness::start_on(db, 1, "").await else {
+        return;
+    };
+    // No credential: a load balancer asks.
+    let response = h.http.get(h.url("/api/health")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ok", "{body}");
+    let expected = match db {
+        common::Db::Sqlite => "sqlite",
+        common::Db::Postgres => "postgres",
+    };
+    assert_eq!(body["database"], expected, "{body}");
+    assert_eq!(
+        body["migration_version"],
+        h.server.service.storage.schema_version().unwrap(),
+        "{body}"
+    );
+    assert!(body["migration_version"].as_u64().unwrap() >= 1, "{body}");
+    assert!(!body["node"].as_str().unwrap().is_empty(), "{body}");
+}
+
 on_both_backends!(
+    health_names_the_node_the_database_and_its_migration_version,
     a_push_changes_the_next_read_and_a_rollback_restores_it,
     pushes_need_a_current_if_match_and_a_mapping_that_loads,
     the_unified_api_filters_sorts_pages_and_never_drops_a_failing_record,

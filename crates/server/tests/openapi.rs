@@ -34,6 +34,7 @@ const EXPECTED: &[&str] = &[
     "GET /api/eam/{collection}",
     "GET /api/eam/{collection}/custom-fields",
     "GET /api/eam/{collection}/{key}",
+    "GET /api/health",
     "GET /api/openapi.json",
     "GET /api/webhooks",
     "POST /api/webhooks",

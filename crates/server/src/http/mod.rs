@@ -85,6 +85,25 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, mut doc) = api().split_for_parts();
     webhooks::document_events(&mut doc);
     doc.paths.paths.insert(
+        "/api/health".into(),
+        utoipa::openapi::path::PathItem::new(
+            utoipa::openapi::HttpMethod::Get,
+            utoipa::openapi::path::OperationBuilder::new()
+                .operation_id(Some("health"))
+                .summary(Some("For a load balancer: this node, its database and migration version"))
+                .description(Some("No credential needed. `{\"status\": \"ok\", \"node\", \"database\": \"sqlite\"|\"postgres\", \"migration_version\"}`; 503 with `status: unavailable` when the database does not answer."))
+                .security(utoipa::openapi::security::SecurityRequirement::default())
+                .response(
+                    "200",
+                    utoipa::openapi::ResponseBuilder::new().description("The node serves and its database answers"),
+                )
+                .response(
+                    "503",
+                    utoipa::openapi::ResponseBuilder::new().description("The database does not answer"),
+                ),
+        ),
+    );
+    doc.paths.paths.insert(
         "/api/openapi.json".into(),
         utoipa::openapi::path::PathItem::new(
             utoipa::openapi::HttpMethod::Get,
@@ -105,6 +124,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn router(service: AppState) -> Router {
     let (api, _) = api().split_for_parts();
     let document = openapi();
+    let for_health = Arc::clone(&service);
     let api = api
         .layer(middleware::from_fn_with_state(
             service.clone(),
@@ -119,11 +139,62 @@ pub fn router(service: AppState) -> Router {
                 async move { axum::Json(document) }
             }),
         )
+        .route(
+            "/api/health",
+            axum::routing::get(move || health(Arc::clone(&for_health))),
+        )
         .merge(api)
         .fallback(|| async { Error::NoSuchRoute })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .layer(middleware::from_fn(bounded_in_time))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+}
+
+/// This node's name: `UNIFIELD_NODE`, else `hostname:pid`.
+pub fn node_name() -> String {
+    std::env::var("UNIFIELD_NODE")
+        .ok()
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| {
+            let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .map(|h| h.trim().to_string())
+                .unwrap_or_else(|_| "localhost".into());
+            format!("{host}:{}", std::process::id())
+        })
+}
+
+/// `GET /api/health`: asks the database for its migration version, so a node whose
+/// database is gone answers 503 and leaves the load balancer's pool.
+async fn health(service: AppState) -> Response {
+    let database = service.storage.backend_name();
+    let version = tokio::task::spawn_blocking(move || service.storage.schema_version()).await;
+    let node = node_name();
+    match version {
+        Ok(Ok(version)) => axum::Json(serde_json::json!({
+            "status": "ok",
+            "node": node,
+            "database": database,
+            "migration_version": version,
+        }))
+        .into_response(),
+        Ok(Err(error)) => {
+            eprintln!("unifield-server: health: {error} [{}]", error.code());
+            unavailable(node, database)
+        }
+        Err(_) => unavailable(node, database),
+    }
+}
+
+fn unavailable(node: String, database: &str) -> Response {
+    (
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        axum::Json(serde_json::json!({
+            "status": "unavailable",
+            "node": node,
+            "database": database,
+        })),
+    )
+        .into_response()
 }
 
 /// No request takes longer than this to answer (a filter over every cached record is the
