@@ -153,6 +153,16 @@ pub const STEPS: &[Step] = &[
         run: |j| keyboard_and_themes(j).boxed(),
     },
     Step {
+        name: "the layout fits at 1440x900 and 960x600",
+        needs: &["open the offline workspace"],
+        run: |j| layout_fits(j).boxed(),
+    },
+    Step {
+        name: "accessibility: axe-core on the main screens",
+        needs: &["open the offline workspace"],
+        run: |j| accessibility(j).boxed(),
+    },
+    Step {
         name: "add and test a connection",
         needs: &["open the offline workspace"],
         run: |j| add_and_test_a_connection(j).boxed(),
@@ -625,6 +635,99 @@ async fn save_history_and_diff(j: &mut Journey) {
         "diff rows: {before} before the screenshot, {after} after"
     );
     keys(client, &['\u{e00c}']).await; // Escape
+
+    // Restore with unsaved edits loses nothing: the restored version is one undoable edit.
+    click(client, "[data-testid=undo]").await; // an unsaved edit: the `upper` step undone
+    let unsaved_output = until("the unsaved edit", || async {
+        let out = preview_output(client).await;
+        (out["instructions"].as_str().map(str::trim) == Some(location.as_str())).then_some(out)
+    })
+    .await;
+    keys(client, &['\u{e009}', 'h']).await; // Ctrl+H
+    click(client, "[data-testid=history-dialog] [data-testid=restore]").await;
+    until(
+        "the restored version (v1 again: the store keeps no duplicate version)",
+        || async {
+            let saved = text_of(client, "save-state").await == "saved as v1";
+            (saved && same_json(&preview_output(client).await, &j.studio_output)).then_some(())
+        },
+    )
+    .await;
+    click(client, "[data-testid=undo]").await;
+    until("undo to bring the unsaved edit back", || async {
+        let unsaved = text_of(client, "save-state")
+            .await
+            .starts_with("unsaved changes");
+        (unsaved && same_json(&preview_output(client).await, &unsaved_output)).then_some(())
+    })
+    .await;
+    keys(client, &['\u{e009}', 'y']).await; // Ctrl+Y: back to the restored version
+    until("the restored version again", || async {
+        let saved = text_of(client, "save-state").await == "saved as v1";
+        (saved && same_json(&preview_output(client).await, &j.studio_output)).then_some(())
+    })
+    .await;
+
+    // Coverage lists priority id 7 as unmapped. Nothing is proposed: the user chooses the
+    // target before the value can be added. Then the saved diff shows that one entry.
+    let fix = "[data-testid=coverage-table] tr[data-field=\"priority\"]";
+    let add = format!("{fix} [data-testid=add-unmapped]");
+    let disabled = format!("return document.querySelector('{add}').disabled;");
+    assert_eq!(
+        until("the unmapped priority's fix", || async {
+            let d = js(client, &disabled).await;
+            d.is_boolean().then_some(d)
+        })
+        .await,
+        json!(true),
+        "the fix is disabled until a target is chosen"
+    );
+    client
+        .find(Locator::Css(&format!(
+            "{fix} [data-testid=unmapped-target]"
+        )))
+        .await
+        .unwrap()
+        .select_by_value("low")
+        .await
+        .unwrap();
+    click(client, &add).await;
+    until("the mapped priority in the preview", || async {
+        (preview_output(client).await["priority"] == json!("low")).then_some(())
+    })
+    .await;
+    keys(client, &['\u{e009}', 's']).await; // Ctrl+S
+    until("the mapped priority saved as v2", || async {
+        (text_of(client, "save-state").await == "saved as v2").then_some(())
+    })
+    .await;
+    keys(client, &['\u{e009}', 'h']).await; // Ctrl+H: v1 → v2 by default
+    let entry = until("the value-map entry in the diff", || async {
+        let rows = js(client, "return [...document.querySelectorAll('[data-testid=diff] [data-testid=diff-row]')].map((r) => [r.dataset.at, r.textContent]);").await;
+        let rows = rows.as_array()?.clone();
+        (!rows.is_empty()).then_some(rows)
+    })
+    .await;
+    assert_eq!(entry.len(), 1, "one changed entry: {entry:?}");
+    assert!(
+        entry[0][0].as_str().is_some_and(
+            |at| at.starts_with("fields.priority.steps[") && at.ends_with(".map[\"7\"]")
+        ),
+        "{entry:?}"
+    );
+    assert!(
+        entry[0][1]
+            .as_str()
+            .is_some_and(|t| t.starts_with("added") && t.ends_with("\"low\"")),
+        "{entry:?}"
+    );
+    shot(client, "08b-history-diff-value-map-entry").await;
+    keys(client, &['\u{e00c}']).await; // Escape
+    click(client, "[data-testid=undo]").await; // the later steps start from the `upper` edit
+    until("the edit before the value-map entry", || async {
+        same_json(&preview_output(client).await, &j.studio_output).then_some(())
+    })
+    .await;
 }
 
 async fn mapping_json_editor(j: &mut Journey) {
@@ -640,11 +743,60 @@ async fn mapping_json_editor(j: &mut Journey) {
     })
     .await;
     shot(client, "09-mapping-json").await;
+
+    // One stray character breaks the JSON: the last good preview stays, dimmed and
+    // labelled stale under the problems; coverage says it is stale; the banner points at
+    // the marked line (the user is in the JSON view already); the canvas keeps the last
+    // bindings it could read.
+    js(client, "document.querySelector('[data-testid=mapping-json]').shadowRoot.querySelector('.cm-content').focus();").await;
+    keys(client, &['\u{e009}', '\u{e010}']).await; // Ctrl+End
+    keys(client, &['x']).await;
+    let upper = j.studio_output["instructions"].clone();
+    until("the stale preview under the problems", || async {
+        let stale = text_of(client, "preview-stale-output").await;
+        let stale: Value = serde_json::from_str(&stale).ok()?;
+        let problems = text_of(client, "problems").await;
+        (stale["instructions"] == upper && !problems.is_empty()).then_some(())
+    })
+    .await;
+    assert_eq!(
+        text_of(client, "preview-output").await,
+        "",
+        "a stale preview is not shown as the current one"
+    );
+    let banner = text_of(client, "invalid-json-banner").await;
+    assert!(
+        banner.contains("marked below") && !banner.contains("Fix it in Mapping JSON"),
+        "{banner}"
+    );
+    until("coverage to say it is stale", || async {
+        (!text_of(client, "coverage-stale").await.is_empty()).then_some(())
+    })
+    .await;
+    shot(client, "10-invalid-json-stale-preview").await;
     click(client, ".view-tabs .tab").await; // back to the canvas
+    let row = js(client, "const g = document.querySelector('[role=grid][data-stale=true]'); const r = g && g.querySelector('[data-field=\"instructions\"]'); return r ? r.textContent : null;").await;
+    assert!(
+        row.as_str().is_some_and(|t| t.contains("ShortLocation")),
+        "the canvas keeps the last bindings while the JSON is broken: {row}"
+    );
+    click(client, "[data-testid=undo]").await;
+    until("undo to mend the JSON", || async {
+        same_json(&preview_output(client).await, &j.studio_output).then_some(())
+    })
+    .await;
+    assert_eq!(text_of(client, "preview-stale-output").await, "");
 }
 
 async fn keyboard_and_themes(j: &mut Journey) {
     let client = j.client();
+    let focused =
+        "const e = document.activeElement; return e ? e.dataset.testid || e.tagName : null;";
+    js(
+        client,
+        "document.querySelector('[data-testid=record-search]').focus();",
+    )
+    .await;
     keys(client, &['\u{e031}']).await; // F1
     client
         .wait()
@@ -669,6 +821,11 @@ async fn keyboard_and_themes(j: &mut Journey) {
             .then_some(())
     })
     .await;
+    assert_eq!(
+        js(client, focused).await,
+        json!("record-search"),
+        "focus returns where it was before the dialog"
+    );
     keys(client, &['\u{e009}', '\u{e008}', 'l']).await;
 
     // A source node: Enter selects it and does not pick it up; Space picks it up for a
@@ -707,9 +864,208 @@ async fn keyboard_and_themes(j: &mut Journey) {
     .await;
 }
 
+/// The toolbar's actions: each must be reachable, in the bar or in its "More" menu.
+const TOOLBAR_ACTIONS: &[&str] = &[
+    "undo",
+    "save",
+    "open-history",
+    "export",
+    "import",
+    "open-connections",
+    "theme",
+    "help",
+];
+
+/// What the page looks like at one window size: the viewport, whether anything scrolls
+/// sideways, which regions overlap or leave the viewport, and which toolbar actions are
+/// neither visible in the bar nor in its open menu.
+const LAYOUT_PROBE: &str = r#"
+const vw = window.innerWidth, vh = window.innerHeight;
+const d = document.documentElement;
+const visible = (e) => {
+  if (!e) return false;
+  const r = e.getBoundingClientRect(), s = getComputedStyle(e);
+  return s.display !== 'none' && s.visibility !== 'hidden' && r.width > 0 && r.height > 0
+    && r.left >= 0 && r.top >= 0 && r.right <= vw + 0.5 && r.bottom <= vh + 0.5;
+};
+const regions = ['.topbar', '.left', '.center', '.right', '.statusbar'].map((css) => [css, document.querySelector(css)]);
+const out = [];
+for (const [css, e] of regions) {
+  const r = e.getBoundingClientRect();
+  if (r.left < -0.5 || r.top < -0.5 || r.right > vw + 0.5 || r.bottom > vh + 0.5) out.push(css + ' leaves the viewport');
+}
+for (let i = 0; i < regions.length; i++) for (let k = i + 1; k < regions.length; k++) {
+  const a = regions[i][1].getBoundingClientRect(), b = regions[k][1].getBoundingClientRect();
+  const w = Math.min(a.right, b.right) - Math.max(a.left, b.left), h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+  if (w > 1 && h > 1) out.push(regions[i][0] + ' overlaps ' + regions[k][0]);
+}
+const wanted = arguments[0];
+const menu = document.querySelector('[data-testid=more-menu]');
+const inBar = wanted.filter((id) => visible(document.querySelector('.topbar [data-testid="' + id + '"]')));
+return {
+  vw, vh,
+  sideways: Math.max(d.scrollWidth, document.body.scrollWidth) - vw,
+  problems: out,
+  inBar,
+  menuVisible: visible(menu && menu.querySelector('summary')),
+};
+"#;
+
+/// The actions visible in the open "More" menu.
+const MENU_PROBE: &str = r#"
+const vw = window.innerWidth, vh = window.innerHeight;
+return [...document.querySelectorAll('[data-testid=more-menu] [role=menuitem]')].filter((e) => {
+  const r = e.getBoundingClientRect();
+  return r.width > 0 && r.height > 0 && r.left >= 0 && r.top >= 0 && r.right <= vw + 0.5 && r.bottom <= vh + 0.5;
+}).map((e) => e.dataset.testid.replace(/^menu-/, ''));
+"#;
+
+async fn layout_fits(j: &mut Journey) {
+    let client = j.client();
+    for (width, height) in [(1440u32, 900u32), (960, 600)] {
+        client.set_window_size(width, height).await.unwrap();
+        let probe = until(&format!("the window at {width}x{height}"), || async {
+            let p = client
+                .execute(LAYOUT_PROBE, vec![json!(TOOLBAR_ACTIONS)])
+                .await
+                .unwrap();
+            let (vw, vh) = (p["vw"].as_u64()? as u32, p["vh"].as_u64()? as u32);
+            (vw.abs_diff(width) <= 16 && vh.abs_diff(height) <= 40).then_some(p)
+        })
+        .await;
+        let size = format!("{width}x{height}");
+        assert!(
+            probe["sideways"].as_f64().unwrap() <= 0.5,
+            "at {size} the page scrolls sideways by {} px",
+            probe["sideways"]
+        );
+        assert_eq!(probe["problems"], json!([]), "regions at {size}");
+        shot(client, &format!("11-layout-{size}")).await;
+        // Every toolbar action is reachable: in the bar, or in the open "More" menu.
+        let in_bar: Vec<String> = serde_json::from_value(probe["inBar"].clone()).unwrap();
+        let mut in_menu: Vec<String> = Vec::new();
+        if in_bar.len() < TOOLBAR_ACTIONS.len() {
+            assert_eq!(
+                probe["menuVisible"],
+                json!(true),
+                "at {size} some actions are not in the bar ({in_bar:?}) and there is no visible menu"
+            );
+            click(client, "[data-testid=more-menu] summary").await;
+            in_menu = until("the open menu", || async {
+                let items: Vec<String> =
+                    serde_json::from_value(js(client, MENU_PROBE).await).ok()?;
+                (!items.is_empty()).then_some(items)
+            })
+            .await;
+            shot(client, &format!("12-toolbar-menu-{size}")).await;
+            keys(client, &['\u{e00c}']).await; // Escape
+            click(client, "[data-testid=more-menu] summary").await; // and close it
+        }
+        for action in TOOLBAR_ACTIONS {
+            assert!(
+                in_bar.iter().any(|a| a == action) || in_menu.iter().any(|a| a == action),
+                "at {size} `{action}` is reachable neither in the bar {in_bar:?} nor in the menu {in_menu:?}"
+            );
+        }
+    }
+    client.set_window_size(1440, 900).await.unwrap();
+    until("the window back at 1440x900", || async {
+        let w = js(client, "return window.innerWidth;").await.as_u64()?;
+        (w.abs_diff(1440) <= 16).then_some(())
+    })
+    .await;
+}
+
+/// axe-core's serious and critical violations on the page as it is: `rule (impact): n × targets`.
+async fn axe_violations(client: &Client) -> Vec<String> {
+    if js(client, "return typeof window.axe;").await != json!("object") {
+        // axe-core from the UI's npm packages (scripts/ui-build installs them).
+        let path = support::root().join("ui/node_modules/axe-core/axe.min.js");
+        let source = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (run scripts/ui-build to install the UI's packages)",
+                path.display()
+            )
+        });
+        client
+            .execute(&format!("{source}\nreturn typeof window.axe;"), vec![])
+            .await
+            .unwrap();
+    }
+    let found = client
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+            axe.run(document, { resultTypes: ['violations'] }).then((r) => done(
+              r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) =>
+                v.id + ' (' + v.impact + '): ' + v.nodes.length + ' × ' +
+                v.nodes.slice(0, 4).map((n) => n.target.join(' ')).join(', '))
+            ), (e) => done(['axe failed: ' + e]));"#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(found).unwrap()
+}
+
+async fn accessibility(j: &mut Journey) {
+    let client = &j.client().clone();
+    let mut report: Vec<String> = Vec::new();
+    let mut check = |screen: &str, found: Vec<String>| {
+        report.extend(found.into_iter().map(|v| format!("{screen}: {v}")));
+    };
+    check("main", axe_violations(client).await);
+    click(client, "[data-testid=view-json]").await;
+    check("mapping JSON", axe_violations(client).await);
+    click(client, ".view-tabs .tab").await;
+    keys(client, &['\u{e009}', 'h']).await; // Ctrl+H
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("[data-testid=history-dialog]"))
+        .await
+        .unwrap();
+    check("history", axe_violations(client).await);
+    keys(client, &['\u{e00c}']).await;
+    keys(client, &['\u{e031}']).await; // F1
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("[data-testid=shortcuts-dialog]"))
+        .await
+        .unwrap();
+    check("shortcuts", axe_violations(client).await);
+    keys(client, &['\u{e00c}']).await;
+    until("the dialogs to close", || async {
+        text_of(client, "shortcuts-dialog")
+            .await
+            .is_empty()
+            .then_some(())
+    })
+    .await;
+    j.measured
+        .insert("axe_serious_or_critical", json!(report.len()));
+    assert!(
+        report.is_empty(),
+        "axe-core: {} serious or critical violations:\n  {}",
+        report.len(),
+        report.join("\n  ")
+    );
+}
+
 async fn add_and_test_a_connection(j: &mut Journey) {
     let client = j.client();
     click(client, "[data-testid=open-connections]").await;
+    // An empty form says every missing field at once, each beside its field.
+    click(client, "[data-testid=add-connection]").await;
+    let errors = until("the form's errors", || async {
+        let n = js(client, "return document.querySelectorAll('[data-testid=connections-dialog] [data-testid=field-error]').length;").await.as_u64()?;
+        (n > 0).then_some(n)
+    })
+    .await;
+    assert_eq!(
+        errors, 4,
+        "name, company, client id and secret are each missing"
+    );
     let name = j.workspace.connection_name("sandbox");
     for (test_id, value) in [
         ("connection-name", name.clone()),

@@ -50,7 +50,14 @@ export function App() {
   const { summary, fields: targetFields, next: nextField } = useTarget(workspace, mapping.name, doc);
 
   const records = useRecords(source, summary?.sourceEntity ?? null, report);
-  const { preview, ms, count, readyMs, clear: clearPreview } = usePreview(source, text, records.recordId, report);
+  const {
+    preview,
+    stale,
+    ms,
+    count,
+    readyMs,
+    clear: clearPreview,
+  } = usePreview(source, text, records.recordId, report);
   const coverage = useCoverage(source, text, doc, report);
   const suggestions = useSuggestions(source, text, doc);
   const explain = useExplain(source, text, doc, records.recordId, selectedField);
@@ -148,9 +155,10 @@ export function App() {
           onError={(m) => toast("error", m)}
         />
         <aside className="right">
-          <PreviewPanel preview={preview} ms={ms} count={count} />
+          <PreviewPanel preview={preview} stale={stale} ms={ms} count={count} />
           <CoveragePanel
             report={coverage.coverage}
+            stale={coverage.stale}
             progress={coverage.progress}
             running={coverage.running}
             onRun={coverage.run}
@@ -167,11 +175,10 @@ export function App() {
           <HistoryDialog
             name={mapping.name}
             onClose={() => setDialog(null)}
-            onRestored={() => {
+            onRestored={(version) => {
               setDialog(null);
-              mapping.reload();
+              void mapping.restored(version);
               refreshInfo();
-              info("Restored as a new version");
             }}
           />
         )}

@@ -114,6 +114,9 @@ export function CodeEditor({ value, onChange, singleLine, problems, placeholder,
       parent,
       root: shadow,
     });
+    // The scroller is a tab stop of its own, so a long text scrolls from the keyboard too.
+    editor.scrollDOM.tabIndex = 0;
+    editor.scrollDOM.setAttribute("aria-label", `${label}, scroll`);
     view.current = editor;
     return () => {
       editor.destroy();

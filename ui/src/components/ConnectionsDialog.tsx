@@ -14,13 +14,44 @@ interface Props {
 
 const EMPTY = { name: "", company: "", region: "am", baseUrl: "", clientId: "", secret: "", custom: false };
 
+type Form = typeof EMPTY;
+
+/**
+ * Every problem of the form at once, by field, before anything is sent. The service
+ * checks again (and more: URL rules, the keyring); its error is shown at its field too.
+ */
+export function formProblems(form: Form): Partial<Record<keyof Form, string>> {
+  const problems: Partial<Record<keyof Form, string>> = {};
+  const required: [keyof Form, string][] = [
+    ["name", "a name for this connection"],
+    ["company", "the company name as Corrigo knows it"],
+    ["clientId", "the API client id"],
+    ["secret", "the API client secret"],
+  ];
+  if (form.custom) {
+    required.push(["baseUrl", "the API base URL"]);
+  }
+  for (const [key, what] of required) {
+    if (String(form[key]).trim() === "") {
+      problems[key] = `Enter ${what}.`;
+    }
+  }
+  return problems;
+}
+
 export function ConnectionsDialog({ onClose, onChanged, onUse }: Props) {
   const { connections, error, health, pulling, reports, add, test, pull, cancelPull, remove } =
     useConnections(onChanged);
   const [form, setForm] = useState(EMPTY);
   const [removing, setRemoving] = useState<string | null>(null);
 
+  const [problems, setProblems] = useState<Partial<Record<keyof Form, string>>>({});
   const submit = async () => {
+    const found = formProblems(form);
+    setProblems(found);
+    if (Object.keys(found).length > 0) {
+      return;
+    }
     const added = await add({
       name: form.name,
       company: form.company,
@@ -34,24 +65,38 @@ export function ConnectionsDialog({ onClose, onChanged, onUse }: Props) {
     }
   };
 
-  const field = (key: keyof typeof EMPTY, label: string, type = "text") => (
-    <label className="form-row">
-      <span>{label}</span>
-      <input
-        type={type}
-        name={key}
-        data-testid={`connection-${key}`}
-        autoComplete="off"
-        aria-invalid={error?.location?.field === key}
-        value={String(form[key])}
-        onChange={(e) => setForm({ ...form, [key]: e.target.value })}
-      />
-    </label>
-  );
+  // The service's error belongs beside its field when it names one of the form's.
+  const serviceField = error?.location?.field && error.location.field in EMPTY ? error.location.field : null;
+  const field = (key: keyof typeof EMPTY, label: string, type = "text") => {
+    const problem = problems[key] ?? (serviceField === key ? error?.message : undefined);
+    return (
+      <label className="form-row">
+        <span>{label}</span>
+        <input
+          type={type}
+          name={key}
+          data-testid={`connection-${key}`}
+          autoComplete="off"
+          aria-invalid={problem !== undefined}
+          aria-describedby={problem !== undefined ? `connection-${key}-error` : undefined}
+          value={String(form[key])}
+          onChange={(e) => {
+            setForm({ ...form, [key]: e.target.value });
+            setProblems((p) => ({ ...p, [key]: undefined }));
+          }}
+        />
+        {problem !== undefined && (
+          <span className="error-text field-error" id={`connection-${key}-error`} data-testid="field-error">
+            {problem}
+          </span>
+        )}
+      </label>
+    );
+  };
 
   return (
     <Modal title="Connections" onClose={onClose} testId="connections-dialog">
-      {error && (
+      {error && serviceField === null && (
         <p className="error-text" role="alert" data-testid="connection-error">
           {error.message} <span className="muted">[{error.code}]</span>
         </p>

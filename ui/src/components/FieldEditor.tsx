@@ -96,9 +96,16 @@ function ArgInput({
             setError(`not JSON (${param.kind})`);
           }
         }}
-        onBlur={() => setDraft(null)}
+        aria-describedby={error ? `${id}-error` : undefined}
+        // What the user typed stays while it is not JSON, with the error beside it; valid
+        // JSON is shown as the mapping holds it once the box is left.
+        onBlur={() => error === null && setDraft(null)}
       />
-      {error && <span className="error-text">{error}</span>}
+      {error && (
+        <span className="error-text" id={`${id}-error`}>
+          {error}: kept as typed, not applied
+        </span>
+      )}
     </span>
   );
 }

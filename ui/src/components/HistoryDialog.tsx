@@ -3,7 +3,8 @@
 import { useEffect, useState } from "react";
 import { api, asServiceError } from "../api";
 import type { MappingDiff, ServiceError, VersionInfo } from "../bindings";
-import { short } from "../format";
+import { localTime } from "../format";
+import { DiffView } from "./DiffView";
 import { useLatest } from "../hooks/useLatest";
 import { Modal } from "./Modal";
 
@@ -14,7 +15,7 @@ export function HistoryDialog({
 }: {
   name: string;
   onClose: () => void;
-  onRestored: () => void;
+  onRestored: (version: number) => void;
 }) {
   const [versions, setVersions] = useState<VersionInfo[] | null>(null);
   const [from, setFrom] = useState(0);
@@ -61,10 +62,20 @@ export function HistoryDialog({
       <ul className="versions">
         {versions?.map((v) => (
           <li key={v.version}>
-            <strong>v{v.version}</strong> <span className="muted">{v.savedAt}</span> {v.message}
+            <strong>v{v.version}</strong>{" "}
+            <time className="muted" dateTime={v.savedAt} title={v.savedAt}>
+              {localTime(v.savedAt)}
+            </time>{" "}
+            {v.message}
             <button
               type="button"
-              onClick={() => api.restore(name, v.version).then(onRestored, (e: unknown) => setError(asServiceError(e)))}
+              data-testid="restore"
+              onClick={() =>
+                api.restore(name, v.version).then(
+                  () => onRestored(v.version),
+                  (e: unknown) => setError(asServiceError(e)),
+                )
+              }
             >
               Restore
             </button>
@@ -80,27 +91,8 @@ export function HistoryDialog({
             <p className="muted">Pick two different versions.</p>
           ) : diff === null ? (
             <p className="muted">Comparing…</p>
-          ) : diff.changes.length === 0 ? (
-            <p className="muted">No differences.</p>
           ) : (
-            <table data-testid="diff">
-              <tbody>
-                {diff.changes.map((c) => (
-                  <tr key={c.at} className={c.change}>
-                    <td>{c.change}</td>
-                    <td>
-                      <code>{c.at}</code>
-                    </td>
-                    <td>
-                      <code>{c.before === null ? "" : short(c.before, 80)}</code>
-                    </td>
-                    <td>
-                      <code>{c.after === null ? "" : short(c.after, 80)}</code>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DiffView changes={diff.changes} />
           )}
         </div>
       )}

@@ -30,6 +30,11 @@ export function MappingCanvas(p: Props) {
   const { mapping, view, onView, selected } = p;
   const [customName, setCustomName] = useState("");
   const { doc, text, parsed } = mapping;
+  // The loader's own account of broken JSON (line and column), rather than the webview's.
+  const loaderError = p.preview?.problems.find((e) => e.code === "invalid_json" && e.line !== null);
+  const jsonError = loaderError
+    ? `line ${loaderError.line}${loaderError.column !== null ? `, column ${loaderError.column}` : ""}: ${loaderError.message}`
+    : null;
   const tab = (which: "canvas" | "json", label: string, testId?: string) => (
     <button
       type="button"
@@ -59,7 +64,19 @@ export function MappingCanvas(p: Props) {
         <span className="muted">{p.heading}</span>
       </div>
       {!parsed.ok && (
-        <p className="error-text banner">The mapping is not valid JSON ({parsed.error}); fix it in the JSON view.</p>
+        <p className="error-text banner" role="alert" data-testid="invalid-json-banner">
+          The mapping is not valid JSON: {jsonError ?? parsed.error}.{" "}
+          {view === "json" ? (
+            "Its line is marked below."
+          ) : (
+            <>
+              The fields show the last bindings that could be read.{" "}
+              <button type="button" className="link" onClick={() => onView("json")}>
+                Fix it in Mapping JSON
+              </button>
+            </>
+          )}
+        </p>
       )}
       {view === "json" ? (
         <CodeEditor
@@ -72,7 +89,8 @@ export function MappingCanvas(p: Props) {
       ) : (
         <div className="canvas">
           <TargetFields
-            doc={doc}
+            doc={mapping.lastGoodDoc}
+            stale={!parsed.ok}
             fields={p.fields}
             selected={selected}
             onSelect={p.onSelect}

@@ -93,19 +93,25 @@ export function RecordTreePanel({ tree, selected, onSelect, filter, onFilter }: 
           .map((n) => (
             <Node key={n.path} node={n} selected={n.path === selected} onSelect={onSelect} />
           ))}
-        {nodes.some((n) => !n.present) && <h3 className="absent-head">In other records, not this one</h3>}
-        {nodes
-          .filter((n) => !n.present)
-          .map((n) => (
-            <Node key={n.path} node={n} selected={n.path === selected} onSelect={onSelect} />
-          ))}
-        {!tree && <p className="empty">Select a record.</p>}
-        {tree && nodes.length === 0 && words.length > 0 && (
-          <p className="empty" data-testid="tree-no-match">
-            No path or value of record #{tree.id} matches “{filter}”.
-          </p>
+        {nodes.some((n) => !n.present) && (
+          <div role="group" aria-label="In other records, not this one">
+            <h3 className="absent-head" aria-hidden="true">
+              In other records, not this one
+            </h3>
+            {nodes
+              .filter((n) => !n.present)
+              .map((n) => (
+                <Node key={n.path} node={n} selected={n.path === selected} onSelect={onSelect} />
+              ))}
+          </div>
         )}
       </div>
+      {!tree && <p className="empty">Select a record.</p>}
+      {tree && nodes.length === 0 && words.length > 0 && (
+        <p className="empty" data-testid="tree-no-match">
+          No path or value of record #{tree.id} matches “{filter}”.
+        </p>
+      )}
     </section>
   );
 }

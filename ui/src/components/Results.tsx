@@ -5,7 +5,18 @@ import { useState } from "react";
 import type { CoverageReport, JsonValue, KeyCoverageInfo, Preview, Suggestion, TargetField } from "../bindings";
 import { percent, short } from "../format";
 
-export function PreviewPanel({ preview, ms, count }: { preview: Preview | null; ms: number | null; count: number }) {
+export function PreviewPanel({
+  preview,
+  stale,
+  ms,
+  count,
+}: {
+  preview: Preview | null;
+  /** The last preview of a mapping that loaded, while this one does not. */
+  stale: Preview | null;
+  ms: number | null;
+  count: number;
+}) {
   const errors = preview?.problems.filter((p) => p.severity === "error") ?? [];
   return (
     <section className="panel preview" aria-label="Preview">
@@ -27,12 +38,31 @@ export function PreviewPanel({ preview, ms, count }: { preview: Preview | null; 
           ))}
         </ul>
       )}
-      {preview && !preview.taken && preview.output && (
-        <p className="muted">The mapping's source filter skips this record.</p>
+      {preview && !preview.taken && errors.length === 0 && (
+        <p className="muted" data-testid="preview-skipped">
+          Record #{preview.recordId} is skipped: the mapping's source filter does not take it. Pick another record, or
+          change the filter.
+        </p>
       )}
-      <pre className="json" data-testid="preview-output">
+      <pre
+        className="json"
+        data-testid="preview-output"
+        hidden={!preview?.output}
+        tabIndex={0}
+        aria-label="Unified record"
+      >
         {preview?.output ? JSON.stringify(preview.output, null, 2) : ""}
       </pre>
+      {stale?.output && (
+        <div className="stale-preview" data-testid="preview-stale">
+          <p className="muted">
+            Stale: the last preview of a mapping that loaded. Fix the problems above to refresh it.
+          </p>
+          <pre className="json" data-testid="preview-stale-output" tabIndex={0} aria-label="Stale unified record">
+            {JSON.stringify(stale.output, null, 2)}
+          </pre>
+        </div>
+      )}
       {preview?.fields
         .filter((f) => f.outcome === "error")
         .map((f) => (
@@ -47,6 +77,8 @@ export function PreviewPanel({ preview, ms, count }: { preview: Preview | null; 
 
 interface CoverageProps {
   report: CoverageReport | null;
+  /** Why `report` is not coverage of the mapping as it is now, if it is not. */
+  stale: string | null;
   progress: { done: number; of: number } | null;
   running: boolean;
   onRun: () => void;
@@ -68,27 +100,38 @@ function UnmappedFix({
   onAdd: CoverageProps["onAddToMap"];
 }) {
   const choices = target?.enumValues.map((v) => v.name) ?? [];
-  const [to, setTo] = useState(choices[0] ?? "");
+  // No target is proposed: the user picks one, so one click never maps a value wrongly.
+  const [to, setTo] = useState("");
+  const label = `Map the unmapped values of ${field} to`;
   return (
     <span className="fix">
       {choices.length > 0 ? (
-        <select
-          aria-label={`Map the unmapped values of ${field} to`}
-          value={to}
-          onChange={(e) => setTo(e.target.value)}
-        >
+        <select aria-label={label} value={to} onChange={(e) => setTo(e.target.value)} data-testid="unmapped-target">
+          <option value="" disabled>
+            choose a value…
+          </option>
           {choices.map((c) => (
-            <option key={c}>{c}</option>
+            <option key={c} value={c}>
+              {c}
+            </option>
           ))}
         </select>
       ) : (
         <input
-          aria-label={`Map the unmapped values of ${field} to`}
+          aria-label={label}
+          placeholder="the value to map to"
           value={to}
           onChange={(e) => setTo(e.target.value)}
+          data-testid="unmapped-target"
         />
       )}
-      <button type="button" data-testid="add-unmapped" onClick={() => onAdd(field, values, to)}>
+      <button
+        type="button"
+        data-testid="add-unmapped"
+        disabled={to.trim() === ""}
+        title={to.trim() === "" ? "Choose the value to map to first" : undefined}
+        onClick={() => onAdd(field, values, to)}
+      >
         Add {values.length === 1 ? "it" : `all ${values.length}`} to the map
       </button>
     </span>
@@ -97,6 +140,7 @@ function UnmappedFix({
 
 export function CoveragePanel({
   report,
+  stale,
   progress,
   running,
   onRun,
@@ -115,6 +159,11 @@ export function CoveragePanel({
             ? `${report.records} records${report.skipped ? `, ${report.skipped} skipped by the filter` : ""}, ${report.recordsWithErrors} with errors · ${report.millis} ms`
             : ""}
         </span>
+        {stale && (
+          <span className="stale-note" data-testid="coverage-stale" role="status">
+            Stale: {stale}
+          </span>
+        )}
         {running ? (
           <button type="button" onClick={onCancel}>
             Cancel

@@ -14,6 +14,8 @@ interface Row {
 
 interface Props {
   doc: MappingDoc | null;
+  /** `doc` is the last mapping that could be read, not the text as it is now. */
+  stale?: boolean;
   fields: TargetField[];
   selected: string | null;
   onSelect: (label: string) => void;
@@ -55,7 +57,7 @@ function FieldRow({
       data-field={row.label}
       onClick={() => onSelect(row.label)}
     >
-      <div className="field-name">
+      <div className="field-name" role="gridcell">
         <span className="name">{row.label}</span>
         {row.field?.required && (
           <span className="required" title="Required">
@@ -64,7 +66,7 @@ function FieldRow({
         )}
         <span className="type">{row.field?.type ?? "custom"}</span>
       </div>
-      <div className="binding" data-testid="binding">
+      <div className="binding" role="gridcell" data-testid="binding">
         {b ? (
           <>
             <code>{source}</code>
@@ -74,7 +76,7 @@ function FieldRow({
           <span className="muted">drop a source field here</span>
         )}
       </div>
-      <div className="badges">
+      <div className="badges" role="gridcell">
         {result && (
           <span className={`outcome ${result.outcome}`} title={result.error ?? result.outcome}>
             {result.outcome === "filled" ? "✓" : result.outcome === "error" ? "✗" : "∅"}
@@ -94,13 +96,18 @@ function FieldRow({
   );
 }
 
-export function TargetFields({ doc, fields, selected, onSelect, results, coverage, coverageOf }: Props) {
+export function TargetFields({ doc, stale, fields, selected, onSelect, results, coverage, coverageOf }: Props) {
   const rows: Row[] = fields.map((f) => ({ label: f.name, field: f }));
   for (const name of Object.keys(doc?.custom ?? {})) {
     rows.push({ label: `custom.${name}`, field: null });
   }
   return (
-    <div className="fields" role="grid" aria-label="Unified fields">
+    <div
+      className={stale ? "fields stale" : "fields"}
+      role="grid"
+      aria-label={stale ? "Unified fields (the last bindings that could be read)" : "Unified fields"}
+      data-stale={stale ? "true" : undefined}
+    >
       {rows.map((row) => (
         <FieldRow
           key={row.label}

@@ -24,11 +24,61 @@ function mappingTitle(m: MappingSummary) {
   return `${m.title}: Corrigo ${m.sourceEntity} → ${m.targetEntity}${m.version !== null ? `, v${m.version}` : ""}${m.hasDraft ? ", unsaved draft" : ""}`;
 }
 
+/**
+ * The actions that move into the "More" menu when the window is too narrow for them all
+ * (styles.css decides when; both copies are rendered, one of them hidden).
+ */
+const SECONDARY: { action: Action; label: string; testId: string }[] = [
+  { action: "history", label: "History", testId: "open-history" },
+  { action: "export", label: "Export", testId: "export" },
+  { action: "import", label: "Import", testId: "import" },
+  { action: "connections", label: "Connections", testId: "open-connections" },
+];
+
 export function TopBar({ info, source, onSource, mapping, onMapping, theme, run }: Props) {
   const button = (action: Action, label: string, testId?: string, text = label) => (
-    <button type="button" title={title(action, label)} onClick={() => run(action)} data-testid={testId}>
+    <button
+      key={action}
+      type="button"
+      className="secondary"
+      title={title(action, label)}
+      onClick={() => run(action)}
+      data-testid={testId}
+    >
       {text}
     </button>
+  );
+  const menu = (
+    <details className="more" data-testid="more-menu">
+      <summary aria-label="More actions" title="More actions">
+        More ▾
+      </summary>
+      <div className="more-menu" role="menu">
+        {[
+          ...SECONDARY,
+          { action: "theme" as const, label: theme === "dark" ? "Light theme" : "Dark theme", testId: "theme" },
+          { action: "help" as const, label: "Keyboard shortcuts", testId: "help" },
+        ].map((a) => (
+          <button
+            key={a.action}
+            type="button"
+            role="menuitem"
+            data-testid={`menu-${a.testId}`}
+            data-action={a.action}
+            title={title(a.action, a.label)}
+            onClick={(e) => {
+              // The menu closes; focus goes to its button, where a dialog returns it.
+              const details = e.currentTarget.closest("details");
+              details?.removeAttribute("open");
+              details?.querySelector("summary")?.focus();
+              run(a.action);
+            }}
+          >
+            {a.label} <kbd>{keysLabel(a.action, MAC)}</kbd>
+          </button>
+        ))}
+      </div>
+    </details>
   );
   return (
     <header className="topbar">
@@ -92,12 +142,10 @@ export function TopBar({ info, source, onSource, mapping, onMapping, theme, run 
       >
         Save
       </button>
-      {button("history", "History", "open-history")}
-      {button("export", "Export", "export")}
-      {button("import", "Import", "import")}
-      {button("connections", "Connections", "open-connections")}
+      {SECONDARY.map((a) => button(a.action, a.label, a.testId))}
       <button
         type="button"
+        className="secondary"
         title={title("theme", "Theme")}
         onClick={() => run("theme")}
         aria-label="Toggle theme"
@@ -107,12 +155,15 @@ export function TopBar({ info, source, onSource, mapping, onMapping, theme, run 
       </button>
       <button
         type="button"
+        className="secondary"
         title={title("help", "Keyboard shortcuts")}
         onClick={() => run("help")}
         aria-label="Keyboard shortcuts"
+        data-testid="help"
       >
         ?
       </button>
+      {menu}
     </header>
   );
 }

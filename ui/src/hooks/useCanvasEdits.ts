@@ -12,6 +12,13 @@ export function useCanvasEdits(
   select: (field: string) => void,
 ) {
   const attempt = (edit: () => string, done: string) => {
+    if (!mapping.parsed.ok) {
+      toast(
+        "error",
+        "The mapping is not valid JSON: fix it in Mapping JSON first (the canvas shows its last readable bindings)",
+      );
+      return false;
+    }
     try {
       mapping.editCanonical(edit());
       toast("info", done);

@@ -10,6 +10,8 @@ import type { Report } from "./useToasts";
 
 export function useCoverage(source: RecordSource, text: string, doc: MappingDoc | null, report: Report) {
   const [coverage, setCoverage] = useState<CoverageReport | null>(null);
+  // The mapping text the report on screen was computed from.
+  const [coveredText, setCoveredText] = useState<string | null>(null);
   const [job, setJob] = useState<number | null>(null);
   const [progress, setProgress] = useState<{ done: number; of: number } | null>(null);
 
@@ -24,6 +26,7 @@ export function useCoverage(source: RecordSource, text: string, doc: MappingDoc 
     api.coverage(source, text, mine).then(
       (c) => {
         setCoverage(c);
+        setCoveredText(text);
         done();
       },
       (e: unknown) => {
@@ -47,12 +50,25 @@ export function useCoverage(source: RecordSource, text: string, doc: MappingDoc 
     };
   }, []);
 
+  // Why the numbers on screen are not those of the mapping as it is now, if they are not.
+  const stale =
+    coverage === null || coveredText === text
+      ? null
+      : doc === null
+        ? "the mapping does not load: these numbers are from the last mapping that did"
+        : job !== null
+          ? "the mapping changed: counting again"
+          : "the mapping changed since these numbers: run coverage again";
   return {
     coverage,
+    stale,
     progress,
     running: job !== null,
     run,
     cancel: () => job !== null && void api.cancel(job),
-    clear: () => setCoverage(null),
+    clear: () => {
+      setCoverage(null);
+      setCoveredText(null);
+    },
   };
 }

@@ -6,7 +6,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { api } from "../api";
 import type { ImportedMapping, MappingState } from "../bindings";
 import { canRedo, canUndo, record, redo, replacePresent, start, undo, type History } from "../history";
-import { parse } from "../mapping";
+import { parse, type MappingDoc } from "../mapping";
 import { keysLabel } from "../shortcuts";
 import { MAC } from "./useShortcuts";
 import { useDebounced } from "./useDebounced";
@@ -30,6 +30,12 @@ export function useMappingText(report: Report, notify: (line: string) => void, o
 
   const text = hist.present;
   const parsed = useMemo(() => parse(text), [text]);
+  // The last text that parsed: while the JSON is broken the canvas keeps showing the
+  // bindings it last could read (read-only), instead of looking wiped.
+  const [lastGood, setLastGood] = useState<MappingDoc | null>(null);
+  if (parsed.ok && lastGood !== parsed.doc) {
+    setLastGood(parsed.doc);
+  }
   const unsaved = saved !== null && text !== saved.text && text !== saved.editorText;
 
   /** Records an edit for undo (edits of one `group` in quick succession are one step). */
@@ -139,10 +145,24 @@ export function useMappingText(report: Report, notify: (line: string) => void, o
     }
   };
 
-  /** After a restore: the new version replaces the draft and this session's history. */
-  const reload = () => {
-    histories.current.delete(name);
-    void api.discardDraft(name).then(() => load(name), report);
+  /**
+   * After a restore (saved as a new version): the restored text becomes one undoable edit,
+   * so unsaved work the editor held is one undo away, never replaced out of reach.
+   */
+  const restored = async (version: number) => {
+    try {
+      const state = await api.getMapping(name);
+      setSaved({ text: state.savedText, version: state.version, editorText: state.savedText });
+      setDraftRestored(false);
+      setHist((h) => record(h, state.savedText));
+      notify(
+        `Restored version ${version}` +
+          (state.version !== null && state.version !== version ? ` as version ${state.version}` : "") +
+          (unsaved ? `: undo (${keysLabel("undo", MAC)}) brings back your unsaved edits` : ""),
+      );
+    } catch (e) {
+      report(e);
+    }
   };
 
   return {
@@ -150,6 +170,7 @@ export function useMappingText(report: Report, notify: (line: string) => void, o
     text,
     parsed,
     doc: parsed.ok ? parsed.doc : null,
+    lastGoodDoc: parsed.ok ? parsed.doc : lastGood,
     saved,
     unsaved,
     draftRestored,
@@ -166,7 +187,7 @@ export function useMappingText(report: Report, notify: (line: string) => void, o
     exportFile,
     importFile,
     discardDraft,
-    reload,
+    restored,
   };
 }
 

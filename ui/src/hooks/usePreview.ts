@@ -9,6 +9,9 @@ import type { Report } from "./useToasts";
 
 export function usePreview(source: RecordSource, text: string, recordId: string | null, report: Report) {
   const [preview, setPreview] = useState<Preview | null>(null);
+  // The last preview of a mapping that loaded: while the mapping does not load, it stays
+  // on screen, dimmed and labelled stale, under the problems.
+  const [lastGood, setLastGood] = useState<Preview | null>(null);
   const [ms, setMs] = useState<number | null>(null);
   const [count, setCount] = useState(0);
   const [readyMs, setReadyMs] = useState<number | null>(null);
@@ -22,6 +25,9 @@ export function usePreview(source: RecordSource, text: string, recordId: string 
     gate(api.preview(source, text, recordId)).then((p) => {
       if (p !== STALE) {
         setPreview(p);
+        if (p.output !== null) {
+          setLastGood(p);
+        }
         setMs(performance.now() - started);
         setCount((n) => n + 1);
       }
@@ -34,5 +40,19 @@ export function usePreview(source: RecordSource, text: string, recordId: string 
     }
   }, [preview, readyMs, report]);
 
-  return { preview, ms, count, readyMs, clear: () => setPreview(null) };
+  const stale =
+    preview !== null && preview.output === null && lastGood !== null && lastGood.recordId === preview.recordId
+      ? lastGood
+      : null;
+  return {
+    preview,
+    stale,
+    ms,
+    count,
+    readyMs,
+    clear: () => {
+      setPreview(null);
+      setLastGood(null);
+    },
+  };
 }

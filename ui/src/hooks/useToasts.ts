@@ -3,6 +3,7 @@
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import { asServiceError } from "../api";
+import type { ServiceError } from "../bindings";
 
 export interface Toast {
   id: number;
@@ -23,6 +24,23 @@ export function useToasts() {
 
 export type Report = (e: unknown) => void;
 
+/**
+ * A message with its location said once: the parts of the location the message does not
+ * already name (the service often writes the field or line into the message itself).
+ */
+export function located(message: string, at: ServiceError["location"]): string {
+  if (!at) {
+    return message;
+  }
+  const parts = [
+    at.file,
+    at.line !== null ? `line ${at.line}` : null,
+    at.field,
+    at.step !== null ? `step ${at.step}` : null,
+  ].filter((p): p is string => typeof p === "string" && p !== "" && !message.includes(p));
+  return parts.length > 0 ? `${message} (${parts.join(", ")})` : message;
+}
+
 /** Shows a failure; branches on its code. */
 export function useReport(
   toast: (kind: Toast["kind"], line: string) => void,
@@ -40,17 +58,7 @@ export function useReport(
           return;
         case "invalid_mapping": {
           const at = err.location;
-          const where = at
-            ? [
-                at.file,
-                at.line !== null ? `line ${at.line}` : null,
-                at.field,
-                at.step !== null ? `step ${at.step}` : null,
-              ]
-                .filter(Boolean)
-                .join(", ")
-            : "";
-          toast("error", `${err.message}${where ? ` (${where})` : ""}`);
+          toast("error", located(err.message, at));
           if (at?.field) {
             handlers.current.invalidField(at.field);
           }
