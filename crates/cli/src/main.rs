@@ -221,6 +221,10 @@ enum Command {
         /// The server's data directory (default: the user's data directory)
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
+        /// Serve from PostgreSQL instead of SQLite: postgres://user@host/db (a password goes
+        /// in UNIFIELD_DATABASE_URL, which is read when this is absent)
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
         /// Time between a connection's syncs: 15m, 30s, 1h
         #[arg(long, default_value = "15m", value_parser = server::parse_interval)]
         sync_interval: std::time::Duration,
@@ -242,6 +246,9 @@ enum Command {
         /// The server's data directory (default: the user's data directory)
         #[arg(long, value_name = "DIR", global = true)]
         data: Option<PathBuf>,
+        /// The server's PostgreSQL database instead (see `serve --database`)
+        #[arg(long, value_name = "URL", global = true)]
+        database: Option<String>,
         #[command(subcommand)]
         command: server::ServerCommand,
     },
@@ -354,6 +361,7 @@ fn main() -> ExitCode {
         Command::Serve {
             listen,
             data,
+            database,
             sync_interval,
             demo,
             allow_insecure_webhooks,
@@ -364,8 +372,21 @@ fn main() -> ExitCode {
             webhook_retry.as_deref(),
             &webhook_timeout,
         )
-        .and_then(|webhooks| server::serve(listen, data.as_deref(), sync_interval, demo, webhooks)),
-        Command::Server { data, command } => server::admin(command, data.as_deref()),
+        .and_then(|webhooks| {
+            server::serve(
+                listen,
+                data.as_deref(),
+                database.as_deref(),
+                sync_interval,
+                demo,
+                webhooks,
+            )
+        }),
+        Command::Server {
+            data,
+            database,
+            command,
+        } => server::admin(command, data.as_deref(), database.as_deref()),
         Command::Push {
             server,
             connection,

@@ -102,10 +102,19 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 pub(crate) fn serve(
     listen: SocketAddr,
     data: Option<&Path>,
+    database: Option<&str>,
     sync_interval: Duration,
     demo: bool,
     webhooks: unifield_server::webhooks::WebhookSettings,
 ) -> Outcome {
+    if let Some(url) = database {
+        unifield_server::check_database_argument(url).map_err(Failure::usage)?;
+        if demo {
+            return Err(Failure::usage(
+                "--demo keeps its data in SQLite; leave --database out",
+            ));
+        }
+    }
     let settings = unifield_server::Settings {
         sync_interval,
         webhooks,
@@ -140,9 +149,17 @@ pub(crate) fn serve(
         }
         let mut config = unifield_server::ServerConfig::new(listen, data_dir(data)?);
         config.settings = settings;
+        if let Some(url) = database {
+            config.database = Some(url.to_string());
+        }
         let server = unifield_server::start(config.clone()).await.map_err(server_failure)?;
         let _ = writeln!(out, "{}", server.url);
-        let _ = writeln!(out, "Unifield server: data in {}; OpenAPI at {}/api/openapi.json; Ctrl-C stops it", config.data_dir.display(), server.url);
+        let place = if config.database.is_some() {
+            "data in PostgreSQL".to_string()
+        } else {
+            format!("data in {}", config.data_dir.display())
+        };
+        let _ = writeln!(out, "Unifield server: {place}; OpenAPI at {}/api/openapi.json; Ctrl-C stops it", server.url);
         let _ = out.flush();
         drop(out);
         server.wait().await;
@@ -150,8 +167,16 @@ pub(crate) fn serve(
     })
 }
 
-pub(crate) fn admin(command: ServerCommand, data: Option<&Path>) -> Outcome {
-    let service = unifield_server::open_admin(&data_dir(data)?).map_err(server_failure)?;
+pub(crate) fn admin(
+    command: ServerCommand,
+    data: Option<&Path>,
+    database: Option<&str>,
+) -> Outcome {
+    if let Some(url) = database {
+        unifield_server::check_database_argument(url).map_err(Failure::usage)?;
+    }
+    let service =
+        unifield_server::open_admin_on(database, &data_dir(data)?).map_err(server_failure)?;
     let mut out = std::io::stdout().lock();
     match command {
         ServerCommand::Org {

@@ -80,10 +80,38 @@ pub fn open_service(config: &ServerConfig) -> Result<Service> {
     Ok(Service::new(storage, Some(key), config.settings.clone()))
 }
 
-/// Opens the database only, for organization and key administration (no secret opened).
-pub fn open_admin(data_dir: &std::path::Path) -> Result<Service> {
-    let storage = Storage::open(data_dir)?;
+/// Opens the database only, for organization and key administration (no secret opened):
+/// PostgreSQL when `database` (or else `UNIFIELD_DATABASE_URL`) names one, else SQLite in
+/// `data_dir`.
+pub fn open_admin_on(database: Option<&str>, data_dir: &std::path::Path) -> Result<Service> {
+    let from_env = std::env::var(DATABASE_URL_ENV)
+        .ok()
+        .filter(|url| !url.is_empty());
+    let storage = open_storage(database.or(from_env.as_deref()), data_dir)?;
     Ok(Service::new(storage, None, Settings::default()))
+}
+
+/// [`open_admin_on`] with the database from `UNIFIELD_DATABASE_URL` or `data_dir`.
+pub fn open_admin(data_dir: &std::path::Path) -> Result<Service> {
+    open_admin_on(None, data_dir)
+}
+
+/// Checks a `--database` argument: a PostgreSQL URL without a password (a command line is
+/// visible to every user of the machine; a password goes in `UNIFIELD_DATABASE_URL`).
+pub fn check_database_argument(url: &str) -> std::result::Result<(), String> {
+    let parsed = url::Url::parse(url).map_err(|e| format!("--database: not a URL ({e})"))?;
+    if !matches!(parsed.scheme(), "postgres" | "postgresql") {
+        return Err(format!(
+            "--database: a postgres:// URL is expected, not {}://",
+            parsed.scheme()
+        ));
+    }
+    if parsed.password().is_some() {
+        return Err(format!(
+            "--database: the URL carries a password; put it in {DATABASE_URL_ENV} instead of the command line"
+        ));
+    }
+    Ok(())
 }
 
 /// A running server. Dropping it stops the HTTP server and the scheduler.

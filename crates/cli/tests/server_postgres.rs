@@ -1,0 +1,137 @@
+//! `unifield serve --database` and `unifield server --database` as processes on a
+//! throwaway PostgreSQL cluster (crates/test-support): administration writes the
+//! organization and key there, the server answers with them and says in /api/health that
+//! it runs on PostgreSQL. Without PostgreSQL the test prints SKIPPED.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+fn unifield(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_unifield"));
+    command.args(args).env_remove("UNIFIELD_DATABASE_URL");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().unwrap()
+}
+
+/// One HTTP/1.1 GET on loopback; (status, body).
+fn get(base: &str, path: &str, key: Option<&str>) -> (u16, String) {
+    let address = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let auth = key
+        .map(|k| format!("Authorization: Bearer {k}\r\n"))
+        .unwrap_or_default();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\n{auth}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response[9..12].parse().unwrap();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn a_database_argument_with_a_password_is_refused_before_anything_starts() {
+    let out = unifield(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database",
+            "postgres://u:Pw-9f2k@127.0.0.1:1/db",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("UNIFIELD_DATABASE_URL"), "{stderr}");
+    assert!(
+        !stderr.contains("Pw-9f2k"),
+        "the password is not repeated: {stderr}"
+    );
+}
+
+#[test]
+fn serve_and_server_administration_run_on_postgres() {
+    let cluster = match unifield_test_support::postgres::PgCluster::start() {
+        Ok(cluster) => cluster,
+        Err(reason) => {
+            unifield_test_support::skipped(&format!("PostgreSQL: {reason}"));
+            return;
+        }
+    };
+    let url = cluster.database().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("master.key");
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&key_file)
+            .unwrap();
+        file.write_all(b"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")
+            .unwrap();
+    }
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    let added = unifield(&["server", "--database", &url, "org", "add", "acme"], &[]);
+    assert!(added.status.success(), "{added:?}");
+    let created = unifield(
+        &[
+            "server",
+            "--database",
+            &url,
+            "key",
+            "create",
+            "--org",
+            "acme",
+            "--name",
+            "ci",
+        ],
+        &[],
+    );
+    assert!(created.status.success(), "{created:?}");
+    let key = String::from_utf8_lossy(&created.stdout).trim().to_string();
+    // Nothing went to a SQLite file: the data directory was never made.
+    assert!(!std::path::Path::new(data).exists());
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_unifield"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data", data])
+        .env("UNIFIELD_DATABASE_URL", &url)
+        .env("UNIFIELD_SERVER_KEY_FILE", &key_file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = lines.next().unwrap().unwrap();
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+
+    let (status, body) = get(&base, "/api/health", None);
+    assert_eq!(status, 200, "{body}");
+    let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(health["database"], "postgres", "{body}");
+    assert_eq!(health["status"], "ok", "{body}");
+    // The key created by the administration command authenticates on the server.
+    let (status, body) = get(&base, "/api/connections", Some(&key));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body.trim(), "[]");
+    let (status, _) = get(&base, "/api/connections", Some("ufk_not-a-key"));
+    assert_eq!(status, 401);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(!std::path::Path::new(data).exists());
+}
