@@ -52,6 +52,8 @@ macro_rules! studio_commands {
             remove_server(name: String) -> ();
             /// The server's connections, each with its status.
             server_connections(server: String) -> Vec<ServerConnectionInfo>;
+            /// New Corrigo credentials for a server connection; the server tests them first.
+            reconnect_server_connection(server: String, connection_id: String, client_id: String, client_secret: String) -> ServerConnectionInfo;
             /// Pulls a server connection's raw records into the workspace cache; `job`.
             pull_through_server(server: String, connection_id: String, entities: Vec<String>, job: u32) -> ServerPull;
             /// What pushing the mapping would do: diff against the active version, impact on `source`.

@@ -388,6 +388,18 @@ pub async fn server_connections<R: Runtime>(
     unifield_studio_service::servers::server_connections(&client).await
 }
 
+pub async fn reconnect_server_connection<R: Runtime>(
+    app: AppHandle<R>,
+    server: String,
+    connection_id: String,
+    client_id: String,
+    client_secret: String,
+) -> Result<ServerConnectionInfo> {
+    let client = server_client(&app, server).await?;
+    unifield_studio_service::servers::reconnect(&client, &connection_id, &client_id, &client_secret)
+        .await
+}
+
 pub async fn pull_through_server<R: Runtime>(
     app: AppHandle<R>,
     server: String,

@@ -33,6 +33,7 @@ export const commands = {
   addServer: (server: NewServer) => invoke<ServerInfo>("add_server", { server }),
   removeServer: (name: string) => invoke<null>("remove_server", { name }),
   serverConnections: (server: string) => invoke<Array<ServerConnectionInfo>>("server_connections", { server }),
+  reconnectServerConnection: (server: string, connectionId: string, clientId: string, clientSecret: string) => invoke<ServerConnectionInfo>("reconnect_server_connection", { server, connectionId, clientId, clientSecret }),
   pullThroughServer: (server: string, connectionId: string, entities: Array<string>, job: number) => invoke<ServerPull>("pull_through_server", { server, connectionId, entities, job }),
   pushPreview: (server: string, connectionId: string, source: RecordSource, text: string) => invoke<PushPreview>("push_preview", { server, connectionId, source, text }),
   pushMapping: (server: string, connectionId: string, source: RecordSource, text: string, version: number, note: string | null) => invoke<PushResult>("push_mapping", { server, connectionId, source, text, version, note }),

@@ -56,6 +56,9 @@ pub enum Error {
         message: String,
         problems: Vec<Problem>,
     },
+    /// Corrigo refused the new credentials; the server changed nothing.
+    #[error("Corrigo refused the new credentials; nothing changed: {0}")]
+    CredentialsRefused(String),
     #[error("the server answered {status}: {message} [{code}]")]
     Server {
         status: u16,
@@ -78,6 +81,7 @@ impl Error {
             Error::NotFound(_) => "server_not_found",
             Error::Conflict { .. } => "version_mismatch",
             Error::Invalid { .. } => "invalid_mapping",
+            Error::CredentialsRefused(_) => "credentials_refused",
             Error::Server { .. } => "server_error",
             Error::Protocol(_) => "server_protocol",
         }
@@ -365,6 +369,39 @@ impl ServerClient {
         let url = format!("{}/api/connections/{}/sync", self.base, segment(connection));
         let _: (Value, _) = self.json(self.http.post(url), "sync").await?;
         Ok(())
+    }
+
+    /// Reconnect: the server tests the new Corrigo credentials first and keeps them (and
+    /// resumes syncing) only when Corrigo accepts them. The secret travels in the body only.
+    pub async fn reconnect(
+        &self,
+        connection: &str,
+        client_id: &str,
+        client_secret: &str,
+    ) -> Result<ConnectionStatus> {
+        let url = format!(
+            "{}/api/connections/{}/credentials",
+            self.base,
+            segment(connection)
+        );
+        let request = self.http.put(url).json(&serde_json::json!({
+            "client_id": client_id,
+            "client_secret": client_secret,
+        }));
+        let answer = self.send(request).await?;
+        if answer.status == 422 {
+            let body: Value = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
+            let message = body
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("refused")
+                .chars()
+                .take(500)
+                .collect();
+            return Err(Error::CredentialsRefused(message));
+        }
+        let answer = check(answer, "connection")?;
+        serde_json::from_slice(&answer.body).map_err(|e| Error::Protocol(format!("reconnect: {e}")))
     }
 
     /// One page of a connection's cached raw Corrigo records of `entity` (`WorkOrder`,

@@ -588,6 +588,30 @@ pub async fn server_connections(client: &ServerClient) -> Result<Vec<ServerConne
     Ok(out)
 }
 
+/// Reconnect a connection that needs reauthorization: new Corrigo credentials, tested by the
+/// server before it keeps them (refused ones change nothing). The connection as listed after.
+pub async fn reconnect(
+    client: &ServerClient,
+    connection_id: &str,
+    client_id: &str,
+    client_secret: &str,
+) -> Result<ServerConnectionInfo> {
+    if client_id.trim().is_empty() || client_secret.trim().is_empty() {
+        return Err(ServiceError::new(
+            "invalid_credentials",
+            "the client id and the client secret are both needed",
+        ));
+    }
+    client
+        .reconnect(connection_id, client_id.trim(), client_secret.trim())
+        .await?;
+    server_connections(client)
+        .await?
+        .into_iter()
+        .find(|c| c.id == connection_id)
+        .ok_or_else(|| ServiceError::new("server_not_found", "the connection vanished"))
+}
+
 /// The connection's active mapping of `entity` (a unified entity, `WorkOrder`) and its version.
 pub async fn active_mapping(
     client: &ServerClient,

@@ -302,3 +302,47 @@ async fn add_pull_preview_push_verify_conflict_rollback() {
     );
     demo.sandbox.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconnect_refuses_bad_credentials_and_changes_nothing() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let demo = demo(server_dir.path()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let studio = Studio::open(dir.path(), Arc::new(MemorySecrets::default())).unwrap();
+    studio
+        .add_server(&NewServer {
+            name: "demo".into(),
+            url: demo.server.url.clone(),
+            api_key: demo.api_key.clone(),
+        })
+        .unwrap();
+    let client = studio.server_client("demo").unwrap();
+    let sandbox = unifield_corrigo_sandbox::Config::default();
+    let refused = servers::reconnect(
+        &client,
+        &demo.connection_id,
+        &sandbox.client_id,
+        "not-the-secret-Qx81",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refused.code, "credentials_refused", "{refused:?}");
+    assert!(!refused.message.contains("not-the-secret-Qx81"));
+    let after = servers::server_connections(&client).await.unwrap();
+    assert_eq!(after[0].status, "ok", "refused credentials changed nothing");
+    let accepted = servers::reconnect(
+        &client,
+        &demo.connection_id,
+        &sandbox.client_id,
+        &sandbox.client_secret,
+    )
+    .await
+    .unwrap();
+    assert_eq!(accepted.id, demo.connection_id);
+    assert_ne!(accepted.status, "reauthorization_required");
+    let empty = servers::reconnect(&client, &demo.connection_id, "", "x")
+        .await
+        .unwrap_err();
+    assert_eq!(empty.code, "invalid_credentials");
+    demo.sandbox.stop().await;
+}

@@ -7,6 +7,34 @@ import type { ServerConnectionInfo } from "../bindings";
 import { useServers, type Target } from "../hooks/useServers";
 import { Modal } from "./Modal";
 
+/** New client id and secret for a connection Corrigo stopped accepting. */
+function Reconnect({ onReconnect }: { onReconnect: (clientId: string, secret: string) => Promise<boolean> }) {
+  const [clientId, setClientId] = useState("");
+  const [secret, setSecret] = useState("");
+  return (
+    <form
+      className="reconnect"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void onReconnect(clientId, secret).then((ok) => ok && setSecret(""));
+      }}
+    >
+      <input value={clientId} onChange={(e) => setClientId(e.target.value)} placeholder="client id" name="clientId" />{" "}
+      <input
+        type="password"
+        value={secret}
+        onChange={(e) => setSecret(e.target.value)}
+        placeholder="client secret"
+        name="clientSecret"
+        autoComplete="off"
+      />{" "}
+      <button type="submit" data-testid="reconnect">
+        Reconnect
+      </button>
+    </form>
+  );
+}
+
 function Status({ connection }: { connection: ServerConnectionInfo }) {
   const sync = connection.lastSync;
   return (
@@ -67,6 +95,13 @@ export function ServersDialog({ onClose, onUse }: { onClose: () => void; onUse: 
                       <li key={connection.id} data-server-connection={connection.name}>
                         <strong>{connection.name}</strong> ({connection.company})
                         <Status connection={connection} />
+                        {connection.status === "reauthorization_required" && (
+                          <Reconnect
+                            onReconnect={(clientId, secret) =>
+                              servers.reconnect(server.name, connection.id, clientId, secret)
+                            }
+                          />
+                        )}
                         {pulling ? (
                           <>
                             <progress

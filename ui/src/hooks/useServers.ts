@@ -101,7 +101,23 @@ export function useServers() {
     }
   };
 
+  /** True when Corrigo accepted the new credentials (refused ones change nothing). */
+  const reconnect = async (server: string, connectionId: string, clientId: string, clientSecret: string) => {
+    setError(null);
+    try {
+      const updated = await api.reconnectServerConnection(server, connectionId, clientId, clientSecret);
+      setConnections((c) => {
+        const list = c[server];
+        return Array.isArray(list) ? { ...c, [server]: list.map((x) => (x.id === updated.id ? updated : x)) } : c;
+      });
+      return true;
+    } catch (e) {
+      fail(e);
+      return false;
+    }
+  };
+
   const cancelPull = () => pulling !== null && void api.cancel(pulling.job);
 
-  return { servers, connections, error, pulling, loadConnections, add, remove, pull, cancelPull };
+  return { servers, connections, error, pulling, loadConnections, add, remove, pull, reconnect, cancelPull };
 }
