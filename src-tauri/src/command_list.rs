@@ -65,6 +65,8 @@ macro_rules! studio_commands {
             server_versions(server: String, connection_id: String, entity: String) -> Vec<ServerVersionInfo>;
             /// Rolls the connection's mapping back to `version` (a new version): the new one.
             rollback_server(server: String, connection_id: String, entity: String, version: i64) -> i64;
+            /// The organization's recent webhook deliveries on the server, newest first.
+            recent_deliveries(server: String, limit: u32) -> Vec<DeliveryInfo>;
             /// Milliseconds since the process started.
             timings() -> u64;
         }

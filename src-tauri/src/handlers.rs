@@ -523,3 +523,12 @@ pub async fn rollback_server<R: Runtime>(
     let client = server_client(&app, server).await?;
     unifield_studio_service::servers::rollback(&client, &connection_id, &entity, version).await
 }
+
+pub async fn recent_deliveries<R: Runtime>(
+    app: AppHandle<R>,
+    server: String,
+    limit: u32,
+) -> Result<Vec<DeliveryInfo>> {
+    let client = server_client(&app, server).await?;
+    unifield_studio_service::servers::recent_deliveries(&client, limit as usize).await
+}

@@ -362,3 +362,13 @@ export type FieldDifference = { field: string, studio: JsonValue, server: JsonVa
 export type ServerVersionInfo = { version: number, createdAt: string, keyName: string | null, note: string | null, rolledBackTo: number | null, };
 
 export type ServerPull = { source: RecordSource, report: PullReport, };
+
+export type DeliveryInfo = { endpoint: string, eventType: string, 
+/**
+ * `pending`, `delivered` or `failed`.
+ */
+state: string, attempts: number, 
+/**
+ * The receiver's status on the last attempt; none when no answer came.
+ */
+lastStatus: number | null, lastError: string | null, createdAt: string, };

@@ -766,6 +766,65 @@ pub async fn rollback(
         .version)
 }
 
+/// One webhook delivery of the organization, for the events panel.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryInfo {
+    pub endpoint: String,
+    pub event_type: String,
+    /// `pending`, `delivered` or `failed`.
+    pub state: String,
+    pub attempts: u32,
+    /// The receiver's status on the last attempt; none when no answer came.
+    pub last_status: Option<u32>,
+    pub last_error: Option<String>,
+    pub created_at: String,
+}
+
+/// The organization's most recent webhook deliveries over every endpoint, newest first.
+pub async fn recent_deliveries(client: &ServerClient, limit: usize) -> Result<Vec<DeliveryInfo>> {
+    let limit = limit.clamp(1, 100);
+    let text = |v: &Value, name: &str| {
+        v.get(name)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let mut out = Vec::new();
+    for endpoint in client.webhooks().await? {
+        let id = text(&endpoint, "id");
+        let url = text(&endpoint, "url");
+        for delivery in client.deliveries(&id, limit).await? {
+            let attempts = delivery
+                .get("attempts")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let last = attempts
+                .iter()
+                .max_by_key(|a| a.get("attempt").and_then(Value::as_i64));
+            out.push(DeliveryInfo {
+                endpoint: url.clone(),
+                event_type: text(&delivery, "event_type"),
+                state: text(&delivery, "state"),
+                attempts: attempts.len() as u32,
+                last_status: last
+                    .and_then(|a| a.get("status"))
+                    .and_then(Value::as_u64)
+                    .map(|s| s as u32),
+                last_error: last
+                    .and_then(|a| a.get("error"))
+                    .and_then(Value::as_str)
+                    .map(String::from),
+                created_at: text(&delivery, "created_at"),
+            });
+        }
+    }
+    out.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    out.truncate(limit);
+    Ok(out)
+}
+
 /// See [`Studio::server_pull_job`].
 pub struct ServerPullJob {
     workspace: Workspace,

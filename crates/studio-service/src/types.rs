@@ -8,7 +8,7 @@ use ts_rs::TS;
 
 // The connection servers' types live beside their code; the shell names every type from here.
 pub use crate::servers::{
-    FieldDifference, FieldImpact, ImpactExample, NewServer, PushPreview, PushResult,
+    DeliveryInfo, FieldDifference, FieldImpact, ImpactExample, NewServer, PushPreview, PushResult,
     ServerConnectionInfo, ServerInfo, ServerPull, ServerSyncInfo, ServerVersionInfo, VerifyReport,
 };
 

@@ -78,6 +78,7 @@ pub fn typescript() -> String {
         FieldDifference,
         ServerVersionInfo,
         ServerPull,
+        DeliveryInfo,
     );
     out.truncate(out.trim_end().len());
     out.push('\n');

@@ -346,3 +346,61 @@ async fn reconnect_refuses_bad_credentials_and_changes_nothing() {
     assert_eq!(empty.code, "invalid_credentials");
     demo.sandbox.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_events_panel_lists_the_organizations_deliveries() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let mut settings = unifield_server::Settings::default();
+    settings.webhooks.allow_insecure = true;
+    settings.webhooks.poll_interval = std::time::Duration::from_millis(50);
+    let demo = unifield_server::demo::start_demo(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        Some(server_dir.path().join("server")),
+        settings,
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let studio = Studio::open(dir.path(), Arc::new(MemorySecrets::default())).unwrap();
+    studio
+        .add_server(&NewServer {
+            name: "demo".into(),
+            url: demo.server.url.clone(),
+            api_key: demo.api_key.clone(),
+        })
+        .unwrap();
+    let client = studio.server_client("demo").unwrap();
+    assert!(servers::recent_deliveries(&client, 20)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // An endpoint nobody listens on (a port just freed), and a ping to it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let hook = format!("http://127.0.0.1:{port}/hook");
+    let service = &demo.server.service;
+    let org = service.org_id(unifield_server::demo::ORG).unwrap();
+    let input = serde_json::from_value(json!({"url": hook, "events": ["*"]})).unwrap();
+    let endpoint = service.create_webhook(&org, input).unwrap();
+    service.ping_webhook(&org, &endpoint.endpoint.id).unwrap();
+    let mut found = Vec::new();
+    for _ in 0..50 {
+        found = servers::recent_deliveries(&client, 20).await.unwrap();
+        if !found.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].endpoint, hook);
+    assert_eq!(found[0].event_type, "ping");
+    assert!(
+        ["pending", "failed"].contains(&found[0].state.as_str()),
+        "{found:?}"
+    );
+    demo.sandbox.stop().await;
+}

@@ -5,6 +5,7 @@
 import { useState } from "react";
 import type { ServerConnectionInfo } from "../bindings";
 import { useServers, type Target } from "../hooks/useServers";
+import { EventsPanel } from "./EventsPanel";
 import { Modal } from "./Modal";
 
 /** New client id and secret for a connection Corrigo stopped accepting. */
@@ -57,6 +58,7 @@ function Status({ connection }: { connection: ServerConnectionInfo }) {
 export function ServersDialog({ onClose, onUse }: { onClose: () => void; onUse: (target: Target) => void }) {
   const servers = useServers();
   const [form, setForm] = useState({ name: "", url: "", apiKey: "" });
+  const [events, setEvents] = useState<string | null>(null);
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
@@ -82,9 +84,13 @@ export function ServersDialog({ onClose, onUse }: { onClose: () => void; onUse: 
               <button type="button" onClick={() => void servers.loadConnections(server.name)}>
                 Connections
               </button>{" "}
+              <button type="button" onClick={() => setEvents(events === server.name ? null : server.name)}>
+                Events
+              </button>{" "}
               <button type="button" onClick={() => void servers.remove(server.name)}>
                 Remove
               </button>
+              {events === server.name && <EventsPanel server={server.name} />}
               {list === "loading" && <p>Loading…</p>}
               {Array.isArray(list) && (
                 <ul>

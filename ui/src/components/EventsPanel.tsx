@@ -1,0 +1,47 @@
+// A server's recent webhook deliveries (event, endpoint, state, attempts), refreshed while open.
+
+import { useEvents } from "../hooks/useEvents";
+
+export function EventsPanel({ server }: { server: string }) {
+  const { deliveries, error } = useEvents(server);
+  if (error) {
+    return (
+      <p className="error" role="alert">
+        {error.message}
+      </p>
+    );
+  }
+  if (deliveries === null) {
+    return <p>Loading events…</p>;
+  }
+  if (deliveries.length === 0) {
+    return <p>No webhook deliveries yet.</p>;
+  }
+  return (
+    <table data-testid="events-panel">
+      <thead>
+        <tr>
+          <th>When</th>
+          <th>Event</th>
+          <th>Endpoint</th>
+          <th>State</th>
+          <th>Attempts</th>
+        </tr>
+      </thead>
+      <tbody>
+        {deliveries.map((d, i) => (
+          <tr key={`${d.createdAt}-${i}`}>
+            <td>{d.createdAt}</td>
+            <td>{d.eventType}</td>
+            <td>{d.endpoint}</td>
+            <td title={d.lastError ?? undefined}>
+              {d.state}
+              {d.lastStatus !== null && ` (${d.lastStatus})`}
+            </td>
+            <td>{d.attempts}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
