@@ -862,6 +862,57 @@ async fn keyboard_and_themes(j: &mut Journey) {
         (js(client, picked_up).await == json!(false)).then_some(())
     })
     .await;
+
+    // A bind with the keyboard only: the tree and the field grid are one Tab stop each
+    // with arrow keys inside; Home takes the tree's first node, the grid's Home then two
+    // ArrowDowns take `title`, Ctrl+B binds them.
+    let stops = js(client, "return [document.querySelectorAll('[role=tree] [role=treeitem][tabindex=\"0\"]').length, document.querySelectorAll('[role=grid] [role=row][tabindex=\"0\"]').length];").await;
+    assert_eq!(
+        stops,
+        json!([1, 1]),
+        "one Tab stop in the tree and one in the grid"
+    );
+    js(
+        client,
+        "document.querySelector('[role=tree] [role=treeitem][tabindex=\"0\"]').focus();",
+    )
+    .await;
+    keys(client, &['\u{e011}']).await; // Home
+    let first = until("Home in the tree", || async {
+        let path = js(client, "const e = document.activeElement; return e && e.getAttribute('role') === 'treeitem' && e.getAttribute('aria-selected') === 'true' ? e.dataset.path : null;").await;
+        path.as_str().map(str::to_string)
+    })
+    .await;
+    let member = first.trim_start_matches("$.").to_string();
+    let value = j.wanted[member.as_str()]
+        .as_str()
+        .unwrap_or_else(|| panic!("{first} is a text member of the sample"))
+        .trim()
+        .to_string();
+    js(
+        client,
+        "document.querySelector('[role=grid] [role=row][tabindex=\"0\"]').focus();",
+    )
+    .await;
+    keys(client, &['\u{e011}']).await; // Home
+    keys(client, &['\u{e015}']).await; // ArrowDown
+    keys(client, &['\u{e015}']).await; // ArrowDown
+    until("the grid's focus on title", || async {
+        let field = js(client, "const e = document.activeElement; return e && e.getAttribute('aria-selected') === 'true' ? e.dataset.field : null;").await;
+        (field == json!("title")).then_some(())
+    })
+    .await;
+    keys(client, &['\u{e009}', 'b']).await; // Ctrl+B
+    until("the keyboard-bound title in the preview", || async {
+        let out = preview_output(client).await;
+        (out["title"].as_str().map(str::trim) == Some(value.as_str())).then_some(())
+    })
+    .await;
+    click(client, "[data-testid=undo]").await;
+    until("the bind undone", || async {
+        same_json(&preview_output(client).await, &j.studio_output).then_some(())
+    })
+    .await;
 }
 
 /// The toolbar's actions: each must be reachable, in the bar or in its "More" menu.

@@ -5,6 +5,7 @@
 import { useDraggable } from "@dnd-kit/core";
 import type { RecordTree, TreeNode } from "../bindings";
 import { fillTone, percent, short } from "../format";
+import { rovingTarget } from "../roving";
 
 interface Props {
   tree: RecordTree | null;
@@ -14,7 +15,18 @@ interface Props {
   onFilter: (f: string) => void;
 }
 
-function Node({ node, selected, onSelect }: { node: TreeNode; selected: boolean; onSelect: (p: string) => void }) {
+function Node({
+  node,
+  selected,
+  tabStop,
+  onSelect,
+}: {
+  node: TreeNode;
+  selected: boolean;
+  /** The tree's one Tab stop. */
+  tabStop: boolean;
+  onSelect: (p: string) => void;
+}) {
   const { attributes, listeners, setNodeRef, isDragging } = useDraggable({
     id: `node:${node.path}`,
     data: { path: node.path, pattern: node.pattern },
@@ -24,6 +36,7 @@ function Node({ node, selected, onSelect }: { node: TreeNode; selected: boolean;
       ref={setNodeRef}
       {...listeners}
       {...attributes}
+      tabIndex={tabStop ? 0 : -1}
       role="treeitem"
       aria-level={node.depth + 1}
       aria-selected={selected}
@@ -38,6 +51,15 @@ function Node({ node, selected, onSelect }: { node: TreeNode; selected: boolean;
       onKeyDown={(e) => {
         if (e.key === "Enter") {
           onSelect(node.path);
+        }
+        // Arrows move through the tree (selection follows), except while a picked-up node
+        // is being moved with them.
+        const next = isDragging ? null : rovingTarget(e, "[role=treeitem]", "[role=tree]");
+        if (next?.dataset.path) {
+          e.preventDefault();
+          onSelect(next.dataset.path);
+          next.focus();
+          return;
         }
         listeners?.onKeyDown?.(e);
       }}
@@ -73,6 +95,8 @@ export function RecordTreePanel({ tree, selected, onSelect, filter, onFilter }: 
             .includes(w),
       ),
   );
+  const present = nodes.filter((n) => n.present);
+  const stop = nodes.some((n) => n.path === selected) ? selected : (present[0] ?? nodes[0])?.path;
   return (
     <section className="panel tree" aria-label="Source record">
       <header className="panel-head">
@@ -91,7 +115,7 @@ export function RecordTreePanel({ tree, selected, onSelect, filter, onFilter }: 
         {nodes
           .filter((n) => n.present)
           .map((n) => (
-            <Node key={n.path} node={n} selected={n.path === selected} onSelect={onSelect} />
+            <Node key={n.path} node={n} selected={n.path === selected} tabStop={n.path === stop} onSelect={onSelect} />
           ))}
         {nodes.some((n) => !n.present) && (
           <div role="group" aria-label="In other records, not this one">
@@ -101,7 +125,13 @@ export function RecordTreePanel({ tree, selected, onSelect, filter, onFilter }: 
             {nodes
               .filter((n) => !n.present)
               .map((n) => (
-                <Node key={n.path} node={n} selected={n.path === selected} onSelect={onSelect} />
+                <Node
+                  key={n.path}
+                  node={n}
+                  selected={n.path === selected}
+                  tabStop={n.path === stop}
+                  onSelect={onSelect}
+                />
               ))}
           </div>
         )}

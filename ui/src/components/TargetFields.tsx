@@ -6,6 +6,7 @@ import { useDroppable } from "@dnd-kit/core";
 import type { FieldCoverageInfo, FieldResult, TargetField } from "../bindings";
 import { fillTone, percent } from "../format";
 import { binding, fieldRef, stepName, type MappingDoc } from "../mapping";
+import { rovingTarget } from "../roving";
 
 interface Row {
   label: string;
@@ -28,6 +29,7 @@ function FieldRow({
   row,
   doc,
   selected,
+  tabStop,
   onSelect,
   result,
   coverage,
@@ -36,6 +38,8 @@ function FieldRow({
   row: Row;
   doc: MappingDoc | null;
   selected: boolean;
+  /** The grid's one Tab stop. */
+  tabStop: boolean;
   onSelect: (label: string) => void;
   result: FieldResult | undefined;
   coverage: FieldCoverageInfo | undefined;
@@ -51,11 +55,22 @@ function FieldRow({
       ref={setNodeRef}
       role="row"
       aria-selected={selected}
-      tabIndex={-1}
+      tabIndex={tabStop ? 0 : -1}
       className={`field${selected ? " selected" : ""}${isOver ? " over" : ""}${b ? "" : " unbound"}`}
       data-testid="target-field"
       data-field={row.label}
       onClick={() => onSelect(row.label)}
+      onKeyDown={(e) => {
+        const next = rovingTarget(e, "[role=row]", "[role=grid]");
+        if (next?.dataset.field) {
+          e.preventDefault();
+          onSelect(next.dataset.field);
+          next.focus();
+        } else if (e.key === "Enter" || e.key === " ") {
+          e.preventDefault();
+          onSelect(row.label);
+        }
+      }}
     >
       <div className="field-name" role="gridcell">
         <span className="name">{row.label}</span>
@@ -101,6 +116,7 @@ export function TargetFields({ doc, stale, fields, selected, onSelect, results, 
   for (const name of Object.keys(doc?.custom ?? {})) {
     rows.push({ label: `custom.${name}`, field: null });
   }
+  const stop = rows.some((r) => r.label === selected) ? selected : rows[0]?.label;
   return (
     <div
       className={stale ? "fields stale" : "fields"}
@@ -114,6 +130,7 @@ export function TargetFields({ doc, stale, fields, selected, onSelect, results, 
           row={row}
           doc={doc}
           selected={row.label === selected}
+          tabStop={row.label === stop}
           onSelect={onSelect}
           result={results.find((r) => r.field === row.label)}
           coverage={coverage.find((c) => c.field === row.label)}
