@@ -11,6 +11,18 @@ use unifield_server::{Service, Settings};
 struct Backend {
     storage: Storage,
     _dir: Option<tempfile::TempDir>,
+    url: Option<String>,
+}
+
+impl Backend {
+    /// Another handle on the same database: a second node.
+    fn second_node(&self) -> Storage {
+        match (&self._dir, &self.url) {
+            (Some(dir), _) => Storage::open(&dir.path().join("data")).unwrap(),
+            (None, Some(url)) => Storage::open_postgres(url).unwrap(),
+            (None, None) => unreachable!("a backend has a directory or a URL"),
+        }
+    }
 }
 
 fn sqlite() -> Backend {
@@ -18,6 +30,7 @@ fn sqlite() -> Backend {
     Backend {
         storage: Storage::open(&dir.path().join("data")).unwrap(),
         _dir: Some(dir),
+        url: None,
     }
 }
 
@@ -37,6 +50,7 @@ fn postgres() -> Option<Backend> {
     postgres_url().map(|url| Backend {
         storage: Storage::open_postgres(&url).unwrap(),
         _dir: None,
+        url: Some(url),
     })
 }
 
@@ -63,7 +77,62 @@ on_both!(
     events_come_back_in_order_after_a_sequence_number,
     the_schema_is_at_the_latest_version,
     the_service_creates_authenticates_and_revokes_keys,
+    one_node_at_a_time_holds_a_connections_sync_lease,
 );
+
+fn one_node_at_a_time_holds_a_connections_sync_lease(backend: Backend) {
+    let a = &backend.storage;
+    let b = backend.second_node();
+    a.add_org("org_a", "alpha", "2026-01-01T00:00:00.000Z")
+        .unwrap();
+    a.add_connection(
+        &unifield_server::storage::NewConnection {
+            id: "con_1".into(),
+            org_id: "org_a".into(),
+            name: "c".into(),
+            company: "Co".into(),
+            region: None,
+            base_url: Some("http://127.0.0.1:1".into()),
+            client_id: "client".into(),
+            sealed_secret: vec![1, 2, 3],
+            created_at: "2026-01-01T00:00:00.000Z".into(),
+        },
+        &[],
+    )
+    .unwrap();
+    let t = |minute: u32| format!("2026-01-01T00:{minute:02}:00.000Z");
+    assert!(a.lease_sync("con_1", "node-a", &t(0), &t(2)).unwrap());
+    assert!(
+        !b.lease_sync("con_1", "node-b", &t(1), &t(3)).unwrap(),
+        "held by a"
+    );
+    assert!(
+        a.lease_sync("con_1", "node-a", &t(1), &t(3)).unwrap(),
+        "a renews"
+    );
+    let run = a.begin_sync("con_1", &t(1), &[]).unwrap();
+    assert!(
+        !b.lease_sync("con_1", "node-b", &t(2), &t(4)).unwrap(),
+        "renewed to 3"
+    );
+    // a stops renewing (it died): after its lease, b takes the connection over and the
+    // run a left running is failed.
+    assert!(b.lease_sync("con_1", "node-b", &t(3), &t(5)).unwrap());
+    let last = b.last_sync("con_1").unwrap().unwrap();
+    assert_eq!(last.id, run);
+    assert_eq!(last.status, "failed");
+    assert_eq!(last.error.as_deref(), Some("the node syncing it stopped"));
+    assert!(
+        !a.lease_sync("con_1", "node-a", &t(4), &t(6)).unwrap(),
+        "a lost it"
+    );
+    // Releasing is the holder's alone.
+    a.release_sync_lease("con_1", "node-a").unwrap();
+    assert!(!a.lease_sync("con_1", "node-a", &t(4), &t(6)).unwrap());
+    b.release_sync_lease("con_1", "node-b").unwrap();
+    assert!(a.lease_sync("con_1", "node-a", &t(4), &t(6)).unwrap());
+    assert!(!a.lease_sync("con_missing", "node-a", &t(4), &t(6)).unwrap());
+}
 
 fn organizations_are_unique_by_name(backend: Backend) {
     let storage = &backend.storage;
@@ -240,7 +309,7 @@ fn the_schema_is_at_the_latest_version(backend: Backend) {
 fn the_service_creates_authenticates_and_revokes_keys(backend: Backend) {
     // The calls `unifield server org add` / `key create|revoke` and every request's
     // authentication make, above the storage interface.
-    let Backend { storage, _dir } = backend;
+    let Backend { storage, _dir, .. } = backend;
     let service = Service::new(storage, None, Settings::default());
     let org = service.add_org("acme").unwrap();
     let created = service.create_key("acme", "ci").unwrap();

@@ -33,6 +33,9 @@ pub struct Settings {
     pub page_size: usize,
     /// Webhook delivery: URL policy (--allow-insecure-webhooks), timeout, retry schedule.
     pub webhooks: crate::webhooks::WebhookSettings,
+    /// How long a node's claim on a connection's sync lasts without renewal (it is renewed
+    /// after every page); a dead node's sync is taken over after it.
+    pub sync_lease: Duration,
 }
 
 impl Default for Settings {
@@ -42,6 +45,7 @@ impl Default for Settings {
             corrigo: unifield_corrigo_client::Options::default(),
             page_size: 500,
             webhooks: Default::default(),
+            sync_lease: Duration::from_secs(120),
         }
     }
 }
@@ -60,6 +64,9 @@ pub struct Service {
     syncing: Mutex<HashSet<String>>,
     /// Wakes the scheduler (a sync was asked for).
     pub(crate) wake: tokio::sync::Notify,
+    /// This node's name in sync leases: the health endpoint's name plus a random suffix,
+    /// so that two services in one process are two nodes.
+    pub node: String,
 }
 
 /// The unified entities served, as the model names them and as the URL spells them.
@@ -111,6 +118,12 @@ impl Service {
             compiled: Mutex::new(HashMap::new()),
             syncing: Mutex::new(HashSet::new()),
             wake: tokio::sync::Notify::new(),
+            node: format!(
+                "{}/{}",
+                crate::http::node_name(),
+                crate::crypto::new_id("n")
+                    .unwrap_or_else(|_| format!("{:?}", std::time::Instant::now()))
+            ),
         }
     }
 

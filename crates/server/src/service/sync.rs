@@ -35,6 +35,17 @@ struct InFlight<'a> {
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
+        if let Err(error) = self
+            .service
+            .storage
+            .release_sync_lease(&self.id, &self.service.node)
+        {
+            // The lease then expires on its own.
+            eprintln!(
+                "unifield-server: sync lease not released: {error} [{}]",
+                error.code()
+            );
+        }
         self.service
             .syncing
             .lock()
@@ -98,6 +109,20 @@ impl Service {
         Ok(started)
     }
 
+    /// Takes or renews this node's lease on the connection's sync; false when another
+    /// node holds it.
+    fn renew_sync_lease(&self, connection_id: &str) -> Result<bool> {
+        let at = chrono::Utc::now();
+        let lease = chrono::Duration::from_std(self.settings.sync_lease)
+            .unwrap_or_else(|_| chrono::Duration::minutes(2));
+        Ok(self.storage.lease_sync(
+            connection_id,
+            &self.node,
+            &crate::storage::timestamp(at),
+            &crate::storage::timestamp(at + lease),
+        )?)
+    }
+
     pub fn is_syncing(&self, connection_id: &str) -> bool {
         self.syncing
             .lock()
@@ -119,6 +144,15 @@ impl Service {
                     "a sync of this connection is running".into(),
                 ));
             }
+        }
+        if !self.renew_sync_lease(&row.id)? {
+            self.syncing
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&row.id);
+            return Err(Error::Conflict(
+                "a sync of this connection is running on another node".into(),
+            ));
         }
         let _in_flight = InFlight {
             service: self,
@@ -292,13 +326,22 @@ impl Service {
                                     changes,
                                 )
                             });
+                    // Renewed after every page: a lease lost meanwhile (this node
+                    // stalled past it and another took over) stops this sync.
+                    let committed = committed.map_err(|e| e.to_string()).and_then(|_| {
+                        match self.renew_sync_lease(&row.id) {
+                            Ok(true) => Ok(()),
+                            Ok(false) => Err("the sync lease passed to another node".to_string()),
+                            Err(error) => Err(error.to_string()),
+                        }
+                    });
                     match committed {
-                        Ok(_) => {
+                        Ok(()) => {
                             *records += rows.len() as u64;
                             true
                         }
                         Err(error) => {
-                            commit_error = Some(error.to_string());
+                            commit_error = Some(error);
                             false
                         }
                     }

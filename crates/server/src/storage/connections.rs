@@ -269,8 +269,60 @@ impl Sqlite {
             "UPDATE connections SET status = 'error', status_reason = 'the server stopped during the sync', next_sync_at = ?1 WHERE status = 'syncing'",
             [now],
         )?;
+        // The process that held these leases is gone (one process per SQLite file).
+        tx.execute(
+            "UPDATE connections SET sync_node = NULL, sync_lease_until = NULL WHERE sync_node IS NOT NULL",
+            [],
+        )?;
         tx.commit()?;
         Ok(runs)
+    }
+
+    /// Takes (or renews) the connection's sync lease for `node` until `until`, when it is
+    /// free, expired at `now`, or already this node's. Taking over another node's expired
+    /// lease fails the run that node left `running`, in the same transaction.
+    pub fn lease_sync(&self, id: &str, node: &str, now: &str, until: &str) -> Result<bool> {
+        let mut db = self.write();
+        let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let before: Option<(Option<String>, Option<String>)> = tx
+            .query_row(
+                "SELECT sync_node, sync_lease_until FROM connections WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((holder, lease_until)) = before else {
+            return Ok(false);
+        };
+        let free = match (&holder, &lease_until) {
+            (Some(holder), Some(until)) => holder == node || until.as_str() <= now,
+            _ => true,
+        };
+        if !free {
+            return Ok(false);
+        }
+        if holder.as_deref().is_some_and(|h| h != node) {
+            tx.execute(
+                "UPDATE sync_runs SET status = 'failed', error = 'the node syncing it stopped', finished_at = ?2
+                 WHERE connection_id = ?1 AND status = 'running'",
+                params![id, now],
+            )?;
+        }
+        tx.execute(
+            "UPDATE connections SET sync_node = ?2, sync_lease_until = ?3 WHERE id = ?1",
+            params![id, node, until],
+        )?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// Gives the lease up if `node` holds it.
+    pub fn release_sync_lease(&self, id: &str, node: &str) -> Result<()> {
+        self.write().execute(
+            "UPDATE connections SET sync_node = NULL, sync_lease_until = NULL WHERE id = ?1 AND sync_node = ?2",
+            params![id, node],
+        )?;
+        Ok(())
     }
 
     pub fn last_sync(&self, connection_id: &str) -> Result<Option<SyncRunRow>> {

@@ -93,6 +93,8 @@ storage_operations! {
         fn replace_credentials(&self, org_id: &str, id: &str, client_id: &str, region: Option<&str>, base_url: Option<&str>, sealed_secret: &[u8], now: &str, events: &[NewEvent]) -> Result<bool>;
         fn begin_sync(&self, id: &str, now: &str, events: &[NewEvent]) -> Result<i64>;
         fn finish_sync(&self, connection_id: &str, run: i64, run_status: &str, error: Option<&str>, reason: Option<&str>, connection_status: &str, next_sync_at: Option<&str>, now: &str, events: &[NewEvent]) -> Result<()>;
+        fn lease_sync(&self, id: &str, node: &str, now: &str, until: &str) -> Result<bool>;
+        fn release_sync_lease(&self, id: &str, node: &str) -> Result<()>;
         fn last_sync(&self, connection_id: &str) -> Result<Option<SyncRunRow>>;
         fn watermark(&self, connection_id: &str, entity: &str) -> Result<Option<Option<String>>>;
         fn set_watermark(&self, connection_id: &str, entity: &str, since: Option<&str>) -> Result<()>;

@@ -38,6 +38,7 @@ use std::time::Duration;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_server.sql"),
     include_str!("../../migrations/0002_webhooks.sql"),
+    include_str!("../../migrations/0003_sync_lease.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -24,7 +24,10 @@ use std::future::Future;
 use tokio_postgres::{NoTls, Row};
 
 /// Forward-only migrations, applied in order; `schema_migrations` records each.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_server.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/postgres/0001_server.sql"),
+    include_str!("../../migrations/postgres/0002_sync_lease.sql"),
+];
 
 /// The advisory lock key under which migrations run (any constant both nodes agree on:
 /// "unifield" in ASCII).
@@ -705,6 +708,67 @@ impl Postgres {
             .map_err(pg)?;
             append_events(&tx, events).await?;
             tx.commit().await.map_err(pg)?;
+            Ok(())
+        })
+    }
+
+    /// Takes (or renews) the connection's sync lease for `node` until `until`, when it is
+    /// free, expired at `now`, or already this node's. Taking over another node's expired
+    /// lease fails the run that node left `running`, in the same transaction.
+    pub(crate) fn lease_sync(&self, id: &str, node: &str, now: &str, until: &str) -> Result<bool> {
+        self.block(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(pg)?;
+            let before = tx
+                .query_opt(
+                    "SELECT sync_node, sync_lease_until FROM connections WHERE id = $1 FOR UPDATE",
+                    &[&id],
+                )
+                .await
+                .map_err(pg)?;
+            let Some(before) = before else {
+                return Ok(false);
+            };
+            let holder: Option<String> = before.get(0);
+            let lease_until: Option<String> = before.get(1);
+            let free = match (&holder, &lease_until) {
+                (Some(holder), Some(until)) => holder == node || until.as_str() <= now,
+                _ => true,
+            };
+            if !free {
+                return Ok(false);
+            }
+            if holder.as_deref().is_some_and(|h| h != node) {
+                tx.execute(
+                    "UPDATE sync_runs SET status = 'failed', error = 'the node syncing it stopped', finished_at = $2
+                     WHERE connection_id = $1 AND status = 'running'",
+                    &[&id, &now],
+                )
+                .await
+                .map_err(pg)?;
+            }
+            tx.execute(
+                "UPDATE connections SET sync_node = $2, sync_lease_until = $3 WHERE id = $1",
+                &[&id, &node, &until],
+            )
+            .await
+            .map_err(pg)?;
+            tx.commit().await.map_err(pg)?;
+            Ok(true)
+        })
+    }
+
+    /// Gives the lease up if `node` holds it.
+    pub(crate) fn release_sync_lease(&self, id: &str, node: &str) -> Result<()> {
+        self.block(async {
+            self.client()
+                .await?
+                .execute(
+                    "UPDATE connections SET sync_node = NULL, sync_lease_until = NULL WHERE id = $1 AND sync_node = $2",
+                    &[&id, &node],
+                )
+                .await
+                .map_err(pg)?;
             Ok(())
         })
     }
