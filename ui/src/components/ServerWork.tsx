@@ -1,5 +1,5 @@
-// The server side of the studio, composed apart from App: the Servers and Push buttons,
-// Ctrl+Shift+P (⌘⇧P) for Push, and their dialogs. The server connection chosen with
+// The server side of the studio, composed apart from App: the Servers and Push buttons (at
+// the end of the status bar), Ctrl+Shift+P (⌘⇧P) for Push, and their dialogs. The server connection chosen with
 // "Preview through the server" is the one Push sends to.
 
 import { useEffect, useState } from "react";
@@ -22,6 +22,12 @@ export function ServerWork({
 }) {
   const [dialog, setDialog] = useState<null | "servers" | "push">(null);
   const [target, setTarget] = useState<Target | null>(null);
+  // The buttons sit at the end of the status bar (App renders it; it exists once mounted).
+  const [bar, setBar] = useState<Element | null>(null);
+  useEffect(() => {
+    const found = document.querySelector(".statusbar");
+    queueMicrotask(() => setBar(found));
+  }, []);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -36,22 +42,23 @@ export function ServerWork({
 
   return (
     <>
-      {createPortal(
-        <div className="server-actions" style={{ position: "fixed", right: 8, bottom: 28, display: "flex", gap: 4 }}>
-          <button type="button" data-testid="open-servers" onClick={() => setDialog("servers")}>
-            Servers
-          </button>
-          <button
-            type="button"
-            data-testid="open-push"
-            title={`Push to the server connection (${MAC ? "⌘⇧P" : "Ctrl+Shift+P"})`}
-            onClick={() => setDialog(target ? "push" : "servers")}
-          >
-            Push{target ? ` → ${target.connectionName}` : "…"}
-          </button>
-        </div>,
-        document.body,
-      )}
+      {bar &&
+        createPortal(
+          <span className="server-actions">
+            <button type="button" data-testid="open-servers" onClick={() => setDialog("servers")}>
+              Servers
+            </button>{" "}
+            <button
+              type="button"
+              data-testid="open-push"
+              title={`Push to the server connection (${MAC ? "⌘⇧P" : "Ctrl+Shift+P"})`}
+              onClick={() => setDialog(target ? "push" : "servers")}
+            >
+              Push{target ? ` → ${target.connectionName}` : "…"}
+            </button>
+          </span>,
+          bar,
+        )}
       {dialog === "servers" && (
         <ServersDialog
           onClose={() => setDialog(null)}
