@@ -63,6 +63,8 @@ macro_rules! studio_commands {
             /// The server's unified record against the studio's preview of `record_id`.
             verify_push(server: String, connection_id: String, source: RecordSource, text: String, record_id: String) -> VerifyReport;
             server_versions(server: String, connection_id: String, entity: String) -> Vec<ServerVersionInfo>;
+            /// The changes between two versions of the connection's mapping.
+            server_version_diff(server: String, connection_id: String, entity: String, from: i64, to: i64) -> Vec<Change>;
             /// Rolls the connection's mapping back to `version` (a new version): the new one.
             rollback_server(server: String, connection_id: String, entity: String, version: i64) -> i64;
             /// The organization's recent webhook deliveries on the server, newest first.

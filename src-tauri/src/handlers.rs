@@ -532,3 +532,22 @@ pub async fn recent_deliveries<R: Runtime>(
     let client = server_client(&app, server).await?;
     unifield_studio_service::servers::recent_deliveries(&client, limit as usize).await
 }
+
+pub async fn server_version_diff<R: Runtime>(
+    app: AppHandle<R>,
+    server: String,
+    connection_id: String,
+    entity: String,
+    from: i64,
+    to: i64,
+) -> Result<Vec<Change>> {
+    let client = server_client(&app, server).await?;
+    unifield_studio_service::servers::server_version_diff(
+        &client,
+        &connection_id,
+        &entity,
+        from,
+        to,
+    )
+    .await
+}

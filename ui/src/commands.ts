@@ -2,7 +2,7 @@
 // One typed function per studio command, with the argument keys Tauri expects.
 
 import { invoke } from "@tauri-apps/api/core";
-import type { ConnectionInfo, CoverageReport, DeliveryInfo, ExplainInfo, Exported, Health, ImportedMapping, MappingDiff, MappingState, NewConnection, NewServer, Preview, PullReport, PushPreview, PushResult, RecordList, RecordSource, RecordTree, ServerConnectionInfo, ServerInfo, ServerPull, ServerVersionInfo, Suggestion, VerifyReport, VersionInfo, WorkspaceInfo } from "./bindings";
+import type { Change, ConnectionInfo, CoverageReport, DeliveryInfo, ExplainInfo, Exported, Health, ImportedMapping, MappingDiff, MappingState, NewConnection, NewServer, Preview, PullReport, PushPreview, PushResult, RecordList, RecordSource, RecordTree, ServerConnectionInfo, ServerInfo, ServerPull, ServerVersionInfo, Suggestion, VerifyReport, VersionInfo, WorkspaceInfo } from "./bindings";
 
 export const commands = {
   workspaceInfo: () => invoke<WorkspaceInfo>("workspace_info"),
@@ -39,6 +39,7 @@ export const commands = {
   pushMapping: (server: string, connectionId: string, source: RecordSource, text: string, version: number, note: string | null) => invoke<PushResult>("push_mapping", { server, connectionId, source, text, version, note }),
   verifyPush: (server: string, connectionId: string, source: RecordSource, text: string, recordId: string) => invoke<VerifyReport>("verify_push", { server, connectionId, source, text, recordId }),
   serverVersions: (server: string, connectionId: string, entity: string) => invoke<Array<ServerVersionInfo>>("server_versions", { server, connectionId, entity }),
+  serverVersionDiff: (server: string, connectionId: string, entity: string, from: number, to: number) => invoke<Array<Change>>("server_version_diff", { server, connectionId, entity, from, to }),
   rollbackServer: (server: string, connectionId: string, entity: string, version: number) => invoke<number>("rollback_server", { server, connectionId, entity, version }),
   recentDeliveries: (server: string, limit: number) => invoke<Array<DeliveryInfo>>("recent_deliveries", { server, limit }),
   timings: () => invoke<number>("timings"),

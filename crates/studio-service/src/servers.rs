@@ -753,6 +753,27 @@ pub async fn server_versions(
         .collect())
 }
 
+/// The changes from version `from` to version `to` of the connection's mapping of `entity`.
+pub async fn server_version_diff(
+    client: &ServerClient,
+    connection_id: &str,
+    entity: &str,
+    from: i64,
+    to: i64,
+) -> Result<Vec<Change>> {
+    let parse = |m: VersionedMapping| -> Result<Value> {
+        serde_json::from_str(&m.text).map_err(|e| {
+            ServiceError::new(
+                "server_protocol",
+                format!("version {} is not JSON: {e}", m.version),
+            )
+        })
+    };
+    let before = parse(client.version(connection_id, entity, from).await?)?;
+    let after = parse(client.version(connection_id, entity, to).await?)?;
+    Ok(crate::mappings::diff_documents(&before, &after))
+}
+
 /// Rolls the connection back to `version` (a new version equal to it): the new version.
 pub async fn rollback(
     client: &ServerClient,

@@ -276,6 +276,16 @@ async fn add_pull_preview_push_verify_conflict_rollback() {
     assert!(versions
         .iter()
         .any(|v| v.note.as_deref() == Some("studio test")));
+    let between = servers::server_version_diff(&client, &demo.connection_id, "WorkOrder", 1, 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        between
+            .iter()
+            .map(|c| (c.at.as_str(), c.change.as_str()))
+            .collect::<Vec<_>>(),
+        vec![("custom.fromElsewhere", "added")]
+    );
     let restored = servers::rollback(&client, &demo.connection_id, "WorkOrder", 0)
         .await
         .unwrap();

@@ -149,10 +149,30 @@ export function PushDialog({
             {v.rolledBackTo !== null && ` · rollback to ${v.rolledBackTo}`}{" "}
             <button type="button" onClick={() => void push.rollback(v.version)}>
               Roll back to {v.version}
-            </button>
+            </button>{" "}
+            {v.version > 0 && (
+              <button type="button" onClick={() => void push.compare(v.version - 1, v.version)}>
+                Diff with {v.version - 1}
+              </button>
+            )}
           </li>
         ))}
       </ul>
+      {push.between && (
+        <div data-testid="push-versions-diff">
+          <h3>
+            Version {push.between.from} → {push.between.to}
+          </h3>
+          {push.between.changes.length === 0 && <p>No change.</p>}
+          <ul>
+            {push.between.changes.map((c) => (
+              <li key={c.at}>
+                {c.change} <code>{c.at}</code>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
     </Modal>
   );
 }

@@ -6,7 +6,7 @@
 
 import { useCallback, useEffect, useState } from "react";
 import { api, asServiceError } from "../api";
-import type { PushPreview, ServerVersionInfo, ServiceError, VerifyReport } from "../bindings";
+import type { Change, PushPreview, ServerVersionInfo, ServiceError, VerifyReport } from "../bindings";
 import type { Target } from "./useServers";
 
 export type PushState =
@@ -113,5 +113,22 @@ export function usePush(target: Target | null, text: string, recordId: string | 
     }
   };
 
-  return { state, versions, openedMs, preview, push, rollback };
+  const [between, setBetween] = useState<{ from: number; to: number; changes: Change[] } | null>(null);
+  /** The changes from version `from` to version `to` on the connection. */
+  const compare = async (from: number, to: number) => {
+    if (!target || !entity) {
+      return;
+    }
+    try {
+      setBetween({
+        from,
+        to,
+        changes: await api.serverVersionDiff(target.server, target.connectionId, entity, from, to),
+      });
+    } catch (e) {
+      fail(e);
+    }
+  };
+
+  return { state, versions, openedMs, preview, push, rollback, between, compare };
 }
