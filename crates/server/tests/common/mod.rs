@@ -106,6 +106,17 @@ impl Harness {
     /// The same on the backend asked for; None (after printing SKIPPED) when PostgreSQL
     /// cannot be started on this machine.
     pub async fn start_on(db: Db, work_orders: usize, faults: &str) -> Option<Harness> {
+        Harness::start_on_database(db, work_orders, faults)
+            .await
+            .map(|(harness, _)| harness)
+    }
+
+    /// [`Harness::start_on`], with the PostgreSQL URL it serves from (None on SQLite).
+    pub async fn start_on_database(
+        db: Db,
+        work_orders: usize,
+        faults: &str,
+    ) -> Option<(Harness, Option<String>)> {
         let database = match db {
             Db::Sqlite => None,
             Db::Postgres => match unifield_test_support::postgres::PgCluster::shared() {
@@ -120,7 +131,7 @@ impl Harness {
         let (sandbox, sandbox_config) = start_sandbox(work_orders, faults).await;
         let data = dir.path().join("data");
         let mut config = ServerConfig::new(loopback(), data);
-        config.database = database;
+        config.database = database.clone();
         config.key_source = MasterKeySource::File(key_file(dir.path()));
         config.settings = fast_settings();
         config.scheduler = false;
@@ -129,13 +140,28 @@ impl Harness {
             .timeout(Duration::from_secs(60))
             .build()
             .unwrap();
-        Some(Harness {
-            dir,
-            server,
-            sandbox,
-            sandbox_config,
-            http,
-        })
+        Some((
+            Harness {
+                dir,
+                server,
+                sandbox,
+                sandbox_config,
+                http,
+            },
+            database,
+        ))
+    }
+
+    /// Another server node on the PostgreSQL database at `database` (the one this harness
+    /// serves from) with the same master key (scheduler off).
+    pub async fn second_node(&self, database: &str) -> RunningServer {
+        let database = database.to_string();
+        let mut config = ServerConfig::new(loopback(), self.dir.path().join("data-b"));
+        config.database = Some(database);
+        config.key_source = MasterKeySource::File(self.dir.path().join("master.key"));
+        config.settings = fast_settings();
+        config.scheduler = false;
+        unifield_server::start(config).await.unwrap()
     }
 
     pub fn url(&self, path: &str) -> String {
