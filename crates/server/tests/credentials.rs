@@ -13,10 +13,11 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
         .any(|w| w == needle.as_bytes())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn revoked_credentials_stop_syncing_until_a_reconnect_with_working_ones() {
+async fn revoked_credentials_stop_syncing_until_a_reconnect_with_working_ones(db: common::Db) {
     // Three API calls are served: the work orders' pages; then the credentials are revoked.
-    let h = Harness::start(250, "revoke-after=3").await;
+    let Some(h) = Harness::start_on(db, 250, "revoke-after=3").await else {
+        return;
+    };
     let (org, key) = h.org("acme");
     let (_, _, created) = h
         .send(
@@ -234,3 +235,5 @@ fn a_key_file_others_can_read_is_refused() {
     assert_eq!(error.code(), "master_key_unavailable");
     assert!(error.to_string().contains("chmod 600"), "{error}");
 }
+
+on_both_backends!(revoked_credentials_stop_syncing_until_a_reconnect_with_working_ones);

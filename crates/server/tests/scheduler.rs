@@ -7,11 +7,21 @@ use common::{fast_settings, key_file, loopback, start_sandbox};
 use std::time::{Duration, Instant};
 use unifield_server::{MasterKeySource, ServerConfig};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn connections_sync_when_added_and_then_every_interval() {
+async fn connections_sync_when_added_and_then_every_interval(db: common::Db) {
+    let database = match db {
+        common::Db::Sqlite => None,
+        common::Db::Postgres => match unifield_test_support::postgres::PgCluster::shared() {
+            Ok(cluster) => Some(cluster.database().unwrap()),
+            Err(reason) => {
+                unifield_test_support::skipped(&format!("PostgreSQL backend: {reason}"));
+                return;
+            }
+        },
+    };
     let dir = tempfile::tempdir().unwrap();
     let (sandbox, sandbox_config) = start_sandbox(20, "").await;
     let mut config = ServerConfig::new(loopback(), dir.path().join("data"));
+    config.database = database;
     config.key_source = MasterKeySource::File(key_file(dir.path()));
     config.settings = fast_settings();
     config.settings.sync_interval = Duration::from_secs(1);
@@ -60,3 +70,5 @@ async fn connections_sync_when_added_and_then_every_interval() {
     );
     server.stop().await;
 }
+
+on_both_backends!(connections_sync_when_added_and_then_every_interval);
