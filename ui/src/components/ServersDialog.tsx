@@ -20,13 +20,20 @@ function Reconnect({ onReconnect }: { onReconnect: (clientId: string, secret: st
         void onReconnect(clientId, secret).then((ok) => ok && setSecret(""));
       }}
     >
-      <input value={clientId} onChange={(e) => setClientId(e.target.value)} placeholder="client id" name="clientId" />{" "}
+      <input
+        value={clientId}
+        onChange={(e) => setClientId(e.target.value)}
+        placeholder="client id"
+        name="clientId"
+        data-testid="reconnect-client-id"
+      />{" "}
       <input
         type="password"
         value={secret}
         onChange={(e) => setSecret(e.target.value)}
         placeholder="client secret"
         name="clientSecret"
+        data-testid="reconnect-client-secret"
         autoComplete="off"
       />{" "}
       <button type="submit" data-testid="reconnect">
@@ -81,7 +88,11 @@ export function ServersDialog({ onClose, onUse }: { onClose: () => void; onUse: 
           return (
             <li key={server.name} data-server={server.name}>
               <strong>{server.name}</strong> {server.url} {server.hasKey ? "" : "(no key in the keyring)"}{" "}
-              <button type="button" onClick={() => void servers.loadConnections(server.name)}>
+              <button
+                type="button"
+                data-testid="server-connections"
+                onClick={() => void servers.loadConnections(server.name)}
+              >
                 Connections
               </button>{" "}
               <button type="button" onClick={() => setEvents(events === server.name ? null : server.name)}>
@@ -144,7 +155,13 @@ export function ServersDialog({ onClose, onUse }: { onClose: () => void; onUse: 
       <form onSubmit={(e) => void submit(e)} className="server-form">
         <h3>Add a server</h3>
         <label>
-          Name <input value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} name="name" />
+          Name{" "}
+          <input
+            value={form.name}
+            onChange={(e) => setForm({ ...form, name: e.target.value })}
+            name="name"
+            data-testid="server-name"
+          />
         </label>
         <label>
           URL{" "}
@@ -152,6 +169,7 @@ export function ServersDialog({ onClose, onUse }: { onClose: () => void; onUse: 
             value={form.url}
             onChange={(e) => setForm({ ...form, url: e.target.value })}
             name="url"
+            data-testid="server-url"
             placeholder="https://… (http only on this machine)"
           />
         </label>
@@ -162,10 +180,13 @@ export function ServersDialog({ onClose, onUse }: { onClose: () => void; onUse: 
             value={form.apiKey}
             onChange={(e) => setForm({ ...form, apiKey: e.target.value })}
             name="apiKey"
+            data-testid="server-key"
             autoComplete="off"
           />
         </label>
-        <button type="submit">Add</button>
+        <button type="submit" data-testid="add-server">
+          Add
+        </button>
       </form>
     </Modal>
   );
