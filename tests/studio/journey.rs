@@ -451,6 +451,15 @@ async fn add_a_step(j: &mut Journey) {
         .unwrap();
     select.select_by_value("upper").await.unwrap();
     click(client, "[data-testid=add-step]").await;
+    assert_eq!(
+        js(
+            client,
+            "return document.activeElement && document.activeElement.dataset.testid;"
+        )
+        .await,
+        json!("add-step-select"),
+        "focus stays with adding steps after Add"
+    );
     let upper = j.wanted["ShortLocation"].as_str().unwrap().to_uppercase();
     until("the upper step in the preview", || async {
         (preview_output(client).await["instructions"] == json!(upper)).then_some(())
@@ -1086,11 +1095,22 @@ async fn accessibility(j: &mut Journey) {
         .unwrap();
     check("shortcuts", axe_violations(client).await);
     keys(client, &['\u{e00c}']).await;
+    click(client, "[data-testid=open-connections]").await;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("[data-testid=connections-dialog]"))
+        .await
+        .unwrap();
+    check("connections", axe_violations(client).await);
+    keys(client, &['\u{e00c}']).await;
     until("the dialogs to close", || async {
-        text_of(client, "shortcuts-dialog")
-            .await
-            .is_empty()
-            .then_some(())
+        let open = js(
+            client,
+            "return document.querySelector('[role=dialog]') !== null;",
+        )
+        .await;
+        (open == json!(false)).then_some(())
     })
     .await;
     j.measured

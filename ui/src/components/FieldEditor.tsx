@@ -250,7 +250,11 @@ export function FieldEditor({ label, field, doc, text, transforms, problems, exp
                 problems={mine}
                 onChange={(s) => onEdit(replaceStep(text, ref, at, s), `step:${label}:${at}`)}
                 onMove={(by) => onEdit(moveStep(text, ref, at, by))}
-                onRemove={() => onEdit(removeStep(text, ref, at))}
+                onRemove={() => {
+                  onEdit(removeStep(text, ref, at));
+                  // The removed step's button is gone: focus goes on to adding a step.
+                  addStepRef.current?.focus();
+                }}
               />
             ))}
           </ol>
@@ -277,6 +281,8 @@ export function FieldEditor({ label, field, doc, text, transforms, problems, exp
                 if (chosen) {
                   onEdit(addStep(text, ref, newStep(chosen)));
                   setAdding("");
+                  // The Add button disables itself: focus stays with adding steps, not the page.
+                  addStepRef.current?.focus();
                 }
               }}
             >
