@@ -994,12 +994,20 @@ impl Postgres {
         self.block(async {
             let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(pg)?;
-            let existing = tx
-                .prepare_cached(
-                    "SELECT content_hash FROM raw_records WHERE connection_id = $1 AND entity = $2 AND source_id = $3",
+            // One query for the page's stored hashes, then the writes pipelined on the
+            // connection (tokio-postgres sends them without waiting for each answer).
+            let source_ids: Vec<&str> = records.iter().map(|(id, _, _)| id.as_str()).collect();
+            let before: std::collections::HashMap<String, String> = tx
+                .query(
+                    "SELECT source_id, content_hash FROM raw_records
+                     WHERE connection_id = $1 AND entity = $2 AND source_id = ANY($3)",
+                    &[&connection_id, &entity, &source_ids],
                 )
                 .await
-                .map_err(pg)?;
+                .map_err(pg)?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect();
             let upsert = tx
                 .prepare_cached(
                     "INSERT INTO raw_records (connection_id, entity, source_id, body, content_hash, updated_at)
@@ -1010,24 +1018,31 @@ impl Postgres {
                 .await
                 .map_err(pg)?;
             let mut changes = Vec::with_capacity(records.len());
+            let mut writes = Vec::new();
+            // A source id repeated within one page: its first occurrence decides, as the
+            // row-by-row SQLite path would see the first write.
+            let mut seen = std::collections::HashMap::<&str, &str>::new();
             for (source_id, body, hash) in records {
-                let before: Option<String> = tx
-                    .query_opt(&existing, &[&connection_id, &entity, source_id])
-                    .await
-                    .map_err(pg)?
-                    .map(|r| r.get(0));
-                let change = match before {
+                let stored = seen
+                    .get(source_id.as_str())
+                    .copied()
+                    .or_else(|| before.get(source_id).map(String::as_str));
+                let change = match stored {
                     None => PageChange::Created,
-                    Some(before) if &before != hash => PageChange::Updated,
+                    Some(stored) if stored != hash => PageChange::Updated,
                     Some(_) => PageChange::Unchanged,
                 };
                 if change != PageChange::Unchanged {
-                    tx.execute(&upsert, &[&connection_id, &entity, source_id, body, hash, &now])
-                        .await
-                        .map_err(pg)?;
+                    seen.insert(source_id, hash);
+                    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 6] =
+                        [&connection_id, &entity, source_id, body, hash, &now];
+                    writes.push(tx.execute_raw(&upsert, params));
                 }
                 changes.push(change);
             }
+            futures_util::future::try_join_all(writes)
+                .await
+                .map_err(pg)?;
             tx.execute(
                 "UPDATE sync_runs SET records = records + $2 WHERE id = $1",
                 &[&run, &(records.len() as i64)],
