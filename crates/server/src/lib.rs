@@ -73,7 +73,8 @@ pub fn open_service(config: &ServerConfig) -> Result<Service> {
     let key = MasterKey::load(&config.key_source)?;
     // One process per SQLite file: runs left `running` died with their process. Several
     // nodes share a PostgreSQL database, where another node may be syncing right now:
-    // there a sync lease (not written yet) has to decide, so nothing is failed here.
+    // there the sync lease decides (a dead node's run is failed when its lease expires
+    // and another node takes the connection over), so nothing is failed here.
     if storage.backend_name() == "sqlite" {
         storage.fail_interrupted_syncs(&service::now_text())?;
     }

@@ -115,8 +115,8 @@ storage_operations! {
         fn raw_by_source_id(&self, connection_id: &str, entity: &str, source_id: &str) -> Result<Option<RawRecord>>;
     }
     sqlite_only {
-        // Failing every `running` sync at start is right for one process per SQLite file;
-        // on shared PostgreSQL it waits for the per-connection sync lease.
+        // Failing every `running` sync at start is right for one process per SQLite file
+        // only; on shared PostgreSQL `lease_sync` fails a dead node's run on take-over.
         fn fail_interrupted_syncs(&self, now: &str) -> Result<usize>;
         // Webhook endpoints, deliveries and attempts.
         fn add_webhook_endpoint(&self, row: &WebhookEndpointRow) -> Result<()>;
