@@ -1184,12 +1184,24 @@ impl Postgres {
     }
 }
 
+/// The advisory lock event writers hold from their insert to their commit ("events").
+const EVENTS_LOCK: i64 = 0x6576_656e_7473;
+
 /// Appends events inside the caller's transaction (the change and its events commit
 /// together).
+///
+/// An identity value is taken at insert, not at commit: with two writers, seq 11 can
+/// commit before seq 10, and a reader of `events_after(10)` that ran in between would
+/// never see 10. Writers therefore take a transaction-scoped advisory lock before
+/// inserting, so events commit in `seq` order. Callers append events last, just before
+/// committing, so the lock is held only for the commit itself.
 pub(crate) async fn append_events(tx: &impl GenericClient, events: &[NewEvent]) -> Result<()> {
     if events.is_empty() {
         return Ok(());
     }
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&EVENTS_LOCK])
+        .await
+        .map_err(pg)?;
     let statement = tx
         .prepare_cached(
             "INSERT INTO events (id, org_id, connection_id, type, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
