@@ -14,8 +14,10 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 }
 
 async fn revoked_credentials_stop_syncing_until_a_reconnect_with_working_ones(db: common::Db) {
-    // Three API calls are served: the work orders' pages; then the credentials are revoked.
-    let Some(h) = Harness::start_on(db, 250, "revoke-after=3").await else {
+    // Four API calls are served: the work orders' pages, two windows of two pages of 100
+    // (the second window: 50 records and an empty page); then the credentials are revoked.
+    // With three, the third and fourth calls race, and either page may be the refused one.
+    let Some(h) = Harness::start_on(db, 250, "revoke-after=4").await else {
         return;
     };
     let (org, key) = h.org("acme");
