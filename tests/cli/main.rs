@@ -4,7 +4,6 @@
 //! (checked in the store's SQLite file), and coverage over what was pulled.
 
 use serde_json::Value;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
@@ -19,29 +18,7 @@ fn unifield_bin() -> PathBuf {
 }
 
 fn unifield(workspace: &Path, args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(unifield_bin());
-    command
-        .arg("--workspace")
-        .arg(workspace)
-        .args(args)
-        .current_dir(support::root());
-    command.env_remove("UNIFIELD_CLIENT_SECRET");
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    match input.write_all(stdin) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        other => other.unwrap(),
-    }
-    drop(input);
-    child.wait_with_output().unwrap()
+    support::run_unifield(&unifield_bin(), workspace, args, stdin, env)
 }
 
 /// `unifield coverage --json` of the default work-order mapping over a connection's cache.

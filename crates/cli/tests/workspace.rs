@@ -2,40 +2,20 @@
 //! tests inside scripts/with-keyring) and a real workspace file.
 
 use serde_json::Value;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use unifield_secrets::{Keyring, SecretStore};
 use unifield_store::Store;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use unifield_test_support as support;
 
 fn unifield(workspace: &Path, args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_unifield"));
-    command
-        .arg("--workspace")
-        .arg(workspace)
-        .args(args)
-        .current_dir(root());
-    command.env_remove("UNIFIELD_CLIENT_SECRET");
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    match input.write_all(stdin) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        other => other.unwrap(),
-    }
-    drop(input);
-    child.wait_with_output().unwrap()
+    support::run_unifield(
+        &PathBuf::from(env!("CARGO_BIN_EXE_unifield")),
+        workspace,
+        args,
+        stdin,
+        env,
+    )
 }
 
 /// `unifield coverage --json` of the default work-order mapping over a connection's cache.
@@ -64,7 +44,8 @@ fn text(bytes: &[u8]) -> String {
 /// Caches the bundled sample work orders for `connection`, as a pull would.
 fn cache_samples(workspace: &Path, connection: &str) -> usize {
     let samples =
-        std::fs::read_to_string(root().join("mappings/corrigo/samples/WorkOrder.jsonl")).unwrap();
+        std::fs::read_to_string(support::root().join("mappings/corrigo/samples/WorkOrder.jsonl"))
+            .unwrap();
     let page: Vec<(String, Value)> = samples
         .lines()
         .map(|line| serde_json::from_str::<Value>(line).unwrap())

@@ -7,8 +7,9 @@
 
 pub mod postgres;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use unifield_secrets::{Keyring, SecretStore};
@@ -99,6 +100,42 @@ impl Drop for TempWorkspace {
             let _ = Keyring.delete(name);
         }
     }
+}
+
+/// Runs the `unifield` binary at `bin` on `workspace` from the repository's root, with
+/// `stdin` written to it and `env` added (never the caller's `UNIFIELD_CLIENT_SECRET`), and
+/// waits for it.
+pub fn run_unifield(
+    bin: &Path,
+    workspace: &Path,
+    args: &[&str],
+    stdin: &[u8],
+    env: &[(&str, &str)],
+) -> Output {
+    let mut command = Command::new(bin);
+    command
+        .arg("--workspace")
+        .arg(workspace)
+        .args(args)
+        .current_dir(root());
+    command.env_remove("UNIFIELD_CLIENT_SECRET");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+    let mut input = child.stdin.take().expect("stdin is piped");
+    match input.write_all(stdin) {
+        // The command may finish without reading its input.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other.expect("stdin is written"),
+    }
+    drop(input);
+    child.wait_with_output().expect("the command is waited for")
 }
 
 /// The target directory's profile folder this test binary runs from (`target/debug`).
