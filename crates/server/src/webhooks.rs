@@ -135,11 +135,21 @@ pub struct WebhookView {
 }
 
 /// An endpoint with its signing secret: only in the answer to creation and rotation.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Serialize, utoipa::ToSchema)]
 pub struct WebhookWithSecret {
     pub endpoint: WebhookView,
     /// `whsec_…`: shown this once; verify deliveries with it (Standard Webhooks).
     pub secret: String,
+}
+
+/// Redacted: a `{:?}` in a log line or an error must not print the signing secret.
+impl std::fmt::Debug for WebhookWithSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookWithSecret")
+            .field("endpoint", &self.endpoint)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
 }
 
 /// One attempt of a delivery.

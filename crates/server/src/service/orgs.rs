@@ -18,12 +18,23 @@ pub struct KeyView {
 }
 
 /// A key or token just made: the only time its secret is shown.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Serialize, utoipa::ToSchema)]
 pub struct CreatedKey {
     pub id: String,
     pub name: String,
     /// Shown once; the server keeps only its SHA-256 hash.
     pub secret: String,
+}
+
+/// Redacted: a `{:?}` in a log line or an error must not print a live bearer credential.
+impl std::fmt::Debug for CreatedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreatedKey")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
 }
 
 fn prefix_of(secret: &str) -> String {

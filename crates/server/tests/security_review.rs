@@ -1,0 +1,51 @@
+//! Findings of a security review, each pinned by a test over real HTTP on 127.0.0.1 (or
+//! the real service the server runs): what a hostile client or a careless log line could
+//! get out of the server.
+
+mod common;
+
+use common::Harness;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+/// A `{:?}` of what key and token creation and webhook creation return (as a log line or
+/// an error might print it) shows neither the bearer credential nor the signing secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn debug_output_of_created_keys_and_webhook_secrets_is_redacted() {
+    let harness = Harness::start(1, "").await;
+    let service = &harness.server.service;
+    let (org_id, key) = harness.org("acme");
+    let created = service.create_key("acme", "second key").unwrap();
+    assert!(created.secret.starts_with("ufk_"));
+    let printed = format!("{created:?}");
+    assert!(!printed.contains(&created.secret), "{printed}");
+    assert!(printed.contains(&created.id), "{printed}");
+
+    let (status, _, connection) = harness
+        .send(
+            Method::POST,
+            "/api/connections",
+            Some(&key),
+            Some(&harness.connection_body("sandbox")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{connection}");
+    let connection_id = connection["id"].as_str().unwrap();
+    let token = service
+        .create_token(&org_id, connection_id, "reader")
+        .unwrap();
+    assert!(token.secret.starts_with("uct_"));
+    let printed = format!("{token:?}");
+    assert!(!printed.contains(&token.secret), "{printed}");
+
+    let input: unifield_server::webhooks::WebhookInput = serde_json::from_value(json!({
+        "url": "https://receiver.example/hooks",
+        "events": ["ping"],
+    }))
+    .unwrap();
+    let endpoint = service.create_webhook(&org_id, input).unwrap();
+    assert!(endpoint.secret.starts_with("whsec_"));
+    let printed = format!("{endpoint:?}");
+    assert!(!printed.contains(&endpoint.secret), "{printed}");
+    assert!(printed.contains(&endpoint.endpoint.id), "{printed}");
+}
