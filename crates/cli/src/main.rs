@@ -234,6 +234,10 @@ enum Command {
         /// Let webhooks go to http:// loopback receivers (local development only)
         #[arg(long)]
         allow_insecure_webhooks: bool,
+        /// Allow a non-loopback --listen: a TLS-terminating proxy or load balancer is in
+        /// front (the server itself speaks plain HTTP)
+        #[arg(long)]
+        behind_tls_proxy: bool,
         /// Webhook retries: first=30s,max=6h,until=24h[,jitter=0.2] (the default)
         #[arg(long, value_name = "SCHEDULE")]
         webhook_retry: Option<String>,
@@ -365,23 +369,28 @@ fn main() -> ExitCode {
             sync_interval,
             demo,
             allow_insecure_webhooks,
+            behind_tls_proxy,
             webhook_retry,
             webhook_timeout,
-        } => webhook::settings(
-            allow_insecure_webhooks,
-            webhook_retry.as_deref(),
-            &webhook_timeout,
-        )
-        .and_then(|webhooks| {
-            server::serve(
-                listen,
-                data.as_deref(),
-                database.as_deref(),
-                sync_interval,
-                demo,
-                webhooks,
-            )
-        }),
+        } => unifield_server::check_listen(listen, behind_tls_proxy)
+            .map_err(Failure::usage)
+            .and_then(|()| {
+                webhook::settings(
+                    allow_insecure_webhooks,
+                    webhook_retry.as_deref(),
+                    &webhook_timeout,
+                )
+                .and_then(|webhooks| {
+                    server::serve(
+                        listen,
+                        data.as_deref(),
+                        database.as_deref(),
+                        sync_interval,
+                        demo,
+                        webhooks,
+                    )
+                })
+            }),
         Command::Server {
             data,
             database,

@@ -115,6 +115,18 @@ pub fn check_database_argument(url: &str) -> std::result::Result<(), String> {
     Ok(())
 }
 
+/// Checks a `--listen` address. The server speaks plain HTTP, and its requests carry API
+/// keys, connection tokens and Corrigo client secrets: it listens on loopback only, unless
+/// the operator states that a TLS-terminating proxy or load balancer is in front of it.
+pub fn check_listen(listen: SocketAddr, behind_tls_proxy: bool) -> std::result::Result<(), String> {
+    if listen.ip().is_loopback() || behind_tls_proxy {
+        return Ok(());
+    }
+    Err(format!(
+        "--listen {listen}: not a loopback address, and the server speaks plain HTTP (API keys and Corrigo client secrets would cross the network in clear); listen on 127.0.0.1, or put a TLS-terminating proxy in front and pass --behind-tls-proxy"
+    ))
+}
+
 /// A running server. Dropping it stops the HTTP server and the scheduler.
 pub struct RunningServer {
     pub url: String,

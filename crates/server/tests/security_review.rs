@@ -49,3 +49,30 @@ async fn debug_output_of_created_keys_and_webhook_secrets_is_redacted() {
     assert!(!printed.contains(&endpoint.secret), "{printed}");
     assert!(printed.contains(&endpoint.endpoint.id), "{printed}");
 }
+
+/// The server speaks plain HTTP: a careless `--listen 0.0.0.0:8787` would take API keys
+/// and Corrigo client secrets over the network in clear. Only loopback is accepted unless
+/// the operator states a TLS-terminating proxy is in front.
+#[test]
+fn a_non_loopback_listen_address_needs_a_tls_proxy_in_front() {
+    let address = |text: &str| text.parse::<std::net::SocketAddr>().unwrap();
+    for loopback in ["127.0.0.1:8787", "127.0.0.2:0", "[::1]:8787"] {
+        assert_eq!(
+            unifield_server::check_listen(address(loopback), false),
+            Ok(())
+        );
+    }
+    for exposed in [
+        "0.0.0.0:8787",
+        "[::]:8787",
+        "10.1.2.3:80",
+        "[::ffff:127.0.0.1]:80",
+    ] {
+        let refused = unifield_server::check_listen(address(exposed), false).unwrap_err();
+        assert!(refused.contains("--behind-tls-proxy"), "{refused}");
+        assert_eq!(
+            unifield_server::check_listen(address(exposed), true),
+            Ok(())
+        );
+    }
+}
