@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// What `unifield serve` starts.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
@@ -48,6 +48,33 @@ impl ServerConfig {
             settings: Settings::default(),
             scheduler: true,
         }
+    }
+}
+
+/// `database` is shown without its password: `UNIFIELD_DATABASE_URL` is where the password
+/// goes, and a `{:?}` of the configuration must not put it in a log line.
+impl std::fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let database = self
+            .database
+            .as_deref()
+            .map(|url| match url::Url::parse(url) {
+                Ok(mut parsed) => {
+                    if parsed.password().is_some() {
+                        let _ = parsed.set_password(Some("***"));
+                    }
+                    parsed.to_string()
+                }
+                Err(_) => "(unparsable URL)".to_string(),
+            });
+        f.debug_struct("ServerConfig")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("database", &database)
+            .field("key_source", &self.key_source)
+            .field("settings", &self.settings)
+            .field("scheduler", &self.scheduler)
+            .finish()
     }
 }
 

@@ -76,3 +76,20 @@ fn a_non_loopback_listen_address_needs_a_tls_proxy_in_front() {
         );
     }
 }
+
+/// `UNIFIELD_DATABASE_URL` is where the PostgreSQL password goes; a `{:?}` of the server's
+/// configuration does not print it.
+#[test]
+fn debug_output_of_the_server_configuration_hides_the_database_password() {
+    let mut config = unifield_server::ServerConfig::new(
+        "127.0.0.1:0".parse().unwrap(),
+        std::path::PathBuf::from("/nonexistent"),
+    );
+    config.database = Some("postgres://unifield:pg-Secret-4711@db.internal:5432/unifield".into());
+    let printed = format!("{config:?}");
+    assert!(!printed.contains("pg-Secret-4711"), "{printed}");
+    assert!(printed.contains("db.internal"), "{printed}");
+    config.database = Some("postgres://unifield:pg-Secret-4711@db internal/x".into());
+    let printed = format!("{config:?}");
+    assert!(!printed.contains("pg-Secret-4711"), "{printed}");
+}
