@@ -41,12 +41,23 @@ pub struct ServerInfo {
     pub has_key: bool,
 }
 
-#[derive(Debug, Clone, Deserialize, TS)]
+#[derive(Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct NewServer {
     pub name: String,
     pub url: String,
     pub api_key: String,
+}
+
+/// Redacted: the API key goes to the keyring only, never into a `{:?}` of a log line.
+impl std::fmt::Debug for NewServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewServer")
+            .field("name", &self.name)
+            .field("url", &self.url)
+            .field("api_key", &"<redacted>")
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
