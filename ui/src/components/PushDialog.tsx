@@ -4,9 +4,11 @@
 // against; a conflict shows the new diff), verify, and the connection's versions with rollback.
 
 import { useState } from "react";
+import { localTime } from "../format";
 import type { Target } from "../hooks/useServers";
 import { usePush } from "../hooks/usePush";
 import { Modal } from "./Modal";
+import { isActiveVersion, versionLabel } from "../push-versions";
 
 const show = (v: unknown) => (v === null || v === undefined ? "null" : JSON.stringify(v));
 
@@ -112,8 +114,10 @@ export function PushDialog({
       )}
       {state.step === "pushed" && (
         <div data-testid="push-done">
-          <p>
-            Version {state.version} is active (was {state.previous}).
+          <p data-testid="push-active">
+            {state.rolledBackTo === null
+              ? `Version ${state.version} is active (was ${state.previous}).`
+              : `Rolled back: version ${state.version}, a copy of version ${state.rolledBackTo}, is active (was ${state.previous}).`}
           </p>
           {state.verify === "verifying" && <p>Verifying…</p>}
           {state.verify === null && <p>Select a record to verify against.</p>}
@@ -123,7 +127,11 @@ export function PushDialog({
                 <p>✓ The server serves exactly what the studio shows for record {state.verify.recordId}.</p>
               ) : (
                 <>
-                  <p>The server's record {state.verify.key} differs from the studio's:</p>
+                  <p>
+                    {state.rolledBackTo === null
+                      ? `The server's record ${state.verify.key} differs from the studio's:`
+                      : `The server's record ${state.verify.key} now differs from the studio's mapping (push it again to serve it):`}
+                  </p>
                   <ul>
                     {state.verify.differences.map((d) => (
                       <li key={d.field}>
@@ -142,21 +150,26 @@ export function PushDialog({
       )}
       <h3>Versions on the connection</h3>
       <ul data-testid="push-versions">
-        {push.versions.map((v) => (
-          <li key={v.version} data-version={v.version}>
-            {v.version} · {v.createdAt} · {v.keyName ?? "bundled default"}
-            {v.note && ` · ${v.note}`}
-            {v.rolledBackTo !== null && ` · rollback to ${v.rolledBackTo}`}{" "}
-            <button type="button" onClick={() => void push.rollback(v.version)}>
-              Roll back to {v.version}
-            </button>{" "}
-            {v.version > 0 && (
-              <button type="button" onClick={() => void push.compare(v.version - 1, v.version)}>
-                Diff with {v.version - 1}
-              </button>
-            )}
-          </li>
-        ))}
+        {push.versions.map((v) => {
+          // The newest version is the active one: every push and rollback makes a new version.
+          const active = isActiveVersion(v, push.versions);
+          return (
+            <li key={v.version} data-version={v.version} data-active={active}>
+              {v.version} · {localTime(v.createdAt)} · {versionLabel(v)}
+              {active && <strong> · active</strong>}{" "}
+              {!active && (
+                <button type="button" data-testid="push-rollback" onClick={() => void push.rollback(v.version)}>
+                  Roll back to {v.version}
+                </button>
+              )}{" "}
+              {v.version > 0 && (
+                <button type="button" onClick={() => void push.compare(v.version - 1, v.version)}>
+                  Diff with {v.version - 1}
+                </button>
+              )}
+            </li>
+          );
+        })}
       </ul>
       {push.between && (
         <div data-testid="push-versions-diff">

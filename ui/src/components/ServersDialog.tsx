@@ -4,6 +4,7 @@
 
 import { useState } from "react";
 import type { ServerConnectionInfo } from "../bindings";
+import { localTime } from "../format";
 import { useServers, type Target } from "../hooks/useServers";
 import { EventsPanel } from "./EventsPanel";
 import { Modal } from "./Modal";
@@ -53,7 +54,7 @@ function Status({ connection }: { connection: ServerConnectionInfo }) {
       {sync && (
         <span>
           {" "}
-          last sync {sync.status} {sync.finishedAt ?? sync.startedAt}, {sync.records} records
+          last sync {sync.status} {localTime(sync.finishedAt ?? sync.startedAt)}, {sync.records} records
         </span>
       )}
       {connection.reason && <div className="reason">{connection.reason}</div>}

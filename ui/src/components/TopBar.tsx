@@ -96,6 +96,13 @@ export function TopBar({ info, source, onSource, mapping, onMapping, theme, run 
             {s.label}
           </option>
         ))}
+        {/* A source chosen since the workspace was read (through a server) shows as itself,
+            not as the first option. */}
+        {info && !info.sources.some((s) => sourceKey(s.source) === sourceKey(source)) && (
+          <option value={sourceKey(source)}>
+            {source.kind === "connection" ? `Connection ${source.name}` : "Bundled samples"}
+          </option>
+        )}
       </select>
       <nav className="mappings" aria-label="Mappings">
         {info?.mappings.map((m) => (

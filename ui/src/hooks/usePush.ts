@@ -13,7 +13,14 @@ export type PushState =
   | { step: "previewing" }
   | { step: "ready"; preview: PushPreview; conflict: number | null }
   | { step: "pushing"; preview: PushPreview }
-  | { step: "pushed"; version: number; previous: number; verify: VerifyReport | "verifying" | null }
+  | {
+      step: "pushed";
+      version: number;
+      previous: number;
+      /** Set when the new version is a rollback: the version it copies. */
+      rolledBackTo: number | null;
+      verify: VerifyReport | "verifying" | null;
+    }
   | { step: "failed"; error: ServiceError };
 
 export function usePush(target: Target | null, text: string, recordId: string | null) {
@@ -61,14 +68,15 @@ export function usePush(target: Target | null, text: string, recordId: string | 
     void loadVersions();
   }, [measure, loadVersions]);
 
-  const verify = async (version: number, previous: number) => {
+  const verify = async (version: number, previous: number, rolledBackTo: number | null = null) => {
     if (!target || !recordId) {
+      setState({ step: "pushed", version, previous, rolledBackTo, verify: null });
       return;
     }
-    setState({ step: "pushed", version, previous, verify: "verifying" });
+    setState({ step: "pushed", version, previous, rolledBackTo, verify: "verifying" });
     try {
       const report = await api.verifyPush(target.server, target.connectionId, target.source, text, recordId);
-      setState({ step: "pushed", version, previous, verify: report });
+      setState({ step: "pushed", version, previous, rolledBackTo, verify: report });
     } catch (e) {
       fail(e);
     }
@@ -104,10 +112,12 @@ export function usePush(target: Target | null, text: string, recordId: string | 
     if (!target || !entity) {
       return;
     }
+    // The active version is the newest one (every push and rollback makes a new one).
+    const active = versions.reduce((newest, v) => Math.max(newest, v.version), -1);
     try {
       const made = await api.rollbackServer(target.server, target.connectionId, entity, version);
       await loadVersions();
-      await verify(made, version);
+      await verify(made, active, version);
     } catch (e) {
       fail(e);
     }

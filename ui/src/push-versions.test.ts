@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import type { ServerVersionInfo } from "./bindings";
+import { isActiveVersion, versionLabel } from "./push-versions";
+
+const version = (v: Partial<ServerVersionInfo>): ServerVersionInfo => ({
+  version: 0,
+  createdAt: "2026-11-30T07:47:43Z",
+  keyName: null,
+  note: null,
+  rolledBackTo: null,
+  ...v,
+});
+
+describe("versionLabel", () => {
+  it("does not repeat the bundled default as its note", () => {
+    expect(versionLabel(version({ note: "bundled default" }))).toBe("bundled default");
+  });
+  it("says a rollback once", () => {
+    const v = version({ version: 2, keyName: "demo key", note: "rollback to version 0", rolledBackTo: 0 });
+    expect(versionLabel(v)).toBe("demo key · rollback to 0");
+  });
+  it("keeps a note of the user's own", () => {
+    expect(versionLabel(version({ version: 1, keyName: "demo key", note: "adds e2ePushed" }))).toBe(
+      "demo key · adds e2ePushed",
+    );
+  });
+});
+
+describe("isActiveVersion", () => {
+  it("is the newest version, whatever the order", () => {
+    const all = [version({ version: 2 }), version({ version: 0 }), version({ version: 1 })];
+    expect(all.filter((v) => isActiveVersion(v, all)).map((v) => v.version)).toEqual([2]);
+  });
+});

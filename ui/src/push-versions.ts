@@ -1,0 +1,22 @@
+// How the Push dialog lists a connection's mapping versions, apart from the component so
+// that it is testable without a window.
+
+import type { ServerVersionInfo } from "./bindings";
+
+/** Who made a version, and its note unless the note only repeats that or the rollback. */
+export function versionLabel(v: ServerVersionInfo): string {
+  const who = v.keyName ?? "bundled default";
+  const parts = [who];
+  const repeats = v.note === who || (v.rolledBackTo !== null && v.note === `rollback to version ${v.rolledBackTo}`);
+  if (v.note && !repeats) {
+    parts.push(v.note);
+  }
+  if (v.rolledBackTo !== null) {
+    parts.push(`rollback to ${v.rolledBackTo}`);
+  }
+  return parts.join(" · ");
+}
+
+/** The newest version is the active one: every push and rollback makes a new version. */
+export const isActiveVersion = (v: ServerVersionInfo, all: ServerVersionInfo[]) =>
+  all.every((other) => other.version <= v.version);
