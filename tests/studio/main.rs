@@ -91,7 +91,8 @@ async fn the_studio_journey() {
         sandbox_config,
         sandbox.base_url.clone(),
     );
-    let outcomes = journey::run(&mut journey, STEPS, Duration::from_secs(120)).await;
+    let steps = chosen_steps();
+    let outcomes = journey::run(&mut journey, &steps, Duration::from_secs(120)).await;
     journey.close().await;
     drop(driver);
     drop(sandbox);
@@ -117,6 +118,28 @@ async fn the_studio_journey() {
         outcomes.len(),
         failed.join("\n  ")
     );
+}
+
+/// Every step, or (for working on one step) only the steps UNIFIELD_E2E_STEPS names,
+/// separated by `|` (names hold commas), with the steps they need.
+fn chosen_steps() -> Vec<&'static journey::Step> {
+    let Ok(named) = std::env::var("UNIFIELD_E2E_STEPS") else {
+        return STEPS.iter().collect();
+    };
+    let mut wanted: Vec<&str> = named.split('|').map(str::trim).collect();
+    for name in &wanted {
+        assert!(
+            STEPS.iter().any(|s| s.name == *name),
+            "UNIFIELD_E2E_STEPS names no step `{name}`"
+        );
+    }
+    // The steps they need, and the steps those need (needs point backwards).
+    for step in STEPS.iter().rev() {
+        if wanted.contains(&step.name) {
+            wanted.extend(step.needs.iter().copied());
+        }
+    }
+    STEPS.iter().filter(|s| wanted.contains(&s.name)).collect()
 }
 
 /// target/e2e-screenshots/, created on first use.
