@@ -4,8 +4,8 @@
 //! down at first — while the server is killed with SIGKILL twice and started again on the
 //! same data directory. Every receiver ends with every event at least once, exactly once
 //! after deduping by webhook-id, first arrivals in creation order; nothing is left in the
-//! outbox. `UNIFIELD_SOAK_EVENTS` sets the number of work orders (default 2,000; the issue's
-//! soak is 10,000). Bounded: every wait has a deadline; loopback only.
+//! outbox. `UNIFIELD_SOAK_EVENTS` sets the number of work orders (default 10,000, the
+//! issue's soak). Bounded: every wait has a deadline; loopback only.
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Write};
@@ -139,7 +139,7 @@ fn three_receivers_get_every_event_once_in_order_across_two_server_kills() {
     let work_orders: usize = std::env::var("UNIFIELD_SOAK_EVENTS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(2_000);
+        .unwrap_or(10_000);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
