@@ -21,6 +21,7 @@ use super::{Result, StorageError};
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
 use futures_util::TryStreamExt;
 use std::future::Future;
+use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
 
 /// Forward-only migrations, applied in order; `schema_migrations` records each.
@@ -129,6 +130,32 @@ impl Postgres {
         self.pool.get().await.map_err(pool_error)
     }
 
+    // One statement on a pooled connection, outside any transaction: what most
+    // operations are.
+    async fn query(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
+        self.client().await?.query(sql, params).await.map_err(pg)
+    }
+
+    async fn query_one(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Row> {
+        self.client()
+            .await?
+            .query_one(sql, params)
+            .await
+            .map_err(pg)
+    }
+
+    async fn query_opt(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Option<Row>> {
+        self.client()
+            .await?
+            .query_opt(sql, params)
+            .await
+            .map_err(pg)
+    }
+
+    async fn execute(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
+        self.client().await?.execute(sql, params).await.map_err(pg)
+    }
+
     /// Applies the migrations this database lacks, in one transaction under an advisory
     /// lock: a second node starting at the same moment waits, then finds them applied.
     fn migrate(&self) -> Result<()> {
@@ -179,26 +206,18 @@ impl Postgres {
     pub(crate) fn schema_version(&self) -> Result<u32> {
         self.block(async {
             let row = self
-                .client()
-                .await?
                 .query_one(
                     "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
                     &[],
                 )
-                .await
-                .map_err(pg)?;
+                .await?;
             Ok(row.get::<_, i32>(0) as u32)
         })
     }
 
     pub(crate) fn integrity_check(&self) -> Result<String> {
         self.block(async {
-            let row = self
-                .client()
-                .await?
-                .query_one("SELECT 'ok'::text", &[])
-                .await
-                .map_err(pg)?;
+            let row = self.query_one("SELECT 'ok'::text", &[]).await?;
             Ok(row.get(0))
         })
     }
@@ -208,14 +227,11 @@ impl Postgres {
     pub(crate) fn add_org(&self, id: &str, name: &str, now: &str) -> Result<Option<()>> {
         self.block(async {
             let inserted = self
-                .client()
-                .await?
                 .execute(
                     "INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
                     &[&id, &name, &now],
                 )
-                .await
-                .map_err(pg)?;
+                .await?;
             Ok((inserted == 1).then_some(()))
         })
     }
@@ -223,11 +239,8 @@ impl Postgres {
     pub(crate) fn org_by_name(&self, name: &str) -> Result<Option<String>> {
         self.block(async {
             let row = self
-                .client()
-                .await?
                 .query_opt("SELECT id FROM organizations WHERE name = $1", &[&name])
-                .await
-                .map_err(pg)?;
+                .await?;
             Ok(row.map(|r| r.get(0)))
         })
     }
@@ -235,25 +248,20 @@ impl Postgres {
     pub(crate) fn orgs(&self) -> Result<Vec<(String, String)>> {
         self.block(async {
             let rows = self
-                .client()
-                .await?
                 .query("SELECT id, name FROM organizations ORDER BY name", &[])
-                .await
-                .map_err(pg)?;
+                .await?;
             Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
         })
     }
 
     pub(crate) fn add_api_key(&self, row: &ApiKeyRow, hash: &str) -> Result<()> {
         self.block(async {
-            self.client()
-                .await?
+            self
                 .execute(
                     "INSERT INTO api_keys (id, org_id, name, prefix, hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
                     &[&row.id, &row.org_id, &row.name, &row.prefix, &hash, &row.created_at],
                 )
-                .await
-                .map_err(pg)?;
+                .await?;
             Ok(())
         })
     }
@@ -261,14 +269,11 @@ impl Postgres {
     pub(crate) fn api_keys(&self, org_id: &str) -> Result<Vec<ApiKeyRow>> {
         self.block(async {
             let rows = self
-                .client()
-                .await?
                 .query(
                     "SELECT id, org_id, name, prefix, created_at, revoked_at FROM api_keys WHERE org_id = $1 ORDER BY created_at, id",
                     &[&org_id],
                 )
-                .await
-                .map_err(pg)?;
+                .await?;
             Ok(rows
                 .iter()
                 .map(|r| ApiKeyRow {
@@ -286,14 +291,11 @@ impl Postgres {
     pub(crate) fn revoke_api_key(&self, org_id: &str, key_id: &str, now: &str) -> Result<bool> {
         self.block(async {
             let changed = self
-                .client()
-                .await?
                 .execute(
                     "UPDATE api_keys SET revoked_at = $3 WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL",
                     &[&org_id, &key_id, &now],
                 )
-                .await
-                .map_err(pg)?;
+                .await?;
             Ok(changed == 1)
         })
     }
@@ -333,14 +335,12 @@ impl Postgres {
 
     pub(crate) fn add_token(&self, org_id: &str, row: &TokenRow, hash: &str) -> Result<()> {
         self.block(async {
-            self.client()
-                .await?
+            self
                 .execute(
                     "INSERT INTO connection_tokens (id, org_id, connection_id, name, prefix, hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                     &[&row.id, &org_id, &row.connection_id, &row.name, &row.prefix, &hash, &row.created_at],
                 )
-                .await
-                .map_err(pg)?;
+                .await?;
             Ok(())
         })
     }
@@ -348,15 +348,12 @@ impl Postgres {
     pub(crate) fn tokens(&self, org_id: &str, connection_id: &str) -> Result<Vec<TokenRow>> {
         self.block(async {
             let rows = self
-                .client()
-                .await?
                 .query(
                     "SELECT id, connection_id, name, prefix, created_at, revoked_at FROM connection_tokens
                      WHERE org_id = $1 AND connection_id = $2 ORDER BY created_at, id",
                     &[&org_id, &connection_id],
                 )
-                .await
-                .map_err(pg)?;
+                .await?;
             Ok(rows
                 .iter()
                 .map(|r| TokenRow {
@@ -380,15 +377,12 @@ impl Postgres {
     ) -> Result<bool> {
         self.block(async {
             let changed = self
-                .client()
-                .await?
                 .execute(
                     "UPDATE connection_tokens SET revoked_at = $4
                      WHERE org_id = $1 AND connection_id = $2 AND id = $3 AND revoked_at IS NULL",
                     &[&org_id, &connection_id, &token_id, &now],
                 )
-                .await
-                .map_err(pg)?;
+                .await?;
             Ok(changed == 1)
         })
     }
@@ -408,15 +402,12 @@ impl Postgres {
     pub(crate) fn events_after(&self, seq: i64, limit: usize) -> Result<Vec<EventRow>> {
         self.block(async {
             let rows = self
-                .client()
-                .await?
                 .query(
                     "SELECT seq, id, org_id, connection_id, type, payload, created_at FROM events
                      WHERE seq > $1 ORDER BY seq LIMIT $2",
                     &[&seq, &(limit as i64)],
                 )
-                .await
-                .map_err(pg)?;
+                .await?;
             Ok(rows
                 .iter()
                 .map(|r| EventRow {
@@ -523,14 +514,11 @@ impl Postgres {
     pub(crate) fn connection(&self, org_id: &str, id: &str) -> Result<Option<ConnectionRow>> {
         self.block(async {
             let row = self
-                .client()
-                .await?
                 .query_opt(
                     &format!("SELECT {CONNECTION_COLUMNS} FROM connections WHERE org_id = $1 AND id = $2"),
                     &[&org_id, &id],
                 )
-                .await
-                .map_err(pg)?;
+                .await?;
             Ok(row.as_ref().map(connection))
         })
     }
@@ -538,14 +526,11 @@ impl Postgres {
     pub(crate) fn connections(&self, org_id: &str) -> Result<Vec<ConnectionRow>> {
         self.block(async {
             let rows = self
-                .client()
-                .await?
                 .query(
                     &format!("SELECT {CONNECTION_COLUMNS} FROM connections WHERE org_id = $1 ORDER BY created_at, id"),
                     &[&org_id],
                 )
-                .await
-                .map_err(pg)?;
+                .await?;
             Ok(rows.iter().map(connection).collect())
         })
     }
@@ -553,8 +538,6 @@ impl Postgres {
     pub(crate) fn due_connections(&self, now: &str) -> Result<Vec<ConnectionRow>> {
         self.block(async {
             let rows = self
-                .client()
-                .await?
                 .query(
                     &format!(
                         "SELECT {CONNECTION_COLUMNS} FROM connections
@@ -563,8 +546,7 @@ impl Postgres {
                     ),
                     &[&now],
                 )
-                .await
-                .map_err(pg)?;
+                .await?;
             Ok(rows.iter().map(connection).collect())
         })
     }
@@ -572,14 +554,11 @@ impl Postgres {
     pub(crate) fn delete_connection(&self, org_id: &str, id: &str) -> Result<bool> {
         self.block(async {
             let deleted = self
-                .client()
-                .await?
                 .execute(
                     "DELETE FROM connections WHERE org_id = $1 AND id = $2",
                     &[&org_id, &id],
                 )
-                .await
-                .map_err(pg)?;
+                .await?;
             Ok(deleted == 1)
         })
     }
@@ -610,14 +589,11 @@ impl Postgres {
 
     pub(crate) fn set_next_sync(&self, id: &str, at: Option<&str>) -> Result<()> {
         self.block(async {
-            self.client()
-                .await?
-                .execute(
-                    "UPDATE connections SET next_sync_at = $2 WHERE id = $1",
-                    &[&id, &at],
-                )
-                .await
-                .map_err(pg)?;
+            self.execute(
+                "UPDATE connections SET next_sync_at = $2 WHERE id = $1",
+                &[&id, &at],
+            )
+            .await?;
             Ok(())
         })
     }
@@ -761,14 +737,12 @@ impl Postgres {
     /// Gives the lease up if `node` holds it.
     pub(crate) fn release_sync_lease(&self, id: &str, node: &str) -> Result<()> {
         self.block(async {
-            self.client()
-                .await?
+            self
                 .execute(
                     "UPDATE connections SET sync_node = NULL, sync_lease_until = NULL WHERE id = $1 AND sync_node = $2",
                     &[&id, &node],
                 )
-                .await
-                .map_err(pg)?;
+                .await?;
             Ok(())
         })
     }
@@ -776,15 +750,12 @@ impl Postgres {
     pub(crate) fn last_sync(&self, connection_id: &str) -> Result<Option<SyncRunRow>> {
         self.block(async {
             let row = self
-                .client()
-                .await?
                 .query_opt(
                     "SELECT id, started_at, finished_at, status, records, error, reason FROM sync_runs
                      WHERE connection_id = $1 ORDER BY id DESC LIMIT 1",
                     &[&connection_id],
                 )
-                .await
-                .map_err(pg)?;
+                .await?;
             Ok(row.as_ref().map(sync_run))
         })
     }
@@ -796,14 +767,11 @@ impl Postgres {
     ) -> Result<Option<Option<String>>> {
         self.block(async {
             let row = self
-                .client()
-                .await?
                 .query_opt(
                     "SELECT since FROM sync_watermarks WHERE connection_id = $1 AND entity = $2",
                     &[&connection_id, &entity],
                 )
-                .await
-                .map_err(pg)?;
+                .await?;
             Ok(row.map(|r| r.get(0)))
         })
     }
@@ -815,15 +783,12 @@ impl Postgres {
         since: Option<&str>,
     ) -> Result<()> {
         self.block(async {
-            self.client()
-                .await?
-                .execute(
-                    "INSERT INTO sync_watermarks (connection_id, entity, since) VALUES ($1, $2, $3)
+            self.execute(
+                "INSERT INTO sync_watermarks (connection_id, entity, since) VALUES ($1, $2, $3)
                      ON CONFLICT (connection_id, entity) DO UPDATE SET since = excluded.since",
-                    &[&connection_id, &entity, &since],
-                )
-                .await
-                .map_err(pg)?;
+                &[&connection_id, &entity, &since],
+            )
+            .await?;
             Ok(())
         })
     }
@@ -833,8 +798,6 @@ impl Postgres {
     pub(crate) fn active_mappings(&self, connection_id: &str) -> Result<Vec<MappingVersionRow>> {
         self.block(async {
             let rows = self
-                .client()
-                .await?
                 .query(
                     &format!(
                         "SELECT DISTINCT ON (entity) {VERSION_COLUMNS} FROM mapping_versions
@@ -842,8 +805,7 @@ impl Postgres {
                     ),
                     &[&connection_id],
                 )
-                .await
-                .map_err(pg)?;
+                .await?;
             Ok(rows.iter().map(version_row).collect())
         })
     }
@@ -855,8 +817,6 @@ impl Postgres {
     ) -> Result<Option<MappingVersionRow>> {
         self.block(async {
             let row = self
-                .client()
-                .await?
                 .query_opt(
                     &format!(
                         "SELECT {VERSION_COLUMNS} FROM mapping_versions WHERE connection_id = $1 AND entity = $2
@@ -864,8 +824,7 @@ impl Postgres {
                     ),
                     &[&connection_id, &entity],
                 )
-                .await
-                .map_err(pg)?;
+                .await?;
             Ok(row.as_ref().map(version_row))
         })
     }
@@ -873,14 +832,11 @@ impl Postgres {
     pub(crate) fn active_version(&self, connection_id: &str, entity: &str) -> Result<Option<i64>> {
         self.block(async {
             let row = self
-                .client()
-                .await?
                 .query_one(
                     "SELECT MAX(version) FROM mapping_versions WHERE connection_id = $1 AND entity = $2",
                     &[&connection_id, &entity],
                 )
-                .await
-                .map_err(pg)?;
+                .await?;
             Ok(row.get(0))
         })
     }
@@ -892,16 +848,13 @@ impl Postgres {
     ) -> Result<Vec<MappingVersionRow>> {
         self.block(async {
             let rows = self
-                .client()
-                .await?
                 .query(
                     &format!(
                         "SELECT {VERSION_COLUMNS} FROM mapping_versions WHERE connection_id = $1 AND entity = $2 ORDER BY version"
                     ),
                     &[&connection_id, &entity],
                 )
-                .await
-                .map_err(pg)?;
+                .await?;
             Ok(rows.iter().map(version_row).collect())
         })
     }
@@ -914,16 +867,13 @@ impl Postgres {
     ) -> Result<Option<MappingVersionRow>> {
         self.block(async {
             let row = self
-                .client()
-                .await?
                 .query_opt(
                     &format!(
                         "SELECT {VERSION_COLUMNS} FROM mapping_versions WHERE connection_id = $1 AND entity = $2 AND version = $3"
                     ),
                     &[&connection_id, &entity, &version],
                 )
-                .await
-                .map_err(pg)?;
+                .await?;
             Ok(row.as_ref().map(version_row))
         })
     }
@@ -1064,15 +1014,12 @@ impl Postgres {
     ) -> Result<Vec<RawRecord>> {
         self.block(async {
             let rows = self
-                .client()
-                .await?
                 .query(
                     "SELECT id, source_id, body FROM raw_records WHERE connection_id = $1 AND entity = $2 AND id > $3
                      ORDER BY id LIMIT $4",
                     &[&connection_id, &entity, &after, &(limit as i64)],
                 )
-                .await
-                .map_err(pg)?;
+                .await?;
             Ok(rows.iter().map(raw_record).collect())
         })
     }
@@ -1086,15 +1033,12 @@ impl Postgres {
     ) -> Result<Vec<RawRecord>> {
         self.block(async {
             let rows = self
-                .client()
-                .await?
                 .query(
                     "SELECT id, source_id, body FROM raw_records WHERE connection_id = $1 AND entity = $2
                      ORDER BY id LIMIT $3 OFFSET $4",
                     &[&connection_id, &entity, &(limit as i64), &(offset as i64)],
                 )
-                .await
-                .map_err(pg)?;
+                .await?;
             Ok(rows.iter().map(raw_record).collect())
         })
     }
@@ -1102,14 +1046,11 @@ impl Postgres {
     pub(crate) fn raw_count(&self, connection_id: &str, entity: &str) -> Result<usize> {
         self.block(async {
             let row = self
-                .client()
-                .await?
                 .query_one(
                     "SELECT COUNT(*) FROM raw_records WHERE connection_id = $1 AND entity = $2",
                     &[&connection_id, &entity],
                 )
-                .await
-                .map_err(pg)?;
+                .await?;
             Ok(row.get::<_, i64>(0) as usize)
         })
     }
@@ -1148,14 +1089,11 @@ impl Postgres {
     ) -> Result<Vec<RawRecord>> {
         self.block(async {
             let rows = self
-                .client()
-                .await?
                 .query(
                     "SELECT id, source_id, body FROM raw_records WHERE connection_id = $1 AND entity = $2 AND id = ANY($3)",
                     &[&connection_id, &entity, &ids],
                 )
-                .await
-                .map_err(pg)?;
+                .await?;
             // In the order given, as on SQLite.
             let mut found: std::collections::HashMap<i64, RawRecord> =
                 rows.iter().map(|r| (r.get(0), raw_record(r))).collect();
@@ -1171,14 +1109,11 @@ impl Postgres {
     ) -> Result<Option<RawRecord>> {
         self.block(async {
             let row = self
-                .client()
-                .await?
                 .query_opt(
                     "SELECT id, source_id, body FROM raw_records WHERE connection_id = $1 AND entity = $2 AND source_id = $3",
                     &[&connection_id, &entity, &source_id],
                 )
-                .await
-                .map_err(pg)?;
+                .await?;
             Ok(row.as_ref().map(raw_record))
         })
     }
