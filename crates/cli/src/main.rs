@@ -228,6 +228,10 @@ enum Command {
         /// Time between a connection's syncs: 15m, 30s, 1h
         #[arg(long, default_value = "15m", value_parser = server::parse_interval)]
         sync_interval: std::time::Duration,
+        /// How long a node's claim on a connection's sync lasts without renewal (renewed
+        /// after every page): another node takes a dead node's sync over after it
+        #[arg(long, default_value = "2m", value_parser = server::parse_interval)]
+        sync_lease: std::time::Duration,
         /// With an in-process Corrigo sandbox, an organization and a synced connection
         #[arg(long)]
         demo: bool,
@@ -367,6 +371,7 @@ fn main() -> ExitCode {
             data,
             database,
             sync_interval,
+            sync_lease,
             demo,
             allow_insecure_webhooks,
             behind_tls_proxy,
@@ -386,6 +391,7 @@ fn main() -> ExitCode {
                         data.as_deref(),
                         database.as_deref(),
                         sync_interval,
+                        sync_lease,
                         demo,
                         webhooks,
                     )

@@ -87,7 +87,7 @@ pub(crate) fn parse_interval(text: &str) -> Result<Duration, String> {
         _ => return Err(format!("`{text}`: the unit must be s, m or h")),
     };
     if seconds == 0 {
-        return Err("the sync interval must be at least 1s".into());
+        return Err("an interval must be at least 1s".into());
     }
     Ok(Duration::from_secs(seconds))
 }
@@ -104,6 +104,7 @@ pub(crate) fn serve(
     data: Option<&Path>,
     database: Option<&str>,
     sync_interval: Duration,
+    sync_lease: Duration,
     demo: bool,
     webhooks: unifield_server::webhooks::WebhookSettings,
 ) -> Outcome {
@@ -117,6 +118,7 @@ pub(crate) fn serve(
     }
     let settings = unifield_server::Settings {
         sync_interval,
+        sync_lease,
         webhooks,
         ..Default::default()
     };

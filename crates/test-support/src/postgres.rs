@@ -199,6 +199,42 @@ impl PgCluster {
         Ok(format!("postgres://{ROLE}@127.0.0.1:{}/{name}", self.port))
     }
 
+    /// Runs `sql` on the database at `url` with psql; the rows unaligned, one a line, the
+    /// columns separated by `|`. For tests that check what the server left in its tables.
+    pub fn query(&self, url: &str, sql: &str) -> Result<String, String> {
+        let psql = self.bin.join("psql");
+        let psql = if psql.is_file() {
+            psql
+        } else {
+            PathBuf::from("psql")
+        };
+        let output = Command::new(psql)
+            .args([
+                "-X",
+                "-q",
+                "-A",
+                "-t",
+                "-F",
+                "|",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-d",
+            ])
+            .arg(url)
+            .arg("-c")
+            .arg(sql)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run psql: {e}"))?;
+        if !output.status.success() {
+            return Err(format!(
+                "psql failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    }
+
     /// Runs one of PostgreSQL's programs, as `postgres` under root.
     fn run(&self, program: &str, args: &[&str]) -> Result<(), String> {
         let program_path = self.bin.join(program);
