@@ -49,6 +49,13 @@ generated:
 	UPDATE_BINDINGS=1 $(CARGO) test -q -p unifield-studio --test ipc the_ui_command_wrappers
 	cd ui && npm run --silent generate
 
+## make package: a Debian package of the studio (a release build, bundled by the Tauri CLI
+## from the UI's npm packages; .deb only: the other formats download tools while they
+## build), in target/release/bundle/deb/. Install it with apt (see the README's Install).
+.PHONY: package
+package: setup ui
+	cd src-tauri && ../ui/node_modules/.bin/tauri build --bundles deb --ci
+
 ## make bench: the criterion benches and the scripted CLI benchmarks.
 bench:
 	@scripts/setup time
