@@ -69,6 +69,9 @@ macro_rules! studio_commands {
             rollback_server(server: String, connection_id: String, entity: String, version: i64) -> i64;
             /// The organization's recent webhook deliveries on the server, newest first.
             recent_deliveries(server: String, limit: u32) -> Vec<DeliveryInfo>;
+            /// The pane sizes the splitters set in this workspace (none where never moved).
+            pane_sizes() -> PaneSizes;
+            save_pane_sizes(sizes: PaneSizes) -> ();
             /// Milliseconds since the process started.
             timings() -> u64;
         }

@@ -333,6 +333,14 @@ pub async fn cancel<R: Runtime>(app: AppHandle<R>, job: u32) -> Result<bool> {
     Ok(app.state::<Shell>().cancel_job(job))
 }
 
+pub async fn pane_sizes<R: Runtime>(app: AppHandle<R>) -> Result<PaneSizes> {
+    with_studio(app, |studio| studio.pane_sizes()).await
+}
+
+pub async fn save_pane_sizes<R: Runtime>(app: AppHandle<R>, sizes: PaneSizes) -> Result<()> {
+    with_studio(app, move |studio| studio.save_pane_sizes(&sizes)).await
+}
+
 /// Milliseconds since the process started: the UI reports it once it is interactive.
 pub async fn timings<R: Runtime>(app: AppHandle<R>) -> Result<u64> {
     Ok(app.state::<Shell>().launched.elapsed().as_millis() as u64)

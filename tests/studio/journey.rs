@@ -172,6 +172,15 @@ pub const STEPS: &[Step] = &[
         run: |j| accessibility(j).boxed(),
     },
     Step {
+        name: "the main steps again at 960x600",
+        needs: &[
+            "import a different file, then undo it",
+            "the mapping JSON editor",
+            "keyboard and themes",
+        ],
+        run: |j| main_steps_at_960x600(j).boxed(),
+    },
+    Step {
         name: "add and test a connection",
         needs: &["open the offline workspace"],
         run: |j| add_and_test_a_connection(j).boxed(),
@@ -192,6 +201,12 @@ pub const STEPS: &[Step] = &[
         // Last: it changes the source and the mapping.
         needs: &["open the offline workspace"],
         run: |j| push_to_a_server(j).boxed(),
+    },
+    Step {
+        name: "splitters resize the panes and are remembered",
+        // Last: it reloads the page, which resets the source, the record and undo.
+        needs: &["open the offline workspace"],
+        run: |j| splitters_are_remembered(j).boxed(),
     },
 ];
 

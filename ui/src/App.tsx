@@ -10,6 +10,7 @@ import { useCoverage } from "./hooks/useCoverage";
 import { useExplain, useSuggestions } from "./hooks/useFieldHelp";
 import { useCanvasEdits } from "./hooks/useCanvasEdits";
 import { useMappingText } from "./hooks/useMappingText";
+import { usePaneSizes } from "./hooks/usePaneSizes";
 import { usePreview } from "./hooks/usePreview";
 import { useRecords } from "./hooks/useRecords";
 import { MAC, useShortcuts, type Actions } from "./hooks/useShortcuts";
@@ -44,6 +45,7 @@ export function App() {
   const info = (msg: string) => toast("info", msg);
   const report = useReport(toast, { invalidField: setSelectedField, reauthorize: () => setDialog("connections") });
   const { theme, toggle: toggleTheme } = useTheme();
+  const panes = usePaneSizes(report);
   const { info: workspace, refresh: refreshInfo } = useWorkspace(report);
   const mapping = useMappingText(report, info, refreshInfo);
   const { text, doc } = mapping;
@@ -63,7 +65,7 @@ export function App() {
   const explain = useExplain(source, text, doc, records.recordId, selectedField);
 
   const { bind, addToMap } = useCanvasEdits(mapping, toast, setSelectedField);
-  const drag = useBindingDrag(bind);
+  const drag = useBindingDrag(bind, selectedField);
 
   const switchMapping = async (name: string) => {
     if (name !== mapping.name) {
@@ -72,13 +74,6 @@ export function App() {
       clearPreview();
       setSelectedField(null);
       await mapping.switchTo(name);
-    }
-  };
-  const stepField = (by: 1 | -1) => {
-    const next = nextField(selectedField, by);
-    if (next) {
-      setSelectedField(next);
-      document.querySelector(`[data-field="${CSS.escape(next)}"]`)?.scrollIntoView({ block: "nearest" });
     }
   };
 
@@ -91,8 +86,8 @@ export function App() {
     search: () => searchRef.current?.focus(),
     nextRecord: () => records.step(1),
     previousRecord: () => records.step(-1),
-    nextField: () => stepField(1),
-    previousField: () => stepField(-1),
+    nextField: () => setSelectedField((f) => nextField(f, 1) ?? f),
+    previousField: () => setSelectedField((f) => nextField(f, -1) ?? f),
     bindSelected: () =>
       selectedNode && selectedField
         ? bind(selectedField, selectedNode)
@@ -108,7 +103,7 @@ export function App() {
   useShortcuts(actions);
 
   return (
-    <DndContext sensors={drag.sensors} onDragStart={drag.onDragStart} onDragEnd={drag.onDragEnd}>
+    <DndContext {...drag.context}>
       <div className="app">
         <TopBar
           info={workspace}
@@ -153,6 +148,7 @@ export function App() {
           transforms={workspace?.transforms ?? []}
           addStepRef={addStepRef}
           onError={(m) => toast("error", m)}
+          panes={panes}
         />
         <aside className="right">
           <PreviewPanel preview={preview} stale={stale} ms={ms} count={count} />

@@ -372,3 +372,17 @@ state: string, attempts: number,
  * The receiver's status on the last attempt; none when no answer came.
  */
 lastStatus: number | null, lastError: string | null, createdAt: string, };
+
+export type PaneSizes = { 
+/**
+ * The records and source tree column.
+ */
+left: number | null, 
+/**
+ * The preview, coverage and suggestions column.
+ */
+right: number | null, 
+/**
+ * The selected field's editor under the field list.
+ */
+editor: number | null, };

@@ -2,7 +2,7 @@
 // One typed function per studio command, with the argument keys Tauri expects.
 
 import { invoke } from "@tauri-apps/api/core";
-import type { Change, ConnectionInfo, CoverageReport, DeliveryInfo, ExplainInfo, Exported, Health, ImportedMapping, MappingDiff, MappingState, NewConnection, NewServer, Preview, PullReport, PushPreview, PushResult, RecordList, RecordSource, RecordTree, ServerConnectionInfo, ServerInfo, ServerPull, ServerVersionInfo, Suggestion, VerifyReport, VersionInfo, WorkspaceInfo } from "./bindings";
+import type { Change, ConnectionInfo, CoverageReport, DeliveryInfo, ExplainInfo, Exported, Health, ImportedMapping, MappingDiff, MappingState, NewConnection, NewServer, PaneSizes, Preview, PullReport, PushPreview, PushResult, RecordList, RecordSource, RecordTree, ServerConnectionInfo, ServerInfo, ServerPull, ServerVersionInfo, Suggestion, VerifyReport, VersionInfo, WorkspaceInfo } from "./bindings";
 
 export const commands = {
   workspaceInfo: () => invoke<WorkspaceInfo>("workspace_info"),
@@ -42,5 +42,7 @@ export const commands = {
   serverVersionDiff: (server: string, connectionId: string, entity: string, from: number, to: number) => invoke<Array<Change>>("server_version_diff", { server, connectionId, entity, from, to }),
   rollbackServer: (server: string, connectionId: string, entity: string, version: number) => invoke<number>("rollback_server", { server, connectionId, entity, version }),
   recentDeliveries: (server: string, limit: number) => invoke<Array<DeliveryInfo>>("recent_deliveries", { server, limit }),
+  paneSizes: () => invoke<PaneSizes>("pane_sizes"),
+  savePaneSizes: (sizes: PaneSizes) => invoke<null>("save_pane_sizes", { sizes }),
   timings: () => invoke<number>("timings"),
 };

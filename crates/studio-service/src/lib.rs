@@ -7,6 +7,7 @@
 
 mod connections;
 mod error;
+pub mod layout;
 mod mappings;
 mod records;
 mod results;

@@ -11,6 +11,8 @@ pub use crate::servers::{
     DeliveryInfo, FieldDifference, FieldImpact, ImpactExample, NewServer, PushPreview, PushResult,
     ServerConnectionInfo, ServerInfo, ServerPull, ServerSyncInfo, ServerVersionInfo, VerifyReport,
 };
+// As are the splitters' pane sizes.
+pub use crate::layout::PaneSizes;
 
 /// Where records come from: the bundled samples or a connection's cache.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]

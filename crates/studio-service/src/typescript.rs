@@ -2,6 +2,7 @@
 //! the two sides cannot drift: `tests/bindings.rs` fails when the committed file differs.
 
 use crate::error::{Location, ServiceError};
+use crate::layout::PaneSizes;
 use crate::servers::*;
 use crate::types::*;
 use ts_rs::{Config, TS};
@@ -79,6 +80,7 @@ pub fn typescript() -> String {
         ServerVersionInfo,
         ServerPull,
         DeliveryInfo,
+        PaneSizes,
     );
     out.truncate(out.trim_end().len());
     out.push('\n');

@@ -36,7 +36,7 @@ pub(super) async fn open_offline_workspace(j: &mut Journey) {
         None,
         "instructions starts unbound, with no coverage"
     );
-    shot(client, "01-offline-workspace").await;
+    screen(client, "01-offline-workspace").await;
     let rss = studio_rss_mb(&j.studio);
     j.measured.insert("interactive_ms_in_app", json!(ready_ms));
     j.measured.insert(
@@ -117,7 +117,7 @@ pub(super) async fn drag_a_binding(j: &mut Journey) {
         (out["instructions"].as_str().map(str::trim) == Some(location.as_str())).then_some(())
     })
     .await;
-    shot(client, "02-dragged-binding").await;
+    screen(client, "02-dragged-binding").await;
 }
 
 pub(super) async fn add_a_step(j: &mut Journey) {
@@ -186,13 +186,13 @@ pub(super) async fn coverage_follows_the_edit(j: &mut Journey) {
         (!values.is_empty() && values == values.to_uppercase()).then_some(())
     })
     .await;
-    shot(client, "03-step-preview-coverage").await;
+    screen(client, "03-step-preview-coverage").await;
 }
 
 pub(super) async fn export_checked_with_the_cli(j: &mut Journey) {
     let client = j.client();
     let _ = std::fs::remove_file(&j.chosen_file);
-    click(client, "[data-testid=export]").await;
+    toolbar_action(client, "export").await;
     until("the exported file", || async {
         j.chosen_file.exists().then_some(())
     })
@@ -253,7 +253,7 @@ pub(super) async fn import_a_different_file(j: &mut Journey) {
         serde_json::to_string_pretty(&different).unwrap(),
     )
     .unwrap();
-    click(client, "[data-testid=import]").await;
+    toolbar_action(client, "import").await;
     until("the import to be confirmed", || async {
         let toasts = js(client, "return [...document.querySelectorAll('[data-testid=toast-info]')].map(e => e.textContent).join(' | ');").await;
         toasts.as_str()?.contains("Imported into work_order").then_some(())
@@ -313,7 +313,7 @@ pub(super) async fn save_history_and_diff(j: &mut Journey) {
     })
     .await;
     let before = js(client, rows).await.as_u64().unwrap_or(0);
-    shot(client, "08-history-diff").await;
+    screen(client, "08-history-diff").await;
     // What the screenshot shows is what was asserted: the rows are still there after it.
     let after = js(client, rows).await.as_u64().unwrap_or(0);
     assert!(
@@ -407,7 +407,7 @@ pub(super) async fn save_history_and_diff(j: &mut Journey) {
             .is_some_and(|t| t.starts_with("added") && t.ends_with("\"low\"")),
         "{entry:?}"
     );
-    shot(client, "08b-history-diff-value-map-entry").await;
+    screen(client, "08b-history-diff-value-map-entry").await;
     keys(client, &['\u{e00c}']).await; // Escape
     click(client, "[data-testid=undo]").await; // the later steps start from the `upper` edit
     until("the edit before the value-map entry", || async {
@@ -428,7 +428,7 @@ pub(super) async fn mapping_json_editor(j: &mut Journey) {
         text.contains("\"instructions\"").then_some(())
     })
     .await;
-    shot(client, "09-mapping-json").await;
+    screen(client, "09-mapping-json").await;
 
     // One stray character breaks the JSON: the last good preview stays, dimmed and
     // labelled stale under the problems; coverage says it is stale; the banner points at
@@ -459,7 +459,7 @@ pub(super) async fn mapping_json_editor(j: &mut Journey) {
         (!text_of(client, "coverage-stale").await.is_empty()).then_some(())
     })
     .await;
-    shot(client, "10-invalid-json-stale-preview").await;
+    screen(client, "10-invalid-json-stale-preview").await;
     click(client, ".view-tabs .tab").await; // back to the canvas
     let row = js(client, "const g = document.querySelector('[role=grid][data-stale=true]'); const r = g && g.querySelector('[data-field=\"instructions\"]'); return r ? r.textContent : null;").await;
     assert!(

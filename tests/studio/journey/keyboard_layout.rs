@@ -1,6 +1,52 @@
-//! Keyboard, themes, the layout at both window sizes, and axe-core.
+//! Keyboard, themes, the layout at both window sizes, axe-core, the splitters, and the
+//! main steps again at the window's minimum size.
 
 use super::*;
+use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+
+/// The window's smallest size: the main steps run again at it.
+pub(super) const SMALL: (u32, u32) = (960, 600);
+
+/// A screenshot named for the window it shows: `name` at 1440×900, `name-960x600` when
+/// the window is at its minimum.
+pub(super) async fn screen(client: &Client, name: &str) {
+    let width = js(client, "return window.innerWidth;")
+        .await
+        .as_u64()
+        .unwrap_or(0);
+    if width < 1200 {
+        shot(client, &format!("{name}-{}x{}", SMALL.0, SMALL.1)).await;
+    } else {
+        shot(client, name).await;
+    }
+}
+
+/// Runs a toolbar action the way a user reaches it at this window size: its button in the
+/// bar, or the same action in the "More" menu when the bar has no room for it.
+pub(super) async fn toolbar_action(client: &Client, id: &str) {
+    let in_bar = js(client, &format!("const e = document.querySelector('.topbar > [data-testid=\"{id}\"]'); if (!e) return false; const r = e.getBoundingClientRect(); return getComputedStyle(e).display !== 'none' && r.width > 0 && r.right <= window.innerWidth;")).await;
+    if in_bar == json!(true) {
+        click(client, &format!(".topbar > [data-testid=\"{id}\"]")).await;
+    } else {
+        click(client, "[data-testid=more-menu] summary").await;
+        click(
+            client,
+            &format!("[data-testid=more-menu] [data-testid=\"menu-{id}\"]"),
+        )
+        .await;
+    }
+}
+
+/// Resizes the window and waits until the page has the new size.
+pub(super) async fn window_at(client: &Client, (width, height): (u32, u32)) {
+    client.set_window_size(width, height).await.unwrap();
+    until(&format!("the window at {width}x{height}"), || async {
+        let v = js(client, "return [window.innerWidth, window.innerHeight];").await;
+        let (w, h) = (v[0].as_u64()? as u32, v[1].as_u64()? as u32);
+        (w.abs_diff(width) <= 16 && h.abs_diff(height) <= 40).then_some(())
+    })
+    .await;
+}
 
 pub(super) async fn keyboard_and_themes(j: &mut Journey) {
     let client = j.client();
@@ -26,7 +72,7 @@ pub(super) async fn keyboard_and_themes(j: &mut Journey) {
             .then_some(())
     })
     .await;
-    shot(client, "04-shortcuts-dark").await;
+    screen(client, "04-shortcuts-dark").await;
     keys(client, &['\u{e00c}']).await; // Escape closes the dialog
     until("the dialog to close", || async {
         text_of(client, "shortcuts-dialog")
@@ -124,6 +170,129 @@ pub(super) async fn keyboard_and_themes(j: &mut Journey) {
     .await;
     click(client, "[data-testid=undo]").await;
     until("the bind undone", || async {
+        same_json(&preview_output(client).await, &j.studio_output).then_some(())
+    })
+    .await;
+    tree_arrow_keys(client).await;
+    keyboard_drag_scrolls_targets_into_view(j).await;
+}
+
+/// The source tree's Right and Left (WAI-ARIA tree): Left collapses an expanded node (its
+/// children leave the tree), Right expands it, Right again moves to its first child, Left
+/// from there goes back to the parent.
+async fn tree_arrow_keys(client: &Client) {
+    let parent = js(client, "const e = document.querySelector('[role=tree] [role=treeitem][aria-expanded=true]'); return e ? [e.dataset.path, Number(e.getAttribute('aria-level'))] : null;").await;
+    let path = parent[0]
+        .as_str()
+        .expect("an expandable node in the source tree")
+        .to_string();
+    let level = parent[1].as_u64().unwrap();
+    let node = format!("[role=tree] [role=treeitem][data-path=\"{path}\"]");
+    let state = format!("const n = document.querySelector('{node}'); const kids = [...document.querySelectorAll('[role=tree] [role=treeitem]')].filter((e) => e.dataset.path.startsWith({path:?}) && e.dataset.path !== {path:?}).length; const a = document.activeElement; return [n.getAttribute('aria-expanded'), kids, a.dataset.path || null, Number(a.getAttribute('aria-level'))];");
+    js(
+        client,
+        &format!("document.querySelector('{node}').focus();"),
+    )
+    .await;
+    let open = js(client, &state).await;
+    assert!(
+        open[1].as_u64().unwrap() > 0,
+        "{path} shows its children: {open}"
+    );
+    keys(client, &['\u{e012}']).await; // ArrowLeft
+    until("Left to collapse the node", || async {
+        let s = js(client, &state).await;
+        (s[0] == json!("false") && s[1] == json!(0) && s[2] == json!(path)).then_some(())
+    })
+    .await;
+    keys(client, &['\u{e014}']).await; // ArrowRight
+    until("Right to expand it", || async {
+        let s = js(client, &state).await;
+        (s[0] == json!("true") && s[1] == open[1] && s[2] == json!(path)).then_some(())
+    })
+    .await;
+    keys(client, &['\u{e014}']).await; // ArrowRight
+    until("Right again to move to its first child", || async {
+        let s = js(client, &state).await;
+        let child = s[2].as_str()?;
+        (child.starts_with(&path) && child != path && s[3] == json!(level + 1)).then_some(())
+    })
+    .await;
+    keys(client, &['\u{e012}']).await; // ArrowLeft (a leaf, or an expanded child: collapse first)
+    let s = js(client, &state).await;
+    if s[2] != json!(path) {
+        keys(client, &['\u{e012}']).await;
+    }
+    until("Left to go back to the parent", || async {
+        (js(client, &state).await[2] == json!(path)).then_some(())
+    })
+    .await;
+}
+
+/// A keyboard drag (Space picks up) moves with the arrows from target field to target
+/// field, starting at the selected one; each target is scrolled into view, down to the
+/// last field, which starts out of view. Space drops there; undo takes the bind back.
+async fn keyboard_drag_scrolls_targets_into_view(j: &Journey) {
+    let client = j.client();
+    let start = js(client, "const g = document.querySelector('[role=grid]'); g.scrollTop = 0; const rows = [...g.querySelectorAll('[data-testid=target-field]')]; const sel = rows.findIndex((r) => r.getAttribute('aria-selected') === 'true'); const last = rows[rows.length - 1]; return [rows.length, sel, last.dataset.field, last.getBoundingClientRect().top > g.getBoundingClientRect().bottom];").await;
+    let (rows, selected) = (start[0].as_u64().unwrap(), start[1].as_i64().unwrap());
+    let last = start[2].as_str().unwrap().to_string();
+    assert_eq!(
+        start[3],
+        json!(true),
+        "the last field `{last}` starts out of view (the drag has something to scroll to)"
+    );
+    let node = "[data-testid=tree-node][data-path=\"$.ShortLocation\"]";
+    js(
+        client,
+        &format!("document.querySelector('{node}').focus();"),
+    )
+    .await;
+    keys(client, &['\u{e00d}']).await; // Space picks up
+    until("Space to pick the node up", || async {
+        let up = js(
+            client,
+            "return document.querySelector('.drag-chip') !== null;",
+        )
+        .await;
+        (up == json!(true)).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(50)).await; // the sensor listens from the next tick
+    let target = "const g = document.querySelector('[role=grid]'); const o = g.querySelector('[data-testid=target-field].over'); if (!o) return null; const a = g.getBoundingClientRect(), b = o.getBoundingClientRect(); return [o.dataset.field, b.top >= a.top - 1 && b.bottom <= a.bottom + 1];";
+    // The first arrow lands on the selected field; each further one moves one field down.
+    let presses = rows - selected.max(0) as u64;
+    let mut seen = Vec::new();
+    for _ in 0..presses {
+        let before = seen.len();
+        keys(client, &['\u{e015}']).await; // ArrowDown
+        let now = until("the keyboard drag's next target", || async {
+            let t = js(client, target).await;
+            let field = t[0].as_str()?.to_string();
+            (seen.last() != Some(&field) || before == 0).then_some((field, t[1].clone()))
+        })
+        .await;
+        assert_eq!(now.1, json!(true), "the drop target `{}` is in view", now.0);
+        seen.push(now.0);
+    }
+    assert_eq!(
+        seen.last(),
+        Some(&last),
+        "the drag reached the last field: {seen:?}"
+    );
+    keys(client, &['\u{e00d}']).await; // Space drops
+    let bound = format!("const b = document.querySelector('[data-testid=target-field][data-field=\"{last}\"] [data-testid=binding]'); return b ? b.textContent : null;");
+    until("the keyboard drop to bind the last field", || async {
+        js(client, &bound)
+            .await
+            .as_str()?
+            .contains("$.ShortLocation")
+            .then_some(())
+    })
+    .await;
+    screen(client, "04b-keyboard-drop-scrolled").await;
+    click(client, "[data-testid=undo]").await;
+    until("the keyboard drop undone", || async {
         same_json(&preview_output(client).await, &j.studio_output).then_some(())
     })
     .await;
@@ -290,6 +459,7 @@ pub(super) async fn accessibility(j: &mut Journey) {
         .await
         .unwrap();
     check("history", axe_violations(client).await);
+    screen(client, "08c-history").await;
     keys(client, &['\u{e00c}']).await;
     keys(client, &['\u{e031}']).await; // F1
     client
@@ -300,7 +470,7 @@ pub(super) async fn accessibility(j: &mut Journey) {
         .unwrap();
     check("shortcuts", axe_violations(client).await);
     keys(client, &['\u{e00c}']).await;
-    click(client, "[data-testid=open-connections]").await;
+    toolbar_action(client, "open-connections").await;
     client
         .wait()
         .at_most(WAIT)
@@ -308,6 +478,7 @@ pub(super) async fn accessibility(j: &mut Journey) {
         .await
         .unwrap();
     check("connections", axe_violations(client).await);
+    screen(client, "05a-connections").await;
     keys(client, &['\u{e00c}']).await;
     until("the dialogs to close", || async {
         let open = js(
@@ -318,12 +489,223 @@ pub(super) async fn accessibility(j: &mut Journey) {
         (open == json!(false)).then_some(())
     })
     .await;
-    j.measured
-        .insert("axe_serious_or_critical", json!(report.len()));
+    let small = js(client, "return window.innerWidth;")
+        .await
+        .as_u64()
+        .unwrap_or(0)
+        < 1200;
+    j.measured.insert(
+        if small {
+            "axe_serious_or_critical_960x600"
+        } else {
+            "axe_serious_or_critical"
+        },
+        json!(report.len()),
+    );
     assert!(
         report.is_empty(),
         "axe-core: {} serious or critical violations:\n  {}",
         report.len(),
         report.join("\n  ")
     );
+}
+
+/// Each pane's size as laid out: the left and right columns' widths, the field editor's
+/// height, and what each splitter says (aria-valuenow).
+const PANES_PROBE: &str = r#"
+const size = (css, dim) => { const e = document.querySelector(css); return e ? Math.round(e.getBoundingClientRect()[dim]) : null; };
+const now = (pane) => { const e = document.querySelector('[data-testid=splitter-' + pane + ']'); return e ? Number(e.getAttribute('aria-valuenow')) : null; };
+return {
+  left: size('.left', 'width'), right: size('.right', 'width'), editor: size('.canvas .editor', 'height'),
+  center: size('.center', 'width'),
+  said: { left: now('left'), right: now('right'), editor: now('editor') },
+};
+"#;
+
+/// Drags a splitter with real pointer input by `dx`, `dy` pixels.
+async fn drag_splitter(client: &Client, pane: &str, dx: f64, dy: f64) {
+    let at = js(client, &format!("const r = document.querySelector('[data-testid=splitter-{pane}]').getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2];")).await;
+    let (x, y) = (
+        at[0].as_f64().unwrap().round(),
+        at[1].as_f64().unwrap().round(),
+    );
+    let step = Some(Duration::from_millis(60));
+    let mouse = MouseActions::new("mouse".into())
+        .then(PointerAction::MoveTo {
+            duration: step,
+            x,
+            y,
+        })
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(PointerAction::MoveTo {
+            duration: step,
+            x: x + dx / 2.0,
+            y: y + dy / 2.0,
+        })
+        .then(PointerAction::MoveTo {
+            duration: step,
+            x: x + dx,
+            y: y + dy,
+        })
+        .then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    client.perform_actions(mouse).await.unwrap();
+}
+
+fn px(v: &Value) -> i64 {
+    v.as_i64()
+        .unwrap_or_else(|| panic!("a size in pixels, not {v}"))
+}
+
+/// The splitters: the left one dragged with the pointer, the right one and the editor's
+/// moved with the arrow keys; each splitter says its pane's size; the sizes are written
+/// to the workspace and are there again after the page reloads; at 960×600 the panes
+/// shrink so that nothing is cut. Last: the reload resets the page's state.
+pub(super) async fn splitters_are_remembered(j: &mut Journey) {
+    let client = j.client();
+    window_at(client, (1440, 900)).await;
+    js(
+        client,
+        "document.querySelector('[data-testid=target-field][data-field=\"title\"]').click();",
+    )
+    .await;
+    let before = until("the panes laid out", || async {
+        let p = js(client, PANES_PROBE).await;
+        (p["editor"].is_i64() && p["said"]["left"] == p["left"]).then_some(p)
+    })
+    .await;
+    drag_splitter(client, "left", 120.0, 0.0).await;
+    let left = px(&before["left"]) + 120;
+    until(
+        "the left pane 120 px wider, and its splitter saying so",
+        || async {
+            let p = js(client, PANES_PROBE).await;
+            ((px(&p["left"]) - left).abs() <= 4 && p["said"]["left"] == p["left"]).then_some(())
+        },
+    )
+    .await;
+    // The right splitter with the keyboard: Left widens the right pane by 16 px per press.
+    js(
+        client,
+        "document.querySelector('[data-testid=splitter-right]').focus();",
+    )
+    .await;
+    for _ in 0..3 {
+        keys(client, &['\u{e012}']).await; // ArrowLeft
+    }
+    // The editor's splitter: Up makes the editor 16 px taller per press.
+    js(
+        client,
+        "document.querySelector('[data-testid=splitter-editor]').focus();",
+    )
+    .await;
+    for _ in 0..2 {
+        keys(client, &['\u{e013}']).await; // ArrowUp
+    }
+    let (right, editor) = (px(&before["right"]) + 48, px(&before["editor"]) + 32);
+    let set = until("the right pane and the editor resized by keys", || async {
+        let p = js(client, PANES_PROBE).await;
+        let fits = (px(&p["right"]) - right).abs() <= 2 && (px(&p["editor"]) - editor).abs() <= 2;
+        (fits && p["said"]["right"] == p["right"] && p["said"]["editor"] == p["editor"])
+            .then_some(p)
+    })
+    .await;
+    screen(client, "13-splitters-moved").await;
+
+    // Written to the workspace (a file of its own, private to the user).
+    let file = j.workspace.path().join("studio-layout.json");
+    let saved: Value = until("the sizes saved in the workspace", || async {
+        let saved: Value = serde_json::from_str(&std::fs::read_to_string(&file).ok()?).ok()?;
+        (saved["left"] == set["left"]
+            && saved["right"] == set["right"]
+            && saved["editor"] == set["editor"])
+            .then_some(saved)
+    })
+    .await;
+
+    // Reloaded, the studio lays the panes out as they were left.
+    client.refresh().await.unwrap();
+    until("the studio to be interactive again", || async {
+        // While the page reloads a script may find no document to run in.
+        let ms = client.execute("const e = document.querySelector('[data-testid=\"ready-ms\"]'); return e ? e.dataset.ms : null;", vec![]).await.ok()?;
+        ms.as_str().map(|_| ())
+    })
+    .await;
+    js(client, "const f = document.querySelector('[data-testid=target-field][data-field=\"title\"]'); if (f) f.click();").await;
+    until("the remembered sizes after the reload", || async {
+        let p = js(client, PANES_PROBE).await;
+        let kept = ["left", "right", "editor"].iter().all(|pane| {
+            p[pane]
+                .as_i64()
+                .is_some_and(|v| (v - px(&saved[pane])).abs() <= 2)
+        });
+        kept.then_some(())
+    })
+    .await;
+    screen(client, "14-splitters-after-reload").await;
+
+    // At the minimum size the panes shrink; the middle keeps its 360 px; nothing is cut.
+    window_at(client, SMALL).await;
+    let small = js(client, PANES_PROBE).await;
+    let probe = client
+        .execute(LAYOUT_PROBE, vec![json!(TOOLBAR_ACTIONS)])
+        .await
+        .unwrap();
+    assert!(
+        probe["sideways"].as_f64().unwrap() <= 0.5,
+        "with the remembered sizes at 960x600 the page scrolls sideways by {}",
+        probe["sideways"]
+    );
+    assert_eq!(probe["problems"], json!([]), "regions at 960x600: {small}");
+    assert!(px(&small["center"]) >= 358, "the middle column: {small}");
+    screen(client, "14-splitters-after-reload").await;
+    window_at(client, (1440, 900)).await;
+}
+
+/// The main editing and keyboard steps again, with the window at its minimum size
+/// (960×600): find, drag, add a step, coverage, export and import through the toolbar's
+/// menu, the JSON editor with its stale preview, the keyboard-only bind and drag, the
+/// layout and axe-core on every main screen. Screenshots carry `-960x600`.
+pub(super) async fn main_steps_at_960x600(j: &mut Journey) {
+    let client = j.client();
+    window_at(client, SMALL).await;
+    screen(client, "01-offline-workspace").await;
+    // The first pass bound `instructions`; unbound, the drag below binds it afresh.
+    click(
+        client,
+        "[data-testid=target-field][data-field=\"instructions\"]",
+    )
+    .await;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::XPath(
+            "//section[@data-testid='field-editor']//button[normalize-space()='Unbind']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    until("instructions unbound", || async {
+        preview_output(client)
+            .await
+            .get("instructions")
+            .is_none()
+            .then_some(())
+    })
+    .await;
+    find_a_work_order(j).await;
+    drag_a_binding(j).await;
+    add_a_step(j).await;
+    coverage_follows_the_edit(j).await;
+    export_checked_with_the_cli(j).await;
+    import_a_different_file(j).await;
+    mapping_json_editor(j).await;
+    keyboard_and_themes(j).await;
+    accessibility(j).await;
+    window_at(j.client(), (1440, 900)).await;
 }

@@ -22,6 +22,7 @@ import {
   type StepDoc,
 } from "../mapping";
 import { CodeEditor } from "./CodeEditor";
+import { leaveJsonArg, shownJsonArg, typeJsonArg, UNTOUCHED } from "../json-arg";
 
 interface Props {
   label: string;
@@ -44,8 +45,7 @@ function ArgInput({
   value: JsonValue | undefined;
   onChange: (v: JsonValue | undefined) => void;
 }) {
-  const [draft, setDraft] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [typed, setTyped] = useState(UNTOUCHED);
   const id = `arg-${param.name}`;
   if (param.kind === "boolean") {
     return <input id={id} type="checkbox" checked={value === true} onChange={(e) => onChange(e.target.checked)} />;
@@ -73,37 +73,46 @@ function ArgInput({
     );
   }
   // Lists, tables and free JSON: edited as JSON, committed only when it parses.
-  const shown = draft ?? (value === undefined ? "" : JSON.stringify(value));
+  return (
+    <JsonArgField
+      id={id}
+      shown={shownJsonArg(typed, value)}
+      error={typed.error}
+      onType={(text) => {
+        const { state, apply } = typeJsonArg(text, param.kind);
+        setTyped(state);
+        if (apply) {
+          onChange(apply.value);
+        }
+      }}
+      onLeave={() => setTyped(leaveJsonArg)}
+    />
+  );
+}
+
+/** The JSON argument's box: what the user typed, and beside it why it is not applied. */
+export function JsonArgField(p: {
+  id: string;
+  shown: string;
+  error: string | null;
+  onType: (text: string) => void;
+  onLeave: () => void;
+}) {
   return (
     <span className="json-arg">
       <input
-        id={id}
+        id={p.id}
         type="text"
-        className={error ? "invalid" : ""}
-        value={shown}
-        aria-invalid={error !== null}
-        onChange={(e) => {
-          setDraft(e.target.value);
-          if (e.target.value.trim() === "") {
-            setError(null);
-            onChange(undefined);
-            return;
-          }
-          try {
-            onChange(JSON.parse(e.target.value) as JsonValue);
-            setError(null);
-          } catch {
-            setError(`not JSON (${param.kind})`);
-          }
-        }}
-        aria-describedby={error ? `${id}-error` : undefined}
-        // What the user typed stays while it is not JSON, with the error beside it; valid
-        // JSON is shown as the mapping holds it once the box is left.
-        onBlur={() => error === null && setDraft(null)}
+        className={p.error ? "invalid" : ""}
+        value={p.shown}
+        aria-invalid={p.error !== null}
+        aria-describedby={p.error ? `${p.id}-error` : undefined}
+        onChange={(e) => p.onType(e.target.value)}
+        onBlur={p.onLeave}
       />
-      {error && (
-        <span className="error-text" id={`${id}-error`}>
-          {error}: kept as typed, not applied
+      {p.error && (
+        <span className="error-text" id={`${p.id}-error`} data-testid="arg-error">
+          {p.error}: kept as typed, not applied
         </span>
       )}
     </span>

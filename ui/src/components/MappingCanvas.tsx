@@ -4,9 +4,11 @@
 import { useState, type RefObject } from "react";
 import type { Preview, TargetField, TransformInfo, ExplainInfo, CoverageReport } from "../bindings";
 import type { MappingText } from "../hooks/useMappingText";
+import type { PaneSizing } from "../hooks/usePaneSizes";
 import { addCustom } from "../mapping";
 import { CodeEditor } from "./CodeEditor";
 import { FieldEditor } from "./FieldEditor";
+import { Splitter } from "./Splitter";
 import { TargetFields } from "./TargetFields";
 
 interface Props {
@@ -24,6 +26,8 @@ interface Props {
   transforms: TransformInfo[];
   addStepRef: RefObject<HTMLSelectElement | null>;
   onError: (message: string) => void;
+  /** The splitters on this column's edges and above the field editor. */
+  panes: PaneSizing;
 }
 
 export function MappingCanvas(p: Props) {
@@ -58,6 +62,8 @@ export function MappingCanvas(p: Props) {
   };
   return (
     <main className="center">
+      <Splitter pane="left" sizing={p.panes} />
+      <Splitter pane="right" sizing={p.panes} />
       <div className="view-tabs" role="tablist">
         {tab("canvas", "Canvas")}
         {tab("json", "Mapping JSON", "view-json")}
@@ -115,6 +121,7 @@ export function MappingCanvas(p: Props) {
               Add custom field
             </button>
           </form>
+          {doc && selected && <Splitter pane="editor" sizing={p.panes} />}
           {doc && selected && (
             <FieldEditor
               label={selected}

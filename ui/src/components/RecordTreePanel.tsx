@@ -1,11 +1,14 @@
 // The selected record as a tree: each node's JSONPath, kind, value and fill rate across
 // the held records. Nodes drag onto target fields (dnd-kit); the keyboard selects a node
-// and binds it with the shortcut.
+// and binds it with the shortcut. Nodes with children collapse and expand (Left and Right,
+// or a click on the triangle), as the WAI-ARIA tree pattern has it.
 
+import { useState } from "react";
 import { useDraggable } from "@dnd-kit/core";
 import type { RecordTree, TreeNode } from "../bindings";
 import { fillTone, percent, short } from "../format";
 import { rovingTarget } from "../roving";
+import { hasChildren, treeArrow, visibleNodes, type TreeMove } from "../tree";
 
 interface Props {
   tree: RecordTree | null;
@@ -19,13 +22,21 @@ function Node({
   node,
   selected,
   tabStop,
+  expanded,
   onSelect,
+  onArrow,
+  onToggle,
 }: {
   node: TreeNode;
   selected: boolean;
   /** The tree's one Tab stop. */
   tabStop: boolean;
+  /** Whether its children show; undefined for a node without children to show. */
+  expanded?: boolean;
   onSelect: (p: string) => void;
+  /** What Right or Left does here (none while filtering). */
+  onArrow: (key: string, path: string) => TreeMove;
+  onToggle: (path: string) => void;
 }) {
   const { attributes, listeners, setNodeRef, isDragging } = useDraggable({
     id: `node:${node.path}`,
@@ -40,6 +51,7 @@ function Node({
       role="treeitem"
       aria-level={node.depth + 1}
       aria-selected={selected}
+      aria-expanded={expanded}
       className={`node${selected ? " selected" : ""}${isDragging ? " dragging" : ""}${node.present ? "" : " absent"}`}
       data-testid="tree-node"
       data-path={node.path}
@@ -61,10 +73,37 @@ function Node({
           next.focus();
           return;
         }
+        const move = isDragging || e.altKey || e.ctrlKey || e.metaKey ? null : onArrow(e.key, node.path);
+        if (move) {
+          e.preventDefault();
+          if ("focus" in move) {
+            onSelect(move.focus);
+            e.currentTarget.parentElement
+              ?.querySelector<HTMLElement>(`[role=treeitem][data-path="${CSS.escape(move.focus)}"]`)
+              ?.focus();
+          } else {
+            onToggle(node.path);
+          }
+          return;
+        }
         listeners?.onKeyDown?.(e);
       }}
     >
-      <span className="name">{node.name}</span>
+      <span className="name">
+        <span
+          className="twisty"
+          aria-hidden="true"
+          onClick={(e) => {
+            if (expanded !== undefined) {
+              e.stopPropagation();
+              onToggle(node.path);
+            }
+          }}
+        >
+          {expanded === undefined ? "" : expanded ? "▾" : "▸"}
+        </span>
+        {node.name}
+      </span>
       <span className={`kind kind-${node.kind}`}>{node.kind}</span>
       <span className="value">
         {!node.present
@@ -83,19 +122,34 @@ function Node({
 }
 
 export function RecordTreePanel({ tree, selected, onSelect, filter, onFilter }: Props) {
+  const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
   const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
-  const nodes = (tree?.nodes ?? []).filter(
-    (n) =>
-      n.depth > 0 &&
-      words.every(
-        (w) =>
-          n.path.toLowerCase().includes(w) ||
-          short(n.value ?? null)
-            .toLowerCase()
-            .includes(w),
-      ),
-  );
-  const present = nodes.filter((n) => n.present);
+  // While filtering, every match shows: nothing is collapsed.
+  const closed: ReadonlySet<string> = words.length > 0 ? new Set() : collapsed;
+  const all = (tree?.nodes ?? []).filter((n) => n.depth > 0 && n.present);
+  const opens = new Set(all.filter((_, at) => hasChildren(all, at)).map((n) => n.path));
+  const shown = visibleNodes(all, closed);
+  const toggle = (path: string) =>
+    setCollapsed((c) => {
+      const next = new Set(c);
+      if (!next.delete(path)) {
+        next.add(path);
+      }
+      return next;
+    });
+  const arrow = (key: string, path: string) => (words.length > 0 ? null : treeArrow(key, shown, path, closed));
+  const expanded = (path: string) => (words.length === 0 && opens.has(path) ? !closed.has(path) : undefined);
+  const matches = (n: TreeNode) =>
+    words.every(
+      (w) =>
+        n.path.toLowerCase().includes(w) ||
+        short(n.value ?? null)
+          .toLowerCase()
+          .includes(w),
+    );
+  const present = words.length > 0 ? all.filter(matches) : shown;
+  const absent = (tree?.nodes ?? []).filter((n) => n.depth > 0 && !n.present && matches(n));
+  const nodes = [...present, ...absent];
   const stop = nodes.some((n) => n.path === selected) ? selected : (present[0] ?? nodes[0])?.path;
   return (
     <section className="panel tree" aria-label="Source record">
@@ -112,27 +166,34 @@ export function RecordTreePanel({ tree, selected, onSelect, filter, onFilter }: 
         onChange={(e) => onFilter(e.target.value)}
       />
       <div className="list" role="tree" aria-label="Source fields">
-        {nodes
-          .filter((n) => n.present)
-          .map((n) => (
-            <Node key={n.path} node={n} selected={n.path === selected} tabStop={n.path === stop} onSelect={onSelect} />
-          ))}
-        {nodes.some((n) => !n.present) && (
+        {present.map((n) => (
+          <Node
+            key={n.path}
+            node={n}
+            selected={n.path === selected}
+            tabStop={n.path === stop}
+            expanded={expanded(n.path)}
+            onSelect={onSelect}
+            onArrow={arrow}
+            onToggle={toggle}
+          />
+        ))}
+        {absent.length > 0 && (
           <div role="group" aria-label="In other records, not this one">
             <h3 className="absent-head" aria-hidden="true">
               In other records, not this one
             </h3>
-            {nodes
-              .filter((n) => !n.present)
-              .map((n) => (
-                <Node
-                  key={n.path}
-                  node={n}
-                  selected={n.path === selected}
-                  tabStop={n.path === stop}
-                  onSelect={onSelect}
-                />
-              ))}
+            {absent.map((n) => (
+              <Node
+                key={n.path}
+                node={n}
+                selected={n.path === selected}
+                tabStop={n.path === stop}
+                onSelect={onSelect}
+                onArrow={() => null}
+                onToggle={() => undefined}
+              />
+            ))}
           </div>
         )}
       </div>

@@ -2,6 +2,7 @@
 // type, required, description, current binding, preview outcome and coverage badge.
 // Each row is a drop target for source nodes.
 
+import { useEffect, useRef } from "react";
 import { useDroppable } from "@dnd-kit/core";
 import type { FieldCoverageInfo, FieldResult, TargetField } from "../bindings";
 import { fillTone, percent } from "../format";
@@ -117,8 +118,16 @@ export function TargetFields({ doc, stale, fields, selected, onSelect, results, 
     rows.push({ label: `custom.${name}`, field: null });
   }
   const stop = rows.some((r) => r.label === selected) ? selected : rows[0]?.label;
+  // The list shows the selected field, however it was selected (a shortcut, an error).
+  const grid = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (selected) {
+      grid.current?.querySelector(`[data-field="${CSS.escape(selected)}"]`)?.scrollIntoView({ block: "nearest" });
+    }
+  }, [selected]);
   return (
     <div
+      ref={grid}
       className={stale ? "fields stale" : "fields"}
       role="grid"
       aria-label={stale ? "Unified fields (the last bindings that could be read)" : "Unified fields"}
