@@ -10,7 +10,9 @@ use crate::storage::{ConnectionRow, NewEvent, PageChange};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
-use unifield_corrigo_client::{pull_property_set, ClientError, Filter, Operator, QueryExpression};
+use unifield_corrigo_client::{
+    pull_property_set, ClientError, Filter, Operator, QueryExpression, RecordText,
+};
 use unifield_engine::{Mapping, MemberRead, Related};
 
 /// Syncs the scheduler runs at once on this node.
@@ -54,11 +56,33 @@ impl Drop for InFlight<'_> {
     }
 }
 
-fn source_id(record: &Value) -> String {
-    match record.get("Id") {
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-        None => String::new(),
+/// The record's key in the cache: its `Id` as text (a string as is), empty without one.
+fn source_id(record: &RecordText) -> String {
+    match &record.id {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// The record's `LastActionDateUtc` when it is a string, read from its text without
+/// building the record (serde skips the other members).
+fn changed_at(record: &RecordText) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct ChangedAt {
+        #[serde(rename = "LastActionDateUtc", default)]
+        at: Option<Value>,
+    }
+    let at = match serde_json::from_str::<ChangedAt>(&record.json) {
+        Ok(read) => read.at,
+        // A member named twice: the record as a value keeps the last, as before.
+        Err(_) => serde_json::from_str::<Value>(&record.json)
+            .ok()
+            .and_then(|mut v| v.get_mut(CHANGED_AT).map(Value::take)),
+    };
+    match at {
+        Some(Value::String(at)) => Some(at),
+        _ => None,
     }
 }
 
@@ -302,18 +326,19 @@ impl Service {
                 None => Related::default(),
             };
             let pulled = client
-                .pull(entity, expression, self.settings.page_size, 2, |_, page| {
+                // Records are stored as the text Corrigo sent (whitespace between tokens
+                // taken out): only the changed work orders are parsed, for their events.
+                .pull_text(entity, expression, self.settings.page_size, 2, |_, page| {
                     let mut rows = Vec::with_capacity(page.len());
-                    for record in &page {
-                        if let Some(Value::String(at)) = record.get(CHANGED_AT) {
+                    for record in page {
+                        if let Some(at) = changed_at(&record) {
                             seen_changed_at = true;
                             if highest.as_deref().is_none_or(|h| at.as_str() > h) {
-                                highest = Some(at.clone());
+                                highest = Some(at);
                             }
                         }
-                        let text = record.to_string();
-                        let hash = sha256_hex(&text);
-                        rows.push((source_id(record), text, hash));
+                        let hash = sha256_hex(&record.json);
+                        rows.push((source_id(&record), record.json, hash));
                     }
                     let committed =
                         self.storage
@@ -322,7 +347,7 @@ impl Service {
                                     row,
                                     event_mapping.as_deref(),
                                     &related,
-                                    &page,
+                                    &rows,
                                     changes,
                                 )
                             });
@@ -375,25 +400,30 @@ enum SyncFailure {
 }
 
 /// `work_order.created` / `work_order.updated` for the page's changed work orders, each
-/// carrying the unified record made with the active mapping.
+/// carrying the unified record made with the active mapping. `rows` are the page's
+/// (source id, text, content hash), in the order of `changes`.
 fn work_order_events(
     row: &ConnectionRow,
     mapping: Option<&Mapping>,
     related: &Related,
-    page: &[Value],
+    rows: &[(String, String, String)],
     changes: &[PageChange],
 ) -> Vec<NewEvent> {
     let Some(mapping) = mapping else {
         return Vec::new();
     };
     let mut events = Vec::new();
-    for (record, change) in page.iter().zip(changes) {
+    for ((_, text, _), change) in rows.iter().zip(changes) {
         let kind = match change {
             PageChange::Created => "work_order.created",
             PageChange::Updated => "work_order.updated",
             PageChange::Unchanged => continue,
         };
-        let applied = mapping.apply(record, related);
+        // Checked JSON already (the client parsed the page), so this does not fail.
+        let Ok(record) = serde_json::from_str::<Value>(text) else {
+            continue;
+        };
+        let applied = mapping.apply(&record, related);
         let Some(unified) = super::unified::unified_record(mapping, applied) else {
             continue;
         };
@@ -402,4 +432,41 @@ fn work_order_events(
         }
     }
     events
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(json: &str) -> RecordText {
+        RecordText {
+            id: serde_json::from_str::<Value>(json).unwrap()["Id"].clone(),
+            json: json.to_string(),
+        }
+    }
+
+    #[test]
+    fn the_change_time_and_key_are_read_from_the_text_as_from_the_value() {
+        let read = |json: &str| {
+            let record = text(json);
+            (changed_at(&record), source_id(&record))
+        };
+        assert_eq!(
+            read(
+                r#"{"Id":7,"LastActionDateUtc":"2026-01-02T03:04:05Z","Items":[{"LastActionDateUtc":"x"}]}"#
+            ),
+            (Some("2026-01-02T03:04:05Z".into()), "7".into())
+        );
+        // Only a string is a change time; a string Id is the key as is.
+        assert_eq!(
+            read(r#"{"Id":"A-9","LastActionDateUtc":5}"#),
+            (None, "A-9".into())
+        );
+        assert_eq!(read(r#"{"Number":"no id"}"#), (None, String::new()));
+        // A member named twice: the last, as the record's value has it.
+        assert_eq!(
+            read(r#"{"Id":1,"LastActionDateUtc":"a","LastActionDateUtc":"b"}"#).0,
+            Some("b".into())
+        );
+    }
 }
