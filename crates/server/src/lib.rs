@@ -232,14 +232,9 @@ pub async fn start_with(
             .await;
     });
     let scheduler = scheduler.then(|| tokio::spawn(run_scheduler(service.clone())));
-    // Webhook delivery storage is not written for PostgreSQL yet: events still go to the
-    // outbox there, and stay in it until it is.
-    let webhooks = if service.storage.backend_name() == "postgres" {
-        eprintln!("unifield-server: webhook deliveries are not supported on postgres yet; events stay in the outbox");
-        None
-    } else {
-        Some(webhooks::start_worker(service.clone())?)
-    };
+    // Every node runs a delivery worker; on PostgreSQL the nodes share the outbox through
+    // leased claims (storage/postgres/webhooks.rs).
+    let webhooks = Some(webhooks::start_worker(service.clone())?);
     Ok(RunningServer {
         url: format!("http://{addr}"),
         addr,

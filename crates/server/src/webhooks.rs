@@ -484,9 +484,9 @@ impl Service {
             return Ok(Vec::new());
         }
         self.storage.fan_out_webhook_events(FAN_OUT_BATCH, &now)?;
-        let rows = self
-            .storage
-            .claim_webhook_deliveries(&now, &later(at, lease), limit)?;
+        let rows =
+            self.storage
+                .claim_webhook_deliveries(&self.node, &now, &later(at, lease), limit)?;
         // A row whose secret does not open (the master key was replaced) is left leased and
         // logged by code; the others still go out.
         Ok(rows
@@ -569,6 +569,7 @@ impl Service {
         };
         let claim = then_claim.map(|(at, lease)| (timestamp(at), later(at, lease)));
         let handed_over = self.storage.finish_webhook_attempt(
+            &self.node,
             &attempt,
             &next,
             &now(),
@@ -613,10 +614,12 @@ impl DeliveryStore for ServerDeliveries {
 }
 
 /// Starts the delivery worker on the current runtime; it runs until the task is aborted.
-/// Leases left by a previous process on this database are dropped first (one server per
-/// SQLite file), so deliveries it was attempting when killed go out again at once.
+/// On SQLite, leases left by a previous process on the file are dropped first (one server
+/// per file), so deliveries it was attempting when killed go out again at once. On
+/// PostgreSQL only this node's own leases would be dropped (none, it has just started):
+/// a dead node's leases expire and another node takes those deliveries over.
 pub fn start_worker(service: Arc<Service>) -> Result<tokio::task::JoinHandle<()>> {
-    service.storage.release_webhook_leases()?;
+    service.storage.release_webhook_leases(&service.node)?;
     let settings = service.settings.webhooks.clone();
     let mut client_config = DeliveryClientConfig {
         policy: settings.policy(),

@@ -324,26 +324,30 @@ fn the_service_creates_authenticates_and_revokes_keys(backend: Backend) {
     assert_eq!(service.storage.principal(&created.secret).unwrap(), None);
 }
 
+/// Every storage operation exists on PostgreSQL except the one that is right for a
+/// SQLite file only (failing every `running` sync at start: one process per file; on a
+/// shared database the sync lease decides). Asked of PostgreSQL it is refused with a code
+/// and a 501, and changes nothing.
 #[test]
-fn on_postgres_an_operation_not_written_yet_is_refused_with_a_code() {
+fn on_postgres_the_sqlite_only_operation_is_refused_with_a_code() {
+    assert_eq!(
+        unifield_server::storage::NOT_ON_POSTGRES,
+        ["fail_interrupted_syncs"]
+    );
     let Some(backend) = postgres() else { return };
     let error = backend
         .storage
-        .webhook_endpoints("org_a")
-        .expect_err("webhook storage is not on postgres yet");
+        .fail_interrupted_syncs("2026-01-01T00:00:00.000Z")
+        .expect_err("SQLite only");
     assert_eq!(error.code(), "storage_not_supported");
     assert_eq!(
         error.to_string(),
-        "`webhook_endpoints` is not supported on postgres yet"
+        "`fail_interrupted_syncs` is for a SQLite database only; it is not supported on postgres"
     );
-    assert!(unifield_server::storage::NOT_ON_POSTGRES.contains(&"webhook_endpoints"));
     // Through the service layer it is a 501 with that sentence, not a 500.
     let wrapped = unifield_server::Error::from(error);
     assert_eq!(wrapped.status().as_u16(), 501);
-    assert!(wrapped
-        .body()
-        .message
-        .contains("not supported on postgres yet"));
+    assert!(wrapped.body().message.contains("not supported on postgres"));
 }
 
 #[test]

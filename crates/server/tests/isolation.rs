@@ -1,9 +1,10 @@
 //! Tenant isolation: two organizations, every operation of the OpenAPI document, each
-//! organization's key against the other's ids. Nothing is read or written across.
+//! organization's key against the other's ids. Nothing is read or written across. On both
+//! backends (SQLite, PostgreSQL).
 
 mod common;
 
-use common::Harness;
+use common::{Db, Harness};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -26,9 +27,12 @@ fn operations(document: &Value) -> Vec<(Method, String)> {
     out
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn no_key_reads_or_writes_another_organizations_connection() {
-    let h = Harness::start(20, "").await;
+on_both_backends!(no_key_reads_or_writes_another_organizations_connection);
+
+async fn no_key_reads_or_writes_another_organizations_connection(db: Db) {
+    let Some(h) = Harness::start_on(db, 20, "").await else {
+        return;
+    };
     let (org_a, key_a) = h.org("alpha");
     let (org_b, key_b) = h.org("beta");
     let connection_a = h.synced_connection(&key_a, &org_a).await;

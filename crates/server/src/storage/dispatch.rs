@@ -6,10 +6,10 @@
 //! events from what the transaction found (`impl FnOnce`), which a trait object cannot
 //! take without boxing, and the set of backends is closed.
 //!
-//! Operations not yet written for PostgreSQL are listed under `sqlite_only`: on a
-//! PostgreSQL database they answer `StorageError::NotSupported` (code
-//! `storage_not_supported`) and touch nothing. A new storage function is added to one of
-//! the two lists.
+//! Operations that only make sense on SQLite (one process per file) are listed under
+//! `sqlite_only`: on a PostgreSQL database they answer `StorageError::NotSupported` (code
+//! `storage_not_supported`) and touch nothing. Every other operation exists on both. A new
+//! storage function is added to one of the two lists.
 
 use super::mappings::Stale;
 use super::postgres::Postgres;
@@ -61,7 +61,7 @@ macro_rules! storage_operations {
             )*
         }
 
-        /// The operations PostgreSQL does not have yet (answered with `NotSupported`).
+        /// The SQLite-only operations (answered with `NotSupported` on PostgreSQL).
         pub const NOT_ON_POSTGRES: &[&str] = &[$(stringify!($only)),*];
     };
 }
@@ -113,12 +113,8 @@ storage_operations! {
         fn each_raw(&self, connection_id: &str, entity: &str, each: impl FnMut(RawRecord)) -> Result<()>;
         fn raw_by_ids(&self, connection_id: &str, entity: &str, ids: &[i64]) -> Result<Vec<RawRecord>>;
         fn raw_by_source_id(&self, connection_id: &str, entity: &str, source_id: &str) -> Result<Option<RawRecord>>;
-    }
-    sqlite_only {
-        // Failing every `running` sync at start is right for one process per SQLite file
-        // only; on shared PostgreSQL `lease_sync` fails a dead node's run on take-over.
-        fn fail_interrupted_syncs(&self, now: &str) -> Result<usize>;
-        // Webhook endpoints, deliveries and attempts.
+        // Webhook endpoints, the fan-out cursor, deliveries (claimed with a lease per node)
+        // and attempts.
         fn add_webhook_endpoint(&self, row: &WebhookEndpointRow) -> Result<()>;
         fn webhook_endpoints(&self, org_id: &str) -> Result<Vec<WebhookEndpointRow>>;
         fn webhook_endpoint(&self, org_id: &str, id: &str) -> Result<Option<WebhookEndpointRow>>;
@@ -127,14 +123,19 @@ storage_operations! {
         fn rotate_webhook_secret(&self, org_id: &str, id: &str, sealed_secret: &[u8], previous_expires_at: &str, now: &str) -> Result<bool>;
         fn delete_webhook_endpoint(&self, org_id: &str, id: &str) -> Result<bool>;
         fn fan_out_webhook_events(&self, limit: usize, now: &str) -> Result<usize>;
-        fn claim_webhook_deliveries(&self, now: &str, lease_until: &str, limit: usize) -> Result<Vec<ClaimedWebhookDelivery>>;
-        fn finish_webhook_attempt(&self, attempt: &WebhookAttemptRow, next: &WebhookNext, now: &str, claim_next: Option<(&str, &str)>) -> Result<Option<ClaimedWebhookDelivery>>;
+        fn claim_webhook_deliveries(&self, node: &str, now: &str, lease_until: &str, limit: usize) -> Result<Vec<ClaimedWebhookDelivery>>;
+        fn finish_webhook_attempt(&self, node: &str, attempt: &WebhookAttemptRow, next: &WebhookNext, now: &str, claim_next: Option<(&str, &str)>) -> Result<Option<ClaimedWebhookDelivery>>;
         fn webhook_deliveries(&self, endpoint_id: &str, limit: usize) -> Result<Vec<(WebhookDeliveryRow, Vec<WebhookAttemptRow>)>>;
         fn redeliver_webhook(&self, endpoint_id: &str, delivery_id: i64, now: &str) -> Result<Option<i64>>;
-        fn release_webhook_leases(&self) -> Result<usize>;
+        fn release_webhook_leases(&self, node: &str) -> Result<usize>;
         fn prune_webhook_deliveries(&self, finished_before: &str, limit: usize) -> Result<usize>;
         fn pending_webhook_deliveries(&self) -> Result<i64>;
         fn webhook_work_waiting(&self, now: &str) -> Result<bool>;
+    }
+    sqlite_only {
+        // Failing every `running` sync at start is right for one process per SQLite file
+        // only; on shared PostgreSQL `lease_sync` fails a dead node's run on take-over.
+        fn fail_interrupted_syncs(&self, now: &str) -> Result<usize>;
     }
 }
 

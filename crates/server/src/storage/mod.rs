@@ -53,8 +53,8 @@ pub enum StorageError {
     },
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
-    /// An operation whose PostgreSQL version is not written yet; nothing was done.
-    #[error("`{operation}` is not supported on postgres yet")]
+    /// A SQLite-only operation asked of PostgreSQL; nothing was done.
+    #[error("`{operation}` is for a SQLite database only; it is not supported on postgres")]
     NotSupported { operation: &'static str },
     /// A PostgreSQL error (the server's message, never the values of the statement).
     #[error("postgres: {0}")]

@@ -12,6 +12,9 @@
 //! No state is cached in this process: several nodes share one database, so every answer
 //! comes from the database (record counts are counted, pages are seeked per request).
 
+// Webhook endpoints, deliveries and attempts (postgres/webhooks.rs).
+mod webhooks;
+
 use super::connections::{ConnectionRow, NewConnection, SyncRunRow};
 use super::events::{EventRow, NewEvent};
 use super::mappings::{MappingVersionRow, Stale};
@@ -28,6 +31,7 @@ use tokio_postgres::{NoTls, Row};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_server.sql"),
     include_str!("../../migrations/postgres/0002_sync_lease.sql"),
+    include_str!("../../migrations/postgres/0003_webhooks.sql"),
 ];
 
 /// The advisory lock key under which migrations run (any constant both nodes agree on:

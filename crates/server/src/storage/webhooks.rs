@@ -27,7 +27,7 @@ pub struct WebhookEndpointRow {
     pub updated_at: String,
 }
 
-const ENDPOINT_COLUMNS: &str = "id, org_id, url, description, events, sealed_secret, \
+pub(super) const ENDPOINT_COLUMNS: &str = "id, org_id, url, description, events, sealed_secret, \
     sealed_previous_secret, previous_expires_at, enabled, disabled_reason, disabled_at, \
     created_at, updated_at";
 
@@ -114,14 +114,14 @@ pub enum WebhookNext {
 }
 
 /// Whether an endpoint subscribed to `event_type`: its list names it, or `*`.
-fn subscribed(events_json: &str, event_type: &str) -> bool {
+pub(super) fn subscribed(events_json: &str, event_type: &str) -> bool {
     serde_json::from_str::<Vec<String>>(events_json)
         .map(|events| events.iter().any(|e| e == event_type || e == "*"))
         .unwrap_or(false)
 }
 
 /// The endpoint a `ping` event is for (`data.endpoint_id`).
-fn ping_target(payload: &str) -> Option<String> {
+pub(super) fn ping_target(payload: &str) -> Option<String> {
     let value: serde_json::Value = serde_json::from_str(payload).ok()?;
     value["data"]["endpoint_id"].as_str().map(str::to_owned)
 }
@@ -354,9 +354,11 @@ impl Sqlite {
     }
 
     /// Leases, until `lease_until`, up to `limit` due heads of line: each enabled endpoint's
-    /// oldest pending delivery, when due at `now` and not leased.
+    /// oldest pending delivery, when due at `now` and not leased. `node` is not recorded:
+    /// one process serves a SQLite file (PostgreSQL records it; several nodes share that).
     pub fn claim_webhook_deliveries(
         &self,
+        _node: &str,
         now: &str,
         lease_until: &str,
         limit: usize,
@@ -373,6 +375,7 @@ impl Sqlite {
     /// due delivery.
     pub fn finish_webhook_attempt(
         &self,
+        _node: &str,
         attempt: &WebhookAttemptRow,
         next: &WebhookNext,
         now: &str,
@@ -517,8 +520,9 @@ impl Sqlite {
 
     /// Drops every delivery lease. For a server starting on its own SQLite file: the leases
     /// there were held by its previous process, which is gone (killed mid-attempt), and
-    /// waiting for them to expire would only delay those deliveries.
-    pub fn release_webhook_leases(&self) -> Result<usize> {
+    /// waiting for them to expire would only delay those deliveries. Every lease, whatever
+    /// `node` asks: this process is the only one on the file.
+    pub fn release_webhook_leases(&self, _node: &str) -> Result<usize> {
         Ok(self.write().execute(
             "UPDATE webhook_deliveries SET leased_until = NULL
              WHERE state = 'pending' AND leased_until IS NOT NULL",
