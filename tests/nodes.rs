@@ -119,6 +119,7 @@ impl Deployment {
                 "--sync-lease",
                 LEASE,
                 "--allow-insecure-webhooks",
+                "--allow-loopback-connections",
                 "--data",
             ])
             .arg(self.dir.path().join(format!("{name}-data")))

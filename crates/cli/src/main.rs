@@ -238,6 +238,20 @@ enum Command {
         /// Let webhooks go to http:// loopback receivers (local development only)
         #[arg(long)]
         allow_insecure_webhooks: bool,
+        /// Let connections use an http:// base URL on this machine (a local Corrigo
+        /// sandbox). Without it a connection's host must be a public https host, checked
+        /// when saved and at every request (on with --demo)
+        #[arg(long)]
+        allow_loopback_connections: bool,
+        /// Requests served at once; more are answered 503 `overloaded` with Retry-After
+        #[arg(long, default_value_t = 256, value_name = "N")]
+        max_concurrent_requests: usize,
+        /// Connections one organization may have (409 `connection_limit_reached` beyond)
+        #[arg(long, default_value_t = 100, value_name = "N")]
+        max_connections_per_org: usize,
+        /// Live connection tokens one organization may have (409 `token_limit_reached`)
+        #[arg(long, default_value_t = 1000, value_name = "N")]
+        max_tokens_per_org: usize,
         /// Allow a non-loopback --listen: a TLS-terminating proxy or load balancer is in
         /// front (the server itself speaks plain HTTP)
         #[arg(long)]
@@ -374,6 +388,10 @@ fn main() -> ExitCode {
             sync_lease,
             demo,
             allow_insecure_webhooks,
+            allow_loopback_connections,
+            max_concurrent_requests,
+            max_connections_per_org,
+            max_tokens_per_org,
             behind_tls_proxy,
             webhook_retry,
             webhook_timeout,
@@ -394,6 +412,12 @@ fn main() -> ExitCode {
                         sync_lease,
                         demo,
                         webhooks,
+                        server::ServeLimits {
+                            allow_loopback_connections,
+                            max_concurrent_requests,
+                            max_connections_per_org,
+                            max_tokens_per_org,
+                        },
                     )
                 })
             }),

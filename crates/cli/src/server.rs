@@ -99,6 +99,15 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .map_err(|e| Failure::usage(format!("cannot start the async runtime: {e}")))
 }
 
+/// `serve`'s limits and where connections may send requests.
+pub(crate) struct ServeLimits {
+    pub allow_loopback_connections: bool,
+    pub max_concurrent_requests: usize,
+    pub max_connections_per_org: usize,
+    pub max_tokens_per_org: usize,
+}
+
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn serve(
     listen: SocketAddr,
     data: Option<&Path>,
@@ -107,6 +116,7 @@ pub(crate) fn serve(
     sync_lease: Duration,
     demo: bool,
     webhooks: unifield_server::webhooks::WebhookSettings,
+    limits: ServeLimits,
 ) -> Outcome {
     if let Some(url) = database {
         unifield_server::check_database_argument(url).map_err(Failure::usage)?;
@@ -120,6 +130,10 @@ pub(crate) fn serve(
         sync_interval,
         sync_lease,
         webhooks,
+        allow_loopback_connections: limits.allow_loopback_connections,
+        max_concurrent_requests: limits.max_concurrent_requests.max(1),
+        max_connections_per_org: limits.max_connections_per_org,
+        max_tokens_per_org: limits.max_tokens_per_org,
         ..Default::default()
     };
     runtime()?.block_on(async {

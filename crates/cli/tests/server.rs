@@ -343,7 +343,14 @@ fn kill_9_during_a_sync_and_pushes_leaves_a_sound_database_and_a_whole_version()
         ))
         .unwrap();
     let mut served = Served::start(
-        &["serve", "--listen", "127.0.0.1:0", "--data", &data_text],
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+            &data_text,
+            "--allow-loopback-connections",
+        ],
         &key_env,
     );
     let body = serde_json::json!({
@@ -455,6 +462,7 @@ fn kill_9_during_a_sync_and_pushes_leaves_a_sound_database_and_a_whole_version()
             &data_text,
             "--sync-interval",
             "1h",
+            "--allow-loopback-connections",
         ],
         &key_env,
     );

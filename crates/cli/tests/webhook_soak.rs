@@ -66,6 +66,7 @@ fn serve(data: &Path, key: &Path, port: u16) -> Child {
         .arg("--data")
         .arg(data)
         .args([
+            "--allow-loopback-connections",
             "--allow-insecure-webhooks",
             "--webhook-retry",
             "first=2ms,max=20ms,until=10m",

@@ -60,6 +60,25 @@ impl Cancellation {
     }
 }
 
+/// What a [`Resolver`] returns to refuse an address (a server's policy on where
+/// connections may go). The call then fails at once with
+/// [`ClientError::DestinationRefused`], unretried: asking again would get the same answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct RefusedDestination(pub String);
+
+/// A name resolver every request of a client connects through, so the address checked is
+/// the address connected to (no second lookup to race). A refusal is a
+/// [`RefusedDestination`] error.
+#[derive(Clone)]
+pub struct Resolver(pub Arc<dyn reqwest::dns::Resolve>);
+
+impl fmt::Debug for Resolver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Resolver")
+    }
+}
+
 /// Where the API is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Endpoint {
@@ -109,6 +128,9 @@ pub struct Options {
     pub retry_after_cap: Duration,
     /// The most read of a token or locator answer (a few hundred bytes when honest).
     pub max_small_body: usize,
+    /// How host names are resolved (None: the system's resolver). A server passes one
+    /// that refuses addresses its operator did not allow.
+    pub resolver: Option<Resolver>,
 }
 
 impl Default for Options {
@@ -125,6 +147,7 @@ impl Default for Options {
             locator_url: None,
             retry_after_cap: Duration::from_secs(60),
             max_small_body: 64 << 10,
+            resolver: None,
         }
     }
 }
@@ -159,6 +182,9 @@ pub enum ClientError {
     Rule(#[from] rules::RuleError),
     #[error("cancelled")]
     Cancelled,
+    /// The resolver refused the address the request would have gone to.
+    #[error("{0}")]
+    DestinationRefused(String),
 }
 
 impl ClientError {
@@ -174,6 +200,7 @@ impl ClientError {
             ClientError::Redirected { .. } => "corrigo_redirect",
             ClientError::Rule(e) => e.code(),
             ClientError::Cancelled => "cancelled",
+            ClientError::DestinationRefused(_) => "destination_refused",
         }
     }
 }
@@ -343,10 +370,14 @@ impl Client {
         if let Some(token_url) = &options.token_url {
             rules::parse_base_url(token_url)?;
         }
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .timeout(options.timeout)
             .gzip(true)
-            .redirect(reqwest::redirect::Policy::none())
+            .redirect(reqwest::redirect::Policy::none());
+        if let Some(resolver) = &options.resolver {
+            builder = builder.dns_resolver(Arc::clone(&resolver.0));
+        }
+        let http = builder
             .build()
             .map_err(|e| ClientError::Unexpected(format!("cannot build the HTTP client: {e}")))?;
         let seed = std::time::SystemTime::now()
@@ -687,6 +718,9 @@ impl Client {
                 )))
             }
             Err(e) => {
+                if let Some(refusal) = refused(&e) {
+                    return Attempt::Fatal(refusal);
+                }
                 return Attempt::Retry {
                     reason: transport(&e),
                     after: None,
@@ -800,7 +834,10 @@ impl Client {
             attempt += 1;
             let outcome = self.http.post(&token_url).form(&form).send().await;
             let retry = match outcome {
-                Err(e) => transport(&e),
+                Err(e) => match refused(&e) {
+                    Some(refusal) => return Err(refusal),
+                    None => transport(&e),
+                },
                 Ok(response) if response.status().is_redirection() => {
                     return Err(ClientError::Redirected {
                         what: "the token endpoint",
@@ -872,7 +909,9 @@ impl Client {
             .send()
             .await
             .map_err(|e| {
-                ClientError::Unexpected(format!("the {region} locator: {}", transport(&e)))
+                refused(&e).unwrap_or_else(|| {
+                    ClientError::Unexpected(format!("the {region} locator: {}", transport(&e)))
+                })
             })?;
         if response.status().is_redirection() {
             return Err(ClientError::Redirected {
@@ -939,6 +978,19 @@ impl ClientError {
             other => other,
         }
     }
+}
+
+/// A request the resolver refused (a [`RefusedDestination`] somewhere in the error's
+/// chain of causes).
+fn refused(error: &reqwest::Error) -> Option<ClientError> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = cause {
+        if let Some(refusal) = current.downcast_ref::<RefusedDestination>() {
+            return Some(ClientError::DestinationRefused(refusal.0.clone()));
+        }
+        cause = current.source();
+    }
+    None
 }
 
 fn transport(error: &reqwest::Error) -> String {

@@ -53,6 +53,11 @@ pub async fn start_demo(
     let key_file = data_dir.join("master.key");
     let key = MasterKey::load(&MasterKeySource::DemoFile(key_file.clone()))?;
     storage.fail_interrupted_syncs(&crate::service::now_text())?;
+    // The demo's connection is the in-process sandbox, over http on loopback.
+    let settings = Settings {
+        allow_loopback_connections: true,
+        ..settings
+    };
     let service = Arc::new(Service::new(storage, Some(key), settings));
     if service.storage.org_by_name(ORG)?.is_none() {
         service.add_org(ORG)?;

@@ -31,6 +31,23 @@ pub enum Error {
     Stale { active: i64 },
     #[error("{0}")]
     Conflict(String),
+    /// A value the server will not use, located at its field: `problems` holds
+    /// `{field, code, message}` with the finer code (such as `address_refused`).
+    #[error("{field}: {message}")]
+    FieldRefused {
+        code: &'static str,
+        field: &'static str,
+        problem: &'static str,
+        message: String,
+    },
+    /// An organization reached one of the server's caps (409).
+    #[error("{message}")]
+    LimitReached { code: &'static str, message: String },
+    /// More requests at once than the server serves (503 with `Retry-After`).
+    #[error(
+        "the server is serving as many requests as it allows; retry after {retry_after_secs} s"
+    )]
+    Overloaded { retry_after_secs: u64 },
     #[error("Corrigo refused the credentials: {0}")]
     CredentialsRefused(String),
     #[error("Corrigo could not be reached: {0}")]
@@ -58,7 +75,11 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::Unauthorized => "unauthorized",
-            Error::Forbidden { code, .. } | Error::BadRequest { code, .. } => code,
+            Error::Forbidden { code, .. }
+            | Error::BadRequest { code, .. }
+            | Error::FieldRefused { code, .. }
+            | Error::LimitReached { code, .. } => code,
+            Error::Overloaded { .. } => "overloaded",
             Error::NotFound(_) => "not_found",
             Error::MethodNotAllowed => "method_not_allowed",
             Error::NoSuchRoute => "no_such_route",
@@ -81,7 +102,9 @@ impl Error {
             Error::Forbidden { .. } => StatusCode::FORBIDDEN,
             Error::NotFound(_) | Error::NoSuchRoute => StatusCode::NOT_FOUND,
             Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Error::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Error::BadRequest { .. } | Error::FieldRefused { .. } => StatusCode::BAD_REQUEST,
+            Error::LimitReached { .. } => StatusCode::CONFLICT,
+            Error::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Error::InvalidMapping(_) | Error::CredentialsRefused(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
@@ -108,6 +131,12 @@ impl Error {
         };
         let problems = match self {
             Error::InvalidMapping(problems) => problems.clone(),
+            Error::FieldRefused {
+                field,
+                problem,
+                message,
+                ..
+            } => vec![serde_json::json!({"field": field, "code": problem, "message": message})],
             _ => Vec::new(),
         };
         ErrorBody {
@@ -139,6 +168,12 @@ impl IntoResponse for Error {
             if let Ok(value) = format!("\"{active}\"").parse() {
                 response.headers_mut().insert("etag", value);
             }
+        }
+        if let Error::Overloaded { retry_after_secs } = self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after_secs),
+            );
         }
         response
     }

@@ -61,6 +61,8 @@ async fn push_dialog_and_round_trip_at_ten_thousand_records() {
     );
     config.key_source = unifield_server::MasterKeySource::File(key_file(dir.path()));
     config.scheduler = false;
+    // The sandbox is http:// on 127.0.0.1 (`serve --allow-loopback-connections`).
+    config.settings.allow_loopback_connections = true;
     let server = unifield_server::start(config).await.unwrap();
     let service = &server.service;
     let org = service.add_org("figures").unwrap();

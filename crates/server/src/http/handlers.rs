@@ -5,7 +5,7 @@ use super::AppState;
 use crate::error::{Error, ErrorBody, Result};
 use crate::service::{
     entity_of_segment, ConnectionInput, ConnectionView, CreatedKey, CredentialsInput, KeyView,
-    ListQuery, MappingSummary, PublishOutcome, Service, StatusView, VersionView,
+    ListQuery, MappingSummary, PublishOutcome, ScanCancel, Service, StatusView, VersionView,
 };
 use crate::storage::Principal;
 use axum::body::Bytes;
@@ -258,8 +258,10 @@ pub struct PushParams {
 
 #[utoipa::path(post, path = "/api/connections", tag = "connections",
     request_body = ConnectionInput,
-    responses((status = 201, body = ConnectionView), (status = 400, body = ErrorBody),
-              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 201, body = ConnectionView),
+              (status = 400, body = ErrorBody, description = "Invalid input, or a base URL the server will not send requests to (`insecure_base_url`, `base_url_address_refused`, …; `problems` names the field)"),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "`connection_limit_reached`: the organization has as many connections as the server allows")))]
 pub async fn create_connection(
     State(service): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -267,6 +269,9 @@ pub async fn create_connection(
 ) -> Result<(StatusCode, Json<ConnectionView>)> {
     let org = org_of(&principal)?;
     let input: ConnectionInput = parse_json(&body)?;
+    service
+        .check_connection_endpoint(input.region.as_deref(), input.base_url.as_deref())
+        .await?;
     let view = blocking(&service, move |s| s.add_connection(&org, input)).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
@@ -598,7 +603,8 @@ pub async fn rollback_mapping(
     request_body = TokenInput,
     responses((status = 201, body = CreatedKey, description = "The token, shown once"),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "`token_limit_reached`: the organization has as many live tokens as the server allows")))]
 pub async fn create_token(
     State(service): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -658,7 +664,13 @@ async fn list(
     let entity = entity_of_segment(&collection)?;
     let pairs = query_pairs(raw.as_deref());
     let query = ListQuery::parse(&pairs)?;
-    let page = blocking(service, move |s| s.list_unified(&org, &id, entity, &query)).await?;
+    // Dropped with this future when the request times out: the scan stops with it.
+    let cancel = ScanCancel::default();
+    let _cancel_on_drop = cancel.on_drop();
+    let page = blocking(service, move |s| {
+        s.list_unified_until(&org, &id, entity, &query, &cancel)
+    })
+    .await?;
     let version = page.mapping_version;
     Ok(with_version(
         Json(crate::service::envelope(page, &path, &pairs)).into_response(),
@@ -674,8 +686,12 @@ async fn one(
     key: String,
 ) -> Result<Response> {
     let entity = entity_of_segment(&collection)?;
-    let (record, version) =
-        blocking(service, move |s| s.get_unified(&org, &id, entity, &key)).await?;
+    let cancel = ScanCancel::default();
+    let _cancel_on_drop = cancel.on_drop();
+    let (record, version) = blocking(service, move |s| {
+        s.get_unified_until(&org, &id, entity, &key, &cancel)
+    })
+    .await?;
     Ok(with_version(
         Json(json!({"data": record, "meta": {"mapping_version": version}})).into_response(),
         version,

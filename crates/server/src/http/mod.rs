@@ -99,7 +99,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
                 )
                 .response(
                     "503",
-                    utoipa::openapi::ResponseBuilder::new().description("The database does not answer"),
+                    utoipa::openapi::ResponseBuilder::new().description("The database does not answer (`status: unavailable`), or the node is serving as many requests as it allows (`overloaded`, with `Retry-After`)"),
                 ),
         ),
     );
@@ -117,7 +117,48 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
                 ),
         ),
     );
+    document_unavailable(&mut doc);
     doc
+}
+
+/// Any operation may answer 503: `overloaded` (the concurrent-request limit, with
+/// `Retry-After`) or `timeout` (the request took longer than the server allows).
+fn document_unavailable(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, ResponseBuilder};
+    let response = ResponseBuilder::new()
+        .description("`overloaded`: the server is serving as many requests as it allows (retry after `Retry-After` seconds); `timeout`: the request took longer than the server allows")
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build(),
+        )
+        .header(
+            "Retry-After",
+            HeaderBuilder::new()
+                .schema(utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::Integer))
+                .description(Some("Seconds to wait (with `overloaded`)"))
+                .build(),
+        )
+        .build();
+    for item in doc.paths.paths.values_mut() {
+        for operation in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            operation
+                .responses
+                .responses
+                .entry("503".to_string())
+                .or_insert_with(|| response.clone().into());
+        }
+    }
 }
 
 /// The whole application: the API behind bearer authentication, the document outside it.
@@ -125,6 +166,13 @@ pub fn router(service: AppState) -> Router {
     let (api, _) = api().split_for_parts();
     let document = openapi();
     let for_health = Arc::clone(&service);
+    let limit = Limit {
+        permits: Arc::new(tokio::sync::Semaphore::new(
+            service.settings.max_concurrent_requests.max(1),
+        )),
+        retry_after_secs: service.settings.overload_retry_after.as_secs().max(1),
+    };
+    let timeout = service.settings.request_timeout;
     let api = api
         .layer(middleware::from_fn_with_state(
             service.clone(),
@@ -146,8 +194,29 @@ pub fn router(service: AppState) -> Router {
         .merge(api)
         .fallback(|| async { Error::NoSuchRoute })
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
-        .layer(middleware::from_fn(bounded_in_time))
+        .layer(middleware::from_fn_with_state(timeout, bounded_in_time))
+        // Outside the timeout: a refused request starts nothing.
+        .layer(middleware::from_fn_with_state(limit, limited))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+}
+
+/// The concurrent-request limit: a request that finds every permit taken is answered 503
+/// `overloaded` with `Retry-After` at once (load shedding) rather than queued, so a flood
+/// cannot pile up work and memory behind the requests being served.
+#[derive(Clone)]
+struct Limit {
+    permits: Arc<tokio::sync::Semaphore>,
+    retry_after_secs: u64,
+}
+
+async fn limited(State(limit): State<Limit>, request: Request, next: Next) -> Response {
+    match Arc::clone(&limit.permits).try_acquire_owned() {
+        Ok(_permit) => next.run(request).await,
+        Err(_) => Error::Overloaded {
+            retry_after_secs: limit.retry_after_secs,
+        }
+        .into_response(),
+    }
 }
 
 /// This node's name: `UNIFIELD_NODE`, else `hostname:pid`.
@@ -197,12 +266,17 @@ fn unavailable(node: String, database: &str) -> Response {
         .into_response()
 }
 
-/// No request takes longer than this to answer (a filter over every cached record is the
-/// slowest: about 0.35 s at 100,000 work orders).
+/// No request takes longer than this to answer by default (`Settings::request_timeout`;
+/// a filter over every cached record is the slowest: about 0.35 s at 100,000 work orders).
+/// The handler's future is dropped then, which cancels a filter's scan.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
-async fn bounded_in_time(request: Request, next: Next) -> Response {
-    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+async fn bounded_in_time(
+    State(timeout): State<std::time::Duration>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match tokio::time::timeout(timeout, next.run(request)).await {
         Ok(response) => response,
         Err(_) => Error::Timeout.into_response(),
     }

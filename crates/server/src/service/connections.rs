@@ -1,12 +1,17 @@
 //! Connections: create (secret sealed), list, read, delete, status, reconnect.
 
-use super::{event, now, Service};
+use super::{event, now, Service, Settings};
 use crate::crypto::{new_id, sha256_hex};
 use crate::error::{Error, Result};
 use crate::storage::{ConnectionRow, NewConnection};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::net::SocketAddr;
+use std::sync::Arc;
 use unifield_corrigo_client as corrigo;
+use unifield_webhooks::policy::{
+    AddressClass, CheckingResolver, DestinationPolicy, HostLookup, PolicyError, SystemLookup,
+};
 
 /// `POST /api/connections`. The secret is sealed at once and never returned.
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -18,7 +23,8 @@ pub struct ConnectionInput {
     /// `am`, `emea` or `apac` (the API host is found through Corrigo's locator); or use base_url.
     #[serde(default)]
     pub region: Option<String>,
-    /// A fixed API base URL (https, or http on loopback for the sandbox).
+    /// A fixed API base URL: https to a public host (http to a loopback sandbox only on a
+    /// server run with --allow-loopback-connections).
     #[serde(default)]
     pub base_url: Option<String>,
     pub client_id: String,
@@ -102,9 +108,85 @@ fn check_text(field: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-/// Region or base URL, exactly one, and a base URL that does not send credentials in
-/// clear: https, or http only to a loopback host (the sandbox).
-pub fn check_endpoint(region: Option<&str>, base_url: Option<&str>) -> Result<corrigo::Endpoint> {
+/// Where connections may send requests. A connection's base URL is chosen by whoever
+/// holds an organization key, and the server sends its client secret there from inside
+/// the operator's network: unchecked, that is a server-side request forgery (services on
+/// this host, metadata endpoints, private hosts). So connection hosts get the webhook
+/// address policy (unifield-webhooks' `DestinationPolicy`: https only, public addresses
+/// only), with loopback over http allowed only by the operator
+/// (`--allow-loopback-connections`, for the sandbox). IP literals are checked here; names
+/// by address in the resolver every Corrigo request connects through
+/// ([`Service::connection_options`]), so a name that turns into 127.0.0.1 after it was
+/// saved (DNS rebinding) is refused at request time.
+fn policy(settings: &Settings) -> DestinationPolicy {
+    DestinationPolicy {
+        allow_insecure_loopback: settings.allow_loopback_connections,
+    }
+}
+
+const LOOPBACK_FLAG: &str = "--allow-loopback-connections";
+
+/// The policy's refusal, worded for a connection's base URL.
+fn refusal_message(error: &PolicyError, allow_loopback: bool) -> String {
+    match error {
+        PolicyError::InvalidUrl(reason) => format!("not a URL: {reason}"),
+        PolicyError::UrlTooLong => error.to_string(),
+        PolicyError::UnsupportedScheme(scheme) => {
+            format!("a Corrigo base URL uses https:// (found {scheme}://)")
+        }
+        PolicyError::InsecureScheme if allow_loopback => {
+            "http:// is allowed only to this machine (a loopback sandbox); use https://: credentials would travel in clear".to_string()
+        }
+        PolicyError::InsecureScheme => format!(
+            "use https://: credentials would travel in clear (http:// to a sandbox on this machine only when the server runs with {LOOPBACK_FLAG})"
+        ),
+        PolicyError::CredentialsInUrl => "must not carry a user name or password".to_string(),
+        PolicyError::MissingHost => "has no host".to_string(),
+        PolicyError::AddressRefused {
+            host,
+            address,
+            class,
+        } => {
+            let mut message = format!(
+                "{host} is a {} address ({address}); the server sends Corrigo requests only to public addresses",
+                class.as_str()
+            );
+            if *class == AddressClass::Loopback && !allow_loopback {
+                message.push_str(&format!(
+                    " (to this machine only when it runs with {LOOPBACK_FLAG})"
+                ));
+            }
+            message
+        }
+        PolicyError::LookupFailed { host, reason } => format!("{host} did not resolve: {reason}"),
+        PolicyError::NoAddresses(host) => format!("{host} resolved to no address"),
+    }
+}
+
+/// A refused base URL, located at its field, with the policy's code in `problems`.
+fn refused_base_url(error: &PolicyError, allow_loopback: bool) -> Error {
+    let code = match error {
+        PolicyError::InsecureScheme => "insecure_base_url",
+        PolicyError::AddressRefused { .. } => "base_url_address_refused",
+        PolicyError::LookupFailed { .. } | PolicyError::NoAddresses(_) => "base_url_lookup_failed",
+        _ => "invalid_base_url",
+    };
+    Error::FieldRefused {
+        code,
+        field: "base_url",
+        problem: error.code(),
+        message: refusal_message(error, allow_loopback),
+    }
+}
+
+/// Region or base URL, exactly one, and a base URL the connection policy allows (see
+/// [`policy`]): no credentials in it, https to a public host, or http to loopback when
+/// the operator allowed it.
+pub fn check_endpoint(
+    settings: &Settings,
+    region: Option<&str>,
+    base_url: Option<&str>,
+) -> Result<corrigo::Endpoint> {
     match (region, base_url) {
         (Some(region), None) => match region {
             "am" | "emea" | "apac" => Ok(corrigo::Endpoint::Region(region.to_string())),
@@ -114,37 +196,9 @@ pub fn check_endpoint(region: Option<&str>, base_url: Option<&str>) -> Result<co
             )),
         },
         (None, Some(base)) => {
-            let url = url::Url::parse(base).map_err(|e| {
-                Error::bad_request("invalid_base_url", format!("base_url is not a URL: {e}"))
-            })?;
-            let loopback = match url.host() {
-                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-                Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-                None => false,
-            };
-            match url.scheme() {
-                "https" => {}
-                "http" if loopback => {}
-                "http" => {
-                    return Err(Error::bad_request(
-                        "insecure_base_url",
-                        "base_url must use https (http is allowed only for a loopback sandbox): credentials would travel in clear",
-                    ))
-                }
-                other => {
-                    return Err(Error::bad_request(
-                        "invalid_base_url",
-                        format!("base_url scheme `{other}` is not https"),
-                    ))
-                }
-            }
-            if !url.username().is_empty() || url.password().is_some() {
-                return Err(Error::bad_request(
-                    "invalid_base_url",
-                    "base_url must not carry credentials",
-                ));
-            }
+            policy(settings)
+                .check_url(base)
+                .map_err(|e| refused_base_url(&e, settings.allow_loopback_connections))?;
             Ok(corrigo::Endpoint::BaseUrl(
                 base.trim_end_matches('/').to_string(),
             ))
@@ -153,6 +207,50 @@ pub fn check_endpoint(region: Option<&str>, base_url: Option<&str>) -> Result<co
             "invalid_endpoint",
             "give exactly one of `region` and `base_url`",
         )),
+    }
+}
+
+/// Resolves names through the connection policy for Corrigo's client: every address a
+/// name resolves to must be allowed. A refusal is a `RefusedDestination`, which the
+/// client does not retry; a failed lookup stays an ordinary, retried connection error.
+struct CheckingConnectionResolver {
+    settings_allow_loopback: bool,
+    lookup: Arc<dyn HostLookup>,
+}
+
+impl reqwest::dns::Resolve for CheckingConnectionResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow_loopback = self.settings_allow_loopback;
+        let checking = CheckingResolver::new(
+            DestinationPolicy {
+                allow_insecure_loopback: allow_loopback,
+            },
+            Arc::clone(&self.lookup),
+        );
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            match checking.resolve_checked(&host).await {
+                Ok(addresses) => {
+                    // Port 0: the client puts the URL's port in.
+                    let addrs: reqwest::dns::Addrs = Box::new(
+                        addresses
+                            .into_iter()
+                            .map(|ip| SocketAddr::new(ip, 0))
+                            .collect::<Vec<_>>()
+                            .into_iter(),
+                    );
+                    Ok(addrs)
+                }
+                Err(error @ (PolicyError::LookupFailed { .. } | PolicyError::NoAddresses(_))) => {
+                    Err(Box::new(std::io::Error::other(error.to_string())) as _)
+                }
+                Err(error) => Err(Box::new(corrigo::RefusedDestination(format!(
+                    "base_url: {} [{}]",
+                    refusal_message(&error, allow_loopback),
+                    error.code()
+                ))) as _),
+            }
+        })
     }
 }
 
@@ -170,12 +268,66 @@ impl Service {
             .ok_or_else(|| Error::NotFound(format!("connection `{id}`")))
     }
 
+    fn connection_lookup(&self) -> Arc<dyn HostLookup> {
+        match &self.settings.connection_lookup {
+            Some(shared) => Arc::clone(&shared.0),
+            None => Arc::new(SystemLookup),
+        }
+    }
+
+    /// The options of a Corrigo client for a connection: the service's, with every host
+    /// name resolved through the connection policy (checked at each connection made).
+    pub(crate) fn connection_options(&self) -> corrigo::Options {
+        let mut options = self.settings.corrigo.clone();
+        options.resolver = Some(corrigo::Resolver(Arc::new(CheckingConnectionResolver {
+            settings_allow_loopback: self.settings.allow_loopback_connections,
+            lookup: self.connection_lookup(),
+        })));
+        options
+    }
+
+    /// Checks a region or base URL before it is saved: the policy, then, for a host name,
+    /// every address it resolves to now (a name resolving to a refused address is
+    /// refused). A name that does not resolve now is not refused for that: it is checked
+    /// again, by address, at every request.
+    pub async fn check_connection_endpoint(
+        &self,
+        region: Option<&str>,
+        base_url: Option<&str>,
+    ) -> Result<()> {
+        let endpoint = check_endpoint(&self.settings, region, base_url)?;
+        let corrigo::Endpoint::BaseUrl(base) = endpoint else {
+            return Ok(());
+        };
+        let Some(url::Host::Domain(name)) = url::Url::parse(&base)
+            .ok()
+            .and_then(|u| u.host().map(|h| h.to_owned()))
+        else {
+            return Ok(());
+        };
+        let checking = CheckingResolver::new(policy(&self.settings), self.connection_lookup());
+        match checking.resolve_checked(&name).await {
+            Err(error @ PolicyError::AddressRefused { .. }) => Err(refused_base_url(
+                &error,
+                self.settings.allow_loopback_connections,
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Adds a connection (policy checks without a lookup: see
+    /// [`Service::check_connection_endpoint`] for the one the API makes first). At most
+    /// `max_connections_per_org` per organization.
     pub fn add_connection(&self, org_id: &str, input: ConnectionInput) -> Result<ConnectionView> {
         check_text("name", &input.name)?;
         check_text("company", &input.company)?;
         check_text("client_id", &input.client_id)?;
         check_text("client_secret", &input.client_secret)?;
-        let endpoint = check_endpoint(input.region.as_deref(), input.base_url.as_deref())?;
+        let endpoint = check_endpoint(
+            &self.settings,
+            input.region.as_deref(),
+            input.base_url.as_deref(),
+        )?;
         let (region, base_url) = endpoint_columns(&endpoint);
         let id = new_id("con")?;
         let sealed_secret = self.key()?.seal(&id, &input.client_secret)?;
@@ -200,7 +352,19 @@ impl Service {
             sealed_secret,
             created_at: now(),
         };
-        self.storage.add_connection(&new, &defaults)?;
+        {
+            let _counting = self.capped_writes.lock().unwrap_or_else(|p| p.into_inner());
+            let cap = self.settings.max_connections_per_org;
+            if self.storage.connections(org_id)?.len() >= cap {
+                return Err(Error::LimitReached {
+                    code: "connection_limit_reached",
+                    message: format!(
+                        "this organization has {cap} connections, the most this server allows; delete one first"
+                    ),
+                });
+            }
+            self.storage.add_connection(&new, &defaults)?;
+        }
         self.wake.notify_one();
         Ok(ConnectionView::from(&self.connection_row(org_id, &id)?))
     }
@@ -259,13 +423,21 @@ impl Service {
             (None, Some(url)) => corrigo::Endpoint::BaseUrl(url.clone()),
             (None, None) => return Err(Error::Internal("a connection without an endpoint".into())),
         };
+        // The policy may have changed since the connection was saved (a server restarted
+        // without --allow-loopback-connections): its base URL is checked again here, and
+        // its host's addresses at every connection the client makes.
+        if let corrigo::Endpoint::BaseUrl(base) = &endpoint {
+            policy(&self.settings)
+                .check_url(base)
+                .map_err(|e| refused_base_url(&e, self.settings.allow_loopback_connections))?;
+        }
         let credentials = corrigo::Credentials {
             company: row.company.clone(),
             client_id: row.client_id.clone(),
             client_secret: self.key()?.open(&row.id, &row.sealed_secret)?,
             endpoint,
         };
-        corrigo::Client::new(credentials, self.settings.corrigo.clone())
+        corrigo::Client::new(credentials, self.connection_options())
             .map_err(|e| Error::Internal(e.to_string()))
     }
 
@@ -281,17 +453,19 @@ impl Service {
         let row = self.connection_row(org_id, id)?;
         check_text("client_id", &input.client_id)?;
         check_text("client_secret", &input.client_secret)?;
-        let endpoint = match (input.region.as_deref(), input.base_url.as_deref()) {
-            (None, None) => check_endpoint(row.region.as_deref(), row.base_url.as_deref())?,
-            (region, base) => check_endpoint(region, base)?,
+        let (region, base_url) = match (input.region.as_deref(), input.base_url.as_deref()) {
+            (None, None) => (row.region.as_deref(), row.base_url.as_deref()),
+            given => given,
         };
+        self.check_connection_endpoint(region, base_url).await?;
+        let endpoint = check_endpoint(&self.settings, region, base_url)?;
         let credentials = corrigo::Credentials {
             company: row.company.clone(),
             client_id: input.client_id.clone(),
             client_secret: input.client_secret.clone(),
             endpoint: endpoint.clone(),
         };
-        let mut options = self.settings.corrigo.clone();
+        let mut options = self.connection_options();
         // A test of credentials answers the person waiting: a few attempts, not ten.
         options.attempts = options.attempts.min(3);
         let client = corrigo::Client::new(credentials, options)
@@ -309,6 +483,13 @@ impl Service {
                 corrigo::ClientError::ReauthorizationRequired(reason) => {
                     Error::CredentialsRefused(reason)
                 }
+                // The host turned into a refused address between the check and the request.
+                corrigo::ClientError::DestinationRefused(reason) => Error::FieldRefused {
+                    code: "base_url_address_refused",
+                    field: "base_url",
+                    problem: "address_refused",
+                    message: reason,
+                },
                 other => Error::CorrigoUnavailable(other.to_string()),
             });
         }

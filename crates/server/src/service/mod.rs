@@ -11,7 +11,9 @@ pub use connections::{ConnectionInput, ConnectionView, CredentialsInput, StatusV
 pub use mappings::{MappingSummary, PublishOutcome, VersionView};
 pub use orgs::{CreatedKey, KeyView};
 pub use sync::SyncOutcome;
-pub use unified::{envelope, FieldFilter, FilterOp, ListQuery, UnifiedPage, MAX_PER_PAGE};
+pub use unified::{
+    envelope, CancelOnDrop, FieldFilter, FilterOp, ListQuery, ScanCancel, UnifiedPage, MAX_PER_PAGE,
+};
 
 use crate::crypto::MasterKey;
 use crate::error::{Error, Result};
@@ -36,6 +38,27 @@ pub struct Settings {
     /// How long a node's claim on a connection's sync lasts without renewal (it is renewed
     /// after every page); a dead node's sync is taken over after it.
     pub sync_lease: Duration,
+    /// `--allow-loopback-connections`: connections may use an http:// base URL on this
+    /// machine (the sandbox; on for `--demo`). Off, connection hosts get the webhook
+    /// address policy: https only, public addresses only, checked when a connection is
+    /// saved and at every connection Corrigo's client makes.
+    pub allow_loopback_connections: bool,
+    /// How connection hosts are resolved: the system's resolver when `None`. Tests give a
+    /// fixed table (a name that turns into 127.0.0.1 between save and sync).
+    pub connection_lookup: Option<crate::webhooks::SharedLookup>,
+    /// Connections one organization may have (`connection_limit_reached`, 409, beyond).
+    pub max_connections_per_org: usize,
+    /// Live (unrevoked) connection tokens one organization may have over all its
+    /// connections (`token_limit_reached`, 409, beyond).
+    pub max_tokens_per_org: usize,
+    /// Requests served at once; more are refused at once with 503 `overloaded` and
+    /// `Retry-After` rather than queued.
+    pub max_concurrent_requests: usize,
+    /// What `Retry-After` says on an `overloaded` answer.
+    pub overload_retry_after: Duration,
+    /// No request takes longer than this to answer (503 `timeout`); a filter still running
+    /// then stops at its next record.
+    pub request_timeout: Duration,
 }
 
 impl Default for Settings {
@@ -46,6 +69,13 @@ impl Default for Settings {
             page_size: 500,
             webhooks: Default::default(),
             sync_lease: Duration::from_secs(120),
+            allow_loopback_connections: false,
+            connection_lookup: None,
+            max_connections_per_org: 100,
+            max_tokens_per_org: 1000,
+            max_concurrent_requests: 256,
+            overload_retry_after: Duration::from_secs(1),
+            request_timeout: crate::http::REQUEST_TIMEOUT,
         }
     }
 }
@@ -62,6 +92,12 @@ pub struct Service {
     compiled: Mutex<MappingCache>,
     /// Connections with a sync in flight on this node.
     syncing: Mutex<HashSet<String>>,
+    /// Held from counting an organization's connections or tokens to adding one, so two
+    /// requests at once cannot both take the last place under a cap (on this node).
+    pub(crate) capped_writes: Mutex<()>,
+    /// Filters and sorts that stopped because their request timed out (see
+    /// [`Service::cancelled_scans`]).
+    pub(crate) scans_cancelled: std::sync::atomic::AtomicU64,
     /// Wakes the scheduler (a sync was asked for).
     pub(crate) wake: tokio::sync::Notify,
     /// This node's name in sync leases: the health endpoint's name plus a random suffix,
@@ -117,6 +153,8 @@ impl Service {
             settings,
             compiled: Mutex::new(HashMap::new()),
             syncing: Mutex::new(HashSet::new()),
+            capped_writes: Mutex::new(()),
+            scans_cancelled: std::sync::atomic::AtomicU64::new(0),
             wake: tokio::sync::Notify::new(),
             node: format!(
                 "{}/{}",

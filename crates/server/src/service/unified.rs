@@ -6,10 +6,47 @@
 
 use super::{check_entity, Service};
 use crate::error::{Error, Result};
+use crate::storage::RawRecord;
 use serde_json::{json, Map, Value};
 use std::cmp::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::sync::Arc;
+use unifield_engine::mapping::SourceDoc;
 use unifield_engine::{Applied, Mapping, Related};
+
+/// Records read from storage at a time by a filter or sort scan (one query each, so a
+/// cancelled scan stops reading within one page).
+const SCAN_PAGE: usize = 1000;
+
+/// Set once the request a scan serves has ended (timed out, or its client went away):
+/// the scan stops at its next record instead of mapping the rest of the cache for nobody.
+#[derive(Debug, Clone, Default)]
+pub struct ScanCancel(Arc<AtomicBool>);
+
+impl ScanCancel {
+    pub fn cancel(&self) {
+        self.0.store(true, AtomicOrdering::Relaxed);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(AtomicOrdering::Relaxed)
+    }
+
+    /// A guard that cancels when dropped. The HTTP handler holds it in the request's
+    /// future, which the timeout drops; the scan itself runs on a blocking thread that
+    /// nothing else could stop.
+    pub fn on_drop(&self) -> CancelOnDrop {
+        CancelOnDrop(self.clone())
+    }
+}
+
+pub struct CancelOnDrop(ScanCancel);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
+}
 
 pub const MAX_PER_PAGE: usize = 500;
 const DEFAULT_PER_PAGE: usize = 100;
@@ -360,12 +397,66 @@ impl Service {
         Ok(())
     }
 
+    /// Every cached record of `entity`, a page of [`SCAN_PAGE`] at a time, until `cancel`
+    /// is set (checked before each page and each record): then `Error::Timeout`.
+    fn scan(
+        &self,
+        connection_id: &str,
+        entity: &str,
+        cancel: &ScanCancel,
+        mut each: impl FnMut(RawRecord),
+    ) -> Result<()> {
+        let stopped = || {
+            self.scans_cancelled
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Err(Error::Timeout)
+        };
+        let mut after = 0;
+        loop {
+            if cancel.is_cancelled() {
+                return stopped();
+            }
+            let page = self
+                .storage
+                .raw_page(connection_id, entity, after, SCAN_PAGE)?;
+            let full = page.len() == SCAN_PAGE;
+            for raw in page {
+                if cancel.is_cancelled() {
+                    return stopped();
+                }
+                after = raw.id;
+                each(raw);
+            }
+            if !full {
+                return Ok(());
+            }
+        }
+    }
+
+    /// How many filter and sort scans stopped early because their request had ended.
+    pub fn cancelled_scans(&self) -> u64 {
+        self.scans_cancelled
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     pub fn list_unified(
         &self,
         org_id: &str,
         connection_id: &str,
         entity: &str,
         query: &ListQuery,
+    ) -> Result<UnifiedPage> {
+        self.list_unified_until(org_id, connection_id, entity, query, &ScanCancel::default())
+    }
+
+    /// [`Service::list_unified`], stopping a filter or sort scan once `cancel` is set.
+    pub fn list_unified_until(
+        &self,
+        org_id: &str,
+        connection_id: &str,
+        entity: &str,
+        query: &ListQuery,
+        cancel: &ScanCancel,
     ) -> Result<UnifiedPage> {
         self.connection_row(org_id, connection_id)?;
         let entity = check_entity(entity)?;
@@ -398,7 +489,7 @@ impl Service {
         // fields read), and only the page's records are then mapped whole.
         let narrow = self.narrowed(connection_id, entity, version, &mapping, query)?;
         let mut matched: Vec<(i64, Value)> = Vec::new();
-        self.storage.each_raw(connection_id, source, |raw| {
+        self.scan(connection_id, source, cancel, |raw| {
             let Some(record) = map_text(&narrow, &raw.source_id, &raw.body, &related) else {
                 return;
             };
@@ -478,35 +569,54 @@ impl Service {
         entity: &str,
         key: &str,
     ) -> Result<(Value, i64)> {
+        self.get_unified_until(org_id, connection_id, entity, key, &ScanCancel::default())
+    }
+
+    /// [`Service::get_unified`]. The raw cache is keyed by the source record's id, which
+    /// is the unified key under every bundled mapping (`key` = `$.Id` → `to_string`): the
+    /// record is read by that key and only it is mapped, so a miss costs one lookup. A
+    /// pushed mapping that makes keys some other way is searched like `filter[key]=…`
+    /// (the mapping narrowed to `key`, stopped once `cancel` is set).
+    pub fn get_unified_until(
+        &self,
+        org_id: &str,
+        connection_id: &str,
+        entity: &str,
+        key: &str,
+        cancel: &ScanCancel,
+    ) -> Result<(Value, i64)> {
         self.connection_row(org_id, connection_id)?;
         let entity = check_entity(entity)?;
         let (version, mapping) = self.active_compiled(connection_id, entity)?;
         let source = mapping.doc.source.entity.as_str();
-        let related = self.related_for(connection_id, &mapping)?;
-        let key_matches =
-            |record: &Value| record.get("key").and_then(text_of).as_deref() == Some(key);
-        // Keys are usually the source id: try that record first, then look at all.
+        let not_found = || Error::NotFound(format!("{entity} `{key}`"));
         if let Some(raw) = self.storage.raw_by_source_id(connection_id, source, key)? {
+            let related = self.related_for(connection_id, &mapping)?;
             if let Some(record) = map_text(&mapping, &raw.source_id, &raw.body, &related) {
-                if key_matches(&record) {
+                if record.get("key").and_then(text_of).as_deref() == Some(key) {
                     return Ok((record, version));
                 }
             }
         }
-        let mut found = None;
-        self.storage.each_raw(connection_id, source, |raw| {
-            if found.is_some() {
-                return;
-            }
-            if let Some(record) = map_text(&mapping, &raw.source_id, &raw.body, &related) {
-                if key_matches(&record) {
-                    found = Some(record);
-                }
-            }
-        })?;
-        found
+        if key_is_source_id(&mapping) {
+            return Err(not_found());
+        }
+        let query = ListQuery {
+            per_page: 1,
+            filters: vec![FieldFilter {
+                field: "key".into(),
+                op: FilterOp::Eq,
+                value: key.to_string(),
+            }],
+            ..ListQuery::default()
+        };
+        let page = self.list_unified_until(org_id, connection_id, entity, &query, cancel)?;
+        let version = page.mapping_version;
+        page.data
+            .into_iter()
+            .next()
             .map(|record| (record, version))
-            .ok_or_else(|| Error::NotFound(format!("{entity} `{key}`")))
+            .ok_or_else(not_found)
     }
 
     /// The names of the active mapping's custom fields.
@@ -593,6 +703,19 @@ impl Service {
             .collect();
         Ok((records, next))
     }
+}
+
+/// Whether a mapping's `key` is the source record's id as text (`$.Id`, then at most
+/// `to_string`): the id the raw cache is keyed by, so a key not cached is no record's.
+fn key_is_source_id(mapping: &Mapping) -> bool {
+    mapping.doc.fields.iter().any(|(name, binding)| {
+        name == "key"
+            && binding.source == SourceDoc::Path("$.Id".into())
+            && binding
+                .steps
+                .iter()
+                .all(|step| step.function == "to_string")
+    })
 }
 
 /// `{"data", "links", "meta"}` as Makini's list envelope, plus `meta.mapping_version`.

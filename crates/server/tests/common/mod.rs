@@ -53,6 +53,12 @@ pub fn fast_settings() -> Settings {
     settings.webhooks.lookup = Some(unifield_server::webhooks::SharedLookup(
         std::sync::Arc::new(unifield_webhooks::policy::StaticLookup::new()),
     ));
+    // The sandbox is an http:// URL on 127.0.0.1 (as `serve --allow-loopback-connections`).
+    settings.allow_loopback_connections = true;
+    // Nor do connection hosts (tests that need a name give their own table).
+    settings.connection_lookup = Some(unifield_server::webhooks::SharedLookup(
+        std::sync::Arc::new(unifield_webhooks::policy::StaticLookup::new()),
+    ));
     settings
 }
 
@@ -117,6 +123,16 @@ impl Harness {
         work_orders: usize,
         faults: &str,
     ) -> Option<(Harness, Option<String>)> {
+        Harness::start_with_settings(db, work_orders, faults, fast_settings()).await
+    }
+
+    /// [`Harness::start_on_database`] with these settings instead of [`fast_settings`].
+    pub async fn start_with_settings(
+        db: Db,
+        work_orders: usize,
+        faults: &str,
+        settings: Settings,
+    ) -> Option<(Harness, Option<String>)> {
         let database = match db {
             Db::Sqlite => None,
             Db::Postgres => match unifield_test_support::postgres::PgCluster::shared() {
@@ -133,7 +149,7 @@ impl Harness {
         let mut config = ServerConfig::new(loopback(), data);
         config.database = database.clone();
         config.key_source = MasterKeySource::File(key_file(dir.path()));
-        config.settings = fast_settings();
+        config.settings = settings;
         config.scheduler = false;
         let server = unifield_server::start(config).await.unwrap();
         let http = reqwest::Client::builder()

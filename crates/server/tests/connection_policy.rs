@@ -1,0 +1,378 @@
+//! Where a connection may send Corrigo requests (the security review's SSRF finding): an
+//! organization key holder chooses a connection's base URL, and the server sends its
+//! client secret there from inside the operator's network. Without
+//! `--allow-loopback-connections` connection hosts get the webhook address policy, when a
+//! connection is saved and, by resolved address, at every request. A "service on the
+//! server's own host" here is a listener on 127.0.0.1 that counts the connections it gets:
+//! it must get none.
+
+mod common;
+
+use common::{fast_settings, Db, Harness, CLIENT_SECRET};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use unifield_server::webhooks::SharedLookup;
+use unifield_server::{MasterKeySource, ServerConfig, Settings};
+use unifield_webhooks::policy::{HostLookup, LookupFuture};
+
+/// A listener on 127.0.0.1 standing for a service on the server's host: it counts the
+/// connections it accepts and closes them.
+struct HostService {
+    port: u16,
+    accepted: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl HostService {
+    async fn start() -> HostService {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&accepted);
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                counter.fetch_add(1, Ordering::SeqCst);
+                drop(stream);
+            }
+        });
+        HostService {
+            port,
+            accepted,
+            task,
+        }
+    }
+
+    fn accepted(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for HostService {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A name table a test can change while the server runs (DNS rebinding).
+#[derive(Clone, Default)]
+struct ChangingLookup(Arc<Mutex<HashMap<String, Vec<IpAddr>>>>);
+
+impl ChangingLookup {
+    fn set(&self, host: &str, address: &str) {
+        self.0
+            .lock()
+            .unwrap()
+            .insert(host.to_string(), vec![address.parse().unwrap()]);
+    }
+}
+
+impl HostLookup for ChangingLookup {
+    fn lookup(&self, host: &str) -> LookupFuture {
+        let found = self.0.lock().unwrap().get(host).cloned();
+        Box::pin(async move { found.ok_or_else(|| "not in the test's table".to_string()) })
+    }
+}
+
+/// The settings of `unifield serve` without `--allow-loopback-connections`.
+fn strict_settings(lookup: &ChangingLookup) -> Settings {
+    let mut settings = fast_settings();
+    settings.allow_loopback_connections = false;
+    settings.connection_lookup = Some(SharedLookup(Arc::new(lookup.clone())));
+    settings
+}
+
+fn body_with(h: &Harness, base_url: &str) -> Value {
+    let mut body = h.connection_body("target");
+    body["base_url"] = json!(base_url);
+    body
+}
+
+/// A refusal located at `base_url`, with its codes.
+fn assert_refused(status: StatusCode, answer: &Value, code: &str, problem: &str) {
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    common::assert_error(answer, code);
+    assert_eq!(answer["problems"][0]["field"], "base_url", "{answer}");
+    assert_eq!(answer["problems"][0]["code"], problem, "{answer}");
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("base_url: "),
+        "{answer}"
+    );
+}
+
+on_both_backends!(
+    without_the_operators_flag_connections_reach_only_public_https_hosts,
+    a_name_that_turns_into_loopback_after_it_was_saved_is_refused_at_request_time,
+    a_loopback_connection_saved_while_allowed_is_refused_once_the_server_runs_without_the_flag,
+);
+
+async fn without_the_operators_flag_connections_reach_only_public_https_hosts(db: Db) {
+    let lookup = ChangingLookup::default();
+    lookup.set("intranet.test", "10.0.0.7");
+    lookup.set("public.test", "93.184.216.34");
+    let Some((h, _)) = Harness::start_with_settings(db, 1, "", strict_settings(&lookup)).await
+    else {
+        return;
+    };
+    let host = HostService::start().await;
+    let (_, key) = h.org("acme");
+    let port = host.port;
+    let refused = [
+        // The sandbox's own kind of URL: http to this machine.
+        (
+            format!("http://127.0.0.1:{port}"),
+            "insecure_base_url",
+            "url_insecure",
+        ),
+        (
+            format!("http://localhost:{port}"),
+            "insecure_base_url",
+            "url_insecure",
+        ),
+        (
+            format!("https://127.0.0.1:{port}"),
+            "base_url_address_refused",
+            "address_refused",
+        ),
+        (
+            format!("https://[::1]:{port}"),
+            "base_url_address_refused",
+            "address_refused",
+        ),
+        (
+            format!("https://[::ffff:127.0.0.1]:{port}"),
+            "base_url_address_refused",
+            "address_refused",
+        ),
+        (
+            "https://169.254.169.254".to_string(),
+            "base_url_address_refused",
+            "address_refused",
+        ),
+        (
+            "https://10.1.2.3".to_string(),
+            "base_url_address_refused",
+            "address_refused",
+        ),
+        // A name is refused by what it resolves to.
+        (
+            format!("https://intranet.test:{port}"),
+            "base_url_address_refused",
+            "address_refused",
+        ),
+        (
+            "https://user:pw@public.test".to_string(),
+            "invalid_base_url",
+            "url_credentials",
+        ),
+        (
+            "ftp://public.test".to_string(),
+            "invalid_base_url",
+            "url_scheme",
+        ),
+    ];
+    for (url, code, problem) in &refused {
+        let (status, _, answer) = h
+            .send(
+                Method::POST,
+                "/api/connections",
+                Some(&key),
+                Some(&body_with(&h, url)),
+            )
+            .await;
+        assert_refused(status, &answer, code, problem);
+    }
+    // The message says what the operator can do about loopback, and names the address.
+    let (_, _, answer) = h
+        .send(
+            Method::POST,
+            "/api/connections",
+            Some(&key),
+            Some(&body_with(&h, &format!("http://127.0.0.1:{port}"))),
+        )
+        .await;
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .contains("--allow-loopback-connections"),
+        "{answer}"
+    );
+    let (_, _, answer) = h
+        .send(
+            Method::POST,
+            "/api/connections",
+            Some(&key),
+            Some(&body_with(&h, "https://169.254.169.254")),
+        )
+        .await;
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .contains("cloud metadata address (169.254.169.254)"),
+        "{answer}"
+    );
+    let (status, listed) = h.get("/api/connections", &key).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(listed, json!([]), "nothing was saved");
+
+    // A public https host is saved (nothing is sent to it until a sync).
+    let (status, _, created) = h
+        .send(
+            Method::POST,
+            "/api/connections",
+            Some(&key),
+            Some(&body_with(&h, "https://public.test")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap();
+
+    // Reconnecting to a host on this machine is refused before anything is sent.
+    let credentials = json!({
+        "client_id": h.sandbox_config.client_id,
+        "client_secret": CLIENT_SECRET,
+        "base_url": format!("https://127.0.0.1:{port}"),
+    });
+    let (status, _, answer) = h
+        .send(
+            Method::PUT,
+            &format!("/api/connections/{id}/credentials"),
+            Some(&key),
+            Some(&credentials),
+        )
+        .await;
+    assert_refused(
+        status,
+        &answer,
+        "base_url_address_refused",
+        "address_refused",
+    );
+    assert_eq!(host.accepted(), 0, "a request reached the host's service");
+    let (_, view) = h.get(&format!("/api/connections/{id}"), &key).await;
+    assert_eq!(view["base_url"], "https://public.test", "nothing changed");
+}
+
+async fn a_name_that_turns_into_loopback_after_it_was_saved_is_refused_at_request_time(db: Db) {
+    let lookup = ChangingLookup::default();
+    lookup.set("rebind.test", "93.184.216.34");
+    let Some((h, _)) = Harness::start_with_settings(db, 1, "", strict_settings(&lookup)).await
+    else {
+        return;
+    };
+    let host = HostService::start().await;
+    let (org, key) = h.org("acme");
+    let url = format!("https://rebind.test:{}", host.port);
+    let (status, _, created) = h
+        .send(
+            Method::POST,
+            "/api/connections",
+            Some(&key),
+            Some(&body_with(&h, &url)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap().to_string();
+
+    // The name now points at this machine: the sync's token request is refused by the
+    // resolver it connects through, at once (not retried), and nothing connects.
+    lookup.set("rebind.test", "127.0.0.1");
+    let outcome = h.server.service.sync_connection(&org, &id).await.unwrap();
+    assert_eq!(outcome.status, "failed", "{outcome:?}");
+    let error = outcome.error.unwrap_or_default();
+    assert!(
+        error.contains("rebind.test is a loopback address (127.0.0.1)")
+            && error.contains("[address_refused]"),
+        "{error}"
+    );
+    assert!(
+        !error.contains("gave up after"),
+        "a refusal is not retried: {error}"
+    );
+    let (status, view) = h.get(&format!("/api/connections/{id}/status"), &key).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(view["status"], "error", "{view}");
+    assert!(
+        view["reason"].as_str().unwrap().contains("loopback"),
+        "{view}"
+    );
+
+    // Reconnecting to the same name is refused by what it resolves to now.
+    let credentials = json!({
+        "client_id": h.sandbox_config.client_id,
+        "client_secret": CLIENT_SECRET,
+    });
+    let (status, _, answer) = h
+        .send(
+            Method::PUT,
+            &format!("/api/connections/{id}/credentials"),
+            Some(&key),
+            Some(&credentials),
+        )
+        .await;
+    assert_refused(
+        status,
+        &answer,
+        "base_url_address_refused",
+        "address_refused",
+    );
+    assert_eq!(host.accepted(), 0, "a request reached the host's service");
+}
+
+async fn a_loopback_connection_saved_while_allowed_is_refused_once_the_server_runs_without_the_flag(
+    db: Db,
+) {
+    // Allowed (the harness runs as `serve --allow-loopback-connections`).
+    let Some((h, database)) = Harness::start_on_database(db, 1, "").await else {
+        return;
+    };
+    let host = HostService::start().await;
+    let (org, key) = h.org("acme");
+    let (status, _, created) = h
+        .send(
+            Method::POST,
+            "/api/connections",
+            Some(&key),
+            Some(&body_with(&h, &format!("http://127.0.0.1:{}", host.port))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap().to_string();
+
+    // The operator restarts without the flag, over the same database.
+    let lookup = ChangingLookup::default();
+    let mut config = ServerConfig::new(common::loopback(), h.dir.path().join("data"));
+    config.database = database;
+    config.key_source = MasterKeySource::File(h.dir.path().join("master.key"));
+    config.settings = strict_settings(&lookup);
+    config.scheduler = false;
+    let strict = unifield_server::start(config).await.unwrap();
+
+    let outcome = strict.service.sync_connection(&org, &id).await.unwrap();
+    assert_eq!(outcome.status, "failed", "{outcome:?}");
+    let error = outcome.error.unwrap_or_default();
+    assert!(
+        error.starts_with("base_url: ") && error.contains("--allow-loopback-connections"),
+        "{error}"
+    );
+    let response = h
+        .http
+        .put(format!("{}/api/connections/{id}/credentials", strict.url))
+        .bearer_auth(&key)
+        .json(&json!({"client_id": h.sandbox_config.client_id, "client_secret": CLIENT_SECRET}))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let answer: Value = response.json().await.unwrap();
+    assert_refused(status, &answer, "insecure_base_url", "url_insecure");
+    assert_eq!(host.accepted(), 0, "a request reached the host's service");
+    strict.stop().await;
+}
