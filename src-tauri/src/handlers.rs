@@ -402,10 +402,17 @@ pub async fn reconnect_server_connection<R: Runtime>(
     connection_id: String,
     client_id: String,
     client_secret: String,
+    base_url: Option<String>,
 ) -> Result<ServerConnectionInfo> {
     let client = server_client(&app, server).await?;
-    unifield_studio_service::servers::reconnect(&client, &connection_id, &client_id, &client_secret)
-        .await
+    unifield_studio_service::servers::reconnect(
+        &client,
+        &connection_id,
+        &client_id,
+        &client_secret,
+        base_url.as_deref(),
+    )
+    .await
 }
 
 pub async fn pull_through_server<R: Runtime>(
@@ -500,9 +507,23 @@ pub async fn verify_push<R: Runtime>(
     source: RecordSource,
     text: String,
     record_id: String,
+    version: Option<i64>,
 ) -> Result<VerifyReport> {
     let client = server_client(&app, server).await?;
     let entity = target_entity(&text)?;
+    // After a rollback the server serves that version: the studio previews it, not its own.
+    let text = match version {
+        Some(version) => {
+            unifield_studio_service::servers::version_text(
+                &client,
+                &connection_id,
+                &entity,
+                version,
+            )
+            .await?
+        }
+        None => text,
+    };
     let wanted = entities_read(&text).await;
     hold_records(&app, &source, wanted).await?;
     let id = record_id.clone();

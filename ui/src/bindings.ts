@@ -191,7 +191,13 @@ keys: Array<KeyCoverageInfo>,
  * what the mappings read, unsaved drafts included. Always empty for the bundled
  * samples.
  */
-unpulled: Array<string>, millis: number, };
+unpulled: Array<string>, 
+/**
+ * Set when those records came through a server (its name): they hold what the
+ * server's syncs asked Corrigo for, so a pull through the server brings nothing more;
+ * the server's syncs ask for it once a mapping that reads it is active there.
+ */
+unpulledServer: string | null, millis: number, };
 
 export type FieldCoverageInfo = { field: string, type: string, required: boolean, filled: number, null: number, error: number, topValues: Array<ValueCount>, 
 /**
@@ -247,7 +253,12 @@ export type ConnectionInfo = { name: string, company: string,
 /**
  * `am`, `emea`, `apac`, or the custom base URL.
  */
-endpoint: string, clientId: string, hasSecret: boolean, counts: Array<EntityCount>, lastPull: PullInfo | null, };
+endpoint: string, clientId: string, hasSecret: boolean, 
+/**
+ * Set when this caches a connection of a server (`<server>/<connection>`): the
+ * server's name. It has no secret here and is pulled through the server.
+ */
+server: string | null, counts: Array<EntityCount>, lastPull: PullInfo | null, };
 
 export type PullInfo = { entity: string, status: string, records: number, error: string | null, startedAt: string, };
 
@@ -324,6 +335,16 @@ impact: Array<FieldImpact>,
  * Cached records the impact was measured on.
  */
 records: number, 
+/**
+ * Of those, records the studio's mapping's source filter skips (they are not served;
+ * the impact counts only records both versions map).
+ */
+skipped: number, 
+/**
+ * Records the active version's filter skips (when it differs, records start or stop
+ * being served).
+ */
+skippedBefore: number, 
 /**
  * Every problem of the studio's mapping, located.
  */

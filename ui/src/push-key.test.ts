@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isPushKey } from "./push-key";
+import { isPushKey, pushKeyLabel } from "./push-key";
 
 const key = (k: Partial<KeyboardEvent>) => ({
   key: "P",
@@ -17,5 +17,12 @@ describe("the push shortcut", () => {
     expect(isPushKey(key({ ctrlKey: true, shiftKey: true }), true)).toBe(false);
     expect(isPushKey(key({ ctrlKey: true }), false)).toBe(false);
     expect(isPushKey(key({ ctrlKey: true, shiftKey: true, altKey: true }), false)).toBe(false);
+  });
+});
+
+describe("pushKeyLabel", () => {
+  it("writes the chord as the help overlay shows it", () => {
+    expect(pushKeyLabel(false)).toBe("Ctrl+Shift+P");
+    expect(pushKeyLabel(true)).toBe("⌘⇧P");
   });
 });

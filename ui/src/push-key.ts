@@ -5,3 +5,6 @@ export type KeyLike = Pick<KeyboardEvent, "key" | "ctrlKey" | "metaKey" | "shift
 /** True for Ctrl+Shift+P (⌘⇧P on a Mac). */
 export const isPushKey = (e: KeyLike, mac: boolean) =>
   e.shiftKey && !e.altKey && (mac ? e.metaKey : e.ctrlKey) && e.key.toLowerCase() === "p";
+
+/** How the help overlay and the Push button's title write it. */
+export const pushKeyLabel = (mac: boolean) => (mac ? "⌘⇧P" : "Ctrl+Shift+P");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ServerVersionInfo } from "./bindings";
-import { isActiveVersion, versionLabel } from "./push-versions";
+import { isActiveVersion, skippedText, versionLabel } from "./push-versions";
 
 const version = (v: Partial<ServerVersionInfo>): ServerVersionInfo => ({
   version: 0,
@@ -30,5 +30,16 @@ describe("isActiveVersion", () => {
   it("is the newest version, whatever the order", () => {
     const all = [version({ version: 2 }), version({ version: 0 }), version({ version: 1 })];
     expect(all.filter((v) => isActiveVersion(v, all)).map((v) => v.version)).toEqual([2]);
+  });
+});
+
+describe("skippedText", () => {
+  it("says how many records the filter skips, and how many the active version skipped", () => {
+    expect(skippedText(312, 0)).toBe(
+      "312 of them skipped by this mapping's source filter (0 by the active version): not served, and not counted in the impact.",
+    );
+    expect(skippedText(5, 5)).toBe(
+      "5 of them skipped by this mapping's source filter (as by the active version): not served, and not counted in the impact.",
+    );
   });
 });

@@ -20,3 +20,9 @@ export function versionLabel(v: ServerVersionInfo): string {
 /** The newest version is the active one: every push and rollback makes a new version. */
 export const isActiveVersion = (v: ServerVersionInfo, all: ServerVersionInfo[]) =>
   all.every((other) => other.version <= v.version);
+
+/** What the source filters leave out of the impact, in words. */
+export const skippedText = (skipped: number, before: number) =>
+  `${skipped} of them skipped by this mapping's source filter` +
+  (before === skipped ? " (as by the active version)" : ` (${before} by the active version)`) +
+  ": not served, and not counted in the impact.";

@@ -179,6 +179,10 @@ pub struct RawPage {
     /// Pass back for the next page; none at the end.
     #[serde(default)]
     pub next_cursor: Option<String>,
+    /// The Corrigo PropertySet the server's syncs ask for this entity (`*`, `Items.*`, …);
+    /// empty from a server that does not say (older than this field).
+    #[serde(default)]
+    pub properties: Vec<String>,
 }
 
 /// A mapping file as the server holds it, with its version.
@@ -373,21 +377,28 @@ impl ServerClient {
 
     /// Reconnect: the server tests the new Corrigo credentials first and keeps them (and
     /// resumes syncing) only when Corrigo accepts them. The secret travels in the body only.
+    /// `base_url`: where the connection's Corrigo now answers, when it moved (none: where
+    /// it was).
     pub async fn reconnect(
         &self,
         connection: &str,
         client_id: &str,
         client_secret: &str,
+        base_url: Option<&str>,
     ) -> Result<ConnectionStatus> {
         let url = format!(
             "{}/api/connections/{}/credentials",
             self.base,
             segment(connection)
         );
-        let request = self.http.put(url).json(&serde_json::json!({
+        let mut body = serde_json::json!({
             "client_id": client_id,
             "client_secret": client_secret,
-        }));
+        });
+        if let Some(base_url) = base_url {
+            body["base_url"] = Value::String(base_url.to_string());
+        }
+        let request = self.http.put(url).json(&body);
         let answer = self.send(request).await?;
         if answer.status == 422 {
             let body: Value = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);

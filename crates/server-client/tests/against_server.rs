@@ -49,6 +49,9 @@ async fn the_whole_loop_over_http() {
             .unwrap();
         pages += 1;
         assert!(page.data.len() <= 300);
+        // What the server's syncs asked Corrigo for: `*` and what the mappings read beyond.
+        assert_eq!(page.properties.first().map(String::as_str), Some("*"));
+        assert!(page.properties.len() > 1, "{:?}", page.properties);
         for record in &page.data {
             assert!(ids.insert(record["Id"].to_string()), "a record came twice");
         }

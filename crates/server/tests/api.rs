@@ -456,6 +456,24 @@ async fn raw_records_page_by_cursor_and_syncs_are_incremental_with_events(db: co
     let (org, key) = h.org("acme");
     let connection = h.synced_connection(&key, &org).await;
 
+    // Each page says the PropertySet the syncs ask for: `*` and what the bundled
+    // mappings of work orders read (a client caching the page records it).
+    let mut reads = Vec::new();
+    for default in unifield_bundle::MAPPINGS
+        .iter()
+        .filter(|m| m.source_entity == "WorkOrder")
+    {
+        let mapping = unifield_engine::load(default.text, None).unwrap();
+        reads.extend(mapping.member_reads().unwrap_or_default());
+    }
+    let wanted = unifield_corrigo_client::pull_property_set(
+        reads.iter().map(|r| (r.names.as_slice(), r.whole)),
+    );
+    assert!(
+        wanted.len() > 1,
+        "the work order mapping reads beyond `*`: {wanted:?}"
+    );
+
     let mut ids = HashSet::new();
     let mut cursor = String::new();
     let mut pages = 0;
@@ -467,6 +485,7 @@ async fn raw_records_page_by_cursor_and_syncs_are_incremental_with_events(db: co
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{page}");
+        assert_eq!(page["properties"], json!(wanted), "{}", page["properties"]);
         pages += 1;
         for record in page["data"].as_array().unwrap() {
             assert!(ids.insert(record["Id"].to_string()), "a record twice");

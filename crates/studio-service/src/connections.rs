@@ -109,6 +109,7 @@ impl Studio {
                         started_at: run.started_at,
                     });
                 Ok(ConnectionInfo {
+                    server: crate::servers::server_of_cache(&self.dir, &s),
                     endpoint: match &s.endpoint {
                         Endpoint::Region(r) => r.as_str().to_string(),
                         Endpoint::BaseUrl(url) => url.clone(),
@@ -145,6 +146,7 @@ impl Studio {
 
     /// A client for the named connection, to test it outside the studio's lock.
     pub fn client(&self, name: &str) -> Result<unifield_corrigo_client::Client> {
+        crate::servers::refuse_direct(&self.dir, &self.workspace.store, name)?;
         Ok(self.workspace.client(name)?)
     }
 
@@ -154,6 +156,7 @@ impl Studio {
     pub fn keyring_work(&self) -> Result<KeyringWork> {
         Ok(KeyringWork {
             workspace: self.workspace.reopen()?,
+            dir: self.dir.clone(),
         })
     }
 }
@@ -162,6 +165,8 @@ impl Studio {
 /// [`Studio::connection`]; after `remove_connection`, call [`Studio::forget`].
 pub struct KeyringWork {
     workspace: unifield_workspace::Workspace,
+    /// The workspace directory (its servers' list).
+    dir: std::path::PathBuf,
 }
 
 impl KeyringWork {
@@ -177,6 +182,7 @@ impl KeyringWork {
 
     /// A client for the named connection (reads its secret from the keyring).
     pub fn client(&self, name: &str) -> Result<unifield_corrigo_client::Client> {
+        crate::servers::refuse_direct(&self.dir, &self.workspace.store, name)?;
         Ok(self.workspace.client(name)?)
     }
 }
@@ -195,6 +201,7 @@ impl Studio {
     /// the workspace so the studio keeps answering while it runs.
     pub fn pull_job(&self, connection: &str, entities: &[String]) -> Result<PullJob> {
         self.workspace.store.connection(connection)?;
+        crate::servers::refuse_direct(&self.dir, &self.workspace.store, connection)?;
         let known = source_entities();
         if let Some(unknown) = entities.iter().find(|e| !known.contains(e)) {
             return Err(ServiceError::new(

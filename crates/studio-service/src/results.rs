@@ -145,6 +145,17 @@ impl Studio {
                 missing
             }
         };
+        // A server connection's cache holds what the server's syncs asked Corrigo for:
+        // pulling it again through the server brings nothing more.
+        let unpulled_server = match source {
+            RecordSource::Connection { name } if !unpulled.is_empty() => self
+                .workspace
+                .store
+                .connection(name)
+                .ok()
+                .and_then(|c| crate::servers::server_of_cache(&self.dir, &c.settings)),
+            _ => None,
+        };
         // The records each key field's target entity is produced from, from the same
         // source, so that keys resolve against what this studio holds.
         let targets = Coverage::new(&mapping).key_targets();
@@ -165,6 +176,7 @@ impl Studio {
             related,
             started,
             unpulled,
+            unpulled_server,
             key_sources,
         })
     }
@@ -177,6 +189,7 @@ pub struct CoverageRun {
     related: Arc<Related>,
     started: Instant,
     unpulled: Vec<String>,
+    unpulled_server: Option<String>,
     /// `(Corrigo entity, its records)` that key fields resolve against.
     key_sources: Vec<(String, Arc<RecordSet>)>,
 }
@@ -275,6 +288,7 @@ impl CoverageRun {
                 })
                 .collect(),
             unpulled: self.unpulled.clone(),
+            unpulled_server: self.unpulled_server.clone(),
             millis: self.started.elapsed().as_millis() as u64,
         })
     }

@@ -121,6 +121,12 @@ pub struct PushPreview {
     pub impact: Vec<FieldImpact>,
     /// Cached records the impact was measured on.
     pub records: u32,
+    /// Of those, records the studio's mapping's source filter skips (they are not served;
+    /// the impact counts only records both versions map).
+    pub skipped: u32,
+    /// Records the active version's filter skips (when it differs, records start or stop
+    /// being served).
+    pub skipped_before: u32,
     /// Every problem of the studio's mapping, located.
     pub problems: Vec<ProblemInfo>,
     /// True when the mapping has errors: it cannot be pushed.
@@ -242,6 +248,46 @@ pub fn cache_name(server: &str, connection_name: &str) -> String {
         .take(40)
         .collect();
     format!("{server}/{name}")
+}
+
+/// The server a workspace connection caches a connection of ([`cache_name`]): named
+/// `<server>/…` and pointing at that server's URL. Such a cache has no Corrigo secret here
+/// (the server alone holds it), so it is pulled through the server, never tested or pulled
+/// directly.
+pub(crate) fn server_of_cache(dir: &Path, settings: &ConnectionSettings) -> Option<String> {
+    let Endpoint::BaseUrl(url) = &settings.endpoint else {
+        return None;
+    };
+    read_servers(dir)
+        .ok()?
+        .servers
+        .into_iter()
+        .find(|s| {
+            &s.url == url
+                && settings
+                    .name
+                    .strip_prefix(s.name.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+        .map(|s| s.name)
+}
+
+/// Refuses direct Corrigo work (test, pull) on a server connection's cache, saying what
+/// to do instead (rather than failing on the secret it never had).
+pub(crate) fn refuse_direct(dir: &Path, store: &unifield_store::Store, name: &str) -> Result<()> {
+    let Ok(connection) = store.connection(name) else {
+        return Ok(());
+    };
+    match server_of_cache(dir, &connection.settings) {
+        Some(server) => Err(ServiceError::new(
+            "server_connection",
+            format!(
+                "`{name}` is a connection of server `{server}`, which holds its Corrigo credentials: \
+                 pull it through the server (Servers → Preview through the server), not directly"
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 fn servers_path(dir: &Path) -> PathBuf {
@@ -465,6 +511,8 @@ impl Studio {
                     changes,
                     impact: Vec::new(),
                     records: 0,
+                    skipped: 0,
+                    skipped_before: 0,
                     problems: error.problems.iter().map(ProblemInfo::from).collect(),
                     blocked: true,
                     micros: started.elapsed().as_micros() as u64,
@@ -500,6 +548,7 @@ impl Studio {
             })
             .collect();
         let mut records = 0u32;
+        let (mut skipped, mut skipped_before) = (0u32, 0u32);
         for record in set.parsed(None) {
             records += 1;
             let now = after.apply(&record, &related_after);
@@ -507,6 +556,18 @@ impl Studio {
                 (Some(m), Some(related)) => Some(m.apply(&record, related)),
                 _ => None,
             };
+            let taken_before = was.as_ref().is_none_or(|w| w.taken);
+            if !taken_before {
+                skipped_before += 1;
+            }
+            if !now.taken {
+                skipped += 1;
+            }
+            // A record either version's filter skips has no field values to compare: it is
+            // counted above, not as every field becoming null.
+            if !now.taken || !taken_before {
+                continue;
+            }
             for (at, field) in impact.iter_mut().enumerate() {
                 let after_value = now.values.get(at).unwrap_or(&Value::Null);
                 let after_failed = matches!(now.outcomes.get(at), Some(FieldOutcome::Error));
@@ -541,6 +602,8 @@ impl Studio {
             changes,
             impact,
             records,
+            skipped,
+            skipped_before,
             problems,
             blocked,
             micros: started.elapsed().as_micros() as u64,
@@ -601,11 +664,14 @@ pub async fn server_connections(client: &ServerClient) -> Result<Vec<ServerConne
 
 /// Reconnect a connection that needs reauthorization: new Corrigo credentials, tested by the
 /// server before it keeps them (refused ones change nothing). The connection as listed after.
+/// `base_url`: where the connection's Corrigo answers now, when it moved (none or blank:
+/// where it was); https, or http on this machine, checked before anything is sent.
 pub async fn reconnect(
     client: &ServerClient,
     connection_id: &str,
     client_id: &str,
     client_secret: &str,
+    base_url: Option<&str>,
 ) -> Result<ServerConnectionInfo> {
     if client_id.trim().is_empty() || client_secret.trim().is_empty() {
         return Err(ServiceError::new(
@@ -613,8 +679,26 @@ pub async fn reconnect(
             "the client id and the client secret are both needed",
         ));
     }
+    let base_url = match base_url.map(str::trim).filter(|u| !u.is_empty()) {
+        Some(url) => Some(
+            unifield_connection_rules::parse_base_url(url)
+                .map_err(|e| {
+                    ServiceError::new(e.code(), format!("base URL: {e}")).at(crate::Location {
+                        field: Some("baseUrl".into()),
+                        ..Default::default()
+                    })
+                })?
+                .to_string(),
+        ),
+        None => None,
+    };
     client
-        .reconnect(connection_id, client_id.trim(), client_secret.trim())
+        .reconnect(
+            connection_id,
+            client_id.trim(),
+            client_secret.trim(),
+            base_url.as_deref(),
+        )
         .await?;
     server_connections(client)
         .await?
@@ -783,6 +867,18 @@ pub async fn server_version_diff(
     let before = parse(client.version(connection_id, entity, from).await?)?;
     let after = parse(client.version(connection_id, entity, to).await?)?;
     Ok(crate::mappings::diff_documents(&before, &after))
+}
+
+/// The text of version `version` of the connection's mapping of `entity`: what the studio
+/// previews to verify a rollback to it (the server then serves that version, not the
+/// studio's mapping).
+pub async fn version_text(
+    client: &ServerClient,
+    connection_id: &str,
+    entity: &str,
+    version: i64,
+) -> Result<String> {
+    Ok(client.version(connection_id, entity, version).await?.text)
 }
 
 /// Rolls the connection back to `version` (a new version equal to it): the new version.
@@ -963,6 +1059,12 @@ impl ServerPullJob {
                         break;
                     }
                 };
+                // What the server's syncs asked Corrigo for: the coverage panel compares it
+                // with what the mapping reads. A server that does not say leaves the run's
+                // set unknown, which counts as `*`.
+                if !page.properties.is_empty() {
+                    store.set_pull_properties(run.id, &page.properties)?;
+                }
                 let rows: Vec<(String, Value)> = page
                     .data
                     .into_iter()

@@ -256,6 +256,10 @@ pub struct CoverageReport {
     /// what the mappings read, unsaved drafts included. Always empty for the bundled
     /// samples.
     pub unpulled: Vec<String>,
+    /// Set when those records came through a server (its name): they hold what the
+    /// server's syncs asked Corrigo for, so a pull through the server brings nothing more;
+    /// the server's syncs ask for it once a mapping that reads it is active there.
+    pub unpulled_server: Option<String>,
     #[ts(type = "number")]
     pub millis: u64,
 }
@@ -361,6 +365,9 @@ pub struct ConnectionInfo {
     pub endpoint: String,
     pub client_id: String,
     pub has_secret: bool,
+    /// Set when this caches a connection of a server (`<server>/<connection>`): the
+    /// server's name. It has no secret here and is pulled through the server.
+    pub server: Option<String>,
     pub counts: Vec<EntityCount>,
     pub last_pull: Option<PullInfo>,
 }

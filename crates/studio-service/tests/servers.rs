@@ -150,6 +150,66 @@ async fn add_pull_preview_push_verify_conflict_rollback() {
         .await
         .unwrap();
     assert_eq!(active.version, 0);
+
+    // The cache holds what the server's sync asked Corrigo for, and says so: coverage of
+    // the active mapping finds nothing missing (it said "pull again" when a server pull
+    // was recorded as `*`). A mapping reading more is told the server's syncs did not ask
+    // for it (pulling through the server again cannot bring it).
+    let covered = studio
+        .coverage(&source, &active.text, &Cancel::default(), |_, _| {})
+        .unwrap();
+    assert_eq!(covered.unpulled, Vec::<String>::new());
+    assert_eq!(covered.unpulled_server, None);
+    let reads_more = edited(&active.text, |doc| {
+        doc["custom"]["assetComment"] = json!({"path": "$.MainAsset.Comment"});
+    });
+    let short = studio
+        .coverage(&source, &reads_more, &Cancel::default(), |_, _| {})
+        .unwrap();
+    assert_eq!(short.unpulled, vec!["MainAsset.Comment".to_string()]);
+    assert_eq!(short.unpulled_server.as_deref(), Some("demo"));
+
+    // The cache is a server connection: listed as such, and never tested or pulled
+    // directly (it has no secret here; that used to fail on the missing secret).
+    let listed = studio
+        .connections()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == cache)
+        .expect("the cache is listed");
+    assert_eq!(listed.server.as_deref(), Some("demo"));
+    assert!(!listed.has_secret);
+    for refused in [
+        studio.pull_job(&cache, &[]).err(),
+        studio.client(&cache).err(),
+        studio.keyring_work().unwrap().client(&cache).err(),
+    ] {
+        let refused = refused.expect("refused");
+        assert_eq!(refused.code, "server_connection", "{refused:?}");
+        assert!(refused.message.contains("server `demo`"), "{refused:?}");
+    }
+
+    // Impact leaves out the records the mapping's source filter skips, and counts them.
+    let open_only = edited(&active.text, |doc| {
+        doc["source"]["filter"] = json!({"path": "$.StatusId", "in": ["Open"]});
+    });
+    let not_open = studio
+        .records(&source, "WorkOrder")
+        .unwrap()
+        .parsed(None)
+        .filter(|r| r["StatusId"] != json!("Open"))
+        .count();
+    assert!(not_open > 0 && not_open < WORK_ORDERS, "{not_open}");
+    let filtered = studio.push_preview(&source, &open_only, &active).unwrap();
+    assert_eq!(filtered.records as usize, WORK_ORDERS);
+    assert_eq!(filtered.skipped as usize, not_open);
+    assert_eq!(filtered.skipped_before, 0);
+    assert!(
+        filtered.impact.is_empty(),
+        "skipped records are not field changes: {:?}",
+        filtered.impact
+    );
+
     let text = edited(&active.text, |doc| {
         doc["custom"]["pushedNumber"] = json!({"path": "$.Number"});
         doc["custom"]["numberAsInteger"] = json!({"path": "$.Number", "steps": ["to_integer"]});
@@ -159,6 +219,7 @@ async fn add_pull_preview_push_verify_conflict_rollback() {
     assert!(!preview.blocked, "{:?}", preview.problems);
     assert_eq!(preview.active_version, 0);
     assert_eq!(preview.records as usize, WORK_ORDERS);
+    assert_eq!((preview.skipped, preview.skipped_before), (0, 0));
     let change = |at: &str| {
         preview
             .changes
@@ -302,6 +363,29 @@ async fn add_pull_preview_push_verify_conflict_rollback() {
         .collect();
     assert!(fields.contains(&"customFields.pushedNumber"), "{fields:?}");
     assert!(fields.contains(&"title"), "{fields:?}");
+    // Verify after a rollback compares the server with the studio's preview of the
+    // version rolled back to (same record, same engine): it serves exactly that.
+    let rolled_back_to = servers::version_text(&client, &demo.connection_id, "WorkOrder", 0)
+        .await
+        .unwrap();
+    assert_eq!(rolled_back_to, active.text);
+    let theirs = studio
+        .studio_record(&source, &rolled_back_to, &record_id)
+        .unwrap();
+    let rolled = servers::verify(
+        &client,
+        &demo.connection_id,
+        "WorkOrder",
+        &record_id,
+        &theirs,
+    )
+    .await
+    .unwrap();
+    assert!(rolled.matches, "{:?}", rolled.differences);
+    assert_eq!(rolled.mapping_version, 3);
+
+    // After the server is removed its cache is an ordinary connection again (no server).
+    let cache_name = cache.clone();
 
     // Removing the server forgets its key.
     studio.remove_server("demo").unwrap();
@@ -310,6 +394,13 @@ async fn add_pull_preview_push_verify_conflict_rollback() {
         studio.server_client("demo").unwrap_err().code,
         "unknown_server"
     );
+    let orphan = studio
+        .connections()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == cache_name)
+        .expect("the cache stays");
+    assert_eq!(orphan.server, None);
     demo.sandbox.stop().await;
 }
 
@@ -333,6 +424,7 @@ async fn reconnect_refuses_bad_credentials_and_changes_nothing() {
         &demo.connection_id,
         &sandbox.client_id,
         "not-the-secret-Qx81",
+        None,
     )
     .await
     .unwrap_err();
@@ -345,12 +437,13 @@ async fn reconnect_refuses_bad_credentials_and_changes_nothing() {
         &demo.connection_id,
         &sandbox.client_id,
         &sandbox.client_secret,
+        None,
     )
     .await
     .unwrap();
     assert_eq!(accepted.id, demo.connection_id);
     assert_ne!(accepted.status, "reauthorization_required");
-    let empty = servers::reconnect(&client, &demo.connection_id, "", "x")
+    let empty = servers::reconnect(&client, &demo.connection_id, "", "x", None)
         .await
         .unwrap_err();
     assert_eq!(empty.code, "invalid_credentials");
@@ -412,5 +505,148 @@ async fn the_events_panel_lists_the_organizations_deliveries() {
         ["pending", "failed"].contains(&found[0].state.as_str()),
         "{found:?}"
     );
+    demo.sandbox.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_connection_shows_why_and_reconnects_to_where_corrigo_answers() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let demo = demo(server_dir.path()).await;
+    // A Corrigo whose credentials stop working at once: the first sync is refused.
+    let revoked_config = unifield_corrigo_sandbox::Config {
+        work_orders: 20,
+        faults: unifield_corrigo_sandbox::Faults {
+            revoke_after: Some(0),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let revoked = unifield_corrigo_sandbox::start(
+        revoked_config.clone(),
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+    )
+    .await
+    .unwrap();
+    let service = &demo.server.service;
+    let org = service.org_id(unifield_server::demo::ORG).unwrap();
+    let input = serde_json::from_value(json!({
+        "name": "Revoked",
+        "company": revoked_config.company,
+        "base_url": revoked.base_url,
+        "client_id": revoked_config.client_id,
+        "client_secret": revoked_config.client_secret,
+    }))
+    .unwrap();
+    // The server's scheduler syncs a new connection at once.
+    let connection = service.add_connection(&org, input).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let studio = Studio::open(dir.path(), Arc::new(MemorySecrets::default())).unwrap();
+    studio
+        .add_server(&NewServer {
+            name: "demo".into(),
+            url: demo.server.url.clone(),
+            api_key: demo.api_key.clone(),
+        })
+        .unwrap();
+    let client = studio.server_client("demo").unwrap();
+    let listed = |all: Vec<servers::ServerConnectionInfo>| {
+        all.into_iter()
+            .find(|c| c.id == connection.id)
+            .expect("the revoked connection is listed")
+    };
+    let mut shown = listed(servers::server_connections(&client).await.unwrap());
+    for _ in 0..300 {
+        if shown.status == "reauthorization_required" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        shown = listed(servers::server_connections(&client).await.unwrap());
+    }
+    assert_eq!(shown.status, "reauthorization_required", "{shown:?}");
+    let reason = shown.reason.clone().unwrap_or_default();
+    assert!(reason.contains("refused"), "the reason is shown: {shown:?}");
+    assert!(
+        shown
+            .action
+            .as_deref()
+            .unwrap_or("")
+            .contains("credentials"),
+        "{shown:?}"
+    );
+
+    // Where it was, Corrigo refuses even the right secret: said plainly, nothing changes.
+    let refused = servers::reconnect(
+        &client,
+        &connection.id,
+        &revoked_config.client_id,
+        &revoked_config.client_secret,
+        None,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refused.code, "credentials_refused", "{refused:?}");
+    assert!(refused.message.contains("nothing changed"), "{refused:?}");
+    let after = listed(servers::server_connections(&client).await.unwrap());
+    assert_eq!(after.status, "reauthorization_required");
+    assert_eq!(after.reason, shown.reason);
+
+    // A base URL off this machine in clear is refused before anything is sent.
+    let insecure = servers::reconnect(
+        &client,
+        &connection.id,
+        &revoked_config.client_id,
+        &revoked_config.client_secret,
+        Some("http://corrigo.example.com"),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(insecure.code, "insecure_url", "{insecure:?}");
+    assert_eq!(
+        insecure.location.as_ref().and_then(|l| l.field.as_deref()),
+        Some("baseUrl")
+    );
+
+    // The customer's Corrigo moved (a working one): a wrong secret there is refused too;
+    // the right one reconnects, and the connection is ok.
+    let fresh_config = unifield_corrigo_sandbox::Config {
+        work_orders: 20,
+        ..Default::default()
+    };
+    let fresh = unifield_corrigo_sandbox::start(
+        fresh_config.clone(),
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+    )
+    .await
+    .unwrap();
+    let wrong = servers::reconnect(
+        &client,
+        &connection.id,
+        &fresh_config.client_id,
+        "not-the-secret-Zr40",
+        Some(&fresh.base_url),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(wrong.code, "credentials_refused", "{wrong:?}");
+    assert!(!wrong.message.contains("not-the-secret-Zr40"));
+    assert_eq!(
+        listed(servers::server_connections(&client).await.unwrap()).status,
+        "reauthorization_required"
+    );
+    let accepted = servers::reconnect(
+        &client,
+        &connection.id,
+        &fresh_config.client_id,
+        &fresh_config.client_secret,
+        Some(&format!(" {} ", fresh.base_url)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(accepted.id, connection.id);
+    assert_ne!(accepted.status, "reauthorization_required", "{accepted:?}");
+    assert_eq!(accepted.reason, None, "{accepted:?}");
+    revoked.stop().await;
+    fresh.stop().await;
     demo.sandbox.stop().await;
 }

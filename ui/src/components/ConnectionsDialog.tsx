@@ -116,18 +116,28 @@ export function ConnectionsDialog({ onClose, onChanged, onUse }: Props) {
                 <span className="muted">
                   {c.company} · {c.endpoint} · client {c.clientId}
                 </span>
-                {!c.hasSecret && <span className="error-text"> no secret in the keyring: add it again</span>}
+                {c.server === null && !c.hasSecret && (
+                  <span className="error-text"> no secret in the keyring: add it again</span>
+                )}
               </div>
               <div className="muted">
                 cached: {c.counts.map((n) => `${n.entity} ${n.records}`).join(", ")}
                 {c.lastPull &&
                   ` · last pull ${c.lastPull.entity} ${c.lastPull.status}${c.lastPull.error ? `: ${c.lastPull.error}` : ""}`}
               </div>
+              {c.server !== null && (
+                <p className="muted" data-testid="server-connection-note">
+                  A connection of server {c.server}: the server holds its Corrigo credentials, so it is tested and
+                  pulled there. Pull it again with Servers → {c.server} → Preview through the server.
+                </p>
+              )}
               <div className="actions">
-                <button type="button" onClick={() => void test(c.name)} data-testid="test-connection">
-                  Test
-                </button>
-                {busy ? (
+                {c.server === null && (
+                  <button type="button" onClick={() => void test(c.name)} data-testid="test-connection">
+                    Test
+                  </button>
+                )}
+                {c.server !== null ? null : busy ? (
                   <button type="button" onClick={cancelPull} data-testid="cancel-pull">
                     Cancel pull
                   </button>

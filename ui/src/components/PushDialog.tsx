@@ -8,7 +8,7 @@ import { localTime } from "../format";
 import type { Target } from "../hooks/useServers";
 import { usePush } from "../hooks/usePush";
 import { Modal } from "./Modal";
-import { isActiveVersion, versionLabel } from "../push-versions";
+import { isActiveVersion, skippedText, versionLabel } from "../push-versions";
 
 const show = (v: unknown) => (v === null || v === undefined ? "null" : JSON.stringify(v));
 
@@ -47,6 +47,9 @@ export function PushDialog({
             Against version {state.preview.activeVersion}; impact measured on {state.preview.records} cached records
             {push.openedMs !== null && <span data-testid="push-opened-ms"> ({push.openedMs} ms)</span>}.
           </p>
+          {(state.preview.skipped > 0 || state.preview.skippedBefore > 0) && (
+            <p data-testid="push-skipped">{skippedText(state.preview.skipped, state.preview.skippedBefore)}</p>
+          )}
           <h3>Changes</h3>
           {state.preview.changes.length === 0 && <p>No change against the active version.</p>}
           <ul data-testid="push-changes">
@@ -124,13 +127,17 @@ export function PushDialog({
           {state.verify !== null && state.verify !== "verifying" && (
             <div data-testid="push-verify" data-matches={String(state.verify.matches)}>
               {state.verify.matches ? (
-                <p>✓ The server serves exactly what the studio shows for record {state.verify.recordId}.</p>
+                <p>
+                  {state.rolledBackTo === null
+                    ? `✓ The server serves exactly what the studio shows for record ${state.verify.recordId}.`
+                    : `✓ The server serves exactly what version ${state.rolledBackTo} gives for record ${state.verify.recordId} (the studio's own mapping is not active there any more).`}
+                </p>
               ) : (
                 <>
                   <p>
                     {state.rolledBackTo === null
                       ? `The server's record ${state.verify.key} differs from the studio's:`
-                      : `The server's record ${state.verify.key} now differs from the studio's mapping (push it again to serve it):`}
+                      : `The server's record ${state.verify.key} differs from the studio's preview of version ${state.rolledBackTo}:`}
                   </p>
                   <ul>
                     {state.verify.differences.map((d) => (

@@ -177,8 +177,9 @@ export function CoveragePanel({
       {running && progress && <progress max={progress.of} value={progress.done} aria-label="Coverage progress" />}
       {report && report.unpulled.length > 0 && (
         <p className="warn" data-testid="coverage-unpulled">
-          Cached records were pulled without {report.unpulled.join(", ")}, which this mapping reads: pull again to fetch
-          them.
+          {report.unpulledServer === null
+            ? `Cached records were pulled without ${report.unpulled.join(", ")}, which this mapping reads: pull again to fetch them.`
+            : `Server ${report.unpulledServer}'s syncs did not ask Corrigo for ${report.unpulled.join(", ")}, which this mapping reads: the records it holds lack them, and pulling through it again brings the same. Once a mapping that reads them is pushed there, its syncs ask for them (records it syncs from then on carry them).`}
         </p>
       )}
       {report && (

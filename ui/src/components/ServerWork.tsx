@@ -7,7 +7,7 @@ import { createPortal } from "react-dom";
 import type { RecordSource } from "../bindings";
 import type { Target } from "../hooks/useServers";
 import { MAC } from "../hooks/useShortcuts";
-import { isPushKey } from "../push-key";
+import { isPushKey, pushKeyLabel } from "../push-key";
 import { PushDialog } from "./PushDialog";
 import { ServersDialog } from "./ServersDialog";
 
@@ -51,7 +51,7 @@ export function ServerWork({
             <button
               type="button"
               data-testid="open-push"
-              title={`Push to the server connection (${MAC ? "⌘⇧P" : "Ctrl+Shift+P"})`}
+              title={`Push to the server connection (${pushKeyLabel(MAC)})`}
               onClick={() => setDialog(target ? "push" : "servers")}
             >
               Push{target ? ` → ${target.connectionName}` : "…"}

@@ -9,16 +9,21 @@ import { useServers, type Target } from "../hooks/useServers";
 import { EventsPanel } from "./EventsPanel";
 import { Modal } from "./Modal";
 
-/** New client id and secret for a connection Corrigo stopped accepting. */
-function Reconnect({ onReconnect }: { onReconnect: (clientId: string, secret: string) => Promise<boolean> }) {
+/** New client id and secret (and base URL, when it moved) for a connection Corrigo stopped accepting. */
+function Reconnect({
+  onReconnect,
+}: {
+  onReconnect: (clientId: string, secret: string, baseUrl: string | null) => Promise<boolean>;
+}) {
   const [clientId, setClientId] = useState("");
   const [secret, setSecret] = useState("");
+  const [baseUrl, setBaseUrl] = useState("");
   return (
     <form
       className="reconnect"
       onSubmit={(e) => {
         e.preventDefault();
-        void onReconnect(clientId, secret).then((ok) => ok && setSecret(""));
+        void onReconnect(clientId, secret, baseUrl.trim() === "" ? null : baseUrl).then((ok) => ok && setSecret(""));
       }}
     >
       <input
@@ -36,6 +41,14 @@ function Reconnect({ onReconnect }: { onReconnect: (clientId: string, secret: st
         name="clientSecret"
         data-testid="reconnect-client-secret"
         autoComplete="off"
+      />{" "}
+      <input
+        value={baseUrl}
+        onChange={(e) => setBaseUrl(e.target.value)}
+        placeholder="base URL, if it moved (optional)"
+        name="baseUrl"
+        aria-label="Corrigo base URL, if it moved"
+        data-testid="reconnect-base-url"
       />{" "}
       <button type="submit" data-testid="reconnect">
         Reconnect
@@ -96,7 +109,11 @@ export function ServersDialog({ onClose, onUse }: { onClose: () => void; onUse: 
               >
                 Connections
               </button>{" "}
-              <button type="button" onClick={() => setEvents(events === server.name ? null : server.name)}>
+              <button
+                type="button"
+                data-testid="server-events"
+                onClick={() => setEvents(events === server.name ? null : server.name)}
+              >
                 Events
               </button>{" "}
               <button type="button" onClick={() => void servers.remove(server.name)}>
@@ -115,8 +132,8 @@ export function ServersDialog({ onClose, onUse }: { onClose: () => void; onUse: 
                         <Status connection={connection} />
                         {connection.status === "reauthorization_required" && (
                           <Reconnect
-                            onReconnect={(clientId, secret) =>
-                              servers.reconnect(server.name, connection.id, clientId, secret)
+                            onReconnect={(clientId, secret, baseUrl) =>
+                              servers.reconnect(server.name, connection.id, clientId, secret, baseUrl)
                             }
                           />
                         )}

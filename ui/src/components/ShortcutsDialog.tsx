@@ -1,3 +1,4 @@
+import { pushKeyLabel } from "../push-key";
 import { keysLabel, SHORTCUTS } from "../shortcuts";
 import { Modal } from "./Modal";
 
@@ -14,6 +15,12 @@ export function ShortcutsDialog({ onClose, mac }: { onClose: () => void; mac: bo
               <td>{s.label}</td>
             </tr>
           ))}
+          <tr>
+            <td>
+              <kbd>{pushKeyLabel(mac)}</kbd>
+            </td>
+            <td>Push to the server connection (opens Servers first when none is chosen)</td>
+          </tr>
           <tr>
             <td>
               <kbd>Space</kbd> then arrows, <kbd>Space</kbd>

@@ -75,7 +75,16 @@ export function usePush(target: Target | null, text: string, recordId: string | 
     }
     setState({ step: "pushed", version, previous, rolledBackTo, verify: "verifying" });
     try {
-      const report = await api.verifyPush(target.server, target.connectionId, target.source, text, recordId);
+      // After a rollback the server serves the version rolled back to: the studio previews
+      // that version on the same record (not its own mapping) and compares.
+      const report = await api.verifyPush(
+        target.server,
+        target.connectionId,
+        target.source,
+        text,
+        recordId,
+        rolledBackTo,
+      );
       setState({ step: "pushed", version, previous, rolledBackTo, verify: report });
     } catch (e) {
       fail(e);

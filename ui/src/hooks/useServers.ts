@@ -102,10 +102,16 @@ export function useServers() {
   };
 
   /** True when Corrigo accepted the new credentials (refused ones change nothing). */
-  const reconnect = async (server: string, connectionId: string, clientId: string, clientSecret: string) => {
+  const reconnect = async (
+    server: string,
+    connectionId: string,
+    clientId: string,
+    clientSecret: string,
+    baseUrl: string | null,
+  ) => {
     setError(null);
     try {
-      const updated = await api.reconnectServerConnection(server, connectionId, clientId, clientSecret);
+      const updated = await api.reconnectServerConnection(server, connectionId, clientId, clientSecret, baseUrl);
       setConnections((c) => {
         const list = c[server];
         return Array.isArray(list) ? { ...c, [server]: list.map((x) => (x.id === updated.id ? updated : x)) } : c;

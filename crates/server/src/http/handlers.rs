@@ -144,6 +144,10 @@ pub struct RawPage {
     pub data: Vec<Value>,
     /// Pass as `cursor` for the next page; null at the end.
     pub next_cursor: Option<String>,
+    /// The Corrigo PropertySet the connection's syncs ask for this entity under its active
+    /// mappings (`*`, `Items.*`, `MainAsset.TypeId`, …). Records synced before a mapping
+    /// that reads more was pushed may lack what it added.
+    pub properties: Vec<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -410,11 +414,14 @@ pub async fn raw_records(
             }
         }
     }
-    let (data, next) = blocking(&service, move |s| {
-        s.raw_records(&org, &id, &entity, cursor.as_deref(), limit)
+    let (data, next, properties) = blocking(&service, move |s| {
+        let (data, next) = s.raw_records(&org, &id, &entity, cursor.as_deref(), limit)?;
+        Ok((data, next, s.sync_properties(&id, &entity)?))
     })
     .await?;
-    Ok(Json(json!({"data": data, "next_cursor": next})))
+    Ok(Json(
+        json!({"data": data, "next_cursor": next, "properties": properties}),
+    ))
 }
 
 // ---- mappings ------------------------------------------------------------------------

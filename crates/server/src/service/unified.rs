@@ -411,6 +411,8 @@ impl Service {
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             Err(Error::Timeout)
         };
+        self.scans_started
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut after = 0;
         loop {
             if cancel.is_cancelled() {
@@ -433,10 +435,15 @@ impl Service {
         }
     }
 
-    /// How many filter and sort scans stopped early because their request had ended.
-    pub fn cancelled_scans(&self) -> u64 {
-        self.scans_cancelled
-            .load(std::sync::atomic::Ordering::Relaxed)
+    /// Scans of a whole entity's cache this service started, and how many of them stopped
+    /// early because their request had ended: `(started, cancelled)`.
+    pub fn scan_counts(&self) -> (u64, u64) {
+        (
+            self.scans_started
+                .load(std::sync::atomic::Ordering::Relaxed),
+            self.scans_cancelled
+                .load(std::sync::atomic::Ordering::Relaxed),
+        )
     }
 
     pub fn list_unified(
@@ -702,6 +709,28 @@ impl Service {
             .map(|r| serde_json::from_str(&r.body).unwrap_or(Value::Null))
             .collect();
         Ok((records, next))
+    }
+
+    /// The Corrigo PropertySet the connection's syncs ask for when they pull `entity`: `*`
+    /// plus what its active mappings of that source read (collections, members of
+    /// references), the set the sync builds. The raw endpoint says it, so that a client
+    /// caching these records knows what they were pulled with.
+    pub fn sync_properties(&self, connection_id: &str, entity: &str) -> Result<Vec<String>> {
+        let mut reads = Vec::new();
+        for mapping in self.storage.active_mappings(connection_id)? {
+            let compiled = self.compiled(
+                connection_id,
+                &mapping.entity,
+                mapping.version,
+                &mapping.body,
+            )?;
+            if compiled.doc.source.entity == entity {
+                reads.extend(compiled.member_reads().unwrap_or_default());
+            }
+        }
+        Ok(unifield_corrigo_client::pull_property_set(
+            reads.iter().map(|r| (r.names.as_slice(), r.whole)),
+        ))
     }
 }
 
