@@ -208,6 +208,11 @@ pub const STEPS: &[Step] = &[
         needs: &["open the offline workspace"],
         run: |j| splitters_are_remembered(j).boxed(),
     },
+    Step {
+        name: "a skipped record says why",
+        needs: &["open the offline workspace"],
+        run: |j| a_skipped_record_says_why(j).boxed(),
+    },
 ];
 
 pub enum Outcome {

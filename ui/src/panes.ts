@@ -13,8 +13,8 @@ export const PANE_BOUNDS: Record<Pane, { min: number; max: number }> = {
 
 /** The middle column never gets narrower than this (the stylesheet holds it too). */
 export const CENTER_MIN = 360;
-/** Nor the field list shorter than this above the editor. */
-export const FIELDS_MIN = 96;
+/** Nor the field list shorter than this above the editor (the stylesheet holds it too). */
+export const fieldsMin = (canvasHeight: number) => Math.max(96, 0.3 * canvasHeight);
 
 /** Arrow steps: fine, and coarse with Shift. */
 const STEP = 16;

@@ -4,7 +4,7 @@
 
 import { useEffect, useState, type PointerEvent } from "react";
 import type { PaneSizing } from "../hooks/usePaneSizes";
-import { CENTER_MIN, clampSize, FIELDS_MIN, keyedSize, PANE_BOUNDS, type Pane } from "../panes";
+import { CENTER_MIN, clampSize, fieldsMin, keyedSize, PANE_BOUNDS, type Pane } from "../panes";
 
 const width = (css: string) => document.querySelector(css)?.getBoundingClientRect().width ?? 0;
 const height = (css: string) => document.querySelector(css)?.getBoundingClientRect().height ?? 0;
@@ -33,7 +33,7 @@ const PANES: Record<
     orientation: "horizontal",
     grows: -1,
     now: () => height(".canvas .editor"),
-    fits: () => height(".canvas") - FIELDS_MIN - height(".canvas .add-custom"),
+    fits: () => height(".canvas") - fieldsMin(height(".canvas")) - height(".canvas .add-custom"),
   },
 };
 
