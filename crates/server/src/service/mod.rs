@@ -95,8 +95,10 @@ pub struct Service {
     /// Held from counting an organization's connections or tokens to adding one, so two
     /// requests at once cannot both take the last place under a cap (on this node).
     pub(crate) capped_writes: Mutex<()>,
-    /// Filters and sorts that stopped because their request timed out (see
-    /// [`Service::cancelled_scans`]).
+    /// Scans of every cached record of an entity (filters, sorts, lookups of a key that is
+    /// not the source id) started, and those stopped because their request had ended
+    /// (see [`Service::scan_counts`]).
+    pub(crate) scans_started: std::sync::atomic::AtomicU64,
     pub(crate) scans_cancelled: std::sync::atomic::AtomicU64,
     /// Wakes the scheduler (a sync was asked for).
     pub(crate) wake: tokio::sync::Notify,
@@ -154,6 +156,7 @@ impl Service {
             compiled: Mutex::new(HashMap::new()),
             syncing: Mutex::new(HashSet::new()),
             capped_writes: Mutex::new(()),
+            scans_started: std::sync::atomic::AtomicU64::new(0),
             scans_cancelled: std::sync::atomic::AtomicU64::new(0),
             wake: tokio::sync::Notify::new(),
             node: format!(

@@ -1,0 +1,353 @@
+//! The security review's low findings: bounded work per request and per organization.
+//! - Connections and live connection tokens per organization are capped (409 with a code).
+//! - `GET …/{key}` reads the one cached record the key names; a miss maps nothing.
+//! - More requests at once than the server serves are shed at once: 503 `overloaded` with
+//!   `Retry-After`.
+//! - A filter whose request timed out stops scanning (it used to run to the end for nobody).
+
+mod common;
+
+use common::{assert_error, fast_settings, Db, Harness, CLIENT_SECRET};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::time::Duration;
+use unifield_corrigo_seed::{Company, Scale};
+
+on_both_backends!(
+    organizations_are_capped_in_connections_and_live_tokens,
+    a_key_is_read_as_one_record_and_a_miss_maps_none,
+    more_requests_at_once_than_the_limit_are_shed_with_retry_after,
+    a_filter_stops_scanning_when_its_request_times_out,
+);
+
+async fn create_connection(h: &Harness, key: &str, name: &str) -> (StatusCode, Value) {
+    let (status, _, body) = h
+        .send(
+            Method::POST,
+            "/api/connections",
+            Some(key),
+            Some(&h.connection_body(name)),
+        )
+        .await;
+    (status, body)
+}
+
+async fn create_token(h: &Harness, key: &str, connection: &str) -> (StatusCode, Value) {
+    let (status, _, body) = h
+        .send(
+            Method::POST,
+            &format!("/api/connections/{connection}/tokens"),
+            Some(key),
+            Some(&json!({"name": "reader"})),
+        )
+        .await;
+    (status, body)
+}
+
+async fn organizations_are_capped_in_connections_and_live_tokens(db: Db) {
+    let mut settings = fast_settings();
+    settings.max_connections_per_org = 2;
+    settings.max_tokens_per_org = 3;
+    let Some((h, _)) = Harness::start_with_settings(db, 1, "", settings).await else {
+        return;
+    };
+    let (_, acme) = h.org("acme");
+    let (status, first) = create_connection(&h, &acme, "one").await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let (status, second) = create_connection(&h, &acme, "two").await;
+    assert_eq!(status, StatusCode::CREATED, "{second}");
+    let (status, refused) = create_connection(&h, &acme, "three").await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_error(&refused, "connection_limit_reached");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("2 connections"),
+        "{refused}"
+    );
+    let (_, listed) = h.get("/api/connections", &acme).await;
+    assert_eq!(listed.as_array().unwrap().len(), 2, "{listed}");
+
+    // The cap is per organization.
+    let (_, beta) = h.org("beta");
+    let (status, body) = create_connection(&h, &beta, "one").await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    // Requests at once cannot both take the last place.
+    let (_, gamma) = h.org("gamma");
+    let attempts = (0..8).map(|i| {
+        let name = format!("c{i}");
+        let h = &h;
+        let gamma = gamma.clone();
+        async move { create_connection(h, &gamma, &name).await }
+    });
+    let outcomes = futures_util::future::join_all(attempts).await;
+    let created = outcomes
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .count();
+    assert_eq!(created, 2, "{outcomes:?}");
+    assert!(outcomes.iter().all(|(s, b)| *s == StatusCode::CREATED
+        || (*s == StatusCode::CONFLICT && b["code"] == "connection_limit_reached")));
+    let (_, listed) = h.get("/api/connections", &gamma).await;
+    assert_eq!(listed.as_array().unwrap().len(), 2, "{listed}");
+
+    // Live tokens over all the organization's connections.
+    let one = first["id"].as_str().unwrap();
+    let two = second["id"].as_str().unwrap();
+    for connection in [one, one, two] {
+        let (status, body) = create_token(&h, &acme, connection).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (status, refused) = create_token(&h, &acme, one).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert_error(&refused, "token_limit_reached");
+    // A revoked token frees its place.
+    let (_, tokens) = h
+        .get(&format!("/api/connections/{one}/tokens"), &acme)
+        .await;
+    let revoked = tokens[0]["id"].as_str().unwrap();
+    let (status, _, _) = h
+        .send(
+            Method::DELETE,
+            &format!("/api/connections/{one}/tokens/{revoked}"),
+            Some(&acme),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = create_token(&h, &acme, two).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, _) = create_token(&h, &acme, two).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    // A deleted connection frees its place (and its tokens').
+    let (status, _, _) = h
+        .send(
+            Method::DELETE,
+            &format!("/api/connections/{two}"),
+            Some(&acme),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = create_connection(&h, &acme, "three").await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = create_token(&h, &acme, one).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
+async fn a_key_is_read_as_one_record_and_a_miss_maps_none(db: Db) {
+    let Some(h) = Harness::start_on(db, 40, "").await else {
+        return;
+    };
+    let (org, key) = h.org("acme");
+    let connection = h.synced_connection(&key, &org).await;
+    let scans = || h.server.service.scan_counts().0;
+    let base = format!("/api/connections/{connection}/eam/work-orders");
+    let (status, page) = h.get(&format!("{base}?per_page=3"), &key).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let present = page["data"][1]["key"].as_str().unwrap().to_string();
+    let code = page["data"][1]["code"].as_str().unwrap().to_string();
+
+    // The bundled mapping's key is the source id: one lookup, hit or miss.
+    let (status, found) = h.get(&format!("{base}/{present}"), &key).await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found["data"]["key"], json!(present));
+    for missing in ["99999999", "not-a-key", &code] {
+        let (status, body) = h.get(&format!("{base}/{missing}"), &key).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{missing}: {body}");
+        assert_error(&body, "not_found");
+    }
+    assert_eq!(scans(), 0, "a key lookup scanned the cache");
+
+    // A mapping whose key is not the source id: found as filter[key] finds it.
+    let (mut mapping, etag) = h.mapping(&key, &connection, "WorkOrder").await;
+    mapping["fields"]["key"] = json!({"path": "$.Number", "steps": ["trim"]});
+    let (status, body) = h
+        .push(
+            &key,
+            &connection,
+            "WorkOrder",
+            Some(&etag),
+            &mapping.to_string(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, found) = h.get(&format!("{base}/{code}"), &key).await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found["data"]["key"], json!(code));
+    assert_eq!(found["data"]["_source"]["id"], json!(present));
+    let (status, _) = h.get(&format!("{base}/{present}"), &key).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "the id is no longer a key");
+    assert_eq!(scans(), 2, "each lookup under this mapping is one scan");
+}
+
+async fn more_requests_at_once_than_the_limit_are_shed_with_retry_after(db: Db) {
+    let mut settings = fast_settings();
+    settings.max_concurrent_requests = 2;
+    settings.overload_retry_after = Duration::from_secs(2);
+    // Each Corrigo API call takes 2.5 s: a credentials test holds its request that long.
+    let Some((h, _)) = Harness::start_with_settings(db, 1, "latency-ms=2500", settings).await
+    else {
+        return;
+    };
+    let (_, key) = h.org("acme");
+    let (status, created) = create_connection(&h, &key, "sandbox").await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap().to_string();
+    // Three at once: two are served (each holds its place 2.5 s), the third is refused
+    // at once rather than queued.
+    let reconnect = || {
+        let request = h
+            .http
+            .put(h.url(&format!("/api/connections/{id}/credentials")))
+            .bearer_auth(&key)
+            .json(
+                &json!({"client_id": h.sandbox_config.client_id, "client_secret": CLIENT_SECRET}),
+            );
+        tokio::spawn(async move {
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            let retry_after = response
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().to_string());
+            let body: Value = response.json().await.unwrap();
+            (status, retry_after, body)
+        })
+    };
+    let requests = [reconnect(), reconnect(), reconnect()];
+    let mut served = 0;
+    let mut shed = Vec::new();
+    for request in requests {
+        let (status, retry_after, body) = request.await.unwrap();
+        match status {
+            StatusCode::OK => served += 1,
+            StatusCode::SERVICE_UNAVAILABLE => shed.push((retry_after, body)),
+            other => panic!("{other}: {body}"),
+        }
+    }
+    assert_eq!(served, 2, "{shed:?}");
+    assert_eq!(shed.len(), 1, "{shed:?}");
+    let (retry_after, body) = &shed[0];
+    assert_eq!(retry_after.as_deref(), Some("2"));
+    assert_error(body, "overloaded");
+
+    // The server serves again once they are done.
+    let (status, listed) = h.get("/api/connections", &key).await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+}
+
+async fn a_filter_stops_scanning_when_its_request_times_out(db: Db) {
+    let mut settings = fast_settings();
+    settings.request_timeout = Duration::from_millis(200);
+    let Some((h, _)) = Harness::start_with_settings(db, 1, "", settings).await else {
+        return;
+    };
+    let (org, key) = h.org("acme");
+    let (status, created) = create_connection(&h, &key, "big").await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let connection = created["id"].as_str().unwrap().to_string();
+    // 60,000 cached work orders, as a sync leaves them: a filter and sort over all of them
+    // takes seconds in a test build, far past the 200 ms the server allows.
+    let storage = &h.server.service.storage;
+    let run = storage
+        .begin_sync(&connection, "2026-01-01T00:00:00.000Z", &[])
+        .unwrap();
+    let company = Company::generate(
+        2026,
+        Scale {
+            work_orders: 60_000,
+            ..Scale::SAMPLES
+        },
+    );
+    let mut page = Vec::with_capacity(2000);
+    let mut records = company.work_orders().peekable();
+    while records.peek().is_some() {
+        page.clear();
+        for record in records.by_ref().take(2000) {
+            let text = record.to_string();
+            let hash = unifield_server::crypto::sha256_hex(&text);
+            page.push((record["Id"].to_string(), text, hash));
+        }
+        storage
+            .commit_page(
+                &connection,
+                "WorkOrder",
+                run,
+                &page,
+                "2026-01-01T00:00:00.000Z",
+                |_| Vec::new(),
+            )
+            .unwrap();
+    }
+    assert_eq!(storage.raw_count(&connection, "WorkOrder").unwrap(), 60_000);
+    let _ = org;
+
+    let base = format!("/api/connections/{connection}/eam/work-orders");
+    let (status, body) = h
+        .get(
+            &format!("{base}?filter[title:contains]=pump&sort[dueAt]=1"),
+            &key,
+        )
+        .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_error(&body, "timeout");
+    // The scan notices within a record or a page (bounded wait, not a timing assertion).
+    let mut counts = (0, 0);
+    for _ in 0..300 {
+        counts = h.server.service.scan_counts();
+        if counts.1 > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(counts, (1, 1), "(scans started, scans stopped early)");
+    // The server still answers a plain page.
+    let (status, page) = h.get(&format!("{base}?per_page=2"), &key).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["meta"]["total"], 60_000);
+}
+
+/// Every operation documents the 503 any request may get, and the capped creations their
+/// 409, so clients generated from the document (and schemathesis) expect them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_document_lists_the_new_answers() {
+    let h = Harness::start(1, "").await;
+    let document: Value = h
+        .http
+        .get(h.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut operations = 0;
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            if !["get", "put", "post", "delete", "patch"].contains(&method.as_str()) {
+                continue;
+            }
+            operations += 1;
+            let unavailable = &operation["responses"]["503"];
+            assert!(unavailable.is_object(), "{method} {path}: no 503");
+        }
+    }
+    assert!(operations > 30, "{operations}");
+    let overloaded = &document["paths"]["/api/connections"]["get"]["responses"]["503"];
+    assert_eq!(
+        overloaded["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/ErrorBody"
+    );
+    assert!(
+        overloaded["headers"]["Retry-After"].is_object(),
+        "{overloaded}"
+    );
+    for path in ["/api/connections", "/api/connections/{id}/tokens"] {
+        let conflict = &document["paths"][path]["post"]["responses"]["409"];
+        assert!(conflict.is_object(), "POST {path}: no 409");
+    }
+}
