@@ -175,6 +175,7 @@ pub const STEPS: &[Step] = &[
         name: "the main steps again at 960x600",
         needs: &[
             "import a different file, then undo it",
+            "save, history and diff",
             "the mapping JSON editor",
             "keyboard and themes",
         ],

@@ -275,13 +275,13 @@ pub(super) async fn import_a_different_file(j: &mut Journey) {
 pub(super) async fn save_history_and_diff(j: &mut Journey) {
     let client = j.client();
     keys(client, &['\u{e009}', 's']).await; // Ctrl+S
-    until("the saved version", || async {
-        text_of(client, "save-state")
-            .await
-            .eq("saved as v1")
-            .then_some(())
+                                            // v1 on the first pass; a later pass (at 960x600) saves after the versions before it.
+    let version: u32 = until("the saved version", || async {
+        let state = text_of(client, "save-state").await;
+        state.strip_prefix("saved as v")?.parse().ok()
     })
     .await;
+    let saved_as = format!("saved as v{version}");
     // Saving changed nothing under the user and added no undo step: one undo goes back
     // to before the `upper` step, and redo returns to exactly the saved text.
     assert!(same_json(&preview_output(client).await, &j.studio_output));
@@ -301,11 +301,28 @@ pub(super) async fn save_history_and_diff(j: &mut Journey) {
         .starts_with("unsaved changes"));
     keys(client, &['\u{e009}', 'y']).await; // Ctrl+Y redoes, as Ctrl+Shift+Z does
     until("the redone step, which is the saved text", || async {
-        let saved = text_of(client, "save-state").await == "saved as v1";
+        let saved = text_of(client, "save-state").await == saved_as;
         (saved && same_json(&preview_output(client).await, &j.studio_output)).then_some(())
     })
     .await;
     keys(client, &['\u{e009}', 'h']).await; // Ctrl+H
+    if version > 1 {
+        // The dialog diffs the last two versions; this compares with the bundled default.
+        until("the versions listed", || async {
+            let listed = js(client, "return document.querySelectorAll('[data-testid=history-dialog] [data-testid=restore]').length;").await;
+            (listed.as_u64()? >= u64::from(version)).then_some(())
+        })
+        .await;
+        client
+            .find(Locator::Css(
+                "[data-testid=history-dialog] select[aria-label='From version']",
+            ))
+            .await
+            .unwrap()
+            .select_by_value("0")
+            .await
+            .unwrap();
+    }
     let rows = "return document.querySelectorAll('[data-testid=diff] tr').length;";
     until("the diff against the bundled default", || async {
         let diff = text_of(client, "diff").await;
@@ -332,9 +349,9 @@ pub(super) async fn save_history_and_diff(j: &mut Journey) {
     keys(client, &['\u{e009}', 'h']).await; // Ctrl+H
     click(client, "[data-testid=history-dialog] [data-testid=restore]").await;
     until(
-        "the restored version (v1 again: the store keeps no duplicate version)",
+        "the restored version (the same version again: the store keeps no duplicate)",
         || async {
-            let saved = text_of(client, "save-state").await == "saved as v1";
+            let saved = text_of(client, "save-state").await == saved_as;
             (saved && same_json(&preview_output(client).await, &j.studio_output)).then_some(())
         },
     )
@@ -349,7 +366,7 @@ pub(super) async fn save_history_and_diff(j: &mut Journey) {
     .await;
     keys(client, &['\u{e009}', 'y']).await; // Ctrl+Y: back to the restored version
     until("the restored version again", || async {
-        let saved = text_of(client, "save-state").await == "saved as v1";
+        let saved = text_of(client, "save-state").await == saved_as;
         (saved && same_json(&preview_output(client).await, &j.studio_output)).then_some(())
     })
     .await;
@@ -383,11 +400,12 @@ pub(super) async fn save_history_and_diff(j: &mut Journey) {
     })
     .await;
     keys(client, &['\u{e009}', 's']).await; // Ctrl+S
-    until("the mapped priority saved as v2", || async {
-        (text_of(client, "save-state").await == "saved as v2").then_some(())
+    let next = format!("saved as v{}", version + 1);
+    until("the mapped priority saved as the next version", || async {
+        (text_of(client, "save-state").await == next).then_some(())
     })
     .await;
-    keys(client, &['\u{e009}', 'h']).await; // Ctrl+H: v1 → v2 by default
+    keys(client, &['\u{e009}', 'h']).await; // Ctrl+H: the last two versions by default
     let entry = until("the value-map entry in the diff", || async {
         let rows = js(client, "return [...document.querySelectorAll('[data-testid=diff] [data-testid=diff-row]')].map((r) => [r.dataset.at, r.textContent]);").await;
         let rows = rows.as_array()?.clone();

@@ -686,8 +686,9 @@ pub(super) async fn splitters_are_remembered(j: &mut Journey) {
 
 /// The main editing and keyboard steps again, with the window at its minimum size
 /// (960×600): find, drag, add a step, coverage, export and import through the toolbar's
-/// menu, the JSON editor with its stale preview, the keyboard-only bind and drag, the
-/// layout and axe-core on every main screen. Screenshots carry `-960x600`.
+/// menu, save/history/diff with restore over unsaved edits and the value-map entry, the
+/// JSON editor with its stale preview, the keyboard-only bind, tree keys and drag, and
+/// axe-core on every main screen. Screenshots carry `-960x600`.
 pub(super) async fn main_steps_at_960x600(j: &mut Journey) {
     let client = j.client();
     window_at(client, SMALL).await;
@@ -723,6 +724,7 @@ pub(super) async fn main_steps_at_960x600(j: &mut Journey) {
     coverage_follows_the_edit(j).await;
     export_checked_with_the_cli(j).await;
     import_a_different_file(j).await;
+    save_history_and_diff(j).await;
     mapping_json_editor(j).await;
     keyboard_and_themes(j).await;
     accessibility(j).await;

@@ -12,53 +12,57 @@ const height = (css: string) => document.querySelector(css)?.getBoundingClientRe
 /** Where each pane is, which way its separator runs, and how large the window lets it be. */
 const PANES: Record<
   Pane,
-  { label: string; orientation: "vertical" | "horizontal"; grows: 1 | -1; now: () => number; fits: () => number }
+  { label: string; css: string; orientation: "vertical" | "horizontal"; grows: 1 | -1; fits: () => number }
 > = {
   left: {
     label: "Resize the records and source pane",
+    css: ".left",
     orientation: "vertical",
     grows: 1,
-    now: () => width(".left"),
     fits: () => width(".app") - width(".right") - CENTER_MIN,
   },
   right: {
     label: "Resize the results pane",
+    css: ".right",
     orientation: "vertical",
     grows: -1,
-    now: () => width(".right"),
     fits: () => width(".app") - width(".left") - CENTER_MIN,
   },
   editor: {
     label: "Resize the field editor",
+    css: ".canvas .editor",
     orientation: "horizontal",
     grows: -1,
-    now: () => height(".canvas .editor"),
     fits: () => height(".canvas") - fieldsMin(height(".canvas")) - height(".canvas .add-custom"),
   },
 };
 
 export function Splitter({ pane, sizing }: { pane: Pane; sizing: PaneSizing }) {
-  const { label, orientation, grows, now, fits } = PANES[pane];
+  const { label, css, orientation, grows, fits } = PANES[pane];
+  const now = () => (orientation === "vertical" ? width(css) : height(css));
   const bounds = () => ({ min: PANE_BOUNDS[pane].min, max: Math.min(PANE_BOUNDS[pane].max, fits()) });
   // What the pane measures now (the window may hold it below the size asked for).
   const [shown, setShown] = useState<number | null>(null);
   const [drag, setDrag] = useState<{ from: number; size: number } | null>(null);
-  const asked = sizing.sizes[pane];
+  // Measured whenever the pane changes size: a splitter, the window, or another pane.
   useEffect(() => {
-    const measure = () => setShown(Math.round(now()));
-    const frame = requestAnimationFrame(measure);
-    window.addEventListener("resize", measure);
-    return () => {
-      cancelAnimationFrame(frame);
-      window.removeEventListener("resize", measure);
+    const element = document.querySelector(css);
+    if (!element) {
+      return;
+    }
+    const measure = () => {
+      const r = element.getBoundingClientRect();
+      setShown(Math.round(orientation === "vertical" ? r.width : r.height));
     };
-  }, [asked, now]);
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [css, orientation]);
   const at = (e: PointerEvent) => (orientation === "vertical" ? e.clientX : e.clientY);
   const set = (px: number, save: boolean) => {
     const b = bounds();
-    const size = clampSize(px, b.min, b.max);
-    sizing.resize(pane, size, save);
-    setShown(size);
+    sizing.resize(pane, clampSize(px, b.min, b.max), save);
   };
   const b = shown === null ? null : bounds();
   return (
@@ -86,7 +90,12 @@ export function Splitter({ pane, sizing }: { pane: Pane; sizing: PaneSizing }) {
           setDrag(null);
         }
       }}
-      onPointerCancel={() => setDrag(null)}
+      onPointerCancel={() => {
+        if (drag) {
+          set(now(), true);
+          setDrag(null);
+        }
+      }}
       onKeyDown={(e) => {
         const size = keyedSize(e.key, e.shiftKey, now(), bounds(), orientation, grows);
         if (size !== null && !e.altKey && !e.ctrlKey && !e.metaKey) {

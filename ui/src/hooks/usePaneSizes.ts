@@ -30,21 +30,27 @@ export function usePaneSizes(report: Report) {
       }
     }
   }, [sizes]);
-  /** Sets a pane's size; `save` writes it to the workspace once the splitter rests. */
+  /**
+   * Sets a pane's size. While a splitter moves (`save` false) only the layout follows, so
+   * that the studio does not re-render on every pointer move; `save` keeps the size and
+   * writes it to the workspace once the splitter rests.
+   */
   const resize = useCallback(
     (pane: Pane, px: number, save: boolean) => {
       const next = { ...latest.current, [pane]: Math.round(px) };
       latest.current = next;
-      setSizes(next);
-      if (save) {
-        if (saving.current !== null) {
-          clearTimeout(saving.current);
-        }
-        saving.current = setTimeout(() => {
-          saving.current = null;
-          api.savePaneSizes(latest.current).catch(report);
-        }, SAVE_AFTER_MS);
+      if (!save) {
+        document.documentElement.style.setProperty(`--pane-${pane}`, `${Math.round(px)}px`);
+        return;
       }
+      setSizes(next);
+      if (saving.current !== null) {
+        clearTimeout(saving.current);
+      }
+      saving.current = setTimeout(() => {
+        saving.current = null;
+        api.savePaneSizes(latest.current).catch(report);
+      }, SAVE_AFTER_MS);
     },
     [report],
   );
