@@ -66,3 +66,4 @@ bench:
 	scripts/bench-engine
 	scripts/bench-pull
 	$(CARGO) bench -p unifield-server --bench unified_read
+	$(CARGO) bench -p unifield-server --bench read_nodes

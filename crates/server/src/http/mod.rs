@@ -303,14 +303,18 @@ async fn authenticate(
     let Some(bearer) = bearer else {
         return Error::Unauthorized.into_response();
     };
+    let started = std::time::Instant::now();
     let principal = {
         let service = service.clone();
         tokio::task::spawn_blocking(move || service.authenticate(&bearer)).await
     };
+    let took = started.elapsed();
     match principal {
         Ok(Ok(principal)) => {
             request.extensions_mut().insert(principal);
-            next.run(request).await
+            let mut response = next.run(request).await;
+            handlers::append_server_timing(&mut response, &[("auth", "looking the key up", took)]);
+            response
         }
         Ok(Err(error)) => error.into_response(),
         Err(join) => Error::Internal(join.to_string()).into_response(),

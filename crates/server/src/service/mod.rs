@@ -12,7 +12,8 @@ pub use mappings::{MappingSummary, PublishOutcome, VersionView};
 pub use orgs::{CreatedKey, KeyView};
 pub use sync::SyncOutcome;
 pub use unified::{
-    envelope, CancelOnDrop, FieldFilter, FilterOp, ListQuery, ScanCancel, UnifiedPage, MAX_PER_PAGE,
+    envelope, CancelOnDrop, FieldFilter, FilterOp, ListQuery, PageTiming, ScanCancel, UnifiedPage,
+    MAX_PER_PAGE,
 };
 
 use crate::crypto::MasterKey;

@@ -208,6 +208,17 @@ pub struct UnifiedPage {
     pub page: usize,
     pub per_page: usize,
     pub mapping_version: i64,
+    /// Where the page's time went (the HTTP layer sends it as `Server-Timing`).
+    pub timing: PageTiming,
+}
+
+/// Where a page's time went inside the service: mapping records (the engine applying the
+/// mapping, filters included) and everything else, which is the database's reads (the
+/// connection and mapping rows, the count, the page or the scan) and little besides.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PageTiming {
+    pub database: std::time::Duration,
+    pub mapping: std::time::Duration,
 }
 
 /// The unified record as served: model fields, `customFields`, `_source`, and
@@ -465,6 +476,18 @@ impl Service {
         query: &ListQuery,
         cancel: &ScanCancel,
     ) -> Result<UnifiedPage> {
+        let started = std::time::Instant::now();
+        let mapping_time = std::cell::Cell::new(std::time::Duration::ZERO);
+        let timing = || PageTiming {
+            database: started.elapsed().saturating_sub(mapping_time.get()),
+            mapping: mapping_time.get(),
+        };
+        let timed = |mapping: &Mapping, raw: &RawRecord, related: &Related| {
+            let at = std::time::Instant::now();
+            let record = map_text(mapping, &raw.source_id, &raw.body, related);
+            mapping_time.set(mapping_time.get() + at.elapsed());
+            record
+        };
         self.connection_row(org_id, connection_id)?;
         let entity = check_entity(entity)?;
         let (version, mapping) = self.active_compiled(connection_id, entity)?;
@@ -481,7 +504,7 @@ impl Service {
                 .storage
                 .raw_slice(connection_id, source, offset, query.per_page)?
                 .iter()
-                .filter_map(|r| map_text(&mapping, &r.source_id, &r.body, &related))
+                .filter_map(|r| timed(&mapping, r, &related))
                 .collect();
             return Ok(UnifiedPage {
                 data,
@@ -489,6 +512,7 @@ impl Service {
                 page: query.page,
                 per_page: query.per_page,
                 mapping_version: version,
+                timing: timing(),
             });
         }
         // Filtering and sorting read only the fields they name: a mapping narrowed to
@@ -497,7 +521,7 @@ impl Service {
         let narrow = self.narrowed(connection_id, entity, version, &mapping, query)?;
         let mut matched: Vec<(i64, Value)> = Vec::new();
         self.scan(connection_id, source, cancel, |raw| {
-            let Some(record) = map_text(&narrow, &raw.source_id, &raw.body, &related) else {
+            let Some(record) = timed(&narrow, &raw, &related) else {
                 return;
             };
             let keep = query.filters.is_empty()
@@ -525,7 +549,7 @@ impl Service {
             .storage
             .raw_by_ids(connection_id, source, &page_ids)?
             .iter()
-            .filter_map(|r| map_text(&mapping, &r.source_id, &r.body, &related))
+            .filter_map(|r| timed(&mapping, r, &related))
             .collect();
         Ok(UnifiedPage {
             data,
@@ -533,6 +557,7 @@ impl Service {
             page: query.page,
             per_page: query.per_page,
             mapping_version: version,
+            timing: timing(),
         })
     }
 
