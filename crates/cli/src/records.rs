@@ -152,7 +152,8 @@ pub(crate) fn apply(
                 return;
             }
         };
-        let applied = mapping.apply(&record.value, &related);
+        // Written out only: the record's own values are not copied into the output.
+        let applied = mapping.apply_borrowed(&record.value, &related);
         let Some(unified) = mapping.view(&applied) else {
             tally.skipped += 1;
             return;

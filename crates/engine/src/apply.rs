@@ -56,12 +56,15 @@ impl std::fmt::Display for Diagnostic {
 /// The unified record is kept as one value per mapping field rather than as a JSON
 /// object: re-previewing thousands of records then builds no maps and allocates no
 /// keys. [`Mapping::record`] builds the object; [`Mapping::view`] serializes it directly.
+/// `V` is `Value`, or `Cow<Value>` from [`Mapping::apply_borrowed`]: values that are the
+/// record's own (most of them) then stay borrowed from it, never copied, when the record
+/// is only written out.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Applied {
+pub struct Applied<V = Value> {
     /// False when the mapping's source filter skips the record.
     pub taken: bool,
     /// One value per `Mapping::fields` entry (null where the field failed).
-    pub values: Vec<Value>,
+    pub values: Vec<V>,
     /// The source record's id, when it has one.
     pub source_id: Option<String>,
     pub diagnostics: Vec<Diagnostic>,
@@ -71,7 +74,7 @@ pub struct Applied {
     pub unmapped: Vec<(usize, String)>,
 }
 
-impl Applied {
+impl<V> Applied<V> {
     pub fn has_errors(&self) -> bool {
         !self.diagnostics.is_empty()
     }
@@ -79,12 +82,12 @@ impl Applied {
 
 /// A unified record ready to serialize: model fields in model order, then `custom`,
 /// then `_source`.
-pub struct RecordView<'a> {
+pub struct RecordView<'a, V = Value> {
     mapping: &'a Mapping,
-    applied: &'a Applied,
+    applied: &'a Applied<V>,
 }
 
-impl Serialize for RecordView<'_> {
+impl<V: Serialize> Serialize for RecordView<'_, V> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let fields = &self.mapping.fields;
@@ -103,9 +106,9 @@ impl Serialize for RecordView<'_> {
     }
 }
 
-struct CustomView<'a>(&'a RecordView<'a>);
+struct CustomView<'a, V>(&'a RecordView<'a, V>);
 
-impl Serialize for CustomView<'_> {
+impl<V: Serialize> Serialize for CustomView<'_, V> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let view = self.0;
@@ -123,9 +126,9 @@ impl Serialize for CustomView<'_> {
     }
 }
 
-struct SourceView<'a>(&'a RecordView<'a>);
+struct SourceView<'a, V>(&'a RecordView<'a, V>);
 
-impl Serialize for SourceView<'_> {
+impl<V> Serialize for SourceView<'_, V> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let view = self.0;
@@ -174,6 +177,27 @@ impl Mapping {
     /// Maps one source record; fields not started within `budget` fail with
     /// `record_time_budget` and stay null.
     pub fn apply_within(&self, record: &Value, related: &Related, budget: Duration) -> Applied {
+        self.apply_keeping(record, related, budget, Cow::into_owned)
+    }
+
+    /// [`Mapping::apply`] with the values that are the record's own left borrowed from it:
+    /// for a caller that only writes the unified record out ([`Mapping::view`]), which then
+    /// copies none of them.
+    pub fn apply_borrowed<'a>(
+        &'a self,
+        record: &'a Value,
+        related: &Related,
+    ) -> Applied<Cow<'a, Value>> {
+        self.apply_keeping(record, related, RECORD_TIME_BUDGET, |value| value)
+    }
+
+    fn apply_keeping<'a, V>(
+        &'a self,
+        record: &'a Value,
+        related: &Related,
+        budget: Duration,
+        keep: impl Fn(Cow<'a, Value>) -> V,
+    ) -> Applied<V> {
         // Mappings read a few dozen top-level members: a stack buffer saves an allocation
         // per record in a re-preview; larger mappings fall back to the heap.
         const ON_STACK: usize = 64;
@@ -203,13 +227,14 @@ impl Mapping {
         let mut outcomes = Vec::with_capacity(self.fields.len());
         let mut unmapped = Vec::new();
         let mut scratch = Vec::new();
-        let started = Instant::now();
+        // The clock is read only by mappings with enough fields to reach a check.
+        let started = (self.fields.len() >= TIME_CHECK_EVERY).then(Instant::now);
         let mut out_of_time = false;
         for (index, field) in self.fields.iter().enumerate() {
             // Each field is itself bounded (steps, value sizes), so reading the clock every
             // few fields catches a record whose fields add up, cheaply.
             if !out_of_time && index % TIME_CHECK_EVERY == TIME_CHECK_EVERY - 1 {
-                out_of_time = started.elapsed() > budget;
+                out_of_time = started.is_some_and(|started| started.elapsed() > budget);
             }
             let result = if out_of_time {
                 Err(Diagnostic {
@@ -223,7 +248,7 @@ impl Mapping {
                     ),
                 })
             } else {
-                evaluate(field, record, top, related, &mut scratch, None)
+                evaluate_borrowed(field, record, top, related, &mut scratch, None)
             };
             unmapped.extend(scratch.drain(..).map(|value| (index, value)));
             values.push(match result {
@@ -233,12 +258,12 @@ impl Mapping {
                     } else {
                         FieldOutcome::Filled
                     });
-                    value
+                    keep(value)
                 }
                 Err(diagnostic) => {
                     outcomes.push(FieldOutcome::Error);
                     diagnostics.push(diagnostic);
-                    Value::Null
+                    keep(Cow::Owned(Value::Null))
                 }
             });
         }
@@ -253,7 +278,7 @@ impl Mapping {
     }
 
     /// A serializable view of the unified record; `None` when the record was skipped.
-    pub fn view<'a>(&'a self, applied: &'a Applied) -> Option<RecordView<'a>> {
+    pub fn view<'a, V>(&'a self, applied: &'a Applied<V>) -> Option<RecordView<'a, V>> {
         applied.taken.then_some(RecordView {
             mapping: self,
             applied,
@@ -290,10 +315,23 @@ pub(crate) fn evaluate<'a>(
     top: &[Option<&'a Value>],
     related: &Related,
     unmapped: &mut Vec<String>,
-    mut trace: Option<&mut Vec<StepTrace>>,
+    trace: Option<&mut Vec<StepTrace>>,
 ) -> Result<Value, Diagnostic> {
+    evaluate_borrowed(field, record, top, related, unmapped, trace).map(Cow::into_owned)
+}
+
+/// [`evaluate`], the value still borrowed from the record or the mapping when no step
+/// made a new one.
+fn evaluate_borrowed<'a>(
+    field: &'a CompiledField,
+    record: &'a Value,
+    top: &[Option<&'a Value>],
+    related: &Related,
+    unmapped: &mut Vec<String>,
+    mut trace: Option<&mut Vec<StepTrace>>,
+) -> Result<Cow<'a, Value>, Diagnostic> {
     // Borrowed from the record (or the mapping's constant) until a step makes something
-    // new: a value is copied at most once, into the output.
+    // new: a value is copied at most once, into the output (never by `apply_borrowed`).
     let mut value: Cow<'a, Value> = match &field.source {
         Source::Const(value) => Cow::Borrowed(value),
         Source::Paths(paths) => start(paths, &field.source_heads, record, top),
@@ -375,7 +413,7 @@ pub(crate) fn evaluate<'a>(
             });
         }
     }
-    Ok(value.into_owned())
+    Ok(value)
 }
 
 /// The first non-null value of a binding's paths, reading each top-level member from
