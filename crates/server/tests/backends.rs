@@ -4,7 +4,11 @@
 //! `on_both!` list makes a `sqlite::case` and a `postgres::case` test of it. Without
 //! PostgreSQL installed the postgres tests print SKIPPED (scripts/setup installs it).
 
-use unifield_server::storage::{ApiKeyRow, NewEvent, Principal, Storage, TokenRow};
+use chrono::Utc;
+use unifield_server::storage::{
+    timestamp, ApiKeyRow, ClaimedWebhookDelivery, NewEvent, Principal, Storage, TokenRow,
+    WebhookAttemptRow, WebhookEndpointRow, WebhookNext,
+};
 use unifield_server::{Service, Settings};
 
 /// A backend under test, kept alive (its directory or database) for the test's length.
@@ -385,4 +389,363 @@ fn two_nodes_starting_together_migrate_once() {
     let version = opened[0].schema_version().unwrap();
     let expected: Vec<String> = (1..=version).map(|v| v.to_string()).collect();
     assert_eq!(applied, format!("{}/{version}", expected.join(",")));
+}
+
+// Several nodes on one PostgreSQL database: two storage handles are two nodes (each has
+// its own connection pool, as two server processes do).
+
+fn webhook_endpoint(id: &str, org: &str, at: &str) -> WebhookEndpointRow {
+    WebhookEndpointRow {
+        id: id.into(),
+        org_id: org.into(),
+        url: format!("https://receiver.example/{id}"),
+        description: String::new(),
+        events: r#"["*"]"#.into(),
+        sealed_secret: vec![7; 40],
+        sealed_previous_secret: None,
+        previous_expires_at: None,
+        enabled: true,
+        disabled_reason: None,
+        disabled_at: None,
+        created_at: at.into(),
+        updated_at: at.into(),
+    }
+}
+
+fn sync_completed(n: usize, at: &str) -> NewEvent {
+    NewEvent {
+        id: format!("evt_{n:05}"),
+        org_id: "org_a".into(),
+        connection_id: None,
+        kind: "sync.completed".into(),
+        payload: format!(r#"{{"type":"sync.completed","timestamp":"{at}","data":{{"n":{n}}}}}"#),
+        created_at: at.into(),
+    }
+}
+
+fn delivered(delivery_id: i64, attempt: i64, at: &str) -> WebhookAttemptRow {
+    WebhookAttemptRow {
+        delivery_id,
+        attempt,
+        started_at: at.into(),
+        status: Some(200),
+        latency_ms: 1,
+        response: "ok".into(),
+        error_code: None,
+        error: None,
+    }
+}
+
+fn later(seconds: f64) -> String {
+    timestamp(Utc::now() + chrono::Duration::milliseconds((seconds * 1000.0) as i64))
+}
+
+/// Two nodes fan the same events out at once, then drain every delivery at once, each
+/// claiming heads of line (`FOR UPDATE SKIP LOCKED`) and chaining to the endpoint's next
+/// delivery as the worker does: every (endpoint, event) is queued once, every delivery is
+/// claimed exactly once while leases are live, and each endpoint's deliveries are claimed
+/// in event order. Then a node dies holding leases: the other node gets nothing until they
+/// expire (a 1 s lease), then takes every one over; the dead node's late finish changes
+/// nothing.
+#[test]
+fn on_postgres_two_nodes_claim_each_delivery_once_and_take_over_expired_leases() {
+    let Some(backend) = postgres() else { return };
+    let nodes = [
+        std::sync::Arc::new(backend.second_node()),
+        std::sync::Arc::new(backend.second_node()),
+    ];
+    let storage = &backend.storage;
+    let created = timestamp(Utc::now() - chrono::Duration::seconds(10));
+    storage.add_org("org_a", "alpha", &created).unwrap();
+    const ENDPOINTS: usize = 8;
+    const EVENTS: usize = 30;
+    let endpoints: Vec<String> = (0..ENDPOINTS).map(|n| format!("whe_{n}")).collect();
+    for id in &endpoints {
+        storage
+            .add_webhook_endpoint(&webhook_endpoint(id, "org_a", &created))
+            .unwrap();
+    }
+    // In batches, as syncs append them.
+    for batch in (0..EVENTS).collect::<Vec<_>>().chunks(5) {
+        let events: Vec<NewEvent> = batch.iter().map(|&n| sync_completed(n, &created)).collect();
+        storage.append_events(&events).unwrap();
+    }
+
+    // Fan-out from both nodes at once, a few events per pass.
+    let start = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let fanning: Vec<_> = nodes
+        .iter()
+        .map(|node| {
+            let (node, start) = (node.clone(), start.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                for _ in 0..40 {
+                    node.fan_out_webhook_events(3, &later(0.0)).unwrap();
+                }
+            })
+        })
+        .collect();
+    for thread in fanning {
+        thread.join().unwrap();
+    }
+    while storage.fan_out_webhook_events(100, &later(0.0)).unwrap() > 0 {}
+    assert_eq!(
+        storage.pending_webhook_deliveries().unwrap(),
+        (ENDPOINTS * EVENTS) as i64,
+        "one delivery per endpoint and event"
+    );
+    let events = storage.events_after(0, 1000).unwrap();
+    for endpoint in &endpoints {
+        let queued = storage.webhook_deliveries(endpoint, 500).unwrap();
+        // Newest first: reversed, ids and event seqs both ascend, each event once.
+        let seqs: Vec<i64> = queued.iter().rev().map(|(d, _)| d.event_seq).collect();
+        let expected: Vec<i64> = events.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, expected, "{endpoint}: each event once, in order");
+        assert!(queued.windows(2).all(|w| w[0].0.id > w[1].0.id));
+    }
+
+    // Both nodes drain everything at once, each from two threads (a node's worker claims
+    // while its tasks finish and chain). Each claim is stamped from one counter right
+    // after it returns, before its delivery is finished.
+    let stamp = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let start = std::sync::Arc::new(std::sync::Barrier::new(4));
+    let draining: Vec<_> = (0..4)
+        .map(|t| {
+            let node = nodes[t % 2].clone();
+            let (stamp, start) = (stamp.clone(), start.clone());
+            std::thread::spawn(move || {
+                let name = format!("node-{}", t % 2);
+                let mut claimed: Vec<(usize, String, i64)> = Vec::new();
+                let mut take = |c: &ClaimedWebhookDelivery| {
+                    let at = stamp.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    claimed.push((at, c.endpoint_id.clone(), c.delivery_id));
+                };
+                start.wait();
+                for _ in 0..2000 {
+                    let batch = node
+                        .claim_webhook_deliveries(&name, &later(0.0), &later(60.0), 3)
+                        .unwrap();
+                    if batch.is_empty() {
+                        if node.pending_webhook_deliveries().unwrap() == 0 {
+                            break;
+                        }
+                        std::thread::sleep(std::time::Duration::from_millis(2));
+                        continue;
+                    }
+                    for first in batch {
+                        take(&first);
+                        let mut current = Some(first);
+                        // Chain on the endpoint, a few at a time, as the worker does.
+                        for _ in 0..3 {
+                            let Some(due) = current.take() else { break };
+                            let now = later(0.0);
+                            current = node
+                                .finish_webhook_attempt(
+                                    &name,
+                                    &delivered(due.delivery_id, due.attempts + 1, &now),
+                                    &WebhookNext::Delivered,
+                                    &now,
+                                    Some((&now, &later(60.0))),
+                                )
+                                .unwrap();
+                            if let Some(next) = &current {
+                                take(next);
+                            }
+                        }
+                        if let Some(due) = current {
+                            let now = later(0.0);
+                            node.finish_webhook_attempt(
+                                &name,
+                                &delivered(due.delivery_id, due.attempts + 1, &now),
+                                &WebhookNext::Delivered,
+                                &now,
+                                None,
+                            )
+                            .unwrap();
+                        }
+                    }
+                }
+                claimed
+            })
+        })
+        .collect();
+    let per_node: Vec<Vec<(usize, String, i64)>> =
+        draining.into_iter().map(|t| t.join().unwrap()).collect();
+    assert_eq!(
+        storage.pending_webhook_deliveries().unwrap(),
+        0,
+        "all delivered"
+    );
+    let mut all: Vec<(usize, String, i64)> = per_node.concat();
+    let mut ids: Vec<i64> = all.iter().map(|c| c.2).collect();
+    ids.sort();
+    let before = ids.len();
+    ids.dedup();
+    assert_eq!(before, ids.len(), "no delivery was claimed twice");
+    assert_eq!(ids.len(), ENDPOINTS * EVENTS, "every delivery was claimed");
+    all.sort();
+    for endpoint in &endpoints {
+        let order: Vec<i64> = all
+            .iter()
+            .filter(|c| &c.1 == endpoint)
+            .map(|c| c.2)
+            .collect();
+        assert!(
+            order.windows(2).all(|w| w[0] < w[1]),
+            "{endpoint}: claimed in event order: {order:?}"
+        );
+        for (delivery, attempts) in storage.webhook_deliveries(endpoint, 500).unwrap() {
+            assert_eq!(delivery.state, "delivered");
+            assert_eq!(attempts.len(), 1, "attempted once: {delivery:?}");
+        }
+    }
+    eprintln!(
+        "claims per node: {:?}",
+        per_node.iter().map(Vec::len).collect::<Vec<_>>()
+    );
+
+    // A node dies holding leases (1 s).
+    storage
+        .append_events(&[sync_completed(EVENTS, &created)])
+        .unwrap();
+    storage.fan_out_webhook_events(100, &later(0.0)).unwrap();
+    let dying = backend.second_node();
+    let held = dying
+        .claim_webhook_deliveries("node-dead", &later(0.0), &later(1.0), 100)
+        .unwrap();
+    assert_eq!(held.len(), ENDPOINTS, "one head per endpoint");
+    drop(dying);
+    let survivor = &nodes[0];
+    assert!(
+        survivor
+            .claim_webhook_deliveries("node-0", &later(0.0), &later(60.0), 100)
+            .unwrap()
+            .is_empty(),
+        "leases still live"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let taken = survivor
+        .claim_webhook_deliveries("node-0", &later(0.0), &later(60.0), 100)
+        .unwrap();
+    let mut taken_ids: Vec<i64> = taken.iter().map(|c| c.delivery_id).collect();
+    let mut held_ids: Vec<i64> = held.iter().map(|c| c.delivery_id).collect();
+    taken_ids.sort();
+    held_ids.sort();
+    assert_eq!(taken_ids, held_ids, "the expired leases were taken over");
+    // The dead node's attempt ends late (it was only slow): its attempt is recorded, the
+    // delivery stays with the node that took it over, leased, so no third node sends it.
+    let now = later(0.0);
+    let late = nodes[1]
+        .finish_webhook_attempt(
+            "node-dead",
+            &delivered(held_ids[0], 1, &now),
+            &WebhookNext::RetryAt(now.clone()),
+            &now,
+            Some((&now, &later(60.0))),
+        )
+        .unwrap();
+    assert_eq!(late, None, "nothing handed to a node that lost its lease");
+    assert!(nodes[1]
+        .claim_webhook_deliveries("node-1", &later(0.0), &later(60.0), 100)
+        .unwrap()
+        .is_empty());
+    for due in &taken {
+        let now = later(0.0);
+        survivor
+            .finish_webhook_attempt(
+                "node-0",
+                &delivered(due.delivery_id, due.attempts + 1, &now),
+                &WebhookNext::Delivered,
+                &now,
+                None,
+            )
+            .unwrap();
+    }
+    assert_eq!(storage.pending_webhook_deliveries().unwrap(), 0);
+    let (row, attempts) = storage
+        .webhook_deliveries(&taken[0].endpoint_id, 1)
+        .unwrap()
+        .remove(0);
+    assert_eq!(row.state, "delivered");
+    assert_eq!(
+        attempts.len(),
+        2,
+        "the late attempt and the one that delivered"
+    );
+}
+
+/// Writers on two nodes append events at once through the storage's write path (which
+/// takes the events advisory lock from insert to commit) while a reader follows the
+/// outbox with `events_after(cursor)`, as fan-out does: it sees every event exactly once,
+/// in `seq` order. Without the lock a `seq` taken earlier can commit later than a higher
+/// one the reader already passed, and the reader never sees it.
+#[test]
+fn on_postgres_a_reader_following_the_outbox_sees_every_concurrent_event_once_in_order() {
+    let Some(backend) = postgres() else { return };
+    const WRITERS: usize = 8;
+    const BATCHES: usize = 60;
+    const PER_BATCH: usize = 3;
+    let nodes = [
+        std::sync::Arc::new(backend.second_node()),
+        std::sync::Arc::new(backend.second_node()),
+    ];
+    let at = timestamp(Utc::now());
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let start = std::sync::Arc::new(std::sync::Barrier::new(WRITERS + 1));
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|w| {
+            let node = nodes[w % 2].clone();
+            let (done, start, at) = (done.clone(), start.clone(), at.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                for b in 0..BATCHES {
+                    let batch: Vec<NewEvent> = (0..PER_BATCH)
+                        .map(|k| sync_completed((w * BATCHES + b) * PER_BATCH + k, &at))
+                        .collect();
+                    node.append_events(&batch).unwrap();
+                }
+                done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            })
+        })
+        .collect();
+    let reader = backend.second_node();
+    let mut seen: Vec<(i64, String)> = Vec::new();
+    let mut cursor = 0;
+    start.wait();
+    let total = WRITERS * BATCHES * PER_BATCH;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let writers_done = done.load(std::sync::atomic::Ordering::SeqCst) == WRITERS;
+        let page = reader.events_after(cursor, 50).unwrap();
+        if let Some(last) = page.last() {
+            cursor = last.seq;
+        }
+        let empty = page.is_empty();
+        seen.extend(page.into_iter().map(|e| (e.seq, e.id)));
+        // Read on until a pass after every writer finished finds nothing new.
+        if (writers_done && empty) || std::time::Instant::now() > deadline {
+            break;
+        }
+    }
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    assert!(seen.windows(2).all(|w| w[0].0 < w[1].0), "in seq order");
+    let mut ids: Vec<&str> = seen.iter().map(|(_, id)| id.as_str()).collect();
+    ids.sort();
+    let read = ids.len();
+    ids.dedup();
+    assert_eq!(read, ids.len(), "no event read twice");
+    let all = backend.storage.events_after(0, 100_000).unwrap();
+    assert_eq!(all.len(), total, "every event was written");
+    let missed: Vec<i64> = all
+        .iter()
+        .filter(|e| ids.binary_search(&e.id.as_str()).is_err())
+        .map(|e| e.seq)
+        .collect();
+    assert!(
+        missed.is_empty(),
+        "the reader following the outbox never saw {} events: seq {missed:?}",
+        missed.len()
+    );
 }

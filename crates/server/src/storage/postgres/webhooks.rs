@@ -364,6 +364,19 @@ impl Postgres {
         self.block(async {
             let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(pg)?;
+            if matches!(next, WebhookNext::GiveUp { .. }) {
+                // Giving up updates the endpoint after the delivery; deleting an endpoint
+                // locks it before its deliveries. Locking the endpoint first here keeps
+                // one order, so the two never deadlock.
+                tx.execute(
+                    "SELECT 1 FROM webhook_endpoints
+                     WHERE id = (SELECT endpoint_id FROM webhook_deliveries WHERE id = $1)
+                     FOR NO KEY UPDATE",
+                    &[&attempt.delivery_id],
+                )
+                .await
+                .map_err(pg)?;
+            }
             tx.execute(
                 "INSERT INTO webhook_attempts
                      (delivery_id, attempt, started_at, status, latency_ms, response, error_code, error)
