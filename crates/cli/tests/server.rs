@@ -498,3 +498,89 @@ fn kill_9_during_a_sync_and_pushes_leaves_a_sound_database_and_a_whole_version()
     );
     drop(sandbox);
 }
+
+/// `serve` refuses a connection to this machine unless started with
+/// `--allow-loopback-connections`, and `--max-connections-per-org` caps an organization.
+#[test]
+fn serve_allows_loopback_connections_only_when_told_and_caps_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_text = dir.path().join("server").to_str().unwrap().to_string();
+    let key_file = dir.path().join("master.key");
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&key_file)
+            .unwrap();
+        file.write_all(b"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")
+            .unwrap();
+    }
+    let key_env = [("UNIFIELD_SERVER_KEY_FILE", key_file.to_str().unwrap())];
+    assert!(
+        unifield(&["server", "--data", &data_text, "org", "add", "acme"], &[])
+            .status
+            .success()
+    );
+    let created = unifield(
+        &[
+            "server", "--data", &data_text, "key", "create", "--org", "acme",
+        ],
+        &[],
+    );
+    assert!(created.status.success());
+    let key = String::from_utf8_lossy(&created.stdout).trim().to_string();
+    // Saving a connection sends nothing, so no Corrigo needs to listen at this URL.
+    let body = serde_json::json!({
+        "name": "sandbox", "company": "Unifield Sandbox", "base_url": "http://127.0.0.1:9",
+        "client_id": "ceapiclient.1.sandbox.0001", "client_secret": "sandbox-secret",
+    })
+    .to_string();
+    let rt = runtime();
+    let create = |url: &str| {
+        rt.block_on(request(
+            reqwest::Method::POST,
+            &format!("{url}/api/connections"),
+            &key,
+            Some(body.clone()),
+        ))
+    };
+
+    let served = Served::start(
+        &["serve", "--listen", "127.0.0.1:0", "--data", &data_text],
+        &key_env,
+    );
+    let (status, refused) = create(&served.url);
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!(refused["code"], "insecure_base_url", "{refused}");
+    assert_eq!(refused["problems"][0]["field"], "base_url", "{refused}");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("--allow-loopback-connections"),
+        "{refused}"
+    );
+    drop(served);
+
+    let served = Served::start(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+            &data_text,
+            "--allow-loopback-connections",
+            "--max-connections-per-org",
+            "1",
+        ],
+        &key_env,
+    );
+    let (status, first) = create(&served.url);
+    assert_eq!(status, 201, "{first}");
+    let (status, second) = create(&served.url);
+    assert_eq!(status, 409, "{second}");
+    assert_eq!(second["code"], "connection_limit_reached", "{second}");
+}
