@@ -385,6 +385,12 @@ pub(super) async fn save_history_and_diff(j: &mut Journey) {
         json!(true),
         "the fix is disabled until a target is chosen"
     );
+    // The coverage panel scrolls on its own; at 960x600 the row may be below its fold.
+    js(
+        client,
+        &format!("document.querySelector('{fix} [data-testid=unmapped-target]').scrollIntoView({{block: 'center'}});"),
+    )
+    .await;
     client
         .find(Locator::Css(&format!(
             "{fix} [data-testid=unmapped-target]"
