@@ -749,3 +749,64 @@ fn on_postgres_a_reader_following_the_outbox_sees_every_concurrent_event_once_in
         missed.len()
     );
 }
+
+/// A PostgreSQL database served before webhooks were on PostgreSQL (schema version 2, with
+/// events in its outbox) is upgraded at start: the webhook tables appear, and the fan-out
+/// cursor starts after the events already there, so an endpoint is sent only what happens
+/// after the upgrade (as on SQLite, where webhooks came in the same way).
+#[test]
+fn on_postgres_a_database_from_before_webhooks_is_upgraded_without_sending_old_events() {
+    let Some(url) = postgres_url() else { return };
+    let migrations = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres");
+    let old = std::process::Command::new("psql")
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &url])
+        .args([
+            "-c",
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+        ])
+        .arg("-f")
+        .arg(migrations.join("0001_server.sql"))
+        .arg("-f")
+        .arg(migrations.join("0002_sync_lease.sql"))
+        .args([
+            "-c",
+            "INSERT INTO schema_migrations (version) VALUES (1), (2);
+             INSERT INTO organizations (id, name, created_at) VALUES ('org_a', 'alpha', '2026-01-01T00:00:00.000Z');
+             INSERT INTO events (id, org_id, type, payload, created_at)
+                 SELECT 'evt_old_' || n, 'org_a', 'sync.completed', '{}', '2026-01-02T00:00:00.000Z'
+                 FROM generate_series(1, 3) AS n",
+        ])
+        .output()
+        .expect("psql comes with PostgreSQL");
+    assert!(old.status.success(), "{old:?}");
+
+    let storage = Storage::open_postgres(&url).unwrap();
+    assert!(storage.schema_version().unwrap() >= 3);
+    assert_eq!(storage.events_after(0, 10).unwrap().len(), 3);
+    // An endpoint dated before the old events: had they been fanned out, it would get them.
+    storage
+        .add_webhook_endpoint(&webhook_endpoint(
+            "whe_1",
+            "org_a",
+            "2026-01-01T00:00:00.000Z",
+        ))
+        .unwrap();
+    assert_eq!(
+        storage
+            .fan_out_webhook_events(100, "2026-01-03T00:00:00.000Z")
+            .unwrap(),
+        0
+    );
+    storage
+        .append_events(&[sync_completed(1, "2026-01-03T00:00:00.000Z")])
+        .unwrap();
+    assert_eq!(
+        storage
+            .fan_out_webhook_events(100, "2026-01-03T00:00:00.000Z")
+            .unwrap(),
+        1
+    );
+    let queued = storage.webhook_deliveries("whe_1", 10).unwrap();
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].0.event_id, "evt_00001");
+}
