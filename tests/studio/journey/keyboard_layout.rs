@@ -632,6 +632,17 @@ pub(super) async fn splitters_are_remembered(j: &mut Journey) {
     })
     .await;
     screen(client, "13-splitters-moved").await;
+    // A dialog covers the splitters: none of them takes a click meant for the dialog.
+    keys(client, &['\u{e031}']).await; // F1
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("[data-testid=shortcuts-dialog]"))
+        .await
+        .unwrap();
+    let on_top = js(client, "return [...document.querySelectorAll('[role=separator]')].filter((s) => { const r = s.getBoundingClientRect(); const e = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2); return e === s; }).map((s) => s.dataset.pane);").await;
+    assert_eq!(on_top, json!([]), "splitters drawn over an open dialog");
+    keys(client, &['\u{e00c}']).await; // Escape
 
     // Written to the workspace (a file of its own, private to the user).
     let saved: Value = until("the sizes saved in the workspace", || async {
