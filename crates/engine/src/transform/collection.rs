@@ -186,17 +186,18 @@ impl CollectionOp {
                 if !input.is_object() {
                     return Err(StepError::wrong_input("an object", input));
                 }
-                let out: Map<String, Value> = members
-                    .iter()
-                    .map(|(name, paths)| {
-                        let value = match paths.as_slice() {
-                            [path] => select(path, input),
-                            several => lines(several.iter().map(|p| select(p, input))),
-                        };
-                        (name.clone(), value)
-                    })
-                    .filter(|(_, value)| !value.is_null())
-                    .collect();
+                let mut out = Map::with_capacity(members.len());
+                for (name, paths) in members {
+                    let value = match paths.as_slice() {
+                        [path] => select(path, input),
+                        several => lines(several.iter().map(|p| select(p, input))),
+                    };
+                    if !value.is_null() {
+                        // Sized up front: collecting the filtered members grew the map
+                        // (an IndexMap under `preserve_order`) from empty, rehashing it.
+                        out.insert(name.clone(), value);
+                    }
+                }
                 Ok(if out.is_empty() {
                     Value::Null
                 } else {
