@@ -19,10 +19,12 @@ use unifield_test_support as support;
 mod connection;
 mod editing;
 mod keyboard_layout;
+mod memory;
 mod push;
 use connection::*;
 use editing::*;
 use keyboard_layout::*;
+use memory::*;
 use push::*;
 
 /// What the steps share: the window, the files, what earlier steps found.
@@ -117,6 +119,11 @@ pub const STEPS: &[Step] = &[
         run: |j| open_offline_workspace(j).boxed(),
     },
     Step {
+        name: "memory beside an empty window, offline",
+        needs: &["open the offline workspace"],
+        run: |j| memory_offline(j).boxed(),
+    },
+    Step {
         name: "find a work order",
         needs: &["open the offline workspace"],
         run: |j| find_a_work_order(j).boxed(),
@@ -196,6 +203,11 @@ pub const STEPS: &[Step] = &[
         // Its re-preview rounds undo and redo the journey's edits.
         needs: &["pull, cancel and resume, by counts", "add a transform step"],
         run: |j| connection_as_the_source(j).boxed(),
+    },
+    Step {
+        name: "memory beside an empty window, 10,000 work orders",
+        needs: &["the connection as the source"],
+        run: |j| memory_with_the_cached_work_orders(j).boxed(),
     },
     Step {
         name: "push to a server, read the unified API, roll back",

@@ -1,0 +1,147 @@
+//! The studio's memory against a baseline measured beside it in the same run: a Tauri 2
+//! window with an empty page (tests/empty-window: the same Tauri, the same WebKitGTK, the
+//! same Xvfb display, the same window size). Both are measured the same way
+//! ([`studio_rss_mb`]: the process and the WebKit processes it started), once offline and
+//! once with 10,000 cached work orders as the source (the window is started for each
+//! measurement and stopped after it); the ratio of the WebKit processes is
+//! printed and recorded in measurements.json. A measurement, not an assertion.
+
+use super::*;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+
+/// The empty window, killed when dropped.
+struct EmptyWindow {
+    binary: PathBuf,
+    child: Child,
+}
+
+impl EmptyWindow {
+    /// Builds and starts it, and waits (bounded) until its page has loaded.
+    fn start() -> EmptyWindow {
+        let binary = support::built_binary("unifield-empty-window", "unifield-empty-window", &[]);
+        let mut child = Command::new(&binary)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+        let stdout = child.stdout.take().unwrap();
+        let (loaded, on_load) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                if line.as_deref().is_ok_and(|l| l == "loaded") {
+                    let _ = loaded.send(());
+                }
+            }
+        });
+        let window = EmptyWindow { binary, child };
+        on_load
+            .recv_timeout(WAIT)
+            .expect("the empty window's page to load (it prints `loaded`)");
+        window
+    }
+}
+
+impl Drop for EmptyWindow {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Each WebKit process `binary` started: its command name, RSS and the anonymous part of it
+/// (heaps, JavaScript, backing stores; the rest is mapped files such as WebKit's libraries), MB.
+fn webkit_processes(binary: &Path) -> Vec<Value> {
+    let binary = binary.canonicalize().unwrap();
+    let kb = |text: &str, key: &str| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    let pids: Vec<String> = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|p| p.chars().all(|c| c.is_ascii_digit()))
+        .collect();
+    let Some(app) = pids
+        .iter()
+        .find(|p| std::fs::read_link(format!("/proc/{p}/exe")).ok().as_deref() == Some(&binary))
+    else {
+        return Vec::new();
+    };
+    let parent_of = |p: &str| {
+        std::fs::read_to_string(format!("/proc/{p}/stat"))
+            .ok()
+            .and_then(|s| Some(s.rsplit(')').next()?.split_whitespace().nth(1)?.to_string()))
+    };
+    let mut found: Vec<Value> = pids
+        .iter()
+        .filter(|p| parent_of(p).as_deref() == Some(app.as_str()))
+        .filter_map(|p| {
+            let name = std::fs::read_to_string(format!("/proc/{p}/comm")).ok()?;
+            let rollup = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")).ok()?;
+            Some(json!({
+                "process": name.trim(),
+                "rss_mb": round(kb(&rollup, "Rss:") / 1024.0),
+                "anonymous_mb": round(kb(&rollup, "Anonymous:") / 1024.0),
+            }))
+        })
+        .collect();
+    found.sort_by_key(|v| v["process"].as_str().unwrap_or("").to_string());
+    found
+}
+
+fn round(mb: f64) -> f64 {
+    (mb * 10.0).round() / 10.0
+}
+
+/// Measures the studio and the empty window now, records both under `when`, and prints the
+/// ratio of their WebKit processes.
+async fn measure_beside_the_baseline(j: &mut Journey, when: &str) {
+    // Started for the measurement and stopped after it, so that its window is not on the
+    // display while the other steps drive the studio's.
+    let baseline = EmptyWindow::start();
+    // Both settle (the studio's last answers rendered, the empty page's first paint done).
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (studio_mb, studio_webkit_mb) = studio_rss_mb(&j.studio);
+    let (empty_mb, empty_webkit_mb) = studio_rss_mb(&baseline.binary);
+    let dom_elements = js(
+        j.client(),
+        "return document.getElementsByTagName('*').length;",
+    )
+    .await;
+    let ratio = studio_webkit_mb / empty_webkit_mb;
+    println!(
+        "e2e memory {when}: studio WebKit processes {studio_webkit_mb:.0} MB, empty window's \
+         {empty_webkit_mb:.0} MB: {ratio:.2}x (goal 1.3x); studio process {studio_mb:.0} MB, \
+         empty window process {empty_mb:.0} MB"
+    );
+    j.measured.insert(
+        if when == "offline" {
+            "memory_offline"
+        } else {
+            "memory_10000_work_orders"
+        },
+        json!({
+            "studio_mb": round(studio_mb),
+            "studio_webkit_children_mb": round(studio_webkit_mb),
+            "studio_webkit_processes": webkit_processes(&j.studio),
+            "studio_dom_elements": dom_elements,
+            "empty_window_mb": round(empty_mb),
+            "empty_window_webkit_children_mb": round(empty_webkit_mb),
+            "empty_window_webkit_processes": webkit_processes(&baseline.binary),
+            "webkit_ratio": (ratio * 100.0).round() / 100.0,
+        }),
+    );
+}
+
+pub(super) async fn memory_offline(j: &mut Journey) {
+    measure_beside_the_baseline(j, "offline").await;
+}
+
+pub(super) async fn memory_with_the_cached_work_orders(j: &mut Journey) {
+    measure_beside_the_baseline(j, "with 10,000 cached work orders").await;
+}
