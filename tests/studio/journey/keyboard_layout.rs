@@ -37,6 +37,24 @@ pub(super) async fn toolbar_action(client: &Client, id: &str) {
     }
 }
 
+/// Closes whatever dialog an earlier step left open (Escape, as a user would), so that a
+/// step at the end does not depend on how the steps before it ended.
+pub(super) async fn close_dialogs(client: &Client) {
+    let open = "return document.querySelector('[role=dialog]') !== null;";
+    for _ in 0..3 {
+        if js(client, open).await != json!(true) {
+            return;
+        }
+        keys(client, &['\u{e00c}']).await; // Escape
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        js(client, open).await,
+        json!(false),
+        "a dialog that Escape does not close"
+    );
+}
+
 /// Resizes the window and waits until the page has the new size.
 pub(super) async fn window_at(client: &Client, (width, height): (u32, u32)) {
     client.set_window_size(width, height).await.unwrap();
@@ -566,6 +584,7 @@ fn px(v: &Value) -> i64 {
 /// shrink so that nothing is cut. Last: the reload resets the page's state.
 pub(super) async fn splitters_are_remembered(j: &mut Journey) {
     let client = j.client();
+    close_dialogs(client).await;
     window_at(client, (1440, 900)).await;
     js(
         client,
@@ -747,6 +766,7 @@ pub(super) async fn main_steps_at_960x600(j: &mut Journey) {
 /// building, which the preview names as skipped, with the reason, instead of an empty box.
 pub(super) async fn a_skipped_record_says_why(j: &mut Journey) {
     let client = j.client();
+    close_dialogs(client).await;
     click(client, "[data-testid=mapping-asset]").await;
     let reason = until("the reason the record is skipped", || async {
         let text = text_of(client, "preview-skipped").await;
