@@ -52,9 +52,15 @@ generated:
 ## make package: a Debian package of the studio (a release build, bundled by the Tauri CLI
 ## from the UI's npm packages; .deb only: the other formats download tools while they
 ## build), in target/release/bundle/deb/. Install it with apt (see the README's Install).
+# The release profile keeps line tables for profiling; the packaged binary goes without
+# them, as Debian's packages do (145 MB -> 30 MB). The stripped copy replaces the link in
+# target/release only (not Cargo's own file under deps/, which the next build links back).
 .PHONY: package
 package: setup ui
-	cd src-tauri && ../ui/node_modules/.bin/tauri build --bundles deb --ci
+	cd src-tauri && ../ui/node_modules/.bin/tauri build --no-bundle --ci
+	strip --strip-debug -o target/release/unifield-studio.stripped target/release/unifield-studio
+	mv -f target/release/unifield-studio.stripped target/release/unifield-studio
+	cd src-tauri && ../ui/node_modules/.bin/tauri bundle --bundles deb --ci
 
 ## make bench: the criterion benches and the scripted CLI benchmarks.
 bench:
