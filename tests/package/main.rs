@@ -136,7 +136,12 @@ fn missing_prerequisites() -> Vec<String> {
     if !runs("readelf", "--version") {
         missing.push("readelf (Debian: binutils)".to_string());
     }
-    if !runs("xwininfo", "-version") || !runs("xprop", "-version") {
+    // Both ask the display even for their version: look them up in PATH instead.
+    let on_path = |program: &str| {
+        std::env::var_os("PATH")
+            .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+    };
+    if !on_path("xwininfo") || !on_path("xprop") {
         missing
             .push("xwininfo and xprop (Debian: x11-utils; scripts/setup installs it)".to_string());
     }
