@@ -6,10 +6,11 @@
 //! desktop entry, the icons under /usr/share/icons/hicolor, everything owned by root).
 //! It extracts the package into a temporary directory (nothing is installed), starts the
 //! packaged binary on the display and checks that it opens its window, with the title and
-//! window class the desktop entry names, and stays up.
+//! window class the desktop entry names, that the page draws (the window's pixels, which
+//! it saves as target/e2e-screenshots/package-window.png), and that it stays up.
 //!
 //! It needs a display, the Tauri CLI from the UI's npm packages, the built UI, dpkg-deb,
-//! readelf and x11-utils, so it is `#[ignore]`d: a plain `cargo nextest run` lists it as
+//! readelf, x11-utils and x11-apps, so it is `#[ignore]`d: a plain `cargo nextest run` lists it as
 //! skipped. `make unit` provides them and runs it with `--run-ignored all`; run that way
 //! without them, it fails naming what is missing, never passing without having run.
 
@@ -37,9 +38,12 @@ const BUNDLE_LIMIT: Duration = Duration::from_secs(180);
 const WINDOW_LIMIT: Duration = Duration::from_secs(60);
 /// How long the window must stay up once it is shown.
 const STAYS_UP: Duration = Duration::from_secs(5);
+/// Distinct colours in the window that mean the UI has drawn: a mapped window whose page
+/// is still (or stays) empty shows 1; the studio's first screen shows 800 and more.
+const DRAWN_COLOURS: usize = 64;
 
 #[test]
-#[ignore = "needs a display, the Tauri CLI (ui/node_modules), dpkg-deb, readelf and x11-utils: make unit runs it (--run-ignored all)"]
+#[ignore = "needs a display, the Tauri CLI (ui/node_modules), dpkg-deb, readelf, x11-utils and x11-apps: make unit runs it (--run-ignored all)"]
 fn the_debian_package_holds_the_studio_and_opens_its_window() {
     let missing = missing_prerequisites();
     if !missing.is_empty() {
@@ -144,6 +148,9 @@ fn missing_prerequisites() -> Vec<String> {
     if !on_path("xwininfo") || !on_path("xprop") {
         missing
             .push("xwininfo and xprop (Debian: x11-utils; scripts/setup installs it)".to_string());
+    }
+    if !on_path("xwd") {
+        missing.push("xwd (Debian: x11-apps; scripts/setup installs it)".to_string());
     }
     missing
 }
@@ -535,7 +542,8 @@ fn check_depends_cover_linked_libraries(binary: &Path, fields: &BTreeMap<String,
 /// Starts the packaged binary with a home and workspace of its own and checks that its
 /// window appears (a top-level window of that process, titled as configured, mapped, at
 /// least the minimum size, with the window class the desktop entry's StartupWMClass names),
-/// that its webview's web process runs, and that it is still up [`STAYS_UP`] later.
+/// that its page draws, that its webview's web process runs, and that it is still up
+/// [`STAYS_UP`] later.
 fn check_window(
     binary: &Path,
     scratch: &Path,
@@ -607,6 +615,22 @@ fn check_window(
         "the window's class matches the desktop entry's StartupWMClass={startup_class} (docks group the window under the entry): {class}"
     );
 
+    // The page drawn: a window WebKit never paints (a missing asset, a renderer that cannot
+    // start on this display) stays one colour.
+    let colours = loop {
+        let image = capture(&window);
+        let colours = image.as_ref().map_or(0, WindowImage::distinct_colours);
+        if colours >= DRAWN_COLOURS {
+            break colours;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the packaged studio's window shows {colours} colours after {WINDOW_LIMIT:?} (its page is not drawn); its output:\n{}",
+            read_lossy(&log_path)
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    };
+
     std::thread::sleep(STAYS_UP);
     if let Some(status) = studio.0.try_wait().unwrap() {
         panic!(
@@ -625,7 +649,138 @@ fn check_window(
         workspace.display(),
         read_lossy(&log_path)
     );
+    let shot = support::root().join("target/e2e-screenshots/package-window.png");
+    if let Some(image) = capture(&window) {
+        std::fs::create_dir_all(shot.parent().unwrap()).unwrap();
+        image.write_png(&shot);
+        println!(
+            "package: the window drew {colours} colours; after {STAYS_UP:?} more: {}",
+            shot.display()
+        );
+    }
     drop(studio);
+}
+
+/// A window's pixels as RGB rows.
+struct WindowImage {
+    width: usize,
+    height: usize,
+    rgb: Vec<u8>,
+}
+
+/// The window's pixels through `xwd` (x11-apps), or None if it cannot be read now.
+fn capture(window: &str) -> Option<WindowImage> {
+    let output = Command::new("xwd")
+        .args(["-id", window, "-silent"])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    Some(WindowImage::from_xwd(&output.stdout).unwrap_or_else(|e| panic!("xwd's dump: {e}")))
+}
+
+impl WindowImage {
+    /// An X Window Dump: 25 big-endian header words (then the window's name up to the
+    /// header's size), a colour map of 12-byte entries, then the rows of pixels.
+    fn from_xwd(dump: &[u8]) -> Result<WindowImage, String> {
+        let word = |i: usize| -> Result<u32, String> {
+            dump.get(i * 4..i * 4 + 4)
+                .map(|b| u32::from_be_bytes(b.try_into().unwrap()))
+                .ok_or_else(|| format!("header word {i} missing ({} bytes)", dump.len()))
+        };
+        let header_size = word(0)? as usize;
+        let (width, height) = (word(4)? as usize, word(5)? as usize);
+        let little_endian = word(7)? == 0;
+        let bits_per_pixel = word(11)?;
+        let bytes_per_line = word(12)? as usize;
+        let masks = [word(14)?, word(15)?, word(16)?];
+        let colour_map = word(19)? as usize * 12;
+        if bits_per_pixel != 32 {
+            return Err(format!(
+                "{bits_per_pixel} bits per pixel (a 24-bit display gives 32)"
+            ));
+        }
+        let start = header_size + colour_map;
+        let pixels = dump
+            .get(start..start + bytes_per_line * height)
+            .ok_or_else(|| format!("{width}x{height} pixels do not fit in {} bytes", dump.len()))?;
+        let mut rgb = Vec::with_capacity(width * height * 3);
+        for row in pixels.chunks(bytes_per_line) {
+            for pixel in row[..width * 4].chunks(4) {
+                let bytes: [u8; 4] = pixel.try_into().unwrap();
+                let value = if little_endian {
+                    u32::from_le_bytes(bytes)
+                } else {
+                    u32::from_be_bytes(bytes)
+                };
+                for mask in masks {
+                    rgb.push(((value & mask) >> mask.trailing_zeros()) as u8);
+                }
+            }
+        }
+        Ok(WindowImage { width, height, rgb })
+    }
+
+    fn distinct_colours(&self) -> usize {
+        self.rgb.chunks(3).collect::<BTreeSet<_>>().len()
+    }
+
+    /// A PNG with its pixels in stored (uncompressed) deflate blocks: no image crate for
+    /// one screenshot.
+    fn write_png(&self, path: &Path) {
+        let mut raw = Vec::with_capacity((self.width * 3 + 1) * self.height);
+        for row in self.rgb.chunks(self.width * 3) {
+            raw.push(0); // filter: none
+            raw.extend_from_slice(row);
+        }
+        let mut zlib = vec![0x78, 0x01];
+        let mut blocks = raw.chunks(65_535).peekable();
+        while let Some(block) = blocks.next() {
+            zlib.push(u8::from(blocks.peek().is_none()));
+            let len = block.len() as u16;
+            zlib.extend_from_slice(&len.to_le_bytes());
+            zlib.extend_from_slice(&(!len).to_le_bytes());
+            zlib.extend_from_slice(block);
+        }
+        let (mut a, mut b) = (1u32, 0u32);
+        for byte in &raw {
+            a = (a + u32::from(*byte)) % 65_521;
+            b = (b + a) % 65_521;
+        }
+        zlib.extend_from_slice(&((b << 16) | a).to_be_bytes());
+        let mut header = Vec::new();
+        header.extend_from_slice(&(self.width as u32).to_be_bytes());
+        header.extend_from_slice(&(self.height as u32).to_be_bytes());
+        header.extend_from_slice(&[8, 2, 0, 0, 0]); // 8-bit RGB
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        for (kind, data) in [(b"IHDR", &header), (b"IDAT", &zlib), (b"IEND", &Vec::new())] {
+            png.extend_from_slice(&(data.len() as u32).to_be_bytes());
+            let start = png.len();
+            png.extend_from_slice(kind);
+            png.extend_from_slice(data);
+            let crc = crc32(&png[start..]);
+            png.extend_from_slice(&crc.to_be_bytes());
+        }
+        std::fs::write(path, png).unwrap();
+    }
+}
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for byte in bytes {
+        crc ^= u32::from(*byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
 }
 
 /// The id of a mapped top-level window titled `title` whose _NET_WM_PID is `pid` (other
