@@ -25,7 +25,22 @@ export function ShortcutsDialog({ onClose, mac }: { onClose: () => void; mac: bo
             <td>
               <kbd>Space</kbd> then arrows, <kbd>Space</kbd>
             </td>
-            <td>Pick up the focused source node, move it onto a field with the arrow keys, drop it</td>
+            <td>
+              Pick up the focused source node; the arrows move it from field to field, starting at the selected one;
+              drop it
+            </td>
+          </tr>
+          <tr>
+            <td>
+              <kbd>→</kbd> <kbd>←</kbd> in the source tree
+            </td>
+            <td>Expand a node or go to its first child; collapse it or go to its parent</td>
+          </tr>
+          <tr>
+            <td>
+              Arrows on a splitter (<kbd>Shift</kbd> for larger steps), <kbd>Home</kbd>, <kbd>End</kbd>
+            </td>
+            <td>Resize the panes (kept for this workspace)</td>
           </tr>
           <tr>
             <td>
