@@ -97,8 +97,8 @@ pub struct Service {
     /// requests at once cannot both take the last place under a cap (on this node).
     pub(crate) capped_writes: Mutex<()>,
     /// Scans of every cached record of an entity (filters, sorts, lookups of a key that is
-    /// not the source id) started, and those stopped because their request had ended
-    /// (see [`Service::scan_counts`]).
+    /// not the source id, the records `lookup` steps read) started, and those stopped
+    /// because their request had ended (see [`Service::scan_counts`]).
     pub(crate) scans_started: std::sync::atomic::AtomicU64,
     pub(crate) scans_cancelled: std::sync::atomic::AtomicU64,
     /// Wakes the scheduler (a sync was asked for).

@@ -359,6 +359,17 @@ impl Service {
     /// not cached are simply absent, and the lookups report it per record. Built per
     /// request, and only for mappings that have lookups (the defaults have none).
     pub(crate) fn related_for(&self, connection_id: &str, mapping: &Mapping) -> Result<Related> {
+        self.related_until(connection_id, mapping, &ScanCancel::default())
+    }
+
+    /// [`Service::related_for`] for a request: reading the related entities stops once
+    /// `cancel` is set, as a filter's scan does.
+    fn related_until(
+        &self,
+        connection_id: &str,
+        mapping: &Mapping,
+        cancel: &ScanCancel,
+    ) -> Result<Related> {
         let mut related = Related::default();
         let entities = mapping.related_entities();
         if entities.is_empty() {
@@ -368,7 +379,7 @@ impl Service {
             .map_err(|e| Error::Internal(format!("the Id selector: {e}")))?;
         for entity in entities {
             let mut records = Vec::new();
-            self.storage.each_raw(connection_id, entity, |raw| {
+            self.scan(connection_id, entity, cancel, |raw| {
                 if let Ok(record) = serde_json::from_str::<Value>(&raw.body) {
                     records.push(record);
                 }
@@ -493,7 +504,7 @@ impl Service {
         let (version, mapping) = self.active_compiled(connection_id, entity)?;
         Self::check_fields(&mapping, query)?;
         let source = mapping.doc.source.entity.as_str();
-        let related = self.related_for(connection_id, &mapping)?;
+        let related = self.related_until(connection_id, &mapping, cancel)?;
         let offset = (query.page - 1).saturating_mul(query.per_page);
         let plain = query.filters.is_empty()
             && query.sort.is_empty()
@@ -623,7 +634,7 @@ impl Service {
         let source = mapping.doc.source.entity.as_str();
         let not_found = || Error::NotFound(format!("{entity} `{key}`"));
         if let Some(raw) = self.storage.raw_by_source_id(connection_id, source, key)? {
-            let related = self.related_for(connection_id, &mapping)?;
+            let related = self.related_until(connection_id, &mapping, cancel)?;
             if let Some(record) = map_text(&mapping, &raw.source_id, &raw.body, &related) {
                 if record.get("key").and_then(text_of).as_deref() == Some(key) {
                     return Ok((record, version));
