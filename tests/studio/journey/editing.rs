@@ -496,4 +496,61 @@ pub(super) async fn mapping_json_editor(j: &mut Journey) {
     })
     .await;
     assert_eq!(text_of(client, "preview-stale-output").await, "");
+    invalid_step_argument_stays(j).await;
+}
+
+/// A step argument typed as JSON that does not parse stays in its box as typed, with its
+/// error beside it, after the box loses focus; the mapping does not change.
+async fn invalid_step_argument_stays(j: &Journey) {
+    let client = j.client();
+    let selected = js(client, "const e = document.querySelector('[data-testid=target-field][aria-selected=true]'); return e ? e.dataset.field : null;").await;
+    click(
+        client,
+        "[data-testid=target-field][data-field=\"priority\"]",
+    )
+    .await;
+    let map = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("[data-testid=field-editor] .json-arg input"))
+        .await
+        .unwrap();
+    map.click().await.unwrap();
+    keys(client, &['\u{e009}', 'a']).await; // Ctrl+A: what is typed replaces it
+    let typed = r#"{"7": "low""#;
+    map.send_keys(typed).await.unwrap();
+    keys(client, &['\u{e004}']).await; // Tab leaves the box
+    let probe = "const i = document.querySelector('[data-testid=field-editor] .json-arg input'); const e = i.nextElementSibling; return [i.value, i.getAttribute('aria-invalid'), e && e.dataset.testid === 'arg-error' ? e.textContent : null, document.activeElement === i];";
+    let seen = until(
+        "the invalid argument kept after leaving the box",
+        || async {
+            let p = js(client, probe).await;
+            (p[3] == json!(false)).then_some(p)
+        },
+    )
+    .await;
+    assert_eq!(
+        seen[0],
+        json!(typed),
+        "the box keeps what was typed: {seen}"
+    );
+    assert_eq!(seen[1], json!("true"), "{seen}");
+    assert!(
+        seen[2]
+            .as_str()
+            .is_some_and(|t| t.starts_with("not JSON") && t.contains("kept as typed, not applied")),
+        "the error beside the box: {seen}"
+    );
+    assert!(
+        same_json(&preview_output(client).await, &j.studio_output),
+        "the invalid argument changed the mapping"
+    );
+    screen(client, "10b-invalid-step-argument-kept").await;
+    if let Some(field) = selected.as_str() {
+        click(
+            client,
+            &format!("[data-testid=target-field][data-field=\"{field}\"]"),
+        )
+        .await;
+    }
 }
