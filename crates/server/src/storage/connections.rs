@@ -102,6 +102,41 @@ impl Sqlite {
         Ok(())
     }
 
+    /// [`Sqlite::add_connection`] unless the organization already has `cap` connections
+    /// (false then, nothing written). Counted and written in one transaction under the
+    /// writer lock, so requests at once cannot both take the last place.
+    pub fn add_connection_within(
+        &self,
+        new: &NewConnection,
+        default_mappings: &[(String, String, String)],
+        cap: usize,
+    ) -> Result<bool> {
+        let mut db = self.write();
+        let tx = db.transaction()?;
+        let held: i64 = tx.query_row(
+            "SELECT count(*) FROM connections WHERE org_id = ?1",
+            [&new.org_id],
+            |r| r.get(0),
+        )?;
+        if held as u64 >= cap as u64 {
+            return Ok(false);
+        }
+        tx.execute(
+            "INSERT INTO connections (id, org_id, name, company, region, base_url, client_id, sealed_secret, status, next_sync_at, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'ok', ?9, ?9)",
+            params![new.id, new.org_id, new.name, new.company, new.region, new.base_url, new.client_id, new.sealed_secret, new.created_at],
+        )?;
+        for (entity, body, hash) in default_mappings {
+            tx.execute(
+                "INSERT INTO mapping_versions (connection_id, entity, version, body, content_hash, note, created_at)
+                 VALUES (?1, ?2, 0, ?3, ?4, 'bundled default', ?5)",
+                params![new.id, entity, body, hash, new.created_at],
+            )?;
+        }
+        tx.commit()?;
+        Ok(true)
+    }
+
     /// The organization's connection; `None` for unknown ids and other organizations'.
     pub fn connection(&self, org_id: &str, id: &str) -> Result<Option<ConnectionRow>> {
         Ok(self

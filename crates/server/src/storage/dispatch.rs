@@ -77,6 +77,9 @@ storage_operations! {
         fn revoke_api_key(&self, org_id: &str, key_id: &str, now: &str) -> Result<bool>;
         fn principal(&self, hash: &str) -> Result<Option<Principal>>;
         fn add_token(&self, org_id: &str, row: &TokenRow, hash: &str) -> Result<()>;
+        // Capped: counted and written in one transaction (the organization's row locked on
+        // PostgreSQL, so nodes at once cannot both take the last place); false at the cap.
+        fn add_token_within(&self, org_id: &str, row: &TokenRow, hash: &str, cap: usize) -> Result<bool>;
         fn tokens(&self, org_id: &str, connection_id: &str) -> Result<Vec<TokenRow>>;
         fn revoke_token(&self, org_id: &str, connection_id: &str, token_id: &str, now: &str) -> Result<bool>;
         // The event outbox.
@@ -84,6 +87,7 @@ storage_operations! {
         fn events_after(&self, seq: i64, limit: usize) -> Result<Vec<EventRow>>;
         // Connections, sealed secrets, sync runs.
         fn add_connection(&self, new: &NewConnection, default_mappings: &[(String, String, String)]) -> Result<()>;
+        fn add_connection_within(&self, new: &NewConnection, default_mappings: &[(String, String, String)], cap: usize) -> Result<bool>;
         fn connection(&self, org_id: &str, id: &str) -> Result<Option<ConnectionRow>>;
         fn connections(&self, org_id: &str) -> Result<Vec<ConnectionRow>>;
         fn due_connections(&self, now: &str) -> Result<Vec<ConnectionRow>>;

@@ -152,6 +152,34 @@ impl Sqlite {
         Ok(())
     }
 
+    /// [`Sqlite::add_token`] unless the organization already has `cap` live (unrevoked)
+    /// tokens over its connections (false then, nothing written); one transaction.
+    pub fn add_token_within(
+        &self,
+        org_id: &str,
+        row: &TokenRow,
+        hash: &str,
+        cap: usize,
+    ) -> Result<bool> {
+        let mut db = self.write();
+        let tx = db.transaction()?;
+        let live: i64 = tx.query_row(
+            "SELECT count(*) FROM connection_tokens t JOIN connections c ON c.id = t.connection_id
+             WHERE t.org_id = ?1 AND t.revoked_at IS NULL",
+            [org_id],
+            |r| r.get(0),
+        )?;
+        if live as u64 >= cap as u64 {
+            return Ok(false);
+        }
+        tx.execute(
+            "INSERT INTO connection_tokens (id, org_id, connection_id, name, prefix, hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![row.id, org_id, row.connection_id, row.name, row.prefix, hash, row.created_at],
+        )?;
+        tx.commit()?;
+        Ok(true)
+    }
+
     pub fn tokens(&self, org_id: &str, connection_id: &str) -> Result<Vec<TokenRow>> {
         let db = self.read();
         let mut statement = db.prepare(

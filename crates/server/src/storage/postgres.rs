@@ -349,6 +349,46 @@ impl Postgres {
         })
     }
 
+    /// Counted and written with the organization's row locked (see `add_connection_within`).
+    pub(crate) fn add_token_within(
+        &self,
+        org_id: &str,
+        row: &TokenRow,
+        hash: &str,
+        cap: usize,
+    ) -> Result<bool> {
+        self.block(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(pg)?;
+            tx.execute(
+                "SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE",
+                &[&org_id],
+            )
+            .await
+            .map_err(pg)?;
+            let live: i64 = tx
+                .query_one(
+                    "SELECT count(*) FROM connection_tokens t JOIN connections c ON c.id = t.connection_id
+                     WHERE t.org_id = $1 AND t.revoked_at IS NULL",
+                    &[&org_id],
+                )
+                .await
+                .map_err(pg)?
+                .get(0);
+            if live as u64 >= cap as u64 {
+                return Ok(false);
+            }
+            tx.execute(
+                "INSERT INTO connection_tokens (id, org_id, connection_id, name, prefix, hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                &[&row.id, &org_id, &row.connection_id, &row.name, &row.prefix, &hash, &row.created_at],
+            )
+            .await
+            .map_err(pg)?;
+            tx.commit().await.map_err(pg)?;
+            Ok(true)
+        })
+    }
+
     pub(crate) fn tokens(&self, org_id: &str, connection_id: &str) -> Result<Vec<TokenRow>> {
         self.block(async {
             let rows = self
@@ -512,6 +552,55 @@ impl Postgres {
             }
             tx.commit().await.map_err(pg)?;
             Ok(())
+        })
+    }
+
+    /// The organization's row is locked for the transaction, so nodes adding connections
+    /// to one organization at once count one after the other.
+    pub(crate) fn add_connection_within(
+        &self,
+        new: &NewConnection,
+        default_mappings: &[(String, String, String)],
+        cap: usize,
+    ) -> Result<bool> {
+        self.block(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(pg)?;
+            tx.execute(
+                "SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE",
+                &[&new.org_id],
+            )
+            .await
+            .map_err(pg)?;
+            let held: i64 = tx
+                .query_one(
+                    "SELECT count(*) FROM connections WHERE org_id = $1",
+                    &[&new.org_id],
+                )
+                .await
+                .map_err(pg)?
+                .get(0);
+            if held as u64 >= cap as u64 {
+                return Ok(false);
+            }
+            tx.execute(
+                "INSERT INTO connections (id, org_id, name, company, region, base_url, client_id, sealed_secret, status, next_sync_at, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'ok', $9, $9)",
+                &[&new.id, &new.org_id, &new.name, &new.company, &new.region, &new.base_url, &new.client_id, &new.sealed_secret, &new.created_at],
+            )
+            .await
+            .map_err(pg)?;
+            for (entity, body, hash) in default_mappings {
+                tx.execute(
+                    "INSERT INTO mapping_versions (connection_id, entity, version, body, content_hash, note, created_at)
+                     VALUES ($1, $2, 0, $3, $4, 'bundled default', $5)",
+                    &[&new.id, entity, body, hash, &new.created_at],
+                )
+                .await
+                .map_err(pg)?;
+            }
+            tx.commit().await.map_err(pg)?;
+            Ok(true)
         })
     }
 
