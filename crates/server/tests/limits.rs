@@ -351,3 +351,50 @@ async fn the_document_lists_the_new_answers() {
         assert!(conflict.is_object(), "POST {path}: no 409");
     }
 }
+
+/// On PostgreSQL the cap holds across nodes: creations at once on two nodes over one
+/// database take exactly the places there are (the count and the insert share a
+/// transaction that locks the organization's row).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_nodes_at_once_share_an_organizations_cap() {
+    let mut settings = fast_settings();
+    settings.max_connections_per_org = 3;
+    let Some((h, Some(database))) =
+        Harness::start_with_settings(Db::Postgres, 1, "", settings.clone()).await
+    else {
+        return;
+    };
+    let mut config =
+        unifield_server::ServerConfig::new(common::loopback(), h.dir.path().join("data-b"));
+    config.database = Some(database);
+    config.key_source = unifield_server::MasterKeySource::File(h.dir.path().join("master.key"));
+    config.settings = settings;
+    config.scheduler = false;
+    let node_b = unifield_server::start(config).await.unwrap();
+    let (_, key) = h.org("acme");
+    let attempts = (0..12).map(|i| {
+        let url = if i % 2 == 0 {
+            h.url("/api/connections")
+        } else {
+            format!("{}/api/connections", node_b.url)
+        };
+        let request = h
+            .http
+            .post(url)
+            .bearer_auth(&key)
+            .json(&h.connection_body(&format!("c{i}")));
+        async move { request.send().await.unwrap().status() }
+    });
+    let statuses = futures_util::future::join_all(attempts).await;
+    let created = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CREATED)
+        .count();
+    assert_eq!(created, 3, "{statuses:?}");
+    assert!(statuses
+        .iter()
+        .all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT));
+    let (_, listed) = h.get("/api/connections", &key).await;
+    assert_eq!(listed.as_array().unwrap().len(), 3, "{listed}");
+    node_b.stop().await;
+}

@@ -352,18 +352,14 @@ impl Service {
             sealed_secret,
             created_at: now(),
         };
-        {
-            let _counting = self.capped_writes.lock().unwrap_or_else(|p| p.into_inner());
-            let cap = self.settings.max_connections_per_org;
-            if self.storage.connections(org_id)?.len() >= cap {
-                return Err(Error::LimitReached {
-                    code: "connection_limit_reached",
-                    message: format!(
-                        "this organization has {cap} connections, the most this server allows; delete one first"
-                    ),
-                });
-            }
-            self.storage.add_connection(&new, &defaults)?;
+        let cap = self.settings.max_connections_per_org;
+        if !self.storage.add_connection_within(&new, &defaults, cap)? {
+            return Err(Error::LimitReached {
+                code: "connection_limit_reached",
+                message: format!(
+                    "this organization has {cap} connections, the most this server allows; delete one first"
+                ),
+            });
         }
         self.wake.notify_one();
         Ok(ConnectionView::from(&self.connection_row(org_id, &id)?))

@@ -93,9 +93,6 @@ pub struct Service {
     compiled: Mutex<MappingCache>,
     /// Connections with a sync in flight on this node.
     syncing: Mutex<HashSet<String>>,
-    /// Held from counting an organization's connections or tokens to adding one, so two
-    /// requests at once cannot both take the last place under a cap (on this node).
-    pub(crate) capped_writes: Mutex<()>,
     /// Scans of every cached record of an entity (filters, sorts, lookups of a key that is
     /// not the source id, the records `lookup` steps read) started, and those stopped
     /// because their request had ended (see [`Service::scan_counts`]).
@@ -156,7 +153,6 @@ impl Service {
             settings,
             compiled: Mutex::new(HashMap::new()),
             syncing: Mutex::new(HashSet::new()),
-            capped_writes: Mutex::new(()),
             scans_started: std::sync::atomic::AtomicU64::new(0),
             scans_cancelled: std::sync::atomic::AtomicU64::new(0),
             wake: tokio::sync::Notify::new(),

@@ -121,25 +121,6 @@ impl Service {
     ) -> Result<CreatedKey> {
         check_name("a token's name", label)?;
         self.connection_row(org_id, connection_id)?;
-        let _counting = self.capped_writes.lock().unwrap_or_else(|p| p.into_inner());
-        let cap = self.settings.max_tokens_per_org;
-        let mut live = 0;
-        for connection in self.storage.connections(org_id)? {
-            live += self
-                .storage
-                .tokens(org_id, &connection.id)?
-                .iter()
-                .filter(|t| t.revoked_at.is_none())
-                .count();
-        }
-        if live >= cap {
-            return Err(Error::LimitReached {
-                code: "token_limit_reached",
-                message: format!(
-                    "this organization has {cap} live connection tokens, the most this server allows; revoke one first"
-                ),
-            });
-        }
         let secret = new_secret("uct")?;
         let row = TokenRow {
             id: new_id("tok")?,
@@ -149,7 +130,18 @@ impl Service {
             created_at: now(),
             revoked_at: None,
         };
-        self.storage.add_token(org_id, &row, &sha256_hex(&secret))?;
+        let cap = self.settings.max_tokens_per_org;
+        if !self
+            .storage
+            .add_token_within(org_id, &row, &sha256_hex(&secret), cap)?
+        {
+            return Err(Error::LimitReached {
+                code: "token_limit_reached",
+                message: format!(
+                    "this organization has {cap} live connection tokens, the most this server allows; revoke one first"
+                ),
+            });
+        }
         Ok(CreatedKey {
             id: row.id,
             name: row.name,
