@@ -13,8 +13,9 @@ macro_rules! studio_commands {
         $then! {
             /// The workspace: sources, mappings, the unified model and the transforms.
             workspace_info() -> WorkspaceInfo;
-            /// A source's records of an entity, filtered by a search query.
-            list_records(source: RecordSource, entity: String, query: String) -> RecordList;
+            /// One window of a source's records of an entity that match a search query, and
+            /// where `selected` is among them: the record list asks for the rows it shows.
+            list_records(source: RecordSource, entity: String, query: String, offset: u32, limit: u32, selected: Option<String>) -> RecordPage;
             /// One record as a tree of JSONPaths, with fill rates across the source.
             record_tree(source: RecordSource, entity: String, id: String) -> RecordTree;
             /// A mapping's saved text, version and any unsaved draft.

@@ -78,10 +78,19 @@ pub async fn list_records<R: Runtime>(
     source: RecordSource,
     entity: String,
     query: String,
-) -> Result<RecordList> {
+    offset: u32,
+    limit: u32,
+    selected: Option<String>,
+) -> Result<RecordPage> {
     hold_records(&app, &source, vec![entity.clone()]).await?;
     with_studio(app, move |studio| {
-        studio.list_records(&source, &entity, &query)
+        studio.record_page(
+            &source,
+            &entity,
+            &query,
+            (offset as usize, limit as usize),
+            selected.as_deref(),
+        )
     })
     .await
 }

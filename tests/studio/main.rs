@@ -70,6 +70,8 @@ async fn the_studio_journey() {
     // through WebDriver), and the CLI that checks what it exports.
     let studio = support::built_binary("unifield-studio", "unifield-studio", &["test-file-choice"]);
     let cli = support::built_binary("unifield-cli", "unifield", &[]);
+    // The memory steps' baseline (journey/memory.rs), built before any step's time budget.
+    support::built_binary("unifield-empty-window", "unifield-empty-window", &[]);
     let workspace = support::TempWorkspace::new();
     let chosen_file = workspace.path().join("chosen-work-order.json");
 

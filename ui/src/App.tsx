@@ -120,7 +120,10 @@ export function App() {
             current={records.current}
             error={records.error}
             selected={records.recordId}
+            selectedAt={records.selectedAt}
             onSelect={records.select}
+            onSelectAt={records.selectAt}
+            onScrolled={records.scrolledTo}
             query={records.query}
             onQuery={records.setQuery}
             searchRef={searchRef}

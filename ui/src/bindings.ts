@@ -81,6 +81,32 @@ total: number,
  */
 rows: Array<RecordRow>, };
 
+export type RecordPage = { 
+/**
+ * Records of the entity in the source.
+ */
+total: number, 
+/**
+ * Records that match the search.
+ */
+matches: number, 
+/**
+ * Position of `rows[0]` among the matches.
+ */
+offset: number, 
+/**
+ * The matches from `offset`, in source order.
+ */
+rows: Array<RecordRow>, 
+/**
+ * The first match's id.
+ */
+first: string | null, 
+/**
+ * Where the record asked about is among the matches (none when it does not match).
+ */
+selectedAt: number | null, };
+
 export type RecordRow = { id: string, label: string, };
 
 export type RecordTree = { id: string, 

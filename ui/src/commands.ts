@@ -2,11 +2,11 @@
 // One typed function per studio command, with the argument keys Tauri expects.
 
 import { invoke } from "@tauri-apps/api/core";
-import type { Change, ConnectionInfo, CoverageReport, DeliveryInfo, ExplainInfo, Exported, Health, ImportedMapping, MappingDiff, MappingState, NewConnection, NewServer, PaneSizes, Preview, PullReport, PushPreview, PushResult, RecordList, RecordSource, RecordTree, ServerConnectionInfo, ServerInfo, ServerPull, ServerVersionInfo, Suggestion, VerifyReport, VersionInfo, WorkspaceInfo } from "./bindings";
+import type { Change, ConnectionInfo, CoverageReport, DeliveryInfo, ExplainInfo, Exported, Health, ImportedMapping, MappingDiff, MappingState, NewConnection, NewServer, PaneSizes, Preview, PullReport, PushPreview, PushResult, RecordPage, RecordSource, RecordTree, ServerConnectionInfo, ServerInfo, ServerPull, ServerVersionInfo, Suggestion, VerifyReport, VersionInfo, WorkspaceInfo } from "./bindings";
 
 export const commands = {
   workspaceInfo: () => invoke<WorkspaceInfo>("workspace_info"),
-  listRecords: (source: RecordSource, entity: string, query: string) => invoke<RecordList>("list_records", { source, entity, query }),
+  listRecords: (source: RecordSource, entity: string, query: string, offset: number, limit: number, selected: string | null) => invoke<RecordPage>("list_records", { source, entity, query, offset, limit, selected }),
   recordTree: (source: RecordSource, entity: string, id: string) => invoke<RecordTree>("record_tree", { source, entity, id }),
   getMapping: (name: string) => invoke<MappingState>("get_mapping", { name }),
   saveDraft: (name: string, text: string) => invoke<null>("save_draft", { name, text }),

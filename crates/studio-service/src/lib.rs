@@ -26,7 +26,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use types::{
-    EntityCount, EnumValueInfo, MappingSummary, ParamInfo, RecordList, RecordSource,
+    EntityCount, EnumValueInfo, MappingSummary, ParamInfo, RecordList, RecordPage, RecordSource,
     RecordSourceInfo, RecordTree, TargetEntity, TargetField, TransformInfo, WorkspaceInfo,
 };
 use unifield_model::FieldType;
@@ -196,6 +196,21 @@ impl Studio {
             total: set.len() as u32,
             rows: set.search(query),
         })
+    }
+
+    /// One window of the records that match `query` ([`RecordSet::search_page`]).
+    pub fn record_page(
+        &mut self,
+        source: &RecordSource,
+        entity: &str,
+        query: &str,
+        window: (usize, usize),
+        selected: Option<&str>,
+    ) -> Result<RecordPage> {
+        let (offset, limit) = window;
+        Ok(self
+            .records(source, entity)?
+            .search_page(query, offset, limit, selected))
     }
 
     pub fn record_tree(

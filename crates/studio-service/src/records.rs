@@ -2,12 +2,15 @@
 //! them: the list (searchable), one record's tree with fill rates, and the profile that
 //! the tree and the suggestions read.
 
-use crate::types::{RecordRow, RecordTree, TreeNode};
+use crate::types::{RecordPage, RecordRow, RecordTree, TreeNode};
 use serde_json::Value;
 use std::sync::OnceLock;
 use unifield_engine::input::parse_record;
 use unifield_engine::profile::{member_step, Profile};
 use unifield_engine::transform::Kind;
+
+/// The most rows one page of the record list holds (a screen shows a few dozen).
+pub const MAX_PAGE_ROWS: usize = 500;
 
 /// Nesting deeper than this is not shown (the profile stops at the same depth).
 const MAX_DEPTH: u32 = 32;
@@ -100,18 +103,57 @@ impl RecordSet {
     /// Rows whose JSON text (ids, labels, every value and member name) contains every
     /// word of `query`, ignoring case.
     pub fn search(&self, query: &str) -> Vec<RecordRow> {
+        self.matching(query).map(|at| self.row(at)).collect()
+    }
+
+    /// One window of [`RecordSet::search`]'s matches: the `limit` rows from `offset`, how
+    /// many match, the first match, and where `selected` is among them. What the record
+    /// list asks for as it scrolls, so the page never holds more rows than it shows.
+    pub fn search_page(
+        &self,
+        query: &str,
+        offset: usize,
+        limit: usize,
+        selected: Option<&str>,
+    ) -> RecordPage {
+        let limit = limit.min(MAX_PAGE_ROWS);
+        let mut page = RecordPage {
+            total: self.raw.len() as u32,
+            matches: 0,
+            offset: offset as u32,
+            rows: Vec::new(),
+            first: None,
+            selected_at: None,
+        };
+        for (position, at) in self.matching(query).enumerate() {
+            if position == 0 {
+                page.first = Some(self.ids[at].clone());
+            }
+            if (offset..offset.saturating_add(limit)).contains(&position) {
+                page.rows.push(self.row(at));
+            }
+            if page.selected_at.is_none() && selected == Some(self.ids[at].as_str()) {
+                page.selected_at = Some(position as u32);
+            }
+            page.matches += 1;
+        }
+        page
+    }
+
+    fn matching<'a>(&'a self, query: &str) -> impl Iterator<Item = usize> + 'a {
         let words: Vec<String> = query.split_whitespace().map(str::to_lowercase).collect();
-        (0..self.raw.len())
-            .filter(|&at| {
-                words
-                    .iter()
-                    .all(|w| contains_ignoring_case(&self.raw[at], w))
-            })
-            .map(|at| RecordRow {
-                id: self.ids[at].clone(),
-                label: self.labels[at].clone(),
-            })
-            .collect()
+        (0..self.raw.len()).filter(move |&at| {
+            words
+                .iter()
+                .all(|w| contains_ignoring_case(&self.raw[at], w))
+        })
+    }
+
+    fn row(&self, at: usize) -> RecordRow {
+        RecordRow {
+            id: self.ids[at].clone(),
+            label: self.labels[at].clone(),
+        }
     }
 
     /// The record's tree: every node with its path, kind, value and fill rate.
@@ -302,6 +344,43 @@ mod tests {
             "non-ASCII text matches ignoring case too"
         );
         assert_eq!(set.search("sink")[0].label, "WO-7 · Leak: Sink");
+    }
+
+    #[test]
+    fn a_page_holds_its_window_of_the_matches_and_says_where_the_selection_is() {
+        let texts: Vec<Box<str>> = (1..=1_000)
+            .map(|n| {
+                let kind = if n % 2 == 0 { "even" } else { "odd" };
+                format!(r#"{{"Id":{n},"Number":"WO-{n}","Kind":"{kind}"}}"#).into()
+            })
+            .collect();
+        let set = RecordSet::new(texts).unwrap();
+        let ids =
+            |page: &RecordPage| -> Vec<String> { page.rows.iter().map(|r| r.id.clone()).collect() };
+        let page = set.search_page("even", 100, 3, Some("500"));
+        assert_eq!((page.total, page.matches, page.offset), (1_000, 500, 100));
+        assert_eq!(ids(&page), ["202", "204", "206"]);
+        assert_eq!(page.first.as_deref(), Some("2"));
+        assert_eq!(page.selected_at, Some(249), "500 is the 250th even record");
+        // The same rows as the whole search's, window by window.
+        let all = set.search("even");
+        assert_eq!(page.rows, all[100..103]);
+        // A selection that does not match, a window past the end, a limit past the cap.
+        let page = set.search_page("even", 499, 10, Some("7"));
+        assert_eq!(
+            (ids(&page), page.selected_at),
+            (vec!["1000".to_string()], None)
+        );
+        assert!(set.search_page("even", 600, 10, None).rows.is_empty());
+        assert_eq!(
+            set.search_page("", 0, usize::MAX, None).rows.len(),
+            MAX_PAGE_ROWS
+        );
+        let none = set.search_page("nothing matches this", 0, 10, Some("2"));
+        assert_eq!(
+            (none.matches, none.first, none.selected_at),
+            (0, None, None)
+        );
     }
 
     #[test]

@@ -121,6 +121,25 @@ pub struct RecordList {
     pub rows: Vec<RecordRow>,
 }
 
+/// One window of a search's matches, as the record list scrolls: the page holds the rows
+/// on screen, the records stay in the studio's process.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordPage {
+    /// Records of the entity in the source.
+    pub total: u32,
+    /// Records that match the search.
+    pub matches: u32,
+    /// Position of `rows[0]` among the matches.
+    pub offset: u32,
+    /// The matches from `offset`, in source order.
+    pub rows: Vec<RecordRow>,
+    /// The first match's id.
+    pub first: Option<String>,
+    /// Where the record asked about is among the matches (none when it does not match).
+    pub selected_at: Option<u32>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct RecordRow {
     pub id: String,

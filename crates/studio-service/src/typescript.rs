@@ -37,6 +37,7 @@ pub fn typescript() -> String {
         TransformInfo,
         ParamInfo,
         RecordList,
+        RecordPage,
         RecordRow,
         RecordTree,
         TreeNode,
