@@ -651,7 +651,7 @@ pub(super) async fn splitters_are_remembered(j: &mut Journey) {
             .then_some(p)
     })
     .await;
-    screen(client, "13-splitters-moved").await;
+    screen(client, "16-splitters-moved").await;
     // A dialog covers the splitters: none of them takes a click meant for the dialog.
     keys(client, &['\u{e031}']).await; // F1
     client
@@ -695,7 +695,7 @@ pub(super) async fn splitters_are_remembered(j: &mut Journey) {
         kept.then_some(())
     })
     .await;
-    screen(client, "14-splitters-after-reload").await;
+    screen(client, "17-splitters-after-reload").await;
 
     // At the minimum size the panes shrink; the middle keeps its 360 px; nothing is cut.
     window_at(client, SMALL).await;
@@ -711,7 +711,7 @@ pub(super) async fn splitters_are_remembered(j: &mut Journey) {
     );
     assert_eq!(probe["problems"], json!([]), "regions at 960x600: {small}");
     assert!(px(&small["center"]) >= 358, "the middle column: {small}");
-    screen(client, "14-splitters-after-reload").await;
+    screen(client, "17-splitters-after-reload").await;
     window_at(client, (1440, 900)).await;
 }
 
@@ -783,7 +783,7 @@ pub(super) async fn a_skipped_record_says_why(j: &mut Journey) {
         "",
         "no unified record is shown for a skipped record"
     );
-    screen(client, "15-skipped-record-reason").await;
+    screen(client, "18-skipped-record-reason").await;
     click(client, "[data-testid=mapping-work_order]").await;
     until("the work order mapping again", || async {
         text_of(client, "preview-skipped")
