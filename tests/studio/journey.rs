@@ -42,6 +42,8 @@ pub struct Journey {
     /// The unified record the studio showed after the edits.
     studio_output: Value,
     measured: BTreeMap<&'static str, Value>,
+    /// The `unifield serve --demo` child the push steps share.
+    demo: Option<DemoServer>,
 }
 
 impl Journey {
@@ -70,6 +72,7 @@ impl Journey {
             wanted,
             studio_output: Value::Null,
             measured: BTreeMap::new(),
+            demo: None,
         }
     }
 
@@ -214,6 +217,21 @@ pub const STEPS: &[Step] = &[
         // Last: it changes the source and the mapping.
         needs: &["open the offline workspace"],
         run: |j| push_to_a_server(j).boxed(),
+    },
+    Step {
+        name: "a push in between: the conflict path",
+        needs: &["push to a server, read the unified API, roll back"],
+        run: |j| push_conflict(j).boxed(),
+    },
+    Step {
+        name: "revoked credentials, then Reconnect",
+        needs: &["push to a server, read the unified API, roll back"],
+        run: |j| reconnect_after_revoked_credentials(j).boxed(),
+    },
+    Step {
+        name: "the events panel lists deliveries",
+        needs: &["push to a server, read the unified API, roll back"],
+        run: |j| events_panel(j).boxed(),
     },
     Step {
         name: "splitters resize the panes and are remembered",

@@ -9,6 +9,8 @@ pub(super) struct DemoServer {
     api_key: String,
     connection_id: String,
     _data: support::TempWorkspace,
+    /// Corrigo sandboxes the later steps point connections at; they live as long as the server.
+    sandboxes: Vec<support::RunningSandbox>,
 }
 
 impl DemoServer {
@@ -17,7 +19,15 @@ impl DemoServer {
         use std::io::BufRead;
         let data = support::TempWorkspace::new();
         let mut child = Command::new(cli)
-            .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data"])
+            // Webhooks to the events step's http receiver on this machine.
+            .args([
+                "serve",
+                "--demo",
+                "--allow-insecure-webhooks",
+                "--listen",
+                "127.0.0.1:0",
+                "--data",
+            ])
             .arg(data.path())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
@@ -65,7 +75,39 @@ impl DemoServer {
             api_key: api_key.unwrap(),
             connection_id: connection_id.unwrap(),
             _data: data,
+            sandboxes: Vec::new(),
         }
+    }
+
+    /// A call to the server's API with the organization's key, as a second client would
+    /// make it (no studio involved): the status, the ETag and the JSON answer (or text).
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<(&str, String)>,
+        if_match: Option<i64>,
+    ) -> (u16, Option<String>, Value) {
+        let mut request = reqwest::Client::new()
+            .request(method, format!("{}{path}", self.url))
+            .bearer_auth(&self.api_key)
+            .timeout(Duration::from_secs(20));
+        if let Some(version) = if_match {
+            request = request.header("If-Match", format!("\"{version}\""));
+        }
+        if let Some((content_type, body)) = body {
+            request = request.header("Content-Type", content_type).body(body);
+        }
+        let response = request.send().await.expect("the server answers");
+        let status = response.status().as_u16();
+        let etag = response
+            .headers()
+            .get("ETag")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.trim_matches('"').to_string());
+        let text = response.text().await.unwrap();
+        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, etag, value)
     }
 
     /// Work order `key` as the unified API's next response serves it, read with a plain client.
@@ -97,7 +139,9 @@ impl Drop for DemoServer {
 pub(super) const PUSHED_FIELD: &str = "e2ePushed";
 
 pub(super) async fn push_to_a_server(j: &mut Journey) {
-    let server = DemoServer::start(&j.cli);
+    // Kept for the steps after this one (killed when the journey ends).
+    j.demo = Some(DemoServer::start(&j.cli));
+    let server = j.demo.as_ref().unwrap();
     let client = &j.client().clone();
 
     // Add the server in the Servers dialog.
@@ -134,6 +178,43 @@ pub(super) async fn push_to_a_server(j: &mut Journey) {
         (gone.as_bool() == Some(true) && count.ends_with("of 1000")).then_some(())
     })
     .await;
+
+    // Coverage over the records pulled through the server: they hold what the server's
+    // sync asked Corrigo for, so nothing is said to be missing (it said "pull again").
+    click(client, "[data-testid=run-coverage]").await;
+    until("coverage over the server's records", || async {
+        let table = js(client, "return document.querySelector('[data-testid=coverage-table]') !== null && document.querySelector('[data-testid=run-coverage]') !== null;").await;
+        (table.as_bool() == Some(true)).then_some(())
+    })
+    .await;
+    let unpulled = text_of(client, "coverage-unpulled").await;
+    assert!(
+        unpulled.is_empty(),
+        "nothing is missing from the server's records: {unpulled}"
+    );
+
+    // In the Connections dialog the cache says it is a server connection and offers no
+    // Test or Pull (they failed on the secret it never had).
+    keys(client, &['\u{e009}', 'k']).await;
+    let cached = "[data-testid=connection][data-name='demo/Sandbox']";
+    let note = until("the server connection's note", || async {
+        let v = js(client, &format!("const e = document.querySelector(\"{cached} [data-testid=server-connection-note]\"); return e ? e.textContent : null;")).await;
+        v.as_str().map(str::to_string)
+    })
+    .await;
+    assert!(note.contains("server demo"), "{note}");
+    let offered = js(client, &format!("return [...document.querySelectorAll(\"{cached} button\")].map(b => b.dataset.testid || b.textContent);")).await;
+    let offered: Vec<&str> = offered
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        !offered.contains(&"test-connection") && !offered.contains(&"pull"),
+        "no Test or Pull on a server connection: {offered:?}"
+    );
+    keys(client, &['\u{e00c}']).await; // Escape closes the dialog
 
     // A new custom field, bound to the selected node (or $.Id).
     let name = client
@@ -206,17 +287,15 @@ pub(super) async fn push_to_a_server(j: &mut Journey) {
         active, "Rolled back: version 2, a copy of version 0, is active (was 1).",
         "the rollback says what it replaced"
     );
-    // Verify after the rollback names the field the server no longer serves.
+    // Verify after the rollback compares the server with the studio's preview of version
+    // 0 on the same record (not with the studio's mapping, which it no longer serves).
     let (matches, verify) = until("the rollback's verify", || async {
         let v = js(client, "const e = document.querySelector('[data-testid=push-verify]'); return e ? [e.dataset.matches, e.textContent] : null;").await;
         Some((v[0].as_str()?.to_string(), v[1].as_str()?.to_string()))
     })
     .await;
-    assert_eq!(matches, "false", "{verify}");
-    assert!(
-        verify.contains(&format!("customFields.{PUSHED_FIELD}")),
-        "{verify}"
-    );
+    assert_eq!(matches, "true", "{verify}");
+    assert!(verify.contains("version 0"), "{verify}");
     let rolled_back = server.work_order(&key).await;
     assert!(
         rolled_back["customFields"].get(PUSHED_FIELD).is_none(),
@@ -224,4 +303,359 @@ pub(super) async fn push_to_a_server(j: &mut Journey) {
     );
     shot(client, "11-rolled-back").await;
     keys(client, &['\u{e00c}']).await; // Escape closes the dialog
+}
+
+/// The active WorkOrder mapping on the demo connection, as a second client reads it: its
+/// version (the ETag) and its text.
+async fn active_work_order_mapping(server: &DemoServer) -> (i64, Value) {
+    let (status, etag, body) = server
+        .call(
+            reqwest::Method::GET,
+            &format!(
+                "/api/connections/{}/mappings/WorkOrder",
+                server.connection_id
+            ),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let version = etag
+        .and_then(|e| e.parse().ok())
+        .expect("the active mapping comes with its version as ETag");
+    (version, body)
+}
+
+/// Someone else pushes between the studio's diff and its push: the studio says so, shows
+/// the diff against the new version, and overwrites nothing.
+pub(super) async fn push_conflict(j: &mut Journey) {
+    let client = &j.client().clone();
+    let server = j.demo.as_ref().expect("the demo server (push step)");
+
+    // F1 lists the push shortcut.
+    keys(client, &['\u{e031}']).await;
+    let help = until("the shortcuts help", || async {
+        let text = text_of(client, "shortcuts-dialog").await;
+        (!text.is_empty()).then_some(text)
+    })
+    .await;
+    assert!(help.contains("Ctrl+Shift+P"), "F1 lists Push: {help}");
+    keys(client, &['\u{e00c}']).await;
+
+    keys(client, &['\u{e009}', '\u{e008}', 'p']).await;
+    let against = until("the push dialog's diff", || async {
+        let v = js(client, "const b = document.querySelector('[data-testid=push-send]'); return b && !b.disabled ? b.textContent : null;").await;
+        v.as_str().map(str::to_string)
+    })
+    .await;
+    let (active, mapping) = active_work_order_mapping(server).await;
+    assert_eq!(
+        against,
+        format!("Push (If-Match {active})"),
+        "the dialog diffs against the active version"
+    );
+
+    // A second client (plain HTTP, as another studio or `unifield push` would) pushes now.
+    let mut theirs = mapping.clone();
+    theirs["custom"]["fromElsewhere"] = json!({"const": "x"});
+    let (status, _, published) = server
+        .call(
+            reqwest::Method::PUT,
+            &format!(
+                "/api/connections/{}/mappings/WorkOrder",
+                server.connection_id
+            ),
+            Some(("application/json", theirs.to_string())),
+            Some(active),
+        )
+        .await;
+    assert_eq!(status, 200, "the other client's push: {published}");
+    let newer = active + 1;
+    assert_eq!(published["version"], json!(newer), "{published}");
+
+    click(client, "[data-testid=push-send]").await;
+    let conflict = until("the conflict", || async {
+        let text = text_of(client, "push-conflict").await;
+        (!text.is_empty()).then_some(text)
+    })
+    .await;
+    assert!(
+        conflict.contains(&format!("version {newer} is active, not {active}")),
+        "{conflict}"
+    );
+    // The new diff: what the studio's push would now remove, and what it adds.
+    let changes = until("the diff against the new version", || async {
+        let v = js(client, "return [...document.querySelectorAll('[data-testid=push-changes] li')].map(e => e.textContent);").await;
+        let changes: Vec<String> = v.as_array()?.iter().filter_map(|c| c.as_str().map(str::to_string)).collect();
+        changes.iter().any(|c| c.contains("fromElsewhere")).then_some(changes)
+    })
+    .await;
+    assert!(
+        changes.contains(&"removed custom.fromElsewhere".to_string()),
+        "{changes:?}"
+    );
+    assert!(
+        changes.contains(&format!("added custom.{PUSHED_FIELD}")),
+        "{changes:?}"
+    );
+    let send = text_of(client, "push-send").await;
+    assert_eq!(
+        send,
+        format!("Push (If-Match {newer})"),
+        "the next push is made against the new version"
+    );
+    shot(client, "12-push-conflict").await;
+
+    // Nothing was overwritten: the other client's version is still the active one.
+    let (still, served) = active_work_order_mapping(server).await;
+    assert_eq!(still, newer);
+    assert_eq!(served["custom"]["fromElsewhere"], json!({"const": "x"}));
+    assert!(served["custom"].get(PUSHED_FIELD).is_none(), "{served}");
+    keys(client, &['\u{e00c}']).await;
+}
+
+/// The status badge and the reason shown for the server connection named `name`.
+async fn server_connection_status(client: &Client, name: &str) -> Option<(String, String)> {
+    let v = js(client, &format!("const li = document.querySelector(\"[data-server=demo] [data-server-connection='{name}']\"); if (!li) return null; const s = li.querySelector('[data-testid=server-connection-status]'); const r = li.querySelector('.reason'); return [s ? s.textContent : '', r ? r.textContent : ''];")).await;
+    Some((v[0].as_str()?.to_string(), v[1].as_str()?.to_string()))
+}
+
+/// Replaces what an input (by test id, inside `within`) holds.
+async fn set_input(client: &Client, within: &str, test_id: &str, value: &str) {
+    let input = client
+        .find(Locator::Css(&format!("{within} [data-testid={test_id}]")))
+        .await
+        .unwrap();
+    input.clear().await.unwrap();
+    input.send_keys(value).await.unwrap();
+}
+
+/// A connection whose Corrigo credentials were revoked: the Servers dialog says
+/// reauthorization is required and why; Reconnect with refused credentials says so and
+/// changes nothing; with working ones (where the customer's Corrigo now answers) it is ok.
+pub(super) async fn reconnect_after_revoked_credentials(j: &mut Journey) {
+    let client = &j.client().clone();
+    // A Corrigo whose credentials stop working at once (the sandbox's revoke-after fault).
+    let revoked_config = support::SandboxConfig {
+        work_orders: 20,
+        faults: "revoke-after=0".parse().unwrap(),
+        ..Default::default()
+    };
+    let revoked = support::sandbox(revoked_config.clone()).await;
+    let working_config = support::SandboxConfig {
+        work_orders: 20,
+        ..Default::default()
+    };
+    let working = support::sandbox(working_config.clone()).await;
+    let (revoked_url, working_url) = (revoked.base_url.clone(), working.base_url.clone());
+    let server = j.demo.as_mut().expect("the demo server (push step)");
+    server.sandboxes.extend([revoked, working]);
+    let server = j.demo.as_ref().unwrap();
+    let (status, _, created) = server
+        .call(
+            reqwest::Method::POST,
+            "/api/connections",
+            Some((
+                "application/json",
+                json!({
+                    "name": "Revoked",
+                    "company": revoked_config.company,
+                    "base_url": revoked_url,
+                    "client_id": revoked_config.client_id,
+                    "client_secret": revoked_config.client_secret,
+                })
+                .to_string(),
+            )),
+            None,
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+
+    // The server syncs a new connection at once; Corrigo refuses it.
+    click(client, "[data-testid=open-servers]").await;
+    let within = "[data-server=demo] [data-server-connection='Revoked']";
+    let (badge, reason) = until("reauthorization required on the revoked connection", || async {
+        match server_connection_status(client, "Revoked").await {
+            Some((badge, reason)) if badge == "reauthorization required" => Some((badge, reason)),
+            _ => {
+                // Ask the server again (the list is read when Connections is clicked).
+                js(client, "const b = document.querySelector('[data-server=demo] [data-testid=server-connections]'); if (b) b.click(); return null;").await;
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                None
+            }
+        }
+    })
+    .await;
+    assert_eq!(badge, "reauthorization required");
+    assert!(reason.contains("refused"), "the reason is shown: {reason}");
+    shot(client, "13-reauthorization-required").await;
+
+    // Refused credentials: said plainly, and nothing changes.
+    set_input(
+        client,
+        within,
+        "reconnect-client-id",
+        &revoked_config.client_id,
+    )
+    .await;
+    set_input(client, within, "reconnect-client-secret", "not-the-secret").await;
+    click(client, &format!("{within} [data-testid=reconnect]")).await;
+    let refused = until("the refusal", || async {
+        let text = text_of(client, "servers-error").await;
+        (!text.is_empty()).then_some(text)
+    })
+    .await;
+    assert!(
+        refused.contains("refused the new credentials") && refused.contains("nothing changed"),
+        "{refused}"
+    );
+    assert!(!refused.contains("not-the-secret"), "{refused}");
+    let (badge, _) = server_connection_status(client, "Revoked").await.unwrap();
+    assert_eq!(badge, "reauthorization required", "nothing changed");
+
+    // Working credentials where the customer's Corrigo answers now: ok.
+    set_input(
+        client,
+        within,
+        "reconnect-client-id",
+        &working_config.client_id,
+    )
+    .await;
+    set_input(
+        client,
+        within,
+        "reconnect-client-secret",
+        &working_config.client_secret,
+    )
+    .await;
+    set_input(client, within, "reconnect-base-url", &working_url).await;
+    click(client, &format!("{within} [data-testid=reconnect]")).await;
+    let badge = until("the reconnected connection", || async {
+        let (badge, _) = server_connection_status(client, "Revoked").await?;
+        (badge != "reauthorization required").then_some(badge)
+    })
+    .await;
+    assert!(["ok", "syncing"].contains(&badge.as_str()), "{badge}");
+    assert_eq!(text_of(client, "servers-error").await, "", "no error left");
+    let reconnect_form = js(
+        client,
+        &format!("return document.querySelector(\"{within} [data-testid=reconnect]\") !== null;"),
+    )
+    .await;
+    assert_eq!(
+        reconnect_form,
+        json!(false),
+        "Reconnect is offered only while needed"
+    );
+    shot(client, "14-reconnected").await;
+    keys(client, &['\u{e00c}']).await;
+}
+
+/// An http receiver on this machine that answers 200 to every delivery, for a bounded
+/// time; returns its URL.
+fn webhook_receiver() -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    listener.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let mut served = 0;
+        while Instant::now() < deadline && served < 200 {
+            let Ok((mut stream, _)) = listener.accept() else {
+                std::thread::sleep(Duration::from_millis(20));
+                continue;
+            };
+            served += 1;
+            let _ = stream.set_nonblocking(false);
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            // Read the headers and the body (Content-Length), then answer.
+            let mut request = Vec::new();
+            let mut chunk = [0u8; 8192];
+            while let Ok(n) = stream.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                request.extend_from_slice(&chunk[..n]);
+                let text = String::from_utf8_lossy(&request);
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let length = text[..end]
+                        .lines()
+                        .find_map(|l| {
+                            let (name, value) = l.split_once(':')?;
+                            name.eq_ignore_ascii_case("content-length")
+                                .then(|| value.trim().parse::<usize>().ok())?
+                        })
+                        .unwrap_or(0);
+                    if request.len() >= end + 4 + length || request.len() > 1 << 20 {
+                        break;
+                    }
+                }
+            }
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        }
+    });
+    url
+}
+
+/// The Events panel lists the organization's recent webhook deliveries: event, endpoint,
+/// state, attempts.
+pub(super) async fn events_panel(j: &mut Journey) {
+    let client = &j.client().clone();
+    let server = j.demo.as_ref().expect("the demo server (push step)");
+    let hook = webhook_receiver();
+    let (status, _, created) = server
+        .call(
+            reqwest::Method::POST,
+            "/api/webhooks",
+            Some((
+                "application/json",
+                json!({"url": hook, "events": ["sync.completed"]}).to_string(),
+            )),
+            None,
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let endpoint = created["endpoint"]["id"].as_str().unwrap().to_string();
+    // A ping to the endpoint, and a sync of the demo connection (sync.completed).
+    let (status, _, body) = server
+        .call(
+            reqwest::Method::POST,
+            &format!("/api/webhooks/{endpoint}/test"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, 202, "{body}");
+    let (status, _, body) = server
+        .call(
+            reqwest::Method::POST,
+            &format!("/api/connections/{}/sync", server.connection_id),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, 202, "{body}");
+
+    click(client, "[data-testid=open-servers]").await;
+    click(client, "[data-server=demo] [data-testid=server-events]").await;
+    // The panel refreshes every 5 s while open.
+    let rows = until("both deliveries, delivered", || async {
+        let v = js(client, "return [...document.querySelectorAll('[data-testid=events-panel] tbody tr')].map(tr => [...tr.querySelectorAll('td')].map(td => td.textContent));").await;
+        let rows: Vec<Vec<String>> = v
+            .as_array()?
+            .iter()
+            .map(|r| r.as_array().unwrap().iter().map(|c| c.as_str().unwrap_or("").to_string()).collect())
+            .collect();
+        let delivered = |event: &str| rows.iter().any(|r| r[1] == event && r[3].starts_with("delivered"));
+        (delivered("ping") && delivered("sync.completed")).then_some(rows)
+    })
+    .await;
+    for row in rows.iter().filter(|r| r[2] == hook) {
+        assert_eq!(row[3], "delivered (200)", "{row:?}");
+        assert_eq!(row[4], "1", "one attempt: {row:?}");
+    }
+    shot(client, "15-events-panel").await;
+    keys(client, &['\u{e00c}']).await;
 }

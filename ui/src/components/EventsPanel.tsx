@@ -1,5 +1,6 @@
 // A server's recent webhook deliveries (event, endpoint, state, attempts), refreshed while open.
 
+import { localTime } from "../format";
 import { useEvents } from "../hooks/useEvents";
 
 export function EventsPanel({ server }: { server: string }) {
@@ -31,7 +32,7 @@ export function EventsPanel({ server }: { server: string }) {
       <tbody>
         {deliveries.map((d, i) => (
           <tr key={`${d.createdAt}-${i}`}>
-            <td>{d.createdAt}</td>
+            <td title={d.createdAt}>{localTime(d.createdAt)}</td>
             <td>{d.eventType}</td>
             <td>{d.endpoint}</td>
             <td title={d.lastError ?? undefined}>

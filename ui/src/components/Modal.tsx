@@ -19,6 +19,22 @@ export function Modal({
     box.current?.querySelector<HTMLElement>("input, select, button, [tabindex]")?.focus();
     return () => before?.focus();
   }, []);
+  // Escape closes it also when focus fell out of it (the focused button was disabled or
+  // removed, as Push's is while pushing), rather than leaving the dialog deaf to it.
+  const close = useRef(onClose);
+  useEffect(() => {
+    close.current = onClose;
+  });
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const focused = document.activeElement;
+      if (e.key === "Escape" && (focused === null || focused === document.body)) {
+        close.current();
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
   return (
     <div className="overlay" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
       <div
