@@ -724,6 +724,16 @@ pub(super) async fn main_steps_at_960x600(j: &mut Journey) {
     let client = j.client();
     window_at(client, SMALL).await;
     screen(client, "01-offline-workspace").await;
+    // The narrow left pane: the source tree fits it, it does not scroll sideways.
+    let sideways = js(
+        client,
+        "const t = document.querySelector('[role=tree]'); return t.scrollWidth - t.clientWidth;",
+    )
+    .await;
+    assert!(
+        sideways.as_i64().is_some_and(|px| px <= 1),
+        "the source tree scrolls sideways by {sideways} px at 960x600"
+    );
     // The first pass bound `instructions`; unbound, the drag below binds it afresh.
     click(
         client,
