@@ -1,13 +1,16 @@
 //! Two `unifield serve` processes on one throwaway PostgreSQL cluster, a Corrigo sandbox on
 //! loopback, and a bounded mixed run across them: mapping pushes and unified reads
-//! alternating between the nodes, syncs asked for on either node, and one node killed with
-//! SIGKILL while it holds a sync, then started again.
+//! alternating between the nodes, syncs asked for on either node, webhook deliveries of
+//! every event to a loopback receiver that verifies their Standard Webhooks signatures, and
+//! one node killed with SIGKILL while it holds a sync, then started again.
 //!
 //! What must hold: every read on either live node right after a push returned shows the
 //! pushed version (zero stale reads); the dead node's sync is failed and taken over by the
 //! other node once its lease expires, no two syncs of one connection ever overlap and none
 //! is left `running`; every connection ends with a completed sync of every record and the
-//! last pushed version (nothing lost). Without PostgreSQL the test prints SKIPPED.
+//! last pushed version; every event in the outbox reaches the receiver, signed, exactly once
+//! after dedupe by `webhook-id` (a repeat only as a retry of the same id), each with one
+//! delivery row, delivered (nothing lost). Without PostgreSQL the test prints SKIPPED.
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -19,11 +22,13 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 use unifield_test_support as support;
 use unifield_test_support::postgres::PgCluster;
+use unifield_webhooks::receiver::{Receiver, ReceiverConfig};
+use unifield_webhooks::Verifier;
 
 /// Connections (customers) on the one sandbox.
 const CONNECTIONS: usize = 3;
 /// Work orders the sandbox serves to each connection.
-const WORK_ORDERS: usize = 1000;
+const WORK_ORDERS: usize = 400;
 /// Rounds of the mixed run; node B is killed at KILL_AT and started again at RESTART_AT.
 const ROUNDS: usize = 30;
 const KILL_AT: usize = 10;
@@ -244,7 +249,7 @@ async fn wait_until(started: Instant, what: &str, mut done: impl FnMut() -> bool
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_nodes_with_one_killed_minus_9_serve_no_stale_read_and_lose_no_sync() {
+async fn two_nodes_with_one_killed_minus_9_serve_no_stale_read_and_lose_no_sync_or_event() {
     let cluster = match PgCluster::start() {
         Ok(cluster) => cluster,
         Err(reason) => {
@@ -277,6 +282,40 @@ async fn two_nodes_with_one_killed_minus_9_serve_no_stale_read_and_lose_no_sync(
             .unwrap(),
         key,
     };
+
+    // A webhook endpoint for every event, created before anything happens, and the
+    // verifying receiver behind it. (An endpoint's deliveries go one at a time, in event
+    // order: the receiver answers at once so the run's ~1,300 events drain in seconds.)
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let receiver_url = format!("http://127.0.0.1:{port}/webhooks");
+    let (status, endpoint) = client
+        .send(
+            reqwest::Method::POST,
+            format!("{}/api/webhooks", node_a.url),
+            Some(&json!({"url": receiver_url, "events": ["*"]})),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{endpoint}");
+    let endpoint_id = endpoint["endpoint"]["id"]
+        .as_str()
+        .or(endpoint["id"].as_str())
+        .unwrap()
+        .to_string();
+    let events_before: i64 = db("SELECT coalesce(max(seq), 0) FROM events")[0][0]
+        .parse()
+        .unwrap();
+    let receiver_config = ReceiverConfig::new(
+        Verifier::from_secret_text(endpoint["secret"].as_str().unwrap()).unwrap(),
+    );
+    let receiver = Receiver::start(([127, 0, 0, 1], port).into(), receiver_config, None)
+        .await
+        .unwrap();
+    assert_eq!(receiver.url(), receiver_url);
 
     // Connections added on alternate nodes; each one's first sync starts at once.
     let mut connections = Vec::new();
@@ -322,6 +361,7 @@ async fn two_nodes_with_one_killed_minus_9_serve_no_stale_read_and_lose_no_sync(
     let mut stale: Vec<String> = Vec::new();
     let mut reads = 0usize;
     let mut killed_holding: Vec<String> = Vec::new();
+    let mut deliveries_held_by_b = 0;
     for round in 1..=ROUNDS {
         if round == KILL_AT {
             // Ask node B for a sync of every connection, and kill it once it holds one
@@ -358,6 +398,10 @@ async fn two_nodes_with_one_killed_minus_9_serve_no_stale_read_and_lose_no_sync(
             }
             node.kill();
             killed_holding = db(HELD_BY_B).into_iter().map(|r| r[0].clone()).collect();
+            deliveries_held_by_b = db(
+                "SELECT id FROM webhook_deliveries WHERE claimed_by LIKE 'node-b%' AND state = 'pending'",
+            )
+            .len();
             assert!(
                 !killed_holding.is_empty(),
                 "node B's syncs all ended just before the kill"
@@ -431,6 +475,10 @@ async fn two_nodes_with_one_killed_minus_9_serve_no_stale_read_and_lose_no_sync(
         }
     }
 
+    eprintln!(
+        "mixed run: rounds done at {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     // The dead node's syncs were failed when node A took them over after the lease.
     wait_until(started, "the dead node's syncs to be taken over", || {
         killed_holding.iter().all(|c| {
@@ -557,15 +605,95 @@ async fn two_nodes_with_one_killed_minus_9_serve_no_stale_read_and_lose_no_sync(
             );
         }
     }
+    eprintln!(
+        "mixed run: syncs settled at {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    // Every event the outbox holds since the endpoint was made reached the receiver,
+    // verified, and only those; one delivery row each, delivered; a repeat only as a
+    // retry of the same id.
+    let expected: std::collections::BTreeSet<String> = db(&format!(
+        "SELECT id FROM events WHERE seq > {events_before}"
+    ))
+    .into_iter()
+    .map(|r| r[0].clone())
+    .collect();
+    let undelivered = format!(
+        "SELECT state, count(*) FROM webhook_deliveries WHERE endpoint_id = '{endpoint_id}'
+         AND state != 'delivered' GROUP BY state"
+    );
+    loop {
+        let received: std::collections::BTreeSet<String> = receiver
+            .received()
+            .into_iter()
+            .filter_map(|d| d.id)
+            .collect();
+        let missing: Vec<&String> = expected.difference(&received).collect();
+        let pending = db(&undelivered);
+        if missing.is_empty() && pending.is_empty() {
+            break;
+        }
+        assert!(
+            started.elapsed() < DEADLINE,
+            "the run passed its {} s bound waiting for deliveries: {} of {} events not received (first: {:?}); deliveries not delivered by state: {pending:?}; by state and holder: {:?}\nnode-a:\n{}\nnode-b:\n{}",
+            DEADLINE.as_secs(),
+            missing.len(),
+            expected.len(),
+            missing.iter().take(3).collect::<Vec<_>>(),
+            db(&format!("SELECT state, coalesce(claimed_by, '-'), attempts, count(*) FROM webhook_deliveries WHERE endpoint_id = '{endpoint_id}' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3")),
+            deployment.log("node-a"),
+            deployment.log("node-b"),
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    eprintln!(
+        "mixed run: events delivered at {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let received = receiver.received();
+    let mut times_received: HashMap<String, usize> = HashMap::new();
+    for delivery in &received {
+        assert_eq!(
+            delivery.verified,
+            Ok(()),
+            "a delivery did not verify: {:?}",
+            delivery.verify_message
+        );
+        let id = delivery
+            .id
+            .clone()
+            .expect("every delivery has a webhook-id");
+        *times_received.entry(id).or_default() += 1;
+    }
+    let all_events: std::collections::HashSet<String> = db("SELECT id FROM events")
+        .into_iter()
+        .map(|r| r[0].clone())
+        .collect();
+    for id in times_received.keys() {
+        assert!(all_events.contains(id), "a delivery of no event: {id}");
+    }
+    let rows_per_event = db(&format!(
+        "SELECT event_id, count(*) FROM webhook_deliveries WHERE endpoint_id = '{endpoint_id}'
+         GROUP BY event_id HAVING count(*) > 1"
+    ));
+    assert!(
+        rows_per_event.is_empty(),
+        "events with more than one delivery: {rows_per_event:?}"
+    );
+    let repeats: usize = times_received.values().map(|n| n - 1).sum();
+    assert!(expected.len() > 3 * WORK_ORDERS, "{}", expected.len());
+
     let (status, health) = client.get(format!("{}/api/health", node_b.url)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(health["database"], "postgres", "{health}");
     println!(
-        "mixed run: {ROUNDS} pushes, {reads} reads after them (0 stale), {} syncs ({} failed with the killed node, taken over), {:.1} s",
+        "mixed run: {ROUNDS} pushes, {reads} reads after them (0 stale), {} syncs ({} failed with the killed node, taken over), {} events delivered ({repeats} repeated as retries; node B held {deliveries_held_by_b} when killed), {:.1} s",
         runs.len(),
         runs.iter().filter(|r| r[2] == "failed").count(),
+        expected.len(),
         started.elapsed().as_secs_f64()
     );
+    receiver.stop().await;
     drop(node_a);
     drop(node_b);
     sandbox.stop().await;
