@@ -305,6 +305,19 @@ pub(super) async fn push_to_a_server(j: &mut Journey) {
     keys(client, &['\u{e00c}']).await; // Escape closes the dialog
 }
 
+/// A screenshot once the window has painted what the DOM now holds (WebKit can hand out
+/// the previous frame right after a change).
+async fn painted_shot(client: &Client, name: &str) {
+    client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 50)));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    shot(client, name).await;
+}
+
 /// The active WorkOrder mapping on the demo connection, as a second client reads it: its
 /// version (the ETag) and its text.
 async fn active_work_order_mapping(server: &DemoServer) -> (i64, Value) {
@@ -404,7 +417,7 @@ pub(super) async fn push_conflict(j: &mut Journey) {
         format!("Push (If-Match {newer})"),
         "the next push is made against the new version"
     );
-    shot(client, "12-push-conflict").await;
+    painted_shot(client, "12-push-conflict").await;
 
     // Nothing was overwritten: the other client's version is still the active one.
     let (still, served) = active_work_order_mapping(server).await;
@@ -488,7 +501,7 @@ pub(super) async fn reconnect_after_revoked_credentials(j: &mut Journey) {
     .await;
     assert_eq!(badge, "reauthorization required");
     assert!(reason.contains("refused"), "the reason is shown: {reason}");
-    shot(client, "13-reauthorization-required").await;
+    painted_shot(client, "13-reauthorization-required").await;
 
     // Refused credentials: said plainly, and nothing changes.
     set_input(
@@ -547,7 +560,7 @@ pub(super) async fn reconnect_after_revoked_credentials(j: &mut Journey) {
         json!(false),
         "Reconnect is offered only while needed"
     );
-    shot(client, "14-reconnected").await;
+    painted_shot(client, "14-reconnected").await;
     keys(client, &['\u{e00c}']).await;
 }
 
@@ -656,6 +669,6 @@ pub(super) async fn events_panel(j: &mut Journey) {
         assert_eq!(row[3], "delivered (200)", "{row:?}");
         assert_eq!(row[4], "1", "one attempt: {row:?}");
     }
-    shot(client, "15-events-panel").await;
+    painted_shot(client, "15-events-panel").await;
     keys(client, &['\u{e00c}']).await;
 }
