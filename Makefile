@@ -62,7 +62,8 @@ package: setup ui
 	mv -f target/release/unifield-studio.stripped target/release/unifield-studio
 	cd src-tauri && ../ui/node_modules/.bin/tauri bundle --bundles deb --ci
 
-## make bench: the criterion benches and the scripted CLI benchmarks.
+## make bench: the criterion benches, the scripted CLI benchmarks and the studio's memory
+## beside an empty Tauri window (each prints its ratio against a baseline in the same run).
 bench:
 	@scripts/setup time
 	$(CARGO) bench -p unifield-engine --bench reapply
@@ -73,3 +74,4 @@ bench:
 	scripts/bench-pull
 	$(CARGO) bench -p unifield-server --bench unified_read
 	$(CARGO) bench -p unifield-server --bench read_nodes
+	scripts/bench-studio-memory

@@ -87,11 +87,46 @@ fn webkit_processes(binary: &Path) -> Vec<Value> {
                 "process": name.trim(),
                 "rss_mb": round(kb(&rollup, "Rss:") / 1024.0),
                 "anonymous_mb": round(kb(&rollup, "Anonymous:") / 1024.0),
+                "largest_anonymous_regions": largest_anonymous_regions(p),
             }))
         })
         .collect();
     found.sort_by_key(|v| v["process"].as_str().unwrap_or("").to_string());
     found
+}
+
+/// The process's mappings holding the most anonymous memory: `[name, reserved MB,
+/// anonymous MB]` (a name such as `[heap]` or a file, none for a plain anonymous map),
+/// to tell JavaScript's heap (large reservations) from malloc's and from graphics buffers.
+fn largest_anonymous_regions(pid: &str) -> Vec<Value> {
+    let Ok(smaps) = std::fs::read_to_string(format!("/proc/{pid}/smaps")) else {
+        return Vec::new();
+    };
+    let mut regions: Vec<(String, f64, f64)> = Vec::new();
+    for line in smaps.lines() {
+        let mut words = line.split_whitespace();
+        let first = words.next().unwrap_or("");
+        if first.contains('-') && !first.ends_with(':') {
+            let name = words.nth(4).unwrap_or("").to_string();
+            regions.push((name, 0.0, 0.0));
+        } else if let Some(region) = regions.last_mut() {
+            let value = words
+                .next()
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0);
+            match first {
+                "Size:" => region.1 = value / 1024.0,
+                "Anonymous:" => region.2 = value / 1024.0,
+                _ => {}
+            }
+        }
+    }
+    regions.sort_by(|a, b| b.2.total_cmp(&a.2));
+    regions
+        .into_iter()
+        .take(6)
+        .map(|(name, size, anonymous)| json!([name, round(size), round(anonymous)]))
+        .collect()
 }
 
 fn round(mb: f64) -> f64 {
