@@ -682,30 +682,26 @@ fn main() {
                 figures[index].1.push((rate, p50, p99));
             }
         }
-        let middle = |index: usize| -> Option<Figures> {
+        let mean_of = |index: usize| -> Option<Figures> {
             let runs = &figures[index].1;
             if runs.is_empty() {
                 return None;
             }
-            // The median round of each figure.
-            let pick = |f: fn(&Figures) -> f64| {
-                let mut v: Vec<f64> = runs.iter().map(f).collect();
-                v.sort_by(f64::total_cmp);
-                v[v.len() / 2]
-            };
+            // The mean over the rounds of each figure.
+            let pick = |f: fn(&Figures) -> f64| runs.iter().map(f).sum::<f64>() / runs.len() as f64;
             Some((pick(|r| r.0), pick(|r| r.1), pick(|r| r.2)))
         };
-        if let (Some(one), Some(two)) = (middle(1), middle(3)) {
+        if let (Some(one), Some(two)) = (mean_of(1), mean_of(3)) {
             println!(
-                "{concurrency} client(s), medians over the rounds: postgres 2 nodes per client vs 1 node: reads/s {:.2}x, p50 {:.2}x, p99 {:.2}x",
+                "{concurrency} client(s), means over the rounds: postgres 2 nodes per client vs 1 node: reads/s {:.2}x, p50 {:.2}x, p99 {:.2}x",
                 two.0 / one.0,
                 two.1 / one.1,
                 two.2 / one.2
             );
         }
-        if let (Some(s), Some(one), Some(two)) = (middle(0), middle(1), middle(2)) {
+        if let (Some(s), Some(one), Some(two)) = (mean_of(0), mean_of(1), mean_of(2)) {
             println!(
-                "{concurrency} client(s), medians over the rounds: postgres 1 node vs sqlite: reads/s {:.2}x, p50 {:.2}x, p99 {:.2}x; postgres 2 nodes (per request) vs 1 node: reads/s {:.2}x, p50 {:.2}x, p99 {:.2}x",
+                "{concurrency} client(s), means over the rounds: postgres 1 node vs sqlite: reads/s {:.2}x, p50 {:.2}x, p99 {:.2}x; postgres 2 nodes (per request) vs 1 node: reads/s {:.2}x, p50 {:.2}x, p99 {:.2}x",
                 one.0 / s.0,
                 one.1 / s.1,
                 one.2 / s.2,
