@@ -82,7 +82,196 @@ on_both!(
     the_schema_is_at_the_latest_version,
     the_service_creates_authenticates_and_revokes_keys,
     one_node_at_a_time_holds_a_connections_sync_lease,
+    record_counts_and_pages_follow_every_commit_and_deletion,
 );
+
+fn connection(id: &str) -> unifield_server::storage::NewConnection {
+    unifield_server::storage::NewConnection {
+        id: id.into(),
+        org_id: "org_a".into(),
+        name: id.into(),
+        company: "Co".into(),
+        region: None,
+        base_url: Some("http://127.0.0.1:1".into()),
+        client_id: "client".into(),
+        sealed_secret: vec![1, 2, 3],
+        created_at: "2026-01-01T00:00:00.000Z".into(),
+    }
+}
+
+/// `(source id, body, hash)` records `from..to`, their hash carrying `version`.
+fn records(from: usize, to: usize, version: u32) -> Vec<(String, String, String)> {
+    (from..to)
+        .map(|n| {
+            (
+                format!("wo-{n:04}"),
+                format!("{{\"Id\":{n},\"v\":{version}}}"),
+                format!("hash-{n}-{version}"),
+            )
+        })
+        .collect()
+}
+
+/// The total a unified list shows (`raw_count`) and its pages (`raw_slice`) agree with the
+/// records actually stored, in storage order, after creates, updates, unchanged repeats,
+/// other entities and connections, and a connection's deletion; a second node reads the
+/// same. (On PostgreSQL the count is kept by triggers and the page read by a deferred join.)
+fn record_counts_and_pages_follow_every_commit_and_deletion(backend: Backend) {
+    let a = &backend.storage;
+    a.add_org("org_a", "alpha", "2026-01-01T00:00:00.000Z")
+        .unwrap();
+    a.add_connection(&connection("con_1"), &[]).unwrap();
+    a.add_connection(&connection("con_2"), &[]).unwrap();
+    let now = "2026-01-01T00:01:00.000Z";
+    let run = a.begin_sync("con_1", now, &[]).unwrap();
+    assert_eq!(a.raw_count("con_1", "WorkOrder").unwrap(), 0);
+    assert!(a
+        .raw_slice("con_1", "WorkOrder", 0, 100)
+        .unwrap()
+        .is_empty());
+    for page in records(0, 250, 1).chunks(100) {
+        a.commit_page("con_1", "WorkOrder", run, page, now, |_| Vec::new())
+            .unwrap();
+    }
+    a.commit_page("con_1", "Asset", run, &records(0, 5, 1), now, |_| {
+        Vec::new()
+    })
+    .unwrap();
+    a.commit_page("con_2", "WorkOrder", run, &records(0, 7, 1), now, |_| {
+        Vec::new()
+    })
+    .unwrap();
+    assert_eq!(a.raw_count("con_1", "WorkOrder").unwrap(), 250);
+    // A page of 40 unchanged, 30 updated and 30 new records counts only the new ones.
+    let mut mixed = records(100, 140, 1);
+    mixed.extend(records(140, 170, 2));
+    mixed.extend(records(250, 280, 1));
+    let changes = a
+        .commit_page("con_1", "WorkOrder", run, &mixed, now, |_| Vec::new())
+        .unwrap();
+    use unifield_server::storage::PageChange;
+    let created = changes
+        .iter()
+        .filter(|c| **c == PageChange::Created)
+        .count();
+    assert_eq!(created, 30);
+    assert_eq!(a.raw_count("con_1", "WorkOrder").unwrap(), 280);
+    assert_eq!(a.raw_count("con_1", "Asset").unwrap(), 5);
+    assert_eq!(a.raw_count("con_2", "WorkOrder").unwrap(), 7);
+    assert_eq!(a.raw_count("con_2", "Asset").unwrap(), 0);
+
+    let mut stored = Vec::new();
+    a.each_raw("con_1", "WorkOrder", |r| stored.push(r))
+        .unwrap();
+    assert_eq!(stored.len(), 280);
+    assert!(stored.windows(2).all(|w| w[0].id < w[1].id));
+    let b = backend.second_node();
+    for node in [a, &b] {
+        assert_eq!(node.raw_count("con_1", "WorkOrder").unwrap(), 280);
+        for (offset, limit) in [
+            (0, 100),
+            (100, 100),
+            (200, 100),
+            (139, 3),
+            (279, 100),
+            (280, 100),
+            (5000, 100),
+            (0, 1),
+        ] {
+            let page = node.raw_slice("con_1", "WorkOrder", offset, limit).unwrap();
+            let expected: Vec<_> = stored.iter().skip(offset).take(limit).cloned().collect();
+            assert_eq!(page, expected, "offset {offset}, limit {limit}");
+        }
+    }
+    // The updated records' new bodies are what a page reads.
+    let page = a.raw_slice("con_1", "WorkOrder", 140, 1).unwrap();
+    assert_eq!(page[0].source_id, "wo-0140");
+    assert_eq!(page[0].body, "{\"Id\":140,\"v\":2}");
+
+    assert!(a.delete_connection("org_a", "con_1").unwrap());
+    assert_eq!(a.raw_count("con_1", "WorkOrder").unwrap(), 0);
+    assert_eq!(a.raw_count("con_1", "Asset").unwrap(), 0);
+    assert!(a
+        .raw_slice("con_1", "WorkOrder", 0, 100)
+        .unwrap()
+        .is_empty());
+    assert_eq!(a.raw_count("con_2", "WorkOrder").unwrap(), 7);
+    // A connection made again under the same id starts from nothing.
+    a.add_connection(&connection("con_1"), &[]).unwrap();
+    let run = a.begin_sync("con_1", now, &[]).unwrap();
+    a.commit_page("con_1", "WorkOrder", run, &records(0, 3, 1), now, |_| {
+        Vec::new()
+    })
+    .unwrap();
+    assert_eq!(a.raw_count("con_1", "WorkOrder").unwrap(), 3);
+    // SQLite serves one process per file (its count is cached in the process); on
+    // PostgreSQL the other node sees the deletion and the new records at once.
+    if backend.url.is_some() {
+        assert_eq!(b.raw_count("con_1", "WorkOrder").unwrap(), 3);
+    }
+}
+
+/// A PostgreSQL database from before the record counts (schema version 3, records cached)
+/// is upgraded at start with each entity's count taken from its records; records deleted or
+/// truncated by hand afterwards are subtracted by the triggers too.
+#[test]
+fn on_postgres_record_counts_are_backfilled_on_upgrade_and_follow_hand_deletes() {
+    let Some(url) = postgres_url() else { return };
+    let migrations = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres");
+    let psql = |args: &[&str]| {
+        let out = std::process::Command::new("psql")
+            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &url])
+            .args(args)
+            .output()
+            .expect("psql comes with PostgreSQL");
+        assert!(out.status.success(), "{out:?}");
+    };
+    let file = |name: &str| migrations.join(name).to_string_lossy().into_owned();
+    psql(&[
+        "-c",
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+        "-f",
+        &file("0001_server.sql"),
+        "-f",
+        &file("0002_sync_lease.sql"),
+        "-f",
+        &file("0003_webhooks.sql"),
+        "-c",
+        "INSERT INTO schema_migrations (version) VALUES (1), (2), (3);
+         INSERT INTO organizations (id, name, created_at) VALUES ('org_a', 'alpha', '2026-01-01T00:00:00.000Z');
+         INSERT INTO connections (id, org_id, name, company, client_id, sealed_secret, status, created_at)
+             SELECT 'con_' || n, 'org_a', 'c' || n, 'Co', 'client', '\\x01', 'active',
+                    '2026-01-01T00:00:00.000Z'
+             FROM generate_series(1, 2) AS n;
+         INSERT INTO raw_records (connection_id, entity, source_id, body, content_hash, updated_at)
+             SELECT 'con_1', 'WorkOrder', 'wo-' || n, '{}', 'h', '2026-01-01T00:00:00.000Z'
+             FROM generate_series(1, 1234) AS n;
+         INSERT INTO raw_records (connection_id, entity, source_id, body, content_hash, updated_at)
+             SELECT 'con_2', 'Asset', 'a-' || n, '{}', 'h', '2026-01-01T00:00:00.000Z'
+             FROM generate_series(1, 5) AS n",
+    ]);
+    let storage = Storage::open_postgres(&url).unwrap();
+    assert_eq!(storage.schema_version().unwrap(), 4);
+    assert_eq!(storage.raw_count("con_1", "WorkOrder").unwrap(), 1234);
+    assert_eq!(storage.raw_count("con_2", "Asset").unwrap(), 5);
+    assert_eq!(
+        storage
+            .raw_slice("con_1", "WorkOrder", 1230, 100)
+            .unwrap()
+            .len(),
+        4
+    );
+    psql(&[
+        "-c",
+        "DELETE FROM raw_records WHERE connection_id = 'con_1' AND source_id LIKE 'wo-1%'",
+    ]);
+    // wo-1, wo-10..19, wo-100..199, wo-1000..1234: 1 + 10 + 100 + 235.
+    assert_eq!(storage.raw_count("con_1", "WorkOrder").unwrap(), 1234 - 346);
+    assert_eq!(storage.raw_count("con_2", "Asset").unwrap(), 5);
+    psql(&["-c", "TRUNCATE raw_records"]);
+    assert_eq!(storage.raw_count("con_1", "WorkOrder").unwrap(), 0);
+    assert_eq!(storage.raw_count("con_2", "Asset").unwrap(), 0);
+}
 
 fn one_node_at_a_time_holds_a_connections_sync_lease(backend: Backend) {
     let a = &backend.storage;

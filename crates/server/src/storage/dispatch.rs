@@ -13,6 +13,7 @@
 
 use super::mappings::Stale;
 use super::postgres::Postgres;
+pub use super::postgres::DEFAULT_POSTGRES_POOL_SIZE;
 use super::ApiKeyRow;
 use super::{
     ClaimedWebhookDelivery, ConnectionRow, EventRow, MappingVersionRow, NewConnection, NewEvent,
@@ -154,8 +155,14 @@ impl Storage {
     /// The PostgreSQL database at `url` (`postgres://…`), migrations applied under an
     /// advisory lock so that nodes starting together migrate once.
     pub fn open_postgres(url: &str) -> Result<Storage> {
+        Storage::open_postgres_pooled(url, DEFAULT_POSTGRES_POOL_SIZE)
+    }
+
+    /// [`Storage::open_postgres`] with at most `pool_size` database connections from this
+    /// node (`--database-pool-size`; at least 1).
+    pub fn open_postgres_pooled(url: &str, pool_size: usize) -> Result<Storage> {
         Ok(Storage {
-            backend: Backend::Postgres(Postgres::open(url)?),
+            backend: Backend::Postgres(Postgres::open(url, pool_size)?),
         })
     }
 

@@ -16,7 +16,7 @@ mod records;
 mod webhooks;
 
 pub use connections::{ConnectionRow, NewConnection, SyncRunRow};
-pub use dispatch::{Storage, NOT_ON_POSTGRES};
+pub use dispatch::{Storage, DEFAULT_POSTGRES_POOL_SIZE, NOT_ON_POSTGRES};
 pub use events::{EventRow, NewEvent};
 pub use mappings::MappingVersionRow;
 pub use orgs::{ApiKeyRow, Principal, TokenRow};

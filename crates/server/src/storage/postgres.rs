@@ -32,14 +32,15 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_server.sql"),
     include_str!("../../migrations/postgres/0002_sync_lease.sql"),
     include_str!("../../migrations/postgres/0003_webhooks.sql"),
+    include_str!("../../migrations/postgres/0004_raw_record_counts.sql"),
 ];
 
 /// The advisory lock key under which migrations run (any constant both nodes agree on:
 /// "unifield" in ASCII).
 const MIGRATION_LOCK: i64 = 0x756e_6966_6965_6c64;
 
-/// Connections per node.
-const POOL_SIZE: usize = 16;
+/// Connections per node when `--database-pool-size` is not given.
+pub const DEFAULT_POSTGRES_POOL_SIZE: usize = 16;
 
 pub(crate) struct Postgres {
     /// Drives the pool's connections; shut down in the background on drop (dropping a
@@ -85,7 +86,8 @@ fn redacted(url: &str) -> String {
 }
 
 impl Postgres {
-    pub(crate) fn open(url: &str) -> Result<Postgres> {
+    /// The database at `url` with at most `pool_size` connections from this node.
+    pub(crate) fn open(url: &str, pool_size: usize) -> Result<Postgres> {
         let fail = |reason: String| StorageError::Open {
             path: redacted(url),
             reason,
@@ -109,7 +111,7 @@ impl Postgres {
         let pool = {
             let _entered = runtime.enter();
             Pool::builder(manager)
-                .max_size(POOL_SIZE)
+                .max_size(pool_size.max(1))
                 .runtime(deadpool_postgres::Runtime::Tokio1)
                 .wait_timeout(Some(std::time::Duration::from_secs(30)))
                 .create_timeout(Some(std::time::Duration::from_secs(10)))
@@ -1022,8 +1024,9 @@ impl Postgres {
         })
     }
 
-    // Cached raw records. Nothing is cached in the process: counts are counted and pages
-    // seeked per request, so every node answers from the same truth.
+    // Cached raw records. Nothing is cached in the process: counts are read from the
+    // database's per-entity count (kept by triggers, migration 0004) and pages seeked per
+    // request, so every node answers from the same truth.
 
     pub(crate) fn commit_page(
         &self,
@@ -1117,6 +1120,9 @@ impl Postgres {
         })
     }
 
+    /// A deferred join: the page's ids are found on the (connection_id, entity, id) index
+    /// alone (an index-only scan: OFFSET skips index entries, not whole rows with their
+    /// bodies), then only those rows are read by primary key.
     pub(crate) fn raw_slice(
         &self,
         connection_id: &str,
@@ -1127,8 +1133,10 @@ impl Postgres {
         self.block(async {
             let rows = self
                 .query(
-                    "SELECT id, source_id, body FROM raw_records WHERE connection_id = $1 AND entity = $2
-                     ORDER BY id LIMIT $3 OFFSET $4",
+                    "SELECT id, source_id, body FROM raw_records WHERE id IN (
+                         SELECT id FROM raw_records WHERE connection_id = $1 AND entity = $2
+                         ORDER BY id LIMIT $3 OFFSET $4)
+                     ORDER BY id",
                     &[&connection_id, &entity, &(limit as i64), &(offset as i64)],
                 )
                 .await?;
@@ -1136,15 +1144,17 @@ impl Postgres {
         })
     }
 
+    /// The count the triggers on raw_records keep in the same transaction as each insert
+    /// and delete (no row: nothing cached for that entity).
     pub(crate) fn raw_count(&self, connection_id: &str, entity: &str) -> Result<usize> {
         self.block(async {
             let row = self
-                .query_one(
-                    "SELECT COUNT(*) FROM raw_records WHERE connection_id = $1 AND entity = $2",
+                .query_opt(
+                    "SELECT records FROM raw_record_counts WHERE connection_id = $1 AND entity = $2",
                     &[&connection_id, &entity],
                 )
                 .await?;
-            Ok(row.get::<_, i64>(0) as usize)
+            Ok(row.map_or(0, |r| r.get::<_, i64>(0).max(0) as usize))
         })
     }
 
