@@ -19,10 +19,11 @@ struct EmptyWindow {
 }
 
 impl EmptyWindow {
-    /// Builds and starts it, and waits (bounded) until its page has loaded.
-    fn start() -> EmptyWindow {
+    /// Builds and starts it with `env` set, and waits (bounded) until its page has loaded.
+    fn start(env: &[(&str, &str)]) -> EmptyWindow {
         let binary = support::built_binary("unifield-empty-window", "unifield-empty-window", &[]);
         let mut child = Command::new(&binary)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -138,20 +139,32 @@ fn round(mb: f64) -> f64 {
 async fn measure_beside_the_baseline(j: &mut Journey, when: &str) {
     // Started for the measurement and stopped after it, so that its window is not on the
     // display while the other steps drive the studio's.
-    let baseline = EmptyWindow::start();
+    let baseline = EmptyWindow::start(&[]);
     // Both settle (the studio's last answers rendered, the empty page's first paint done).
     tokio::time::sleep(Duration::from_secs(3)).await;
     let (studio_mb, studio_webkit_mb) = studio_rss_mb(&j.studio);
     let (empty_mb, empty_webkit_mb) = studio_rss_mb(&baseline.binary);
+    let baseline_processes = webkit_processes(&baseline.binary);
+    drop(baseline);
+    // The studio picks WebKit's shared-memory renderer (src-tauri's lib.rs); a default
+    // Tauri window takes DMA-BUF's. The same empty window with the studio's renderer
+    // tells what is the page's and what the renderer's.
+    let same_renderer = EmptyWindow::start(&[("WEBKIT_DISABLE_DMABUF_RENDERER", "1")]);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (_, same_renderer_webkit_mb) = studio_rss_mb(&same_renderer.binary);
+    let same_renderer_processes = webkit_processes(&same_renderer.binary);
+    drop(same_renderer);
     let dom_elements = js(
         j.client(),
         "return document.getElementsByTagName('*').length;",
     )
     .await;
     let ratio = studio_webkit_mb / empty_webkit_mb;
+    let same_ratio = studio_webkit_mb / same_renderer_webkit_mb;
     println!(
         "e2e memory {when}: studio WebKit processes {studio_webkit_mb:.0} MB, empty window's \
-         {empty_webkit_mb:.0} MB: {ratio:.2}x (goal 1.3x); studio process {studio_mb:.0} MB, \
+         {empty_webkit_mb:.0} MB: {ratio:.2}x (goal 1.3x); with the studio's renderer \
+         {same_renderer_webkit_mb:.0} MB: {same_ratio:.2}x; studio process {studio_mb:.0} MB, \
          empty window process {empty_mb:.0} MB"
     );
     j.measured.insert(
@@ -167,8 +180,11 @@ async fn measure_beside_the_baseline(j: &mut Journey, when: &str) {
             "studio_dom_elements": dom_elements,
             "empty_window_mb": round(empty_mb),
             "empty_window_webkit_children_mb": round(empty_webkit_mb),
-            "empty_window_webkit_processes": webkit_processes(&baseline.binary),
+            "empty_window_webkit_processes": baseline_processes,
             "webkit_ratio": (ratio * 100.0).round() / 100.0,
+            "empty_window_shared_memory_renderer_webkit_children_mb": round(same_renderer_webkit_mb),
+            "empty_window_shared_memory_renderer_webkit_processes": same_renderer_processes,
+            "webkit_ratio_same_renderer": (same_ratio * 100.0).round() / 100.0,
         }),
     );
 }
