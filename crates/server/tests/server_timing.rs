@@ -70,7 +70,10 @@ async fn a_unified_list_says_where_its_time_went(db: common::Db) {
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let timing = server_timing(&headers);
-    assert!(timing.contains_key("auth") && !timing.contains_key("map"), "{timing:?}");
+    assert!(
+        timing.contains_key("auth") && !timing.contains_key("map"),
+        "{timing:?}"
+    );
 }
 
 on_both_backends!(a_unified_list_says_where_its_time_went);
