@@ -225,6 +225,10 @@ enum Command {
         /// in UNIFIELD_DATABASE_URL, which is read when this is absent)
         #[arg(long, value_name = "URL")]
         database: Option<String>,
+        /// PostgreSQL connections this node may hold at once (default 16;
+        /// UNIFIELD_DATABASE_POOL_SIZE is read when this is absent)
+        #[arg(long, value_name = "N", value_parser = unifield_server::parse_database_pool_size)]
+        database_pool_size: Option<usize>,
         /// Time between a connection's syncs: 15m, 30s, 1h
         #[arg(long, default_value = "15m", value_parser = server::parse_interval)]
         sync_interval: std::time::Duration,
@@ -384,6 +388,7 @@ fn main() -> ExitCode {
             listen,
             data,
             database,
+            database_pool_size,
             sync_interval,
             sync_lease,
             demo,
@@ -408,6 +413,7 @@ fn main() -> ExitCode {
                         listen,
                         data.as_deref(),
                         database.as_deref(),
+                        database_pool_size,
                         sync_interval,
                         sync_lease,
                         demo,

@@ -112,12 +112,17 @@ pub(crate) fn serve(
     listen: SocketAddr,
     data: Option<&Path>,
     database: Option<&str>,
+    database_pool_size: Option<usize>,
     sync_interval: Duration,
     sync_lease: Duration,
     demo: bool,
     webhooks: unifield_server::webhooks::WebhookSettings,
     limits: ServeLimits,
 ) -> Outcome {
+    let database_pool_size = match database_pool_size {
+        Some(n) => Some(n),
+        None => unifield_server::database_pool_size_from_env().map_err(Failure::usage)?,
+    };
     if let Some(url) = database {
         unifield_server::check_database_argument(url).map_err(Failure::usage)?;
         if demo {
@@ -168,6 +173,7 @@ pub(crate) fn serve(
         if let Some(url) = database {
             config.database = Some(url.to_string());
         }
+        config.database_pool_size = database_pool_size;
         let server = unifield_server::start(config.clone()).await.map_err(server_failure)?;
         let _ = writeln!(out, "{}", server.url);
         let place = if config.database.is_some() {

@@ -9,7 +9,10 @@ use std::time::Duration;
 
 fn unifield(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_unifield"));
-    command.args(args).env_remove("UNIFIELD_DATABASE_URL");
+    command
+        .args(args)
+        .env_remove("UNIFIELD_DATABASE_URL")
+        .env_remove("UNIFIELD_DATABASE_POOL_SIZE");
     for (name, value) in env {
         command.env(name, value);
     }
@@ -63,6 +66,35 @@ fn a_database_argument_with_a_password_is_refused_before_anything_starts() {
 }
 
 #[test]
+fn a_database_pool_size_out_of_range_is_refused_from_the_flag_and_the_environment() {
+    for size in ["0", "1001", "many"] {
+        let out = unifield(
+            &[
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--database-pool-size",
+                size,
+            ],
+            &[],
+        );
+        assert_eq!(out.status.code(), Some(2), "{size}: {out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("from 1 to 1000"), "{size}: {stderr}");
+    }
+    let out = unifield(
+        &["serve", "--listen", "127.0.0.1:0"],
+        &[("UNIFIELD_DATABASE_POOL_SIZE", "0")],
+    );
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("UNIFIELD_DATABASE_POOL_SIZE") && stderr.contains("from 1 to 1000"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn serve_and_server_administration_run_on_postgres() {
     let cluster = match unifield_test_support::postgres::PgCluster::start() {
         Ok(cluster) => cluster,
@@ -111,6 +143,7 @@ fn serve_and_server_administration_run_on_postgres() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_unifield"))
         .args(["serve", "--listen", "127.0.0.1:0", "--data", data])
         .env("UNIFIELD_DATABASE_URL", &url)
+        .env("UNIFIELD_DATABASE_POOL_SIZE", "4")
         .env("UNIFIELD_SERVER_KEY_FILE", &key_file)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

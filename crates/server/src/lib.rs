@@ -30,6 +30,10 @@ pub struct ServerConfig {
     pub data_dir: PathBuf,
     /// A PostgreSQL URL (`--database`, `UNIFIELD_DATABASE_URL`); None: SQLite in `data_dir`.
     pub database: Option<String>,
+    /// Database connections this node may hold (`--database-pool-size`,
+    /// `UNIFIELD_DATABASE_POOL_SIZE`); None: [`storage::DEFAULT_POSTGRES_POOL_SIZE`].
+    /// PostgreSQL only.
+    pub database_pool_size: Option<usize>,
     pub key_source: MasterKeySource,
     pub settings: Settings,
     /// Run the sync scheduler (tests that drive syncs themselves turn it off).
@@ -44,6 +48,7 @@ impl ServerConfig {
             database: std::env::var(DATABASE_URL_ENV)
                 .ok()
                 .filter(|url| !url.is_empty()),
+            database_pool_size: None,
             key_source: MasterKeySource::from_env(),
             settings: Settings::default(),
             scheduler: true,
@@ -71,6 +76,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("listen", &self.listen)
             .field("data_dir", &self.data_dir)
             .field("database", &database)
+            .field("database_pool_size", &self.database_pool_size)
             .field("key_source", &self.key_source)
             .field("settings", &self.settings)
             .field("scheduler", &self.scheduler)
@@ -81,10 +87,51 @@ impl std::fmt::Debug for ServerConfig {
 /// The environment variable naming a PostgreSQL database to serve from.
 pub const DATABASE_URL_ENV: &str = "UNIFIELD_DATABASE_URL";
 
+/// The environment variable giving `--database-pool-size` when the flag is absent.
+pub const DATABASE_POOL_SIZE_ENV: &str = "UNIFIELD_DATABASE_POOL_SIZE";
+
+/// The most database connections one node may be given: far above what one PostgreSQL
+/// serves well (its default max_connections is 100), a bound against a typo.
+pub const MAX_DATABASE_POOL_SIZE: usize = 1000;
+
+/// Checks a database pool size (`--database-pool-size` or `UNIFIELD_DATABASE_POOL_SIZE`):
+/// a whole number from 1 to [`MAX_DATABASE_POOL_SIZE`].
+pub fn parse_database_pool_size(text: &str) -> std::result::Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_DATABASE_POOL_SIZE).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "database pool size: a whole number from 1 to {MAX_DATABASE_POOL_SIZE} is expected, not {text:?}"
+        )),
+    }
+}
+
+/// The pool size from `UNIFIELD_DATABASE_POOL_SIZE` (None when unset or empty).
+pub fn database_pool_size_from_env() -> std::result::Result<Option<usize>, String> {
+    match std::env::var(DATABASE_POOL_SIZE_ENV) {
+        Ok(text) if !text.trim().is_empty() => parse_database_pool_size(&text)
+            .map(Some)
+            .map_err(|e| format!("{DATABASE_POOL_SIZE_ENV}: {e}")),
+        _ => Ok(None),
+    }
+}
+
 /// The database a configuration names: PostgreSQL at its URL, else SQLite in its data dir.
 pub fn open_storage(database: Option<&str>, data_dir: &std::path::Path) -> Result<Storage> {
+    open_storage_pooled(database, None, data_dir)
+}
+
+/// [`open_storage`] with at most `pool_size` PostgreSQL connections (None: the default;
+/// SQLite ignores it).
+pub fn open_storage_pooled(
+    database: Option<&str>,
+    pool_size: Option<usize>,
+    data_dir: &std::path::Path,
+) -> Result<Storage> {
     Ok(match database {
-        Some(url) => Storage::open_postgres(url)?,
+        Some(url) => Storage::open_postgres_pooled(
+            url,
+            pool_size.unwrap_or(storage::DEFAULT_POSTGRES_POOL_SIZE),
+        )?,
         None => Storage::open(data_dir)?,
     })
 }
@@ -96,7 +143,11 @@ pub fn default_data_dir() -> Option<PathBuf> {
 
 /// Opens the database and the master key.
 pub fn open_service(config: &ServerConfig) -> Result<Service> {
-    let storage = open_storage(config.database.as_deref(), &config.data_dir)?;
+    let storage = open_storage_pooled(
+        config.database.as_deref(),
+        config.database_pool_size,
+        &config.data_dir,
+    )?;
     let key = MasterKey::load(&config.key_source)?;
     // One process per SQLite file: runs left `running` died with their process. Several
     // nodes share a PostgreSQL database, where another node may be syncing right now:

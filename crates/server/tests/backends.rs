@@ -211,6 +211,57 @@ fn record_counts_and_pages_follow_every_commit_and_deletion(backend: Backend) {
     }
 }
 
+/// `open_postgres_pooled(url, n)` holds at most n database connections at once: readers
+/// holding a connection (each_raw's callback runs while its rows stream) are never more
+/// than n together with a pool of 2, and are more than 2 with a pool of 6 (the control).
+#[test]
+fn on_postgres_a_nodes_pool_size_bounds_its_connections_at_once() {
+    let Some(url) = postgres_url() else { return };
+    let setup = Storage::open_postgres(&url).unwrap();
+    setup
+        .add_org("org_a", "alpha", "2026-01-01T00:00:00.000Z")
+        .unwrap();
+    setup.add_connection(&connection("con_1"), &[]).unwrap();
+    let run = setup
+        .begin_sync("con_1", "2026-01-01T00:01:00.000Z", &[])
+        .unwrap();
+    setup
+        .commit_page(
+            "con_1",
+            "WorkOrder",
+            run,
+            &records(0, 1, 1),
+            "2026-01-01T00:01:00.000Z",
+            |_| Vec::new(),
+        )
+        .unwrap();
+    let most_at_once = |pool_size: usize| {
+        let storage = Storage::open_postgres_pooled(&url, pool_size).unwrap();
+        let inside = std::sync::atomic::AtomicUsize::new(0);
+        let most = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for _ in 0..6 {
+                scope.spawn(|| {
+                    storage
+                        .each_raw("con_1", "WorkOrder", |_| {
+                            use std::sync::atomic::Ordering::SeqCst;
+                            let now = inside.fetch_add(1, SeqCst) + 1;
+                            most.fetch_max(now, SeqCst);
+                            std::thread::sleep(std::time::Duration::from_millis(300));
+                            inside.fetch_sub(1, SeqCst);
+                        })
+                        .unwrap();
+                });
+            }
+        });
+        most.into_inner()
+    };
+    let small = most_at_once(2);
+    assert!((1..=2).contains(&small), "pool of 2: {small} at once");
+    let large = most_at_once(6);
+    assert!(large > 2, "pool of 6: only {large} at once");
+}
+
 /// A PostgreSQL database from before the record counts (schema version 3, records cached)
 /// is upgraded at start with each entity's count taken from its records; records deleted or
 /// truncated by hand afterwards are subtracted by the triggers too.
