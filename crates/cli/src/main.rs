@@ -239,6 +239,9 @@ enum Command {
         /// With an in-process Corrigo sandbox, an organization and a synced connection
         #[arg(long)]
         demo: bool,
+        /// Work orders the demo's sandbox holds (1 to 100000; default 1000)
+        #[arg(long, value_name = "N", requires = "demo", value_parser = unifield_server::demo::parse_work_orders)]
+        demo_work_orders: Option<usize>,
         /// Let webhooks go to http:// loopback receivers (local development only)
         #[arg(long)]
         allow_insecure_webhooks: bool,
@@ -392,6 +395,7 @@ fn main() -> ExitCode {
             sync_interval,
             sync_lease,
             demo,
+            demo_work_orders,
             allow_insecure_webhooks,
             allow_loopback_connections,
             max_concurrent_requests,
@@ -416,7 +420,9 @@ fn main() -> ExitCode {
                         database_pool_size,
                         sync_interval,
                         sync_lease,
-                        demo,
+                        demo.then(|| {
+                            demo_work_orders.unwrap_or(unifield_server::demo::WORK_ORDERS)
+                        }),
                         webhooks,
                         server::ServeLimits {
                             allow_loopback_connections,

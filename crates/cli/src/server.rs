@@ -115,7 +115,8 @@ pub(crate) fn serve(
     database_pool_size: Option<usize>,
     sync_interval: Duration,
     sync_lease: Duration,
-    demo: bool,
+    // Some(work orders) with --demo.
+    demo: Option<usize>,
     webhooks: unifield_server::webhooks::WebhookSettings,
     limits: ServeLimits,
 ) -> Outcome {
@@ -125,7 +126,7 @@ pub(crate) fn serve(
     };
     if let Some(url) = database {
         unifield_server::check_database_argument(url).map_err(Failure::usage)?;
-        if demo {
+        if demo.is_some() {
             return Err(Failure::usage(
                 "--demo keeps its data in SQLite; leave --database out",
             ));
@@ -143,8 +144,8 @@ pub(crate) fn serve(
     };
     runtime()?.block_on(async {
         let mut out = std::io::stdout().lock();
-        if demo {
-            let demo = unifield_server::demo::start_demo(listen, data.map(Path::to_path_buf), settings)
+        if let Some(work_orders) = demo {
+            let demo = unifield_server::demo::start_demo_with(listen, data.map(Path::to_path_buf), settings, work_orders)
                 .await
                 .map_err(server_failure)?;
             let url = &demo.server.url;

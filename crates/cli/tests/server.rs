@@ -584,3 +584,84 @@ fn serve_allows_loopback_connections_only_when_told_and_caps_them() {
     assert_eq!(status, 409, "{second}");
     assert_eq!(second["code"], "connection_limit_reached", "{second}");
 }
+
+#[test]
+fn the_demo_holds_as_many_work_orders_as_asked_within_bounds() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let mut served = Served::start(
+        &[
+            "serve",
+            "--demo",
+            "--demo-work-orders",
+            "37",
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+            data.to_str().unwrap(),
+        ],
+        &[("UNIFIELD_SERVER_KEY_FILE", "")],
+    );
+    let key_line = served.wait_for(|l| l.trim_start().starts_with("API key:"));
+    let key = key_line.split_whitespace().nth(2).unwrap().to_string();
+    let curl = served.wait_for(|l| l.contains("curl "));
+    let connection = curl
+        .split("/api/connections/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let list = format!(
+        "{}/api/connections/{connection}/eam/work-orders?per_page=3",
+        served.url
+    );
+    let (status, page) = runtime().block_on(request(reqwest::Method::GET, &list, &key, None));
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["meta"]["total"], 37, "{page}");
+    served.kill();
+
+    // Out of range, not a number, or without --demo: refused before anything starts,
+    // naming the flag and the range.
+    for (args, expected) in [
+        (
+            vec!["--demo", "--demo-work-orders", "0"],
+            "from 1 to 100000",
+        ),
+        (
+            vec!["--demo", "--demo-work-orders", "100001"],
+            "from 1 to 100000",
+        ),
+        (
+            vec!["--demo", "--demo-work-orders", "many"],
+            "from 1 to 100000",
+        ),
+        (vec!["--demo-work-orders", "10"], "--demo"),
+    ] {
+        let mut all = vec!["serve", "--listen", "127.0.0.1:0", "--data"];
+        all.push(data.to_str().unwrap());
+        all.extend(args.iter().copied());
+        // Bounded: a server that wrongly started is killed after 30 s.
+        let mut child = Command::new(env!("CARGO_BIN_EXE_unifield"))
+            .args(&all)
+            .current_dir(root())
+            .env("UNIFIELD_SERVER_KEY_FILE", "")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} was accepted");
+        assert!(
+            stderr.contains("--demo-work-orders") && stderr.contains(expected),
+            "{args:?}: {stderr}"
+        );
+    }
+}

@@ -11,8 +11,21 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub const ORG: &str = "demo";
-/// Work orders the demo sandbox holds.
+/// Work orders the demo sandbox holds unless told otherwise.
 pub const WORK_ORDERS: usize = 1000;
+/// The most work orders `--demo-work-orders` accepts: the sandbox holds them in memory and
+/// the demo syncs them all before it serves.
+pub const MAX_WORK_ORDERS: usize = 100_000;
+
+/// `--demo-work-orders N`: a whole number from 1 to [`MAX_WORK_ORDERS`].
+pub fn parse_work_orders(text: &str) -> std::result::Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_WORK_ORDERS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "demo work orders: a whole number from 1 to {MAX_WORK_ORDERS} is expected, not {text:?}"
+        )),
+    }
+}
 
 pub struct Demo {
     pub server: RunningServer,
@@ -24,11 +37,26 @@ pub struct Demo {
     pub synced_records: u64,
 }
 
+/// The demo with [`WORK_ORDERS`] work orders.
 pub async fn start_demo(
     listen: SocketAddr,
     data_dir: Option<PathBuf>,
     settings: Settings,
 ) -> Result<Demo> {
+    start_demo_with(listen, data_dir, settings, WORK_ORDERS).await
+}
+
+/// The demo whose sandbox holds `work_orders` work orders (1 to [`MAX_WORK_ORDERS`]).
+pub async fn start_demo_with(
+    listen: SocketAddr,
+    data_dir: Option<PathBuf>,
+    settings: Settings,
+    work_orders: usize,
+) -> Result<Demo> {
+    parse_work_orders(&work_orders.to_string()).map_err(|message| Error::BadRequest {
+        code: "demo_work_orders_out_of_range",
+        message,
+    })?;
     let data_dir = match data_dir {
         Some(dir) => dir,
         None => {
@@ -40,7 +68,7 @@ pub async fn start_demo(
         }
     };
     let sandbox_config = unifield_corrigo_sandbox::Config {
-        work_orders: WORK_ORDERS,
+        work_orders,
         ..Default::default()
     };
     let sandbox = unifield_corrigo_sandbox::start(
@@ -94,4 +122,42 @@ pub async fn start_demo(
         key_file,
         synced_records: outcome.records,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn work_orders_are_bounded_with_a_clear_error() {
+        assert_eq!(parse_work_orders("1"), Ok(1));
+        assert_eq!(parse_work_orders("10000"), Ok(10_000));
+        assert_eq!(parse_work_orders(" 100000 "), Ok(MAX_WORK_ORDERS));
+        for bad in ["0", "100001", "-3", "ten", ""] {
+            let error = parse_work_orders(bad).unwrap_err();
+            assert!(error.contains("from 1 to 100000"), "{bad}: {error}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_demo_refuses_work_orders_out_of_range_before_starting() {
+        let dir = tempfile::tempdir().unwrap();
+        for n in [0, MAX_WORK_ORDERS + 1] {
+            let refused = start_demo_with(
+                SocketAddr::from(([127, 0, 0, 1], 0)),
+                Some(dir.path().join("demo")),
+                Settings::default(),
+                n,
+            )
+            .await;
+            let Err(error) = refused else {
+                panic!("{n} work orders were accepted")
+            };
+            assert_eq!(error.code(), "demo_work_orders_out_of_range", "{error}");
+            assert!(
+                !dir.path().join("demo").exists(),
+                "nothing was made for {n}"
+            );
+        }
+    }
 }
