@@ -6,8 +6,8 @@
 
 use chrono::Utc;
 use unifield_server::storage::{
-    timestamp, ApiKeyRow, ClaimedWebhookDelivery, NewEvent, Principal, Storage, TokenRow,
-    WebhookAttemptRow, WebhookEndpointRow, WebhookNext,
+    timestamp, ApiKeyRow, ClaimedWebhookDelivery, NewEvent, PageChange, Principal, Storage,
+    TokenRow, WebhookAttemptRow, WebhookEndpointRow, WebhookNext,
 };
 use unifield_server::{Service, Settings};
 
@@ -149,7 +149,6 @@ fn record_counts_and_pages_follow_every_commit_and_deletion(backend: Backend) {
     let changes = a
         .commit_page("con_1", "WorkOrder", run, &mixed, now, |_| Vec::new())
         .unwrap();
-    use unifield_server::storage::PageChange;
     let created = changes
         .iter()
         .filter(|c| **c == PageChange::Created)
@@ -159,6 +158,33 @@ fn record_counts_and_pages_follow_every_commit_and_deletion(backend: Backend) {
     assert_eq!(a.raw_count("con_1", "Asset").unwrap(), 5);
     assert_eq!(a.raw_count("con_2", "WorkOrder").unwrap(), 7);
     assert_eq!(a.raw_count("con_2", "Asset").unwrap(), 0);
+    // A source id twice in one page: created once, then updated to the later body; the
+    // page's other new record follows it in storage order.
+    let mut repeated = records(0, 1, 1);
+    repeated[0].0 = "wo-dup".into();
+    repeated.extend(repeated.clone());
+    repeated[1].1 = "{\"dup\":2}".into();
+    repeated[1].2 = "hash-dup-2".into();
+    repeated.push(("wo-after".into(), "{}".into(), "hash-after".into()));
+    let changes = a
+        .commit_page("con_2", "WorkOrder", run, &repeated, now, |_| Vec::new())
+        .unwrap();
+    assert_eq!(
+        changes,
+        [
+            PageChange::Created,
+            PageChange::Updated,
+            PageChange::Created
+        ]
+    );
+    assert_eq!(a.raw_count("con_2", "WorkOrder").unwrap(), 9);
+    let last = a.raw_slice("con_2", "WorkOrder", 7, 10).unwrap();
+    assert_eq!(last.len(), 2);
+    assert_eq!(
+        (last[0].source_id.as_str(), last[0].body.as_str()),
+        ("wo-dup", "{\"dup\":2}")
+    );
+    assert_eq!(last[1].source_id, "wo-after");
 
     let mut stored = Vec::new();
     a.each_raw("con_1", "WorkOrder", |r| stored.push(r))
@@ -195,7 +221,7 @@ fn record_counts_and_pages_follow_every_commit_and_deletion(backend: Backend) {
         .raw_slice("con_1", "WorkOrder", 0, 100)
         .unwrap()
         .is_empty());
-    assert_eq!(a.raw_count("con_2", "WorkOrder").unwrap(), 7);
+    assert_eq!(a.raw_count("con_2", "WorkOrder").unwrap(), 9);
     // A connection made again under the same id starts from nothing.
     a.add_connection(&connection("con_1"), &[]).unwrap();
     let run = a.begin_sync("con_1", now, &[]).unwrap();

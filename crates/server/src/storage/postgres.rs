@@ -1040,8 +1040,7 @@ impl Postgres {
         self.block(async {
             let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(pg)?;
-            // One query for the page's stored hashes, then the writes pipelined on the
-            // connection (tokio-postgres sends them without waiting for each answer).
+            // One query for the page's stored hashes, then one statement for the writes.
             let source_ids: Vec<&str> = records.iter().map(|(id, _, _)| id.as_str()).collect();
             let before: std::collections::HashMap<String, String> = tx
                 .query(
@@ -1054,20 +1053,16 @@ impl Postgres {
                 .iter()
                 .map(|r| (r.get(0), r.get(1)))
                 .collect();
-            let upsert = tx
-                .prepare_cached(
-                    "INSERT INTO raw_records (connection_id, entity, source_id, body, content_hash, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6)
-                     ON CONFLICT (connection_id, entity, source_id) DO UPDATE SET
-                        body = excluded.body, content_hash = excluded.content_hash, updated_at = excluded.updated_at",
-                )
-                .await
-                .map_err(pg)?;
             let mut changes = Vec::with_capacity(records.len());
-            let mut writes = Vec::new();
-            // A source id repeated within one page: its first occurrence decides, as the
-            // row-by-row SQLite path would see the first write.
+            // The page's writes as one statement (the count trigger then fires once per
+            // page, not once per record). One row per source id: a source id repeated
+            // within the page is written once, with the last of its bodies that would
+            // have been written one by one (each occurrence's change is decided against
+            // the one before it, as the row-by-row SQLite path decides it); rows in the
+            // order of their first write, so new records get ids in page order.
             let mut seen = std::collections::HashMap::<&str, &str>::new();
+            let mut slot = std::collections::HashMap::<&str, usize>::new();
+            let mut writes: Vec<(&str, &str, &str)> = Vec::new();
             for (source_id, body, hash) in records {
                 let stored = seen
                     .get(source_id.as_str())
@@ -1080,15 +1075,34 @@ impl Postgres {
                 };
                 if change != PageChange::Unchanged {
                     seen.insert(source_id, hash);
-                    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 6] =
-                        [&connection_id, &entity, source_id, body, hash, &now];
-                    writes.push(tx.execute_raw(&upsert, params));
+                    let write = (source_id.as_str(), body.as_str(), hash.as_str());
+                    match slot.get(source_id.as_str()) {
+                        Some(&at) => writes[at] = write,
+                        None => {
+                            slot.insert(source_id, writes.len());
+                            writes.push(write);
+                        }
+                    }
                 }
                 changes.push(change);
             }
-            futures_util::future::try_join_all(writes)
+            if !writes.is_empty() {
+                let source_ids: Vec<&str> = writes.iter().map(|w| w.0).collect();
+                let bodies: Vec<&str> = writes.iter().map(|w| w.1).collect();
+                let hashes: Vec<&str> = writes.iter().map(|w| w.2).collect();
+                tx.execute(
+                    "INSERT INTO raw_records (connection_id, entity, source_id, body, content_hash, updated_at)
+                     SELECT $1, $2, w.source_id, w.body, w.content_hash, $6
+                     FROM unnest($3::text[], $4::text[], $5::text[]) WITH ORDINALITY
+                          AS w(source_id, body, content_hash, n)
+                     ORDER BY w.n
+                     ON CONFLICT (connection_id, entity, source_id) DO UPDATE SET
+                        body = excluded.body, content_hash = excluded.content_hash, updated_at = excluded.updated_at",
+                    &[&connection_id, &entity, &source_ids, &bodies, &hashes, &now],
+                )
                 .await
                 .map_err(pg)?;
+            }
             tx.execute(
                 "UPDATE sync_runs SET records = records + $2 WHERE id = $1",
                 &[&run, &(records.len() as i64)],
