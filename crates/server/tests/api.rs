@@ -45,16 +45,15 @@ async fn a_push_changes_the_next_read_and_a_rollback_restores_it(db: common::Db)
 
     let (mapping, etag) = h.mapping(&key, &connection, "WorkOrder").await;
     assert_eq!(etag, "\"0\"");
-    let (status, pushed) = h
-        .push(
+    let pushed = h
+        .push_accepted(
             &key,
             &connection,
             "WorkOrder",
-            Some(&etag),
+            &etag,
             &with_custom_marker(mapping, "pushed"),
         )
         .await;
-    assert_eq!(status, StatusCode::OK, "{pushed}");
     assert_eq!(pushed["version"], 1);
 
     // The very next read uses version 1.
@@ -391,16 +390,8 @@ async fn the_unified_api_filters_sorts_pages_and_never_drops_a_failing_record(db
         .as_object_mut()
         .unwrap()
         .remove("New");
-    let (status, _) = h
-        .push(
-            &key,
-            &connection,
-            "WorkOrder",
-            Some(&etag),
-            &mapping.to_string(),
-        )
+    h.push_accepted(&key, &connection, "WorkOrder", &etag, &mapping.to_string())
         .await;
-    assert_eq!(status, StatusCode::OK);
     let (_, after) = h.get(&format!("{base}?per_page=500"), &key).await;
     assert_eq!(after["meta"]["total"], WORK_ORDERS);
     let failing: Vec<&Value> = after["data"]
@@ -761,16 +752,8 @@ async fn lookups_read_the_connections_cached_records(db: common::Db) {
     mapping["custom"] = json!({"zoneName": {"path": "$.WorkZone.Id", "steps": [
         {"fn": "lookup", "related": "WorkZone", "path": "$.DisplayAs", "failOnMissing": true}
     ]}});
-    let (status, body) = h
-        .push(
-            &key,
-            &connection,
-            "WorkOrder",
-            Some(&etag),
-            &mapping.to_string(),
-        )
+    h.push_accepted(&key, &connection, "WorkOrder", &etag, &mapping.to_string())
         .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
     let (_, zones) = h
         .get(
             &format!("/api/connections/{connection}/raw/WorkZone?limit=500"),

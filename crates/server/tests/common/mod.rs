@@ -290,6 +290,23 @@ impl Harness {
         let status = response.status();
         (status, response.json().await.unwrap_or(Value::Null))
     }
+
+    /// [`Harness::push`] over the version `if_match`, asserting the server took it (200);
+    /// the response body.
+    pub async fn push_accepted(
+        &self,
+        key: &str,
+        connection: &str,
+        entity: &str,
+        if_match: &str,
+        body: &str,
+    ) -> Value {
+        let (status, pushed) = self
+            .push(key, connection, entity, Some(if_match), body)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{pushed}");
+        pushed
+    }
 }
 
 /// Asserts the one error shape.
