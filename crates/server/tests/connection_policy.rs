@@ -91,6 +91,32 @@ fn body_with(h: &Harness, base_url: &str) -> Value {
     body
 }
 
+/// Adds a connection to `base_url` over the API: the status and the answer.
+async fn add_connection(h: &Harness, key: &str, base_url: &str) -> (StatusCode, Value) {
+    let (status, _, answer) = h
+        .send(
+            Method::POST,
+            "/api/connections",
+            Some(key),
+            Some(&body_with(h, base_url)),
+        )
+        .await;
+    (status, answer)
+}
+
+/// Reconnects connection `id` with `credentials` over the API: the status and the answer.
+async fn reconnect(h: &Harness, key: &str, id: &str, credentials: &Value) -> (StatusCode, Value) {
+    let (status, _, answer) = h
+        .send(
+            Method::PUT,
+            &format!("/api/connections/{id}/credentials"),
+            Some(key),
+            Some(credentials),
+        )
+        .await;
+    (status, answer)
+}
+
 /// A refusal located at `base_url`, with its codes.
 fn assert_refused(status: StatusCode, answer: &Value, code: &str, problem: &str) {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
@@ -178,25 +204,11 @@ async fn without_the_operators_flag_connections_reach_only_public_https_hosts(db
         ),
     ];
     for (url, code, problem) in &refused {
-        let (status, _, answer) = h
-            .send(
-                Method::POST,
-                "/api/connections",
-                Some(&key),
-                Some(&body_with(&h, url)),
-            )
-            .await;
+        let (status, answer) = add_connection(&h, &key, url).await;
         assert_refused(status, &answer, code, problem);
     }
     // The message says what the operator can do about loopback, and names the address.
-    let (_, _, answer) = h
-        .send(
-            Method::POST,
-            "/api/connections",
-            Some(&key),
-            Some(&body_with(&h, &format!("http://127.0.0.1:{port}"))),
-        )
-        .await;
+    let (_, answer) = add_connection(&h, &key, &format!("http://127.0.0.1:{port}")).await;
     assert!(
         answer["message"]
             .as_str()
@@ -204,14 +216,7 @@ async fn without_the_operators_flag_connections_reach_only_public_https_hosts(db
             .contains("--allow-loopback-connections"),
         "{answer}"
     );
-    let (_, _, answer) = h
-        .send(
-            Method::POST,
-            "/api/connections",
-            Some(&key),
-            Some(&body_with(&h, "https://169.254.169.254")),
-        )
-        .await;
+    let (_, answer) = add_connection(&h, &key, "https://169.254.169.254").await;
     assert!(
         answer["message"]
             .as_str()
@@ -224,14 +229,7 @@ async fn without_the_operators_flag_connections_reach_only_public_https_hosts(db
     assert_eq!(listed, json!([]), "nothing was saved");
 
     // A public https host is saved (nothing is sent to it until a sync).
-    let (status, _, created) = h
-        .send(
-            Method::POST,
-            "/api/connections",
-            Some(&key),
-            Some(&body_with(&h, "https://public.test")),
-        )
-        .await;
+    let (status, created) = add_connection(&h, &key, "https://public.test").await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let id = created["id"].as_str().unwrap();
 
@@ -241,14 +239,7 @@ async fn without_the_operators_flag_connections_reach_only_public_https_hosts(db
         "client_secret": CLIENT_SECRET,
         "base_url": format!("https://127.0.0.1:{port}"),
     });
-    let (status, _, answer) = h
-        .send(
-            Method::PUT,
-            &format!("/api/connections/{id}/credentials"),
-            Some(&key),
-            Some(&credentials),
-        )
-        .await;
+    let (status, answer) = reconnect(&h, &key, id, &credentials).await;
     assert_refused(
         status,
         &answer,
@@ -270,14 +261,7 @@ async fn a_name_that_turns_into_loopback_after_it_was_saved_is_refused_at_reques
     let host = HostService::start().await;
     let (org, key) = h.org("acme");
     let url = format!("https://rebind.test:{}", host.port);
-    let (status, _, created) = h
-        .send(
-            Method::POST,
-            "/api/connections",
-            Some(&key),
-            Some(&body_with(&h, &url)),
-        )
-        .await;
+    let (status, created) = add_connection(&h, &key, &url).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let id = created["id"].as_str().unwrap().to_string();
 
@@ -309,14 +293,7 @@ async fn a_name_that_turns_into_loopback_after_it_was_saved_is_refused_at_reques
         "client_id": h.sandbox_config.client_id,
         "client_secret": CLIENT_SECRET,
     });
-    let (status, _, answer) = h
-        .send(
-            Method::PUT,
-            &format!("/api/connections/{id}/credentials"),
-            Some(&key),
-            Some(&credentials),
-        )
-        .await;
+    let (status, answer) = reconnect(&h, &key, &id, &credentials).await;
     assert_refused(
         status,
         &answer,
@@ -335,14 +312,8 @@ async fn a_loopback_connection_saved_while_allowed_is_refused_once_the_server_ru
     };
     let host = HostService::start().await;
     let (org, key) = h.org("acme");
-    let (status, _, created) = h
-        .send(
-            Method::POST,
-            "/api/connections",
-            Some(&key),
-            Some(&body_with(&h, &format!("http://127.0.0.1:{}", host.port))),
-        )
-        .await;
+    let (status, created) =
+        add_connection(&h, &key, &format!("http://127.0.0.1:{}", host.port)).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let id = created["id"].as_str().unwrap().to_string();
 
