@@ -8,15 +8,8 @@ use std::time::{Duration, Instant};
 use unifield_server::{MasterKeySource, ServerConfig};
 
 async fn connections_sync_when_added_and_then_every_interval(db: common::Db) {
-    let database = match db {
-        common::Db::Sqlite => None,
-        common::Db::Postgres => match unifield_test_support::postgres::PgCluster::shared() {
-            Ok(cluster) => Some(cluster.database().unwrap()),
-            Err(reason) => {
-                unifield_test_support::skipped(&format!("PostgreSQL backend: {reason}"));
-                return;
-            }
-        },
+    let Some(database) = common::database_on(db) else {
+        return;
     };
     let dir = tempfile::tempdir().unwrap();
     let (sandbox, sandbox_config) = start_sandbox(20, "").await;

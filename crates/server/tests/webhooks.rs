@@ -9,7 +9,9 @@ use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use common::{fast_settings, key_file, loopback, start_sandbox, Db, Harness};
+use common::{
+    database_on, fast_settings, http_client, key_file, loopback, start_sandbox, Db, Harness,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use unifield_server::{MasterKeySource, ServerConfig};
@@ -46,16 +48,7 @@ fn node_config(
 /// a compressed schedule that gives up after `give_up_after`, with the PostgreSQL URL it
 /// serves from; None (after printing SKIPPED) when PostgreSQL cannot be started here.
 async fn harness_on(db: Db, give_up_after: Duration) -> Option<(Harness, Option<String>)> {
-    let database = match db {
-        Db::Sqlite => None,
-        Db::Postgres => match unifield_test_support::postgres::PgCluster::shared() {
-            Ok(cluster) => Some(cluster.database().unwrap()),
-            Err(reason) => {
-                unifield_test_support::skipped(&format!("PostgreSQL backend: {reason}"));
-                return None;
-            }
-        },
-    };
+    let database = database_on(db)?;
     let dir = tempfile::tempdir().unwrap();
     let (sandbox, sandbox_config) = start_sandbox(20, "").await;
     key_file(dir.path());
@@ -66,10 +59,7 @@ async fn harness_on(db: Db, give_up_after: Duration) -> Option<(Harness, Option<
         server,
         sandbox,
         sandbox_config,
-        http: reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()
-            .unwrap(),
+        http: http_client(),
     };
     Some((harness, database))
 }

@@ -101,6 +101,30 @@ macro_rules! on_both_backends {
     };
 }
 
+/// Where a server on `db` keeps its data: None on SQLite (a file in its directory), a
+/// fresh database on the process's throwaway PostgreSQL cluster otherwise; the outer None
+/// (after printing SKIPPED) when PostgreSQL cannot be started on this machine.
+pub fn database_on(db: Db) -> Option<Option<String>> {
+    match db {
+        Db::Sqlite => Some(None),
+        Db::Postgres => match unifield_test_support::postgres::PgCluster::shared() {
+            Ok(cluster) => Some(Some(cluster.database().unwrap())),
+            Err(reason) => {
+                unifield_test_support::skipped(&format!("PostgreSQL backend: {reason}"));
+                None
+            }
+        },
+    }
+}
+
+/// The HTTP client the tests talk to a server with (bounded: 60 s a request).
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
 impl Harness {
     /// A server (scheduler off: tests drive syncs) and a sandbox of `work_orders`, on SQLite.
     pub async fn start(work_orders: usize, faults: &str) -> Harness {
@@ -133,16 +157,7 @@ impl Harness {
         faults: &str,
         settings: Settings,
     ) -> Option<(Harness, Option<String>)> {
-        let database = match db {
-            Db::Sqlite => None,
-            Db::Postgres => match unifield_test_support::postgres::PgCluster::shared() {
-                Ok(cluster) => Some(cluster.database().unwrap()),
-                Err(reason) => {
-                    unifield_test_support::skipped(&format!("PostgreSQL backend: {reason}"));
-                    return None;
-                }
-            },
-        };
+        let database = database_on(db)?;
         let dir = tempfile::tempdir().unwrap();
         let (sandbox, sandbox_config) = start_sandbox(work_orders, faults).await;
         let data = dir.path().join("data");
@@ -152,10 +167,7 @@ impl Harness {
         config.settings = settings;
         config.scheduler = false;
         let server = unifield_server::start(config).await.unwrap();
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()
-            .unwrap();
+        let http = http_client();
         Some((
             Harness {
                 dir,
