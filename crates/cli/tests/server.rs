@@ -105,6 +105,21 @@ impl Drop for Served {
     }
 }
 
+/// Adds organization `acme` to the server data in `data` and creates a key for it (with
+/// `key_args` added to `key create`), through the CLI; the key's secret.
+fn acme_key(data: &str, key_args: &[&str]) -> String {
+    assert!(
+        unifield(&["server", "--data", data, "org", "add", "acme"], &[])
+            .status
+            .success()
+    );
+    let mut args = vec!["server", "--data", data, "key", "create", "--org", "acme"];
+    args.extend_from_slice(key_args);
+    let created = unifield(&args, &[]);
+    assert!(created.status.success());
+    String::from_utf8_lossy(&created.stdout).trim().to_string()
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -295,32 +310,9 @@ fn kill_9_during_a_sync_and_pushes_leaves_a_sound_database_and_a_whole_version()
     let data = dir.path().join("server");
     let data_text = data.to_str().unwrap().to_string();
     let key_file = dir.path().join("master.key");
-    {
-        use std::io::Write;
-        use std::os::unix::fs::OpenOptionsExt;
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&key_file)
-            .unwrap();
-        file.write_all(b"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")
-            .unwrap();
-    }
+    unifield_test_support::write_master_key(&key_file);
     let key_env = [("UNIFIELD_SERVER_KEY_FILE", key_file.to_str().unwrap())];
-    assert!(
-        unifield(&["server", "--data", &data_text, "org", "add", "acme"], &[])
-            .status
-            .success()
-    );
-    let created = unifield(
-        &[
-            "server", "--data", &data_text, "key", "create", "--org", "acme", "--name", "ci",
-        ],
-        &[],
-    );
-    assert!(created.status.success());
-    let key = String::from_utf8_lossy(&created.stdout).trim().to_string();
+    let key = acme_key(&data_text, &["--name", "ci"]);
     let listed = unifield(
         &[
             "server", "--data", &data_text, "key", "list", "--org", "acme",
@@ -506,32 +498,9 @@ fn serve_allows_loopback_connections_only_when_told_and_caps_them() {
     let dir = tempfile::tempdir().unwrap();
     let data_text = dir.path().join("server").to_str().unwrap().to_string();
     let key_file = dir.path().join("master.key");
-    {
-        use std::io::Write;
-        use std::os::unix::fs::OpenOptionsExt;
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&key_file)
-            .unwrap();
-        file.write_all(b"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")
-            .unwrap();
-    }
+    unifield_test_support::write_master_key(&key_file);
     let key_env = [("UNIFIELD_SERVER_KEY_FILE", key_file.to_str().unwrap())];
-    assert!(
-        unifield(&["server", "--data", &data_text, "org", "add", "acme"], &[])
-            .status
-            .success()
-    );
-    let created = unifield(
-        &[
-            "server", "--data", &data_text, "key", "create", "--org", "acme",
-        ],
-        &[],
-    );
-    assert!(created.status.success());
-    let key = String::from_utf8_lossy(&created.stdout).trim().to_string();
+    let key = acme_key(&data_text, &[]);
     // Saving a connection sends nothing, so no Corrigo needs to listen at this URL.
     let body = serde_json::json!({
         "name": "sandbox", "company": "Unifield Sandbox", "base_url": "http://127.0.0.1:9",

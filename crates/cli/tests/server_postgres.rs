@@ -106,17 +106,7 @@ fn serve_and_server_administration_run_on_postgres() {
     let url = cluster.database().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let key_file = dir.path().join("master.key");
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&key_file)
-            .unwrap();
-        file.write_all(b"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")
-            .unwrap();
-    }
+    unifield_test_support::write_master_key(&key_file);
     let data = dir.path().join("data");
     let data = data.to_str().unwrap();
     let added = unifield(&["server", "--database", &url, "org", "add", "acme"], &[]);

@@ -41,6 +41,20 @@ pub fn skipped(reason: &str) {
     eprintln!("SKIPPED: {reason}");
 }
 
+/// Writes a server master key file at `path` as an operator would: a fixed test key (64
+/// hex digits), created new with mode 0600 (the server refuses a key file others can read).
+pub fn write_master_key(path: &Path) {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .unwrap_or_else(|e| panic!("cannot create {}: {e}", path.display()));
+    file.write_all(b"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")
+        .expect("the key file is written");
+}
+
 /// Starts a Corrigo sandbox on a free loopback port. It stops when dropped.
 pub async fn sandbox(config: SandboxConfig) -> RunningSandbox {
     unifield_corrigo_sandbox::start(config, ([127, 0, 0, 1], 0).into())
