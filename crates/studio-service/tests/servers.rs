@@ -24,6 +24,24 @@ async fn demo(dir: &std::path::Path) -> unifield_server::demo::Demo {
     .expect("the demo server starts")
 }
 
+/// A studio on the workspace in `dir` with the demo server added as "demo", and a client
+/// for that server.
+fn studio_with_demo(
+    dir: &std::path::Path,
+    demo: &unifield_server::demo::Demo,
+) -> (Studio, unifield_server_client::ServerClient) {
+    let studio = Studio::open(dir, Arc::new(MemorySecrets::default())).unwrap();
+    studio
+        .add_server(&NewServer {
+            name: "demo".into(),
+            url: demo.server.url.clone(),
+            api_key: demo.api_key.clone(),
+        })
+        .unwrap();
+    let client = studio.server_client("demo").unwrap();
+    (studio, client)
+}
+
 fn edited(text: &str, edit: impl FnOnce(&mut Value)) -> String {
     let mut doc: Value = serde_json::from_str(text).unwrap();
     edit(&mut doc);
@@ -409,15 +427,7 @@ async fn reconnect_refuses_bad_credentials_and_changes_nothing() {
     let server_dir = tempfile::tempdir().unwrap();
     let demo = demo(server_dir.path()).await;
     let dir = tempfile::tempdir().unwrap();
-    let studio = Studio::open(dir.path(), Arc::new(MemorySecrets::default())).unwrap();
-    studio
-        .add_server(&NewServer {
-            name: "demo".into(),
-            url: demo.server.url.clone(),
-            api_key: demo.api_key.clone(),
-        })
-        .unwrap();
-    let client = studio.server_client("demo").unwrap();
+    let (_studio, client) = studio_with_demo(dir.path(), &demo);
     let sandbox = unifield_corrigo_sandbox::Config::default();
     let refused = servers::reconnect(
         &client,
@@ -464,15 +474,7 @@ async fn the_events_panel_lists_the_organizations_deliveries() {
     .await
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let studio = Studio::open(dir.path(), Arc::new(MemorySecrets::default())).unwrap();
-    studio
-        .add_server(&NewServer {
-            name: "demo".into(),
-            url: demo.server.url.clone(),
-            api_key: demo.api_key.clone(),
-        })
-        .unwrap();
-    let client = studio.server_client("demo").unwrap();
+    let (_studio, client) = studio_with_demo(dir.path(), &demo);
     assert!(servers::recent_deliveries(&client, 20)
         .await
         .unwrap()
@@ -541,15 +543,7 @@ async fn a_revoked_connection_shows_why_and_reconnects_to_where_corrigo_answers(
     let connection = service.add_connection(&org, input).unwrap();
 
     let dir = tempfile::tempdir().unwrap();
-    let studio = Studio::open(dir.path(), Arc::new(MemorySecrets::default())).unwrap();
-    studio
-        .add_server(&NewServer {
-            name: "demo".into(),
-            url: demo.server.url.clone(),
-            api_key: demo.api_key.clone(),
-        })
-        .unwrap();
-    let client = studio.server_client("demo").unwrap();
+    let (_studio, client) = studio_with_demo(dir.path(), &demo);
     let listed = |all: Vec<servers::ServerConnectionInfo>| {
         all.into_iter()
             .find(|c| c.id == connection.id)
