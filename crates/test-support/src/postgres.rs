@@ -176,32 +176,25 @@ impl PgCluster {
     pub fn database(&self) -> Result<String, String> {
         let n = self.databases.fetch_add(1, Ordering::Relaxed);
         let name = format!("t{}_{n}", std::process::id());
-        let psql = self.bin.join("psql");
-        let psql = if psql.is_file() {
-            psql
-        } else {
-            PathBuf::from("psql")
-        };
-        let output = Command::new(psql)
-            .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d"])
-            .arg(self.admin_url())
-            .arg("-c")
-            .arg(format!("CREATE DATABASE {name}"))
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| format!("cannot run psql: {e}"))?;
-        if !output.status.success() {
-            return Err(format!(
-                "CREATE DATABASE failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-            ));
-        }
+        self.psql(
+            &[],
+            &self.admin_url(),
+            &format!("CREATE DATABASE {name}"),
+            "CREATE DATABASE failed",
+        )?;
         Ok(format!("postgres://{ROLE}@127.0.0.1:{}/{name}", self.port))
     }
 
     /// Runs `sql` on the database at `url` with psql; the rows unaligned, one a line, the
     /// columns separated by `|`. For tests that check what the server left in its tables.
     pub fn query(&self, url: &str, sql: &str) -> Result<String, String> {
+        self.psql(&["-A", "-t", "-F", "|"], url, sql, "psql failed")
+    }
+
+    /// Runs `sql` with psql (this cluster's, else the one on PATH) on the database at
+    /// `url`, with `flags` added, stopping at the first error; its output, or `failure`
+    /// with psql's error text.
+    fn psql(&self, flags: &[&str], url: &str, sql: &str, failure: &str) -> Result<String, String> {
         let psql = self.bin.join("psql");
         let psql = if psql.is_file() {
             psql
@@ -209,17 +202,9 @@ impl PgCluster {
             PathBuf::from("psql")
         };
         let output = Command::new(psql)
-            .args([
-                "-X",
-                "-q",
-                "-A",
-                "-t",
-                "-F",
-                "|",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-d",
-            ])
+            .args(["-X", "-q"])
+            .args(flags)
+            .args(["-v", "ON_ERROR_STOP=1", "-d"])
             .arg(url)
             .arg("-c")
             .arg(sql)
@@ -228,7 +213,7 @@ impl PgCluster {
             .map_err(|e| format!("cannot run psql: {e}"))?;
         if !output.status.success() {
             return Err(format!(
-                "psql failed: {}",
+                "{failure}: {}",
                 String::from_utf8_lossy(&output.stderr)
             ));
         }
@@ -341,6 +326,13 @@ mod tests {
         assert!(output.status.success(), "{output:?}");
         let name = String::from_utf8_lossy(&output.stdout).trim().to_string();
         assert!(url.ends_with(&name), "{url} vs {name}");
+        // query: unaligned rows, columns separated by |; a failure carries psql's error.
+        assert_eq!(cluster.query(&url, "SELECT 1, 'a'").unwrap(), "1|a\n");
+        let failed = cluster.query(&url, "SELECT nothing_here").unwrap_err();
+        assert!(
+            failed.starts_with("psql failed: ") && failed.contains("nothing_here"),
+            "{failed}"
+        );
         let port = cluster.port();
         let dir = cluster.dir.path().to_path_buf();
         drop(cluster);
