@@ -355,21 +355,7 @@ fn one_node_at_a_time_holds_a_connections_sync_lease(backend: Backend) {
     let b = backend.second_node();
     a.add_org("org_a", "alpha", "2026-01-01T00:00:00.000Z")
         .unwrap();
-    a.add_connection(
-        &unifield_server::storage::NewConnection {
-            id: "con_1".into(),
-            org_id: "org_a".into(),
-            name: "c".into(),
-            company: "Co".into(),
-            region: None,
-            base_url: Some("http://127.0.0.1:1".into()),
-            client_id: "client".into(),
-            sealed_secret: vec![1, 2, 3],
-            created_at: "2026-01-01T00:00:00.000Z".into(),
-        },
-        &[],
-    )
-    .unwrap();
+    a.add_connection(&connection("con_1"), &[]).unwrap();
     let t = |minute: u32| format!("2026-01-01T00:{minute:02}:00.000Z");
     assert!(a.lease_sync("con_1", "node-a", &t(0), &t(2)).unwrap());
     assert!(
