@@ -223,6 +223,17 @@ impl Client {
     async fn get(&self, url: String) -> (StatusCode, Value) {
         self.send(reqwest::Method::GET, url, None, None).await
     }
+
+    /// Asks the node at `node_url` to sync `connection` now (202, or 409 while a sync runs).
+    async fn ask_sync(&self, node_url: &str, connection: &str) -> (StatusCode, Value) {
+        self.send(
+            reqwest::Method::POST,
+            format!("{node_url}/api/connections/{connection}/sync"),
+            None,
+            None,
+        )
+        .await
+    }
 }
 
 /// Rows of `sql` on the deployment's database, columns split on `|`.
@@ -370,14 +381,7 @@ async fn two_nodes_with_one_killed_minus_9_serve_no_stale_read_and_lose_no_sync_
             let node = node_b.take().unwrap();
             loop {
                 for connection in &connections {
-                    let (status, body) = client
-                        .send(
-                            reqwest::Method::POST,
-                            format!("{}/api/connections/{connection}/sync", node.url),
-                            None,
-                            None,
-                        )
-                        .await;
+                    let (status, body) = client.ask_sync(&node.url, connection).await;
                     assert!(
                         status == StatusCode::ACCEPTED || status == StatusCode::CONFLICT,
                         "{status} {body}"
@@ -456,16 +460,7 @@ async fn two_nodes_with_one_killed_minus_9_serve_no_stale_read_and_lose_no_sync_
         if round % 3 == 0 {
             let asker = live[(round + 1) % live.len()];
             let (status, body) = client
-                .send(
-                    reqwest::Method::POST,
-                    format!(
-                        "{}/api/connections/{}/sync",
-                        asker.url,
-                        connections[(round / 3) % CONNECTIONS]
-                    ),
-                    None,
-                    None,
-                )
+                .ask_sync(&asker.url, &connections[(round / 3) % CONNECTIONS])
                 .await;
             assert!(
                 status == StatusCode::ACCEPTED || status == StatusCode::CONFLICT,
@@ -507,14 +502,7 @@ async fn two_nodes_with_one_killed_minus_9_serve_no_stale_read_and_lose_no_sync_
         let node = if i % 2 == 0 { &node_a } else { &node_b };
         // A sync still running (409) is waited for and asked again.
         loop {
-            let (status, body) = client
-                .send(
-                    reqwest::Method::POST,
-                    format!("{}/api/connections/{connection}/sync", node.url),
-                    None,
-                    None,
-                )
-                .await;
+            let (status, body) = client.ask_sync(&node.url, connection).await;
             if status == StatusCode::ACCEPTED {
                 break;
             }
