@@ -64,6 +64,28 @@ fn connection(r: &Row<'_>) -> rusqlite::Result<ConnectionRow> {
     })
 }
 
+/// Writes a new connection and its version-0 mappings (`(entity, body, hash)`) in the
+/// caller's transaction (for add_connection and add_connection_within).
+fn insert_connection(
+    tx: &rusqlite::Connection,
+    new: &NewConnection,
+    default_mappings: &[(String, String, String)],
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO connections (id, org_id, name, company, region, base_url, client_id, sealed_secret, status, next_sync_at, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'ok', ?9, ?9)",
+        params![new.id, new.org_id, new.name, new.company, new.region, new.base_url, new.client_id, new.sealed_secret, new.created_at],
+    )?;
+    for (entity, body, hash) in default_mappings {
+        tx.execute(
+            "INSERT INTO mapping_versions (connection_id, entity, version, body, content_hash, note, created_at)
+             VALUES (?1, ?2, 0, ?3, ?4, 'bundled default', ?5)",
+            params![new.id, entity, body, hash, new.created_at],
+        )?;
+    }
+    Ok(())
+}
+
 fn sync_run(r: &Row<'_>) -> rusqlite::Result<SyncRunRow> {
     Ok(SyncRunRow {
         id: r.get(0)?,
@@ -86,18 +108,7 @@ impl Sqlite {
     ) -> Result<()> {
         let mut db = self.write();
         let tx = db.transaction()?;
-        tx.execute(
-            "INSERT INTO connections (id, org_id, name, company, region, base_url, client_id, sealed_secret, status, next_sync_at, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'ok', ?9, ?9)",
-            params![new.id, new.org_id, new.name, new.company, new.region, new.base_url, new.client_id, new.sealed_secret, new.created_at],
-        )?;
-        for (entity, body, hash) in default_mappings {
-            tx.execute(
-                "INSERT INTO mapping_versions (connection_id, entity, version, body, content_hash, note, created_at)
-                 VALUES (?1, ?2, 0, ?3, ?4, 'bundled default', ?5)",
-                params![new.id, entity, body, hash, new.created_at],
-            )?;
-        }
+        insert_connection(&tx, new, default_mappings)?;
         tx.commit()?;
         Ok(())
     }
@@ -121,18 +132,7 @@ impl Sqlite {
         if held as u64 >= cap as u64 {
             return Ok(false);
         }
-        tx.execute(
-            "INSERT INTO connections (id, org_id, name, company, region, base_url, client_id, sealed_secret, status, next_sync_at, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'ok', ?9, ?9)",
-            params![new.id, new.org_id, new.name, new.company, new.region, new.base_url, new.client_id, new.sealed_secret, new.created_at],
-        )?;
-        for (entity, body, hash) in default_mappings {
-            tx.execute(
-                "INSERT INTO mapping_versions (connection_id, entity, version, body, content_hash, note, created_at)
-                 VALUES (?1, ?2, 0, ?3, ?4, 'bundled default', ?5)",
-                params![new.id, entity, body, hash, new.created_at],
-            )?;
-        }
+        insert_connection(&tx, new, default_mappings)?;
         tx.commit()?;
         Ok(true)
     }

@@ -536,22 +536,7 @@ impl Postgres {
         self.block(async {
             let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(pg)?;
-            tx.execute(
-                "INSERT INTO connections (id, org_id, name, company, region, base_url, client_id, sealed_secret, status, next_sync_at, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'ok', $9, $9)",
-                &[&new.id, &new.org_id, &new.name, &new.company, &new.region, &new.base_url, &new.client_id, &new.sealed_secret, &new.created_at],
-            )
-            .await
-            .map_err(pg)?;
-            for (entity, body, hash) in default_mappings {
-                tx.execute(
-                    "INSERT INTO mapping_versions (connection_id, entity, version, body, content_hash, note, created_at)
-                     VALUES ($1, $2, 0, $3, $4, 'bundled default', $5)",
-                    &[&new.id, entity, body, hash, &new.created_at],
-                )
-                .await
-                .map_err(pg)?;
-            }
+            insert_connection(&tx, new, default_mappings).await?;
             tx.commit().await.map_err(pg)?;
             Ok(())
         })
@@ -585,22 +570,7 @@ impl Postgres {
             if held as u64 >= cap as u64 {
                 return Ok(false);
             }
-            tx.execute(
-                "INSERT INTO connections (id, org_id, name, company, region, base_url, client_id, sealed_secret, status, next_sync_at, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'ok', $9, $9)",
-                &[&new.id, &new.org_id, &new.name, &new.company, &new.region, &new.base_url, &new.client_id, &new.sealed_secret, &new.created_at],
-            )
-            .await
-            .map_err(pg)?;
-            for (entity, body, hash) in default_mappings {
-                tx.execute(
-                    "INSERT INTO mapping_versions (connection_id, entity, version, body, content_hash, note, created_at)
-                     VALUES ($1, $2, 0, $3, $4, 'bundled default', $5)",
-                    &[&new.id, entity, body, hash, &new.created_at],
-                )
-                .await
-                .map_err(pg)?;
-            }
+            insert_connection(&tx, new, default_mappings).await?;
             tx.commit().await.map_err(pg)?;
             Ok(true)
         })
@@ -1247,6 +1217,32 @@ const EVENTS_LOCK: i64 = 0x6576_656e_7473;
 /// never see 10. Writers therefore take a transaction-scoped advisory lock before
 /// inserting, so events commit in `seq` order. Callers append events last, just before
 /// committing, so the lock is held only for the commit itself.
+/// Writes a new connection and its version-0 mappings (`(entity, body, hash)`) in the
+/// caller's transaction (for add_connection and add_connection_within).
+async fn insert_connection(
+    tx: &impl GenericClient,
+    new: &NewConnection,
+    default_mappings: &[(String, String, String)],
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO connections (id, org_id, name, company, region, base_url, client_id, sealed_secret, status, next_sync_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'ok', $9, $9)",
+        &[&new.id, &new.org_id, &new.name, &new.company, &new.region, &new.base_url, &new.client_id, &new.sealed_secret, &new.created_at],
+    )
+    .await
+    .map_err(pg)?;
+    for (entity, body, hash) in default_mappings {
+        tx.execute(
+            "INSERT INTO mapping_versions (connection_id, entity, version, body, content_hash, note, created_at)
+             VALUES ($1, $2, 0, $3, $4, 'bundled default', $5)",
+            &[&new.id, entity, body, hash, &new.created_at],
+        )
+        .await
+        .map_err(pg)?;
+    }
+    Ok(())
+}
+
 pub(crate) async fn append_events(tx: &impl GenericClient, events: &[NewEvent]) -> Result<()> {
     if events.is_empty() {
         return Ok(());
