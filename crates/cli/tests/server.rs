@@ -84,6 +84,23 @@ impl Served {
         );
     }
 
+    /// The API key and the connection id a `serve --demo` prints (its "API key:" line and
+    /// its example curl command).
+    fn demo_key_and_connection(&mut self) -> (String, String) {
+        let key_line = self.wait_for(|l| l.trim_start().starts_with("API key:"));
+        let key = key_line.split_whitespace().nth(2).unwrap().to_string();
+        let curl = self.wait_for(|l| l.contains("curl "));
+        let connection = curl
+            .split("/api/connections/")
+            .nth(1)
+            .unwrap()
+            .split('/')
+            .next()
+            .unwrap()
+            .to_string();
+        (key, connection)
+    }
+
     /// Everything printed so far.
     fn log(&mut self) -> String {
         while let Ok(line) = self.lines.try_recv() {
@@ -177,17 +194,7 @@ fn the_demo_serves_and_a_push_changes_the_next_read() {
         ],
         &[("UNIFIELD_SERVER_KEY_FILE", "")],
     );
-    let key_line = served.wait_for(|l| l.trim_start().starts_with("API key:"));
-    let key = key_line.split_whitespace().nth(2).unwrap().to_string();
-    let curl = served.wait_for(|l| l.contains("curl "));
-    let connection = curl
-        .split("/api/connections/")
-        .nth(1)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .to_string();
+    let (key, connection) = served.demo_key_and_connection();
     let log = served.log();
     assert!(log.contains("master key:") && log.contains("0600"), "{log}");
     let list = format!(
@@ -571,17 +578,7 @@ fn the_demo_holds_as_many_work_orders_as_asked_within_bounds() {
         ],
         &[("UNIFIELD_SERVER_KEY_FILE", "")],
     );
-    let key_line = served.wait_for(|l| l.trim_start().starts_with("API key:"));
-    let key = key_line.split_whitespace().nth(2).unwrap().to_string();
-    let curl = served.wait_for(|l| l.contains("curl "));
-    let connection = curl
-        .split("/api/connections/")
-        .nth(1)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .to_string();
+    let (key, connection) = served.demo_key_and_connection();
     let list = format!(
         "{}/api/connections/{connection}/eam/work-orders?per_page=3",
         served.url
