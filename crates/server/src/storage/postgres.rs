@@ -362,12 +362,7 @@ impl Postgres {
         self.block(async {
             let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(pg)?;
-            tx.execute(
-                "SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE",
-                &[&org_id],
-            )
-            .await
-            .map_err(pg)?;
+            lock_organization(&tx, org_id).await?;
             let live: i64 = tx
                 .query_one(
                     "SELECT count(*) FROM connection_tokens t JOIN connections c ON c.id = t.connection_id
@@ -553,12 +548,7 @@ impl Postgres {
         self.block(async {
             let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(pg)?;
-            tx.execute(
-                "SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE",
-                &[&new.org_id],
-            )
-            .await
-            .map_err(pg)?;
+            lock_organization(&tx, &new.org_id).await?;
             let held: i64 = tx
                 .query_one(
                     "SELECT count(*) FROM connections WHERE org_id = $1",
@@ -1206,17 +1196,18 @@ impl Postgres {
     }
 }
 
-/// The advisory lock event writers hold from their insert to their commit ("events").
-const EVENTS_LOCK: i64 = 0x6576_656e_7473;
+/// Locks the organization's row for the caller's transaction, so nodes counting what an
+/// organization holds before adding to it (connections, tokens) count one after the other.
+async fn lock_organization(tx: &impl GenericClient, org_id: &str) -> Result<()> {
+    tx.execute(
+        "SELECT 1 FROM organizations WHERE id = $1 FOR UPDATE",
+        &[&org_id],
+    )
+    .await
+    .map_err(pg)?;
+    Ok(())
+}
 
-/// Appends events inside the caller's transaction (the change and its events commit
-/// together).
-///
-/// An identity value is taken at insert, not at commit: with two writers, seq 11 can
-/// commit before seq 10, and a reader of `events_after(10)` that ran in between would
-/// never see 10. Writers therefore take a transaction-scoped advisory lock before
-/// inserting, so events commit in `seq` order. Callers append events last, just before
-/// committing, so the lock is held only for the commit itself.
 /// Writes a new connection and its version-0 mappings (`(entity, body, hash)`) in the
 /// caller's transaction (for add_connection and add_connection_within).
 async fn insert_connection(
@@ -1243,6 +1234,17 @@ async fn insert_connection(
     Ok(())
 }
 
+/// The advisory lock event writers hold from their insert to their commit ("events").
+const EVENTS_LOCK: i64 = 0x6576_656e_7473;
+
+/// Appends events inside the caller's transaction (the change and its events commit
+/// together).
+///
+/// An identity value is taken at insert, not at commit: with two writers, seq 11 can
+/// commit before seq 10, and a reader of `events_after(10)` that ran in between would
+/// never see 10. Writers therefore take a transaction-scoped advisory lock before
+/// inserting, so events commit in `seq` order. Callers append events last, just before
+/// committing, so the lock is held only for the commit itself.
 pub(crate) async fn append_events(tx: &impl GenericClient, events: &[NewEvent]) -> Result<()> {
     if events.is_empty() {
         return Ok(());
