@@ -2,6 +2,20 @@
 
 use super::*;
 
+/// Work orders the demo's sandbox holds: 1,000 unless UNIFIELD_E2E_DEMO_WORK_ORDERS says
+/// otherwise. Issue 12's speed figures are for 10,000 cached records, but with 10,000 the
+/// WebDriver screenshot of the Servers dialog (08) never returned (WebKitGTK under Xvfb;
+/// not understood yet), so the default stays where the journey passes.
+fn demo_work_orders() -> usize {
+    match std::env::var("UNIFIELD_E2E_DEMO_WORK_ORDERS") {
+        Ok(text) if !text.trim().is_empty() => text
+            .trim()
+            .parse()
+            .expect("UNIFIELD_E2E_DEMO_WORK_ORDERS: a number of work orders (1-100000)"),
+        _ => 1_000,
+    }
+}
+
 /// A `unifield serve --demo` child process, killed when dropped (also when the step fails).
 pub(super) struct DemoServer {
     child: std::process::Child,
@@ -15,7 +29,7 @@ pub(super) struct DemoServer {
 
 impl DemoServer {
     /// Starts the server and reads the URL, API key and connection id it prints (bounded).
-    fn start(cli: &std::path::Path) -> DemoServer {
+    fn start(cli: &std::path::Path, work_orders: usize) -> DemoServer {
         use std::io::BufRead;
         let data = support::TempWorkspace::new();
         let mut child = Command::new(cli)
@@ -23,6 +37,8 @@ impl DemoServer {
             .args([
                 "serve",
                 "--demo",
+                "--demo-work-orders",
+                &work_orders.to_string(),
                 "--allow-insecure-webhooks",
                 "--listen",
                 "127.0.0.1:0",
@@ -46,7 +62,8 @@ impl DemoServer {
             }
         });
         let (mut url, mut api_key, mut connection_id) = (None, None, None);
-        let deadline = Instant::now() + Duration::from_secs(60);
+        // It syncs all its work orders before it prints them.
+        let deadline = Instant::now() + Duration::from_secs(180);
         while url.is_none() || api_key.is_none() || connection_id.is_none() {
             let left = deadline.saturating_duration_since(Instant::now());
             let line = match rx.recv_timeout(left) {
@@ -140,7 +157,8 @@ pub(super) const PUSHED_FIELD: &str = "e2ePushed";
 
 pub(super) async fn push_to_a_server(j: &mut Journey) {
     // Kept for the steps after this one (killed when the journey ends).
-    j.demo = Some(DemoServer::start(&j.cli));
+    let demo_work_orders = demo_work_orders();
+    j.demo = Some(DemoServer::start(&j.cli, demo_work_orders));
     let server = j.demo.as_ref().unwrap();
     let client = &j.client().clone();
 
@@ -168,15 +186,20 @@ pub(super) async fn push_to_a_server(j: &mut Journey) {
         "[data-server=demo] [data-testid=preview-through-server]",
     )
     .await;
-    until("the server's work orders as the source", || async {
-        let gone = js(
-            client,
-            "return document.querySelector('[data-testid=servers-dialog]') === null;",
-        )
-        .await;
-        let count = text_of(client, "record-count").await;
-        (gone.as_bool() == Some(true) && count.ends_with("of 1000")).then_some(())
-    })
+    let all = format!("of {demo_work_orders}");
+    until_within(
+        "the server's work orders as the source",
+        Duration::from_secs(120),
+        || async {
+            let gone = js(
+                client,
+                "return document.querySelector('[data-testid=servers-dialog]') === null;",
+            )
+            .await;
+            let count = text_of(client, "record-count").await;
+            (gone.as_bool() == Some(true) && count.ends_with(&all)).then_some(())
+        },
+    )
     .await;
 
     // Coverage over the records pulled through the server: they hold what the server's
@@ -238,7 +261,10 @@ pub(super) async fn push_to_a_server(j: &mut Journey) {
         "the connection's active mapping has no {PUSHED_FIELD} yet: {before}"
     );
 
-    // Ctrl+Shift+P: the diff and the impact, before anything is sent.
+    // Ctrl+Shift+P: the diff and the impact, before anything is sent. Timed in the page
+    // from the key press until both are in the document and the frame showing them painted.
+    arm_on_screen_timer(client, ON_KEY_PRESS, DIFF_AND_IMPACT_SHOWN).await;
+    let pressed = Instant::now();
     keys(client, &['\u{e009}', '\u{e008}', 'p']).await;
     let changes = until("the push dialog's diff", || async {
         let text = text_of(client, "push-changes").await;
@@ -254,16 +280,47 @@ pub(super) async fn push_to_a_server(j: &mut Journey) {
         impact.contains(PUSHED_FIELD),
         "the impact names it: {impact}"
     );
+    let dialog_ms = on_screen_ms(client, "the push dialog's diff and impact").await;
+    let dialog_webdriver_ms = pressed.elapsed().as_millis();
+    let opened_ms = text_of(client, "push-opened-ms").await;
+    let impact_records = js(client, "const e = document.querySelector('[data-testid=push-preview] p'); return e ? e.textContent : '';").await;
+    assert!(
+        impact_records
+            .as_str()
+            .unwrap_or_default()
+            .contains(&format!(
+                "impact measured on {demo_work_orders} cached records"
+            )),
+        "the impact is measured on the server's {demo_work_orders} records: {impact_records}"
+    );
     shot(client, "09-push-dialog").await;
 
+    arm_on_screen_timer(client, ON_PUSH_CLICK, VERIFY_TICK_SHOWN).await;
+    let clicked = Instant::now();
     click(client, "[data-testid=push-send]").await;
     let matches = until("the push's verify", || async {
         let v = js(client, "const e = document.querySelector('[data-testid=push-verify]'); return e ? e.dataset.matches : (document.querySelector('[data-testid=push-error]') ? 'error: ' + document.querySelector('[data-testid=push-error]').textContent : null);").await;
         v.as_str().map(str::to_string)
     })
     .await;
-    shot(client, "10-pushed-and-verified").await;
     assert_eq!(matches, "true", "the server serves what the studio shows");
+    let round_trip_ms = on_screen_ms(client, "the push's verify tick").await;
+    let round_trip_webdriver_ms = clicked.elapsed().as_millis();
+    shot(client, "10-pushed-and-verified").await;
+    // Reported, not asserted (issue 12: diff and impact <= 500 ms, push + verify <= 1 s).
+    eprintln!(
+        "push at {demo_work_orders} cached records: dialog's diff and impact on screen {dialog_ms:.0} ms after the key press \
+         (the dialog's own figure{opened_ms}; {dialog_webdriver_ms} ms as WebDriver saw it); \
+         push + verify tick on screen {round_trip_ms:.0} ms after the click ({round_trip_webdriver_ms} ms as WebDriver saw it)"
+    );
+    j.measured
+        .insert("push_cached_records", json!(demo_work_orders));
+    j.measured
+        .insert("push_dialog_on_screen_ms", json!(dialog_ms.round()));
+    j.measured.insert(
+        "push_and_verify_round_trip_ms",
+        json!(round_trip_ms.round()),
+    );
 
     // Outside the studio: the unified API's next response has the field.
     let after = server.work_order(&key).await;
@@ -303,6 +360,69 @@ pub(super) async fn push_to_a_server(j: &mut Journey) {
     );
     shot(client, "11-rolled-back").await;
     keys(client, &['\u{e00c}']).await; // Escape closes the dialog
+}
+
+/// Starts the page's timer on `start` (a capturing listener on the window: before the studio's
+/// own handlers) and stops it once `shown` holds after a DOM change and the next frame has been
+/// painted (two animation frames). Read with [`on_screen_ms`].
+async fn arm_on_screen_timer(client: &Client, start: &str, shown: &str) {
+    let script = format!(
+        "const t = {{ start: null, shown: null }}; window.__unifieldOnScreen = t;
+         const begin = (e) => {{ if (t.start === null && ({start})) t.start = performance.now(); }};
+         window.addEventListener('keydown', begin, true);
+         window.addEventListener('click', begin, true);
+         const shown = () => {shown};
+         const watch = new MutationObserver(() => {{
+           if (t.start === null || !shown()) return;
+           watch.disconnect();
+           window.removeEventListener('keydown', begin, true);
+           window.removeEventListener('click', begin, true);
+           requestAnimationFrame(() => requestAnimationFrame(() => {{ t.shown = performance.now(); }}));
+         }});
+         watch.observe(document.body, {{ subtree: true, childList: true, characterData: true, attributes: true }});
+         return null;"
+    );
+    js(client, &script).await;
+}
+
+/// Ctrl+Shift+P.
+const ON_KEY_PRESS: &str =
+    "e.type === 'keydown' && e.ctrlKey && e.shiftKey && (e.key === 'P' || e.key === 'p')";
+/// The Push button of the push dialog.
+const ON_PUSH_CLICK: &str =
+    "e.type === 'click' && e.target.closest && e.target.closest('[data-testid=push-send]') !== null";
+/// The diff lists a change and the impact table has its rows.
+const DIFF_AND_IMPACT_SHOWN: &str = "document.querySelector('[data-testid=push-changes] li') !== null && document.querySelector('[data-testid=push-impact] tbody tr') !== null";
+/// Verify has answered (its tick or its cross).
+const VERIFY_TICK_SHOWN: &str =
+    "document.querySelector('[data-testid=push-verify][data-matches]') !== null";
+
+/// The armed timer's figure in ms, once what it waits for is on screen (bounded).
+async fn on_screen_ms(client: &Client, what: &str) -> f64 {
+    until(what, || async {
+        let v = js(client, "const t = window.__unifieldOnScreen; return t && t.start !== null && t.shown !== null ? t.shown - t.start : null;").await;
+        v.as_f64()
+    })
+    .await
+}
+
+/// [`until`] with its own bound, for waits that grow with the record count.
+async fn until_within<T, F, Fut>(what: &str, limit: Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(found) = probe().await {
+            return found;
+        }
+        assert!(
+            started.elapsed() < limit,
+            "timed out after {limit:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// A screenshot once the window has painted what the DOM now holds (WebKit can hand out
@@ -653,8 +773,8 @@ pub(super) async fn events_panel(j: &mut Journey) {
 
     click(client, "[data-testid=open-servers]").await;
     click(client, "[data-server=demo] [data-testid=server-events]").await;
-    // The panel refreshes every 5 s while open.
-    let rows = until("both deliveries, delivered", || async {
+    // The panel refreshes every 5 s while open; the sync reads all the demo's work orders.
+    let rows = until_within("both deliveries, delivered", Duration::from_secs(90), || async {
         let v = js(client, "return [...document.querySelectorAll('[data-testid=events-panel] tbody tr')].map(tr => [...tr.querySelectorAll('td')].map(td => td.textContent));").await;
         let rows: Vec<Vec<String>> = v
             .as_array()?
