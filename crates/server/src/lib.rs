@@ -34,6 +34,9 @@ pub struct ServerConfig {
     /// `UNIFIELD_DATABASE_POOL_SIZE`); None: [`storage::DEFAULT_POSTGRES_POOL_SIZE`].
     /// PostgreSQL only.
     pub database_pool_size: Option<usize>,
+    /// Open a PostgreSQL database on another machine although the connection is not
+    /// encrypted (`--allow-plaintext-database`, `UNIFIELD_DATABASE_ALLOW_PLAINTEXT=1`).
+    pub allow_plaintext_database: bool,
     pub key_source: MasterKeySource,
     pub settings: Settings,
     /// Run the sync scheduler (tests that drive syncs themselves turn it off).
@@ -49,6 +52,7 @@ impl ServerConfig {
                 .ok()
                 .filter(|url| !url.is_empty()),
             database_pool_size: None,
+            allow_plaintext_database: allow_plaintext_database_from_env(),
             key_source: MasterKeySource::from_env(),
             settings: Settings::default(),
             scheduler: true,
@@ -77,6 +81,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("data_dir", &self.data_dir)
             .field("database", &database)
             .field("database_pool_size", &self.database_pool_size)
+            .field("allow_plaintext_database", &self.allow_plaintext_database)
             .field("key_source", &self.key_source)
             .field("settings", &self.settings)
             .field("scheduler", &self.scheduler)
@@ -115,22 +120,46 @@ pub fn database_pool_size_from_env() -> std::result::Result<Option<usize>, Strin
     }
 }
 
+/// Set to `1` (or `true`, `yes`) to open a PostgreSQL database on another machine
+/// without TLS; the same as `--allow-plaintext-database`.
+pub const DATABASE_ALLOW_PLAINTEXT_ENV: &str = "UNIFIELD_DATABASE_ALLOW_PLAINTEXT";
+
+/// Whether `UNIFIELD_DATABASE_ALLOW_PLAINTEXT` says yes (`1`, `true`, `yes`). Anything
+/// else, unset included, keeps the refusal: the safe side.
+pub fn allow_plaintext_database_from_env() -> bool {
+    std::env::var(DATABASE_ALLOW_PLAINTEXT_ENV).is_ok_and(|value| {
+        matches!(
+            value.trim().to_ascii_lowercase().as_str(),
+            "1" | "true" | "yes"
+        )
+    })
+}
+
 /// The database a configuration names: PostgreSQL at its URL, else SQLite in its data dir.
+/// A PostgreSQL database on another machine only with `UNIFIELD_DATABASE_ALLOW_PLAINTEXT`.
 pub fn open_storage(database: Option<&str>, data_dir: &std::path::Path) -> Result<Storage> {
-    open_storage_pooled(database, None, data_dir)
+    open_storage_pooled(
+        database,
+        None,
+        allow_plaintext_database_from_env(),
+        data_dir,
+    )
 }
 
 /// [`open_storage`] with at most `pool_size` PostgreSQL connections (None: the default;
-/// SQLite ignores it).
+/// SQLite ignores it), and with `allow_plaintext_database` a PostgreSQL database on
+/// another machine (connections to it are not encrypted).
 pub fn open_storage_pooled(
     database: Option<&str>,
     pool_size: Option<usize>,
+    allow_plaintext_database: bool,
     data_dir: &std::path::Path,
 ) -> Result<Storage> {
     Ok(match database {
-        Some(url) => Storage::open_postgres_pooled(
+        Some(url) => Storage::open_postgres_with(
             url,
             pool_size.unwrap_or(storage::DEFAULT_POSTGRES_POOL_SIZE),
+            allow_plaintext_database,
         )?,
         None => Storage::open(data_dir)?,
     })
@@ -146,6 +175,7 @@ pub fn open_service(config: &ServerConfig) -> Result<Service> {
     let storage = open_storage_pooled(
         config.database.as_deref(),
         config.database_pool_size,
+        config.allow_plaintext_database,
         &config.data_dir,
     )?;
     let key = MasterKey::load(&config.key_source)?;
@@ -163,10 +193,25 @@ pub fn open_service(config: &ServerConfig) -> Result<Service> {
 /// PostgreSQL when `database` (or else `UNIFIELD_DATABASE_URL`) names one, else SQLite in
 /// `data_dir`.
 pub fn open_admin_on(database: Option<&str>, data_dir: &std::path::Path) -> Result<Service> {
+    open_admin_with(database, allow_plaintext_database_from_env(), data_dir)
+}
+
+/// [`open_admin_on`], and with `allow_plaintext_database` (`--allow-plaintext-database`)
+/// a PostgreSQL database on another machine, reached unencrypted.
+pub fn open_admin_with(
+    database: Option<&str>,
+    allow_plaintext_database: bool,
+    data_dir: &std::path::Path,
+) -> Result<Service> {
     let from_env = std::env::var(DATABASE_URL_ENV)
         .ok()
         .filter(|url| !url.is_empty());
-    let storage = open_storage(database.or(from_env.as_deref()), data_dir)?;
+    let storage = open_storage_pooled(
+        database.or(from_env.as_deref()),
+        None,
+        allow_plaintext_database,
+        data_dir,
+    )?;
     Ok(Service::new(storage, None, Settings::default()))
 }
 

@@ -161,8 +161,21 @@ impl Storage {
     /// [`Storage::open_postgres`] with at most `pool_size` database connections from this
     /// node (`--database-pool-size`; at least 1).
     pub fn open_postgres_pooled(url: &str, pool_size: usize) -> Result<Storage> {
+        Storage::open_postgres_with(url, pool_size, false)
+    }
+
+    /// [`Storage::open_postgres_pooled`], and with `allow_plaintext` a database on another
+    /// machine too. Connections to PostgreSQL are not encrypted (no TLS yet): without
+    /// `allow_plaintext` a host that is not loopback or a Unix socket directory is refused
+    /// with [`StorageError::PlaintextRemoteDatabase`](super::StorageError) before any
+    /// connection is made (`--allow-plaintext-database`, `UNIFIELD_DATABASE_ALLOW_PLAINTEXT=1`).
+    pub fn open_postgres_with(
+        url: &str,
+        pool_size: usize,
+        allow_plaintext: bool,
+    ) -> Result<Storage> {
         Ok(Storage {
-            backend: Backend::Postgres(Postgres::open(url, pool_size)?),
+            backend: Backend::Postgres(Postgres::open(url, pool_size, allow_plaintext)?),
         })
     }
 

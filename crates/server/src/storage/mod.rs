@@ -59,6 +59,11 @@ pub enum StorageError {
     /// A PostgreSQL error (the server's message, never the values of the statement).
     #[error("postgres: {0}")]
     Postgres(String),
+    /// A PostgreSQL database on another machine, refused before connecting: connections
+    /// to PostgreSQL are not encrypted yet (no TLS), so anyone on the path could read the
+    /// cached records and alter answers (a connection's base URL, say).
+    #[error("the PostgreSQL database at host `{host}` is not on this machine, and connections to PostgreSQL are not encrypted (no TLS yet); keep the database on loopback or a trusted private network (or a tunnel to it), or pass --allow-plaintext-database (UNIFIELD_DATABASE_ALLOW_PLAINTEXT=1) to use it unencrypted")]
+    PlaintextRemoteDatabase { host: String },
 }
 
 impl StorageError {
@@ -68,6 +73,7 @@ impl StorageError {
             StorageError::TooNew { .. } => "storage_too_new",
             StorageError::Sql(_) | StorageError::Postgres(_) => "storage_error",
             StorageError::NotSupported { .. } => "storage_not_supported",
+            StorageError::PlaintextRemoteDatabase { .. } => "plaintext_remote_database",
         }
     }
 }

@@ -1,0 +1,83 @@
+//! Connections to PostgreSQL are not encrypted (no TLS yet): a database whose host is not
+//! loopback or a Unix socket directory is refused before any connection is made, unless
+//! the operator allows it (`--allow-plaintext-database`). No PostgreSQL server is needed:
+//! the refusal comes before connecting, and the allowed or loopback URLs point at ports
+//! where nothing listens (port 1; 192.0.2.1 is TEST-NET-1, never routed), with a
+//! `connect_timeout` bounding the wait.
+
+use unifield_server::storage::{Storage, StorageError};
+
+fn open(url: &str, allow_plaintext: bool) -> StorageError {
+    match Storage::open_postgres_with(url, 1, allow_plaintext) {
+        Ok(_) => panic!("{url}: nothing listens there, yet it opened"),
+        Err(error) => error,
+    }
+}
+
+#[test]
+fn a_database_on_another_machine_is_refused_without_the_flag_naming_the_host_and_the_flag() {
+    for (url, host) in [
+        ("postgres://unifield@db.internal/unifield", "db.internal"),
+        ("postgres://u@192.0.2.1:1/db?connect_timeout=2", "192.0.2.1"),
+        ("postgresql://u@[2001:db8::1]:5432/db", "2001:db8::1"),
+        ("host=db.internal user=u dbname=db", "db.internal"),
+        // Every host of a list counts, not only the first.
+        (
+            "postgres://u@127.0.0.1:1,db.internal:5432/db",
+            "db.internal",
+        ),
+        // The driver dials hostaddr instead of the host name.
+        ("host=localhost hostaddr=192.0.2.1 user=u", "192.0.2.1"),
+    ] {
+        let error = open(url, false);
+        match &error {
+            StorageError::PlaintextRemoteDatabase { host: named } => {
+                assert_eq!(named, host, "{url}")
+            }
+            other => panic!("{url}: not the plaintext refusal: {other}"),
+        }
+        assert_eq!(error.code(), "plaintext_remote_database");
+        let message = error.to_string();
+        assert!(message.contains(host), "{message}");
+        assert!(message.contains("--allow-plaintext-database"), "{message}");
+        assert!(
+            message.contains("UNIFIELD_DATABASE_ALLOW_PLAINTEXT"),
+            "{message}"
+        );
+        assert!(message.contains("not encrypted"), "{message}");
+    }
+}
+
+#[test]
+fn loopback_and_unix_socket_hosts_are_not_refused_they_fail_to_connect_where_nothing_listens() {
+    for url in [
+        "postgres://u@127.0.0.1:1/db?connect_timeout=5",
+        "postgres://u@127.8.9.10:1/db?connect_timeout=5",
+        "postgres://u@localhost:1/db?connect_timeout=5",
+        "postgres://u@[::1]:1/db?connect_timeout=5",
+        "host=/nonexistent-unifield-socket-dir port=1 user=u connect_timeout=5",
+        "host=db.internal hostaddr=127.0.0.1 port=1 user=u connect_timeout=5",
+    ] {
+        match open(url, false) {
+            StorageError::Open { reason, .. } => {
+                assert!(
+                    !reason.contains("--allow-plaintext-database"),
+                    "{url}: {reason}"
+                )
+            }
+            other => panic!("{url}: not a connection failure: {other}"),
+        }
+    }
+}
+
+#[test]
+fn with_the_flag_a_database_on_another_machine_is_dialled_and_fails_as_a_connection_error() {
+    let url = "postgres://u@192.0.2.1:1/db?connect_timeout=2";
+    match open(url, true) {
+        StorageError::Open { path, reason } => {
+            assert!(path.contains("192.0.2.1"), "{path}");
+            assert!(!reason.contains("--allow-plaintext-database"), "{reason}");
+        }
+        other => panic!("not a connection failure: {other}"),
+    }
+}
