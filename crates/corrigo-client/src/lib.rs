@@ -375,7 +375,11 @@ impl Client {
             .gzip(true)
             .redirect(reqwest::redirect::Policy::none());
         if let Some(resolver) = &options.resolver {
-            builder = builder.dns_resolver(Arc::clone(&resolver.0));
+            // No proxy with a checking resolver (the server's case): through an HTTP(S)_PROXY
+            // or ALL_PROXY from the environment the resolver would only ever see the proxy's
+            // name, and the target host would never be checked. Without a resolver (the
+            // studio on a user's machine) the user's proxy is still honoured.
+            builder = builder.dns_resolver(Arc::clone(&resolver.0)).no_proxy();
         }
         let http = builder
             .build()

@@ -303,6 +303,61 @@ async fn a_name_that_turns_into_loopback_after_it_was_saved_is_refused_at_reques
     assert_eq!(host.accepted(), 0, "a request reached the host's service");
 }
 
+/// An HTTP proxy in the server's environment does not switch the address policy off: the
+/// checking resolver would only ever see the proxy's address, so a connection client with
+/// it goes direct. The "proxy" is a counting listener on 127.0.0.1: it must get nothing.
+/// Storage plays no part, so SQLite only. nextest runs each test in its own process, so
+/// the environment set here reaches no other test.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_proxy_in_the_environment_does_not_bypass_the_address_policy() {
+    let proxy = HostService::start().await;
+    let proxy_url = format!("http://127.0.0.1:{}", proxy.port);
+    for name in [
+        "ALL_PROXY",
+        "all_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+    ] {
+        std::env::set_var(name, &proxy_url);
+    }
+    // The test's own client talks to the server on 127.0.0.1 directly; the connection's
+    // host (rebind.test) is not excluded.
+    std::env::set_var("NO_PROXY", "127.0.0.1,localhost");
+    std::env::set_var("no_proxy", "127.0.0.1,localhost");
+
+    let lookup = ChangingLookup::default();
+    lookup.set("rebind.test", "93.184.216.34");
+    let Some((h, _)) =
+        Harness::start_with_settings(Db::Sqlite, 1, "", strict_settings(&lookup)).await
+    else {
+        return;
+    };
+    let host = HostService::start().await;
+    let (org, key) = h.org("acme");
+    let (status, created) =
+        add_connection(&h, &key, &format!("https://rebind.test:{}", host.port)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap().to_string();
+
+    lookup.set("rebind.test", "127.0.0.1");
+    let outcome = h.server.service.sync_connection(&org, &id).await.unwrap();
+    assert_eq!(outcome.status, "failed", "{outcome:?}");
+    let error = outcome.error.unwrap_or_default();
+    assert!(
+        error.contains("rebind.test is a loopback address (127.0.0.1)")
+            && error.contains("[address_refused]"),
+        "the policy did not refuse the target: {error}"
+    );
+    assert_eq!(
+        proxy.accepted(),
+        0,
+        "the connection client went through the proxy"
+    );
+    assert_eq!(host.accepted(), 0, "a request reached the host's service");
+}
+
 async fn a_loopback_connection_saved_while_allowed_is_refused_once_the_server_runs_without_the_flag(
     db: Db,
 ) {
