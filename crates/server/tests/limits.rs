@@ -232,6 +232,63 @@ async fn more_requests_at_once_than_the_limit_are_shed_with_retry_after(db: Db) 
     assert_eq!(status, StatusCode::OK, "{listed}");
 }
 
+/// The health check (and the API document) are outside the concurrent-request limit: one
+/// tenant holding every slot must not make the load balancer's health check answer 503.
+/// Storage plays no part, so SQLite only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_health_check_answers_while_every_request_slot_is_taken() {
+    let mut settings = fast_settings();
+    settings.max_concurrent_requests = 1;
+    // Each Corrigo API call takes 2.5 s: a credentials test holds the one slot that long.
+    let Some((h, _)) =
+        Harness::start_with_settings(Db::Sqlite, 1, "latency-ms=2500", settings).await
+    else {
+        return;
+    };
+    let (_, key) = h.org("acme");
+    let (status, created) = create_connection(&h, &key, "sandbox").await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap().to_string();
+    let slow = h
+        .http
+        .put(h.url(&format!("/api/connections/{id}/credentials")))
+        .bearer_auth(&key)
+        .json(&json!({"client_id": h.sandbox_config.client_id, "client_secret": CLIENT_SECRET}));
+    let slow = tokio::spawn(async move { slow.send().await.unwrap().status() });
+    // Wait (bounded) until the slow request holds the slot: another API request is shed.
+    let mut shed = None;
+    for _ in 0..100 {
+        let (status, body) = h.get("/api/connections", &key).await;
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            shed = Some(body);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let shed = shed.expect("no API request was shed while the slot was held");
+    assert_error(&shed, "overloaded");
+
+    for path in ["/api/health", "/api/openapi.json"] {
+        let response = h.http.get(h.url(path)).send().await.unwrap();
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{path} while the slot is held: {body}"
+        );
+        if path == "/api/health" {
+            assert_eq!(body["status"], "ok", "{body}");
+        }
+    }
+    // Still held: the health answer did not come from a freed slot.
+    let (status, body) = h.get("/api/connections", &key).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_error(&body, "overloaded");
+
+    assert_eq!(slow.await.unwrap(), StatusCode::OK);
+}
+
 async fn a_filter_stops_scanning_when_its_request_times_out(db: Db) {
     let mut settings = fast_settings();
     settings.request_timeout = Duration::from_millis(200);

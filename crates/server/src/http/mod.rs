@@ -167,8 +167,13 @@ pub fn router(service: AppState) -> Router {
     let document = openapi();
     let for_health = Arc::clone(&service);
     let limit = Limit {
+        // Clamped: a setting above MAX_PERMITS would panic here (the CLI refuses it, the
+        // library's callers may not).
         permits: Arc::new(tokio::sync::Semaphore::new(
-            service.settings.max_concurrent_requests.max(1),
+            service
+                .settings
+                .max_concurrent_requests
+                .clamp(1, tokio::sync::Semaphore::MAX_PERMITS),
         )),
         retry_after_secs: service.settings.overload_retry_after.as_secs().max(1),
     };
@@ -179,6 +184,16 @@ pub fn router(service: AppState) -> Router {
             authenticate,
         ))
         .with_state(service);
+    let limited_api = Router::new()
+        .merge(api)
+        .fallback(|| async { Error::NoSuchRoute })
+        .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
+        .layer(middleware::from_fn_with_state(timeout, bounded_in_time))
+        // Outside the timeout: a refused request starts nothing.
+        .layer(middleware::from_fn_with_state(limit, limited));
+    // The health check and the document are registered outside the concurrent-request
+    // limit: one tenant filling every slot must not make the load balancer's health check
+    // answer 503 and take the node out. Both are cheap and take no request body.
     Router::new()
         .route(
             "/api/openapi.json",
@@ -191,12 +206,8 @@ pub fn router(service: AppState) -> Router {
             "/api/health",
             axum::routing::get(move || health(Arc::clone(&for_health))),
         )
-        .merge(api)
-        .fallback(|| async { Error::NoSuchRoute })
-        .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .layer(middleware::from_fn_with_state(timeout, bounded_in_time))
-        // Outside the timeout: a refused request starts nothing.
-        .layer(middleware::from_fn_with_state(limit, limited))
+        .merge(limited_api)
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
 }
 
