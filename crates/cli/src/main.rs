@@ -229,6 +229,12 @@ enum Command {
         /// UNIFIELD_DATABASE_POOL_SIZE is read when this is absent)
         #[arg(long, value_name = "N", value_parser = unifield_server::parse_database_pool_size)]
         database_pool_size: Option<usize>,
+        /// Use a --database on another machine although the connection to it is not
+        /// encrypted (no TLS yet): only on a private, trusted network or through a tunnel.
+        /// Without it only loopback and Unix socket hosts are opened
+        /// (UNIFIELD_DATABASE_ALLOW_PLAINTEXT=1 is the same)
+        #[arg(long)]
+        allow_plaintext_database: bool,
         /// Time between a connection's syncs: 15m, 30s, 1h
         #[arg(long, default_value = "15m", value_parser = server::parse_interval)]
         sync_interval: std::time::Duration,
@@ -278,6 +284,10 @@ enum Command {
         /// The server's PostgreSQL database instead (see `serve --database`)
         #[arg(long, value_name = "URL", global = true)]
         database: Option<String>,
+        /// Use a --database on another machine unencrypted (see `serve
+        /// --allow-plaintext-database`)
+        #[arg(long, global = true)]
+        allow_plaintext_database: bool,
         #[command(subcommand)]
         command: server::ServerCommand,
     },
@@ -392,6 +402,7 @@ fn main() -> ExitCode {
             data,
             database,
             database_pool_size,
+            allow_plaintext_database,
             sync_interval,
             sync_lease,
             demo,
@@ -418,6 +429,7 @@ fn main() -> ExitCode {
                         data.as_deref(),
                         database.as_deref(),
                         database_pool_size,
+                        allow_plaintext_database,
                         sync_interval,
                         sync_lease,
                         demo.then(|| {
@@ -436,8 +448,14 @@ fn main() -> ExitCode {
         Command::Server {
             data,
             database,
+            allow_plaintext_database,
             command,
-        } => server::admin(command, data.as_deref(), database.as_deref()),
+        } => server::admin(
+            command,
+            data.as_deref(),
+            database.as_deref(),
+            allow_plaintext_database,
+        ),
         Command::Push {
             server,
             connection,

@@ -113,6 +113,8 @@ pub(crate) fn serve(
     data: Option<&Path>,
     database: Option<&str>,
     database_pool_size: Option<usize>,
+    // --allow-plaintext-database; UNIFIELD_DATABASE_ALLOW_PLAINTEXT is read besides.
+    allow_plaintext_database: bool,
     sync_interval: Duration,
     sync_lease: Duration,
     // Some(work orders) with --demo.
@@ -175,6 +177,7 @@ pub(crate) fn serve(
             config.database = Some(url.to_string());
         }
         config.database_pool_size = database_pool_size;
+        config.allow_plaintext_database |= allow_plaintext_database;
         let server = unifield_server::start(config.clone()).await.map_err(server_failure)?;
         let _ = writeln!(out, "{}", server.url);
         let place = if config.database.is_some() {
@@ -194,12 +197,17 @@ pub(crate) fn admin(
     command: ServerCommand,
     data: Option<&Path>,
     database: Option<&str>,
+    allow_plaintext_database: bool,
 ) -> Outcome {
     if let Some(url) = database {
         unifield_server::check_database_argument(url).map_err(Failure::usage)?;
     }
-    let service =
-        unifield_server::open_admin_on(database, &data_dir(data)?).map_err(server_failure)?;
+    let service = unifield_server::open_admin_with(
+        database,
+        allow_plaintext_database || unifield_server::allow_plaintext_database_from_env(),
+        &data_dir(data)?,
+    )
+    .map_err(server_failure)?;
     let mut out = std::io::stdout().lock();
     match command {
         ServerCommand::Org {

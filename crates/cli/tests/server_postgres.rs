@@ -12,7 +12,8 @@ fn unifield(args: &[&str], env: &[(&str, &str)]) -> Output {
     command
         .args(args)
         .env_remove("UNIFIELD_DATABASE_URL")
-        .env_remove("UNIFIELD_DATABASE_POOL_SIZE");
+        .env_remove("UNIFIELD_DATABASE_POOL_SIZE")
+        .env_remove("UNIFIELD_DATABASE_ALLOW_PLAINTEXT");
     for (name, value) in env {
         command.env(name, value);
     }
@@ -63,6 +64,78 @@ fn a_database_argument_with_a_password_is_refused_before_anything_starts() {
         !stderr.contains("Pw-9f2k"),
         "the password is not repeated: {stderr}"
     );
+}
+
+/// Connections to PostgreSQL are not encrypted: `serve` and `server` refuse a database on
+/// another machine, naming its host and the flag, unless told so by the flag or the
+/// environment; then the host is dialled (192.0.2.1, TEST-NET-1, never answers:
+/// `connect_timeout` bounds the wait) and the failure is a connection failure.
+#[test]
+fn a_database_on_another_machine_is_refused_unless_plaintext_is_allowed() {
+    let remote = "postgres://unifield@192.0.2.1:1/unifield?connect_timeout=2";
+    let refused = [
+        vec!["serve", "--listen", "127.0.0.1:0", "--database", remote],
+        vec!["server", "--database", remote, "org", "list"],
+    ];
+    for args in &refused {
+        let out = unifield(args, &[]);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("192.0.2.1"), "{args:?}: {stderr}");
+        assert!(stderr.contains("--allow-plaintext-database"), "{stderr}");
+        assert!(stderr.contains("[plaintext_remote_database]"), "{stderr}");
+    }
+    // The same URL from the environment is refused the same way.
+    for args in [
+        vec!["serve", "--listen", "127.0.0.1:0"],
+        vec!["server", "org", "list"],
+    ] {
+        let out = unifield(&args, &[("UNIFIELD_DATABASE_URL", remote)]);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("[plaintext_remote_database]"),
+            "{args:?} from the environment: {stderr}"
+        );
+    }
+    let allowed = [
+        (
+            vec![
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--allow-plaintext-database",
+                "--database",
+                remote,
+            ],
+            vec![],
+        ),
+        (
+            vec!["serve", "--listen", "127.0.0.1:0", "--database", remote],
+            vec![("UNIFIELD_DATABASE_ALLOW_PLAINTEXT", "1")],
+        ),
+        (
+            vec![
+                "server",
+                "--database",
+                remote,
+                "--allow-plaintext-database",
+                "org",
+                "list",
+            ],
+            vec![],
+        ),
+    ];
+    for (args, env) in &allowed {
+        let out = unifield(args, env);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("[storage_unavailable]"),
+            "{args:?} {env:?}: a connection failure is expected: {stderr}"
+        );
+        assert!(!stderr.contains("plaintext_remote_database"), "{stderr}");
+    }
 }
 
 #[test]
