@@ -256,14 +256,17 @@ enum Command {
         /// when saved and at every request (on with --demo)
         #[arg(long)]
         allow_loopback_connections: bool,
-        /// Requests served at once; more are answered 503 `overloaded` with Retry-After
-        #[arg(long, default_value_t = 256, value_name = "N")]
+        /// Requests served at once (1 to 100000); more are answered 503 `overloaded` with
+        /// Retry-After
+        #[arg(long, default_value_t = 256, value_name = "N", value_parser = unifield_server::service::parse_max_concurrent_requests)]
         max_concurrent_requests: usize,
-        /// Connections one organization may have (409 `connection_limit_reached` beyond)
-        #[arg(long, default_value_t = 100, value_name = "N")]
+        /// Connections one organization may have (1 to 1000000; 409
+        /// `connection_limit_reached` beyond)
+        #[arg(long, default_value_t = 100, value_name = "N", value_parser = unifield_server::service::parse_per_org_limit)]
         max_connections_per_org: usize,
-        /// Live connection tokens one organization may have (409 `token_limit_reached`)
-        #[arg(long, default_value_t = 1000, value_name = "N")]
+        /// Live connection tokens one organization may have (1 to 1000000; 409
+        /// `token_limit_reached` beyond)
+        #[arg(long, default_value_t = 1000, value_name = "N", value_parser = unifield_server::service::parse_per_org_limit)]
         max_tokens_per_org: usize,
         /// Allow a non-loopback --listen: a TLS-terminating proxy or load balancer is in
         /// front (the server itself speaks plain HTTP)

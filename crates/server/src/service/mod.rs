@@ -81,6 +81,36 @@ impl Default for Settings {
     }
 }
 
+/// The most requests a node may be told to serve at once (`--max-concurrent-requests`):
+/// far below tokio's `Semaphore::MAX_PERMITS` (whose excess panics at start) and far above
+/// what one node serves well, a bound against a typo.
+pub const MAX_CONCURRENT_REQUESTS: usize = 100_000;
+
+/// The most connections, and the most live connection tokens, one organization may be
+/// allowed (`--max-connections-per-org`, `--max-tokens-per-org`): a bound against a typo
+/// that would switch the per-organization caps off.
+pub const MAX_PER_ORG_LIMIT: usize = 1_000_000;
+
+/// Checks `--max-concurrent-requests`: a whole number from 1 to [`MAX_CONCURRENT_REQUESTS`].
+pub fn parse_max_concurrent_requests(text: &str) -> std::result::Result<usize, String> {
+    parse_bounded(text, MAX_CONCURRENT_REQUESTS)
+}
+
+/// Checks `--max-connections-per-org` and `--max-tokens-per-org`: a whole number from 1 to
+/// [`MAX_PER_ORG_LIMIT`].
+pub fn parse_per_org_limit(text: &str) -> std::result::Result<usize, String> {
+    parse_bounded(text, MAX_PER_ORG_LIMIT)
+}
+
+fn parse_bounded(text: &str, most: usize) -> std::result::Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=most).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "a whole number from 1 to {most} is expected, not {text:?}"
+        )),
+    }
+}
+
 /// Compiled mappings, keyed by the version they were compiled from: a reader looks the
 /// active version up in the same request and can never be served an older compile.
 type MappingCache = HashMap<(String, String, i64), Arc<Mapping>>;

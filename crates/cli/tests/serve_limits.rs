@@ -1,0 +1,60 @@
+//! `unifield serve` refuses limits out of range before it starts anything: a
+//! `--max-concurrent-requests` above tokio's semaphore bound used to panic at start, and a
+//! per-organization cap of billions is a typo that switches the cap off.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Runs `unifield serve` with `args` (bounded: 60 s) and returns its stderr; it must fail
+/// without making its data directory.
+fn serve_refused(args: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_unifield"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+        .arg(&data)
+        .args(args)
+        .env("UNIFIELD_SERVER_KEY_FILE", dir.path().join("absent.key"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("`unifield serve {args:?}` kept running");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!output.status.success(), "{args:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    assert!(
+        !data.exists(),
+        "{args:?}: the data directory was made before the refusal"
+    );
+    stderr
+}
+
+#[test]
+fn serve_refuses_limits_out_of_range_naming_the_flag() {
+    for (flag, value, range) in [
+        (
+            "--max-concurrent-requests",
+            "2305843009213693951",
+            "1 to 100000",
+        ),
+        ("--max-concurrent-requests", "100001", "1 to 100000"),
+        ("--max-concurrent-requests", "0", "1 to 100000"),
+        ("--max-connections-per-org", "1000001", "1 to 1000000"),
+        ("--max-tokens-per-org", "99999999999", "1 to 1000000"),
+        ("--max-tokens-per-org", "0", "1 to 1000000"),
+    ] {
+        let stderr = serve_refused(&[flag, value]);
+        assert!(stderr.contains(flag), "{flag} {value}: {stderr}");
+        assert!(stderr.contains(range), "{flag} {value}: {stderr}");
+        assert!(stderr.contains(value), "{flag} {value}: {stderr}");
+    }
+}
