@@ -2,6 +2,7 @@
 //! directory (so a workspace opened elsewhere, or a second workspace, keeps its own), not
 //! the webview's storage, which is one per machine.
 
+use crate::bounded_file::{read_regular_file, BoundedReadError};
 use crate::error::{Result, ServiceError};
 use crate::Studio;
 use serde::{Deserialize, Serialize};
@@ -69,25 +70,17 @@ impl Studio {
     /// The pane sizes saved in this workspace; all none when none were saved.
     pub fn pane_sizes(&self) -> Result<PaneSizes> {
         let path = layout_path(&self.dir);
-        let size = match std::fs::metadata(&path) {
-            Ok(meta) => meta.len(),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(PaneSizes::default()),
-            Err(e) => {
+        let bytes = match read_regular_file(&path, MAX_FILE_BYTES) {
+            Ok(bytes) => bytes,
+            Err(BoundedReadError::NotFound) => return Ok(PaneSizes::default()),
+            Err(BoundedReadError::Io(e)) => {
                 return Err(ServiceError::new(
                     "io_error",
                     format!("cannot read {}: {e}", path.display()),
                 ))
             }
+            Err(why) => return Err(invalid(&path, why.to_string())),
         };
-        if size > MAX_FILE_BYTES {
-            return Err(invalid(
-                &path,
-                format!("{size} bytes, over {MAX_FILE_BYTES}"),
-            ));
-        }
-        let bytes = std::fs::read(&path).map_err(|e| {
-            ServiceError::new("io_error", format!("cannot read {}: {e}", path.display()))
-        })?;
         let sizes: PaneSizes = serde_json::from_slice(&bytes).map_err(|e| {
             invalid(&path, e.to_string()).at(crate::error::Location {
                 file: Some(path.display().to_string()),

@@ -5,6 +5,7 @@
 //! the first time they are needed (the bundled samples, or a connection's cache), so that
 //! re-previewing and coverage never wait on disk.
 
+mod bounded_file;
 mod connections;
 mod error;
 pub mod layout;

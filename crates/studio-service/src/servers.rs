@@ -8,6 +8,7 @@
 //! The network parts are async free functions over a [`ServerClient`] (so a shell calls them
 //! without holding the studio); what needs the held records is a `Studio` method.
 
+use crate::bounded_file::BoundedReadError;
 use crate::error::{Result, ServiceError};
 use crate::types::{Change, ProblemInfo, PullEntityReport, PullProgress, PullReport, RecordSource};
 use crate::{Cancel, Studio};
@@ -305,20 +306,25 @@ struct StoredServer {
     url: String,
 }
 
+/// The most a servers file may hold: a name and a URL per server, far below this.
+const MAX_SERVERS_FILE_BYTES: u64 = 1024 * 1024;
+
 fn read_servers(dir: &Path) -> Result<ServersFile> {
     let path = servers_path(dir);
-    match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
-            ServiceError::new(
-                "invalid_servers_file",
-                format!("{} is not a servers file: {e}", path.display()),
-            )
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ServersFile::default()),
-        Err(e) => Err(ServiceError::new(
+    let not_a_servers_file = |why: String| {
+        ServiceError::new(
+            "invalid_servers_file",
+            format!("{} is not a servers file: {why}", path.display()),
+        )
+    };
+    match crate::bounded_file::read_regular_file(&path, MAX_SERVERS_FILE_BYTES) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| not_a_servers_file(e.to_string())),
+        Err(BoundedReadError::NotFound) => Ok(ServersFile::default()),
+        Err(BoundedReadError::Io(e)) => Err(ServiceError::new(
             "io_error",
             format!("cannot read {}: {e}", path.display()),
         )),
+        Err(why) => Err(not_a_servers_file(why.to_string())),
     }
 }
 
