@@ -389,7 +389,15 @@ pub async fn list_servers<R: Runtime>(app: AppHandle<R>) -> Result<Vec<ServerInf
 
 pub async fn add_server<R: Runtime>(app: AppHandle<R>, server: NewServer) -> Result<ServerInfo> {
     let access = server_access(&app).await?;
-    blocking(move || access.add_server(&server)).await
+    // The service's add_server, in its three steps: the keyring write stays off the async
+    // workers, and nothing is kept unless the server answered and accepted the key.
+    let checked = {
+        let access = access.clone();
+        let server = server.clone();
+        blocking(move || access.check_new_server(&server)).await?
+    };
+    unifield_studio_service::servers::probe_server(&checked).await?;
+    blocking(move || access.keep_server(&server)).await
 }
 
 pub async fn remove_server<R: Runtime>(app: AppHandle<R>, name: String) -> Result<()> {

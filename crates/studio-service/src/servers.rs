@@ -335,6 +335,19 @@ fn write_servers(dir: &Path, servers: &ServersFile) -> Result<()> {
         .map_err(|e| ServiceError::new("io_error", format!("cannot write {}: {e}", path.display())))
 }
 
+/// Whether a server not added yet answers and accepts its key: it lists its connections.
+pub async fn probe_server(client: &ServerClient) -> Result<()> {
+    client.connections().await?;
+    Ok(())
+}
+
+fn duplicate_server(name: &str) -> ServiceError {
+    ServiceError::new(
+        "duplicate_server",
+        format!("a server named `{name}` exists already"),
+    )
+}
+
 fn secret_error(e: unifield_workspace::SecretError) -> ServiceError {
     ServiceError::new(e.code(), e.to_string())
 }
@@ -368,18 +381,42 @@ impl ServerAccess {
     }
 
     /// Adds a server: its URL (https, or http on this machine) to the workspace, its API key
-    /// to the keyring. Checked before anything is kept.
-    pub fn add_server(&self, new: &NewServer) -> Result<ServerInfo> {
+    /// to the keyring. Checked before anything is kept: the name, the URL and the key's form,
+    /// then the server itself (it answers, and accepts the key, by listing its connections).
+    /// A server that fails a check is not kept, so the list never holds one that cannot work.
+    /// A shell that keeps keyring calls off its async workers runs the three steps itself,
+    /// in this order: [`Self::check_new_server`], [`probe_server`], [`Self::keep_server`].
+    pub async fn add_server(&self, new: &NewServer) -> Result<ServerInfo> {
+        let client = self.check_new_server(new)?;
+        probe_server(&client).await?;
+        self.keep_server(new)
+    }
+
+    /// A client of a server not added yet, when its name, URL and key pass the checks.
+    pub fn check_new_server(&self, new: &NewServer) -> Result<ServerClient> {
+        let name = check_name(&new.name)?;
+        let key = ApiKey::new(&new.api_key).map_err(|e| invalid("apiKey", e.to_string()))?;
+        let client = ServerClient::new(&new.url, key).map_err(|e| invalid("url", e.to_string()))?;
+        if read_servers(&self.dir)?
+            .servers
+            .iter()
+            .any(|s| s.name == name)
+        {
+            return Err(duplicate_server(name));
+        }
+        Ok(client)
+    }
+
+    /// Keeps a checked server: its key in the keyring, then its entry in servers.json.
+    pub fn keep_server(&self, new: &NewServer) -> Result<ServerInfo> {
         let name = check_name(&new.name)?;
         let key = ApiKey::new(&new.api_key).map_err(|e| invalid("apiKey", e.to_string()))?;
         let client =
             ServerClient::new(&new.url, key.clone()).map_err(|e| invalid("url", e.to_string()))?;
+        // Read again: another add may have kept the name while this one was being checked.
         let mut file = read_servers(&self.dir)?;
         if file.servers.iter().any(|s| s.name == name) {
-            return Err(ServiceError::new(
-                "duplicate_server",
-                format!("a server named `{name}` exists already"),
-            ));
+            return Err(duplicate_server(name));
         }
         self.secrets
             .set(&key_entry(name), key.expose())
@@ -446,8 +483,8 @@ impl Studio {
         self.server_access().servers()
     }
 
-    pub fn add_server(&self, new: &NewServer) -> Result<ServerInfo> {
-        self.server_access().add_server(new)
+    pub async fn add_server(&self, new: &NewServer) -> Result<ServerInfo> {
+        self.server_access().add_server(new).await
     }
 
     pub fn remove_server(&self, name: &str) -> Result<()> {

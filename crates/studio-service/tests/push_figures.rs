@@ -91,6 +91,7 @@ async fn push_dialog_and_round_trip_at_ten_thousand_records() {
             url: server.url.clone(),
             api_key,
         })
+        .await
         .unwrap();
     let client = studio.server_client("figures").unwrap();
     let (cache, report) = studio

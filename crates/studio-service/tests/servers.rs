@@ -26,7 +26,7 @@ async fn demo(dir: &std::path::Path) -> unifield_server::demo::Demo {
 
 /// A studio on the workspace in `dir` with the demo server added as "demo", and a client
 /// for that server.
-fn studio_with_demo(
+async fn studio_with_demo(
     dir: &std::path::Path,
     demo: &unifield_server::demo::Demo,
 ) -> (Studio, unifield_server_client::ServerClient) {
@@ -37,6 +37,7 @@ fn studio_with_demo(
             url: demo.server.url.clone(),
             api_key: demo.api_key.clone(),
         })
+        .await
         .unwrap();
     let client = studio.server_client("demo").unwrap();
     (studio, client)
@@ -76,6 +77,7 @@ async fn add_pull_preview_push_verify_conflict_rollback() {
             url: "http://unifield.example.com".into(),
             api_key: demo.api_key.clone(),
         })
+        .await
         .unwrap_err();
     assert_eq!(refused.code, "invalid_server");
     assert_eq!(
@@ -89,6 +91,7 @@ async fn add_pull_preview_push_verify_conflict_rollback() {
             url: demo.server.url.clone(),
             api_key: demo.api_key.clone(),
         })
+        .await
         .unwrap();
     assert!(added.has_key);
     assert_eq!(studio.servers().unwrap(), vec![added]);
@@ -427,7 +430,7 @@ async fn reconnect_refuses_bad_credentials_and_changes_nothing() {
     let server_dir = tempfile::tempdir().unwrap();
     let demo = demo(server_dir.path()).await;
     let dir = tempfile::tempdir().unwrap();
-    let (_studio, client) = studio_with_demo(dir.path(), &demo);
+    let (_studio, client) = studio_with_demo(dir.path(), &demo).await;
     let sandbox = unifield_corrigo_sandbox::Config::default();
     let refused = servers::reconnect(
         &client,
@@ -474,7 +477,7 @@ async fn the_events_panel_lists_the_organizations_deliveries() {
     .await
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let (_studio, client) = studio_with_demo(dir.path(), &demo);
+    let (_studio, client) = studio_with_demo(dir.path(), &demo).await;
     assert!(servers::recent_deliveries(&client, 20)
         .await
         .unwrap()
@@ -543,7 +546,7 @@ async fn a_revoked_connection_shows_why_and_reconnects_to_where_corrigo_answers(
     let connection = service.add_connection(&org, input).unwrap();
 
     let dir = tempfile::tempdir().unwrap();
-    let (_studio, client) = studio_with_demo(dir.path(), &demo);
+    let (_studio, client) = studio_with_demo(dir.path(), &demo).await;
     let listed = |all: Vec<servers::ServerConnectionInfo>| {
         all.into_iter()
             .find(|c| c.id == connection.id)
@@ -643,4 +646,69 @@ async fn a_revoked_connection_shows_why_and_reconnects_to_where_corrigo_answers(
     revoked.stop().await;
     fresh.stop().await;
     demo.sandbox.stop().await;
+}
+
+/// A server is kept only when it answers and accepts the key: a wrong key (401) or a URL
+/// nothing listens on is refused with its code, and neither servers.json nor the keyring
+/// gains anything (the list never holds a server that cannot work).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn adding_a_server_that_refuses_the_key_or_does_not_answer_keeps_nothing() {
+    use unifield_workspace::SecretStore;
+    let server_dir = tempfile::tempdir().unwrap();
+    let demo = demo(server_dir.path()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemorySecrets::default());
+    let studio = Studio::open(dir.path(), Arc::clone(&secrets) as Arc<dyn SecretStore>).unwrap();
+    let files_before = every_file(dir.path());
+
+    let wrong_key = studio
+        .add_server(&NewServer {
+            name: "wrong".into(),
+            url: demo.server.url.clone(),
+            api_key: format!("{}x", demo.api_key),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(wrong_key.code, "server_unauthorized", "{wrong_key:?}");
+
+    // A loopback port nothing listens on (bound, then let go).
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = free.local_addr().unwrap().port();
+    drop(free);
+    let unreachable = studio
+        .add_server(&NewServer {
+            name: "nowhere".into(),
+            url: format!("http://127.0.0.1:{port}"),
+            api_key: demo.api_key.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(unreachable.code, "server_unreachable", "{unreachable:?}");
+
+    assert!(studio.servers().unwrap().is_empty(), "nothing is listed");
+    for name in ["wrong", "nowhere"] {
+        assert!(
+            !secrets
+                .exists(&format!("unifield-server-api-key:{name}"))
+                .unwrap(),
+            "no key kept for `{name}`"
+        );
+    }
+    assert_eq!(
+        every_file(dir.path()),
+        files_before,
+        "the workspace's files are unchanged (no servers.json written)"
+    );
+
+    // The right key is kept, and only then.
+    let added = studio
+        .add_server(&NewServer {
+            name: "demo".into(),
+            url: demo.server.url.clone(),
+            api_key: demo.api_key.clone(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(studio.servers().unwrap(), vec![added]);
+    assert!(secrets.exists("unifield-server-api-key:demo").unwrap());
 }
