@@ -234,6 +234,12 @@ pub const STEPS: &[Step] = &[
         run: |j| events_panel(j).boxed(),
     },
     Step {
+        name: "removing the active server clears the push target",
+        // After the steps that use the demo server: it removes it.
+        needs: &["the events panel lists deliveries"],
+        run: |j| remove_the_active_server(j).boxed(),
+    },
+    Step {
         name: "splitters resize the panes and are remembered",
         // Last: it reloads the page, which resets the source, the record and undo.
         needs: &["open the offline workspace"],

@@ -162,12 +162,47 @@ pub(super) async fn push_to_a_server(j: &mut Journey) {
     let server = j.demo.as_ref().unwrap();
     let client = &j.client().clone();
 
-    // Add the server in the Servers dialog.
+    // Add the server in the Servers dialog. A wrong key first: the server refuses it
+    // (401), the error says so and nothing is listed.
     click(client, "[data-testid=open-servers]").await;
-    fill(client, "server-name", "demo").await;
+    fill(client, "server-name", "wrongkey").await;
     fill(client, "server-url", &server.url).await;
-    fill(client, "server-key", &server.api_key).await;
+    fill(client, "server-key", &format!("{}x", server.api_key)).await;
     click(client, "[data-testid=add-server]").await;
+    let refused = until("the wrong key's refusal", || async {
+        let text = text_of(client, "servers-error").await;
+        (!text.is_empty()).then_some(text)
+    })
+    .await;
+    assert!(refused.contains("refused the API key"), "{refused}");
+    let listed = js(
+        client,
+        "return document.querySelectorAll('[data-server]').length;",
+    )
+    .await;
+    assert_eq!(
+        listed,
+        json!(0),
+        "a server that refused its key is not kept"
+    );
+    let dialog = "[data-testid=servers-dialog]";
+    set_input(client, dialog, "server-name", "demo").await;
+    set_input(client, dialog, "server-key", &server.api_key).await;
+    click(client, "[data-testid=add-server]").await;
+    until("the added server", || async {
+        let v = js(
+            client,
+            "return document.querySelector('[data-server=demo]') !== null;",
+        )
+        .await;
+        (v.as_bool() == Some(true)).then_some(())
+    })
+    .await;
+    assert_eq!(
+        text_of(client, "servers-error").await,
+        "",
+        "the refusal is gone"
+    );
     click(
         client,
         "[data-server=demo] [data-testid=server-connections]",
@@ -329,12 +364,40 @@ pub(super) async fn push_to_a_server(j: &mut Journey) {
         "the pushed field is served as the studio showed it ({shown}): {after}"
     );
 
-    // Roll back to version 0: the field is gone from the next response.
-    click(
-        client,
-        "[data-testid=push-versions] [data-version='0'] [data-testid=push-rollback]",
-    )
+    // Roll back to version 0: the field is gone from the next response. It changes the live
+    // version at once, so it asks first: focus on Cancel, and Escape cancels (the dialog
+    // stays, nothing is rolled back).
+    let roll_back = "[data-testid=push-versions] [data-version='0'] [data-testid=push-rollback]";
+    click(client, roll_back).await;
+    let focused = until("the rollback's confirmation", || async {
+        js(
+            client,
+            "return document.activeElement ? document.activeElement.dataset.testid || null : null;",
+        )
+        .await
+        .as_str()
+        .map(str::to_string)
+    })
     .await;
+    assert_eq!(
+        focused, "push-rollback-confirm-cancel",
+        "focus starts on Cancel"
+    );
+    assert!(
+        text_of(client, "push-rollback-confirm")
+            .await
+            .starts_with("Roll back to version 0?"),
+        "the confirmation says what it does"
+    );
+    keys(client, &['\u{e00c}']).await;
+    let after_escape = js(client, "return [document.querySelector('[data-testid=push-rollback-confirm]') === null, document.querySelector('[data-testid=push-dialog]') !== null, document.querySelectorAll('[data-testid=push-versions] [data-version]').length];").await;
+    assert_eq!(
+        after_escape,
+        json!([true, true, 2]),
+        "Escape cancels the rollback and keeps the dialog"
+    );
+    click(client, roll_back).await;
+    click(client, "[data-testid=push-rollback-confirm-yes]").await;
     let active = until("the rollback's new version", || async {
         let text = text_of(client, "push-active").await;
         text.starts_with("Rolled back").then_some(text)
@@ -790,5 +853,65 @@ pub(super) async fn events_panel(j: &mut Journey) {
         assert_eq!(row[4], "1", "one attempt: {row:?}");
     }
     painted_shot(client, "15-events-panel").await;
+    keys(client, &['\u{e00c}']).await;
+}
+
+/// Removing the server the push target is on: it asks first (the API key goes from the
+/// keyring), then the target is gone with it: the status bar says "Push…" and the push key
+/// opens Servers, not a push dialog on a server that no longer exists.
+pub(super) async fn remove_the_active_server(j: &mut Journey) {
+    let client = &j.client().clone();
+    click(client, "[data-testid=open-servers]").await;
+    click(client, "[data-server=demo] [data-testid=server-remove]").await;
+    let focused = until("the removal's confirmation", || async {
+        js(
+            client,
+            "return document.activeElement ? document.activeElement.dataset.testid || null : null;",
+        )
+        .await
+        .as_str()
+        .map(str::to_string)
+    })
+    .await;
+    assert_eq!(
+        focused, "server-remove-confirm-cancel",
+        "focus starts on Cancel"
+    );
+    let asked = text_of(client, "server-remove-confirm").await;
+    assert!(
+        asked.starts_with("Remove demo? The API key is deleted from the keyring."),
+        "{asked}"
+    );
+    click(client, "[data-testid=server-remove-confirm-yes]").await;
+    until("the server removed", || async {
+        let v = js(
+            client,
+            "return document.querySelector('[data-server=demo]') === null;",
+        )
+        .await;
+        (v.as_bool() == Some(true)).then_some(())
+    })
+    .await;
+    assert_eq!(
+        text_of(client, "servers-error").await,
+        "",
+        "removed without error"
+    );
+    assert_eq!(
+        text_of(client, "open-push").await,
+        "Push…",
+        "no push target left"
+    );
+    keys(client, &['\u{e00c}']).await;
+    keys(client, &['\u{e009}', '\u{e008}', 'p']).await;
+    let opened = until("the push key's dialog", || async {
+        let v = js(client, "return document.querySelector('[data-testid=servers-dialog]') !== null ? 'servers' : document.querySelector('[data-testid=push-dialog]') !== null ? 'push' : null;").await;
+        v.as_str().map(str::to_string)
+    })
+    .await;
+    assert_eq!(
+        opened, "servers",
+        "with no target the push key opens Servers"
+    );
     keys(client, &['\u{e00c}']).await;
 }

@@ -7,6 +7,7 @@ import { useState } from "react";
 import { localTime } from "../format";
 import type { Target } from "../hooks/useServers";
 import { usePush } from "../hooks/usePush";
+import { Confirm } from "./Confirm";
 import { Modal } from "./Modal";
 import { isActiveVersion, skippedText, versionLabel } from "../push-versions";
 
@@ -25,6 +26,8 @@ export function PushDialog({
 }) {
   const push = usePush(target, text, recordId);
   const [note, setNote] = useState("");
+  // The version a rollback waits to be confirmed for: it changes the live version at once.
+  const [confirming, setConfirming] = useState<number | null>(null);
   const { state } = push;
 
   return (
@@ -165,9 +168,21 @@ export function PushDialog({
               {v.version} · {localTime(v.createdAt)} · {versionLabel(v)}
               {active && <strong> · active</strong>}{" "}
               {!active && (
-                <button type="button" data-testid="push-rollback" onClick={() => void push.rollback(v.version)}>
+                <button type="button" data-testid="push-rollback" onClick={() => setConfirming(v.version)}>
                   Roll back to {v.version}
                 </button>
+              )}{" "}
+              {!active && confirming === v.version && (
+                <Confirm
+                  testId="push-rollback-confirm"
+                  message={`Roll back to version ${v.version}? The server serves it at once, as a new version.`}
+                  action="Roll back"
+                  onConfirm={() => {
+                    setConfirming(null);
+                    void push.rollback(v.version);
+                  }}
+                  onCancel={() => setConfirming(null)}
+                />
               )}{" "}
               {v.version > 0 && (
                 <button type="button" onClick={() => void push.compare(v.version - 1, v.version)}>

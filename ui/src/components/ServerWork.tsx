@@ -62,6 +62,7 @@ export function ServerWork({
       {dialog === "servers" && (
         <ServersDialog
           onClose={() => setDialog(null)}
+          onRemoved={(server) => setTarget((current) => (current?.server === server ? null : current))}
           onUse={(chosen) => {
             setTarget(chosen);
             onUse(chosen.source);

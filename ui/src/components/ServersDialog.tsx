@@ -6,6 +6,7 @@ import { useState } from "react";
 import type { ServerConnectionInfo } from "../bindings";
 import { localTime } from "../format";
 import { useServers, type Target } from "../hooks/useServers";
+import { Confirm } from "./Confirm";
 import { EventsPanel } from "./EventsPanel";
 import { Modal } from "./Modal";
 
@@ -76,10 +77,21 @@ function Status({ connection }: { connection: ServerConnectionInfo }) {
   );
 }
 
-export function ServersDialog({ onClose, onUse }: { onClose: () => void; onUse: (target: Target) => void }) {
+export function ServersDialog({
+  onClose,
+  onUse,
+  onRemoved,
+}: {
+  onClose: () => void;
+  onUse: (target: Target) => void;
+  /** A server was removed: a push target on it is gone with it. */
+  onRemoved: (server: string) => void;
+}) {
   const servers = useServers();
   const [form, setForm] = useState({ name: "", url: "", apiKey: "" });
   const [events, setEvents] = useState<string | null>(null);
+  // The server whose removal waits to be confirmed: it deletes the API key from the keyring.
+  const [removing, setRemoving] = useState<string | null>(null);
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
@@ -112,13 +124,38 @@ export function ServersDialog({ onClose, onUse }: { onClose: () => void; onUse: 
               <button
                 type="button"
                 data-testid="server-events"
-                onClick={() => setEvents(events === server.name ? null : server.name)}
+                onClick={() => {
+                  servers.clearError();
+                  setEvents(events === server.name ? null : server.name);
+                }}
               >
                 Events
               </button>{" "}
-              <button type="button" onClick={() => void servers.remove(server.name)}>
+              <button
+                type="button"
+                data-testid="server-remove"
+                onClick={() => {
+                  servers.clearError();
+                  setRemoving(server.name);
+                }}
+              >
                 Remove
               </button>
+              {removing === server.name && (
+                <>
+                  {" "}
+                  <Confirm
+                    testId="server-remove-confirm"
+                    message={`Remove ${server.name}? The API key is deleted from the keyring.`}
+                    action="Remove"
+                    onConfirm={() => {
+                      setRemoving(null);
+                      void servers.remove(server.name).then((removed) => removed && onRemoved(server.name));
+                    }}
+                    onCancel={() => setRemoving(null)}
+                  />
+                </>
+              )}
               {events === server.name && <EventsPanel server={server.name} />}
               {list === "loading" && <p>Loading…</p>}
               {Array.isArray(list) && (

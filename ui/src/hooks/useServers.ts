@@ -72,14 +72,21 @@ export function useServers() {
     }
   };
 
+  /** True when the server was removed. */
   const remove = async (name: string) => {
+    setError(null);
     try {
       await api.removeServer(name);
+      setConnections((c) => Object.fromEntries(Object.entries(c).filter(([server]) => server !== name)));
       await refresh();
+      return true;
     } catch (e) {
       fail(e);
+      return false;
     }
   };
+
+  const clearError = () => setError(null);
 
   /** Pulls through the server; the cached source when it finished (cancelled or not). */
   const pull = async (server: string, connection: ServerConnectionInfo): Promise<Target | null> => {
@@ -125,5 +132,17 @@ export function useServers() {
 
   const cancelPull = () => pulling !== null && void api.cancel(pulling.job);
 
-  return { servers, connections, error, pulling, loadConnections, add, remove, pull, reconnect, cancelPull };
+  return {
+    servers,
+    connections,
+    error,
+    pulling,
+    loadConnections,
+    add,
+    remove,
+    pull,
+    reconnect,
+    cancelPull,
+    clearError,
+  };
 }
