@@ -93,10 +93,17 @@ export function ServersDialog({
   // The server whose removal waits to be confirmed: it deletes the API key from the keyring.
   const [removing, setRemoving] = useState<string | null>(null);
 
+  // Adding asks the server first (it must answer and accept the key): up to its timeouts.
+  const [adding, setAdding] = useState(false);
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
-    if (await servers.add(form)) {
-      setForm({ name: "", url: "", apiKey: "" });
+    setAdding(true);
+    try {
+      if (await servers.add(form)) {
+        setForm({ name: "", url: "", apiKey: "" });
+      }
+    } finally {
+      setAdding(false);
     }
   };
 
@@ -239,8 +246,8 @@ export function ServersDialog({
             autoComplete="off"
           />
         </label>
-        <button type="submit" data-testid="add-server">
-          Add
+        <button type="submit" data-testid="add-server" disabled={adding}>
+          {adding ? "Checking the server…" : "Add"}
         </button>
       </form>
     </Modal>
