@@ -181,7 +181,7 @@ async fn more_requests_at_once_than_the_limit_are_shed_with_retry_after(db: Db) 
     settings.max_concurrent_requests = 2;
     settings.overload_retry_after = Duration::from_secs(2);
     // Each Corrigo API call takes 2.5 s: a credentials test holds its request that long.
-    let Some((h, _)) = Harness::start_with_settings(db, 1, "latency-ms=2500", settings).await
+    let Some((h, _)) = Harness::start_with_settings(db, 1, "latency-ms=4000", settings).await
     else {
         return;
     };
@@ -239,9 +239,10 @@ async fn more_requests_at_once_than_the_limit_are_shed_with_retry_after(db: Db) 
 async fn the_health_check_answers_while_every_request_slot_is_taken() {
     let mut settings = fast_settings();
     settings.max_concurrent_requests = 1;
-    // Each Corrigo API call takes 2.5 s: a credentials test holds the one slot that long.
+    // Each Corrigo API call takes 4 s: a credentials test holds the one slot that long (room
+    // for the probes below on a loaded machine).
     let Some((h, _)) =
-        Harness::start_with_settings(Db::Sqlite, 1, "latency-ms=2500", settings).await
+        Harness::start_with_settings(Db::Sqlite, 1, "latency-ms=4000", settings).await
     else {
         return;
     };
@@ -249,22 +250,43 @@ async fn the_health_check_answers_while_every_request_slot_is_taken() {
     let (status, created) = create_connection(&h, &key, "sandbox").await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let id = created["id"].as_str().unwrap().to_string();
-    let slow = h
-        .http
-        .put(h.url(&format!("/api/connections/{id}/credentials")))
-        .bearer_auth(&key)
-        .json(&json!({"client_id": h.sandbox_config.client_id, "client_secret": CLIENT_SECRET}));
-    let slow = tokio::spawn(async move { slow.send().await.unwrap().status() });
-    // Wait (bounded) until the slow request holds the slot: another API request is shed.
-    let mut shed = None;
-    for _ in 0..100 {
-        let (status, body) = h.get("/api/connections", &key).await;
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            shed = Some(body);
-            break;
+    // The slow request and the probes race for the one slot: when a probe wins, the slow
+    // request is the one shed (503 at once), so it is sent again (bounded).
+    let mut held = None;
+    for _ in 0..5 {
+        let slow = h
+            .http
+            .put(h.url(&format!("/api/connections/{id}/credentials")))
+            .bearer_auth(&key)
+            .json(
+                &json!({"client_id": h.sandbox_config.client_id, "client_secret": CLIENT_SECRET}),
+            );
+        let slow = tokio::spawn(async move { slow.send().await.unwrap().status() });
+        // Give it time to take the slot (it then holds it for 4 s).
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        if slow.is_finished() {
+            let status = slow.await.unwrap();
+            assert_eq!(
+                status,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the slow request ended early"
+            );
+            continue;
         }
-        tokio::time::sleep(Duration::from_millis(10)).await;
+        // Wait (bounded) until another API request is shed: the slow one holds the slot.
+        let mut shed = None;
+        for _ in 0..100 {
+            let (status, body) = h.get("/api/connections", &key).await;
+            if status == StatusCode::SERVICE_UNAVAILABLE {
+                shed = Some(body);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        held = Some((slow, shed));
+        break;
     }
+    let (slow, shed) = held.expect("the slow request never held the slot in 5 tries");
     let shed = shed.expect("no API request was shed while the slot was held");
     assert_error(&shed, "overloaded");
 
