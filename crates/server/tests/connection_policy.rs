@@ -251,31 +251,46 @@ async fn without_the_operators_flag_connections_reach_only_public_https_hosts(db
     assert_eq!(view["base_url"], "https://public.test", "nothing changed");
 }
 
-async fn a_name_that_turns_into_loopback_after_it_was_saved_is_refused_at_request_time(db: Db) {
+/// A server whose connection to `rebind.test` (public when saved) is then rebound to
+/// 127.0.0.1, where a counting service stands for one on the server's own host; None when
+/// the backend is missing (skipped).
+async fn a_connection_rebound_to_loopback(
+    db: Db,
+) -> Option<(Harness, HostService, String, String, String)> {
     let lookup = ChangingLookup::default();
     lookup.set("rebind.test", "93.184.216.34");
-    let Some((h, _)) = Harness::start_with_settings(db, 1, "", strict_settings(&lookup)).await
-    else {
-        return;
-    };
+    let (h, _) = Harness::start_with_settings(db, 1, "", strict_settings(&lookup)).await?;
     let host = HostService::start().await;
     let (org, key) = h.org("acme");
     let url = format!("https://rebind.test:{}", host.port);
     let (status, created) = add_connection(&h, &key, &url).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let id = created["id"].as_str().unwrap().to_string();
-
-    // The name now points at this machine: the sync's token request is refused by the
-    // resolver it connects through, at once (not retried), and nothing connects.
     lookup.set("rebind.test", "127.0.0.1");
-    let outcome = h.server.service.sync_connection(&org, &id).await.unwrap();
+    Some((h, host, org, key, id))
+}
+
+/// Syncs the connection and checks the sync failed because the resolver refused the
+/// loopback address; the sync's error text.
+async fn sync_refused_as_loopback(h: &Harness, org: &str, id: &str) -> String {
+    let outcome = h.server.service.sync_connection(org, id).await.unwrap();
     assert_eq!(outcome.status, "failed", "{outcome:?}");
     let error = outcome.error.unwrap_or_default();
     assert!(
         error.contains("rebind.test is a loopback address (127.0.0.1)")
             && error.contains("[address_refused]"),
-        "{error}"
+        "the policy did not refuse the target: {error}"
     );
+    error
+}
+
+async fn a_name_that_turns_into_loopback_after_it_was_saved_is_refused_at_request_time(db: Db) {
+    let Some((h, host, org, key, id)) = a_connection_rebound_to_loopback(db).await else {
+        return;
+    };
+    // The name now points at this machine: the sync's token request is refused by the
+    // resolver it connects through, at once (not retried), and nothing connects.
+    let error = sync_refused_as_loopback(&h, &org, &id).await;
     assert!(
         !error.contains("gave up after"),
         "a refusal is not retried: {error}"
@@ -327,29 +342,10 @@ async fn a_proxy_in_the_environment_does_not_bypass_the_address_policy() {
     std::env::set_var("NO_PROXY", "127.0.0.1,localhost");
     std::env::set_var("no_proxy", "127.0.0.1,localhost");
 
-    let lookup = ChangingLookup::default();
-    lookup.set("rebind.test", "93.184.216.34");
-    let Some((h, _)) =
-        Harness::start_with_settings(Db::Sqlite, 1, "", strict_settings(&lookup)).await
-    else {
+    let Some((h, host, org, _, id)) = a_connection_rebound_to_loopback(Db::Sqlite).await else {
         return;
     };
-    let host = HostService::start().await;
-    let (org, key) = h.org("acme");
-    let (status, created) =
-        add_connection(&h, &key, &format!("https://rebind.test:{}", host.port)).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    let id = created["id"].as_str().unwrap().to_string();
-
-    lookup.set("rebind.test", "127.0.0.1");
-    let outcome = h.server.service.sync_connection(&org, &id).await.unwrap();
-    assert_eq!(outcome.status, "failed", "{outcome:?}");
-    let error = outcome.error.unwrap_or_default();
-    assert!(
-        error.contains("rebind.test is a loopback address (127.0.0.1)")
-            && error.contains("[address_refused]"),
-        "the policy did not refuse the target: {error}"
-    );
+    sync_refused_as_loopback(&h, &org, &id).await;
     assert_eq!(
         proxy.accepted(),
         0,
