@@ -220,3 +220,11 @@ pub fn studio_rss_mb(binary: &Path) -> (f64, f64) {
         .sum();
     (rss(&app), children)
 }
+
+/// Polls a script until it answers `true`, or fails saying what it waited for.
+pub async fn until_true(client: &Client, what: &str, script: &str) {
+    until(what, || async {
+        (js(client, script).await == serde_json::json!(true)).then_some(())
+    })
+    .await;
+}

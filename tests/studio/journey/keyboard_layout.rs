@@ -268,14 +268,11 @@ async fn keyboard_drag_scrolls_targets_into_view(j: &Journey) {
     )
     .await;
     keys(client, &['\u{e00d}']).await; // Space picks up
-    until("Space to pick the node up", || async {
-        let up = js(
-            client,
-            "return document.querySelector('.drag-chip') !== null;",
-        )
-        .await;
-        (up == json!(true)).then_some(())
-    })
+    until_true(
+        client,
+        "Space to pick the node up",
+        "return document.querySelector('.drag-chip') !== null;",
+    )
     .await;
     tokio::time::sleep(Duration::from_millis(50)).await; // the sensor listens from the next tick
     let target = "const g = document.querySelector('[role=grid]'); const o = g.querySelector('[data-testid=target-field].over'); if (!o) return null; const a = g.getBoundingClientRect(), b = o.getBoundingClientRect(); return [o.dataset.field, b.top >= a.top - 1 && b.bottom <= a.bottom + 1];";

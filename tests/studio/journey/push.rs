@@ -189,14 +189,11 @@ pub(super) async fn push_to_a_server(j: &mut Journey) {
     set_input(client, dialog, "server-name", "demo").await;
     set_input(client, dialog, "server-key", &server.api_key).await;
     click(client, "[data-testid=add-server]").await;
-    until("the added server", || async {
-        let v = js(
-            client,
-            "return document.querySelector('[data-server=demo]') !== null;",
-        )
-        .await;
-        (v.as_bool() == Some(true)).then_some(())
-    })
+    until_true(
+        client,
+        "the added server",
+        "return document.querySelector('[data-server=demo]') !== null;",
+    )
     .await;
     assert_eq!(
         text_of(client, "servers-error").await,
@@ -240,11 +237,7 @@ pub(super) async fn push_to_a_server(j: &mut Journey) {
     // Coverage over the records pulled through the server: they hold what the server's
     // sync asked Corrigo for, so nothing is said to be missing (it said "pull again").
     click(client, "[data-testid=run-coverage]").await;
-    until("coverage over the server's records", || async {
-        let table = js(client, "return document.querySelector('[data-testid=coverage-table]') !== null && document.querySelector('[data-testid=run-coverage]') !== null;").await;
-        (table.as_bool() == Some(true)).then_some(())
-    })
-    .await;
+    until_true(client, "coverage over the server's records", "return document.querySelector('[data-testid=coverage-table]') !== null && document.querySelector('[data-testid=run-coverage]') !== null;").await;
     let unpulled = text_of(client, "coverage-unpulled").await;
     assert!(
         unpulled.is_empty(),
@@ -883,14 +876,11 @@ pub(super) async fn remove_the_active_server(j: &mut Journey) {
         "{asked}"
     );
     click(client, "[data-testid=server-remove-confirm-yes]").await;
-    until("the server removed", || async {
-        let v = js(
-            client,
-            "return document.querySelector('[data-server=demo]') === null;",
-        )
-        .await;
-        (v.as_bool() == Some(true)).then_some(())
-    })
+    until_true(
+        client,
+        "the server removed",
+        "return document.querySelector('[data-server=demo]') === null;",
+    )
     .await;
     assert_eq!(
         text_of(client, "servers-error").await,
