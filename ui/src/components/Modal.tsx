@@ -1,26 +1,50 @@
-// A modal dialog: Escape closes it, focus moves into it and returns when it closes.
+// A modal dialog: Escape closes it, focus moves into it, Tab and Shift+Tab stay inside it
+// (it is aria-modal: the page behind is out of reach), and focus returns when it closes.
 
 import { useEffect, useRef } from "react";
+import { FOCUSABLE, focusAfterClose, trappedTab } from "../focus";
+
+/** The controls a key press can reach inside `box`, in document (Tab) order; hidden ones left out. */
+const focusables = (box: HTMLElement) =>
+  [...box.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((e) => e.getClientRects().length > 0);
+
+/** The first of `selectors` that is on screen (a control can have a copy in the "More" menu). */
+function shown(selectors: string | undefined): HTMLElement | null {
+  if (!selectors) {
+    return null;
+  }
+  const all = [...document.querySelectorAll<HTMLElement>(selectors)];
+  return all.find((e) => e.getClientRects().length > 0) ?? null;
+}
 
 export function Modal({
   title,
   onClose,
   children,
   testId,
+  opener,
 }: {
   title: string;
   onClose: () => void;
   children: React.ReactNode;
   testId?: string;
+  /**
+   * The control(s) that open this dialog (CSS selectors): where focus goes when it closes
+   * if it was opened by a shortcut while nothing had focus, or the control it came from is gone.
+   */
+  opener?: string;
 }) {
   const box = useRef<HTMLDivElement>(null);
+  const openerRef = useRef(opener);
   useEffect(() => {
     const before = document.activeElement as HTMLElement | null;
+    const openers = openerRef.current;
     box.current?.querySelector<HTMLElement>("input, select, button, [tabindex]")?.focus();
-    return () => before?.focus();
+    return () => focusAfterClose(before, document.body, shown(openers))?.focus();
   }, []);
   // Escape closes it also when focus fell out of it (the focused button was disabled or
-  // removed, as Push's is while pushing), rather than leaving the dialog deaf to it.
+  // removed, as Push's is while pushing), rather than leaving the dialog deaf to it; Tab
+  // from there comes back into it.
   const close = useRef(onClose);
   useEffect(() => {
     close.current = onClose;
@@ -28,12 +52,36 @@ export function Modal({
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const focused = document.activeElement;
-      if (e.key === "Escape" && (focused === null || focused === document.body)) {
+      const outside = focused === null || focused === document.body;
+      if (e.key === "Escape" && outside) {
         close.current();
+      }
+      if (e.key === "Tab" && box.current && !box.current.contains(focused)) {
+        const next = trappedTab(focusables(box.current), null, e.shiftKey);
+        if (next) {
+          e.preventDefault();
+          next.focus();
+        }
       }
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
+  }, []);
+  // A focused control that is removed or disabled (Remove's row, Push while pushing) drops
+  // focus to the page's body: it goes to the dialog itself instead, so the next Tab, Escape
+  // and screen reader stay in the dialog.
+  useEffect(() => {
+    const dialog = box.current;
+    if (!dialog) {
+      return;
+    }
+    const watch = new MutationObserver(() => {
+      if (document.activeElement === null || document.activeElement === document.body) {
+        dialog.focus();
+      }
+    });
+    watch.observe(dialog, { subtree: true, childList: true, attributes: true, attributeFilter: ["disabled"] });
+    return () => watch.disconnect();
   }, []);
   return (
     <div className="overlay" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
@@ -43,11 +91,19 @@ export function Modal({
         aria-modal="true"
         aria-label={title}
         ref={box}
+        tabIndex={-1}
         data-testid={testId}
         onKeyDown={(e) => {
           if (e.key === "Escape") {
             e.stopPropagation();
             onClose();
+          }
+          if (e.key === "Tab") {
+            const next = trappedTab(focusables(e.currentTarget), document.activeElement as HTMLElement, e.shiftKey);
+            if (next) {
+              e.preventDefault();
+              next.focus();
+            }
           }
         }}
       >

@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { focusAfterClose, trappedTab } from "./focus";
+
+describe("trappedTab", () => {
+  const items = ["close", "name", "url", "add"];
+  it("wraps Tab from the last control to the first", () => {
+    expect(trappedTab(items, "add", false)).toBe("close");
+  });
+  it("wraps Shift+Tab from the first control to the last", () => {
+    expect(trappedTab(items, "close", true)).toBe("add");
+  });
+  it("leaves moves inside the dialog to the browser", () => {
+    expect(trappedTab(items, "name", false)).toBeNull();
+    expect(trappedTab(items, "url", true)).toBeNull();
+    expect(trappedTab(items, "close", false)).toBeNull();
+    expect(trappedTab(items, "add", true)).toBeNull();
+  });
+  it("brings focus that fell out of the dialog back into it", () => {
+    expect(trappedTab(items, "body", false)).toBe("close");
+    expect(trappedTab(items, "body", true)).toBe("add");
+    expect(trappedTab(items, null, false)).toBe("close");
+  });
+  it("has nowhere to go in a dialog without controls", () => {
+    expect(trappedTab([], "body", false)).toBeNull();
+  });
+  it("keeps a one-control dialog's focus on that control", () => {
+    expect(trappedTab(["close"], "close", false)).toBe("close");
+    expect(trappedTab(["close"], "close", true)).toBe("close");
+  });
+});
+
+describe("focusAfterClose", () => {
+  const el = (name: string, isConnected = true) => ({ name, isConnected });
+  const body = el("body");
+  const opener = el("open-push");
+  it("returns focus where it was", () => {
+    const before = el("record-search");
+    expect(focusAfterClose(before, body, opener)).toBe(before);
+  });
+  it("goes to the opener when the dialog opened from the page's body (a shortcut)", () => {
+    expect(focusAfterClose(body, body, opener)).toBe(opener);
+    expect(focusAfterClose(null, body, opener)).toBe(opener);
+  });
+  it("goes to the opener when the control it came from is gone", () => {
+    expect(focusAfterClose(el("removed server's Remove", false), body, opener)).toBe(opener);
+  });
+  it("has nothing to focus without an opener", () => {
+    expect(focusAfterClose(body, body, null)).toBeNull();
+    expect(focusAfterClose(body, body, el("gone", false))).toBeNull();
+  });
+});
