@@ -48,6 +48,16 @@ pub enum Error {
         "the server is serving as many requests as it allows; retry after {retry_after_secs} s"
     )]
     Overloaded { retry_after_secs: u64 },
+    /// The caller's organization has as many requests in progress on this node as one
+    /// organization may (429 with `Retry-After`): its share of the node's slots.
+    #[error("your organization has {limit} requests in progress, the most one organization may have at once; retry after {retry_after_secs} s")]
+    OrganizationBusy { limit: usize, retry_after_secs: u64 },
+    /// The request body did not arrive in time (408).
+    #[error("the request body did not arrive within {after:?}; send it at once")]
+    BodyTimeout { after: std::time::Duration },
+    /// The request body is larger than the server takes (413).
+    #[error("the request body is larger than {limit} bytes")]
+    BodyTooLarge { limit: usize },
     #[error("Corrigo refused the credentials: {0}")]
     CredentialsRefused(String),
     #[error("Corrigo could not be reached: {0}")]
@@ -80,6 +90,9 @@ impl Error {
             | Error::FieldRefused { code, .. }
             | Error::LimitReached { code, .. } => code,
             Error::Overloaded { .. } => "overloaded",
+            Error::OrganizationBusy { .. } => "too_many_requests",
+            Error::BodyTimeout { .. } => "body_timeout",
+            Error::BodyTooLarge { .. } => "body_too_large",
             Error::NotFound(_) => "not_found",
             Error::MethodNotAllowed => "method_not_allowed",
             Error::NoSuchRoute => "no_such_route",
@@ -105,6 +118,9 @@ impl Error {
             Error::BadRequest { .. } | Error::FieldRefused { .. } => StatusCode::BAD_REQUEST,
             Error::LimitReached { .. } => StatusCode::CONFLICT,
             Error::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Error::OrganizationBusy { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Error::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            Error::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Error::InvalidMapping(_) | Error::CredentialsRefused(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
@@ -169,7 +185,11 @@ impl IntoResponse for Error {
                 response.headers_mut().insert("etag", value);
             }
         }
-        if let Error::Overloaded { retry_after_secs } = self {
+        if let Error::Overloaded { retry_after_secs }
+        | Error::OrganizationBusy {
+            retry_after_secs, ..
+        } = self
+        {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
                 axum::http::HeaderValue::from(retry_after_secs),

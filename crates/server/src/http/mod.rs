@@ -7,10 +7,12 @@ mod webhooks;
 
 use crate::error::{Error, ErrorBody};
 use crate::service::Service;
+use crate::storage::Principal;
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use std::collections::HashMap;
 use std::sync::Arc;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -83,6 +85,9 @@ fn api() -> OpenApiRouter<AppState> {
 /// The OpenAPI 3.1 document of the whole API.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, mut doc) = api().split_for_parts();
+    // Before the health check and this document are added: they need no key and take no
+    // body, so neither answer applies to them.
+    document_shares(&mut doc);
     webhooks::document_events(&mut doc);
     doc.paths.paths.insert(
         "/api/health".into(),
@@ -161,6 +166,60 @@ fn document_unavailable(doc: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// Every authenticated operation may answer 429 `too_many_requests` (its organization's
+/// share of the node's request slots is taken, with `Retry-After`); every one that takes a
+/// body 408 `body_timeout` (it did not arrive in time) and 413 `body_too_large`.
+fn document_shares(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, ResponseBuilder};
+    let error_content = || {
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("ErrorBody")))
+            .build()
+    };
+    let busy = ResponseBuilder::new()
+        .description("`too_many_requests`: the caller's organization has as many requests in progress as one organization may have at once on this node (retry after `Retry-After` seconds)")
+        .content("application/json", error_content())
+        .header(
+            "Retry-After",
+            HeaderBuilder::new()
+                .schema(utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::Integer))
+                .description(Some("Seconds to wait"))
+                .build(),
+        )
+        .build();
+    let slow_body = ResponseBuilder::new()
+        .description("`body_timeout`: the request body did not arrive within the time the server allows for it (10 s by default)")
+        .content("application/json", error_content())
+        .build();
+    let large_body = ResponseBuilder::new()
+        .description("`body_too_large`: the request body is larger than the server takes (2 MiB)")
+        .content("application/json", error_content())
+        .build();
+    for item in doc.paths.paths.values_mut() {
+        for (operation, takes_body) in [
+            (&mut item.get, false),
+            (&mut item.delete, false),
+            (&mut item.put, true),
+            (&mut item.post, true),
+            (&mut item.patch, true),
+        ] {
+            let Some(operation) = operation else { continue };
+            let responses = &mut operation.responses.responses;
+            responses
+                .entry("429".to_string())
+                .or_insert_with(|| busy.clone().into());
+            if takes_body {
+                responses
+                    .entry("408".to_string())
+                    .or_insert_with(|| slow_body.clone().into());
+                responses
+                    .entry("413".to_string())
+                    .or_insert_with(|| large_body.clone().into());
+            }
+        }
+    }
+}
+
 /// The whole application: the API behind bearer authentication, the document outside it.
 pub fn router(service: AppState) -> Router {
     let (api, _) = api().split_for_parts();
@@ -178,7 +237,22 @@ pub fn router(service: AppState) -> Router {
         retry_after_secs: service.settings.overload_retry_after.as_secs().max(1),
     };
     let timeout = service.settings.request_timeout;
+    let share = OrgShare {
+        in_flight: Arc::new(std::sync::Mutex::new(HashMap::new())),
+        per_org: service.settings.requests_per_org(),
+        retry_after_secs: service.settings.overload_retry_after.as_secs().max(1),
+    };
+    let body_read_timeout = service.settings.body_read_timeout;
+    // Inside out: the body is read (within its deadline) only once the caller is known
+    // and its organization's share has room, so an anonymous caller cannot make the
+    // server buffer anything and a slow body holds its slot seconds, not the whole
+    // request timeout.
     let api = api
+        .layer(middleware::from_fn_with_state(
+            body_read_timeout,
+            body_in_time,
+        ))
+        .layer(middleware::from_fn_with_state(share, within_org_share))
         .layer(middleware::from_fn_with_state(
             service.clone(),
             authenticate,
@@ -227,6 +301,115 @@ async fn limited(State(limit): State<Limit>, request: Request, next: Next) -> Re
             retry_after_secs: limit.retry_after_secs,
         }
         .into_response(),
+    }
+}
+
+/// One organization's share of the node's request slots: requests in progress per
+/// organization (an entry only while it has some), counted after authentication.
+#[derive(Clone)]
+struct OrgShare {
+    in_flight: Arc<std::sync::Mutex<HashMap<String, usize>>>,
+    per_org: usize,
+    retry_after_secs: u64,
+}
+
+/// A request's place in its organization's share, given back when it is dropped (also
+/// when the request is cancelled or times out).
+struct OrgSlot {
+    in_flight: Arc<std::sync::Mutex<HashMap<String, usize>>>,
+    org: String,
+}
+
+impl OrgShare {
+    fn take(&self, org: &str) -> Option<OrgSlot> {
+        let mut in_flight = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        let count = in_flight.entry(org.to_string()).or_insert(0);
+        if *count >= self.per_org {
+            return None;
+        }
+        *count += 1;
+        Some(OrgSlot {
+            in_flight: Arc::clone(&self.in_flight),
+            org: org.to_string(),
+        })
+    }
+}
+
+impl Drop for OrgSlot {
+    fn drop(&mut self) {
+        let mut in_flight = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(count) = in_flight.get_mut(&self.org) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                in_flight.remove(&self.org);
+            }
+        }
+    }
+}
+
+/// Refuses a request at once (429 `too_many_requests`, `Retry-After`) when its
+/// organization already has its share of the node's slots in progress.
+async fn within_org_share(State(share): State<OrgShare>, request: Request, next: Next) -> Response {
+    let Some(org) = request
+        .extensions()
+        .get::<Principal>()
+        .map(|principal| principal.org_id().to_string())
+    else {
+        // `authenticate` runs first and always sets the principal.
+        return Error::Unauthorized.into_response();
+    };
+    let Some(_slot) = share.take(&org) else {
+        return Error::OrganizationBusy {
+            limit: share.per_org,
+            retry_after_secs: share.retry_after_secs,
+        }
+        .into_response();
+    };
+    next.run(request).await
+}
+
+/// How long a request body may take to arrive by default (`Settings::body_read_timeout`).
+pub const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Reads the whole request body (at most [`BODY_LIMIT`]) within `deadline` before the
+/// handler runs: 408 `body_timeout` when it does not arrive in time, 413 `body_too_large`
+/// beyond the limit.
+async fn body_in_time(
+    State(deadline): State<std::time::Duration>,
+    request: Request,
+    next: Next,
+) -> Response {
+    use futures_util::StreamExt;
+    let (parts, body) = request.into_parts();
+    let declared = parts
+        .headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > BODY_LIMIT as u64) {
+        return Error::BodyTooLarge { limit: BODY_LIMIT }.into_response();
+    }
+    let read = async {
+        let mut stream = body.into_data_stream();
+        let mut buffer = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| {
+                Error::bad_request("body_unreadable", format!("the request body: {e}"))
+            })?;
+            if buffer.len() + chunk.len() > BODY_LIMIT {
+                return Err(Error::BodyTooLarge { limit: BODY_LIMIT });
+            }
+            buffer.extend_from_slice(&chunk);
+        }
+        Ok(buffer)
+    };
+    match tokio::time::timeout(deadline, read).await {
+        Ok(Ok(bytes)) => {
+            next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+                .await
+        }
+        Ok(Err(error)) => error.into_response(),
+        Err(_) => Error::BodyTimeout { after: deadline }.into_response(),
     }
 }
 

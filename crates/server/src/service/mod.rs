@@ -55,8 +55,16 @@ pub struct Settings {
     /// Requests served at once; more are refused at once with 503 `overloaded` and
     /// `Retry-After` rather than queued.
     pub max_concurrent_requests: usize,
+    /// Requests one organization (its keys and its connections' tokens together) may have
+    /// in progress on this node at once, counted after authentication; more are answered
+    /// 429 `too_many_requests` with `Retry-After`, so one tenant cannot take every slot of
+    /// [`Settings::max_concurrent_requests`]. None: half of them (at least 1).
+    pub max_concurrent_requests_per_org: Option<usize>,
     /// What `Retry-After` says on an `overloaded` answer.
     pub overload_retry_after: Duration,
+    /// The whole request body must arrive within this (408 `body_timeout`), so a slow
+    /// upload holds its request slot seconds, not the whole [`Settings::request_timeout`].
+    pub body_read_timeout: Duration,
     /// No request takes longer than this to answer (503 `timeout`); a filter still running
     /// then stops at its next record.
     pub request_timeout: Duration,
@@ -75,9 +83,23 @@ impl Default for Settings {
             max_connections_per_org: 100,
             max_tokens_per_org: 1000,
             max_concurrent_requests: 256,
+            max_concurrent_requests_per_org: None,
             overload_retry_after: Duration::from_secs(1),
+            body_read_timeout: crate::http::BODY_READ_TIMEOUT,
             request_timeout: crate::http::REQUEST_TIMEOUT,
         }
+    }
+}
+
+impl Settings {
+    /// Requests one organization may have in progress at once on this node: the setting,
+    /// else half of [`Settings::max_concurrent_requests`]; never 0 and never more than the
+    /// node's limit.
+    pub fn requests_per_org(&self) -> usize {
+        let node = self.max_concurrent_requests.max(1);
+        self.max_concurrent_requests_per_org
+            .unwrap_or(node / 2)
+            .clamp(1, node)
     }
 }
 
