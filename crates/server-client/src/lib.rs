@@ -33,6 +33,14 @@ pub const COLLECTIONS: [(&str, &str); 8] = [
     ("Part", "parts"),
 ];
 
+/// Where a connection's Corrigo answers: a region (`am`, `emea`, `apac`: the server finds
+/// the company's API host through Corrigo's locator) or a base URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorrigoEndpoint {
+    Region(String),
+    BaseUrl(String),
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("server URL: {0}")]
@@ -377,14 +385,14 @@ impl ServerClient {
 
     /// Reconnect: the server tests the new Corrigo credentials first and keeps them (and
     /// resumes syncing) only when Corrigo accepts them. The secret travels in the body only.
-    /// `base_url`: where the connection's Corrigo now answers, when it moved (none: where
-    /// it was).
+    /// `moved_to`: where the connection's Corrigo now answers, a region or a base URL, when
+    /// it moved (none: where it was).
     pub async fn reconnect(
         &self,
         connection: &str,
         client_id: &str,
         client_secret: &str,
-        base_url: Option<&str>,
+        moved_to: Option<&CorrigoEndpoint>,
     ) -> Result<ConnectionStatus> {
         let url = format!(
             "{}/api/connections/{}/credentials",
@@ -395,8 +403,14 @@ impl ServerClient {
             "client_id": client_id,
             "client_secret": client_secret,
         });
-        if let Some(base_url) = base_url {
-            body["base_url"] = Value::String(base_url.to_string());
+        match moved_to {
+            Some(CorrigoEndpoint::Region(region)) => {
+                body["region"] = Value::String(region.clone());
+            }
+            Some(CorrigoEndpoint::BaseUrl(base_url)) => {
+                body["base_url"] = Value::String(base_url.clone());
+            }
+            None => {}
         }
         let request = self.http.put(url).json(&body);
         let answer = self.send(request).await?;

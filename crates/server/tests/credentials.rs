@@ -129,6 +129,75 @@ async fn revoked_credentials_stop_syncing_until_a_reconnect_with_working_ones(db
     assert_eq!(status["last_sync"]["status"], "completed");
 }
 
+/// Reconnect moves a connection from a base URL to a region: the server keeps the region
+/// (and no base URL) and its syncs find the API host through Corrigo's locator, here a
+/// second sandbox standing in for Corrigo's token and locator hosts. A region not known,
+/// or a region and a base URL at once, is refused and changes nothing.
+async fn a_reconnect_moves_a_connection_from_a_base_url_to_a_region(db: common::Db) {
+    // Its own client id: the first sandbox refuses it, so a sync that completes with it
+    // went to the regional one.
+    let regional_config = unifield_corrigo_sandbox::Config {
+        work_orders: 40,
+        client_id: "regional-client".into(),
+        client_secret: CLIENT_SECRET.into(),
+        ..Default::default()
+    };
+    let regional = unifield_corrigo_sandbox::start(regional_config.clone(), common::loopback())
+        .await
+        .unwrap();
+    let mut settings = common::fast_settings();
+    settings.corrigo.token_url = Some(format!("{}/OAuth/token", regional.base_url));
+    settings.corrigo.locator_url = Some(regional.base_url.clone());
+    let Some((h, _)) = Harness::start_with_settings(db, 30, "", settings).await else {
+        return;
+    };
+    let (org, key) = h.org("acme");
+    let id = h.synced_connection(&key, &org).await;
+    let path = format!("/api/connections/{id}/credentials");
+    let credentials = |extra: Value| {
+        let mut body =
+            json!({"client_id": regional_config.client_id, "client_secret": CLIENT_SECRET});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    for (extra, code) in [
+        (json!({"region": "mars"}), "invalid_region"),
+        (
+            json!({"region": "emea", "base_url": regional.base_url}),
+            "invalid_endpoint",
+        ),
+    ] {
+        let (status, _, body) = h
+            .send(Method::PUT, &path, Some(&key), Some(&credentials(extra)))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_error(&body, code);
+    }
+    let (_, unchanged) = h.get(&format!("/api/connections/{id}"), &key).await;
+    assert_eq!(unchanged["base_url"], h.sandbox.base_url.as_str());
+    assert_eq!(unchanged["region"], Value::Null);
+
+    let (status, _, body) = h
+        .send(
+            Method::PUT,
+            &path,
+            Some(&key),
+            Some(&credentials(json!({"region": "emea"}))),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, moved) = h.get(&format!("/api/connections/{id}"), &key).await;
+    assert_eq!(moved["region"], "emea", "{moved}");
+    assert_eq!(moved["base_url"], Value::Null, "{moved}");
+    // The next sync reaches the regional Corrigo with its credentials.
+    let outcome = h.server.service.sync_connection(&org, &id).await.unwrap();
+    assert_eq!(outcome.status, "completed", "{outcome:?}");
+    assert!(outcome.records > 0, "{outcome:?}");
+    regional.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_client_secret_and_api_key_appear_in_no_file_and_no_response() {
     let h = Harness::start(60, "").await;
@@ -238,4 +307,7 @@ fn a_key_file_others_can_read_is_refused() {
     assert!(error.to_string().contains("chmod 600"), "{error}");
 }
 
-on_both_backends!(revoked_credentials_stop_syncing_until_a_reconnect_with_working_ones);
+on_both_backends!(
+    revoked_credentials_stop_syncing_until_a_reconnect_with_working_ones,
+    a_reconnect_moves_a_connection_from_a_base_url_to_a_region
+);

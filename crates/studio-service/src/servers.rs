@@ -18,7 +18,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 use ts_rs::TS;
 use unifield_engine::FieldOutcome;
-use unifield_server_client::{ApiKey, Error as ClientError, ServerClient, VersionedMapping};
+use unifield_server_client::{
+    ApiKey, CorrigoEndpoint, Error as ClientError, ServerClient, VersionedMapping,
+};
 use unifield_store::files::{self, Readers};
 use unifield_workspace::{ConnectionSettings, Endpoint, PullStatus, Workspace};
 
@@ -707,14 +709,15 @@ pub async fn server_connections(client: &ServerClient) -> Result<Vec<ServerConne
 
 /// Reconnect a connection that needs reauthorization: new Corrigo credentials, tested by the
 /// server before it keeps them (refused ones change nothing). The connection as listed after.
-/// `base_url`: where the connection's Corrigo answers now, when it moved (none or blank:
-/// where it was); https, or http on this machine, checked before anything is sent.
+/// `moved_to`: where the connection's Corrigo answers now, when it moved (none or blank:
+/// where it was): a region (`am`, `emea`, `apac`, any case) or a base URL (https, or http on
+/// this machine), checked before anything is sent.
 pub async fn reconnect(
     client: &ServerClient,
     connection_id: &str,
     client_id: &str,
     client_secret: &str,
-    base_url: Option<&str>,
+    moved_to: Option<&str>,
 ) -> Result<ServerConnectionInfo> {
     if client_id.trim().is_empty() || client_secret.trim().is_empty() {
         return Err(ServiceError::new(
@@ -722,17 +725,24 @@ pub async fn reconnect(
             "the client id and the client secret are both needed",
         ));
     }
-    let base_url = match base_url.map(str::trim).filter(|u| !u.is_empty()) {
-        Some(url) => Some(
+    let moved_to = match moved_to.map(str::trim).filter(|u| !u.is_empty()) {
+        Some(text) if unifield_workspace::Region::parse(text).is_some() => {
+            Some(CorrigoEndpoint::Region(text.to_ascii_lowercase()))
+        }
+        Some(url) => Some(CorrigoEndpoint::BaseUrl(
             unifield_connection_rules::parse_base_url(url)
                 .map_err(|e| {
-                    ServiceError::new(e.code(), format!("base URL: {e}")).at(crate::Location {
+                    ServiceError::new(
+                        e.code(),
+                        format!("base URL (or a region: am, emea, apac): {e}"),
+                    )
+                    .at(crate::Location {
                         field: Some("baseUrl".into()),
                         ..Default::default()
                     })
                 })?
                 .to_string(),
-        ),
+        )),
         None => None,
     };
     client
@@ -740,7 +750,7 @@ pub async fn reconnect(
             connection_id,
             client_id.trim(),
             client_secret.trim(),
-            base_url.as_deref(),
+            moved_to.as_ref(),
         )
         .await?;
     server_connections(client)

@@ -648,6 +648,79 @@ async fn a_revoked_connection_shows_why_and_reconnects_to_where_corrigo_answers(
     demo.sandbox.stop().await;
 }
 
+/// Reconnect can move a connection from a base URL to a region (the Reconnect field takes
+/// `am`, `emea` or `apac` as well as a URL): the server then finds the company's API host
+/// through Corrigo's locator (here the sandbox, standing in for Corrigo's token and locator
+/// hosts), and the connection keeps the region, not the old base URL. Something that is
+/// neither is refused before anything is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconnect_moves_a_connection_from_a_base_url_to_a_region() {
+    let moved_config = unifield_corrigo_sandbox::Config {
+        work_orders: 20,
+        ..Default::default()
+    };
+    let moved = unifield_corrigo_sandbox::start(
+        moved_config.clone(),
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+    )
+    .await
+    .unwrap();
+    let mut settings = unifield_server::Settings::default();
+    settings.corrigo.token_url = Some(format!("{}/OAuth/token", moved.base_url));
+    settings.corrigo.locator_url = Some(moved.base_url.clone());
+    let server_dir = tempfile::tempdir().unwrap();
+    let demo = unifield_server::demo::start_demo(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        Some(server_dir.path().join("server")),
+        settings,
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (_studio, client) = studio_with_demo(dir.path(), &demo).await;
+    let connection = client.connections().await.unwrap().remove(0);
+    assert_eq!(
+        connection.base_url.as_deref(),
+        Some(demo.sandbox.base_url.as_str())
+    );
+
+    let neither = servers::reconnect(
+        &client,
+        &connection.id,
+        &moved_config.client_id,
+        &moved_config.client_secret,
+        Some("europe"),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        neither.location.as_ref().and_then(|l| l.field.as_deref()),
+        Some("baseUrl"),
+        "{neither:?}"
+    );
+    assert!(neither.message.contains("am, emea, apac"), "{neither:?}");
+
+    let accepted = servers::reconnect(
+        &client,
+        &connection.id,
+        &moved_config.client_id,
+        &moved_config.client_secret,
+        Some(" EMEA "),
+    )
+    .await
+    .unwrap();
+    assert_eq!(accepted.id, connection.id);
+    assert!(
+        ["ok", "syncing"].contains(&accepted.status.as_str()),
+        "{accepted:?}"
+    );
+    let kept = client.connections().await.unwrap().remove(0);
+    assert_eq!(kept.region.as_deref(), Some("emea"), "{kept:?}");
+    assert_eq!(kept.base_url, None, "{kept:?}");
+    moved.stop().await;
+    demo.sandbox.stop().await;
+}
+
 /// A server is kept only when it answers and accepts the key: a wrong key (401) or a URL
 /// nothing listens on is refused with its code, and neither servers.json nor the keyring
 /// gains anything (the list never holds a server that cannot work).
