@@ -57,10 +57,10 @@ macro_rules! studio_commands {
             reconnect_server_connection(server: String, connection_id: String, client_id: String, client_secret: String, base_url: Option<String>) -> ServerConnectionInfo;
             /// Pulls a server connection's raw records into the workspace cache; `job`.
             pull_through_server(server: String, connection_id: String, entities: Vec<String>, job: u32) -> ServerPull;
-            /// What pushing the mapping would do: diff against the active version, impact on `source`.
-            push_preview(server: String, connection_id: String, source: RecordSource, text: String) -> PushPreview;
+            /// What pushing the mapping would do: diff against the active version, impact on `source` (and whether it affects the selected `record_id`).
+            push_preview(server: String, connection_id: String, source: RecordSource, text: String, record_id: Option<String>) -> PushPreview;
             /// Pushes with If-Match `version`; a conflict answers the diff against the new version.
-            push_mapping(server: String, connection_id: String, source: RecordSource, text: String, version: i64, note: Option<String>) -> PushResult;
+            push_mapping(server: String, connection_id: String, source: RecordSource, text: String, version: i64, note: Option<String>, record_id: Option<String>) -> PushResult;
             /// The server's unified record against the studio's preview of `record_id` with `text`, or with the connection's `version` (after a rollback to it).
             verify_push(server: String, connection_id: String, source: RecordSource, text: String, record_id: String, version: Option<i64>) -> VerifyReport;
             server_versions(server: String, connection_id: String, entity: String) -> Vec<ServerVersionInfo>;

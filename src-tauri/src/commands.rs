@@ -11,6 +11,8 @@ macro_rules! tauri_commands {
     ($($(#[$doc:meta])* $name:ident($($arg:ident: $ty:ty),*) -> $answer:ty;)*) => {
         $(
             $(#[$doc])*
+            // A command's arguments are the UI's call, one by one (push_mapping has seven).
+            #[allow(clippy::too_many_arguments)]
             #[tauri::command]
             pub async fn $name<R: Runtime>(app: AppHandle<R>, $($arg: $ty),*) -> Result<$answer> {
                 crate::handlers::$name(app, $($arg),*).await

@@ -469,6 +469,7 @@ pub async fn push_preview<R: Runtime>(
     connection_id: String,
     source: RecordSource,
     text: String,
+    record_id: Option<String>,
 ) -> Result<PushPreview> {
     let client = server_client(&app, server).await?;
     let entity = target_entity(&text)?;
@@ -477,7 +478,7 @@ pub async fn push_preview<R: Runtime>(
     let wanted = entities_read(&text).await;
     hold_records(&app, &source, wanted).await?;
     with_studio(app, move |studio| {
-        studio.push_preview(&source, &text, &active)
+        studio.push_preview(&source, &text, &active, record_id.as_deref())
     })
     .await
 }
@@ -490,6 +491,8 @@ fn target_entity(text: &str) -> Result<String> {
         .ok_or_else(|| ServiceError::new("invalid_mapping", "the mapping names no target.entity"))
 }
 
+// The command's arguments, as the UI sends them.
+#[allow(clippy::too_many_arguments)]
 pub async fn push_mapping<R: Runtime>(
     app: AppHandle<R>,
     server: String,
@@ -498,6 +501,7 @@ pub async fn push_mapping<R: Runtime>(
     text: String,
     version: i64,
     note: Option<String>,
+    record_id: Option<String>,
 ) -> Result<PushResult> {
     use unifield_studio_service::servers::{push, PushRefusal};
     let client = server_client(&app, server).await?;
@@ -508,7 +512,7 @@ pub async fn push_mapping<R: Runtime>(
         }),
         Err(PushRefusal::Conflict { expected, active }) => {
             let preview = with_studio(app, move |studio| {
-                studio.push_preview(&source, &text, &active)
+                studio.push_preview(&source, &text, &active, record_id.as_deref())
             })
             .await?;
             Ok(PushResult::Conflict { expected, preview })

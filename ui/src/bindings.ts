@@ -372,6 +372,17 @@ skipped: number,
  */
 skippedBefore: number, 
 /**
+ * Of the records both versions map, those on which at least one field changes.
+ */
+affected: number, 
+/**
+ * The record the studio has selected (when one was named): true when the change affects
+ * it, false when both versions map it and every field stays as it was, null when it is
+ * not among the cached records or a source filter skips it (there is nothing to verify
+ * on it). Verify picks a record the change affects: this one, or an impact example.
+ */
+selectedAffected: boolean | null, 
+/**
  * Every problem of the studio's mapping, located.
  */
 problems: Array<ProblemInfo>, 

@@ -130,6 +130,13 @@ pub struct PushPreview {
     /// Records the active version's filter skips (when it differs, records start or stop
     /// being served).
     pub skipped_before: u32,
+    /// Of the records both versions map, those on which at least one field changes.
+    pub affected: u32,
+    /// The record the studio has selected (when one was named): true when the change affects
+    /// it, false when both versions map it and every field stays as it was, null when it is
+    /// not among the cached records or a source filter skips it (there is nothing to verify
+    /// on it). Verify picks a record the change affects: this one, or an impact example.
+    pub selected_affected: Option<bool>,
     /// Every problem of the studio's mapping, located.
     pub problems: Vec<ProblemInfo>,
     /// True when the mapping has errors: it cannot be pushed.
@@ -529,12 +536,14 @@ impl Studio {
 
     /// What pushing `text` to the connection would do, against `active` (the connection's
     /// active mapping of the same entity, from [`active_mapping`]), measured on the records
-    /// of `source` (the connection's cache).
+    /// of `source` (the connection's cache). `selected` is the record the studio has
+    /// selected: the preview says whether the change affects it.
     pub fn push_preview(
         &mut self,
         source: &RecordSource,
         text: &str,
         active: &VersionedMapping,
+        selected: Option<&str>,
     ) -> Result<PushPreview> {
         let started = Instant::now();
         let after_doc: Value = serde_json::from_str(text).map_err(|e| {
@@ -558,6 +567,8 @@ impl Studio {
                     records: 0,
                     skipped: 0,
                     skipped_before: 0,
+                    affected: 0,
+                    selected_affected: None,
                     problems: error.problems.iter().map(ProblemInfo::from).collect(),
                     blocked: true,
                     micros: started.elapsed().as_micros() as u64,
@@ -594,8 +605,12 @@ impl Studio {
             .collect();
         let mut records = 0u32;
         let (mut skipped, mut skipped_before) = (0u32, 0u32);
+        let mut affected = 0u32;
+        let mut selected_affected = None;
         for record in set.parsed(None) {
             records += 1;
+            let is_selected =
+                selected.is_some_and(|wanted| crate::records::record_id(&record) == wanted);
             let now = after.apply(&record, &related_after);
             let was = match (&before, &related_before) {
                 (Some(m), Some(related)) => Some(m.apply(&record, related)),
@@ -613,6 +628,7 @@ impl Studio {
             if !now.taken || !taken_before {
                 continue;
             }
+            let mut record_changed = false;
             for (at, field) in impact.iter_mut().enumerate() {
                 let after_value = now.values.get(at).unwrap_or(&Value::Null);
                 let after_failed = matches!(now.outcomes.get(at), Some(FieldOutcome::Error));
@@ -630,6 +646,7 @@ impl Studio {
                 }
                 if after_value != before_value || after_failed != before_failed {
                     field.changed += 1;
+                    record_changed = true;
                     if field.examples.len() < EXAMPLES_PER_FIELD {
                         field.examples.push(ImpactExample {
                             record_id: crate::records::record_id(&record),
@@ -638,6 +655,12 @@ impl Studio {
                         });
                     }
                 }
+            }
+            if record_changed {
+                affected += 1;
+            }
+            if is_selected {
+                selected_affected = Some(record_changed);
             }
         }
         impact.retain(|f| f.changed > 0);
@@ -649,6 +672,8 @@ impl Studio {
             records,
             skipped,
             skipped_before,
+            affected,
+            selected_affected,
             problems,
             blocked,
             micros: started.elapsed().as_micros() as u64,

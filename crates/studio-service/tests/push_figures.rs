@@ -116,7 +116,7 @@ async fn push_dialog_and_round_trip_at_ten_thousand_records() {
     let active = servers::active_mapping(&client, &connection.id, "WorkOrder")
         .await
         .unwrap();
-    let preview = studio.push_preview(&source, &text, &active).unwrap();
+    let preview = studio.push_preview(&source, &text, &active, None).unwrap();
     let cold = cold.elapsed();
     assert_eq!(preview.records as usize, WORK_ORDERS);
     assert!(preview
@@ -131,7 +131,7 @@ async fn push_dialog_and_round_trip_at_ten_thousand_records() {
         let active = servers::active_mapping(&client, &connection.id, "WorkOrder")
             .await
             .unwrap();
-        studio.push_preview(&source, &text, &active).unwrap();
+        studio.push_preview(&source, &text, &active, None).unwrap();
         dialog.push(started.elapsed());
         let started = Instant::now();
         studio

@@ -221,7 +221,9 @@ async fn add_pull_preview_push_verify_conflict_rollback() {
         .filter(|r| r["StatusId"] != json!("Open"))
         .count();
     assert!(not_open > 0 && not_open < WORK_ORDERS, "{not_open}");
-    let filtered = studio.push_preview(&source, &open_only, &active).unwrap();
+    let filtered = studio
+        .push_preview(&source, &open_only, &active, None)
+        .unwrap();
     assert_eq!(filtered.records as usize, WORK_ORDERS);
     assert_eq!(filtered.skipped as usize, not_open);
     assert_eq!(filtered.skipped_before, 0);
@@ -236,7 +238,7 @@ async fn add_pull_preview_push_verify_conflict_rollback() {
         doc["custom"]["numberAsInteger"] = json!({"path": "$.Number", "steps": ["to_integer"]});
         doc["fields"]["title"] = json!({"path": "$.NoSuchMember"});
     });
-    let preview = studio.push_preview(&source, &text, &active).unwrap();
+    let preview = studio.push_preview(&source, &text, &active, None).unwrap();
     assert!(!preview.blocked, "{:?}", preview.problems);
     assert_eq!(preview.active_version, 0);
     assert_eq!(preview.records as usize, WORK_ORDERS);
@@ -277,7 +279,9 @@ async fn add_pull_preview_push_verify_conflict_rollback() {
     let broken = edited(&active.text, |doc| {
         doc["fields"]["title"] = json!({"path": "$.TaskRefinement", "steps": ["trim", "shout"]});
     });
-    let blocked = studio.push_preview(&source, &broken, &active).unwrap();
+    let blocked = studio
+        .push_preview(&source, &broken, &active, None)
+        .unwrap();
     assert!(blocked.blocked);
     assert!(blocked
         .problems
@@ -335,7 +339,7 @@ async fn add_pull_preview_push_verify_conflict_rollback() {
     {
         Err(PushRefusal::Conflict { expected, active }) => {
             assert_eq!((expected, active.version), (0, 2));
-            let again = studio.push_preview(&source, &text, &active).unwrap();
+            let again = studio.push_preview(&source, &text, &active, None).unwrap();
             assert_eq!(again.active_version, 2);
             assert_eq!(
                 again
@@ -784,4 +788,85 @@ async fn adding_a_server_that_refuses_the_key_or_does_not_answer_keeps_nothing()
         .unwrap();
     assert_eq!(studio.servers().unwrap(), vec![added]);
     assert!(secrets.exists("unifield-server-api-key:demo").unwrap());
+}
+
+/// Verify needs a record the change affects (a ✓ on a record the change leaves alone proves
+/// nothing): the push preview counts the records the change affects and says whether the
+/// selected one is among them. Measured on the bundled samples; no server is involved.
+#[test]
+fn the_push_preview_says_whether_the_change_affects_the_selected_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut studio = Studio::open(dir.path(), Arc::new(MemorySecrets::default())).unwrap();
+    let source = RecordSource::Samples;
+    let active = unifield_server_client::VersionedMapping {
+        text: studio.mapping("work_order").unwrap().saved_text,
+        version: 3,
+    };
+    // A custom field read from a member only some work orders have: the others keep null.
+    let text = edited(&active.text, |doc| {
+        doc["custom"]["requestor"] = json!({"path": "$.RequestorContact.Id"});
+    });
+    let (with, without): (Vec<Value>, Vec<Value>) = studio
+        .records(&source, "WorkOrder")
+        .unwrap()
+        .parsed(None)
+        .partition(|r| {
+            !r.pointer("/RequestorContact/Id")
+                .unwrap_or(&Value::Null)
+                .is_null()
+        });
+    assert!(
+        !with.is_empty() && !without.is_empty(),
+        "the samples have both kinds"
+    );
+    // A record's id as the studio lists it: its `Id`, a string as it is.
+    let id = |r: &Value| match &r["Id"] {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let (touched, untouched) = (id(&with[0]), id(&without[0]));
+
+    let preview = studio
+        .push_preview(&source, &text, &active, Some(&touched))
+        .unwrap();
+    assert_eq!(preview.skipped, 0);
+    assert_eq!(preview.affected as usize, with.len(), "{preview:?}");
+    assert_eq!(preview.selected_affected, Some(true));
+    let examples = &preview
+        .impact
+        .iter()
+        .find(|f| f.field == "custom.requestor")
+        .expect("the new field's impact")
+        .examples;
+    assert!(!examples.is_empty());
+    for example in examples {
+        assert!(
+            with.iter().any(|r| id(r) == example.record_id),
+            "an impact example is a record the change affects: {}",
+            example.record_id
+        );
+    }
+
+    let unaffected = studio
+        .push_preview(&source, &text, &active, Some(&untouched))
+        .unwrap();
+    assert_eq!(
+        unaffected.selected_affected,
+        Some(false),
+        "its fields stay as they were"
+    );
+    assert_eq!(unaffected.affected, preview.affected);
+
+    let unknown = studio
+        .push_preview(&source, &text, &active, Some("no-such-record"))
+        .unwrap();
+    assert_eq!(unknown.selected_affected, None, "not a cached record");
+    let none = studio.push_preview(&source, &text, &active, None).unwrap();
+    assert_eq!(none.selected_affected, None);
+
+    // No change at all: nothing is affected.
+    let same = studio
+        .push_preview(&source, &active.text, &active, Some(&touched))
+        .unwrap();
+    assert_eq!((same.affected, same.selected_affected), (0, Some(false)));
 }

@@ -4,9 +4,10 @@
 // shows the new diff), verify (the server's unified record against the studio's), and the
 // connection's versions with rollback.
 
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { api, asServiceError } from "../api";
 import type { Change, PushPreview, ServerVersionInfo, ServiceError, VerifyReport } from "../bindings";
+import { verifyChoice, type VerifyChoice } from "../push-verify";
 import type { Target } from "./useServers";
 
 export type PushState =
@@ -20,6 +21,8 @@ export type PushState =
       /** Set when the new version is a rollback: the version it copies. */
       rolledBackTo: number | null;
       verify: VerifyReport | "verifying" | null;
+      /** Why verify compares another record than the selected one (or says it is unaffected). */
+      verifyNote: string | null;
     }
   | { step: "failed"; error: ServiceError };
 
@@ -36,11 +39,11 @@ export function usePush(target: Target | null, text: string, recordId: string | 
       return Promise.resolve();
     }
     const started = performance.now();
-    return api.pushPreview(target.server, target.connectionId, target.source, text).then((p) => {
+    return api.pushPreview(target.server, target.connectionId, target.source, text, recordId).then((p) => {
       setState({ step: "ready", preview: p, conflict: null });
       setOpenedMs(Math.round(performance.now() - started));
     }, fail);
-  }, [target, text]);
+  }, [target, text, recordId]);
 
   const preview = () => {
     setState({ step: "previewing" });
@@ -68,12 +71,21 @@ export function usePush(target: Target | null, text: string, recordId: string | 
     void loadVersions();
   }, [measure, loadVersions]);
 
-  const verify = async (version: number, previous: number, rolledBackTo: number | null = null) => {
-    if (!target || !recordId) {
-      setState({ step: "pushed", version, previous, rolledBackTo, verify: null });
+  // The record verify compares, chosen when the push is made (a record the push changes): a
+  // rollback of that push changes it back, so verify after it compares the same one.
+  const chosen = useRef<VerifyChoice | null>(null);
+  const verify = async (
+    version: number,
+    previous: number,
+    choice: VerifyChoice,
+    rolledBackTo: number | null = null,
+  ) => {
+    const { recordId: verified, note: verifyNote } = choice;
+    if (!target || !verified) {
+      setState({ step: "pushed", version, previous, rolledBackTo, verify: null, verifyNote });
       return;
     }
-    setState({ step: "pushed", version, previous, rolledBackTo, verify: "verifying" });
+    setState({ step: "pushed", version, previous, rolledBackTo, verify: "verifying", verifyNote });
     try {
       // After a rollback the server serves the version rolled back to: the studio previews
       // that version on the same record (not its own mapping) and compares.
@@ -82,10 +94,10 @@ export function usePush(target: Target | null, text: string, recordId: string | 
         target.connectionId,
         target.source,
         text,
-        recordId,
+        verified,
         rolledBackTo,
       );
-      setState({ step: "pushed", version, previous, rolledBackTo, verify: report });
+      setState({ step: "pushed", version, previous, rolledBackTo, verify: report, verifyNote });
     } catch (e) {
       fail(e);
     }
@@ -97,6 +109,7 @@ export function usePush(target: Target | null, text: string, recordId: string | 
     }
     const made = state.preview;
     setState({ step: "pushing", preview: made });
+    setBetween(null);
     try {
       const result = await api.pushMapping(
         target.server,
@@ -105,13 +118,15 @@ export function usePush(target: Target | null, text: string, recordId: string | 
         text,
         made.activeVersion,
         note.trim() === "" ? null : note.trim(),
+        recordId,
       );
       if (result.kind === "conflict") {
         setState({ step: "ready", preview: result.preview, conflict: result.expected });
         return;
       }
       await loadVersions();
-      await verify(result.version, result.previousVersion);
+      chosen.current = verifyChoice(made, recordId);
+      await verify(result.version, result.previousVersion, chosen.current);
     } catch (e) {
       fail(e);
     }
@@ -123,10 +138,16 @@ export function usePush(target: Target | null, text: string, recordId: string | 
     }
     // The active version is the newest one (every push and rollback makes a new one).
     const active = versions.reduce((newest, v) => Math.max(newest, v.version), -1);
+    // Without a push in this dialog, a record the studio's change affects: the versions
+    // differ there too, most likely.
+    const choice =
+      chosen.current ?? (state.step === "ready" ? verifyChoice(state.preview, recordId) : { recordId, note: null });
+    // The diff between two versions shown before is of the list as it was.
+    setBetween(null);
     try {
       const made = await api.rollbackServer(target.server, target.connectionId, entity, version);
       await loadVersions();
-      await verify(made, active, version);
+      await verify(made, active, choice, version);
     } catch (e) {
       fail(e);
     }
