@@ -193,7 +193,14 @@ export function App() {
           />
         )}
         {dialog === "help" && <ShortcutsDialog onClose={() => setDialog(null)} mac={MAC} />}
-        <ServerWork text={text} recordId={records.recordId} onUse={setSource} />
+        <ServerWork
+          text={text}
+          recordId={records.recordId}
+          source={source}
+          onUse={setSource}
+          unsaved={mapping.unsaved}
+          onSave={actions.save}
+        />
       </div>
       <DragOverlay dropAnimation={null}>
         {drag.dragging ? <div className="drag-chip">{drag.dragging}</div> : null}

@@ -16,7 +16,13 @@ export function EventsPanel({ server }: { server: string }) {
     return <p>Loading events…</p>;
   }
   if (deliveries.length === 0) {
-    return <p>No webhook deliveries yet.</p>;
+    return (
+      <p data-testid="events-empty">
+        No webhook deliveries yet. Deliveries go to a webhook endpoint: add one on the server with{" "}
+        <code>POST /api/webhooks</code> (a JSON body with the endpoint's <code>url</code> and the <code>events</code> to
+        send, e.g. <code>sync.completed</code>), then its deliveries show here.
+      </p>
+    );
   }
   return (
     <table data-testid="events-panel">

@@ -3,11 +3,12 @@
 // problem (errors block the push); then the push (If-Match of the version the diff was made
 // against; a conflict shows the new diff), verify, and the connection's versions with rollback.
 
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { localTime } from "../format";
 import type { Target } from "../hooks/useServers";
 import { usePush } from "../hooks/usePush";
 import { Confirm } from "./Confirm";
+import { DiffView } from "./DiffView";
 import { Modal } from "./Modal";
 import { isActiveVersion, skippedText, versionLabel } from "../push-versions";
 
@@ -17,11 +18,16 @@ export function PushDialog({
   target,
   text,
   recordId,
+  unsaved,
+  onSave,
   onClose,
 }: {
   target: Target;
   text: string;
   recordId: string | null;
+  /** The editor holds changes no saved version has: pushing them would leave no local record. */
+  unsaved: boolean;
+  onSave: () => void;
   onClose: () => void;
 }) {
   const push = usePush(target, text, recordId);
@@ -29,9 +35,22 @@ export function PushDialog({
   // The version a rollback waits to be confirmed for: it changes the live version at once.
   const [confirming, setConfirming] = useState<number | null>(null);
   const { state } = push;
+  // After a push or rollback, focus goes to what it did (the Push button it was on is gone).
+  const done = useRef<HTMLDivElement>(null);
+  const pushed = state.step === "pushed" ? `${state.version}` : null;
+  useEffect(() => {
+    if (pushed !== null) {
+      done.current?.focus();
+    }
+  }, [pushed]);
 
   return (
-    <Modal title={`Push to ${target.server} / ${target.connectionName}`} onClose={onClose} testId="push-dialog">
+    <Modal
+      title={`Push to ${target.server} / ${target.connectionName}`}
+      onClose={onClose}
+      testId="push-dialog"
+      opener="[data-testid=open-push]"
+    >
       {state.step === "previewing" && <p>Comparing with the connection's active version…</p>}
       {state.step === "failed" && (
         <p className="error" role="alert" data-testid="push-error">
@@ -54,16 +73,13 @@ export function PushDialog({
             <p data-testid="push-skipped">{skippedText(state.preview.skipped, state.preview.skippedBefore)}</p>
           )}
           <h3>Changes</h3>
-          {state.preview.changes.length === 0 && <p>No change against the active version.</p>}
-          <ul data-testid="push-changes">
-            {state.preview.changes.map((c) => (
-              <li key={c.at} data-change={c.at}>
-                {c.change} <code>{c.at}</code>
-              </li>
-            ))}
-          </ul>
+          {state.preview.changes.length === 0 ? (
+            <p>No change against the active version.</p>
+          ) : (
+            <DiffView changes={state.preview.changes} testId="push-changes" />
+          )}
           <h3>Impact</h3>
-          <table data-testid="push-impact">
+          <table data-testid="push-impact" className="data-table">
             <thead>
               <tr>
                 <th>Field</th>
@@ -105,21 +121,52 @@ export function PushDialog({
               </ul>
             </>
           )}
-          <label>
-            Note <input value={note} onChange={(e) => setNote(e.target.value)} name="note" />
-          </label>{" "}
-          <button
-            type="button"
-            data-testid="push-send"
-            disabled={state.step === "pushing" || state.preview.blocked}
-            onClick={() => void push.push(note)}
+          {unsaved && (
+            <p className="warning" role="alert" data-testid="push-unsaved">
+              Unsaved changes — save first: a push of unsaved work leaves no version of it in this workspace (History
+              would not have it).{" "}
+              <button type="button" data-testid="push-save" onClick={onSave}>
+                Save
+              </button>
+            </p>
+          )}
+          {/* A form: Enter in the note pushes, as the button would. */}
+          <form
+            className="push-send"
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (!unsaved) {
+                void push.push(note);
+              }
+            }}
           >
-            {state.preview.blocked ? "Fix the errors to push" : `Push (If-Match ${state.preview.activeVersion})`}
-          </button>
+            <label>
+              Note{" "}
+              <input
+                value={note}
+                onChange={(e) => setNote(e.target.value)}
+                name="note"
+                aria-label="Push note"
+                placeholder="what this version changes"
+                data-testid="push-note"
+              />
+            </label>{" "}
+            <button
+              type="submit"
+              data-testid="push-send"
+              disabled={state.step === "pushing" || state.preview.blocked || unsaved}
+            >
+              {state.preview.blocked
+                ? "Fix the errors to push"
+                : unsaved
+                  ? "Save to push"
+                  : `Push (If-Match ${state.preview.activeVersion})`}
+            </button>
+          </form>
         </div>
       )}
       {state.step === "pushed" && (
-        <div data-testid="push-done">
+        <div data-testid="push-done" ref={done} tabIndex={-1} aria-label="Push done">
           <p data-testid="push-active">
             {state.rolledBackTo === null
               ? `Version ${state.version} is active (was ${state.previous}).`
@@ -127,6 +174,7 @@ export function PushDialog({
           </p>
           {state.verify === "verifying" && <p>Verifying…</p>}
           {state.verify === null && <p>Select a record to verify against.</p>}
+          {state.verifyNote !== null && <p data-testid="push-verify-note">{state.verifyNote}</p>}
           {state.verify !== null && state.verify !== "verifying" && (
             <div data-testid="push-verify" data-matches={String(state.verify.matches)}>
               {state.verify.matches ? (
@@ -185,7 +233,11 @@ export function PushDialog({
                 />
               )}{" "}
               {v.version > 0 && (
-                <button type="button" onClick={() => void push.compare(v.version - 1, v.version)}>
+                <button
+                  type="button"
+                  data-testid="push-diff-with"
+                  onClick={() => void push.compare(v.version - 1, v.version)}
+                >
                   Diff with {v.version - 1}
                 </button>
               )}
@@ -198,14 +250,11 @@ export function PushDialog({
           <h3>
             Version {push.between.from} → {push.between.to}
           </h3>
-          {push.between.changes.length === 0 && <p>No change.</p>}
-          <ul>
-            {push.between.changes.map((c) => (
-              <li key={c.at}>
-                {c.change} <code>{c.at}</code>
-              </li>
-            ))}
-          </ul>
+          {push.between.changes.length === 0 ? (
+            <p>No change.</p>
+          ) : (
+            <DiffView changes={push.between.changes} testId="push-versions-changes" />
+          )}
         </div>
       )}
     </Modal>

@@ -78,10 +78,13 @@ function Status({ connection }: { connection: ServerConnectionInfo }) {
 }
 
 export function ServersDialog({
+  notice,
   onClose,
   onUse,
   onRemoved,
 }: {
+  /** What the studio did on the dialog's behalf (a removal switched the source back). */
+  notice: string | null;
   onClose: () => void;
   onUse: (target: Target) => void;
   /** A server was removed: a push target on it is gone with it. */
@@ -108,7 +111,12 @@ export function ServersDialog({
   };
 
   return (
-    <Modal title="Servers" onClose={onClose} testId="servers-dialog">
+    <Modal title="Servers" onClose={onClose} testId="servers-dialog" opener="[data-testid=open-servers]">
+      {notice && (
+        <p role="status" data-testid="servers-notice">
+          {notice}
+        </p>
+      )}
       {servers.error && (
         <p className="error" role="alert" data-testid="servers-error">
           {servers.error.message}
@@ -232,7 +240,8 @@ export function ServersDialog({
             onChange={(e) => setForm({ ...form, url: e.target.value })}
             name="url"
             data-testid="server-url"
-            placeholder="https://… (http only on this machine)"
+            placeholder="https://…"
+            title="https, or http to this machine (127.0.0.1, localhost)"
           />
         </label>
         <label>

@@ -1,10 +1,15 @@
-import { pushKeyLabel } from "../push-key";
+import { pushKeyLabel, serversKeyLabel } from "../push-key";
 import { keysLabel, SHORTCUTS } from "../shortcuts";
 import { Modal } from "./Modal";
 
 export function ShortcutsDialog({ onClose, mac }: { onClose: () => void; mac: boolean }) {
   return (
-    <Modal title="Keyboard shortcuts" onClose={onClose} testId="shortcuts-dialog">
+    <Modal
+      title="Keyboard shortcuts"
+      onClose={onClose}
+      testId="shortcuts-dialog"
+      opener="[data-testid=help], [data-testid=more-menu] summary"
+    >
       <table className="shortcuts">
         <tbody>
           {SHORTCUTS.map((s) => (
@@ -20,6 +25,12 @@ export function ShortcutsDialog({ onClose, mac }: { onClose: () => void; mac: bo
               <kbd>{pushKeyLabel(mac)}</kbd>
             </td>
             <td>Push to the server connection (opens Servers first when none is chosen)</td>
+          </tr>
+          <tr>
+            <td>
+              <kbd>{serversKeyLabel(mac)}</kbd>
+            </td>
+            <td>Servers: add one, its connections, preview through one, its events</td>
           </tr>
           <tr>
             <td>

@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import { sourceAfterRemoval, switchedBackText } from "./server-source";
+
+describe("sourceAfterRemoval", () => {
+  it("goes back to the bundled samples when the removed server's records were the source", () => {
+    expect(sourceAfterRemoval({ kind: "connection", name: "demo/Sandbox" }, "demo")).toEqual({ kind: "samples" });
+  });
+  it("keeps another server's records, a direct connection and the samples", () => {
+    expect(sourceAfterRemoval({ kind: "connection", name: "demo2/Sandbox" }, "demo")).toBeNull();
+    expect(sourceAfterRemoval({ kind: "connection", name: "acme" }, "demo")).toBeNull();
+    expect(sourceAfterRemoval({ kind: "connection", name: "demo" }, "demo")).toBeNull();
+    expect(sourceAfterRemoval({ kind: "samples" }, "demo")).toBeNull();
+  });
+});
+
+describe("switchedBackText", () => {
+  it("names what was the source and where the records went", () => {
+    expect(switchedBackText("demo", "demo/Sandbox")).toBe(
+      "The preview source was demo/Sandbox, pulled through demo: it is the bundled samples again (the cached records stay under Connections).",
+    );
+  });
+});
