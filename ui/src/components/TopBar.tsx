@@ -77,6 +77,29 @@ export function TopBar({ info, source, onSource, mapping, onMapping, theme, run 
             {a.label} <kbd>{keysLabel(a.action, MAC)}</kbd>
           </button>
         ))}
+        {/* Every mapping, also those whose tabs the narrow window's tab strip cuts off. */}
+        <div role="group" aria-label="Mappings" className="more-mappings">
+          {info?.mappings.map((m) => (
+            <button
+              key={m.name}
+              type="button"
+              role="menuitemradio"
+              aria-checked={m.name === mapping.name}
+              data-testid={`menu-mapping-${m.name}`}
+              title={mappingTitle(m)}
+              onClick={(e) => {
+                const details = e.currentTarget.closest("details");
+                details?.removeAttribute("open");
+                details?.querySelector("summary")?.focus();
+                onMapping(m.name);
+              }}
+            >
+              {m.name === mapping.name ? "● " : ""}
+              {m.targetEntity}
+              {m.hasDraft && m.name !== mapping.name ? " •" : ""}
+            </button>
+          ))}
+        </div>
       </div>
     </details>
   );
