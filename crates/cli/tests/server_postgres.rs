@@ -66,13 +66,13 @@ fn a_database_argument_with_a_password_is_refused_before_anything_starts() {
     );
 }
 
-/// Connections to PostgreSQL are not encrypted: `serve` and `server` refuse a database on
-/// another machine, naming its host and the flag, unless told so by the flag or the
-/// environment; then the host is dialled (192.0.2.1, TEST-NET-1, never answers:
+/// With `sslmode=disable` the connection is not encrypted: `serve` and `server` refuse a
+/// database on another machine, naming its host and the flag, unless told so by the flag
+/// or the environment; then the host is dialled (192.0.2.1, TEST-NET-1, never answers:
 /// `connect_timeout` bounds the wait) and the failure is a connection failure.
 #[test]
 fn a_database_on_another_machine_is_refused_unless_plaintext_is_allowed() {
-    let remote = "postgres://unifield@192.0.2.1:1/unifield?connect_timeout=2";
+    let remote = "postgres://unifield@192.0.2.1:1/unifield?connect_timeout=2&sslmode=disable";
     let refused = [
         vec!["serve", "--listen", "127.0.0.1:0", "--database", remote],
         vec!["server", "--database", remote, "org", "list"],

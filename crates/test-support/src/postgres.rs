@@ -69,10 +69,81 @@ fn free_loopback_port() -> std::io::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
+/// A server certificate and its private key (PEM) a cluster serves TLS with.
+#[derive(Clone)]
+pub struct ServerTls {
+    /// The certificate, followed by any intermediates.
+    pub certificate_pem: String,
+    pub key_pem: String,
+}
+
+impl std::fmt::Debug for ServerTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerTls").finish_non_exhaustive()
+    }
+}
+
+/// Certificates made for a test: a CA, a server certificate it issued for one DNS name
+/// (and no address), and another CA that issued nothing the server shows.
+pub struct TestCertificates {
+    pub ca_pem: String,
+    pub other_ca_pem: String,
+    pub server: ServerTls,
+}
+
+impl TestCertificates {
+    /// A new CA and a certificate for `name` (server authentication) signed by it.
+    pub fn issue(name: &str) -> TestCertificates {
+        let ca = certificate_authority("Unifield test CA");
+        let other_ca = certificate_authority("Some other CA");
+        let server_key = rcgen::KeyPair::generate().expect("a key pair");
+        let mut params = rcgen::CertificateParams::new(vec![name.to_string()]).expect("a DNS name");
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, name);
+        params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+        let certificate = params
+            .signed_by(&server_key, &ca)
+            .expect("the CA signs the certificate");
+        TestCertificates {
+            ca_pem: ca.pem(),
+            other_ca_pem: other_ca.pem(),
+            server: ServerTls {
+                certificate_pem: certificate.pem(),
+                key_pem: server_key.serialize_pem(),
+            },
+        }
+    }
+}
+
+fn certificate_authority(name: &str) -> rcgen::CertifiedIssuer<'static, rcgen::KeyPair> {
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("no names");
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, name);
+    params.key_usages = vec![
+        rcgen::KeyUsagePurpose::KeyCertSign,
+        rcgen::KeyUsagePurpose::CrlSign,
+    ];
+    rcgen::CertifiedIssuer::self_signed(params, rcgen::KeyPair::generate().expect("a key pair"))
+        .expect("a self-signed CA")
+}
+
 impl PgCluster {
     /// Starts a new cluster, or says why it cannot (PostgreSQL not installed, no
     /// `postgres` user to run it as under root, initdb or start failed).
     pub fn start() -> Result<PgCluster, String> {
+        PgCluster::start_with(None)
+    }
+
+    /// [`PgCluster::start`], serving TLS (`ssl=on`) with this certificate and key beside
+    /// plaintext (trust authentication either way; the client's `sslmode` decides).
+    pub fn start_with_tls(tls: &ServerTls) -> Result<PgCluster, String> {
+        PgCluster::start_with(Some(tls))
+    }
+
+    fn start_with(tls: Option<&ServerTls>) -> Result<PgCluster, String> {
         let bin = server_bin().ok_or(
             "PostgreSQL's server programs (initdb, pg_ctl) are not installed: scripts/setup installs them",
         )?;
@@ -118,10 +189,18 @@ impl PgCluster {
             ],
         )?;
         // Loopback TCP only; the socket in our own directory; no fsync (throwaway data).
-        let options = format!(
+        let mut options = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
             path_text(cluster.dir.path())
         );
+        if let Some(tls) = tls {
+            let (certificate, key) = cluster.write_server_tls(tls)?;
+            options.push_str(&format!(
+                " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                path_text(&certificate),
+                path_text(&key)
+            ));
+        }
         let log = cluster.dir.path().join("postgres.log");
         let started = cluster.run(
             "pg_ctl",
@@ -157,6 +236,35 @@ impl PgCluster {
             .get_or_init(PgCluster::start)
             .as_ref()
             .map_err(Clone::clone)
+    }
+
+    /// Writes the certificate and key into the cluster's directory, readable by the
+    /// server's user only (PostgreSQL refuses a key others can read); their paths.
+    fn write_server_tls(&self, tls: &ServerTls) -> Result<(PathBuf, PathBuf), String> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let certificate = self.dir.path().join("server.crt");
+        let key = self.dir.path().join("server.key");
+        for (path, text) in [(&certificate, &tls.certificate_pem), (&key, &tls.key_pem)] {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+                .and_then(|mut file| file.write_all(text.as_bytes()))
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            if self.run_as_postgres {
+                let chown = Command::new("chown")
+                    .arg("postgres:")
+                    .arg(path)
+                    .status()
+                    .map_err(|e| format!("cannot run chown: {e}"))?;
+                if !chown.success() {
+                    return Err(format!("cannot give {} to `postgres`", path.display()));
+                }
+            }
+        }
+        Ok((certificate, key))
     }
 
     fn data_dir(&self) -> PathBuf {

@@ -59,11 +59,30 @@ pub enum StorageError {
     /// A PostgreSQL error (the server's message, never the values of the statement).
     #[error("postgres: {0}")]
     Postgres(String),
-    /// A PostgreSQL database on another machine, refused before connecting: connections
-    /// to PostgreSQL are not encrypted yet (no TLS), so anyone on the path could read the
-    /// cached records and alter answers (a connection's base URL, say).
-    #[error("the PostgreSQL database at host `{host}` is not on this machine, and connections to PostgreSQL are not encrypted (no TLS yet); keep the database on loopback or a trusted private network (or a tunnel to it), or pass --allow-plaintext-database (UNIFIELD_DATABASE_ALLOW_PLAINTEXT=1) to use it unencrypted")]
+    /// A PostgreSQL database on another machine with `sslmode=disable`, refused before
+    /// connecting: anyone on the path could read the cached records and alter answers (a
+    /// connection's base URL, say).
+    #[error("the PostgreSQL database at host `{host}` is not on this machine, and with sslmode=disable the connection to it is not encrypted; use TLS (leave sslmode out or set verify-full, with sslrootcert=<CA file> for a private CA), or pass --allow-plaintext-database (UNIFIELD_DATABASE_ALLOW_PLAINTEXT=1) to use it unencrypted on a trusted network")]
     PlaintextRemoteDatabase { host: String },
+    /// `sslmode` or `sslrootcert` in the database URL cannot be used as given.
+    #[error("the database URL's TLS settings: {reason}")]
+    DatabaseTlsSetting { reason: String },
+    /// The `sslrootcert` file cannot be read or holds no usable CA certificate.
+    #[error("the CA file {path} (sslrootcert) cannot be used: {reason}")]
+    DatabaseCaFile { path: String, reason: String },
+    /// No `sslrootcert` and no trusted roots in the system's store.
+    #[error("no trusted CA certificates to check the PostgreSQL server's certificate with ({reason}); give sslrootcert=<CA file> in the database URL")]
+    DatabaseNoTrustedRoots { reason: String },
+    /// The PostgreSQL server's certificate does not chain to a trusted root (or has
+    /// expired); nothing was sent over the connection.
+    #[error("the PostgreSQL server at `{host}` presented a certificate that is not trusted ({reason}); give the CA that issued it as sslrootcert=<CA file>")]
+    DatabaseCertificateUntrusted { host: String, reason: String },
+    /// The certificate is trusted but issued for other names than the host connected to.
+    #[error("the PostgreSQL server at `{host}` presented a certificate for {presented}, not for `{host}` (sslmode=verify-full); connect by a name on the certificate (hostaddr= can give its address), or use sslmode=verify-ca with sslrootcert=<your own CA file>")]
+    DatabaseHostNameMismatch { host: String, presented: String },
+    /// TLS was required and the server answered that it has none.
+    #[error("the PostgreSQL server at `{host}` does not offer TLS; turn ssl on in its postgresql.conf, or (on loopback or a trusted network) set sslmode=disable with --allow-plaintext-database")]
+    DatabaseTlsUnsupported { host: String },
 }
 
 impl StorageError {
@@ -74,6 +93,12 @@ impl StorageError {
             StorageError::Sql(_) | StorageError::Postgres(_) => "storage_error",
             StorageError::NotSupported { .. } => "storage_not_supported",
             StorageError::PlaintextRemoteDatabase { .. } => "plaintext_remote_database",
+            StorageError::DatabaseTlsSetting { .. } => "database_tls_setting_invalid",
+            StorageError::DatabaseCaFile { .. } => "database_ca_file_invalid",
+            StorageError::DatabaseNoTrustedRoots { .. } => "database_no_trusted_roots",
+            StorageError::DatabaseCertificateUntrusted { .. } => "database_certificate_untrusted",
+            StorageError::DatabaseHostNameMismatch { .. } => "database_host_name_mismatch",
+            StorageError::DatabaseTlsUnsupported { .. } => "database_tls_unsupported",
         }
     }
 }

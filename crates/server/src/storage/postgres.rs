@@ -12,6 +12,8 @@
 //! No state is cached in this process: several nodes share one database, so every answer
 //! comes from the database (record counts are counted, pages are seeked per request).
 
+// TLS: sslmode, sslrootcert, the plaintext policy and the rustls connector (postgres/tls.rs).
+mod tls;
 // Webhook endpoints, deliveries and attempts (postgres/webhooks.rs).
 mod webhooks;
 
@@ -72,45 +74,6 @@ fn pool_error(error: deadpool_postgres::PoolError) -> StorageError {
     }
 }
 
-/// Connections to PostgreSQL are made without TLS (`NoTls`): only a database on this
-/// machine is reached without the operator's say-so. Every host (and `hostaddr`, which
-/// the driver dials instead of the host when given) must be loopback (127.0.0.0/8, ::1,
-/// `localhost`) or a Unix socket directory; the first that is not is named in the error.
-pub(crate) fn refuse_plaintext_remote(config: &tokio_postgres::Config) -> Result<()> {
-    use tokio_postgres::config::Host;
-    let refused = |host: String| Err(StorageError::PlaintextRemoteDatabase { host });
-    for address in config.get_hostaddrs() {
-        if !address.to_canonical().is_loopback() {
-            return refused(address.to_string());
-        }
-    }
-    for host in config.get_hosts() {
-        match host {
-            Host::Unix(_) => {}
-            Host::Tcp(name) if is_loopback_name(name) => {}
-            // With a loopback hostaddr for each host the name is only used for checking
-            // the server's identity, never dialled.
-            Host::Tcp(_) if config.get_hostaddrs().len() == config.get_hosts().len() => {}
-            Host::Tcp(name) => return refused(name.clone()),
-        }
-    }
-    Ok(())
-}
-
-/// `localhost` or a loopback address, bracketed or not.
-fn is_loopback_name(name: &str) -> bool {
-    let name = name.trim_end_matches('.');
-    if name.eq_ignore_ascii_case("localhost") {
-        return true;
-    }
-    let bare = name
-        .strip_prefix('[')
-        .and_then(|n| n.strip_suffix(']'))
-        .unwrap_or(name);
-    bare.parse::<std::net::IpAddr>()
-        .is_ok_and(|address| address.to_canonical().is_loopback())
-}
-
 /// The URL without its password, for messages.
 fn redacted(url: &str) -> String {
     match url::Url::parse(url) {
@@ -125,33 +88,32 @@ fn redacted(url: &str) -> String {
 }
 
 impl Postgres {
-    /// The database at `url` with at most `pool_size` connections from this node. A
-    /// database on another machine is refused unless `allow_plaintext` (see
-    /// [`refuse_plaintext_remote`]).
+    /// The database at `url` with at most `pool_size` connections from this node, over
+    /// TLS as its `sslmode` and `sslrootcert` say (see [`tls`]: a remote host defaults to
+    /// `verify-full`). A remote database without TLS is refused unless `allow_plaintext`.
+    /// A certificate that is not trusted or not for the host fails here, with its own code.
     pub(crate) fn open(url: &str, pool_size: usize, allow_plaintext: bool) -> Result<Postgres> {
         let fail = |reason: String| StorageError::Open {
             path: redacted(url),
             reason,
         };
-        let config: tokio_postgres::Config = url
-            .parse()
-            .map_err(|e: tokio_postgres::Error| fail(format!("not a PostgreSQL URL: {e}")))?;
-        if !allow_plaintext {
-            refuse_plaintext_remote(&config)?;
-        }
+        let tls::Plan { config, tls } = tls::plan(url, allow_plaintext)?;
+        let hosts = tls::host_list(&config);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("unifield-postgres")
             .enable_all()
             .build()
             .map_err(|e| fail(format!("cannot start the driver's runtime: {e}")))?;
-        let manager = Manager::from_config(
-            config,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
+        let manager_config = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let manager = match &tls {
+            None => Manager::from_config(config, NoTls, manager_config),
+            Some((check, roots)) => {
+                Manager::from_config(config, tls::connector(*check, roots)?, manager_config)
+            }
+        };
         let pool = {
             let _entered = runtime.enter();
             Pool::builder(manager)
@@ -166,6 +128,17 @@ impl Postgres {
             runtime: Some(runtime),
             pool,
         };
+        // The first connection: a TLS failure gets its own error and code.
+        db.block(async {
+            match db.pool.get().await {
+                Ok(_) => Ok(()),
+                Err(deadpool_postgres::PoolError::Backend(error)) => {
+                    Err(tls::classify(&error, &hosts)
+                        .unwrap_or_else(|| fail(pg(error).to_string())))
+                }
+                Err(other) => Err(fail(pool_error(other).to_string())),
+            }
+        })?;
         db.migrate().map_err(|e| fail(e.to_string()))?;
         Ok(db)
     }
