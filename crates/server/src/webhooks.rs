@@ -69,6 +69,9 @@ pub struct WebhookSettings {
     /// How deliveries resolve names: the system's resolver when `None`. Tests that must
     /// never look a generated name up give one that resolves nothing.
     pub lookup: Option<SharedLookup>,
+    /// Endpoints one organization may have ([`MAX_ENDPOINTS_PER_ORG`] by default; 409
+    /// `webhook_limit_reached` beyond).
+    pub max_endpoints_per_org: usize,
 }
 
 impl Default for WebhookSettings {
@@ -81,6 +84,7 @@ impl Default for WebhookSettings {
             max_in_flight: 32,
             retention: Duration::from_secs(30 * 24 * 3600),
             lookup: None,
+            max_endpoints_per_org: MAX_ENDPOINTS_PER_ORG,
         }
     }
 }
@@ -277,11 +281,6 @@ impl Service {
         let url = check_url(settings, &input.url)?;
         let events = check_events(&input.events)?;
         let description = check_description(input.description)?;
-        if self.storage.webhook_endpoints(org_id)?.len() >= MAX_ENDPOINTS_PER_ORG {
-            return Err(Error::Conflict(format!(
-                "an organization has at most {MAX_ENDPOINTS_PER_ORG} webhook endpoints"
-            )));
-        }
         let id = crate::crypto::new_id("whe")?;
         let secret = SigningSecret::generate();
         let now = now();
@@ -300,7 +299,20 @@ impl Service {
             created_at: now.clone(),
             updated_at: now,
         };
-        self.storage.add_webhook_endpoint(&row)?;
+        // Counted and written in one transaction (under the organization's row lock on
+        // PostgreSQL): creations at once, on any node, cannot pass the cap.
+        if !self
+            .storage
+            .add_webhook_endpoint_within(&row, self.settings.webhooks.max_endpoints_per_org)?
+        {
+            return Err(Error::LimitReached {
+                code: "webhook_limit_reached",
+                message: format!(
+                    "an organization has at most {} webhook endpoints",
+                    self.settings.webhooks.max_endpoints_per_org
+                ),
+            });
+        }
         Ok(WebhookWithSecret {
             endpoint: view(&row),
             secret: secret.expose(),

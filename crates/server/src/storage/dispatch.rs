@@ -103,6 +103,8 @@ storage_operations! {
         fn last_sync(&self, connection_id: &str) -> Result<Option<SyncRunRow>>;
         fn watermark(&self, connection_id: &str, entity: &str) -> Result<Option<Option<String>>>;
         fn set_watermark(&self, connection_id: &str, entity: &str, since: Option<&str>) -> Result<()>;
+        fn cached_properties(&self, connection_id: &str, entity: &str) -> Result<Option<Option<String>>>;
+        fn set_cached_properties(&self, connection_id: &str, entity: &str, properties: &str) -> Result<()>;
         // Mapping versions.
         fn active_mappings(&self, connection_id: &str) -> Result<Vec<MappingVersionRow>>;
         fn active_mapping(&self, connection_id: &str, entity: &str) -> Result<Option<MappingVersionRow>>;
@@ -121,6 +123,7 @@ storage_operations! {
         // Webhook endpoints, the fan-out cursor, deliveries (claimed with a lease per node)
         // and attempts.
         fn add_webhook_endpoint(&self, row: &WebhookEndpointRow) -> Result<()>;
+        fn add_webhook_endpoint_within(&self, row: &WebhookEndpointRow, cap: usize) -> Result<bool>;
         fn webhook_endpoints(&self, org_id: &str) -> Result<Vec<WebhookEndpointRow>>;
         fn webhook_endpoint(&self, org_id: &str, id: &str) -> Result<Option<WebhookEndpointRow>>;
         fn webhook_endpoint_org(&self, id: &str) -> Result<Option<String>>;

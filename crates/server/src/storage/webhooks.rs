@@ -174,30 +174,59 @@ fn claim_heads(
 
 impl Sqlite {
     pub fn add_webhook_endpoint(&self, row: &WebhookEndpointRow) -> Result<()> {
-        self.write().execute(
-            &format!(
-                "INSERT INTO webhook_endpoints ({ENDPOINT_COLUMNS}) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
-            ),
-            params![
-                row.id,
-                row.org_id,
-                row.url,
-                row.description,
-                row.events,
-                row.sealed_secret,
-                row.sealed_previous_secret,
-                row.previous_expires_at,
-                row.enabled,
-                row.disabled_reason,
-                row.disabled_at,
-                row.created_at,
-                row.updated_at
-            ],
-        )?;
-        Ok(())
+        insert_webhook_endpoint(&self.write(), row)
     }
 
+    /// [`Sqlite::add_webhook_endpoint`] unless the organization already has `cap`
+    /// endpoints (false then, nothing written): counted and written in one transaction on
+    /// the one write connection, so creations at once cannot both take the last place.
+    pub fn add_webhook_endpoint_within(
+        &self,
+        row: &WebhookEndpointRow,
+        cap: usize,
+    ) -> Result<bool> {
+        let mut db = self.write();
+        let tx = db.transaction()?;
+        let held: i64 = tx.query_row(
+            "SELECT count(*) FROM webhook_endpoints WHERE org_id = ?1",
+            [&row.org_id],
+            |r| r.get(0),
+        )?;
+        if held as u64 >= cap as u64 {
+            return Ok(false);
+        }
+        insert_webhook_endpoint(&tx, row)?;
+        tx.commit()?;
+        Ok(true)
+    }
+}
+
+fn insert_webhook_endpoint(db: &rusqlite::Connection, row: &WebhookEndpointRow) -> Result<()> {
+    db.execute(
+        &format!(
+            "INSERT INTO webhook_endpoints ({ENDPOINT_COLUMNS}) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+        ),
+        params![
+            row.id,
+            row.org_id,
+            row.url,
+            row.description,
+            row.events,
+            row.sealed_secret,
+            row.sealed_previous_secret,
+            row.previous_expires_at,
+            row.enabled,
+            row.disabled_reason,
+            row.disabled_at,
+            row.created_at,
+            row.updated_at
+        ],
+    )?;
+    Ok(())
+}
+
+impl Sqlite {
     pub fn webhook_endpoints(&self, org_id: &str) -> Result<Vec<WebhookEndpointRow>> {
         let db = self.read();
         let mut statement = db.prepare(&format!(

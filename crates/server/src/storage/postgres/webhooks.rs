@@ -105,29 +105,36 @@ async fn claim_heads(
 impl Postgres {
     pub(crate) fn add_webhook_endpoint(&self, row: &WebhookEndpointRow) -> Result<()> {
         self.block(async {
-            self.execute(
-                &format!(
-                    "INSERT INTO webhook_endpoints ({ENDPOINT_COLUMNS})
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-                ),
-                &[
-                    &row.id,
-                    &row.org_id,
-                    &row.url,
-                    &row.description,
-                    &row.events,
-                    &row.sealed_secret,
-                    &row.sealed_previous_secret,
-                    &row.previous_expires_at,
-                    &row.enabled,
-                    &row.disabled_reason,
-                    &row.disabled_at,
-                    &row.created_at,
-                    &row.updated_at,
-                ],
-            )
-            .await?;
-            Ok(())
+            let client = self.client().await?;
+            insert_webhook_endpoint(&client, row).await
+        })
+    }
+
+    /// Counted and written with the organization's row locked (as connections and tokens
+    /// are): creations at once on any node take exactly the places left under `cap`.
+    pub(crate) fn add_webhook_endpoint_within(
+        &self,
+        row: &WebhookEndpointRow,
+        cap: usize,
+    ) -> Result<bool> {
+        self.block(async {
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(pg)?;
+            super::lock_organization(&tx, &row.org_id).await?;
+            let held: i64 = tx
+                .query_one(
+                    "SELECT count(*) FROM webhook_endpoints WHERE org_id = $1",
+                    &[&row.org_id],
+                )
+                .await
+                .map_err(pg)?
+                .get(0);
+            if held as u64 >= cap as u64 {
+                return Ok(false);
+            }
+            insert_webhook_endpoint(&tx, row).await?;
+            tx.commit().await.map_err(pg)?;
+            Ok(true)
         })
     }
 
@@ -611,4 +618,31 @@ impl Postgres {
             Ok(row.get(0))
         })
     }
+}
+
+async fn insert_webhook_endpoint(db: &impl GenericClient, row: &WebhookEndpointRow) -> Result<()> {
+    db.execute(
+        &format!(
+            "INSERT INTO webhook_endpoints ({ENDPOINT_COLUMNS})
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        ),
+        &[
+            &row.id,
+            &row.org_id,
+            &row.url,
+            &row.description,
+            &row.events,
+            &row.sealed_secret,
+            &row.sealed_previous_secret,
+            &row.previous_expires_at,
+            &row.enabled,
+            &row.disabled_reason,
+            &row.disabled_at,
+            &row.created_at,
+            &row.updated_at,
+        ],
+    )
+    .await
+    .map_err(pg)?;
+    Ok(())
 }
