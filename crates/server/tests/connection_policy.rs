@@ -221,9 +221,18 @@ async fn without_the_operators_flag_connections_reach_only_public_https_hosts(db
         answer["message"]
             .as_str()
             .unwrap()
-            .contains("cloud metadata address (169.254.169.254)"),
+            .contains("169.254.169.254 is a cloud metadata address;"),
         "{answer}"
     );
+    // A name is refused by the class of what it resolves to, and the address stays in the
+    // server's log: an organization key holder does not learn the internal network's map.
+    let (_, answer) = add_connection(&h, &key, &format!("https://intranet.test:{port}")).await;
+    let message = answer["message"].as_str().unwrap();
+    assert!(
+        message.contains("intranet.test resolves to a private address;"),
+        "{answer}"
+    );
+    assert!(!answer.to_string().contains("10.0.0.7"), "{answer}");
     let (status, listed) = h.get("/api/connections", &key).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(listed, json!([]), "nothing was saved");
@@ -277,9 +286,13 @@ async fn sync_refused_as_loopback(h: &Harness, org: &str, id: &str) -> String {
     assert_eq!(outcome.status, "failed", "{outcome:?}");
     let error = outcome.error.unwrap_or_default();
     assert!(
-        error.contains("rebind.test is a loopback address (127.0.0.1)")
+        error.contains("rebind.test resolves to a loopback address;")
             && error.contains("[address_refused]"),
         "the policy did not refuse the target: {error}"
+    );
+    assert!(
+        !error.contains("127.0.0.1"),
+        "the address is logged, not told: {error}"
     );
     error
 }

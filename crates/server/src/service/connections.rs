@@ -142,13 +142,13 @@ fn refusal_message(error: &PolicyError, allow_loopback: bool) -> String {
         ),
         PolicyError::CredentialsInUrl => "must not carry a user name or password".to_string(),
         PolicyError::MissingHost => "has no host".to_string(),
-        PolicyError::AddressRefused {
-            host,
-            address,
-            class,
-        } => {
+        // The class only: what an internal name resolves to is the operator's business,
+        // not an organization key holder's (the address goes to the server's log, see
+        // `log_refused_address`). An address the caller wrote is named as written.
+        PolicyError::AddressRefused { host, class, .. } => {
+            let verb = if is_ip_literal(host) { "is" } else { "resolves to" };
             let mut message = format!(
-                "{host} is a {} address ({address}); the server sends Corrigo requests only to public addresses",
+                "{host} {verb} a {} address; the server sends Corrigo requests only to public addresses",
                 class.as_str()
             );
             if *class == AddressClass::Loopback && !allow_loopback {
@@ -163,8 +163,32 @@ fn refusal_message(error: &PolicyError, allow_loopback: bool) -> String {
     }
 }
 
+/// Whether a URL's host is an address written as such (`10.1.2.3`, `[::1]`).
+fn is_ip_literal(host: &str) -> bool {
+    host.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<std::net::IpAddr>()
+        .is_ok()
+}
+
+/// The address behind a refused host goes to the operator's log only.
+fn log_refused_address(error: &PolicyError) {
+    if let PolicyError::AddressRefused {
+        host,
+        address,
+        class,
+    } = error
+    {
+        eprintln!(
+            "unifield-server: a connection's base URL was refused: {host} resolves to {address}, a {} address [address_refused]",
+            class.as_str()
+        );
+    }
+}
+
 /// A refused base URL, located at its field, with the policy's code in `problems`.
 fn refused_base_url(error: &PolicyError, allow_loopback: bool) -> Error {
+    log_refused_address(error);
     let code = match error {
         PolicyError::InsecureScheme => "insecure_base_url",
         PolicyError::AddressRefused { .. } => "base_url_address_refused",
@@ -244,11 +268,14 @@ impl reqwest::dns::Resolve for CheckingConnectionResolver {
                 Err(error @ (PolicyError::LookupFailed { .. } | PolicyError::NoAddresses(_))) => {
                     Err(Box::new(std::io::Error::other(error.to_string())) as _)
                 }
-                Err(error) => Err(Box::new(corrigo::RefusedDestination(format!(
-                    "base_url: {} [{}]",
-                    refusal_message(&error, allow_loopback),
-                    error.code()
-                ))) as _),
+                Err(error) => Err(Box::new(corrigo::RefusedDestination({
+                    log_refused_address(&error);
+                    format!(
+                        "base_url: {} [{}]",
+                        refusal_message(&error, allow_loopback),
+                        error.code()
+                    )
+                })) as _),
             }
         })
     }
