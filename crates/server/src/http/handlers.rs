@@ -144,10 +144,16 @@ pub struct RawPage {
     pub data: Vec<Value>,
     /// Pass as `cursor` for the next page; null at the end.
     pub next_cursor: Option<String>,
-    /// The Corrigo PropertySet the connection's syncs ask for this entity under its active
-    /// mappings (`*`, `Items.*`, `MainAsset.TypeId`, …). Records synced before a mapping
-    /// that reads more was pushed may lack what it added.
+    /// The Corrigo PropertySet every cached record of this entity holds (`*`, `Items.*`,
+    /// `MainAsset.TypeId`, …): what the connection's syncs asked Corrigo for, narrowed to
+    /// what records synced under earlier mappings hold. When nothing is cached yet, what
+    /// the syncs ask for.
     pub properties: Vec<String>,
+    /// The PropertySet the connection's syncs ask for this entity under its active
+    /// mappings. When it holds more than `properties` (a mapping that reads more was
+    /// pushed), the next sync, due at once, pulls the entity whole; `properties` follows
+    /// when it completes.
+    pub sync_properties: Vec<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -414,13 +420,15 @@ pub async fn raw_records(
             }
         }
     }
-    let (data, next, properties) = blocking(&service, move |s| {
+    let (data, next, (properties, sync_properties)) = blocking(&service, move |s| {
         let (data, next) = s.raw_records(&org, &id, &entity, cursor.as_deref(), limit)?;
-        Ok((data, next, s.sync_properties(&id, &entity)?))
+        // Read after the page: a sync narrowing the set meanwhile makes it say less than
+        // the page's records hold, never more.
+        Ok((data, next, s.raw_properties(&id, &entity)?))
     })
     .await?;
     Ok(Json(
-        json!({"data": data, "next_cursor": next, "properties": properties}),
+        json!({"data": data, "next_cursor": next, "properties": properties, "sync_properties": sync_properties}),
     ))
 }
 

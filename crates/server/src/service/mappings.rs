@@ -163,15 +163,31 @@ impl Service {
             },
         )?;
         match published {
-            Ok(version) => Ok(PublishOutcome {
-                entity: entity.to_string(),
-                version,
-                previous_version: expected,
-                content_hash: hash,
-            }),
+            Ok(version) => {
+                self.resync_after_push(org_id, connection_id);
+                Ok(PublishOutcome {
+                    entity: entity.to_string(),
+                    version,
+                    previous_version: expected,
+                    content_hash: hash,
+                })
+            }
             Err(stale) => Err(Error::Stale {
                 active: stale.active,
             }),
+        }
+    }
+
+    /// A mapping now active that reads what the cached records lack (collections,
+    /// references' members) makes the connection's next sync, which pulls those entities
+    /// whole, due now. The push is kept either way: when this fails, the next scheduled
+    /// sync does the same.
+    fn resync_after_push(&self, org_id: &str, connection_id: &str) {
+        if let Err(error) = self.sync_now_if_behind(org_id, connection_id) {
+            eprintln!(
+                "unifield-server: re-sync after a push not scheduled: {error} [{}]",
+                error.code()
+            );
         }
     }
 
@@ -245,12 +261,15 @@ impl Service {
             },
         )?;
         match published {
-            Ok(new_version) => Ok(PublishOutcome {
-                entity: entity.to_string(),
-                version: new_version,
-                previous_version: active,
-                content_hash: target.content_hash.clone(),
-            }),
+            Ok(new_version) => {
+                self.resync_after_push(org_id, connection_id);
+                Ok(PublishOutcome {
+                    entity: entity.to_string(),
+                    version: new_version,
+                    previous_version: active,
+                    content_hash: target.content_hash.clone(),
+                })
+            }
             Err(stale) => Err(Error::Stale {
                 active: stale.active,
             }),

@@ -2,6 +2,12 @@
 //! each page committed with its run's count and its events in one transaction, so a
 //! failed sync keeps what it committed. After the first complete run an entity is pulled
 //! incrementally from the highest `LastActionDateUtc` it has seen.
+//!
+//! An incremental sync re-fetches only changed records, so the server keeps, per entity,
+//! the PropertySet every cached record holds (`sync_watermarks.properties`). When the
+//! active mappings read something it lacks (a push of a mapping that reads more), the
+//! entity is pulled whole again, and the push asks for that sync at once; until it
+//! completes the raw endpoint says the smaller set.
 
 use super::{event, now, Service};
 use crate::crypto::sha256_hex;
@@ -11,7 +17,8 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use unifield_corrigo_client::{
-    pull_property_set, ClientError, Filter, Operator, QueryExpression, RecordText,
+    property_set_covers, pull_property_set, ClientError, Filter, Operator, QueryExpression,
+    RecordText,
 };
 use unifield_engine::{Mapping, MemberRead, Related};
 
@@ -86,7 +93,170 @@ fn changed_at(record: &RecordText) -> Option<String> {
     }
 }
 
+/// Whether records pulled with PropertySet `set` hold what the PropertySet entry
+/// `property` asks for (`*`, `X.*` or a dot path).
+fn set_holds(set: &[String], property: &str) -> bool {
+    if property == "*" {
+        return set.iter().any(|p| p == "*");
+    }
+    let (path, whole) = match property.strip_suffix(".*") {
+        Some(path) => (path, true),
+        None => (property, false),
+    };
+    let names: Vec<String> = path.split('.').map(String::from).collect();
+    property_set_covers(set, &names, whole)
+}
+
+/// What records pulled with `a` and records pulled with `b` all hold: the entries of
+/// either set that both sets cover (`[*, Items.*]` and `[*, Items.Id]` give `[*, Items.Id]`).
+pub(crate) fn property_set_meet(a: &[String], b: &[String]) -> Vec<String> {
+    let mut meet: Vec<String> = Vec::new();
+    for property in a.iter().chain(b) {
+        if set_holds(a, property)
+            && set_holds(b, property)
+            && !meet.iter().any(|m| m.eq_ignore_ascii_case(property))
+        {
+            meet.push(property.clone());
+        }
+    }
+    meet
+}
+
+/// What the active mappings of a connection make its syncs pull.
+pub(crate) struct SyncPlan {
+    /// The Corrigo entities the mappings read, each once, in pull order.
+    pub entities: Vec<String>,
+    /// What the mappings of each Corrigo entity read.
+    pub reads: Vec<(String, MemberRead)>,
+    /// The active work order mapping (it makes the `work_order.*` events).
+    pub work_orders: Option<Arc<Mapping>>,
+}
+
+impl SyncPlan {
+    /// The PropertySet a sync asks Corrigo for when it pulls `entity`: `*` plus what the
+    /// mappings of that source read (collections, members of references).
+    pub fn properties(&self, entity: &str) -> Vec<String> {
+        pull_property_set(
+            self.reads_of(entity)
+                .map(|read| (read.names.as_slice(), read.whole)),
+        )
+    }
+
+    fn reads_of<'a>(&'a self, entity: &'a str) -> impl Iterator<Item = &'a MemberRead> + 'a {
+        self.reads
+            .iter()
+            .filter(move |(source, _)| source == entity)
+            .map(|(_, read)| read)
+    }
+
+    /// Whether records holding `cached` lack something the mappings of `entity` read.
+    pub fn lacks(&self, entity: &str, cached: &[String]) -> bool {
+        self.reads_of(entity)
+            .any(|read| !property_set_covers(cached, &read.names, read.whole))
+    }
+}
+
 impl Service {
+    /// What the connection's active mappings make its syncs pull.
+    pub(crate) fn sync_plan(&self, connection_id: &str) -> Result<SyncPlan> {
+        let mut plan = SyncPlan {
+            entities: Vec::new(),
+            reads: Vec::new(),
+            work_orders: None,
+        };
+        for mapping in self.storage.active_mappings(connection_id)? {
+            let compiled = self.compiled(
+                connection_id,
+                &mapping.entity,
+                mapping.version,
+                &mapping.body,
+            )?;
+            if mapping.entity == "WorkOrder" {
+                plan.work_orders = Some(Arc::clone(&compiled));
+            }
+            let source = compiled.doc.source.entity.clone();
+            // A mapping whose paths can reach anywhere (`$..Id`) adds nothing to `*`:
+            // `*` alone leaves out collections and references' members.
+            for read in compiled.member_reads().unwrap_or_default() {
+                plan.reads.push((source.clone(), read));
+            }
+            if !plan.entities.contains(&source) {
+                plan.entities.push(source);
+            }
+        }
+        // Work orders first (what integrators read most), then the bundle's order.
+        let order = unifield_bundle::source_entities();
+        plan.entities
+            .sort_by_key(|e| order.iter().position(|o| o == e).unwrap_or(order.len()));
+        Ok(plan)
+    }
+
+    /// The PropertySet every cached record of `entity` holds; None when nothing of it is
+    /// cached. Records cached before the server kept this count as `*` (every sync asked
+    /// for at least that).
+    pub(crate) fn cached_properties(
+        &self,
+        connection_id: &str,
+        entity: &str,
+    ) -> Result<Option<Vec<String>>> {
+        let star = || vec!["*".to_string()];
+        Ok(
+            match self.storage.cached_properties(connection_id, entity)? {
+                Some(Some(text)) => Some(serde_json::from_str(&text).unwrap_or_else(|_| star())),
+                Some(None) => Some(star()),
+                None if self.storage.raw_count(connection_id, entity)? > 0 => Some(star()),
+                None => None,
+            },
+        )
+    }
+
+    /// The Corrigo entities whose cached records lack something the active mappings read:
+    /// their next sync pulls them whole.
+    pub fn entities_behind(&self, connection_id: &str) -> Result<Vec<String>> {
+        let plan = self.sync_plan(connection_id)?;
+        let mut behind = Vec::new();
+        for entity in &plan.entities {
+            if let Some(cached) = self.cached_properties(connection_id, entity)? {
+                if plan.lacks(entity, &cached) {
+                    behind.push(entity.clone());
+                }
+            }
+        }
+        Ok(behind)
+    }
+
+    /// After a push or a sync: when the active mappings read something cached records
+    /// lack, the connection's next sync (which pulls those entities whole) is due now.
+    /// Not for a connection whose credentials Corrigo refused (a reconnect syncs it).
+    pub(crate) fn sync_now_if_behind(&self, org_id: &str, connection_id: &str) -> Result<bool> {
+        if self.entities_behind(connection_id)?.is_empty() {
+            return Ok(false);
+        }
+        let Some(row) = self.storage.connection(org_id, connection_id)? else {
+            return Ok(false);
+        };
+        if row.status == "reauthorization_required" {
+            return Ok(false);
+        }
+        self.storage.set_next_sync(connection_id, Some(&now()))?;
+        self.wake.notify_one();
+        Ok(true)
+    }
+
+    /// What the raw endpoint says of `entity`: the PropertySet every cached record holds
+    /// (what the syncs ask for when nothing is cached), and what the syncs ask for now.
+    pub fn raw_properties(
+        &self,
+        connection_id: &str,
+        entity: &str,
+    ) -> Result<(Vec<String>, Vec<String>)> {
+        let asked = self.sync_plan(connection_id)?.properties(entity);
+        let held = self
+            .cached_properties(connection_id, entity)?
+            .unwrap_or_else(|| asked.clone());
+        Ok((held, asked))
+    }
+
     /// Asks for a sync of the connection as soon as possible (the scheduler runs it).
     pub fn request_sync(&self, org_id: &str, connection_id: &str) -> Result<()> {
         let row = self.connection_row(org_id, connection_id)?;
@@ -245,6 +415,16 @@ impl Service {
             &now(),
             &events,
         )?;
+        // A push while this sync ran may read more than it asked for: the next sync is
+        // then due now (checked after the run is finished, which set the next sync).
+        if run_status != "reauthorization_required" {
+            if let Err(error) = self.sync_now_if_behind(&row.org_id, &row.id) {
+                eprintln!(
+                    "unifield-server: next sync not brought forward: {error} [{}]",
+                    error.code()
+                );
+            }
+        }
         Ok(SyncOutcome {
             status: run_status.to_string(),
             records,
@@ -262,59 +442,47 @@ impl Service {
             self.client(row)
                 .map_err(|e| SyncFailure::Other(e.to_string()))?,
         );
-        let active = self
-            .storage
-            .active_mappings(&row.id)
+        let plan = self
+            .sync_plan(&row.id)
             .map_err(|e| SyncFailure::Other(e.to_string()))?;
-        // The Corrigo entities the mappings read, each once.
-        let mut entities: Vec<String> = Vec::new();
-        // What the mappings of each entity read: the sync asks Corrigo for exactly that
-        // (`*` alone leaves out collections and references' members).
-        let mut reads: Vec<(String, MemberRead)> = Vec::new();
-        let mut work_orders: Option<Arc<Mapping>> = None;
-        for mapping in &active {
-            let compiled = self
-                .compiled(&row.id, &mapping.entity, mapping.version, &mapping.body)
-                .map_err(|e| SyncFailure::Other(e.to_string()))?;
-            if mapping.entity == "WorkOrder" {
-                work_orders = Some(Arc::clone(&compiled));
+        for entity in &plan.entities {
+            let properties = plan.properties(entity);
+            let cached = self.cached_properties(&row.id, entity).map_err(failed)?;
+            // Records cached without something the mappings now read are re-fetched: the
+            // entity is pulled whole, not from its watermark.
+            let whole = cached
+                .as_ref()
+                .is_some_and(|cached| plan.lacks(entity, cached));
+            // Said before the first page commits: meanwhile the cache holds records pulled
+            // with either set, so the raw endpoint never says more than they all hold.
+            let held = match &cached {
+                Some(cached) => property_set_meet(cached, &properties),
+                None => properties.clone(),
+            };
+            if cached.as_ref() != Some(&held) {
+                self.storage
+                    .set_cached_properties(&row.id, entity, &json!(held).to_string())
+                    .map_err(failed)?;
             }
-            let source = compiled.doc.source.entity.clone();
-            // A mapping whose paths can reach anywhere (`$..Id`) adds nothing to `*`.
-            for read in compiled.member_reads().unwrap_or_default() {
-                reads.push((source.clone(), read));
-            }
-            if !entities.contains(&source) {
-                entities.push(source);
-            }
-        }
-        // Work orders first (what integrators read most), then the bundle's order.
-        let order = unifield_bundle::source_entities();
-        entities.sort_by_key(|e| order.iter().position(|o| o == e).unwrap_or(order.len()));
-        for entity in &entities {
-            let watermark = self
-                .storage
-                .watermark(&row.id, entity)
-                .map_err(|e| SyncFailure::Other(e.to_string()))?;
+            let watermark = if whole {
+                None
+            } else {
+                self.storage.watermark(&row.id, entity).map_err(failed)?
+            };
             let since = watermark.clone().flatten();
             let mut criteria = Filter::and();
             if let Some(since) = since.as_deref() {
                 criteria = criteria.condition(CHANGED_AT, Operator::GreaterOrEqual, &[since]);
             }
-            let properties = pull_property_set(
-                reads
-                    .iter()
-                    .filter(|(source, _)| source == entity)
-                    .map(|(_, read)| (read.names.as_slice(), read.whole)),
-            );
-            let properties: Vec<&str> = properties.iter().map(String::as_str).collect();
+            let asked: Vec<&str> = properties.iter().map(String::as_str).collect();
             let expression = QueryExpression::default()
-                .properties(&properties)
+                .properties(&asked)
                 .criteria(criteria);
             let mut highest: Option<String> = since.clone();
             let mut seen_changed_at = watermark.is_some() && since.is_some();
             let mut commit_error: Option<String> = None;
-            let event_mapping = work_orders
+            let event_mapping = plan
+                .work_orders
                 .as_ref()
                 .filter(|m| m.doc.source.entity == *entity)
                 .cloned();
@@ -384,10 +552,17 @@ impl Service {
             }
             // Entities without the member are pulled whole every time (the content hash
             // still tells changed records from unchanged ones).
-            let since = if seen_changed_at { highest } else { None };
+            let next_since = if seen_changed_at { highest } else { None };
             self.storage
-                .set_watermark(&row.id, entity, since.as_deref())
-                .map_err(|e| SyncFailure::Other(e.to_string()))?;
+                .set_watermark(&row.id, entity, next_since.as_deref())
+                .map_err(failed)?;
+            // A whole pull re-fetched every record Corrigo has: they all hold what it
+            // asked for now.
+            if since.is_none() && held != properties {
+                self.storage
+                    .set_cached_properties(&row.id, entity, &json!(properties).to_string())
+                    .map_err(failed)?;
+            }
         }
         Ok(())
     }
@@ -397,6 +572,11 @@ enum SyncFailure {
     /// Corrigo refused the credentials.
     Refused(String),
     Other(String),
+}
+
+/// A failure other than Corrigo refusing the credentials, with its reason.
+fn failed(error: impl std::fmt::Display) -> SyncFailure {
+    SyncFailure::Other(error.to_string())
 }
 
 /// `work_order.created` / `work_order.updated` for the page's changed work orders, each
@@ -443,6 +623,30 @@ mod tests {
             id: serde_json::from_str::<Value>(json).unwrap()["Id"].clone(),
             json: json.to_string(),
         }
+    }
+
+    #[test]
+    fn the_meet_of_two_property_sets_is_what_records_pulled_with_either_hold() {
+        let set = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let meet = |a: &[&str], b: &[&str]| property_set_meet(&set(a), &set(b));
+        assert_eq!(
+            meet(&["*", "Items.*"], &["*", "Items.Id"]),
+            set(&["*", "Items.Id"])
+        );
+        assert_eq!(meet(&["*", "Items.*"], &["*"]), set(&["*"]));
+        assert_eq!(
+            meet(&["*", "MainAsset.TypeId"], &["*", "MainAsset.*", "Items.*"]),
+            set(&["*", "MainAsset.TypeId"])
+        );
+        // `*` gives references' Ids: a set naming one holds nothing more than `*` does.
+        assert_eq!(
+            meet(&["*"], &["*", "Customer.Id"]),
+            set(&["*", "Customer.Id"])
+        );
+        assert_eq!(
+            meet(&["*", "items.*"], &["*", "Items.*"]),
+            set(&["*", "items.*"])
+        );
     }
 
     #[test]

@@ -746,28 +746,6 @@ impl Service {
             .collect();
         Ok((records, next))
     }
-
-    /// The Corrigo PropertySet the connection's syncs ask for when they pull `entity`: `*`
-    /// plus what its active mappings of that source read (collections, members of
-    /// references), the set the sync builds. The raw endpoint says it, so that a client
-    /// caching these records knows what they were pulled with.
-    pub fn sync_properties(&self, connection_id: &str, entity: &str) -> Result<Vec<String>> {
-        let mut reads = Vec::new();
-        for mapping in self.storage.active_mappings(connection_id)? {
-            let compiled = self.compiled(
-                connection_id,
-                &mapping.entity,
-                mapping.version,
-                &mapping.body,
-            )?;
-            if compiled.doc.source.entity == entity {
-                reads.extend(compiled.member_reads().unwrap_or_default());
-            }
-        }
-        Ok(unifield_corrigo_client::pull_property_set(
-            reads.iter().map(|r| (r.names.as_slice(), r.whole)),
-        ))
-    }
 }
 
 /// Whether a mapping's `key` is the source record's id as text (`$.Id`, then at most

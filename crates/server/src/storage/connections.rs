@@ -396,4 +396,37 @@ impl Sqlite {
         )?;
         Ok(())
     }
+
+    /// The PropertySet every cached record of the entity holds, as stored (JSON text):
+    /// None without a watermark row, Some(None) for a row from before the column.
+    pub fn cached_properties(
+        &self,
+        connection_id: &str,
+        entity: &str,
+    ) -> Result<Option<Option<String>>> {
+        Ok(self
+            .read()
+            .query_row(
+                "SELECT properties FROM sync_watermarks WHERE connection_id = ?1 AND entity = ?2",
+                [connection_id, entity],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Sets what every cached record of the entity holds (the watermark row is made, with
+    /// no watermark, when there is none).
+    pub fn set_cached_properties(
+        &self,
+        connection_id: &str,
+        entity: &str,
+        properties: &str,
+    ) -> Result<()> {
+        self.write().execute(
+            "INSERT INTO sync_watermarks (connection_id, entity, since, properties) VALUES (?1, ?2, NULL, ?3)
+             ON CONFLICT(connection_id, entity) DO UPDATE SET properties = excluded.properties",
+            params![connection_id, entity, properties],
+        )?;
+        Ok(())
+    }
 }

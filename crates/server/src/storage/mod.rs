@@ -39,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_server.sql"),
     include_str!("../../migrations/0002_webhooks.sql"),
     include_str!("../../migrations/0003_sync_lease.sql"),
+    include_str!("../../migrations/0004_sync_properties.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

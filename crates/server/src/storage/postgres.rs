@@ -35,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0002_sync_lease.sql"),
     include_str!("../../migrations/postgres/0003_webhooks.sql"),
     include_str!("../../migrations/postgres/0004_raw_record_counts.sql"),
+    include_str!("../../migrations/postgres/0005_sync_properties.sql"),
 ];
 
 /// The advisory lock key under which migrations run (any constant both nodes agree on:
@@ -859,6 +860,39 @@ impl Postgres {
                 "INSERT INTO sync_watermarks (connection_id, entity, since) VALUES ($1, $2, $3)
                      ON CONFLICT (connection_id, entity) DO UPDATE SET since = excluded.since",
                 &[&connection_id, &entity, &since],
+            )
+            .await?;
+            Ok(())
+        })
+    }
+
+    pub(crate) fn cached_properties(
+        &self,
+        connection_id: &str,
+        entity: &str,
+    ) -> Result<Option<Option<String>>> {
+        self.block(async {
+            let row = self
+                .query_opt(
+                    "SELECT properties FROM sync_watermarks WHERE connection_id = $1 AND entity = $2",
+                    &[&connection_id, &entity],
+                )
+                .await?;
+            Ok(row.map(|r| r.get(0)))
+        })
+    }
+
+    pub(crate) fn set_cached_properties(
+        &self,
+        connection_id: &str,
+        entity: &str,
+        properties: &str,
+    ) -> Result<()> {
+        self.block(async {
+            self.execute(
+                "INSERT INTO sync_watermarks (connection_id, entity, since, properties) VALUES ($1, $2, NULL, $3)
+                     ON CONFLICT (connection_id, entity) DO UPDATE SET properties = excluded.properties",
+                &[&connection_id, &entity, &properties],
             )
             .await?;
             Ok(())

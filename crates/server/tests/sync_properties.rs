@@ -1,0 +1,188 @@
+//! What the raw endpoint's `properties` says is what the cached records hold. Incremental
+//! syncs re-fetch only changed records, so after a push of a mapping that reads more, the
+//! records synced before it lack what it added: the endpoint keeps saying the smaller set
+//! (and `sync_properties` the larger one), the push makes the next sync due at once, and
+//! that sync pulls the entity whole, after which every record holds the larger set.
+
+mod common;
+
+use common::Harness;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+const WORK_ORDERS: usize = 150;
+
+/// The default work order mapping reads `Specialty.DisplayAs` (a reference's member, which
+/// `*` leaves out); this one reads `TypeCategory` instead, so its syncs ask for less.
+fn reading_less(mapping: &Value) -> String {
+    let text = mapping.to_string();
+    assert_eq!(text.matches("$.Specialty.DisplayAs").count(), 1, "{text}");
+    text.replace("$.Specialty.DisplayAs", "$.TypeCategory")
+}
+
+/// Every cached work order, through the raw endpoint; and the two sets its last page said.
+async fn raw_work_orders(h: &Harness, key: &str, connection: &str) -> (Vec<Value>, Value, Value) {
+    let mut records = Vec::new();
+    let mut cursor = String::new();
+    for _ in 0..20 {
+        let (status, page) = h
+            .get(
+                &format!("/api/connections/{connection}/raw/WorkOrder?limit=100&cursor={cursor}"),
+                key,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        records.extend(page["data"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_string(),
+            None => {
+                return (
+                    records,
+                    page["properties"].clone(),
+                    page["sync_properties"].clone(),
+                )
+            }
+        }
+    }
+    panic!("more pages than records");
+}
+
+fn holding_display_as(records: &[Value]) -> usize {
+    records
+        .iter()
+        .filter(|r| r["Specialty"]["DisplayAs"].is_string())
+        .count()
+}
+
+/// Whether the connection's next sync is due (the scheduler would start it now).
+fn due(h: &Harness, connection: &str) -> bool {
+    h.server
+        .service
+        .storage
+        .due_connections(&unifield_server::storage::timestamp(chrono::Utc::now()))
+        .unwrap()
+        .iter()
+        .any(|row| row.id == connection)
+}
+
+async fn a_push_reading_more_is_said_truthfully_and_pulls_the_entity_whole(db: common::Db) {
+    let Some(h) = Harness::start_on(db, WORK_ORDERS, "").await else {
+        return;
+    };
+    let (org, key) = h.org("acme");
+    let (status, _, created) = h
+        .send(
+            Method::POST,
+            "/api/connections",
+            Some(&key),
+            Some(&h.connection_body("sb")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let connection = created["id"].as_str().unwrap().to_string();
+
+    // Nothing cached: both say what the syncs ask for.
+    let (records, held, asked) = raw_work_orders(&h, &key, &connection).await;
+    assert!(records.is_empty());
+    assert_eq!(held, asked);
+    let full = asked.clone();
+    assert!(
+        full.as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p == "Specialty.DisplayAs"),
+        "{full}"
+    );
+
+    // The first sync runs under a mapping that reads less.
+    let (mapping, etag) = h.mapping(&key, &connection, "WorkOrder").await;
+    h.push_accepted(
+        &key,
+        &connection,
+        "WorkOrder",
+        &etag,
+        &reading_less(&mapping),
+    )
+    .await;
+    let outcome = h
+        .server
+        .service
+        .sync_connection(&org, &connection)
+        .await
+        .unwrap();
+    assert_eq!(outcome.status, "completed", "{outcome:?}");
+    let (records, held, asked) = raw_work_orders(&h, &key, &connection).await;
+    assert_eq!(records.len(), WORK_ORDERS);
+    assert_eq!(holding_display_as(&records), 0);
+    assert_eq!(held, asked);
+    assert!(
+        !held
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p == "Specialty.DisplayAs"),
+        "{held}"
+    );
+    let less = held.clone();
+    assert!(!due(&h, &connection), "the next sync is an interval away");
+
+    // A push back to the default mapping reads more: the records cached lack it, and the
+    // endpoint says so; the next sync is due at once.
+    let (status, _, rolled) = h
+        .send(
+            Method::POST,
+            &format!("/api/connections/{connection}/mappings/WorkOrder/rollback"),
+            Some(&key),
+            Some(&serde_json::json!({"version": 0})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{rolled}");
+    let (records, held, asked) = raw_work_orders(&h, &key, &connection).await;
+    assert_eq!(holding_display_as(&records), 0);
+    assert_eq!(held, less, "what the cached records hold");
+    assert_eq!(asked, full, "what the next sync asks for");
+    assert!(due(&h, &connection), "the push made the next sync due now");
+
+    // That sync pulls work orders whole although none changed in Corrigo: every record
+    // now holds the member, and the endpoint says the larger set.
+    let outcome = h
+        .server
+        .service
+        .sync_connection(&org, &connection)
+        .await
+        .unwrap();
+    assert_eq!(outcome.status, "completed", "{outcome:?}");
+    let (records, held, asked) = raw_work_orders(&h, &key, &connection).await;
+    assert_eq!(records.len(), WORK_ORDERS);
+    assert_eq!(holding_display_as(&records), WORK_ORDERS);
+    assert_eq!(held, full);
+    assert_eq!(asked, full);
+    assert!(!due(&h, &connection));
+
+    // Back to reading less: nothing is due (the records hold more than it reads); the next
+    // sync asks for less, and the endpoint says what every record is sure to hold.
+    let (mapping, etag) = h.mapping(&key, &connection, "WorkOrder").await;
+    h.push_accepted(
+        &key,
+        &connection,
+        "WorkOrder",
+        &etag,
+        &reading_less(&mapping),
+    )
+    .await;
+    assert!(!due(&h, &connection));
+    let (_, held, asked) = raw_work_orders(&h, &key, &connection).await;
+    assert_eq!(held, full);
+    assert_eq!(asked, less);
+    let outcome = h
+        .server
+        .service
+        .sync_connection(&org, &connection)
+        .await
+        .unwrap();
+    assert_eq!(outcome.status, "completed", "{outcome:?}");
+    let (_, held, _) = raw_work_orders(&h, &key, &connection).await;
+    assert_eq!(held, less);
+}
+
+on_both_backends!(a_push_reading_more_is_said_truthfully_and_pulls_the_entity_whole);
