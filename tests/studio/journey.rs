@@ -234,6 +234,11 @@ pub const STEPS: &[Step] = &[
         run: |j| events_panel(j).boxed(),
     },
     Step {
+        name: "the push and Servers dialogs at 960x600",
+        needs: &["push to a server, read the unified API, roll back"],
+        run: |j| push_and_servers_at_960x600(j).boxed(),
+    },
+    Step {
         name: "removing the active server clears the push target",
         // After the steps that use the demo server: it removes it.
         needs: &["the events panel lists deliveries"],
@@ -339,7 +344,11 @@ pub async fn run(journey: &mut Journey, steps: &[&Step], budget: Duration) -> Ve
             // What the window showed when the step failed.
             if let Some(client) = journey.client.as_ref() {
                 let name = step.name.replace([' ', ','], "-");
-                if let Ok(png) = client.screenshot().await {
+                // Bounded: a screenshot that never returns (seen under Xvfb) must not
+                // hang the steps after this one.
+                if let Ok(Ok(png)) =
+                    tokio::time::timeout(Duration::from_secs(30), client.screenshot()).await
+                {
                     let _ = std::fs::write(crate::shots().join(format!("failed-{name}.png")), png);
                 }
             }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canRedo, canUndo, COALESCE_MS, record, redo, replacePresent, start, undo } from "./history";
+import { canRedo, canUndo, COALESCE_MS, PAST_CHARS, record, redo, replacePresent, start, undo } from "./history";
 
 describe("history", () => {
   it("undoes and redoes whole edits", () => {
@@ -36,6 +36,20 @@ describe("history", () => {
     expect(h.past).toEqual(["", "$.N"]);
     h = record(h, "other", "path:code", 1000 + 3 * COALESCE_MS + 1);
     expect(h.past).toEqual(["", "$.N", "$.Nu"]);
+  });
+
+  it("keeps the newest steps within PAST_CHARS characters, and always the last one", () => {
+    const big = (c: string) => c.repeat(PAST_CHARS / 4);
+    let h = start(big("a"));
+    for (const c of ["b", "c", "d", "e", "f"]) {
+      h = record(h, big(c));
+    }
+    expect(h.past.map((t) => t[0])).toEqual(["b", "c", "d", "e"]);
+    expect(h.past.reduce((n, t) => n + t.length, 0)).toBeLessThanOrEqual(PAST_CHARS);
+    h = record(start("x"), "y".repeat(PAST_CHARS + 1));
+    h = record(h, "z".repeat(PAST_CHARS + 1));
+    expect(h.past.map((t) => t[0])).toEqual(["y"]);
+    expect(undo(h).present[0]).toBe("y");
   });
 
   it("recording the same text changes nothing", () => {

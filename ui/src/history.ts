@@ -11,7 +11,26 @@ export interface History {
 }
 
 export const COALESCE_MS = 800;
+/** Undo keeps at most this many steps… */
 const LIMIT = 500;
+/**
+ * …and at most this many characters of earlier texts (the newest step always): 500 steps
+ * of a large mapping would otherwise keep tens of MB in the page.
+ */
+export const PAST_CHARS = 2_000_000;
+
+/** The newest steps of `past` within LIMIT and PAST_CHARS. */
+function capped(past: string[]): string[] {
+  const kept = past.length > LIMIT ? past.slice(-LIMIT) : past;
+  let chars = 0;
+  for (let i = kept.length - 1; i >= 0; i--) {
+    chars += kept[i]?.length ?? 0;
+    if (chars > PAST_CHARS && i < kept.length - 1) {
+      return kept.slice(i + 1);
+    }
+  }
+  return kept;
+}
 
 export function start(text: string): History {
   return { past: [], present: text, future: [], group: null, at: 0 };
@@ -26,7 +45,7 @@ export function record(h: History, text: string, group: string | null = null, no
     return h;
   }
   const coalesce = group !== null && group === h.group && now - h.at < COALESCE_MS;
-  const past = coalesce ? h.past : [...h.past, h.present].slice(-LIMIT);
+  const past = coalesce ? h.past : capped([...h.past, h.present]);
   return { past, present: text, future: [], group, at: now };
 }
 
