@@ -222,16 +222,20 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         data: Option<PathBuf>,
         /// Serve from PostgreSQL instead of SQLite: postgres://user@host/db (a password goes
-        /// in UNIFIELD_DATABASE_URL, which is read when this is absent)
+        /// in UNIFIELD_DATABASE_URL, which is read when this is absent). TLS as the URL's
+        /// sslmode says: a host on another machine defaults to verify-full (certificate and
+        /// host name checked against the system's roots, or the CA file in
+        /// sslrootcert=PATH); also verify-ca (with sslrootcert), require, prefer, disable.
+        /// Loopback and Unix sockets default to plaintext
         #[arg(long, value_name = "URL")]
         database: Option<String>,
         /// PostgreSQL connections this node may hold at once (default 16;
         /// UNIFIELD_DATABASE_POOL_SIZE is read when this is absent)
         #[arg(long, value_name = "N", value_parser = unifield_server::parse_database_pool_size)]
         database_pool_size: Option<usize>,
-        /// Use a --database on another machine although the connection to it is not
-        /// encrypted (no TLS yet): only on a private, trusted network or through a tunnel.
-        /// Without it only loopback and Unix socket hosts are opened
+        /// Use a --database on another machine without TLS (sslmode=disable, or prefer
+        /// falling back): only on a private, trusted network or through a tunnel. Without
+        /// it a remote database is reached over verified TLS only
         /// (UNIFIELD_DATABASE_ALLOW_PLAINTEXT=1 is the same)
         #[arg(long)]
         allow_plaintext_database: bool,
@@ -287,7 +291,7 @@ enum Command {
         /// The server's PostgreSQL database instead (see `serve --database`)
         #[arg(long, value_name = "URL", global = true)]
         database: Option<String>,
-        /// Use a --database on another machine unencrypted (see `serve
+        /// Use a --database on another machine without TLS (see `serve
         /// --allow-plaintext-database`)
         #[arg(long, global = true)]
         allow_plaintext_database: bool,

@@ -231,3 +231,100 @@ fn serve_and_server_administration_run_on_postgres() {
     let _ = child.wait();
     assert!(!std::path::Path::new(data).exists());
 }
+
+/// A cluster serving TLS with a certificate for `db.unifield.test` from a CA made here:
+/// `server` and `serve` reach it with `sslmode=verify-full`, trusting the system's roots
+/// (here `SSL_CERT_FILE`, which names the CA) or the URL's `sslrootcert`; a root store
+/// without that CA, or a host name not on the certificate, fails with its code.
+#[test]
+fn server_and_serve_reach_postgres_over_verified_tls() {
+    use unifield_test_support::postgres::{PgCluster, TestCertificates};
+    let certificates = TestCertificates::issue("db.unifield.test");
+    let cluster = match PgCluster::start_with_tls(&certificates.server) {
+        Ok(cluster) => cluster,
+        Err(reason) => {
+            unifield_test_support::skipped(&format!("PostgreSQL with TLS: {reason}"));
+            return;
+        }
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &certificates.ca_pem).unwrap();
+    let other_ca = dir.path().join("other-ca.pem");
+    std::fs::write(&other_ca, &certificates.other_ca_pem).unwrap();
+    let (ca, other_ca) = (ca.to_str().unwrap(), other_ca.to_str().unwrap());
+    let database = cluster.database().unwrap();
+    let database = database.rsplit('/').next().unwrap();
+    let port = cluster.port();
+    let url = format!(
+        "postgres://unifield@db.unifield.test:{port}/{database}?hostaddr=127.0.0.1&sslmode=verify-full"
+    );
+    // rustls-native-certs reads SSL_CERT_FILE instead of the distribution's bundle.
+    let system_roots = |file: &str| vec![("SSL_CERT_FILE", file.to_string())];
+    let run = |args: &[&str], env: &[(&str, String)]| {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        unifield(args, &env)
+    };
+
+    let added = run(
+        &["server", "--database", &url, "org", "add", "acme"],
+        &system_roots(ca),
+    );
+    assert!(added.status.success(), "{added:?}");
+    let refused = run(
+        &["server", "--database", &url, "org", "list"],
+        &system_roots(other_ca),
+    );
+    assert_eq!(refused.status.code(), Some(1), "{refused:?}");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("[database_certificate_untrusted]"),
+        "{stderr}"
+    );
+    let by_address = format!(
+        "postgres://unifield@127.0.0.1:{port}/{database}?sslmode=verify-full&sslrootcert={ca}"
+    );
+    let mismatch = run(&["server", "--database", &by_address, "org", "list"], &[]);
+    assert_eq!(mismatch.status.code(), Some(1), "{mismatch:?}");
+    let stderr = String::from_utf8_lossy(&mismatch.stderr);
+    assert!(stderr.contains("[database_host_name_mismatch]"), "{stderr}");
+    assert!(stderr.contains("db.unifield.test"), "{stderr}");
+
+    let key_file = dir.path().join("master.key");
+    unifield_test_support::write_master_key(&key_file);
+    let data = dir.path().join("data");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_unifield"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--data",
+            data.to_str().unwrap(),
+        ])
+        .env("UNIFIELD_DATABASE_URL", format!("{url}&sslrootcert={ca}"))
+        .env_remove("UNIFIELD_DATABASE_ALLOW_PLAINTEXT")
+        .env("UNIFIELD_SERVER_KEY_FILE", &key_file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = lines.next().unwrap().unwrap();
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    let (status, body) = get(&base, "/api/health", None);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(status, 200, "{body}");
+    let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(health["database"], "postgres", "{body}");
+    // The organization added over TLS is in the database.
+    assert_eq!(
+        cluster
+            .query(
+                &format!("postgres://unifield@127.0.0.1:{port}/{database}"),
+                "SELECT name FROM organizations"
+            )
+            .unwrap(),
+        "acme\n"
+    );
+}

@@ -168,9 +168,10 @@ impl Storage {
     }
 
     /// [`Storage::open_postgres_pooled`], and with `allow_plaintext` a database on another
-    /// machine too. Connections to PostgreSQL are not encrypted (no TLS yet): without
-    /// `allow_plaintext` a host that is not loopback or a Unix socket directory is refused
-    /// with [`StorageError::PlaintextRemoteDatabase`](super::StorageError) before any
+    /// machine without TLS too. TLS follows the URL's `sslmode` and `sslrootcert` (a host
+    /// that is not loopback or a Unix socket directory defaults to `verify-full`); without
+    /// `allow_plaintext` such a host with `sslmode=disable` is refused with
+    /// [`StorageError::PlaintextRemoteDatabase`](super::StorageError) before any
     /// connection is made (`--allow-plaintext-database`, `UNIFIELD_DATABASE_ALLOW_PLAINTEXT=1`).
     pub fn open_postgres_with(
         url: &str,
