@@ -187,10 +187,17 @@ pub struct RawPage {
     /// Pass back for the next page; none at the end.
     #[serde(default)]
     pub next_cursor: Option<String>,
-    /// The Corrigo PropertySet the server's syncs ask for this entity (`*`, `Items.*`, …);
-    /// empty from a server that does not say (older than this field).
+    /// The Corrigo PropertySet every cached record of this entity holds (`*`, `Items.*`,
+    /// …); empty from a server that does not say (older than this field). A server from
+    /// before `sync_properties` said what its syncs ask for here, which records synced
+    /// under an earlier mapping may lack.
     #[serde(default)]
     pub properties: Vec<String>,
+    /// The PropertySet the server's syncs ask for now: more than `properties` while a
+    /// sync pulling the entity whole (after a push of a mapping that reads more) is due.
+    /// Empty from a server that does not say.
+    #[serde(default)]
+    pub sync_properties: Vec<String>,
 }
 
 /// A mapping file as the server holds it, with its version.

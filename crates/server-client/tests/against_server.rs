@@ -52,6 +52,8 @@ async fn the_whole_loop_over_http() {
         // What the server's syncs asked Corrigo for: `*` and what the mappings read beyond.
         assert_eq!(page.properties.first().map(String::as_str), Some("*"));
         assert!(page.properties.len() > 1, "{:?}", page.properties);
+        // Nothing pushed since the sync: the records hold what the syncs ask for.
+        assert_eq!(page.sync_properties, page.properties);
         for record in &page.data {
             assert!(ids.insert(record["Id"].to_string()), "a record came twice");
         }

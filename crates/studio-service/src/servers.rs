@@ -1091,6 +1091,9 @@ impl ServerPullJob {
                 Some(run) => store.claim_pull(run.id, chrono::Utc::now())?,
                 None => store.begin_pull(&name, entity, None, chrono::Utc::now())?,
             };
+            // What every record this run wrote holds: the server's `properties` of each page
+            // it read, met (a sync on the server may narrow them between two pages).
+            let mut held = store.run_properties(run.id)?;
             let mut cursor = run.cursor.clone();
             let mut pages = run.pages as u32;
             let mut records = run.records as u32;
@@ -1137,11 +1140,19 @@ impl ServerPullJob {
                         break;
                     }
                 };
-                // What the server's syncs asked Corrigo for: the coverage panel compares it
+                // What the server's cached records hold: the coverage panel compares it
                 // with what the mapping reads. A server that does not say leaves the run's
                 // set unknown, which counts as `*`.
                 if !page.properties.is_empty() {
-                    store.set_pull_properties(run.id, &page.properties)?;
+                    let now_held: Vec<String> = match held.take() {
+                        Some(before) => before
+                            .into_iter()
+                            .filter(|p| page.properties.contains(p))
+                            .collect(),
+                        None => page.properties.clone(),
+                    };
+                    store.set_pull_properties(run.id, &now_held)?;
+                    held = Some(now_held);
                 }
                 let rows: Vec<(String, Value)> = page
                     .data

@@ -652,6 +652,86 @@ async fn a_revoked_connection_shows_why_and_reconnects_to_where_corrigo_answers(
     demo.sandbox.stop().await;
 }
 
+/// The "pull again" warning closes its loop through the server: a mapping reading what
+/// the server's records lack is flagged; once it is pushed, the server's raw pages say
+/// the records lack it (`properties`) until the sync the push made due pulls work orders
+/// whole, and a pull through the server after that holds it: nothing is flagged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mapping_reading_more_is_flagged_until_the_server_resyncs_after_its_push() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let demo = demo(server_dir.path()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut studio, client) = studio_with_demo(dir.path(), &demo).await;
+    let entities = vec!["WorkOrder".to_string()];
+    let pull = |studio: &Studio| {
+        studio
+            .server_pull_job(client.clone(), "demo", &demo.connection_id, &entities)
+            .unwrap()
+    };
+    let (cache, _) = pull(&studio)
+        .run(1, Cancel::default(), |_| {})
+        .await
+        .unwrap();
+    let source = RecordSource::Connection { name: cache };
+    let active = servers::active_mapping(&client, &demo.connection_id, "WorkOrder")
+        .await
+        .unwrap();
+    let reads_more = edited(&active.text, |doc| {
+        doc["custom"]["assetComment"] = json!({"path": "$.MainAsset.Comment"});
+    });
+    let flagged = studio
+        .coverage(&source, &reads_more, &Cancel::default(), |_, _| {})
+        .unwrap();
+    assert_eq!(flagged.unpulled, vec!["MainAsset.Comment".to_string()]);
+    assert_eq!(flagged.unpulled_server.as_deref(), Some("demo"));
+
+    servers::push(
+        &client,
+        &demo.connection_id,
+        &reads_more,
+        active.version,
+        None,
+    )
+    .await
+    .map_err(|_| "the push was refused")
+    .unwrap();
+    // The server's scheduler runs the sync the push made due; its raw pages say when the
+    // records hold what the syncs ask for (bounded wait).
+    let mut page = client
+        .raw_page(&demo.connection_id, "WorkOrder", None, 1)
+        .await
+        .unwrap();
+    assert!(page
+        .sync_properties
+        .iter()
+        .any(|p| p == "MainAsset.Comment"));
+    for _ in 0..300 {
+        if page.properties == page.sync_properties {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        page = client
+            .raw_page(&demo.connection_id, "WorkOrder", None, 1)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        page.properties, page.sync_properties,
+        "the server re-synced"
+    );
+
+    pull(&studio)
+        .run(2, Cancel::default(), |_| {})
+        .await
+        .unwrap();
+    let covered = studio
+        .coverage(&source, &reads_more, &Cancel::default(), |_, _| {})
+        .unwrap();
+    assert_eq!(covered.unpulled, Vec::<String>::new());
+    assert_eq!(covered.unpulled_server, None);
+    demo.sandbox.stop().await;
+}
+
 /// Reconnect can move a connection from a base URL to a region (the Reconnect field takes
 /// `am`, `emea` or `apac` as well as a URL): the server then finds the company's API host
 /// through Corrigo's locator (here the sandbox, standing in for Corrigo's token and locator
