@@ -179,7 +179,7 @@ export function CoveragePanel({
         <p className="warn" data-testid="coverage-unpulled">
           {report.unpulledServer === null
             ? `Cached records were pulled without ${report.unpulled.join(", ")}, which this mapping reads: pull again to fetch them.`
-            : `Server ${report.unpulledServer}'s syncs did not ask Corrigo for ${report.unpulled.join(", ")}, which this mapping reads: the records it holds lack them, and pulling through it again brings the same. Once a mapping that reads them is pushed there, its syncs ask for them (records it syncs from then on carry them).`}
+            : `The records server ${report.unpulledServer} holds lack ${report.unpulled.join(", ")}, which this mapping reads: its syncs did not ask Corrigo for them, and pulling through it again brings the same. Once a mapping that reads them is pushed there, the server syncs those records again in full at once; pull through it after that sync.`}
         </p>
       )}
       {report && (
