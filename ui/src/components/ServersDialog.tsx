@@ -46,9 +46,9 @@ function Reconnect({
       <input
         value={baseUrl}
         onChange={(e) => setBaseUrl(e.target.value)}
-        placeholder="base URL, if it moved (optional)"
+        placeholder="region or base URL, if it moved (optional)"
         name="baseUrl"
-        aria-label="Corrigo base URL, if it moved"
+        aria-label="Corrigo region (am, emea, apac) or base URL, if it moved"
         data-testid="reconnect-base-url"
       />{" "}
       <button type="submit" data-testid="reconnect">
