@@ -34,8 +34,8 @@ pub struct ServerConfig {
     /// `UNIFIELD_DATABASE_POOL_SIZE`); None: [`storage::DEFAULT_POSTGRES_POOL_SIZE`].
     /// PostgreSQL only.
     pub database_pool_size: Option<usize>,
-    /// Open a PostgreSQL database on another machine although the connection is not
-    /// encrypted (`--allow-plaintext-database`, `UNIFIELD_DATABASE_ALLOW_PLAINTEXT=1`).
+    /// Open a PostgreSQL database on another machine without TLS when its URL says
+    /// `sslmode=disable` (`--allow-plaintext-database`, `UNIFIELD_DATABASE_ALLOW_PLAINTEXT=1`).
     pub allow_plaintext_database: bool,
     pub key_source: MasterKeySource,
     pub settings: Settings,
@@ -136,7 +136,8 @@ pub fn allow_plaintext_database_from_env() -> bool {
 }
 
 /// The database a configuration names: PostgreSQL at its URL, else SQLite in its data dir.
-/// A PostgreSQL database on another machine only with `UNIFIELD_DATABASE_ALLOW_PLAINTEXT`.
+/// A PostgreSQL database on another machine over verified TLS (its URL's `sslmode`), or
+/// without TLS only with `UNIFIELD_DATABASE_ALLOW_PLAINTEXT`.
 pub fn open_storage(database: Option<&str>, data_dir: &std::path::Path) -> Result<Storage> {
     open_storage_pooled(
         database,
@@ -148,7 +149,7 @@ pub fn open_storage(database: Option<&str>, data_dir: &std::path::Path) -> Resul
 
 /// [`open_storage`] with at most `pool_size` PostgreSQL connections (None: the default;
 /// SQLite ignores it), and with `allow_plaintext_database` a PostgreSQL database on
-/// another machine (connections to it are not encrypted).
+/// another machine without TLS too (`sslmode=disable`).
 pub fn open_storage_pooled(
     database: Option<&str>,
     pool_size: Option<usize>,
@@ -197,7 +198,7 @@ pub fn open_admin_on(database: Option<&str>, data_dir: &std::path::Path) -> Resu
 }
 
 /// [`open_admin_on`], and with `allow_plaintext_database` (`--allow-plaintext-database`)
-/// a PostgreSQL database on another machine, reached unencrypted.
+/// a PostgreSQL database on another machine without TLS too (`sslmode=disable`).
 pub fn open_admin_with(
     database: Option<&str>,
     allow_plaintext_database: bool,
