@@ -507,7 +507,14 @@ async fn authenticate(
         Ok(Ok(principal)) => {
             request.extensions_mut().insert(principal);
             let mut response = next.run(request).await;
-            handlers::append_server_timing(&mut response, &[("auth", "looking the key up", took)]);
+            // The lookup's time is the database's and the blocking pool's load: only when
+            // the operator asked (Settings::server_timing_load).
+            if service.settings.server_timing_load {
+                handlers::append_server_timing(
+                    &mut response,
+                    &[("auth", "looking the key up", took)],
+                );
+            }
             response
         }
         Ok(Err(error)) => error.into_response(),

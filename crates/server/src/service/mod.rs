@@ -68,6 +68,12 @@ pub struct Settings {
     /// No request takes longer than this to answer (503 `timeout`); a filter still running
     /// then stops at its next record.
     pub request_timeout: Duration,
+    /// `--server-timing-load`: `Server-Timing` also names `auth` (the key's lookup), `db`
+    /// (database reads) and `queue` (the wait for a worker thread). They measure the whole
+    /// node's load as much as the request, which any authenticated caller of any
+    /// organization could then watch: off by default, for an operator diagnosing a node.
+    /// `map` and `json` (this request's own mapping and serialisation) are always sent.
+    pub server_timing_load: bool,
 }
 
 impl Default for Settings {
@@ -87,6 +93,7 @@ impl Default for Settings {
             overload_retry_after: Duration::from_secs(1),
             body_read_timeout: crate::http::BODY_READ_TIMEOUT,
             request_timeout: crate::http::REQUEST_TIMEOUT,
+            server_timing_load: false,
         }
     }
 }
