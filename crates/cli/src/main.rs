@@ -264,6 +264,15 @@ enum Command {
         /// Retry-After
         #[arg(long, default_value_t = 256, value_name = "N", value_parser = unifield_server::service::parse_max_concurrent_requests)]
         max_concurrent_requests: usize,
+        /// Requests one organization may have in progress at once (1 to 100000; default
+        /// half of --max-concurrent-requests); more are answered 429 `too_many_requests`
+        /// with Retry-After, so one tenant cannot take every slot
+        #[arg(long, value_name = "N", value_parser = unifield_server::service::parse_max_concurrent_requests)]
+        max_concurrent_requests_per_org: Option<usize>,
+        /// Server-Timing also names `auth`, `db` and `queue`: they show the whole node's
+        /// load to any authenticated caller (for diagnosing a node; off by default)
+        #[arg(long)]
+        server_timing_load: bool,
         /// Connections one organization may have (1 to 1000000; 409
         /// `connection_limit_reached` beyond)
         #[arg(long, default_value_t = 100, value_name = "N", value_parser = unifield_server::service::parse_per_org_limit)]
@@ -417,6 +426,8 @@ fn main() -> ExitCode {
             allow_insecure_webhooks,
             allow_loopback_connections,
             max_concurrent_requests,
+            max_concurrent_requests_per_org,
+            server_timing_load,
             max_connections_per_org,
             max_tokens_per_org,
             behind_tls_proxy,
@@ -446,6 +457,8 @@ fn main() -> ExitCode {
                         server::ServeLimits {
                             allow_loopback_connections,
                             max_concurrent_requests,
+                            max_concurrent_requests_per_org,
+                            server_timing_load,
                             max_connections_per_org,
                             max_tokens_per_org,
                         },

@@ -103,6 +103,8 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 pub(crate) struct ServeLimits {
     pub allow_loopback_connections: bool,
     pub max_concurrent_requests: usize,
+    pub max_concurrent_requests_per_org: Option<usize>,
+    pub server_timing_load: bool,
     pub max_connections_per_org: usize,
     pub max_tokens_per_org: usize,
 }
@@ -126,6 +128,11 @@ pub(crate) fn serve(
         Some(n) => Some(n),
         None => unifield_server::database_pool_size_from_env().map_err(Failure::usage)?,
     };
+    if demo.is_some() {
+        // Before anything is made: the demo is for this machine only.
+        unifield_server::demo::check_listen(listen)
+            .map_err(|error| Failure::usage(format!("{error} [{}]", error.code())))?;
+    }
     if let Some(url) = database {
         unifield_server::check_database_argument(url).map_err(Failure::usage)?;
         if demo.is_some() {
@@ -140,6 +147,8 @@ pub(crate) fn serve(
         webhooks,
         allow_loopback_connections: limits.allow_loopback_connections,
         max_concurrent_requests: limits.max_concurrent_requests.max(1),
+        max_concurrent_requests_per_org: limits.max_concurrent_requests_per_org,
+        server_timing_load: limits.server_timing_load,
         max_connections_per_org: limits.max_connections_per_org,
         max_tokens_per_org: limits.max_tokens_per_org,
         ..Default::default()

@@ -48,6 +48,8 @@ fn serve_refuses_limits_out_of_range_naming_the_flag() {
         ),
         ("--max-concurrent-requests", "100001", "1 to 100000"),
         ("--max-concurrent-requests", "0", "1 to 100000"),
+        ("--max-concurrent-requests-per-org", "0", "1 to 100000"),
+        ("--max-concurrent-requests-per-org", "100001", "1 to 100000"),
         ("--max-connections-per-org", "1000001", "1 to 1000000"),
         ("--max-tokens-per-org", "99999999999", "1 to 1000000"),
         ("--max-tokens-per-org", "0", "1 to 1000000"),

@@ -17,6 +17,22 @@ pub const WORK_ORDERS: usize = 1000;
 /// the demo syncs them all before it serves.
 pub const MAX_WORK_ORDERS: usize = 100_000;
 
+/// The demo listens on loopback only: it lets connections reach this machine (its sandbox
+/// is an http:// URL on 127.0.0.1, so `allow_loopback_connections` is on) and prints a key
+/// to a fresh organization; off loopback, behind a proxy, any caller with that key could
+/// point a connection at the server's own host.
+pub fn check_listen(listen: SocketAddr) -> Result<()> {
+    if listen.ip().is_loopback() {
+        return Ok(());
+    }
+    Err(Error::BadRequest {
+        code: "demo_off_loopback",
+        message: format!(
+            "--demo listens on loopback only (127.0.0.1 or [::1]), not {listen}: it lets connections reach this machine; serve without --demo to listen there"
+        ),
+    })
+}
+
 /// `--demo-work-orders N`: a whole number from 1 to [`MAX_WORK_ORDERS`].
 pub fn parse_work_orders(text: &str) -> std::result::Result<usize, String> {
     match text.trim().parse::<usize>() {
@@ -53,6 +69,7 @@ pub async fn start_demo_with(
     settings: Settings,
     work_orders: usize,
 ) -> Result<Demo> {
+    check_listen(listen)?;
     parse_work_orders(&work_orders.to_string()).map_err(|message| Error::BadRequest {
         code: "demo_work_orders_out_of_range",
         message,
@@ -158,6 +175,30 @@ mod tests {
                 !dir.path().join("demo").exists(),
                 "nothing was made for {n}"
             );
+        }
+    }
+
+    #[tokio::test]
+    async fn the_demo_refuses_to_listen_off_loopback_before_starting() {
+        let dir = tempfile::tempdir().unwrap();
+        // TEST-NET-1 and the unspecified address: neither is loopback.
+        for listen in ["192.0.2.1:8787", "0.0.0.0:0", "[::]:0"] {
+            let refused = start_demo_with(
+                listen.parse().unwrap(),
+                Some(dir.path().join("demo")),
+                Settings::default(),
+                5,
+            )
+            .await;
+            let Err(error) = refused else {
+                panic!("the demo started on {listen}")
+            };
+            assert_eq!(error.code(), "demo_off_loopback", "{error}");
+            assert!(error.to_string().contains(listen), "{error}");
+            assert!(!dir.path().join("demo").exists(), "nothing was made");
+        }
+        for listen in ["127.0.0.1:0", "[::1]:0"] {
+            assert!(check_listen(listen.parse().unwrap()).is_ok(), "{listen}");
         }
     }
 }
