@@ -282,3 +282,53 @@ fn a_ca_file_that_cannot_be_used_is_refused_naming_its_path() {
         );
     }
 }
+
+/// A role that must log in with SCRAM-SHA-256 over TLS (the cluster's pg_hba): the server
+/// authenticates with its password, channel binding required (tls-server-end-point, so a
+/// relay holding another certificate could not pass the login on), migrates and answers;
+/// a wrong password is refused without either password in the message.
+#[test]
+fn a_password_role_logs_in_with_scram_and_channel_binding_over_tls() {
+    use unifield_test_support::postgres::SCRAM_ROLE;
+    let Some(tls) = tls_cluster() else { return };
+    let database = tls.database();
+    let admin = tls.url(CERTIFICATE_NAME, &database, "sslmode=require");
+    tls.cluster
+        .query(
+            &admin,
+            &format!(
+                "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{SCRAM_ROLE}') \
+                 THEN CREATE ROLE {SCRAM_ROLE} LOGIN PASSWORD '{PASSWORD}'; END IF; END $$; \
+                 ALTER DATABASE {database} OWNER TO {SCRAM_ROLE}"
+            ),
+        )
+        .unwrap();
+    let url = |password: &str, query: &str| {
+        format!(
+            "postgres://{SCRAM_ROLE}:{password}@{CERTIFICATE_NAME}:{}/{database}?hostaddr=127.0.0.1&{query}",
+            tls.cluster.port()
+        )
+    };
+    let verified = format!(
+        "sslmode=verify-full&sslrootcert={}&channel_binding=require",
+        tls.ca()
+    );
+    let storage = Storage::open_postgres_with(&url(PASSWORD, &verified), 2, false)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(storage.integrity_check().unwrap(), "ok");
+    assert!(storage.schema_version().unwrap() >= 4);
+    drop(storage);
+
+    let wrong = "wrong-pw-Qz52";
+    let error = refused(&url(wrong, &verified));
+    assert_eq!(error.code(), "storage_unavailable", "{error}");
+    let message = error.to_string();
+    assert!(
+        message.contains("password authentication failed"),
+        "{message}"
+    );
+    assert!(!message.contains(wrong), "{message}");
+    // The role may not log in without TLS (pg_hba), as the refusal above was not.
+    let error = refused(&url(PASSWORD, "sslmode=disable"));
+    assert!(error.to_string().contains("pg_hba.conf"), "{error}");
+}

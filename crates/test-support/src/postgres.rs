@@ -16,6 +16,10 @@ use std::sync::OnceLock;
 /// The role tests connect as (a superuser of the throwaway cluster).
 pub const ROLE: &str = "unifield";
 
+/// On a cluster serving TLS, a role that must log in with a password (SCRAM-SHA-256) and
+/// over TLS only; a test creates it with the password it wants (`CREATE ROLE … PASSWORD`).
+pub const SCRAM_ROLE: &str = "unifield_scram";
+
 /// A running throwaway cluster. Dropping it stops the postmaster and removes its files.
 pub struct PgCluster {
     dir: tempfile::TempDir,
@@ -194,6 +198,7 @@ impl PgCluster {
             path_text(cluster.dir.path())
         );
         if let Some(tls) = tls {
+            cluster.scram_over_tls_only()?;
             let (certificate, key) = cluster.write_server_tls(tls)?;
             options.push_str(&format!(
                 " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
@@ -236,6 +241,20 @@ impl PgCluster {
             .get_or_init(PgCluster::start)
             .as_ref()
             .map_err(Clone::clone)
+    }
+
+    /// Puts [`SCRAM_ROLE`]'s rules first in pg_hba.conf (the first matching line decides):
+    /// SCRAM over TLS from loopback, refused otherwise. Every other role keeps trust.
+    fn scram_over_tls_only(&self) -> Result<(), String> {
+        let hba = self.data_dir().join("pg_hba.conf");
+        let existing = std::fs::read_to_string(&hba)
+            .map_err(|e| format!("cannot read {}: {e}", hba.display()))?;
+        let rules = format!(
+            "hostssl all {SCRAM_ROLE} 127.0.0.1/32 scram-sha-256\nhost all {SCRAM_ROLE} all reject\nlocal all {SCRAM_ROLE} reject\n"
+        );
+        // Written in place: the file keeps its owner (the server's user).
+        std::fs::write(&hba, rules + &existing)
+            .map_err(|e| format!("cannot write {}: {e}", hba.display()))
     }
 
     /// Writes the certificate and key into the cluster's directory, readable by the
