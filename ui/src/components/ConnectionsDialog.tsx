@@ -4,6 +4,7 @@
 import { useState } from "react";
 import { useConnections } from "../hooks/useConnections";
 import { Modal } from "./Modal";
+import { ServerPullAction } from "./ServerPullAction";
 
 interface Props {
   onClose: () => void;
@@ -40,7 +41,7 @@ export function formProblems(form: Form): Partial<Record<keyof Form, string>> {
 }
 
 export function ConnectionsDialog({ onClose, onChanged, onUse }: Props) {
-  const { connections, error, health, pulling, reports, add, test, pull, cancelPull, remove } =
+  const { connections, error, health, pulling, reports, add, test, pull, cancelPull, remove, refresh } =
     useConnections(onChanged);
   const [form, setForm] = useState(EMPTY);
   const [removing, setRemoving] = useState<string | null>(null);
@@ -128,7 +129,7 @@ export function ConnectionsDialog({ onClose, onChanged, onUse }: Props) {
               {c.server !== null && (
                 <p className="muted" data-testid="server-connection-note">
                   A connection of server {c.server}: the server holds its Corrigo credentials, so it is tested and
-                  pulled there. Pull it again with Servers → {c.server} → Preview through the server.
+                  pulled there; Pull through the server asks it for the records again.
                 </p>
               )}
               <div className="actions">
@@ -137,7 +138,16 @@ export function ConnectionsDialog({ onClose, onChanged, onUse }: Props) {
                     Test
                   </button>
                 )}
-                {c.server !== null ? null : busy ? (
+                {c.server !== null ? (
+                  <ServerPullAction
+                    server={c.server}
+                    cache={c.name}
+                    onPulled={() => {
+                      void refresh();
+                      onChanged();
+                    }}
+                  />
+                ) : busy ? (
                   <button type="button" onClick={cancelPull} data-testid="cancel-pull">
                     Cancel pull
                   </button>

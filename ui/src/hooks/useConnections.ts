@@ -90,5 +90,5 @@ export function useConnections(onChanged: () => void) {
       },
     );
 
-  return { connections, error, health, pulling, reports, add, test, pull, cancelPull, remove };
+  return { connections, error, health, pulling, reports, add, test, pull, cancelPull, remove, refresh };
 }
