@@ -332,3 +332,37 @@ fn a_password_role_logs_in_with_scram_and_channel_binding_over_tls() {
     let error = refused(&url(PASSWORD, "sslmode=disable"));
     assert!(error.to_string().contains("pg_hba.conf"), "{error}");
 }
+
+/// A certificate from the right CA that has expired is not trusted either (checked for the
+/// chain under verify-ca too).
+#[test]
+fn an_expired_certificate_is_refused_as_not_trusted() {
+    let certificates = TestCertificates::issue_expired(CERTIFICATE_NAME);
+    let cluster = match PgCluster::start_with_tls(&certificates.server) {
+        Ok(cluster) => cluster,
+        Err(reason) => {
+            unifield_test_support::skipped(&format!("PostgreSQL with TLS: {reason}"));
+            return;
+        }
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &certificates.ca_pem).unwrap();
+    let database = cluster.database().unwrap();
+    let database = database.rsplit('/').next().unwrap();
+    for mode in ["verify-full", "verify-ca"] {
+        let url = format!(
+            "postgres://{}:{PASSWORD}@{CERTIFICATE_NAME}:{}/{database}?hostaddr=127.0.0.1&sslmode={mode}&sslrootcert={}",
+            unifield_test_support::postgres::ROLE,
+            cluster.port(),
+            ca.display()
+        );
+        let error = refused(&url);
+        assert_eq!(
+            error.code(),
+            "database_certificate_untrusted",
+            "{mode}: {error}"
+        );
+        assert!(error.to_string().contains("expired"), "{error}");
+    }
+}

@@ -98,6 +98,15 @@ pub struct TestCertificates {
 impl TestCertificates {
     /// A new CA and a certificate for `name` (server authentication) signed by it.
     pub fn issue(name: &str) -> TestCertificates {
+        TestCertificates::issue_valid(name, false)
+    }
+
+    /// [`TestCertificates::issue`], the server's certificate valid in 2020 only (expired).
+    pub fn issue_expired(name: &str) -> TestCertificates {
+        TestCertificates::issue_valid(name, true)
+    }
+
+    fn issue_valid(name: &str, expired: bool) -> TestCertificates {
         let ca = certificate_authority("Unifield test CA");
         let other_ca = certificate_authority("Some other CA");
         let server_key = rcgen::KeyPair::generate().expect("a key pair");
@@ -106,6 +115,10 @@ impl TestCertificates {
             .distinguished_name
             .push(rcgen::DnType::CommonName, name);
         params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+        if expired {
+            params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+            params.not_after = rcgen::date_time_ymd(2021, 1, 1);
+        }
         let certificate = params
             .signed_by(&server_key, &ca)
             .expect("the CA signs the certificate");

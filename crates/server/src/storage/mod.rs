@@ -76,7 +76,7 @@ pub enum StorageError {
     DatabaseNoTrustedRoots { reason: String },
     /// The PostgreSQL server's certificate does not chain to a trusted root (or has
     /// expired); nothing was sent over the connection.
-    #[error("the PostgreSQL server at `{host}` presented a certificate that is not trusted ({reason}); give the CA that issued it as sslrootcert=<CA file>")]
+    #[error("the PostgreSQL server at `{host}` presented a certificate that is not trusted: {reason}")]
     DatabaseCertificateUntrusted { host: String, reason: String },
     /// The certificate is trusted but issued for other names than the host connected to.
     #[error("the PostgreSQL server at `{host}` presented a certificate for {presented}, not for `{host}` (sslmode=verify-full); connect by a name on the certificate (hostaddr= can give its address), or use sslmode=verify-ca with sslrootcert=<your own CA file>")]

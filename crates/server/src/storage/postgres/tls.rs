@@ -559,22 +559,32 @@ fn presented_name(name: &str) -> String {
         .to_string()
 }
 
-/// Why a certificate is not trusted, in words, with rustls's name for it.
+/// Why a certificate is not trusted, in words, with rustls's own account, and what to do.
 fn untrusted_reason(problem: &CertificateError) -> String {
-    let words = match problem {
-        CertificateError::UnknownIssuer => "not issued by a trusted CA",
-        CertificateError::BadSignature => "its signature does not verify",
-        CertificateError::Expired | CertificateError::ExpiredContext { .. } => "expired",
-        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-            "not valid yet"
+    let (words, hint) = match problem {
+        CertificateError::UnknownIssuer | CertificateError::BadSignature => (
+            "not issued by a trusted CA",
+            "give the CA that issued it as sslrootcert=<CA file>",
+        ),
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+            ("expired", "renew the database's certificate")
         }
-        CertificateError::Revoked => "revoked",
-        CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
-            "not issued for a TLS server"
-        }
-        _ => "rejected",
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => (
+            "not valid yet",
+            "check the clocks of this machine and of the CA",
+        ),
+        CertificateError::Revoked => ("revoked", "issue the database a new certificate"),
+        CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => (
+            "not issued for a TLS server",
+            "issue the database a server certificate",
+        ),
+        _ => (
+            "rejected",
+            "check the database's certificate and sslrootcert",
+        ),
     };
-    format!("{words}: {problem:?}")
+    let account = rustls::Error::InvalidCertificate(problem.clone());
+    format!("{words} ({account}); {hint}")
 }
 
 /// The hosts of a configuration, for messages (`a, b`).
