@@ -74,6 +74,9 @@ pub struct Settings {
     /// organization could then watch: off by default, for an operator diagnosing a node.
     /// `map` and `json` (this request's own mapping and serialisation) are always sent.
     pub server_timing_load: bool,
+    /// A revoked connection token is listed (with `revoked_at`) this long, then deleted
+    /// (see `Service::revoke_token`). 30 days by default.
+    pub revoked_token_grace: Duration,
 }
 
 impl Default for Settings {
@@ -94,6 +97,7 @@ impl Default for Settings {
             body_read_timeout: crate::http::BODY_READ_TIMEOUT,
             request_timeout: crate::http::REQUEST_TIMEOUT,
             server_timing_load: false,
+            revoked_token_grace: Duration::from_secs(30 * 24 * 3600),
         }
     }
 }

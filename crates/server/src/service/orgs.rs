@@ -3,7 +3,7 @@
 use super::{now, Service};
 use crate::crypto::{new_id, new_secret, sha256_hex};
 use crate::error::{Error, Result};
-use crate::storage::{ApiKeyRow, TokenRow};
+use crate::storage::{timestamp, ApiKeyRow, TokenRow};
 use serde::Serialize;
 
 /// A key or token as listed: never the secret itself.
@@ -167,12 +167,38 @@ impl Service {
 
     pub fn revoke_token(&self, org_id: &str, connection_id: &str, token_id: &str) -> Result<()> {
         self.connection_row(org_id, connection_id)?;
+        let revoked_at = chrono::Utc::now();
         if !self
             .storage
-            .revoke_token(org_id, connection_id, token_id, &now())?
+            .revoke_token(org_id, connection_id, token_id, &timestamp(revoked_at))?
         {
             return Err(Error::NotFound(format!("live token `{token_id}`")));
+        }
+        // Revoked tokens are kept a while (listed with `revoked_at`), then deleted: each
+        // revocation deletes a bounded batch of the organization's tokens revoked longer
+        // than `revoked_token_grace` ago, so its revoked rows cannot pile up (they only
+        // grow by revocations). A failed prune does not undo the revocation.
+        // Counted from this revocation's time, so it never deletes its own token (revoked
+        // at the cutoff, not before). A grace too long to subtract keeps every token.
+        let cutoff = chrono::Duration::from_std(self.settings.revoked_token_grace)
+            .ok()
+            .and_then(|grace| revoked_at.checked_sub_signed(grace));
+        if let Some(cutoff) = cutoff {
+            if let Err(error) = self.storage.prune_revoked_tokens(
+                org_id,
+                &timestamp(cutoff),
+                REVOKED_TOKENS_PRUNED_PER_REVOCATION,
+            ) {
+                eprintln!(
+                    "unifield-server: pruning revoked tokens failed: {error} [{}]",
+                    error.code()
+                );
+            }
         }
         Ok(())
     }
 }
+
+/// Revoked tokens past their grace deleted by one revocation at most: more than the one
+/// it adds, so the backlog shrinks, and bounded, so a revocation stays quick.
+pub const REVOKED_TOKENS_PRUNED_PER_REVOCATION: usize = 100;

@@ -83,6 +83,7 @@ storage_operations! {
         fn add_token_within(&self, org_id: &str, row: &TokenRow, hash: &str, cap: usize) -> Result<bool>;
         fn tokens(&self, org_id: &str, connection_id: &str) -> Result<Vec<TokenRow>>;
         fn revoke_token(&self, org_id: &str, connection_id: &str, token_id: &str, now: &str) -> Result<bool>;
+        fn prune_revoked_tokens(&self, org_id: &str, revoked_before: &str, limit: usize) -> Result<usize>;
         // The event outbox.
         fn append_events(&self, events: &[NewEvent]) -> Result<()>;
         fn events_after(&self, seq: i64, limit: usize) -> Result<Vec<EventRow>>;

@@ -212,4 +212,21 @@ impl Sqlite {
             params![org_id, connection_id, token_id, now],
         )? == 1)
     }
+
+    /// Deletes at most `limit` of the organization's tokens revoked before
+    /// `revoked_before` (oldest first); how many went.
+    pub fn prune_revoked_tokens(
+        &self,
+        org_id: &str,
+        revoked_before: &str,
+        limit: usize,
+    ) -> Result<usize> {
+        Ok(self.write().execute(
+            "DELETE FROM connection_tokens WHERE id IN (
+                 SELECT id FROM connection_tokens
+                 WHERE org_id = ?1 AND revoked_at IS NOT NULL AND revoked_at < ?2
+                 ORDER BY revoked_at, id LIMIT ?3)",
+            params![org_id, revoked_before, limit as i64],
+        )?)
+    }
 }
