@@ -261,9 +261,102 @@ pub struct RunningServer {
     scheduler: Option<tokio::task::JoinHandle<()>>,
     /// The webhook delivery worker.
     webhooks: Option<tokio::task::JoinHandle<()>>,
+    /// Tells the webhook worker to stop claiming (attempts in flight end first).
+    webhooks_stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
+/// What a graceful shutdown did ([`RunningServer::shutdown`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShutdownReport {
+    /// Every request in flight got its answer within the grace period.
+    pub requests_finished: bool,
+    /// Syncs still running when the grace period ended (their leases released).
+    pub syncs_abandoned: Vec<String>,
+    /// Syncs stopped after their page in hand (each run recorded as failed, the next
+    /// sync due at once).
+    pub syncs_stopped: usize,
+    /// Webhook deliveries whose lease this node released, so another node (or this one
+    /// when it is back) sends them at once.
+    pub deliveries_released: usize,
+}
+
+/// How long `unifield serve` lets requests, syncs and webhook attempts in flight end
+/// after SIGTERM or SIGINT unless told otherwise.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
 impl RunningServer {
+    /// Shuts the node down gracefully: it stops accepting connections and starts no sync
+    /// or webhook attempt; requests, syncs (up to the end of their page in hand) and
+    /// webhook attempts in flight get up to `grace` to end; then this node's sync and
+    /// webhook delivery leases are released, so another node takes that work over at once
+    /// instead of after the leases expire. Whatever has not ended by then is dropped.
+    pub async fn shutdown(mut self, grace: Duration) -> ShutdownReport {
+        let deadline = tokio::time::Instant::now() + grace;
+        let service = Arc::clone(&self.service);
+        service.begin_stopping();
+        let syncing_before = service.syncing_now().len();
+        if let Some(scheduler) = self.scheduler.take() {
+            scheduler.abort();
+        }
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(tx) = self.webhooks_stop.take() {
+            let _ = tx.send(());
+        }
+        let mut requests_finished = true;
+        if let Some(mut task) = self.task.take() {
+            if tokio::time::timeout_at(deadline, &mut task).await.is_err() {
+                requests_finished = false;
+                task.abort();
+            }
+        }
+        if let Some(mut webhooks) = self.webhooks.take() {
+            if tokio::time::timeout_at(deadline, &mut webhooks)
+                .await
+                .is_err()
+            {
+                webhooks.abort();
+            }
+        }
+        // Syncs stop after their page in hand and release their own leases.
+        while !service.syncing_now().is_empty() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let syncs_abandoned = service.syncing_now();
+        let owner = Arc::clone(&service);
+        let abandoned = syncs_abandoned.clone();
+        let released = tokio::task::spawn_blocking(move || {
+            for id in &abandoned {
+                if let Err(error) = owner.storage.release_sync_lease(id, &owner.node) {
+                    eprintln!(
+                        "unifield-server: sync lease not released: {error} [{}]",
+                        error.code()
+                    );
+                }
+            }
+            owner.storage.release_webhook_leases(&owner.node)
+        })
+        .await;
+        let deliveries_released = match released {
+            Ok(Ok(n)) => n,
+            Ok(Err(error)) => {
+                eprintln!(
+                    "unifield-server: webhook leases not released (they expire on their own): {error} [{}]",
+                    error.code()
+                );
+                0
+            }
+            Err(_) => 0,
+        };
+        ShutdownReport {
+            requests_finished,
+            syncs_stopped: syncing_before.saturating_sub(syncs_abandoned.len()),
+            syncs_abandoned,
+            deliveries_released,
+        }
+    }
+
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
@@ -331,7 +424,10 @@ pub async fn start_with(
     let scheduler = scheduler.then(|| tokio::spawn(run_scheduler(service.clone())));
     // Every node runs a delivery worker; on PostgreSQL the nodes share the outbox through
     // leased claims (storage/postgres/webhooks.rs).
-    let webhooks = Some(webhooks::start_worker(service.clone())?);
+    let (webhooks_stop, stop_webhooks) = tokio::sync::oneshot::channel::<()>();
+    let webhooks = Some(webhooks::start_worker(service.clone(), async {
+        let _ = stop_webhooks.await;
+    })?);
     Ok(RunningServer {
         url: format!("http://{addr}"),
         addr,
@@ -340,6 +436,7 @@ pub async fn start_with(
         task: Some(task),
         scheduler,
         webhooks,
+        webhooks_stop: Some(webhooks_stop),
     })
 }
 

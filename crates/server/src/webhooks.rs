@@ -605,7 +605,13 @@ impl DeliveryStore for ServerDeliveries {
     ) -> impl std::future::Future<Output = std::result::Result<Vec<DueDelivery>, StoreError>> + Send
     {
         let service = Arc::clone(&self.service);
-        async move { off_thread(&service, move |s| s.claim_webhook_work(now, lease, limit)).await }
+        async move {
+            // A node shutting down takes no new work (its leases are released after).
+            if service.is_stopping() {
+                return Ok(Vec::new());
+            }
+            off_thread(&service, move |s| s.claim_webhook_work(now, lease, limit)).await
+        }
     }
 
     fn finish_attempt(
@@ -616,6 +622,8 @@ impl DeliveryStore for ServerDeliveries {
     ) -> impl std::future::Future<Output = std::result::Result<Option<DueDelivery>, StoreError>> + Send
     {
         let service = Arc::clone(&self.service);
+        // A node shutting down records the attempt in hand but claims no next delivery.
+        let then_claim = then_claim.filter(|_| !service.is_stopping());
         async move {
             off_thread(&service, move |s| {
                 s.finish_webhook_work(record, next, then_claim)
@@ -625,12 +633,17 @@ impl DeliveryStore for ServerDeliveries {
     }
 }
 
-/// Starts the delivery worker on the current runtime; it runs until the task is aborted.
-/// On SQLite, leases left by a previous process on the file are dropped first (one server
-/// per file), so deliveries it was attempting when killed go out again at once. On
-/// PostgreSQL only this node's own leases would be dropped (none, it has just started):
-/// a dead node's leases expire and another node takes those deliveries over.
-pub fn start_worker(service: Arc<Service>) -> Result<tokio::task::JoinHandle<()>> {
+/// Starts the delivery worker on the current runtime; it runs until `shutdown` completes
+/// (then attempts in flight get to end, see [`crate::RunningServer::shutdown`]) or the
+/// task is aborted. On SQLite, leases left by a previous process on the file are dropped
+/// first (one server per file), so deliveries it was attempting when killed go out again
+/// at once. On PostgreSQL only this node's own leases would be dropped (none, it has just
+/// started): a dead node's leases expire and another node takes those deliveries over; a
+/// node shut down gracefully releases its leases itself.
+pub fn start_worker(
+    service: Arc<Service>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<tokio::task::JoinHandle<()>> {
     service.storage.release_webhook_leases(&service.node)?;
     let settings = service.settings.webhooks.clone();
     let mut client_config = DeliveryClientConfig {
@@ -656,10 +669,11 @@ pub fn start_worker(service: Arc<Service>) -> Result<tokio::task::JoinHandle<()>
     );
     let retention = settings.retention;
     Ok(tokio::spawn(async move {
-        tokio::join!(
-            worker.run(std::future::pending()),
-            prune_history(Arc::clone(&pruning), retention)
-        );
+        // Pruning stops with the worker.
+        tokio::select! {
+            () = worker.run(shutdown) => {}
+            () = prune_history(Arc::clone(&pruning), retention) => {}
+        }
     }))
 }
 

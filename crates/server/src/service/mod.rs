@@ -10,7 +10,7 @@ mod unified;
 pub use connections::{ConnectionInput, ConnectionView, CredentialsInput, StatusView, SyncView};
 pub use mappings::{MappingSummary, PublishOutcome, VersionView};
 pub use orgs::{CreatedKey, KeyView};
-pub use sync::SyncOutcome;
+pub use sync::{SyncOutcome, STOPPED as SYNC_STOPPED};
 pub use unified::{
     envelope, CancelOnDrop, FieldFilter, FilterOp, ListQuery, PageTiming, ScanCancel, UnifiedPage,
     MAX_PER_PAGE,
@@ -166,6 +166,9 @@ pub struct Service {
     /// This node's name in sync leases: the health endpoint's name plus a random suffix,
     /// so that two services in one process are two nodes.
     pub node: String,
+    /// Set when the node shuts down: syncs stop after the page in hand, the webhook worker
+    /// claims nothing more (see [`crate::RunningServer::shutdown`]).
+    pub(crate) stopping: std::sync::atomic::AtomicBool,
 }
 
 /// The unified entities served, as the model names them and as the URL spells them.
@@ -225,6 +228,7 @@ impl Service {
                 crate::crypto::new_id("n")
                     .unwrap_or_else(|_| format!("{:?}", std::time::Instant::now()))
             ),
+            stopping: std::sync::atomic::AtomicBool::new(false),
         }
     }
 

@@ -276,8 +276,33 @@ impl Service {
         Ok(())
     }
 
+    /// Whether this node is shutting down (it starts no sync, and stops those running
+    /// after the page in hand).
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Marks this node as shutting down.
+    pub(crate) fn begin_stopping(&self) {
+        self.stopping
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The connections with a sync in flight on this node.
+    pub fn syncing_now(&self) -> Vec<String> {
+        self.syncing
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .cloned()
+            .collect()
+    }
+
     /// Starts syncs of every due connection not already syncing; returns how many began.
     pub fn start_due_syncs(self: &Arc<Self>) -> Result<usize> {
+        if self.is_stopping() {
+            return Ok(0);
+        }
         let due = self.storage.due_connections(&now())?;
         let mut started = 0;
         for row in due {
@@ -331,6 +356,12 @@ impl Service {
     }
 
     async fn sync(&self, row: ConnectionRow) -> Result<SyncOutcome> {
+        if self.is_stopping() {
+            return Err(Error::Conflict(
+                "this node is shutting down; another node (or this one when it is back) syncs"
+                    .into(),
+            ));
+        }
         {
             let mut syncing = self.syncing.lock().unwrap_or_else(|p| p.into_inner());
             if !syncing.insert(row.id.clone()) {
@@ -352,13 +383,19 @@ impl Service {
             service: self,
             id: row.id.clone(),
         };
-        let settled_before = row.status.clone();
+        // The connection's status before this sync (one left `syncing` counts as ok).
+        let settled_before = if row.status == "syncing" {
+            "ok".to_string()
+        } else {
+            row.status.clone()
+        };
         let run = self.storage.begin_sync(&row.id, &now(), &[])?;
         let mut records = 0u64;
         let result = self.pull_all(&row, run, &mut records).await;
         let interval = chrono::Duration::from_std(self.settings.sync_interval)
             .unwrap_or_else(|_| chrono::Duration::minutes(15));
         let next = crate::storage::timestamp(chrono::Utc::now() + interval);
+        let now_at = now();
         let (run_status, connection_status, error, next_sync) = match &result {
             Ok(()) => ("completed", "ok", None, Some(next.as_str())),
             Err(SyncFailure::Refused(reason)) => (
@@ -370,6 +407,14 @@ impl Service {
             Err(SyncFailure::Other(reason)) => {
                 ("failed", "error", Some(reason.clone()), Some(next.as_str()))
             }
+            // Not the connection's fault: its status stays, and the next sync is due at
+            // once (this node released the lease, so any node may take it).
+            Err(SyncFailure::Stopped) => (
+                "failed",
+                settled_before.as_str(),
+                Some(STOPPED.to_string()),
+                Some(now_at.as_str()),
+            ),
         };
         let mut events: Vec<NewEvent> = Vec::new();
         let data = json!({"sync_run": run, "records": records, "error": error});
@@ -391,11 +436,6 @@ impl Service {
                 json!({"reason": error, "action": "PUT /api/connections/{id}/credentials with current credentials"}),
             )?);
         }
-        let settled_before = if settled_before == "syncing" {
-            "ok".to_string()
-        } else {
-            settled_before
-        };
         if settled_before != connection_status {
             events.push(event(
                 &row.org_id,
@@ -481,6 +521,7 @@ impl Service {
             let mut highest: Option<String> = since.clone();
             let mut seen_changed_at = watermark.is_some() && since.is_some();
             let mut commit_error: Option<String> = None;
+            let mut stopped = false;
             let event_mapping = plan
                 .work_orders
                 .as_ref()
@@ -529,6 +570,13 @@ impl Service {
                         }
                     });
                     match committed {
+                        // The node shuts down: the page is kept, the rest is left to the
+                        // next sync.
+                        Ok(()) if self.is_stopping() => {
+                            *records += rows.len() as u64;
+                            stopped = true;
+                            false
+                        }
                         Ok(()) => {
                             *records += rows.len() as u64;
                             true
@@ -542,6 +590,9 @@ impl Service {
                 .await;
             if let Some(error) = commit_error {
                 return Err(SyncFailure::Other(error));
+            }
+            if stopped || self.is_stopping() {
+                return Err(SyncFailure::Stopped);
             }
             match pulled {
                 Ok(()) => {}
@@ -571,8 +622,14 @@ impl Service {
 enum SyncFailure {
     /// Corrigo refused the credentials.
     Refused(String),
+    /// This node shut down (the pages committed are kept).
+    Stopped,
     Other(String),
 }
+
+/// A sync run's error when its node shut down.
+pub const STOPPED: &str =
+    "the node syncing it shut down; the next sync is due at once, on any node";
 
 /// A failure other than Corrigo refusing the credentials, with its reason.
 fn failed(error: impl std::fmt::Display) -> SyncFailure {
