@@ -235,7 +235,7 @@ fn serve_and_server_administration_run_on_postgres() {
 /// A cluster serving TLS with a certificate for `db.unifield.test` from a CA made here:
 /// `server` and `serve` reach it with `sslmode=verify-full`, trusting the system's roots
 /// (here `SSL_CERT_FILE`, which names the CA) or the URL's `sslrootcert`; a root store
-/// without that CA, or a host name not on the certificate, fails with its code.
+/// without that CA, an empty one, or a host name not on the certificate fails with its code.
 #[test]
 fn server_and_serve_reach_postgres_over_verified_tls() {
     use unifield_test_support::postgres::{PgCluster, TestCertificates};
@@ -259,8 +259,14 @@ fn server_and_serve_reach_postgres_over_verified_tls() {
     let url = format!(
         "postgres://unifield@db.unifield.test:{port}/{database}?hostaddr=127.0.0.1&sslmode=verify-full"
     );
-    // rustls-native-certs reads SSL_CERT_FILE instead of the distribution's bundle.
-    let system_roots = |file: &str| vec![("SSL_CERT_FILE", file.to_string())];
+    // rustls-native-certs reads SSL_CERT_FILE (and SSL_CERT_DIR, emptied here) instead of
+    // the distribution's bundle.
+    let system_roots = |file: &str| {
+        vec![
+            ("SSL_CERT_FILE", file.to_string()),
+            ("SSL_CERT_DIR", String::new()),
+        ]
+    };
     let run = |args: &[&str], env: &[(&str, String)]| {
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
         unifield(args, &env)
@@ -281,6 +287,17 @@ fn server_and_serve_reach_postgres_over_verified_tls() {
         stderr.contains("[database_certificate_untrusted]"),
         "{stderr}"
     );
+    // No trusted roots at all (an empty store) and no sslrootcert: said so, with its code.
+    let empty = dir.path().join("empty.pem");
+    std::fs::write(&empty, "").unwrap();
+    let no_roots = run(
+        &["server", "--database", &url, "org", "list"],
+        &system_roots(empty.to_str().unwrap()),
+    );
+    assert_eq!(no_roots.status.code(), Some(1), "{no_roots:?}");
+    let stderr = String::from_utf8_lossy(&no_roots.stderr);
+    assert!(stderr.contains("[database_no_trusted_roots]"), "{stderr}");
+    assert!(stderr.contains("sslrootcert"), "{stderr}");
     let by_address = format!(
         "postgres://unifield@127.0.0.1:{port}/{database}?sslmode=verify-full&sslrootcert={ca}"
     );
