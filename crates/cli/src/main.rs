@@ -246,6 +246,11 @@ enum Command {
         /// after every page): another node takes a dead node's sync over after it
         #[arg(long, default_value = "2m", value_parser = server::parse_interval)]
         sync_lease: std::time::Duration,
+        /// On SIGTERM or SIGINT: how long requests, syncs (to the end of their page in
+        /// hand) and webhook attempts in flight get to end before the node exits; its sync
+        /// and webhook leases are then released so another node takes over at once
+        #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = server::parse_interval)]
+        shutdown_grace: std::time::Duration,
         /// With an in-process Corrigo sandbox, an organization and a synced connection
         #[arg(long)]
         demo: bool,
@@ -433,6 +438,7 @@ fn main() -> ExitCode {
             behind_tls_proxy,
             webhook_retry,
             webhook_timeout,
+            shutdown_grace,
         } => unifield_server::check_listen(listen, behind_tls_proxy)
             .map_err(Failure::usage)
             .and_then(|()| {
@@ -461,6 +467,7 @@ fn main() -> ExitCode {
                             server_timing_load,
                             max_connections_per_org,
                             max_tokens_per_org,
+                            shutdown_grace,
                         },
                     )
                 })

@@ -107,6 +107,8 @@ pub(crate) struct ServeLimits {
     pub server_timing_load: bool,
     pub max_connections_per_org: usize,
     pub max_tokens_per_org: usize,
+    /// How long work in flight gets to end after SIGTERM or SIGINT.
+    pub shutdown_grace: Duration,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -153,7 +155,12 @@ pub(crate) fn serve(
         max_tokens_per_org: limits.max_tokens_per_org,
         ..Default::default()
     };
-    runtime()?.block_on(async {
+    let grace = limits.shutdown_grace;
+    let runtime = runtime()?;
+    let served = runtime.block_on(async {
+        // Listened for before the server starts, so an early signal is not lost.
+        let signals = unifield_server::TerminationSignals::install()
+            .map_err(|e| Failure::usage(format!("cannot listen for SIGTERM/SIGINT: {e}")))?;
         let mut out = std::io::stdout().lock();
         if let Some(work_orders) = demo {
             let demo = unifield_server::demo::start_demo_with(listen, data.map(Path::to_path_buf), settings, work_orders)
@@ -176,7 +183,7 @@ pub(crate) fn serve(
             let _ = out.flush();
             drop(out);
             let sandbox = demo.sandbox;
-            demo.server.wait().await;
+            stop_on_signal(signals, demo.server, grace).await;
             sandbox.stop().await;
             return Ok(ExitCode::SUCCESS);
         }
@@ -197,9 +204,39 @@ pub(crate) fn serve(
         let _ = writeln!(out, "Unifield server: {place}; OpenAPI at {}/api/openapi.json; Ctrl-C stops it", server.url);
         let _ = out.flush();
         drop(out);
-        server.wait().await;
+        stop_on_signal(signals, server, grace).await;
         Ok(ExitCode::SUCCESS)
-    })
+    });
+    // Blocking work left after the shutdown (a storage call in hand) is not waited for
+    // beyond this: the node has released its leases already.
+    runtime.shutdown_timeout(Duration::from_secs(2));
+    served
+}
+
+/// Serves until SIGTERM or SIGINT, then shuts the node down gracefully within `grace` and
+/// says on stderr what it did.
+async fn stop_on_signal(
+    signals: unifield_server::TerminationSignals,
+    server: unifield_server::RunningServer,
+    grace: Duration,
+) {
+    let signal = signals.wait().await;
+    eprintln!(
+        "unifield serve: {signal}: no new requests; up to {} s for requests, syncs and webhook attempts in flight",
+        grace.as_secs_f64()
+    );
+    let report = server.shutdown(grace).await;
+    eprintln!(
+        "unifield serve: stopped: requests in flight {}; {} sync(s) stopped after their page, {} not ended (lease released); {} webhook delivery lease(s) released",
+        if report.requests_finished {
+            "answered"
+        } else {
+            "cut off at the grace period"
+        },
+        report.syncs_stopped,
+        report.syncs_abandoned.len(),
+        report.deliveries_released
+    );
 }
 
 pub(crate) fn admin(

@@ -284,6 +284,31 @@ pub struct ShutdownReport {
 /// after SIGTERM or SIGINT unless told otherwise.
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
+/// SIGTERM and SIGINT (Ctrl-C), listened for from when this is made (inside a runtime), so
+/// one that arrives while the server starts is not lost.
+pub struct TerminationSignals {
+    terminate: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl TerminationSignals {
+    pub fn install() -> std::io::Result<TerminationSignals> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(TerminationSignals {
+            terminate: signal(SignalKind::terminate())?,
+            interrupt: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    /// Waits for either; its name.
+    pub async fn wait(mut self) -> &'static str {
+        tokio::select! {
+            _ = self.terminate.recv() => "SIGTERM",
+            _ = self.interrupt.recv() => "SIGINT",
+        }
+    }
+}
+
 impl RunningServer {
     /// Shuts the node down gracefully: it stops accepting connections and starts no sync
     /// or webhook attempt; requests, syncs (up to the end of their page in hand) and
