@@ -96,7 +96,9 @@ impl Journey {
             println!("e2e measurements: {}", json!(self.measured));
         }
         if let Some(client) = self.client.take() {
-            let _ = client.close().await;
+            // Bounded: after a WebDriver command that never returned, closing the session
+            // does not return either, and the run's outcomes would never be printed.
+            let _ = tokio::time::timeout(Duration::from_secs(30), client.close()).await;
         }
     }
 }
