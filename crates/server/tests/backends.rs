@@ -328,7 +328,8 @@ fn on_postgres_record_counts_are_backfilled_on_upgrade_and_follow_hand_deletes()
              FROM generate_series(1, 5) AS n",
     ]);
     let storage = Storage::open_postgres(&url).unwrap();
-    assert_eq!(storage.schema_version().unwrap(), 4);
+    // Upgraded through 0004 (the counts' backfill) and whatever came after it.
+    assert!(storage.schema_version().unwrap() >= 4);
     assert_eq!(storage.raw_count("con_1", "WorkOrder").unwrap(), 1234);
     assert_eq!(storage.raw_count("con_2", "Asset").unwrap(), 5);
     assert_eq!(
