@@ -10,7 +10,7 @@ use unifield_engine::input::{
     read_records, read_records_projected, InputError, InputRecord, Origin,
 };
 use unifield_engine::path::Selector;
-use unifield_engine::{Coverage, Mapping, Related};
+use unifield_engine::{Coverage, Mapped, Mapping, Related};
 
 /// Where records are read from.
 pub(crate) enum Source {
@@ -56,6 +56,34 @@ impl Source {
                     })
                     .map_err(|e| Failure::usage(e.to_string()))
             }
+        }
+    }
+}
+
+impl Source {
+    /// Maps every record with `mapping` for writing out: a file is read with
+    /// `Mapping::apply_each` (only the members the mapping reads are parsed), the cache's
+    /// records are mapped as they come.
+    fn apply_each(
+        &self,
+        mapping: &Mapping,
+        related: &Related,
+        mut on: impl FnMut(Result<Mapped<'_>, InputError>),
+    ) -> Result<(), Failure> {
+        match self {
+            Source::File(path) => mapping
+                .apply_each(open(path)?, related, on)
+                .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display()))),
+            Source::Bundled(text) => mapping
+                .apply_each(text.as_bytes(), related, on)
+                .map_err(|e| Failure::usage(format!("cannot read the bundled samples: {e}"))),
+            Source::Cached { .. } => self.read(None, |item| match item {
+                Ok(record) => on(Ok(Mapped {
+                    origin: record.origin,
+                    applied: mapping.apply_borrowed(&record.value, related),
+                })),
+                Err(error) => on(Err(error)),
+            }),
         }
     }
 }
@@ -142,10 +170,10 @@ pub(crate) fn apply(
     let mut err = BufWriter::new(io::stderr().lock());
     let mut tally = Tally::default();
     let mut write_error = None;
-    input.read(mapping.members_read(), |item| {
+    let each = |item: Result<Mapped<'_>, InputError>| {
         tally.read += 1;
-        let record = match item {
-            Ok(record) => record,
+        let Mapped { origin, applied } = match item {
+            Ok(mapped) => mapped,
             Err(error) => {
                 tally.unreadable += 1;
                 let _ = writeln!(err, "{error}");
@@ -153,7 +181,6 @@ pub(crate) fn apply(
             }
         };
         // Written out only: the record's own values are not copied into the output.
-        let applied = mapping.apply_borrowed(&record.value, &related);
         let Some(unified) = mapping.view(&applied) else {
             tally.skipped += 1;
             return;
@@ -165,7 +192,7 @@ pub(crate) fn apply(
                 let _ = writeln!(
                     err,
                     "{}: {diagnostic}",
-                    place(tally.read, &record, applied.source_id.as_deref())
+                    place(tally.read, origin, applied.source_id.as_deref())
                 );
             }
         }
@@ -177,7 +204,8 @@ pub(crate) fn apply(
                 write_error = Some(e);
             }
         }
-    })?;
+    };
+    input.apply_each(&mapping, &related, each)?;
     if let Some(e) = write_error.or_else(|| out.flush().err()) {
         return Err(Failure {
             message: format!("cannot write the output: {e}"),
@@ -197,10 +225,10 @@ pub(crate) fn apply(
     })
 }
 
-fn place(number: usize, record: &InputRecord, id: Option<&str>) -> String {
+fn place(number: usize, origin: Origin, id: Option<&str>) -> String {
     match id {
-        Some(id) => format!("record {number} ({}, id {id})", record.origin),
-        None => format!("record {number} ({})", record.origin),
+        Some(id) => format!("record {number} ({origin}, id {id})"),
+        None => format!("record {number} ({origin})"),
     }
 }
 

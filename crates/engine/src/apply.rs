@@ -3,12 +3,15 @@
 
 use crate::compile::{check_value, CompiledField, Mapping, RecordTest, Source, Target};
 use crate::explain::StepTrace;
+use crate::heads::RecordRef;
+use crate::input::{InputError, Origin, Read};
 use crate::path::Selector;
 use crate::related::Related;
 use crate::transform::{key_text, too_large, weigh, StepContext, MAX_VALUE_BYTES};
 use serde::Serialize;
 use serde_json::Value;
 use std::borrow::Cow;
+use std::io::{self, BufRead};
 use std::time::{Duration, Instant};
 
 /// What happened to one field of one record.
@@ -143,6 +146,13 @@ impl<V> Serialize for SourceView<'_, V> {
     }
 }
 
+/// One record read and mapped by [`Mapping::apply_each`].
+pub struct Mapped<'r> {
+    pub origin: Origin,
+    /// The record's own values left borrowed, as [`Mapping::apply_borrowed`] leaves them.
+    pub applied: Applied<Cow<'r, Value>>,
+}
+
 /// How long one record may take to map. A record of a real mapping maps in microseconds;
 /// this stops a hostile mapping from holding a preview or a pull for long.
 pub const RECORD_TIME_BUDGET: Duration = Duration::from_secs(1);
@@ -155,12 +165,16 @@ const TIME_CHECK_EVERY: usize = 32;
 impl Mapping {
     /// Whether the mapping's source filter takes `record`.
     pub fn takes(&self, record: &Value) -> bool {
+        self.takes_ref(RecordRef::Whole(record))
+    }
+
+    fn takes_ref(&self, record: RecordRef) -> bool {
         let Some((path, test)) = &self.filter else {
             return true;
         };
-        let found = path
-            .get(record)
-            .or_else(|| path.query(record).into_iter().next());
+        let found = record
+            .get(path)
+            .or_else(|| record.query(path).into_iter().next());
         let found = found.unwrap_or(&Value::Null);
         match test {
             RecordTest::Equals(want) => found == want,
@@ -191,6 +205,62 @@ impl Mapping {
         self.apply_keeping(record, related, RECORD_TIME_BUDGET, |value| value)
     }
 
+    /// Reads every record of `reader` (as `input::read_records_projected` does) and maps
+    /// it as [`Mapping::apply_borrowed`] does, calling `on` for each mapped record or
+    /// unreadable part: for a caller that writes the unified records out. When every path
+    /// the mapping reads is singular from a named member, plain JSON Lines records are read
+    /// straight into one slot per member read, with no object built for the record (the
+    /// same output; see `input::read_members`).
+    pub fn apply_each<R: BufRead>(
+        &self,
+        reader: R,
+        related: &Related,
+        mut on: impl FnMut(Result<Mapped<'_>, InputError>),
+    ) -> io::Result<()> {
+        let keep = self.members_read();
+        let (Some(table), Some(keep)) = (&self.member_table, keep) else {
+            return crate::input::read_records_projected(reader, keep, |item| match item {
+                Ok(record) => on(Ok(Mapped {
+                    origin: record.origin,
+                    applied: self.apply_borrowed(&record.value, related),
+                })),
+                Err(error) => on(Err(error)),
+            });
+        };
+        // As in `apply_keeping`: the heads' values on the stack, on the heap past 64.
+        const ON_STACK: usize = 64;
+        crate::input::read_members(reader, keep, table, self.heads.len(), |read| match read {
+            Read::Members(origin, values) => {
+                let mut stack = [None; ON_STACK];
+                let mut heap = Vec::new();
+                let top: &mut [Option<&Value>] = if values.len() <= ON_STACK {
+                    &mut stack[..values.len()]
+                } else {
+                    heap.resize(values.len(), None);
+                    &mut heap
+                };
+                for (slot, value) in top.iter_mut().zip(values) {
+                    *slot = value.as_ref();
+                }
+                on(Ok(Mapped {
+                    origin,
+                    applied: self.apply_members(top, related),
+                }));
+            }
+            Read::Record(Ok(record)) => on(Ok(Mapped {
+                origin: record.origin,
+                applied: self.apply_borrowed(&record.value, related),
+            })),
+            Read::Record(Err(error)) => on(Err(error)),
+        })
+    }
+
+    /// Whether [`Mapping::apply_each`] reads plain JSON Lines records member by member
+    /// (every path the mapping reads is singular from a named member).
+    pub fn reads_members_directly(&self) -> bool {
+        self.member_table.is_some()
+    }
+
     fn apply_keeping<'a, V>(
         &'a self,
         record: &'a Value,
@@ -210,9 +280,34 @@ impl Mapping {
             &mut heap
         };
         self.heads.resolve_into(record, top);
-        let top = &*top;
-        let source_id = self.source_id_from(record, top);
-        if !self.takes(record) {
+        self.apply_resolved(RecordRef::Whole(record), top, related, budget, keep)
+    }
+
+    /// Maps one record read member by member (`input::read_members`): `top` holds the
+    /// value of each of the mapping's heads. Only for a mapping with a `member_table`.
+    pub(crate) fn apply_members<'a>(
+        &'a self,
+        top: &'a [Option<&'a Value>],
+        related: &Related,
+    ) -> Applied<Cow<'a, Value>> {
+        let record = RecordRef::Members {
+            heads: &self.heads,
+            top,
+        };
+        self.apply_resolved(record, top, related, RECORD_TIME_BUDGET, |value| value)
+    }
+
+    /// Maps a record whose heads are resolved into `top`.
+    fn apply_resolved<'a, V>(
+        &'a self,
+        record: RecordRef<'a>,
+        top: &[Option<&'a Value>],
+        related: &Related,
+        budget: Duration,
+        keep: impl Fn(Cow<'a, Value>) -> V,
+    ) -> Applied<V> {
+        let source_id = self.source_id_in(record, top);
+        if !self.takes_ref(record) {
             return Applied {
                 taken: false,
                 values: Vec::new(),
@@ -292,9 +387,13 @@ impl Mapping {
     }
 
     pub(crate) fn source_id_from(&self, record: &Value, top: &[Option<&Value>]) -> Option<String> {
+        self.source_id_in(RecordRef::Whole(record), top)
+    }
+
+    fn source_id_in(&self, record: RecordRef, top: &[Option<&Value>]) -> Option<String> {
         let id = match self.id_head {
             Some(slot) => top[slot].and_then(|head| self.id_path.get_below_head(head)),
-            None => self.id_path.get(record),
+            None => record.get(&self.id_path),
         };
         id.and_then(key_text)
     }
@@ -317,14 +416,22 @@ pub(crate) fn evaluate<'a>(
     unmapped: &mut Vec<String>,
     trace: Option<&mut Vec<StepTrace>>,
 ) -> Result<Value, Diagnostic> {
-    evaluate_borrowed(field, record, top, related, unmapped, trace).map(Cow::into_owned)
+    evaluate_borrowed(
+        field,
+        RecordRef::Whole(record),
+        top,
+        related,
+        unmapped,
+        trace,
+    )
+    .map(Cow::into_owned)
 }
 
 /// [`evaluate`], the value still borrowed from the record or the mapping when no step
 /// made a new one.
 fn evaluate_borrowed<'a>(
     field: &'a CompiledField,
-    record: &'a Value,
+    record: RecordRef<'a>,
     top: &[Option<&'a Value>],
     related: &Related,
     unmapped: &mut Vec<String>,
@@ -421,7 +528,7 @@ fn evaluate_borrowed<'a>(
 pub(crate) fn start<'a>(
     paths: &[Selector],
     heads: &[Option<usize>],
-    record: &'a Value,
+    record: RecordRef<'a>,
     top: &[Option<&'a Value>],
 ) -> Cow<'a, Value> {
     for (index, path) in paths.iter().enumerate() {
@@ -429,7 +536,10 @@ pub(crate) fn start<'a>(
             Some(slot) => top[slot]
                 .and_then(|head| path.get_below_head(head))
                 .map(Cow::Borrowed),
-            None => read(path, record),
+            None => match record {
+                RecordRef::Whole(record) => read(path, record),
+                RecordRef::Members { .. } => record.get(path).map(Cow::Borrowed),
+            },
         };
         if let Some(value) = value.filter(|v| !v.is_null()) {
             return value;

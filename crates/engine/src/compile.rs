@@ -114,6 +114,9 @@ pub struct Mapping {
     /// Every top-level member the mapping can read, when all its record paths start at
     /// a named member (see `Mapping::members_read`).
     pub(crate) members_read: Option<Vec<String>>,
+    /// The heads then the envelope members, when records can be read member by member
+    /// into the heads' slots (see `member_table`).
+    pub(crate) member_table: Option<Heads>,
     /// Problems that do not stop the mapping from running (warnings, missing required
     /// bindings whose records will each report the gap).
     pub problems: Vec<Problem>,
@@ -444,6 +447,13 @@ fn compile(doc: MappingDoc) -> (Option<Mapping>, Vec<Problem>) {
         }
     }
     let members_read = members_read(&fields, &id_path, filter.as_ref().map(|(path, _)| path));
+    let member_table = member_table(
+        &fields,
+        &id_path,
+        filter.as_ref().map(|(path, _)| path),
+        members_read.as_deref(),
+        &mut heads,
+    );
     let mapping = Mapping {
         doc,
         entity,
@@ -453,9 +463,47 @@ fn compile(doc: MappingDoc) -> (Option<Mapping>, Vec<Problem>) {
         filter,
         heads,
         members_read,
+        member_table,
         problems: Vec::new(),
     };
     (Some(mapping), problems)
+}
+
+/// When every path that reads the record is singular and starts at a named member
+/// (`$.Category.Id`, never `$.Items[*]`), a record can be read straight into one slot
+/// per top-level name, with no object built for the record itself (see
+/// `input::read_members`). Interns every name read into `heads`, so the slots are the
+/// heads' indexes, and returns the table a reader matches member names against: the
+/// heads, then Corrigo's envelope members (a record holding one of those is read
+/// whole, as before). `None` when some read needs the whole record.
+fn member_table(
+    fields: &[CompiledField],
+    id_path: &Selector,
+    filter: Option<&Selector>,
+    members_read: Option<&[String]>,
+    heads: &mut Heads,
+) -> Option<Heads> {
+    let members_read = members_read?;
+    let mut paths: Vec<&Selector> = vec![id_path];
+    paths.extend(filter);
+    for field in fields {
+        if let Source::Paths(sources) = &field.source {
+            paths.extend(sources);
+        }
+        paths.extend(field.steps.iter().flat_map(|s| s.op.selectors()));
+    }
+    let envelope = crate::input::ENVELOPE_MEMBERS;
+    if !paths.iter().all(|p| p.is_singular() && p.head().is_some())
+        || members_read
+            .iter()
+            .any(|name| envelope.contains(&name.as_str()))
+    {
+        return None;
+    }
+    for name in members_read {
+        heads.intern(name);
+    }
+    Some(Heads::of(heads.names().chain(envelope.iter().copied())))
 }
 
 /// The top-level members any path reading the record starts from, or `None` when some

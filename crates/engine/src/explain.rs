@@ -107,9 +107,13 @@ impl Mapping {
         let top = self.resolve_heads(record);
         let start = match &compiled.source {
             Source::Const(value) => value.clone(),
-            Source::Paths(paths) => {
-                crate::apply::start(paths, &compiled.source_heads, record, &top).into_owned()
-            }
+            Source::Paths(paths) => crate::apply::start(
+                paths,
+                &compiled.source_heads,
+                crate::heads::RecordRef::Whole(record),
+                &top,
+            )
+            .into_owned(),
         };
         let mut steps = Vec::new();
         let mut unmapped = Vec::new();

@@ -7,6 +7,7 @@
 //! paths start from, and `resolve` walks the record's members once, in memory order,
 //! matching them against that small table, which stays in cache.
 
+use crate::path::Selector;
 use serde_json::Value;
 
 /// The top-level member names a mapping reads, with a small open-addressing index.
@@ -69,7 +70,7 @@ impl Heads {
         }
     }
 
-    fn find(&self, name: &str) -> Option<usize> {
+    pub fn find(&self, name: &str) -> Option<usize> {
         if self.slots.is_empty() {
             return None;
         }
@@ -86,6 +87,10 @@ impl Heads {
             }
             at = (at + 1) & mask;
         }
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.names.iter().map(String::as_str)
     }
 
     pub fn len(&self) -> usize {
@@ -108,6 +113,43 @@ impl Heads {
                     out[index] = Some(value);
                 }
             }
+        }
+    }
+}
+
+/// The record a mapping reads: the whole value, or only its top-level members, one slot
+/// per head (a record read by `input::read_members`, with no object built for it).
+/// In the second form every selector read is singular and starts at a head (the
+/// mapping's `member_table` exists only then).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum RecordRef<'a> {
+    Whole(&'a Value),
+    Members {
+        heads: &'a Heads,
+        top: &'a [Option<&'a Value>],
+    },
+}
+
+impl<'a> RecordRef<'a> {
+    /// What a singular selector points at (`Selector::get`).
+    pub fn get(self, selector: &Selector) -> Option<&'a Value> {
+        match self {
+            RecordRef::Whole(record) => selector.get(record),
+            RecordRef::Members { heads, top } => {
+                let slot = heads.find(selector.head()?)?;
+                top.get(slot)
+                    .copied()
+                    .flatten()
+                    .and_then(|head| selector.get_below_head(head))
+            }
+        }
+    }
+
+    /// Every match (`Selector::query`); a singular selector's one match for members.
+    pub fn query(self, selector: &Selector) -> Vec<&'a Value> {
+        match self {
+            RecordRef::Whole(record) => selector.query(record),
+            RecordRef::Members { .. } => self.get(selector).into_iter().collect(),
         }
     }
 }

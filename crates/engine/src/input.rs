@@ -73,27 +73,109 @@ pub fn read_records_projected<R: BufRead>(
     keep: Option<&[String]>,
     mut on: impl FnMut(Result<InputRecord, InputError>),
 ) -> io::Result<()> {
-    let first = loop {
+    match first_byte(&mut reader)? {
+        None => Ok(()),
+        Some(b'[') => read_array(reader, &mut on),
+        Some(_) => read_lines(reader, keep, None, &mut |read| match read {
+            Read::Record(item) => on(item),
+            // Only asked for with a member table.
+            Read::Members(..) => {}
+        }),
+    }
+}
+
+/// The first byte that is not whitespace, consumed up to it (`None` at the end).
+fn first_byte<R: BufRead>(reader: &mut R) -> io::Result<Option<u8>> {
+    loop {
         let buffer = reader.fill_buf()?;
         if buffer.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
         match buffer.iter().position(|b| !b.is_ascii_whitespace()) {
             Some(at) => {
                 let byte = buffer[at];
                 reader.consume(at);
-                break byte;
+                return Ok(Some(byte));
             }
             None => {
                 let len = buffer.len();
                 reader.consume(len);
             }
         }
-    };
-    if first == b'[' {
-        return read_array(reader, &mut on);
     }
-    read_lines(reader, keep, &mut on)
+}
+
+/// What [`read_members`] passes on for each record.
+pub(crate) enum Read<'s> {
+    /// A plain record, read member by member: one slot per name of the table.
+    Members(Origin, &'s [Option<Value>]),
+    /// Anything else (an envelope, a line that is not a record or does not parse, an
+    /// array's element), read exactly as [`read_records_projected`] reads it.
+    Record(Result<InputRecord, InputError>),
+}
+
+/// [`read_records_projected`] for a mapping with a member table (`compile::member_table`):
+/// each JSON line that is a plain record is read straight into `slots` slots, one per
+/// name the mapping reads (the first `slots` names of `table`), and no object is built
+/// for the record itself: neither its map nor the hash of each member name. A line that
+/// holds one of the envelope members (the names after the first `slots`), is not an
+/// object, or fails to parse is read again the usual way, so envelopes, error messages
+/// and their locations are exactly [`read_records_projected`]'s.
+pub(crate) fn read_members<R: BufRead>(
+    mut reader: R,
+    keep: &[String],
+    table: &crate::heads::Heads,
+    slots: usize,
+    mut on: impl FnMut(Read<'_>),
+) -> io::Result<()> {
+    match first_byte(&mut reader)? {
+        None => Ok(()),
+        Some(b'[') => read_array(reader, &mut |item| on(Read::Record(item))),
+        Some(_) => read_lines(reader, Some(keep), Some((table, slots)), &mut on),
+    }
+}
+
+/// Reads a record's members into `slots` (see [`read_members`]); an error when the line
+/// is not a plain record, so the caller reads it the usual way.
+fn parse_members(
+    line: &[u8],
+    table: &crate::heads::Heads,
+    slots: &mut [Option<Value>],
+) -> serde_json::Result<()> {
+    let mut deserializer = serde_json::Deserializer::from_slice(line);
+    serde::Deserializer::deserialize_map(&mut deserializer, Members { table, slots })?;
+    deserializer.end()
+}
+
+struct Members<'s> {
+    table: &'s crate::heads::Heads,
+    slots: &'s mut [Option<Value>],
+}
+
+impl<'de> Visitor<'de> for Members<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match self.table.find(&key) {
+                // A repeated member: the last one wins, as in an object.
+                Some(slot) if slot < self.slots.len() => {
+                    self.slots[slot] = Some(map.next_value_seed(Presized)?);
+                }
+                Some(_) => {
+                    return Err(serde::de::Error::custom(
+                        "an envelope member: the line is read whole",
+                    ))
+                }
+                None => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Parses one record's JSON text, keeping only the top-level members in `keep` (every
@@ -119,7 +201,7 @@ pub fn parse_record(text: &str, keep: Option<&[String]>) -> serde_json::Result<V
 const NOT_RECORDS: [&str; 2] = ["ErrorInfo", "UpdatedPropertySet"];
 
 /// Members that hold records inside Corrigo's envelopes: never projected away.
-const ENVELOPE_MEMBERS: [&str; 6] = [
+pub(crate) const ENVELOPE_MEMBERS: [&str; 6] = [
     "Data",
     "Entities",
     "CommandResult",
@@ -279,7 +361,8 @@ fn parse_line(
 fn read_lines<R: BufRead>(
     mut reader: R,
     keep: Option<&[String]>,
-    on: &mut impl FnMut(Result<InputRecord, InputError>),
+    members: Option<(&crate::heads::Heads, usize)>,
+    on: &mut impl FnMut(Read<'_>),
 ) -> io::Result<()> {
     let index = keep.map(|keep| {
         crate::heads::Heads::of(
@@ -288,6 +371,8 @@ fn read_lines<R: BufRead>(
                 .chain(ENVELOPE_MEMBERS.iter().copied()),
         )
     });
+    let mut slots: Vec<Option<Value>> = Vec::new();
+    slots.resize_with(members.map_or(0, |(_, count)| count), || None);
     let mut line = Vec::new();
     let mut number = 0;
     let mut first = true;
@@ -300,18 +385,28 @@ fn read_lines<R: BufRead>(
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
+        if let Some((table, _)) = members {
+            slots.fill_with(|| None);
+            if parse_members(&line, table, &mut slots).is_ok() {
+                first = false;
+                on(Read::Members(Origin::Line(number), &slots));
+                continue;
+            }
+        }
         match parse_line(&line, keep, index.as_ref()) {
-            Ok(value) => emit(value, Origin::Line(number), on),
+            Ok(value) => emit(value, Origin::Line(number), &mut |item| {
+                on(Read::Record(item))
+            }),
             // A first line that ends mid-value is the start of a multi-line document.
             Err(error) if first && error.is_eof() => {
                 let mut whole = std::mem::take(&mut line);
                 reader.read_to_end(&mut whole)?;
-                return read_document(&whole, on);
+                return read_document(&whole, &mut |item| on(Read::Record(item)));
             }
-            Err(error) => on(Err(InputError {
+            Err(error) => on(Read::Record(Err(InputError {
                 origin: Origin::Line(number),
                 message: crate::json_error_message(&error),
-            })),
+            }))),
         }
         first = false;
     }

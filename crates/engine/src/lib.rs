@@ -21,7 +21,7 @@ pub mod proposals;
 mod related;
 pub mod transform;
 
-pub use apply::{Applied, Diagnostic, FieldOutcome, RecordView, RECORD_TIME_BUDGET};
+pub use apply::{Applied, Diagnostic, FieldOutcome, Mapped, RecordView, RECORD_TIME_BUDGET};
 pub use compile::{load, load_file, validate, CompiledField, Mapping, MemberRead, Target};
 pub use coverage::{produced_keys, Coverage, FieldCoverage, KeyCoverage};
 pub use explain::{Explanation, StepTrace};

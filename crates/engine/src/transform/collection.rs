@@ -348,7 +348,7 @@ mod tests {
         let mut unmapped = Vec::new();
         let record = Value::Null;
         let mut cx = crate::transform::StepContext {
-            record: &record,
+            record: crate::heads::RecordRef::Whole(&record),
             related: &related,
             unmapped: &mut unmapped,
         };

@@ -236,7 +236,8 @@ impl StepError {
 
 /// What a step may read besides its input.
 pub struct StepContext<'a> {
-    pub record: &'a Value,
+    /// The record, whole or as its top-level members.
+    pub(crate) record: crate::heads::RecordRef<'a>,
     pub related: &'a Related,
     /// Inputs that a value map or lookup table had no entry for (feeds coverage).
     pub unmapped: &'a mut Vec<String>,

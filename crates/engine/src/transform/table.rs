@@ -299,7 +299,8 @@ impl TableOp {
             TableOp::NullIf(values) if values.contains(&input) => null(),
             TableOp::Coalesce { paths, values } if input.is_null() => {
                 let from_paths = paths.iter().find_map(|path| {
-                    path.query(cx.record)
+                    cx.record
+                        .query(path)
                         .into_iter()
                         .find(|v| !v.is_null())
                         .cloned()
@@ -311,9 +312,10 @@ impl TableOp {
                 )
             }
             TableOp::KeepIf { path, values } => {
-                let tested = path
-                    .get(cx.record)
-                    .or_else(|| path.query(cx.record).into_iter().next());
+                let tested = cx
+                    .record
+                    .get(path)
+                    .or_else(|| cx.record.query(path).into_iter().next());
                 if tested.is_some_and(|value| values.contains(value)) {
                     input
                 } else {
@@ -401,7 +403,7 @@ mod tests {
         let mut unmapped = Vec::new();
         let record = json!({"Backup": "from record"});
         let mut cx = StepContext {
-            record: &record,
+            record: crate::heads::RecordRef::Whole(&record),
             related,
             unmapped: &mut unmapped,
         };
@@ -457,7 +459,7 @@ mod tests {
         let run = |record: &Value| {
             let mut unmapped = Vec::new();
             let mut cx = StepContext {
-                record,
+                record: crate::heads::RecordRef::Whole(record),
                 related: &related,
                 unmapped: &mut unmapped,
             };

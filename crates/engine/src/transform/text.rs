@@ -279,7 +279,7 @@ impl Text {
                     Piece::Literal(text) => out.push_str(text),
                     Piece::Input => render(input, &mut out),
                     Piece::Record(selector) => {
-                        let found = selector.query(cx.record);
+                        let found = cx.record.query(selector);
                         for (i, value) in found.into_iter().enumerate() {
                             if i > 0 {
                                 out.push_str(", ");
@@ -374,7 +374,7 @@ mod tests {
         let related = Related::default();
         let mut unmapped = Vec::new();
         let mut cx = StepContext {
-            record,
+            record: crate::heads::RecordRef::Whole(record),
             related: &related,
             unmapped: &mut unmapped,
         };

@@ -1,0 +1,281 @@
+//! `Mapping::apply_each` reads plain JSON Lines records member by member into slots when
+//! the mapping's reads allow it (`input::read_members`). Whatever the input, it must give
+//! exactly what reading each record as a value (`read_records_projected`) and
+//! `apply_borrowed` give: the same records in the same order with the same origins, the
+//! same written text, outcomes, diagnostics, source ids and unmapped values, and the same
+//! errors at the same lines and columns.
+
+use proptest::prelude::*;
+use unifield_corrigo_seed::{Company, Scale};
+use unifield_engine::input::read_records_projected;
+use unifield_engine::{load, Mapping, Related};
+
+const MAPPINGS: &[(&str, &str, &str)] = &[
+    (
+        "work_order",
+        include_str!("../../../mappings/corrigo/work_order.json"),
+        include_str!("../../../mappings/corrigo/samples/WorkOrder.jsonl"),
+    ),
+    (
+        "asset",
+        include_str!("../../../mappings/corrigo/asset.json"),
+        include_str!("../../../mappings/corrigo/samples/Location.jsonl"),
+    ),
+    (
+        "location",
+        include_str!("../../../mappings/corrigo/location.json"),
+        include_str!("../../../mappings/corrigo/samples/Location.jsonl"),
+    ),
+    (
+        "site",
+        include_str!("../../../mappings/corrigo/site.json"),
+        include_str!("../../../mappings/corrigo/samples/WorkZone.jsonl"),
+    ),
+    (
+        "user",
+        include_str!("../../../mappings/corrigo/user.json"),
+        include_str!("../../../mappings/corrigo/samples/Employee.jsonl"),
+    ),
+    (
+        "vendor",
+        include_str!("../../../mappings/corrigo/vendor.json"),
+        include_str!("../../../mappings/corrigo/samples/Employee.jsonl"),
+    ),
+    (
+        "customer",
+        include_str!("../../../mappings/corrigo/customer.json"),
+        include_str!("../../../mappings/corrigo/samples/Customer.jsonl"),
+    ),
+    (
+        "part",
+        include_str!("../../../mappings/corrigo/part.json"),
+        include_str!("../../../mappings/corrigo/samples/Product.jsonl"),
+    ),
+];
+
+/// Everything a caller of either path can see, one line per record or error.
+fn seen_through_values(mapping: &Mapping, input: &[u8]) -> Vec<String> {
+    let related = Related::default();
+    let mut seen = Vec::new();
+    read_records_projected(input, mapping.members_read(), |item| match item {
+        Ok(record) => {
+            let applied = mapping.apply_borrowed(&record.value, &related);
+            seen.push(describe(mapping, &record.origin, &applied));
+        }
+        Err(error) => seen.push(format!("error {error}")),
+    })
+    .unwrap();
+    seen
+}
+
+fn seen_through_apply_each(mapping: &Mapping, input: &[u8]) -> Vec<String> {
+    let related = Related::default();
+    let mut seen = Vec::new();
+    mapping
+        .apply_each(input, &related, |item| match item {
+            Ok(mapped) => seen.push(describe(mapping, &mapped.origin, &mapped.applied)),
+            Err(error) => seen.push(format!("error {error}")),
+        })
+        .unwrap();
+    seen
+}
+
+fn describe<V: serde::Serialize + std::fmt::Debug>(
+    mapping: &Mapping,
+    origin: &unifield_engine::input::Origin,
+    applied: &unifield_engine::Applied<V>,
+) -> String {
+    format!(
+        "{origin} taken={} id={:?} outcomes={:?} diagnostics={:?} unmapped={:?} text={:?}",
+        applied.taken,
+        applied.source_id,
+        applied.outcomes,
+        applied.diagnostics,
+        applied.unmapped,
+        mapping
+            .view(applied)
+            .map(|view| serde_json::to_string(&view).unwrap()),
+    )
+}
+
+fn assert_same(mapping: &Mapping, input: &[u8], what: &str) -> usize {
+    let want = seen_through_values(mapping, input);
+    let got = seen_through_apply_each(mapping, input);
+    assert_eq!(got.len(), want.len(), "{what}: record count");
+    for (got, want) in got.iter().zip(&want) {
+        assert_eq!(got, want, "{what}");
+    }
+    want.len()
+}
+
+#[test]
+fn the_mappings_that_can_are_read_member_by_member() {
+    for (name, mapping, _) in MAPPINGS {
+        let mapping = load(mapping, None).unwrap();
+        // user.json reads `$.WorkZones[*].Id`: a query that needs the record as a value.
+        assert_eq!(
+            mapping.reads_members_directly(),
+            *name != "user",
+            "{name}.json"
+        );
+    }
+}
+
+#[test]
+fn every_default_mapping_maps_its_samples_and_generated_work_orders_the_same() {
+    for (name, mapping, samples) in MAPPINGS {
+        let mapping = load(mapping, None).unwrap();
+        let n = assert_same(
+            &mapping,
+            samples.as_bytes(),
+            &format!("{name}.json samples"),
+        );
+        assert_eq!(n, samples.lines().filter(|l| !l.trim().is_empty()).count());
+    }
+    let mapping = load(MAPPINGS[0].1, None).unwrap();
+    let company = Company::generate(
+        7,
+        Scale {
+            work_orders: 2_000,
+            ..Scale::SAMPLES
+        },
+    );
+    let text: String = company
+        .work_orders()
+        .map(|record| record.to_string() + "\n")
+        .collect();
+    assert_eq!(
+        assert_same(&mapping, text.as_bytes(), "generated work orders"),
+        2_000
+    );
+}
+
+/// Lines of other shapes than the samples: unknown members, members out of order,
+/// repeated members, escaped names, deep nesting, envelopes, things that are not records,
+/// syntax errors, numbers beyond f64, a multi-line document, an array.
+#[test]
+fn records_of_other_shapes_and_bad_lines_read_the_same() {
+    let lines = [
+        r#"{"Zzz":[1,{"a":[[[]]]}],"Id":5,"Description":"  Pump  ","Unknown":{"x":1e400}}"#,
+        r#"{"Id":6,"Id":7,"DisplayAs":"first","DisplayAs":"  second (deleted)"}"#,
+        r#"{"\u0049d":8,"Categ\u006fry":{"Id":3,"Id":0},"IsRemoved":true,"Discontinued":false}"#,
+        r#"{"Id":9,"Category":{"Deep":[[[[[[[[{"Id":1}]]]]]]]],"Id":{"no":"object"}}}"#,
+        r#"{"Data":{"Id":10,"PartName":" 010 "}}"#,
+        r#"{"Entities":[{"Data":{"Id":11}},{"Data":{"Id":12,"IsRemoved":false}}]}"#,
+        r#"{"CommandResult":{"Wo":{"Id":13}},"RequestId":"r"}"#,
+        r#"{"ErrorCode":"E","ErrorMessage":"no"}"#,
+        r#"{"Id":14,"ErrorCode":"kept: a record with an id"}"#,
+        r#"[1,2]"#,
+        r#""a string""#,
+        r#"{"Id":15,"PartName":1e400}"#,
+        r#"{"Id":16,"PartName":"x",}"#,
+        r#"{"Id":17} trailing"#,
+        "{\"Id\":18,\"Description\":\"caf\u{e9}\",\"Manufacturer\":\"\\ud83d\\ude00\"}",
+        r#"{"Id":"a key","UnitOfMeasureId":"ÜNIT","ScanCode":null}"#,
+        r#"{}"#,
+        r#"{"Id":19,"IsRemoved":"yes","Discontinued":[1]}"#,
+    ];
+    let mut text = lines.join("\n");
+    text.push_str("\n\n   \n");
+    let depth = format!(
+        "{{\"Id\":20,\"Other\":{}{}}}",
+        "[".repeat(300),
+        "]".repeat(300)
+    );
+    text.push_str(&depth);
+    text.push('\n');
+    for (name, mapping, _) in MAPPINGS {
+        let mapping = load(mapping, None).unwrap();
+        let n = assert_same(&mapping, text.as_bytes(), &format!("{name}.json odd lines"));
+        assert!(n >= lines.len(), "{name}: {n}");
+        // A document over several lines, and an array, are read as a whole either way.
+        let pretty = "{\n  \"Id\": 21,\n  \"PartName\": \"p\"\n}\n";
+        assert_same(
+            &mapping,
+            pretty.as_bytes(),
+            &format!("{name}.json document"),
+        );
+        let array = br#" [{"Id":22},{"Data":{"Id":23}},3,{"Id":1e999}]"#;
+        assert_same(&mapping, array, &format!("{name}.json array"));
+        let cut = br#"{"Id":24,"PartName":"#;
+        assert_same(&mapping, cut, &format!("{name}.json cut off"));
+    }
+}
+
+/// A JSON value of bounded size: scalars, strings with escapes, nested arrays/objects.
+fn value() -> impl Strategy<Value = serde_json::Value> {
+    let leaf = prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::from),
+        any::<i64>().prop_map(serde_json::Value::from),
+        (-1e6f64..1e6).prop_map(serde_json::Value::from),
+        "[ a-zA-Z0-9/()é\"\\\\\n]{0,12}".prop_map(serde_json::Value::from),
+    ];
+    leaf.prop_recursive(4, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
+            prop::collection::vec((name(), inner), 0..4)
+                .prop_map(|members| serde_json::Value::Object(members.into_iter().collect())),
+        ]
+    })
+}
+
+/// Member names: mostly ones the default mappings read, some envelope names, some unknown.
+fn name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => prop::sample::select(vec![
+            "Id", "DisplayAs", "Description", "PartName", "Category", "IsRemoved",
+            "Discontinued", "UnitOfMeasureId", "Addresses", "WorkZone", "Name", "Number",
+            "TypeId", "Info", "ParentId", "Items", "StatusId", "Priority", "TimeZone",
+            "Address", "ActorTypeId", "Street", "City", "TenantCode",
+        ])
+        .prop_map(String::from),
+        1 => prop::sample::select(vec!["Data", "Entities", "CommandResult", "ErrorCode", "ErrorMessage"])
+            .prop_map(String::from),
+        2 => "[A-Za-z]{1,6}",
+    ]
+}
+
+/// One input line: a record (members possibly repeated), sometimes damaged.
+fn line() -> impl Strategy<Value = String> {
+    (
+        prop::collection::vec((name(), value()), 0..10),
+        prop::option::weighted(0.15, (any::<prop::sample::Index>(), any::<u8>())),
+    )
+        .prop_map(|(members, damage)| {
+            let mut text = String::from("{");
+            for (i, (name, value)) in members.iter().enumerate() {
+                if i > 0 {
+                    text.push(',');
+                }
+                text.push_str(&serde_json::to_string(name).unwrap());
+                text.push(':');
+                text.push_str(&value.to_string());
+            }
+            text.push('}');
+            if let Some((at, byte)) = damage {
+                let mut bytes = text.into_bytes();
+                let at = at.index(bytes.len());
+                bytes[at] = b"{}[],:\"x1 "[usize::from(byte) % 10];
+                text = String::from_utf8_lossy(&bytes).into_owned();
+            }
+            text
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_lines_read_member_by_member_as_read_whole(
+        lines in prop::collection::vec(line(), 1..8),
+        which in 0..MAPPINGS.len(),
+    ) {
+        let (name, mapping, _) = MAPPINGS[which];
+        let mapping = load(mapping, None).unwrap();
+        let text = lines.join("\n");
+        let want = seen_through_values(&mapping, text.as_bytes());
+        let got = seen_through_apply_each(&mapping, text.as_bytes());
+        prop_assert_eq!(got, want, "{}.json over {:?}", name, text);
+    }
+}
