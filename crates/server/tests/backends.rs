@@ -357,38 +357,54 @@ fn one_node_at_a_time_holds_a_connections_sync_lease(backend: Backend) {
     a.add_org("org_a", "alpha", "2026-01-01T00:00:00.000Z")
         .unwrap();
     a.add_connection(&connection("con_1"), &[]).unwrap();
-    let t = |minute: u32| format!("2026-01-01T00:{minute:02}:00.000Z");
-    assert!(a.lease_sync("con_1", "node-a", &t(0), &t(2)).unwrap());
+    // Real times: on PostgreSQL leases run on the database's clock (the times a node
+    // passes give a lease's length only), so a lease ends when real time has passed.
+    let start = chrono::Utc::now();
+    let t = |ms: i64| timestamp(start + chrono::Duration::milliseconds(ms));
+    assert!(a.lease_sync("con_1", "node-a", &t(0), &t(1500)).unwrap());
     assert!(
-        !b.lease_sync("con_1", "node-b", &t(1), &t(3)).unwrap(),
+        !b.lease_sync("con_1", "node-b", &t(100), &t(1600)).unwrap(),
         "held by a"
     );
     assert!(
-        a.lease_sync("con_1", "node-a", &t(1), &t(3)).unwrap(),
+        a.lease_sync("con_1", "node-a", &t(200), &t(1700)).unwrap(),
         "a renews"
     );
-    let run = a.begin_sync("con_1", &t(1), &[]).unwrap();
+    let run = a.begin_sync("con_1", &t(200), &[]).unwrap();
     assert!(
-        !b.lease_sync("con_1", "node-b", &t(2), &t(4)).unwrap(),
-        "renewed to 3"
+        !b.lease_sync("con_1", "node-b", &t(300), &t(1800)).unwrap(),
+        "renewed"
     );
     // a stops renewing (it died): after its lease, b takes the connection over and the
     // run a left running is failed.
-    assert!(b.lease_sync("con_1", "node-b", &t(3), &t(5)).unwrap());
+    let after = (t(1900).parse::<chrono::DateTime<chrono::Utc>>().unwrap() - chrono::Utc::now())
+        .to_std()
+        .unwrap_or_default();
+    std::thread::sleep(after);
+    let now = chrono::Utc::now();
+    let n = |ms: i64| timestamp(now + chrono::Duration::milliseconds(ms));
+    assert!(b.lease_sync("con_1", "node-b", &n(0), &n(60_000)).unwrap());
     let last = b.last_sync("con_1").unwrap().unwrap();
     assert_eq!(last.id, run);
     assert_eq!(last.status, "failed");
     assert_eq!(last.error.as_deref(), Some("the node syncing it stopped"));
     assert!(
-        !a.lease_sync("con_1", "node-a", &t(4), &t(6)).unwrap(),
+        !a.lease_sync("con_1", "node-a", &n(100), &n(60_000))
+            .unwrap(),
         "a lost it"
     );
     // Releasing is the holder's alone.
     a.release_sync_lease("con_1", "node-a").unwrap();
-    assert!(!a.lease_sync("con_1", "node-a", &t(4), &t(6)).unwrap());
+    assert!(!a
+        .lease_sync("con_1", "node-a", &n(100), &n(60_000))
+        .unwrap());
     b.release_sync_lease("con_1", "node-b").unwrap();
-    assert!(a.lease_sync("con_1", "node-a", &t(4), &t(6)).unwrap());
-    assert!(!a.lease_sync("con_missing", "node-a", &t(4), &t(6)).unwrap());
+    assert!(a
+        .lease_sync("con_1", "node-a", &n(100), &n(60_000))
+        .unwrap());
+    assert!(!a
+        .lease_sync("con_missing", "node-a", &n(100), &n(60_000))
+        .unwrap());
 }
 
 fn organizations_are_unique_by_name(backend: Backend) {
@@ -1062,4 +1078,35 @@ fn on_postgres_a_database_from_before_webhooks_is_upgraded_without_sending_old_e
     let queued = storage.webhook_deliveries("whe_1", 10).unwrap();
     assert_eq!(queued.len(), 1);
     assert_eq!(queued[0].0.event_id, "evt_00001");
+}
+
+/// Delivery leases run on the database's clock: a node whose clock runs an hour ahead
+/// (by which a live 60 s lease looks long expired) takes nothing another node holds; the
+/// times a node passes give the lease's length only.
+#[test]
+fn on_postgres_a_node_whose_clock_runs_ahead_cannot_take_a_leased_delivery() {
+    let Some(backend) = postgres() else { return };
+    let storage = &backend.storage;
+    let skewed = backend.second_node();
+    let created = timestamp(Utc::now() - chrono::Duration::seconds(10));
+    storage.add_org("org_a", "alpha", &created).unwrap();
+    storage
+        .add_webhook_endpoint(&webhook_endpoint("whe_1", "org_a", &created))
+        .unwrap();
+    storage
+        .append_events(&[sync_completed(1, &created)])
+        .unwrap();
+    while storage.fan_out_webhook_events(100, &later(0.0)).unwrap() > 0 {}
+    let held = storage
+        .claim_webhook_deliveries("node-a", &later(0.0), &later(60.0), 10)
+        .unwrap();
+    assert_eq!(held.len(), 1);
+    let hour = 3600.0;
+    let taken = skewed
+        .claim_webhook_deliveries("node-b", &later(hour), &later(hour + 60.0), 10)
+        .unwrap();
+    assert!(
+        taken.is_empty(),
+        "a skewed clock took a live lease: {taken:?}"
+    );
 }

@@ -315,7 +315,9 @@ impl Sqlite {
 
     /// Takes (or renews) the connection's sync lease for `node` until `until`, when it is
     /// free, expired at `now`, or already this node's. Taking over another node's expired
-    /// lease fails the run that node left `running`, in the same transaction.
+    /// lease fails the run that node left `running`, in the same transaction. The times
+    /// are the node's: one process serves a SQLite file, so its clock is the only one
+    /// (PostgreSQL, shared by nodes, takes its own clock's, see `Postgres::lease_sync`).
     pub fn lease_sync(&self, id: &str, node: &str, now: &str, until: &str) -> Result<bool> {
         let mut db = self.write();
         let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;

@@ -57,6 +57,10 @@ pub enum StorageError {
     /// A SQLite-only operation asked of PostgreSQL; nothing was done.
     #[error("`{operation}` is for a SQLite database only; it is not supported on postgres")]
     NotSupported { operation: &'static str },
+    /// A page of a sync run that is no longer running (another node took its lease over
+    /// and failed it, or it was ended): nothing was written.
+    #[error("sync run {run} is no longer running (its lease passed to another node, or it was ended); the page was not written")]
+    SyncRunEnded { run: i64 },
     /// A PostgreSQL error (the server's message, never the values of the statement).
     #[error("postgres: {0}")]
     Postgres(String),
@@ -76,7 +80,9 @@ pub enum StorageError {
     DatabaseNoTrustedRoots { reason: String },
     /// The PostgreSQL server's certificate does not chain to a trusted root (or has
     /// expired); nothing was sent over the connection.
-    #[error("the PostgreSQL server at `{host}` presented a certificate that is not trusted: {reason}")]
+    #[error(
+        "the PostgreSQL server at `{host}` presented a certificate that is not trusted: {reason}"
+    )]
     DatabaseCertificateUntrusted { host: String, reason: String },
     /// The certificate is trusted but issued for other names than the host connected to.
     #[error("the PostgreSQL server at `{host}` presented a certificate for {presented}, not for `{host}` (sslmode=verify-full); connect by a name on the certificate (hostaddr= can give its address), or use sslmode=verify-ca with sslrootcert=<your own CA file>")]
@@ -93,6 +99,7 @@ impl StorageError {
             StorageError::TooNew { .. } => "storage_too_new",
             StorageError::Sql(_) | StorageError::Postgres(_) => "storage_error",
             StorageError::NotSupported { .. } => "storage_not_supported",
+            StorageError::SyncRunEnded { .. } => "sync_run_ended",
             StorageError::PlaintextRemoteDatabase { .. } => "plaintext_remote_database",
             StorageError::DatabaseTlsSetting { .. } => "database_tls_setting_invalid",
             StorageError::DatabaseCaFile { .. } => "database_ca_file_invalid",

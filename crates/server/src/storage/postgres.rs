@@ -785,10 +785,15 @@ impl Postgres {
     /// Takes (or renews) the connection's sync lease for `node` until `until`, when it is
     /// free, expired at `now`, or already this node's. Taking over another node's expired
     /// lease fails the run that node left `running`, in the same transaction.
+    ///
+    /// Times are the database's, not the node's: `now` and `until` give the lease's length
+    /// only, so nodes whose clocks disagree still agree on when a lease ends.
     pub(crate) fn lease_sync(&self, id: &str, node: &str, now: &str, until: &str) -> Result<bool> {
         self.block(async {
             let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(pg)?;
+            let (now, until) = database_times(&tx, lease_length(now, until)).await?;
+            let (now, until) = (now.as_str(), until.as_str());
             let before = tx
                 .query_opt(
                     "SELECT sync_node, sync_lease_until FROM connections WHERE id = $1 FOR UPDATE",
@@ -1072,6 +1077,27 @@ impl Postgres {
         self.block(async {
             let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(pg)?;
+            // Fenced: the page is written only while its run is running, checked under a
+            // share lock on the connection's row. A take-over (`lease_sync`, which locks
+            // that row FOR UPDATE and fails the old holder's run in its transaction) then
+            // waits for a page being written, and a stalled node's next page is refused.
+            tx.execute(
+                "SELECT 1 FROM connections WHERE id = $1 FOR SHARE",
+                &[&connection_id],
+            )
+            .await
+            .map_err(pg)?;
+            let running: bool = tx
+                .query_one(
+                    "SELECT EXISTS(SELECT 1 FROM sync_runs WHERE id = $1 AND status = 'running')",
+                    &[&run],
+                )
+                .await
+                .map_err(pg)?
+                .get(0);
+            if !running {
+                return Err(StorageError::SyncRunEnded { run });
+            }
             // One query for the page's stored hashes, then one statement for the writes.
             let source_ids: Vec<&str> = records.iter().map(|(id, _, _)| id.as_str()).collect();
             let before: std::collections::HashMap<String, String> = tx
@@ -1266,6 +1292,38 @@ impl Postgres {
             Ok(row.as_ref().map(raw_record))
         })
     }
+}
+
+/// The length of a lease a node asked for as `now` .. `until` (its own clock), in
+/// milliseconds; 0 when they do not parse.
+pub(crate) fn lease_length(now: &str, until: &str) -> i64 {
+    match (
+        chrono::DateTime::parse_from_rfc3339(now),
+        chrono::DateTime::parse_from_rfc3339(until),
+    ) {
+        (Ok(now), Ok(until)) => (until - now).num_milliseconds().max(0),
+        _ => 0,
+    }
+}
+
+/// The database's time now and `lease_ms` later, written as stored timestamps are
+/// (RFC 3339, milliseconds, `Z`, see `storage::timestamp`), so they compare as text with
+/// the rest. Leases are taken and checked on this one clock: a node whose clock runs ahead
+/// cannot see another node's live lease as expired.
+pub(crate) async fn database_times(
+    tx: &impl GenericClient,
+    lease_ms: i64,
+) -> Result<(String, String)> {
+    let row = tx
+        .query_one(
+            "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),
+                    to_char((now() + $1::bigint * interval '1 millisecond') AT TIME ZONE 'UTC',
+                            'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')",
+            &[&lease_ms],
+        )
+        .await
+        .map_err(pg)?;
+    Ok((row.get(0), row.get(1)))
 }
 
 /// Locks the organization's row for the caller's transaction, so nodes counting what an

@@ -2,7 +2,7 @@
 //! transaction with its run's progress and the events its changes cause.
 
 use super::events::{append_events, NewEvent};
-use super::{Result, Sqlite};
+use super::{Result, Sqlite, StorageError};
 use rusqlite::{params, OptionalExtension};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -24,7 +24,10 @@ pub enum PageChange {
 
 impl Sqlite {
     /// Upserts a page of `(source id, JSON text, content hash)` records, adds them to the
-    /// run's count and appends the events `events(changes)` makes, in one transaction.
+    /// run's count and appends the events `events(changes)` makes, in one transaction,
+    /// while the run is still running (else [`StorageError::SyncRunEnded`], nothing
+    /// written): a run whose lease another node took over was failed by that take-over,
+    /// so a stalled node cannot write another page over the new holder's.
     pub fn commit_page(
         &self,
         connection_id: &str,
@@ -36,6 +39,14 @@ impl Sqlite {
     ) -> Result<Vec<PageChange>> {
         let mut db = self.write();
         let tx = db.transaction()?;
+        let running: bool = tx.query_row(
+            "SELECT EXISTS(SELECT 1 FROM sync_runs WHERE id = ?1 AND status = 'running')",
+            [run],
+            |r| r.get(0),
+        )?;
+        if !running {
+            return Err(StorageError::SyncRunEnded { run });
+        }
         let mut changes = Vec::with_capacity(records.len());
         {
             let mut existing = tx.prepare_cached(

@@ -54,6 +54,12 @@ async fn claim_heads(
     lease_until: &str,
     limit: usize,
 ) -> Result<Vec<ClaimedWebhookDelivery>> {
+    // Leases are taken and checked on the database's clock (`now` .. `lease_until` give
+    // the length only): a node whose clock runs ahead cannot take a delivery another node
+    // still holds. Whether a delivery is due stays on the node's clock, as the retry
+    // schedule that set `next_attempt_at` is.
+    let (lease_now, lease_until) =
+        super::database_times(tx, super::lease_length(now, lease_until)).await?;
     // The conditions on `d` itself (pending, due, lease free) are repeated outside the
     // head subquery: when a row changed after this statement's snapshot, PostgreSQL
     // re-checks them against the committed row before locking it.
@@ -68,10 +74,10 @@ async fn claim_heads(
              JOIN events ev ON ev.seq = d.event_seq
              WHERE e.enabled AND ($3::text IS NULL OR e.id = $3)
                AND d.state = 'pending' AND d.next_attempt_at <= $1
-               AND (d.leased_until IS NULL OR d.leased_until <= $1)
+               AND (d.leased_until IS NULL OR d.leased_until <= $4)
              ORDER BY d.id LIMIT $2
              FOR UPDATE OF d SKIP LOCKED",
-            &[&now, &(limit as i64), &endpoint],
+            &[&now, &(limit as i64), &endpoint, &lease_now],
         )
         .await
         .map_err(pg)?;
