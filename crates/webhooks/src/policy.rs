@@ -74,7 +74,9 @@ pub enum PolicyError {
     CredentialsInUrl,
     #[error("the URL has no host")]
     MissingHost,
-    #[error("{host} is a {} address ({address}); deliveries go only to public addresses", class.as_str())]
+    /// The message names the class of address only: what an internal name resolves to is
+    /// not told to whoever chose the URL (`address` is there for the operator's log).
+    #[error("{host} {} a {} address; deliveries go only to public addresses", host_is(host), class.as_str())]
     AddressRefused {
         host: String,
         address: IpAddr,
@@ -84,6 +86,20 @@ pub enum PolicyError {
     LookupFailed { host: String, reason: String },
     #[error("{0} resolved to no address")]
     NoAddresses(String),
+}
+
+/// "is" for a host written as an address, "resolves to" for a name.
+fn host_is(host: &str) -> &'static str {
+    if host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+        .is_ok()
+    {
+        "is"
+    } else {
+        "resolves to"
+    }
 }
 
 impl PolicyError {
@@ -488,7 +504,18 @@ mod tests {
         );
         let refused = strict.resolve_checked("mixed.test").await.unwrap_err();
         assert_eq!(refused.code(), "address_refused");
-        assert!(refused.to_string().contains("10.0.0.7"), "{refused}");
+        // The refused address is kept for the operator; the message gives its class only.
+        assert!(
+            matches!(&refused, PolicyError::AddressRefused { address, .. } if *address == ip("10.0.0.7")),
+            "{refused:?}"
+        );
+        assert!(
+            refused
+                .to_string()
+                .contains("resolves to a private address")
+                && !refused.to_string().contains("10.0.0.7"),
+            "{refused}"
+        );
         assert_eq!(
             strict
                 .resolve_checked("loop.test")

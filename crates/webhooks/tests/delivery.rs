@@ -415,6 +415,13 @@ async fn refused_destinations_are_never_connected_to() {
             Some("address_refused"),
             "{url}: {outcome:?}"
         );
+        // The class only: whoever chose the URL does not learn what the name resolves to
+        // (the attempt's error is shown to the endpoint's organization).
+        let told = outcome.error.as_ref().unwrap().to_string();
+        assert!(told.contains("resolves to a "), "{url}: {told}");
+        for address in ["127.0.0.1", "10.0.0.7", "169.254.169.254"] {
+            assert!(!told.contains(address), "{url}: {told}");
+        }
     }
     assert!(
         witness.received().is_empty(),

@@ -106,7 +106,8 @@ fn delivery_limit(query: Option<&str>) -> Result<usize> {
     request_body = WebhookInput,
     responses((status = 201, body = WebhookWithSecret, description = "The endpoint and its signing secret, shown this once"),
               (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-              (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+              (status = 403, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "`webhook_limit_reached`: the organization has as many endpoints as it may (50 by default)")))]
 pub async fn create_webhook(
     State(service): State<AppState>,
     Extension(principal): Extension<Principal>,
