@@ -185,4 +185,81 @@ async fn a_push_reading_more_is_said_truthfully_and_pulls_the_entity_whole(db: c
     assert_eq!(held, less);
 }
 
-on_both_backends!(a_push_reading_more_is_said_truthfully_and_pulls_the_entity_whole);
+/// A push while a sync runs: the push makes the next sync due, the running sync's end sets
+/// the next sync an interval away, and the server brings it forward again (the running
+/// sync asked for what the mappings read when it started).
+async fn a_push_reading_more_during_a_sync_makes_the_next_one_due_when_it_ends(db: common::Db) {
+    let Some(h) = Harness::start_on(db, WORK_ORDERS, "latency-ms=150").await else {
+        return;
+    };
+    let (org, key) = h.org("acme");
+    let (status, _, created) = h
+        .send(
+            Method::POST,
+            "/api/connections",
+            Some(&key),
+            Some(&h.connection_body("sb")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let connection = created["id"].as_str().unwrap().to_string();
+    let (mapping, etag) = h.mapping(&key, &connection, "WorkOrder").await;
+    h.push_accepted(
+        &key,
+        &connection,
+        "WorkOrder",
+        &etag,
+        &reading_less(&mapping),
+    )
+    .await;
+    let service = std::sync::Arc::clone(&h.server.service);
+    let outcome = service.sync_connection(&org, &connection).await.unwrap();
+    assert_eq!(outcome.status, "completed", "{outcome:?}");
+    assert!(!due(&h, &connection));
+
+    let running = {
+        let (service, org, connection) = (service.clone(), org.clone(), connection.clone());
+        tokio::spawn(async move { service.sync_connection(&org, &connection).await })
+    };
+    // Pushed once the sync has committed a page (it planned what to ask for by then).
+    let committed_a_page = || {
+        service
+            .storage
+            .last_sync(&connection)
+            .unwrap()
+            .is_some_and(|run| run.status == "running" && run.records > 0)
+    };
+    for _ in 0..500 {
+        if committed_a_page() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(committed_a_page(), "the sync is under way");
+    let (status, _, rolled) = h
+        .send(
+            Method::POST,
+            &format!("/api/connections/{connection}/mappings/WorkOrder/rollback"),
+            Some(&key),
+            Some(&serde_json::json!({"version": 0})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{rolled}");
+    let outcome = running.await.unwrap().unwrap();
+    assert_eq!(outcome.status, "completed", "{outcome:?}");
+    assert!(
+        due(&h, &connection),
+        "the sync's end kept the next sync due"
+    );
+    let outcome = service.sync_connection(&org, &connection).await.unwrap();
+    assert_eq!(outcome.status, "completed", "{outcome:?}");
+    let (records, held, asked) = raw_work_orders(&h, &key, &connection).await;
+    assert_eq!(holding_display_as(&records), WORK_ORDERS);
+    assert_eq!(held, asked);
+    assert!(!due(&h, &connection));
+}
+
+on_both_backends!(
+    a_push_reading_more_is_said_truthfully_and_pulls_the_entity_whole,
+    a_push_reading_more_during_a_sync_makes_the_next_one_due_when_it_ends
+);

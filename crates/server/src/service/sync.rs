@@ -191,6 +191,16 @@ impl Service {
         Ok(plan)
     }
 
+    /// The active mapping version of each entity.
+    fn active_versions(&self, connection_id: &str) -> Result<Vec<(String, i64)>> {
+        Ok(self
+            .storage
+            .active_mappings(connection_id)?
+            .into_iter()
+            .map(|m| (m.entity, m.version))
+            .collect())
+    }
+
     /// The PropertySet every cached record of `entity` holds; None when nothing of it is
     /// cached. Records cached before the server kept this count as `*` (every sync asked
     /// for at least that).
@@ -389,6 +399,7 @@ impl Service {
         } else {
             row.status.clone()
         };
+        let versions_at_start = self.active_versions(&row.id).ok();
         let run = self.storage.begin_sync(&row.id, &now(), &[])?;
         let mut records = 0u64;
         let result = self.pull_all(&row, run, &mut records).await;
@@ -456,8 +467,11 @@ impl Service {
             &events,
         )?;
         // A push while this sync ran may read more than it asked for: the next sync is
-        // then due now (checked after the run is finished, which set the next sync).
-        if run_status != "reauthorization_required" {
+        // then due now (checked after the run is finished, which set the next sync). Only
+        // then: a sync that failed keeps its interval (no retry storm against a failing
+        // Corrigo), and one that completed under unchanged mappings left nothing behind.
+        let pushed_meanwhile = self.active_versions(&row.id).ok() != versions_at_start;
+        if run_status == "completed" && pushed_meanwhile {
             if let Err(error) = self.sync_now_if_behind(&row.org_id, &row.id) {
                 eprintln!(
                     "unifield-server: next sync not brought forward: {error} [{}]",
@@ -704,6 +718,34 @@ mod tests {
             meet(&["*", "items.*"], &["*", "Items.*"]),
             set(&["*", "items.*"])
         );
+    }
+
+    /// What a sync asks for holds everything its mappings read, so a whole pull leaves an
+    /// entity not behind (else every sync would pull it whole again).
+    #[test]
+    fn the_set_a_sync_asks_for_holds_what_every_bundled_mapping_reads() {
+        for default in &unifield_bundle::MAPPINGS {
+            let mapping = unifield_engine::load(default.text, None).unwrap();
+            let reads = mapping.member_reads().unwrap_or_default();
+            let plan = SyncPlan {
+                entities: vec![default.source_entity.to_string()],
+                reads: reads
+                    .into_iter()
+                    .map(|read| (default.source_entity.to_string(), read))
+                    .collect(),
+                work_orders: None,
+            };
+            let asked = plan.properties(default.source_entity);
+            assert!(
+                !plan.lacks(default.source_entity, &asked),
+                "{}: {asked:?}",
+                default.source_entity
+            );
+            // And a set that leaves out one of its entries lacks something.
+            if asked.len() > 1 {
+                assert!(plan.lacks(default.source_entity, &asked[..asked.len() - 1]));
+            }
+        }
     }
 
     #[test]
