@@ -11,6 +11,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub const ORG: &str = "demo";
+/// The names of the key and the connection each demo run makes (and the next run on the
+/// same data directory revokes and deletes).
+const KEY_NAME: &str = "demo key";
+const CONNECTION_NAME: &str = "Sandbox";
 /// Work orders the demo sandbox holds unless told otherwise.
 pub const WORK_ORDERS: usize = 1000;
 /// The most work orders `--demo-work-orders` accepts: the sandbox holds them in memory and
@@ -108,12 +112,25 @@ pub async fn start_demo_with(
         service.add_org(ORG)?;
     }
     let org_id = service.org_id(ORG)?;
-    let api_key = service.create_key(ORG, "demo key")?.secret;
-    // A demo directory used again gets a fresh connection to this run's sandbox.
+    // A demo directory used again: the earlier runs' keys are revoked and their
+    // connections (to sandboxes that are gone) deleted, so runs do not pile keys and
+    // connections up (the connection cap would refuse the 101st run).
+    for key in service.keys(ORG)? {
+        if key.name == KEY_NAME && key.revoked_at.is_none() {
+            service.revoke_key(ORG, &key.id)?;
+        }
+    }
+    for connection in service.connections(&org_id)? {
+        if connection.name == CONNECTION_NAME {
+            service.delete_connection(&org_id, &connection.id)?;
+        }
+    }
+    let api_key = service.create_key(ORG, KEY_NAME)?.secret;
+    // A fresh connection to this run's sandbox.
     let connection = service.add_connection(
         &org_id,
         ConnectionInput {
-            name: "Sandbox".into(),
+            name: CONNECTION_NAME.into(),
             company: sandbox_config.company.clone(),
             region: None,
             base_url: Some(sandbox.base_url.clone()),
@@ -200,5 +217,48 @@ mod tests {
         for listen in ["127.0.0.1:0", "[::1]:0"] {
             assert!(check_listen(listen.parse().unwrap()).is_ok(), "{listen}");
         }
+    }
+
+    /// A demo directory used again does not pile keys and connections up: the run before's
+    /// key stops working and its connection is gone.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_demo_run_again_on_its_data_replaces_the_key_and_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("demo");
+        let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+        let first = start_demo_with(loopback, Some(data.clone()), Settings::default(), 5)
+            .await
+            .unwrap();
+        let first_key = first.api_key.clone();
+        let first_connection = first.connection_id.clone();
+        first.server.stop().await;
+        first.sandbox.stop().await;
+        let second = start_demo_with(loopback, Some(data), Settings::default(), 5)
+            .await
+            .unwrap();
+        let service = &second.server.service;
+        let org_id = service.org_id(ORG).unwrap();
+        let connections: Vec<String> = service
+            .connections(&org_id)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(connections, vec![second.connection_id.clone()]);
+        assert_ne!(second.connection_id, first_connection);
+        let live: Vec<_> = service
+            .keys(ORG)
+            .unwrap()
+            .into_iter()
+            .filter(|k| k.revoked_at.is_none())
+            .collect();
+        assert_eq!(live.len(), 1, "{live:?}");
+        assert!(service.authenticate(&second.api_key).is_ok());
+        assert_eq!(
+            service.authenticate(&first_key).unwrap_err().code(),
+            "unauthorized"
+        );
+        second.server.stop().await;
+        second.sandbox.stop().await;
     }
 }
