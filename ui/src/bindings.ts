@@ -219,9 +219,10 @@ keys: Array<KeyCoverageInfo>,
  */
 unpulled: Array<string>, 
 /**
- * Set when those records came through a server (its name): they hold what the
- * server's syncs asked Corrigo for, so a pull through the server brings nothing more;
- * the server's syncs ask for it once a mapping that reads it is active there.
+ * Set when those records came through a server (its name): they hold what every
+ * record the server caches holds, so a pull through the server brings nothing more
+ * until a mapping that reads it is pushed there (the server then re-syncs the entity
+ * whole at once).
  */
 unpulledServer: string | null, millis: number, };
 
