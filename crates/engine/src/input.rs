@@ -142,9 +142,21 @@ fn parse_members(
     table: &crate::heads::Heads,
     slots: &mut [Option<Value>],
 ) -> serde_json::Result<()> {
-    let mut deserializer = serde_json::Deserializer::from_slice(line);
-    serde::Deserializer::deserialize_map(&mut deserializer, Members { table, slots })?;
-    deserializer.end()
+    // A line that is valid UTF-8 throughout (nearly every line) is checked once, whole,
+    // rather than string by string as a byte slice's strings are (a tenth of reading a
+    // record's members). Any other line is read as bytes, as `parse_line` reads it.
+    match std::str::from_utf8(line) {
+        Ok(text) => {
+            let mut deserializer = serde_json::Deserializer::from_str(text);
+            serde::Deserializer::deserialize_map(&mut deserializer, Members { table, slots })?;
+            deserializer.end()
+        }
+        Err(_) => {
+            let mut deserializer = serde_json::Deserializer::from_slice(line);
+            serde::Deserializer::deserialize_map(&mut deserializer, Members { table, slots })?;
+            deserializer.end()
+        }
+    }
 }
 
 struct Members<'s> {

@@ -199,6 +199,10 @@ fn records_of_other_shapes_and_bad_lines_read_the_same() {
         assert_same(&mapping, array, &format!("{name}.json array"));
         let cut = br#"{"Id":24,"PartName":"#;
         assert_same(&mapping, cut, &format!("{name}.json cut off"));
+        // Bytes that are not UTF-8, in a member nobody reads and in one that is read.
+        let bytes = b"{\"Id\":25,\"Skip\":\"\xff\"}\n{\"Id\":26,\"PartName\":\"\xfe\",\"Name\":\"\xfe\"}\n{\"Id\":27}";
+        let n = assert_same(&mapping, bytes, &format!("{name}.json not UTF-8"));
+        assert_eq!(n, 3, "{name}");
     }
 }
 
