@@ -259,7 +259,58 @@ async fn a_push_reading_more_during_a_sync_makes_the_next_one_due_when_it_ends(d
     assert!(!due(&h, &connection));
 }
 
+/// A sync that fails while an entity is behind keeps its interval: the server does not
+/// retry a failing Corrigo at every scheduler tick.
+async fn a_failed_sync_while_behind_keeps_its_interval(db: common::Db) {
+    let Some(h) = Harness::start_on(db, WORK_ORDERS, "").await else {
+        return;
+    };
+    // The connection's own Corrigo, stopped later.
+    let (corrigo, corrigo_config) = common::start_sandbox(WORK_ORDERS, "").await;
+    let (org, key) = h.org("acme");
+    let mut body = h.connection_body("sb");
+    body["base_url"] = corrigo.base_url.clone().into();
+    body["client_id"] = corrigo_config.client_id.clone().into();
+    let (status, _, created) = h
+        .send(Method::POST, "/api/connections", Some(&key), Some(&body))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let connection = created["id"].as_str().unwrap().to_string();
+    let (mapping, etag) = h.mapping(&key, &connection, "WorkOrder").await;
+    h.push_accepted(
+        &key,
+        &connection,
+        "WorkOrder",
+        &etag,
+        &reading_less(&mapping),
+    )
+    .await;
+    let service = &h.server.service;
+    let outcome = service.sync_connection(&org, &connection).await.unwrap();
+    assert_eq!(outcome.status, "completed", "{outcome:?}");
+    let (status, _, rolled) = h
+        .send(
+            Method::POST,
+            &format!("/api/connections/{connection}/mappings/WorkOrder/rollback"),
+            Some(&key),
+            Some(&serde_json::json!({"version": 0})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{rolled}");
+    assert!(due(&h, &connection));
+
+    corrigo.stop().await;
+    let outcome = service.sync_connection(&org, &connection).await.unwrap();
+    assert_eq!(outcome.status, "failed", "{outcome:?}");
+    assert_eq!(
+        service.entities_behind(&connection).unwrap(),
+        vec!["WorkOrder".to_string()]
+    );
+    assert!(!due(&h, &connection), "the next try is an interval away");
+}
+
 on_both_backends!(
     a_push_reading_more_is_said_truthfully_and_pulls_the_entity_whole,
-    a_push_reading_more_during_a_sync_makes_the_next_one_due_when_it_ends
+    a_push_reading_more_during_a_sync_makes_the_next_one_due_when_it_ends,
+    a_failed_sync_while_behind_keeps_its_interval
 );
