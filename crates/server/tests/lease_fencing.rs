@@ -18,8 +18,9 @@ on_both_backends!(
     a_node_whose_clock_runs_ahead_cannot_take_a_live_lease_on_postgres,
 );
 
-async fn connection(h: &Harness) -> String {
-    let (_, key) = h.org("acme");
+/// A connection of a new organization: (organization id, connection id).
+async fn connection(h: &Harness) -> (String, String) {
+    let (org, key) = h.org("acme");
     let (status, _, body) = h
         .send(
             Method::POST,
@@ -29,7 +30,7 @@ async fn connection(h: &Harness) -> String {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["id"].as_str().unwrap().to_string()
+    (org, body["id"].as_str().unwrap().to_string())
 }
 
 fn page(from: usize, count: usize) -> Vec<(String, String, String)> {
@@ -46,7 +47,7 @@ async fn a_node_whose_run_was_taken_over_cannot_commit_another_page(db: Db) {
     let Some(h) = Harness::start_on(db, 1, "").await else {
         return;
     };
-    let id = connection(&h).await;
+    let (org, id) = connection(&h).await;
     let storage = &h.server.service.storage;
     let start = chrono::Utc::now();
     let at = |seconds: i64| timestamp(start + chrono::Duration::seconds(seconds));
@@ -71,8 +72,33 @@ async fn a_node_whose_run_was_taken_over_cannot_commit_another_page(db: Db) {
     assert_eq!(last.id, run);
     assert_eq!(last.status, "failed", "{last:?}");
     assert_eq!(last.records, 3, "the refused page is not counted");
-    // B's own run writes.
+    // B starts its run; A, seeing its page refused, ends its own sync as failed: that
+    // changes neither its run (failed by the take-over), nor the connection B now syncs,
+    // nor does it announce anything.
     let run_b = storage.begin_sync(&id, &later, &[]).unwrap();
+    let status_before = storage.connection(&org, &id).unwrap().unwrap().status;
+    let events_before = storage.events_after(0, 1000).unwrap().len();
+    storage
+        .finish_sync(
+            &id,
+            run,
+            "failed",
+            Some("the page was refused"),
+            Some("the page was refused"),
+            "error",
+            None,
+            &later,
+            &[sync_failed(&org, &id, &later)],
+        )
+        .unwrap();
+    let ended = storage.last_sync(&id).unwrap().unwrap();
+    assert_eq!(ended.id, run_b, "B's run is the last");
+    assert_eq!(
+        storage.connection(&org, &id).unwrap().unwrap().status,
+        status_before
+    );
+    assert_eq!(storage.events_after(0, 1000).unwrap().len(), events_before);
+    // B's own run writes.
     storage
         .commit_page(&id, "WorkOrder", run_b, &page(3, 3), &later, |_| Vec::new())
         .unwrap();
@@ -83,7 +109,7 @@ async fn a_node_whose_clock_runs_ahead_cannot_take_a_live_lease_on_postgres(db: 
     let Some(h) = Harness::start_on(db, 1, "").await else {
         return;
     };
-    let id = connection(&h).await;
+    let (_, id) = connection(&h).await;
     let storage = &h.server.service.storage;
     let now = chrono::Utc::now();
     let minutes = |m: i64| timestamp(now + chrono::Duration::minutes(m));
@@ -100,5 +126,16 @@ async fn a_node_whose_clock_runs_ahead_cannot_take_a_live_lease_on_postgres(db: 
         Db::Postgres => assert!(!taken, "a skewed clock took a live lease"),
         // One node per file: its clock is the only one there is.
         Db::Sqlite => assert!(taken),
+    }
+}
+
+fn sync_failed(org: &str, connection: &str, at: &str) -> unifield_server::storage::NewEvent {
+    unifield_server::storage::NewEvent {
+        id: format!("evt_stale_{connection}"),
+        org_id: org.to_string(),
+        connection_id: Some(connection.to_string()),
+        kind: "sync.failed".into(),
+        payload: format!(r#"{{"type":"sync.failed","timestamp":"{at}","data":{{}}}}"#),
+        created_at: at.to_string(),
     }
 }

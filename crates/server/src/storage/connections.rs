@@ -262,7 +262,10 @@ impl Sqlite {
         Ok(run)
     }
 
-    /// Ends a sync run and sets the connection's status, next sync time and events.
+    /// Ends a sync run and sets the connection's status, next sync time and events, when
+    /// the run is still running. A run another node's take-over already failed is left as
+    /// it is, and so are the connection (the new holder's to set) and the events: a node
+    /// that stalled past its lease cannot end the sync that replaced its own.
     #[allow(clippy::too_many_arguments)]
     pub fn finish_sync(
         &self,
@@ -278,10 +281,14 @@ impl Sqlite {
     ) -> Result<()> {
         let mut db = self.write();
         let tx = db.transaction()?;
-        tx.execute(
-            "UPDATE sync_runs SET status = ?2, error = ?3, reason = ?4, finished_at = ?5 WHERE id = ?1",
+        let ended = tx.execute(
+            "UPDATE sync_runs SET status = ?2, error = ?3, reason = ?4, finished_at = ?5
+             WHERE id = ?1 AND status = 'running'",
             params![run, run_status, error, reason, now],
         )?;
+        if ended == 0 {
+            return Ok(());
+        }
         tx.execute(
             "UPDATE connections SET status = ?2, status_reason = ?3, next_sync_at = ?4 WHERE id = ?1",
             params![connection_id, connection_status, reason, next_sync_at],

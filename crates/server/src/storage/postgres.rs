@@ -764,12 +764,19 @@ impl Postgres {
         self.block(async {
             let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(pg)?;
-            tx.execute(
-                "UPDATE sync_runs SET status = $2, error = $3, reason = $4, finished_at = $5 WHERE id = $1",
-                &[&run, &run_status, &error, &reason, &now],
-            )
-            .await
-            .map_err(pg)?;
+            // As on SQLite: only a run still running is ended (a take-over, which fails
+            // the old holder's run, holds that row's lock until it commits).
+            let ended = tx
+                .execute(
+                    "UPDATE sync_runs SET status = $2, error = $3, reason = $4, finished_at = $5
+                     WHERE id = $1 AND status = 'running'",
+                    &[&run, &run_status, &error, &reason, &now],
+                )
+                .await
+                .map_err(pg)?;
+            if ended == 0 {
+                return Ok(());
+            }
             tx.execute(
                 "UPDATE connections SET status = $2, status_reason = $3, next_sync_at = $4 WHERE id = $1",
                 &[&connection_id, &connection_status, &reason, &next_sync_at],
