@@ -2,6 +2,9 @@
 //! endpoint inserted, so creations at once could all see room and pass the cap (on
 //! PostgreSQL from several nodes too). Now the count and the insert share a transaction
 //! (under the organization's row lock on PostgreSQL), as connections and tokens do.
+//! The race showed on PostgreSQL (these tests fail there with count-then-insert); on
+//! SQLite, one writer connection, it did not show in these runs, and the test guards the
+//! cap's behaviour there.
 
 mod common;
 
@@ -78,27 +81,23 @@ async fn creations_at_once_fill_exactly_the_webhook_cap(db: Db) {
         .await
         .unwrap();
     let service = &server.service;
-    let acme = service.add_org("acme").unwrap();
-    let key = service.create_key("acme", "acme key").unwrap().secret;
-    // Rounds: a round whose creations all saw room would show more than the cap.
-    for round in 0..3 {
-        let answers = create_at_once(&[&server], &key, 16).await;
-        if round == 0 {
-            assert_exactly_the_cap(&answers);
-        } else {
-            assert!(
-                answers.iter().all(|(s, _)| *s == StatusCode::CONFLICT),
-                "{answers:?}"
-            );
-        }
-        let listed = service.webhooks(&acme).unwrap().len();
-        assert_eq!(listed, CAP, "round {round}");
+    // Several organizations, each filled from empty by creations at once: a race shows as
+    // one of them holding more than the cap.
+    for n in 0..6 {
+        let name = format!("org{n}");
+        let org = service.add_org(&name).unwrap();
+        let key = service.create_key(&name, "key").unwrap().secret;
+        let answers = create_at_once(&[&server], &key, 24).await;
+        assert_exactly_the_cap(&answers);
+        assert_eq!(service.webhooks(&org).unwrap().len(), CAP, "{name}");
+        // Full: later creations are all refused.
+        let answers = create_at_once(&[&server], &key, 4).await;
+        assert!(
+            answers.iter().all(|(s, _)| *s == StatusCode::CONFLICT),
+            "{answers:?}"
+        );
+        assert_eq!(service.webhooks(&org).unwrap().len(), CAP, "{name}");
     }
-    // Another organization has its own places.
-    service.add_org("beta").unwrap();
-    let beta = service.create_key("beta", "beta key").unwrap().secret;
-    let answers = create_at_once(&[&server], &beta, 1).await;
-    assert_eq!(answers[0].0, StatusCode::CREATED, "{:?}", answers[0].1);
     server.stop().await;
 }
 
