@@ -705,14 +705,36 @@ async fn run_query(
     if let Err(refusal) = write::check_properties(&data, entity, &properties) {
         return answer(Err(refusal), &body);
     }
-    match query::run(expression, data.records(entity).iter()) {
-        Ok(page) => {
-            let entities: Vec<Value> = page.into_iter().map(|data| json!({"Data": data})).collect();
-            let mut out = json!({"Entities": entities});
-            if let Some(id) = body.get("RequestId") {
-                out["RequestId"] = id.clone();
+    match query::run_page(expression, data.records(entity).iter()) {
+        Ok((page, projection)) => {
+            // Written out straight from the stored records: building the page as a value
+            // copied every record up to three times (`json!` serialises an expression
+            // into a new value) only to write it out.
+            #[derive(serde::Serialize)]
+            struct Entity<'a> {
+                #[serde(rename = "Data")]
+                data: query::Projected<'a>,
             }
-            Json(out).into_response()
+            #[derive(serde::Serialize)]
+            struct Page<'a> {
+                #[serde(rename = "Entities")]
+                entities: Vec<Entity<'a>>,
+                #[serde(rename = "RequestId", skip_serializing_if = "Option::is_none")]
+                request_id: Option<&'a Value>,
+            }
+            let page = Page {
+                entities: page
+                    .into_iter()
+                    .map(|record| Entity {
+                        data: query::Projected {
+                            record,
+                            projection: &projection,
+                        },
+                    })
+                    .collect(),
+                request_id: body.get("RequestId"),
+            };
+            Json(page).into_response()
         }
         Err(e) => error(StatusCode::BAD_REQUEST, e.code, &e.message),
     }

@@ -284,45 +284,81 @@ impl Projection {
         let Value::Object(map) = record else {
             return record.clone();
         };
-        let mut out = Map::new();
+        let mut lower = String::new();
+        Value::Object(
+            map.iter()
+                .filter_map(|(key, value)| {
+                    Some((
+                        key.clone(),
+                        self.member(key, value, &mut lower)?.into_owned(),
+                    ))
+                })
+                .collect(),
+        )
+    }
+
+    /// What this projection gives of member `key` (`lower`: room to lower-case its name
+    /// in), borrowed when it is the member as it is.
+    fn member<'v>(
+        &self,
+        key: &str,
+        value: &'v Value,
+        lower: &mut String,
+    ) -> Option<std::borrow::Cow<'v, Value>> {
+        use std::borrow::Cow;
+        lower.clear();
+        lower.extend(key.chars().map(|c| c.to_ascii_lowercase()));
+        if self.whole.contains(lower.as_str()) {
+            return Some(Cow::Borrowed(value));
+        }
+        // What `*` gives of this member, if anything.
+        let given = match value {
+            Value::Array(_) => None,
+            Value::Object(members) if self.all => Some(match members.get("Id") {
+                Some(id) => Cow::Owned(json!({"Id": id})),
+                None => Cow::Borrowed(value),
+            }),
+            _ if self.all => Some(Cow::Borrowed(value)),
+            _ => None,
+        };
+        let Some(nested) = self.nested.get(lower.as_str()) else {
+            return given;
+        };
+        let inner = match value {
+            Value::Array(items) => Value::Array(items.iter().map(|v| nested.apply(v)).collect()),
+            other => nested.apply(other),
+        };
+        Some(Cow::Owned(match (given.map(Cow::into_owned), inner) {
+            (Some(Value::Object(mut base)), Value::Object(more)) => {
+                base.extend(more);
+                Value::Object(base)
+            }
+            (_, inner) => inner,
+        }))
+    }
+}
+
+/// A record as a projection gives it, written out straight from the record: serving a
+/// page copied every member it kept into a new value only to write it out.
+pub struct Projected<'a> {
+    pub record: &'a Value,
+    pub projection: &'a Projection,
+}
+
+impl serde::Serialize for Projected<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let Value::Object(map) = self.record else {
+            return self.record.serialize(serializer);
+        };
+        let mut out = serializer.serialize_map(None)?;
         let mut lower = String::new();
         for (key, value) in map {
-            lower.clear();
-            lower.extend(key.chars().map(|c| c.to_ascii_lowercase()));
-            if self.whole.contains(lower.as_str()) {
-                out.insert(key.clone(), value.clone());
-                continue;
-            }
-            // What `*` gives of this member, if anything.
-            let mut given = match value {
-                Value::Array(_) => None,
-                Value::Object(members) if self.all => Some(match members.get("Id") {
-                    Some(id) => json!({"Id": id}),
-                    None => value.clone(),
-                }),
-                _ if self.all => Some(value.clone()),
-                _ => None,
-            };
-            if let Some(nested) = self.nested.get(lower.as_str()) {
-                let inner = match value {
-                    Value::Array(items) => {
-                        Value::Array(items.iter().map(|v| nested.apply(v)).collect())
-                    }
-                    other => nested.apply(other),
-                };
-                given = Some(match (given, inner) {
-                    (Some(Value::Object(mut base)), Value::Object(more)) => {
-                        base.extend(more);
-                        Value::Object(base)
-                    }
-                    (_, inner) => inner,
-                });
-            }
-            if let Some(given) = given {
-                out.insert(key.clone(), given);
+            if let Some(given) = self.projection.member(key, value, &mut lower) {
+                out.serialize_entry(key, given.as_ref())?;
             }
         }
-        Value::Object(out)
+        out.end()
     }
 }
 
@@ -344,6 +380,16 @@ pub fn run<'a>(
     expression: &Value,
     records: impl Iterator<Item = &'a Value>,
 ) -> Result<Vec<Value>, QueryError> {
+    let (page, projection) = run_page(expression, records)?;
+    Ok(page.into_iter().map(|r| projection.apply(r)).collect())
+}
+
+/// [`run`]'s page as the records it selects, with the projection to give them through
+/// (as [`Projected`], written out without a copy).
+pub fn run_page<'a>(
+    expression: &Value,
+    records: impl Iterator<Item = &'a Value>,
+) -> Result<(Vec<&'a Value>, Projection), QueryError> {
     let criteria = expression.get("Criteria");
     let orders: Vec<(String, bool)> = expression
         .get("Orders")
@@ -385,12 +431,12 @@ pub fn run<'a>(
                 skipped += 1;
                 continue;
             }
-            page.push(projection.apply(record));
+            page.push(record);
             if page.len() == count {
                 break;
             }
         }
-        return Ok(page);
+        return Ok((page, projection));
     }
     let mut matched = Vec::new();
     for record in records {
@@ -418,12 +464,10 @@ pub fn run<'a>(
         }
         Ordering::Equal
     });
-    Ok(matched
-        .into_iter()
-        .skip(first)
-        .take(count)
-        .map(|r| projection.apply(r))
-        .collect())
+    Ok((
+        matched.into_iter().skip(first).take(count).collect(),
+        projection,
+    ))
 }
 
 #[cfg(test)]
@@ -698,9 +742,21 @@ mod tests {
             for record in data.records(entity) {
                 for set in &sets {
                     let set: Vec<String> = set.iter().map(|p| p.to_string()).collect();
+                    let projected = project(record, &set);
                     assert_eq!(
-                        project(record, &set),
+                        projected,
                         project_by_matching_each_property(record, &set),
+                        "{entity} with {set:?}"
+                    );
+                    // Written out straight from the record: the same text.
+                    let projection = Projection::new(&set);
+                    assert_eq!(
+                        serde_json::to_string(&Projected {
+                            record,
+                            projection: &projection
+                        })
+                        .unwrap(),
+                        projected.to_string(),
                         "{entity} with {set:?}"
                     );
                     compared += 1;
