@@ -278,6 +278,10 @@ enum Command {
         /// load to any authenticated caller (for diagnosing a node; off by default)
         #[arg(long)]
         server_timing_load: bool,
+        /// How long a request body may take to arrive once its caller is authenticated
+        /// (1s to 60s); a slower one is answered 408 `body_timeout` and frees its slot
+        #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = server::parse_body_read_timeout)]
+        body_read_timeout: std::time::Duration,
         /// Connections one organization may have (1 to 1000000; 409
         /// `connection_limit_reached` beyond)
         #[arg(long, default_value_t = 100, value_name = "N", value_parser = unifield_server::service::parse_per_org_limit)]
@@ -433,6 +437,7 @@ fn main() -> ExitCode {
             max_concurrent_requests,
             max_concurrent_requests_per_org,
             server_timing_load,
+            body_read_timeout,
             max_connections_per_org,
             max_tokens_per_org,
             behind_tls_proxy,
@@ -465,6 +470,7 @@ fn main() -> ExitCode {
                             max_concurrent_requests,
                             max_concurrent_requests_per_org,
                             server_timing_load,
+                            body_read_timeout,
                             max_connections_per_org,
                             max_tokens_per_org,
                             shutdown_grace,

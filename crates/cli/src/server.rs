@@ -92,6 +92,16 @@ pub(crate) fn parse_interval(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs(seconds))
 }
 
+/// `--body-read-timeout`: an interval from 1s to 60s (the request timeout; a body allowed
+/// longer could hold its slot for the whole request).
+pub(crate) fn parse_body_read_timeout(text: &str) -> Result<Duration, String> {
+    let timeout = parse_interval(text)?;
+    if timeout > Duration::from_secs(60) {
+        return Err(format!("`{text}`: from 1s to 60s"));
+    }
+    Ok(timeout)
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -105,6 +115,7 @@ pub(crate) struct ServeLimits {
     pub max_concurrent_requests: usize,
     pub max_concurrent_requests_per_org: Option<usize>,
     pub server_timing_load: bool,
+    pub body_read_timeout: Duration,
     pub max_connections_per_org: usize,
     pub max_tokens_per_org: usize,
     /// How long work in flight gets to end after SIGTERM or SIGINT.
@@ -151,6 +162,7 @@ pub(crate) fn serve(
         max_concurrent_requests: limits.max_concurrent_requests.max(1),
         max_concurrent_requests_per_org: limits.max_concurrent_requests_per_org,
         server_timing_load: limits.server_timing_load,
+        body_read_timeout: limits.body_read_timeout,
         max_connections_per_org: limits.max_connections_per_org,
         max_tokens_per_org: limits.max_tokens_per_org,
         ..Default::default()

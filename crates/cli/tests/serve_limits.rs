@@ -51,6 +51,8 @@ fn serve_refuses_limits_out_of_range_naming_the_flag() {
         ("--max-concurrent-requests-per-org", "0", "1 to 100000"),
         ("--max-concurrent-requests-per-org", "100001", "1 to 100000"),
         ("--max-connections-per-org", "1000001", "1 to 1000000"),
+        ("--body-read-timeout", "2m", "from 1s to 60s"),
+        ("--body-read-timeout", "0", "at least 1s"),
         ("--max-tokens-per-org", "99999999999", "1 to 1000000"),
         ("--max-tokens-per-org", "0", "1 to 1000000"),
     ] {
