@@ -10,6 +10,8 @@
 //!   whole, test the field (what filtering cost before the engine could narrow).
 //! - narrowed: `Mapping::narrowed(["status"])`, then parse projected onto its members,
 //!   apply it, test the field.
+//! - narrowed from text: the same mapping through `Mapping::apply_text`, which reads the
+//!   members straight into slots with no object built for the record.
 //!
 //! Prints the median of ROUNDS rounds (env FILTER_ROUNDS, default 5) and the ratios.
 //! Run: `cargo bench -p unifield-engine --bench filter`.
@@ -34,6 +36,20 @@ fn count_matching(mapping: &Mapping, field: usize, want: &Value, texts: &[String
                 return false;
             };
             let applied = mapping.apply(&record, &related);
+            applied.taken && applied.values[field] == *want
+        })
+        .count()
+}
+
+/// `count_matching` through `Mapping::apply_text`.
+fn count_matching_text(mapping: &Mapping, field: usize, want: &Value, texts: &[String]) -> usize {
+    let related = Related::default();
+    texts
+        .iter()
+        .filter(|text| {
+            let Ok(applied) = mapping.apply_text(text, &related) else {
+                return false;
+            };
             applied.taken && applied.values[field] == *want
         })
         .count()
@@ -86,13 +102,14 @@ fn main() {
     let mut floor = Vec::new();
     let mut whole_times = Vec::new();
     let mut narrow_times = Vec::new();
-    let mut counts = (0, 0);
+    let mut text_times = Vec::new();
+    let mut counts = (0, 0, 0);
     for round in 0..rounds {
-        // Each round starts with a different one of the three, so none always runs
+        // Each round starts with a different one of the four, so none always runs
         // first (cold) or right after another's allocations.
-        for turn in 0..3 {
+        for turn in 0..4 {
             let started = Instant::now();
-            match (round + turn) % 3 {
+            match (round + turn) % 4 {
                 0 => {
                     for text in &texts {
                         let _ = black_box(parse_record(text, Some(&floor_members)));
@@ -103,21 +120,27 @@ fn main() {
                     counts.0 = black_box(count_matching(&whole, whole_index, &want, &texts));
                     whole_times.push(started.elapsed());
                 }
-                _ => {
+                2 => {
                     counts.1 = black_box(count_matching(&narrow, narrow_index, &want, &texts));
                     narrow_times.push(started.elapsed());
+                }
+                _ => {
+                    counts.2 = black_box(count_matching_text(&narrow, narrow_index, &want, &texts));
+                    text_times.push(started.elapsed());
                 }
             }
         }
     }
     assert_eq!(
-        counts.0, counts.1,
+        (counts.0, counts.0),
+        (counts.1, counts.2),
         "the narrowed mapping must match the same records as the whole one"
     );
-    let (floor, whole_t, narrow_t) = (
+    let (floor, whole_t, narrow_t, text_t) = (
         median(&mut floor),
         median(&mut whole_times),
         median(&mut narrow_times),
+        median(&mut text_times),
     );
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
@@ -139,5 +162,11 @@ fn main() {
         ms(narrow_t),
         ms(narrow_t) / ms(floor),
         ms(whole_t) / ms(narrow_t)
+    );
+    println!(
+        "  narrowed mapping from text (apply_text), test  {:8.1} ms  ({:.2}x floor, {:.1}x faster than whole; goal <= 250 ms)",
+        ms(text_t),
+        ms(text_t) / ms(floor),
+        ms(whole_t) / ms(text_t)
     );
 }

@@ -255,6 +255,34 @@ impl Mapping {
         })
     }
 
+    /// Maps one record given as JSON text: what `input::parse_record` with
+    /// [`Mapping::members_read`] and then [`Mapping::apply`] give, errors included, for a
+    /// caller holding records as text (a workspace's or a server's cache; filtering on a
+    /// narrowed mapping). A plain record is read member by member when the mapping
+    /// allows it (see [`Mapping::apply_each`]), with no object built for it.
+    pub fn apply_text(&self, text: &str, related: &Related) -> serde_json::Result<Applied> {
+        if let Some(table) = &self.member_table {
+            let mut values: Vec<Option<Value>> = Vec::new();
+            values.resize_with(self.heads.len(), || None);
+            if crate::input::parse_members(text.as_bytes(), table, &mut values).is_ok() {
+                let top: Vec<Option<&Value>> = values.iter().map(Option::as_ref).collect();
+                let record = RecordRef::Members {
+                    heads: &self.heads,
+                    top: &top,
+                };
+                return Ok(self.apply_resolved(
+                    record,
+                    &top,
+                    related,
+                    RECORD_TIME_BUDGET,
+                    Cow::into_owned,
+                ));
+            }
+        }
+        let record = crate::input::parse_record(text, self.members_read())?;
+        Ok(self.apply(&record, related))
+    }
+
     /// Whether [`Mapping::apply_each`] reads plain JSON Lines records member by member
     /// (every path the mapping reads is singular from a named member).
     pub fn reads_members_directly(&self) -> bool {

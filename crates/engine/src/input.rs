@@ -137,7 +137,7 @@ pub(crate) fn read_members<R: BufRead>(
 
 /// Reads a record's members into `slots` (see [`read_members`]); an error when the line
 /// is not a plain record, so the caller reads it the usual way.
-fn parse_members(
+pub(crate) fn parse_members(
     line: &[u8],
     table: &crate::heads::Heads,
     slots: &mut [Option<Value>],

@@ -283,3 +283,45 @@ proptest! {
         prop_assert_eq!(got, want, "{}.json over {:?}", name, text);
     }
 }
+
+/// `Mapping::apply_text` against parsing the text then `Mapping::apply`.
+fn same_from_text(mapping: &Mapping, text: &str) -> Result<(), String> {
+    let related = Related::default();
+    let want = unifield_engine::input::parse_record(text, mapping.members_read())
+        .map(|record| mapping.apply(&record, &related));
+    let got = mapping.apply_text(text, &related);
+    match (got, want) {
+        (Ok(got), Ok(want)) if got == want => Ok(()),
+        (Err(got), Err(want)) if got.to_string() == want.to_string() => Ok(()),
+        (got, want) => Err(format!("{text:?}: {got:?} != {want:?}")),
+    }
+}
+
+#[test]
+fn apply_text_gives_what_parsing_then_apply_gives() {
+    for (name, mapping, samples) in MAPPINGS {
+        let mapping = load(mapping, None).unwrap();
+        for line in samples.lines().chain([
+            r#"{"Data":{"Id":1}}"#,
+            r#"{"Id":2,"Id":3,"Zzz":[[{}]]}"#,
+            "[1]",
+            r#"{"Id":4,"Name":1e400}"#,
+            r#"{"Id":5,"#,
+        ]) {
+            same_from_text(&mapping, line).unwrap_or_else(|e| panic!("{name}.json: {e}"));
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn apply_text_of_any_line_is_parse_then_apply(
+        text in line(),
+        which in 0..MAPPINGS.len(),
+    ) {
+        let mapping = load(MAPPINGS[which].1, None).unwrap();
+        prop_assert_eq!(same_from_text(&mapping, &text), Ok(()));
+    }
+}
