@@ -1,6 +1,7 @@
 // The bar across the top: the record source, the mappings, and the actions with their
 // shortcuts in their tooltips.
 
+import { useEffect, useRef, useState } from "react";
 import type { MappingSummary, RecordSource, WorkspaceInfo } from "../bindings";
 import { MAC } from "../hooks/useShortcuts";
 import type { MappingText } from "../hooks/useMappingText";
@@ -35,7 +36,38 @@ const SECONDARY: { action: Action; label: string; testId: string }[] = [
   { action: "connections", label: "Connections", testId: "open-connections" },
 ];
 
+/**
+ * Which ends of a scrolling strip hide tabs ("start", "end", both or none), kept up to date
+ * as it scrolls and resizes: the strip fades there, so a cut-off tab reads as "more this way".
+ */
+function useHiddenEnds(count: number) {
+  const strip = useRef<HTMLElement>(null);
+  const [ends, setEnds] = useState("");
+  useEffect(() => {
+    const e = strip.current;
+    if (!e) {
+      return;
+    }
+    const measure = () =>
+      setEnds(
+        [e.scrollLeft > 1 ? "start" : "", e.scrollLeft + e.clientWidth < e.scrollWidth - 1 ? "end" : ""]
+          .filter(Boolean)
+          .join(" "),
+      );
+    measure();
+    const resized = new ResizeObserver(measure);
+    resized.observe(e);
+    e.addEventListener("scroll", measure, { passive: true });
+    return () => {
+      resized.disconnect();
+      e.removeEventListener("scroll", measure);
+    };
+  }, [count]);
+  return { strip, ends };
+}
+
 export function TopBar({ info, source, onSource, mapping, onMapping, theme, run }: Props) {
+  const tabs = useHiddenEnds(info?.mappings.length ?? 0);
   const button = (action: Action, label: string, testId?: string, text = label) => (
     <button
       key={action}
@@ -127,7 +159,7 @@ export function TopBar({ info, source, onSource, mapping, onMapping, theme, run 
           </option>
         )}
       </select>
-      <nav className="mappings" aria-label="Mappings">
+      <nav className="mappings" aria-label="Mappings" ref={tabs.strip} data-hidden={tabs.ends}>
         {info?.mappings.map((m) => (
           <button
             key={m.name}
