@@ -21,15 +21,7 @@ async fn revoked_credentials_stop_syncing_until_a_reconnect_with_working_ones(db
         return;
     };
     let (org, key) = h.org("acme");
-    let (_, _, created) = h
-        .send(
-            Method::POST,
-            "/api/connections",
-            Some(&key),
-            Some(&h.connection_body("sb")),
-        )
-        .await;
-    let id = created["id"].as_str().unwrap().to_string();
+    let id = h.add_connection(&key, "sb").await;
     let outcome = h.server.service.sync_connection(&org, &id).await.unwrap();
     assert_eq!(outcome.status, "reauthorization_required", "{outcome:?}");
 

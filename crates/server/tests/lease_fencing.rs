@@ -10,7 +10,6 @@
 mod common;
 
 use common::{Db, Harness};
-use reqwest::{Method, StatusCode};
 use unifield_server::storage::timestamp;
 
 on_both_backends!(
@@ -21,16 +20,7 @@ on_both_backends!(
 /// A connection of a new organization: (organization id, connection id).
 async fn connection(h: &Harness) -> (String, String) {
     let (org, key) = h.org("acme");
-    let (status, _, body) = h
-        .send(
-            Method::POST,
-            "/api/connections",
-            Some(&key),
-            Some(&h.connection_body("sandbox")),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    (org, body["id"].as_str().unwrap().to_string())
+    (org, h.add_connection(&key, "sandbox").await)
 }
 
 fn page(from: usize, count: usize) -> Vec<(String, String, String)> {

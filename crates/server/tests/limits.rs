@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{assert_error, fast_settings, Db, Harness, CLIENT_SECRET};
+use common::{assert_error, fast_settings, Db, Harness};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -20,30 +20,6 @@ on_both_backends!(
     a_filter_stops_scanning_when_its_request_times_out,
 );
 
-async fn create_connection(h: &Harness, key: &str, name: &str) -> (StatusCode, Value) {
-    let (status, _, body) = h
-        .send(
-            Method::POST,
-            "/api/connections",
-            Some(key),
-            Some(&h.connection_body(name)),
-        )
-        .await;
-    (status, body)
-}
-
-async fn create_token(h: &Harness, key: &str, connection: &str) -> (StatusCode, Value) {
-    let (status, _, body) = h
-        .send(
-            Method::POST,
-            &format!("/api/connections/{connection}/tokens"),
-            Some(key),
-            Some(&json!({"name": "reader"})),
-        )
-        .await;
-    (status, body)
-}
-
 async fn organizations_are_capped_in_connections_and_live_tokens(db: Db) {
     let mut settings = fast_settings();
     settings.max_connections_per_org = 2;
@@ -52,11 +28,11 @@ async fn organizations_are_capped_in_connections_and_live_tokens(db: Db) {
         return;
     };
     let (_, acme) = h.org("acme");
-    let (status, first) = create_connection(&h, &acme, "one").await;
+    let (status, first) = h.post_connection(&acme, "one").await;
     assert_eq!(status, StatusCode::CREATED, "{first}");
-    let (status, second) = create_connection(&h, &acme, "two").await;
+    let (status, second) = h.post_connection(&acme, "two").await;
     assert_eq!(status, StatusCode::CREATED, "{second}");
-    let (status, refused) = create_connection(&h, &acme, "three").await;
+    let (status, refused) = h.post_connection(&acme, "three").await;
     assert_eq!(status, StatusCode::CONFLICT, "{refused}");
     assert_error(&refused, "connection_limit_reached");
     assert!(
@@ -71,7 +47,7 @@ async fn organizations_are_capped_in_connections_and_live_tokens(db: Db) {
 
     // The cap is per organization.
     let (_, beta) = h.org("beta");
-    let (status, body) = create_connection(&h, &beta, "one").await;
+    let (status, body) = h.post_connection(&beta, "one").await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 
     // Requests at once cannot both take the last place.
@@ -80,7 +56,7 @@ async fn organizations_are_capped_in_connections_and_live_tokens(db: Db) {
         let name = format!("c{i}");
         let h = &h;
         let gamma = gamma.clone();
-        async move { create_connection(h, &gamma, &name).await }
+        async move { h.post_connection(&gamma, &name).await }
     });
     let outcomes = futures_util::future::join_all(attempts).await;
     let created = outcomes
@@ -97,10 +73,10 @@ async fn organizations_are_capped_in_connections_and_live_tokens(db: Db) {
     let one = first["id"].as_str().unwrap();
     let two = second["id"].as_str().unwrap();
     for connection in [one, one, two] {
-        let (status, body) = create_token(&h, &acme, connection).await;
+        let (status, body) = h.post_token(&acme, connection).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
     }
-    let (status, refused) = create_token(&h, &acme, one).await;
+    let (status, refused) = h.post_token(&acme, one).await;
     assert_eq!(status, StatusCode::CONFLICT, "{refused}");
     assert_error(&refused, "token_limit_reached");
     // A revoked token frees its place.
@@ -117,9 +93,9 @@ async fn organizations_are_capped_in_connections_and_live_tokens(db: Db) {
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, body) = create_token(&h, &acme, two).await;
+    let (status, body) = h.post_token(&acme, two).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    let (status, _) = create_token(&h, &acme, two).await;
+    let (status, _) = h.post_token(&acme, two).await;
     assert_eq!(status, StatusCode::CONFLICT);
 
     // A deleted connection frees its place (and its tokens').
@@ -132,9 +108,9 @@ async fn organizations_are_capped_in_connections_and_live_tokens(db: Db) {
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, body) = create_connection(&h, &acme, "three").await;
+    let (status, body) = h.post_connection(&acme, "three").await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    let (status, body) = create_token(&h, &acme, one).await;
+    let (status, body) = h.post_token(&acme, one).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 }
 
@@ -189,30 +165,10 @@ async fn more_requests_at_once_than_the_limit_are_shed_with_retry_after(db: Db) 
         return;
     };
     let (_, key) = h.org("acme");
-    let (status, created) = create_connection(&h, &key, "sandbox").await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    let id = created["id"].as_str().unwrap().to_string();
+    let id = h.add_connection(&key, "sandbox").await;
     // Three at once: two are served (each holds its place 2.5 s), the third is refused
     // at once rather than queued.
-    let reconnect = || {
-        let request = h
-            .http
-            .put(h.url(&format!("/api/connections/{id}/credentials")))
-            .bearer_auth(&key)
-            .json(
-                &json!({"client_id": h.sandbox_config.client_id, "client_secret": CLIENT_SECRET}),
-            );
-        tokio::spawn(async move {
-            let response = request.send().await.unwrap();
-            let status = response.status();
-            let retry_after = response
-                .headers()
-                .get("retry-after")
-                .map(|v| v.to_str().unwrap().to_string());
-            let body: Value = response.json().await.unwrap();
-            (status, retry_after, body)
-        })
-    };
+    let reconnect = || h.spawn_reconnect(&key, &id);
     let requests = [reconnect(), reconnect(), reconnect()];
     let mut served = 0;
     let mut shed = Vec::new();
@@ -250,25 +206,16 @@ async fn the_health_check_answers_while_every_request_slot_is_taken() {
         return;
     };
     let (_, key) = h.org("acme");
-    let (status, created) = create_connection(&h, &key, "sandbox").await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    let id = created["id"].as_str().unwrap().to_string();
+    let id = h.add_connection(&key, "sandbox").await;
     // The slow request and the probes race for the one slot: when a probe wins, the slow
     // request is the one shed (503 at once), so it is sent again (bounded).
     let mut held = None;
     for _ in 0..5 {
-        let slow = h
-            .http
-            .put(h.url(&format!("/api/connections/{id}/credentials")))
-            .bearer_auth(&key)
-            .json(
-                &json!({"client_id": h.sandbox_config.client_id, "client_secret": CLIENT_SECRET}),
-            );
-        let slow = tokio::spawn(async move { slow.send().await.unwrap().status() });
+        let slow = h.spawn_reconnect(&key, &id);
         // Give it time to take the slot (it then holds it for 4 s).
         tokio::time::sleep(Duration::from_millis(200)).await;
         if slow.is_finished() {
-            let status = slow.await.unwrap();
+            let (status, _, _) = slow.await.unwrap();
             assert_eq!(
                 status,
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -311,7 +258,7 @@ async fn the_health_check_answers_while_every_request_slot_is_taken() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_error(&body, "overloaded");
 
-    assert_eq!(slow.await.unwrap(), StatusCode::OK);
+    assert_eq!(slow.await.unwrap().0, StatusCode::OK);
 }
 
 async fn a_filter_stops_scanning_when_its_request_times_out(db: Db) {
@@ -321,7 +268,7 @@ async fn a_filter_stops_scanning_when_its_request_times_out(db: Db) {
         return;
     };
     let (org, key) = h.org("acme");
-    let (status, created) = create_connection(&h, &key, "big").await;
+    let (status, created) = h.post_connection(&key, "big").await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let connection = created["id"].as_str().unwrap().to_string();
     // 60,000 cached work orders, as a sync leaves them: a filter and sort over all of them

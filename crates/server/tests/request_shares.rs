@@ -10,23 +10,10 @@
 
 mod common;
 
-use common::{assert_error, fast_settings, Db, Harness, CLIENT_SECRET};
+use common::{assert_error, fast_settings, Db, Harness};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
-
-async fn create_connection(h: &Harness, key: &str) -> String {
-    let (status, _, body) = h
-        .send(
-            Method::POST,
-            "/api/connections",
-            Some(key),
-            Some(&h.connection_body("sandbox")),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["id"].as_str().unwrap().to_string()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_organization_gets_at_most_its_share_of_the_request_slots() {
@@ -43,26 +30,8 @@ async fn one_organization_gets_at_most_its_share_of_the_request_slots() {
     assert_eq!(h.server.service.settings.requests_per_org(), 2);
     let (_, acme) = h.org("acme");
     let (_, beta) = h.org("beta");
-    let id = create_connection(&h, &acme).await;
-    let reconnect = || {
-        let request = h
-            .http
-            .put(h.url(&format!("/api/connections/{id}/credentials")))
-            .bearer_auth(&acme)
-            .json(
-                &json!({"client_id": h.sandbox_config.client_id, "client_secret": CLIENT_SECRET}),
-            );
-        tokio::spawn(async move {
-            let response = request.send().await.unwrap();
-            let status = response.status();
-            let retry_after = response
-                .headers()
-                .get("retry-after")
-                .map(|v| v.to_str().unwrap().to_string());
-            let body: Value = response.json().await.unwrap();
-            (status, retry_after, body)
-        })
-    };
+    let id = h.add_connection(&acme, "sandbox").await;
+    let reconnect = || h.spawn_reconnect(&acme, &id);
     // Three at once from one organization, with two free slots left on the node: two are
     // served, the third is refused at once.
     let requests = [reconnect(), reconnect(), reconnect()];

@@ -5,7 +5,6 @@
 mod common;
 
 use common::Harness;
-use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 /// A `{:?}` of what key and token creation and webhook creation return (as a log line or
@@ -21,18 +20,9 @@ async fn debug_output_of_created_keys_and_webhook_secrets_is_redacted() {
     assert!(!printed.contains(&created.secret), "{printed}");
     assert!(printed.contains(&created.id), "{printed}");
 
-    let (status, _, connection) = harness
-        .send(
-            Method::POST,
-            "/api/connections",
-            Some(&key),
-            Some(&harness.connection_body("sandbox")),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{connection}");
-    let connection_id = connection["id"].as_str().unwrap();
+    let connection_id = harness.add_connection(&key, "sandbox").await;
     let token = service
-        .create_token(&org_id, connection_id, "reader")
+        .create_token(&org_id, &connection_id, "reader")
         .unwrap();
     assert!(token.secret.starts_with("uct_"));
     let printed = format!("{token:?}");

@@ -70,16 +70,7 @@ async fn a_push_reading_more_is_said_truthfully_and_pulls_the_entity_whole(db: c
         return;
     };
     let (org, key) = h.org("acme");
-    let (status, _, created) = h
-        .send(
-            Method::POST,
-            "/api/connections",
-            Some(&key),
-            Some(&h.connection_body("sb")),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    let connection = created["id"].as_str().unwrap().to_string();
+    let connection = h.add_connection(&key, "sb").await;
 
     // Nothing cached: both say what the syncs ask for.
     let (records, held, asked) = raw_work_orders(&h, &key, &connection).await;
@@ -193,16 +184,7 @@ async fn a_push_reading_more_during_a_sync_makes_the_next_one_due_when_it_ends(d
         return;
     };
     let (org, key) = h.org("acme");
-    let (status, _, created) = h
-        .send(
-            Method::POST,
-            "/api/connections",
-            Some(&key),
-            Some(&h.connection_body("sb")),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    let connection = created["id"].as_str().unwrap().to_string();
+    let connection = h.add_connection(&key, "sb").await;
     let (mapping, etag) = h.mapping(&key, &connection, "WorkOrder").await;
     h.push_accepted(
         &key,

@@ -7,7 +7,7 @@ mod common;
 
 use common::{assert_error, fast_settings, Db, Harness};
 use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::time::Duration;
 
 on_both_backends!(
@@ -15,29 +15,9 @@ on_both_backends!(
     revoked_tokens_within_their_grace_stay_listed,
 );
 
-async fn create_connection(h: &Harness, key: &str) -> String {
-    let (status, _, body) = h
-        .send(
-            Method::POST,
-            "/api/connections",
-            Some(key),
-            Some(&h.connection_body("sandbox")),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["id"].as_str().unwrap().to_string()
-}
-
 /// A new token of the connection: (id, secret).
 async fn create_token(h: &Harness, key: &str, connection: &str) -> (String, String) {
-    let (status, _, body) = h
-        .send(
-            Method::POST,
-            &format!("/api/connections/{connection}/tokens"),
-            Some(key),
-            Some(&json!({"name": "reader"})),
-        )
-        .await;
+    let (status, body) = h.post_token(key, connection).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     (
         body["id"].as_str().unwrap().to_string(),
@@ -94,8 +74,8 @@ async fn revoked_tokens_past_their_grace_are_deleted_by_later_revocations(db: Db
     };
     let (_, acme) = h.org("acme");
     let (_, beta) = h.org("beta");
-    let connection = create_connection(&h, &acme).await;
-    let beta_connection = create_connection(&h, &beta).await;
+    let connection = h.add_connection(&acme, "sandbox").await;
+    let beta_connection = h.add_connection(&beta, "sandbox").await;
     let mut tokens = Vec::new();
     for _ in 0..4 {
         tokens.push(create_token(&h, &acme, &connection).await);
@@ -153,7 +133,7 @@ async fn revoked_tokens_within_their_grace_stay_listed(db: Db) {
         Duration::from_secs(30 * 24 * 3600)
     );
     let (_, acme) = h.org("acme");
-    let connection = create_connection(&h, &acme).await;
+    let connection = h.add_connection(&acme, "sandbox").await;
     let mut tokens = Vec::new();
     for _ in 0..3 {
         tokens.push(create_token(&h, &acme, &connection).await.0);

@@ -245,18 +245,71 @@ impl Harness {
         })
     }
 
-    /// Adds a connection through the API and syncs it to the end.
-    pub async fn synced_connection(&self, key: &str, org_id: &str) -> String {
+    /// Asks the API to add a connection named `name` to the harness's sandbox: the status
+    /// and the answer (for tests about refusals).
+    pub async fn post_connection(&self, key: &str, name: &str) -> (StatusCode, Value) {
         let (status, _, body) = self
             .send(
                 reqwest::Method::POST,
                 "/api/connections",
                 Some(key),
-                Some(&self.connection_body("sandbox")),
+                Some(&self.connection_body(name)),
             )
             .await;
+        (status, body)
+    }
+
+    /// Adds a connection named `name` to the harness's sandbox through the API, asserting
+    /// it was created (201): its id.
+    pub async fn add_connection(&self, key: &str, name: &str) -> String {
+        let (status, body) = self.post_connection(key, name).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
-        let id = body["id"].as_str().unwrap().to_string();
+        body["id"].as_str().unwrap().to_string()
+    }
+
+    /// Asks the API for a token named "reader" of `connection`: the status and the answer.
+    pub async fn post_token(&self, key: &str, connection: &str) -> (StatusCode, Value) {
+        let (status, _, body) = self
+            .send(
+                reqwest::Method::POST,
+                &format!("/api/connections/{connection}/tokens"),
+                Some(key),
+                Some(&json!({"name": "reader"})),
+            )
+            .await;
+        (status, body)
+    }
+
+    /// Starts a reconnect of connection `id` with the sandbox's working credentials (a PUT
+    /// of its credentials, which tests them against Corrigo and so holds its request slot
+    /// while the sandbox's latency lasts): the status, `Retry-After` and the answer.
+    pub fn spawn_reconnect(
+        &self,
+        key: &str,
+        id: &str,
+    ) -> tokio::task::JoinHandle<(StatusCode, Option<String>, Value)> {
+        let request = self
+            .http
+            .put(self.url(&format!("/api/connections/{id}/credentials")))
+            .bearer_auth(key)
+            .json(
+                &json!({"client_id": self.sandbox_config.client_id, "client_secret": CLIENT_SECRET}),
+            );
+        tokio::spawn(async move {
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            let retry_after = response
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().to_string());
+            let body: Value = response.json().await.unwrap();
+            (status, retry_after, body)
+        })
+    }
+
+    /// Adds a connection through the API and syncs it to the end.
+    pub async fn synced_connection(&self, key: &str, org_id: &str) -> String {
+        let id = self.add_connection(key, "sandbox").await;
         let outcome = self
             .server
             .service
