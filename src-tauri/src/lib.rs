@@ -54,9 +54,24 @@ fn choose_the_webkit_renderer() {
     }
 }
 
+/// JavaScriptCore's optimizing compilers (DFG, and FTL above it) off for the studio's page,
+/// unless the user chose (`JSC_useDFGJIT=1` keeps them); its interpreter and baseline JIT
+/// remain. The page is interface code (mapping, preview and coverage run in Rust), and
+/// the optimizing tiers' compiled code and compiler memory stay in the web process: about
+/// 10 MB of it with the samples open, more after a session (issue 14). Set in this
+/// process's environment, which WebKit's web process inherits.
+fn choose_the_javascript_tiers() {
+    const DFG: &str = "JSC_useDFGJIT";
+    if std::env::var_os(DFG).is_none() {
+        // Before any thread starts and before WebKit starts its web process.
+        std::env::set_var(DFG, "0");
+    }
+}
+
 pub fn run() {
     let launched = Instant::now();
     choose_the_webkit_renderer();
+    choose_the_javascript_tiers();
     let args: Vec<String> = std::env::args().collect();
     let shell = workspace_dir(&args)
         .and_then(|dir| Shell::open(&dir, launched).map_err(|e| e.to_string()))
