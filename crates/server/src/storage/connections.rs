@@ -383,11 +383,23 @@ impl Sqlite {
 
     pub fn watermark(&self, connection_id: &str, entity: &str) -> Result<Option<Option<String>>> {
         Ok(self
+            .watermark_row(connection_id, entity)?
+            .map(|(since, _)| since))
+    }
+
+    /// The entity's watermark row, (since, properties): None without one.
+    fn watermark_row(
+        &self,
+        connection_id: &str,
+        entity: &str,
+    ) -> Result<Option<(Option<String>, Option<String>)>> {
+        Ok(self
             .read()
             .query_row(
-                "SELECT since FROM sync_watermarks WHERE connection_id = ?1 AND entity = ?2",
+                "SELECT since, properties FROM sync_watermarks
+                 WHERE connection_id = ?1 AND entity = ?2",
                 [connection_id, entity],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?)
     }
@@ -414,13 +426,8 @@ impl Sqlite {
         entity: &str,
     ) -> Result<Option<Option<String>>> {
         Ok(self
-            .read()
-            .query_row(
-                "SELECT properties FROM sync_watermarks WHERE connection_id = ?1 AND entity = ?2",
-                [connection_id, entity],
-                |r| r.get(0),
-            )
-            .optional()?)
+            .watermark_row(connection_id, entity)?
+            .map(|(_, properties)| properties))
     }
 
     /// Sets what every cached record of the entity holds (the watermark row is made, with

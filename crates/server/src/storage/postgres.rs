@@ -871,14 +871,26 @@ impl Postgres {
         connection_id: &str,
         entity: &str,
     ) -> Result<Option<Option<String>>> {
+        Ok(self
+            .watermark_row(connection_id, entity)?
+            .map(|(since, _)| since))
+    }
+
+    /// The entity's watermark row, (since, properties): None without one.
+    fn watermark_row(
+        &self,
+        connection_id: &str,
+        entity: &str,
+    ) -> Result<Option<(Option<String>, Option<String>)>> {
         self.block(async {
             let row = self
                 .query_opt(
-                    "SELECT since FROM sync_watermarks WHERE connection_id = $1 AND entity = $2",
+                    "SELECT since, properties FROM sync_watermarks
+                     WHERE connection_id = $1 AND entity = $2",
                     &[&connection_id, &entity],
                 )
                 .await?;
-            Ok(row.map(|r| r.get(0)))
+            Ok(row.map(|r| (r.get(0), r.get(1))))
         })
     }
 
@@ -904,15 +916,9 @@ impl Postgres {
         connection_id: &str,
         entity: &str,
     ) -> Result<Option<Option<String>>> {
-        self.block(async {
-            let row = self
-                .query_opt(
-                    "SELECT properties FROM sync_watermarks WHERE connection_id = $1 AND entity = $2",
-                    &[&connection_id, &entity],
-                )
-                .await?;
-            Ok(row.map(|r| r.get(0)))
-        })
+        Ok(self
+            .watermark_row(connection_id, entity)?
+            .map(|(_, properties)| properties))
     }
 
     pub(crate) fn set_cached_properties(
