@@ -6,6 +6,7 @@
 //! Nothing here reads outside the repository: fixtures live in `tests/fixtures/`.
 
 pub mod postgres;
+pub mod xwd;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

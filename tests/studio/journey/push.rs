@@ -210,7 +210,21 @@ pub(super) async fn push_to_a_server(j: &mut Journey) {
     })
     .await;
     assert_eq!(status, "ok", "the demo connection is synced");
-    shot(client, "08-servers-dialog").await;
+    servers_dialog_shot(client, "08-servers-dialog").await;
+    tab_stays_in_the_dialog(client, "servers-dialog").await;
+
+    // No webhook endpoint yet: the Events panel says deliveries need one, and how to add it.
+    click(client, "[data-server=demo] [data-testid=server-events]").await;
+    let empty = until("the events panel's empty state", || async {
+        let text = text_of(client, "events-empty").await;
+        (!text.is_empty()).then_some(text)
+    })
+    .await;
+    assert!(
+        empty.contains("webhook endpoint") && empty.contains("POST /api/webhooks"),
+        "{empty}"
+    );
+    click(client, "[data-server=demo] [data-testid=server-events]").await;
 
     // Preview through it: its raw work orders become the source.
     click(
@@ -265,6 +279,22 @@ pub(super) async fn push_to_a_server(j: &mut Journey) {
         !offered.contains(&"test-connection") && !offered.contains(&"pull"),
         "no Test or Pull on a server connection: {offered:?}"
     );
+    // It is pulled through the server instead, from here too.
+    click(
+        client,
+        &format!("{cached} [data-testid=pull-through-server]"),
+    )
+    .await;
+    let pulled = until_within(
+        "the pull through the server",
+        Duration::from_secs(60),
+        || async {
+            let v = js(client, &format!("const d = document.querySelector(\"{cached} [data-testid=server-pull-done]\"); const e = document.querySelector(\"{cached} [data-testid=server-pull-error]\"); return d ? d.textContent : e ? 'error: ' + e.textContent : null;")).await;
+            v.as_str().map(str::to_string)
+        },
+    )
+    .await;
+    assert_eq!(pulled.trim(), "Pulled through demo.");
     keys(client, &['\u{e00c}']).await; // Escape closes the dialog
 
     // A new custom field, bound to the selected node (or $.Id).
@@ -303,6 +333,9 @@ pub(super) async fn push_to_a_server(j: &mut Journey) {
         changes.contains(&format!("custom.{PUSHED_FIELD}")),
         "the diff names the new field: {changes}"
     );
+    // The structural diff History uses: one row per smallest part, with its kind.
+    let row = js(client, &format!("const r = document.querySelector(\"[data-testid=push-changes] [data-testid=diff-row][data-at='custom.{PUSHED_FIELD}']\"); return r ? r.className : null;")).await;
+    assert_eq!(row, json!("added"), "the diff row of the new field");
     let impact = text_of(client, "push-impact").await;
     assert!(
         impact.contains(PUSHED_FIELD),
@@ -321,7 +354,34 @@ pub(super) async fn push_to_a_server(j: &mut Journey) {
             )),
         "the impact is measured on the server's {demo_work_orders} records: {impact_records}"
     );
-    shot(client, "09-push-dialog").await;
+    bounded_shot(client, "09-push-dialog").await;
+
+    // The new field is not saved: a push would leave no version of it in the workspace.
+    // The dialog says so and pushes only once it is saved (its Save button).
+    let unsaved = text_of(client, "push-unsaved").await;
+    assert!(
+        unsaved.contains("Unsaved changes — save first"),
+        "{unsaved}"
+    );
+    let send = js(client, "const b = document.querySelector('[data-testid=push-send]'); return [b.disabled, b.textContent];").await;
+    assert_eq!(
+        send,
+        json!([true, "Save to push"]),
+        "no push of unsaved work"
+    );
+    click(client, "[data-testid=push-save]").await;
+    until_true(
+        client,
+        "the push after saving",
+        "const b = document.querySelector('[data-testid=push-send]'); return document.querySelector('[data-testid=push-unsaved]') === null && b !== null && !b.disabled;",
+    )
+    .await;
+    assert!(
+        text_of(client, "save-state")
+            .await
+            .starts_with("saved as v"),
+        "saved in the workspace"
+    );
 
     arm_on_screen_timer(client, ON_PUSH_CLICK, VERIFY_TICK_SHOWN).await;
     let clicked = Instant::now();
@@ -332,9 +392,28 @@ pub(super) async fn push_to_a_server(j: &mut Journey) {
     })
     .await;
     assert_eq!(matches, "true", "the server serves what the studio shows");
+    // Verify compares a record the push changes: the selected one, unless the new field is
+    // null on it (then it says which record it verified instead).
+    let verify_note = text_of(client, "push-verify-note").await;
+    if shown.is_null() {
+        assert!(
+            verify_note.contains("as it was: verified record"),
+            "{verify_note}"
+        );
+    } else {
+        assert_eq!(
+            verify_note, "",
+            "the selected record is one the push changes"
+        );
+    }
     let round_trip_ms = on_screen_ms(client, "the push's verify tick").await;
+    assert_eq!(
+        focus_now(client).await,
+        json!(["push-done", true]),
+        "focus goes to what the push did (its button is gone), inside the dialog"
+    );
     let round_trip_webdriver_ms = clicked.elapsed().as_millis();
-    shot(client, "10-pushed-and-verified").await;
+    bounded_shot(client, "10-pushed-and-verified").await;
     // Reported, not asserted (issue 12: diff and impact <= 500 ms, push + verify <= 1 s).
     eprintln!(
         "push at {demo_work_orders} cached records: dialog's diff and impact on screen {dialog_ms:.0} ms after the key press \
@@ -389,6 +468,19 @@ pub(super) async fn push_to_a_server(j: &mut Journey) {
         json!([true, true, 2]),
         "Escape cancels the rollback and keeps the dialog"
     );
+    // A diff between two versions, shown before the rollback, goes with it (it was of the
+    // list as it was).
+    click(
+        client,
+        "[data-testid=push-versions] [data-version='1'] [data-testid=push-diff-with]",
+    )
+    .await;
+    let between = until("the diff between versions 0 and 1", || async {
+        let text = text_of(client, "push-versions-changes").await;
+        (!text.is_empty()).then_some(text)
+    })
+    .await;
+    assert!(between.contains(PUSHED_FIELD), "{between}");
     click(client, roll_back).await;
     click(client, "[data-testid=push-rollback-confirm-yes]").await;
     let active = until("the rollback's new version", || async {
@@ -409,13 +501,67 @@ pub(super) async fn push_to_a_server(j: &mut Journey) {
     .await;
     assert_eq!(matches, "true", "{verify}");
     assert!(verify.contains("version 0"), "{verify}");
+    assert_eq!(
+        js(
+            client,
+            "return document.querySelector('[data-testid=push-versions-diff]') === null;"
+        )
+        .await,
+        json!(true),
+        "the old diff between versions does not linger after the rollback"
+    );
     let rolled_back = server.work_order(&key).await;
     assert!(
         rolled_back["customFields"].get(PUSHED_FIELD).is_none(),
         "rolled back, the field is gone: {rolled_back}"
     );
-    shot(client, "11-rolled-back").await;
+    bounded_shot(client, "11-rolled-back").await;
     keys(client, &['\u{e00c}']).await; // Escape closes the dialog
+    let back = focus_now(client).await;
+    assert_ne!(
+        back[0],
+        json!("body"),
+        "focus is back on the page's controls: {back}"
+    );
+    assert_eq!(back[1], json!(false), "no dialog is left: {back}");
+}
+
+/// What has focus: its test id (or aria-label, or tag, or `body`) and whether it is inside a
+/// dialog.
+async fn focus_now(client: &Client) -> Value {
+    js(
+        client,
+        "const e = document.activeElement; if (!e || e === document.body) return ['body', false]; return [e.dataset.testid || e.getAttribute('aria-label') || e.tagName.toLowerCase(), e.closest('[role=dialog]') !== null];",
+    )
+    .await
+}
+
+/// Tab and Shift+Tab stay inside the open dialog (`test_id`): Shift+Tab from its first
+/// control goes to its last, Tab from its last to its first, and as many Tabs as it has
+/// controls (and one more) never leave it.
+async fn tab_stays_in_the_dialog(client: &Client, test_id: &str) {
+    let dialog = format!("[data-testid={test_id}]");
+    let count = js(client, &format!("const d = document.querySelector('{dialog}'); const all = [...d.querySelectorAll('a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex=\"-1\"])')].filter(e => e.getClientRects().length > 0); all[0].focus(); return [all.length, all[0] === document.activeElement, all[all.length - 1].dataset.testid || all[all.length - 1].textContent];")).await;
+    let controls = count[0].as_u64().expect("the dialog's controls") as usize;
+    assert!(controls > 2, "{count}");
+    assert_eq!(count[1], json!(true), "its first control has focus");
+    keys(client, &['\u{e008}', '\u{e004}']).await; // Shift+Tab
+    let last = js(client, &format!("const e = document.activeElement; return [e.closest('{dialog}') !== null, e.dataset.testid || e.textContent];")).await;
+    assert_eq!(
+        last,
+        json!([true, count[2]]),
+        "Shift+Tab from the first control goes to the last"
+    );
+    keys(client, &['\u{e004}']).await;
+    for _ in 0..=controls {
+        keys(client, &['\u{e004}']).await;
+        let inside = js(
+            client,
+            &format!("return document.activeElement !== null && document.activeElement.closest('{dialog}') !== null;"),
+        )
+        .await;
+        assert_eq!(inside, json!(true), "Tab stays inside the dialog");
+    }
 }
 
 /// Starts the page's timer on `start` (a capturing listener on the window: before the studio's
@@ -448,7 +594,7 @@ const ON_KEY_PRESS: &str =
 const ON_PUSH_CLICK: &str =
     "e.type === 'click' && e.target.closest && e.target.closest('[data-testid=push-send]') !== null";
 /// The diff lists a change and the impact table has its rows.
-const DIFF_AND_IMPACT_SHOWN: &str = "document.querySelector('[data-testid=push-changes] li') !== null && document.querySelector('[data-testid=push-impact] tbody tr') !== null";
+const DIFF_AND_IMPACT_SHOWN: &str = "document.querySelector('[data-testid=push-changes] [data-testid=diff-row]') !== null && document.querySelector('[data-testid=push-impact] tbody tr') !== null";
 /// Verify has answered (its tick or its cross).
 const VERIFY_TICK_SHOWN: &str =
     "document.querySelector('[data-testid=push-verify][data-matches]') !== null";
@@ -491,7 +637,52 @@ async fn painted_shot(client: &Client, name: &str) {
         )
         .await
         .unwrap();
-    shot(client, name).await;
+    bounded_shot(client, name).await;
+}
+
+/// A picture of the window while the Servers dialog is open, taken from the X server
+/// (`xwd`), not through WebDriver: WebKitWebDriver's screenshot with that dialog open has
+/// been seen never to answer (issue 12's note: at 10,000 work orders every time; at 1,000 in
+/// two of this stop's runs), and after that every WebDriver command of the session hangs.
+/// Without `xwd` it says so and takes none.
+async fn servers_dialog_shot(client: &Client, name: &str) {
+    // What the DOM holds now is painted first.
+    client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 50)));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let started = Instant::now();
+    match support::xwd::capture(None) {
+        Some(image) => {
+            image.write_png(&crate::shots().join(format!("{name}.png")));
+            eprintln!(
+                "e2e screenshot {name} (X grab): {} ms",
+                started.elapsed().as_millis()
+            );
+        }
+        None => eprintln!("e2e screenshot {name}: skipped (an X grab needs xwd, from x11-apps)"),
+    }
+}
+
+/// A screenshot that gives up after 20 s: WebKitWebDriver under Xvfb has been seen never to
+/// answer one while the Servers dialog is open (see issue 12's note), and a step must not
+/// hang on a picture. Says how long it took, or that it was skipped.
+async fn bounded_shot(client: &Client, name: &str) {
+    let started = Instant::now();
+    match tokio::time::timeout(Duration::from_secs(20), client.screenshot()).await {
+        Ok(Ok(png)) => {
+            std::fs::write(crate::shots().join(format!("{name}.png")), png).unwrap();
+            eprintln!(
+                "e2e screenshot {name}: {} ms",
+                started.elapsed().as_millis()
+            );
+        }
+        Ok(Err(e)) => panic!("screenshot {name}: {e}"),
+        Err(_) => eprintln!("e2e screenshot {name}: no answer in 20 s (WebKitWebDriver), skipped"),
+    }
 }
 
 /// The active WorkOrder mapping on the demo connection, as a second client reads it: its
@@ -521,7 +712,13 @@ pub(super) async fn push_conflict(j: &mut Journey) {
     let client = &j.client().clone();
     let server = j.demo.as_ref().expect("the demo server (push step)");
 
-    // F1 lists the push shortcut.
+    // F1 lists the push and Servers shortcuts. Opened while nothing has focus, Escape
+    // returns focus to the control that opens it (the page's body is no place for it).
+    js(
+        client,
+        "document.activeElement && document.activeElement.blur(); return null;",
+    )
+    .await;
     keys(client, &['\u{e031}']).await;
     let help = until("the shortcuts help", || async {
         let text = text_of(client, "shortcuts-dialog").await;
@@ -529,8 +726,19 @@ pub(super) async fn push_conflict(j: &mut Journey) {
     })
     .await;
     assert!(help.contains("Ctrl+Shift+P"), "F1 lists Push: {help}");
+    assert!(help.contains("Ctrl+Shift+K"), "F1 lists Servers: {help}");
     keys(client, &['\u{e00c}']).await;
+    assert_eq!(
+        focus_now(client).await,
+        json!(["help", false]),
+        "Escape returns focus to the help button"
+    );
 
+    js(
+        client,
+        "document.activeElement && document.activeElement.blur(); return null;",
+    )
+    .await;
     keys(client, &['\u{e009}', '\u{e008}', 'p']).await;
     let against = until("the push dialog's diff", || async {
         let v = js(client, "const b = document.querySelector('[data-testid=push-send]'); return b && !b.disabled ? b.textContent : null;").await;
@@ -562,7 +770,18 @@ pub(super) async fn push_conflict(j: &mut Journey) {
     let newer = active + 1;
     assert_eq!(published["version"], json!(newer), "{published}");
 
-    click(client, "[data-testid=push-send]").await;
+    // Enter in the note pushes, as the Push button does; the note has a name for screen readers.
+    let note = client
+        .find(Locator::Css("[data-testid=push-note]"))
+        .await
+        .unwrap();
+    assert_eq!(
+        note.attr("aria-label").await.unwrap().as_deref(),
+        Some("Push note")
+    );
+    note.send_keys("from the conflict step\u{e007}")
+        .await
+        .unwrap();
     let conflict = until("the conflict", || async {
         let text = text_of(client, "push-conflict").await;
         (!text.is_empty()).then_some(text)
@@ -574,7 +793,7 @@ pub(super) async fn push_conflict(j: &mut Journey) {
     );
     // The new diff: what the studio's push would now remove, and what it adds.
     let changes = until("the diff against the new version", || async {
-        let v = js(client, "return [...document.querySelectorAll('[data-testid=push-changes] li')].map(e => e.textContent);").await;
+        let v = js(client, "return [...document.querySelectorAll('[data-testid=push-changes] [data-testid=diff-row]')].map(e => e.className + ' ' + e.dataset.at);").await;
         let changes: Vec<String> = v.as_array()?.iter().filter_map(|c| c.as_str().map(str::to_string)).collect();
         changes.iter().any(|c| c.contains("fromElsewhere")).then_some(changes)
     })
@@ -601,6 +820,11 @@ pub(super) async fn push_conflict(j: &mut Journey) {
     assert_eq!(served["custom"]["fromElsewhere"], json!({"const": "x"}));
     assert!(served["custom"].get(PUSHED_FIELD).is_none(), "{served}");
     keys(client, &['\u{e00c}']).await;
+    assert_eq!(
+        focus_now(client).await,
+        json!(["open-push", false]),
+        "Escape returns focus to the Push button (the dialog was opened by its key)"
+    );
 }
 
 /// The status badge and the reason shown for the server connection named `name`.
@@ -677,7 +901,7 @@ pub(super) async fn reconnect_after_revoked_credentials(j: &mut Journey) {
     .await;
     assert_eq!(badge, "reauthorization required");
     assert!(reason.contains("refused"), "the reason is shown: {reason}");
-    painted_shot(client, "13-reauthorization-required").await;
+    servers_dialog_shot(client, "13-reauthorization-required").await;
 
     // Refused credentials: said plainly, and nothing changes.
     set_input(
@@ -736,7 +960,7 @@ pub(super) async fn reconnect_after_revoked_credentials(j: &mut Journey) {
         json!(false),
         "Reconnect is offered only while needed"
     );
-    painted_shot(client, "14-reconnected").await;
+    servers_dialog_shot(client, "14-reconnected").await;
     keys(client, &['\u{e00c}']).await;
 }
 
@@ -827,7 +1051,7 @@ pub(super) async fn events_panel(j: &mut Journey) {
         .await;
     assert_eq!(status, 202, "{body}");
 
-    click(client, "[data-testid=open-servers]").await;
+    keys(client, &['\u{e009}', '\u{e008}', 'k']).await; // Ctrl+Shift+K: Servers
     click(client, "[data-server=demo] [data-testid=server-events]").await;
     // The panel refreshes every 5 s while open; the sync reads all the demo's work orders.
     let rows = until_within("both deliveries, delivered", Duration::from_secs(90), || async {
@@ -845,7 +1069,7 @@ pub(super) async fn events_panel(j: &mut Journey) {
         assert_eq!(row[3], "delivered (200)", "{row:?}");
         assert_eq!(row[4], "1", "one attempt: {row:?}");
     }
-    painted_shot(client, "15-events-panel").await;
+    servers_dialog_shot(client, "15-events-panel").await;
     keys(client, &['\u{e00c}']).await;
 }
 
@@ -892,7 +1116,42 @@ pub(super) async fn remove_the_active_server(j: &mut Journey) {
         "Push…",
         "no push target left"
     );
+    // Its records were the preview source: the studio is back on the bundled samples, and
+    // says so.
+    let notice = text_of(client, "servers-notice").await;
+    assert!(
+        notice.starts_with("The preview source was demo/Sandbox, pulled through demo: it is the bundled samples again"),
+        "{notice}"
+    );
+    let source = js(
+        client,
+        "return document.querySelector('.statusbar').textContent;",
+    )
+    .await;
+    assert!(
+        source
+            .as_str()
+            .unwrap_or_default()
+            .contains("offline samples"),
+        "{source}"
+    );
+    assert_eq!(
+        clipped(client, ".topbar > select").await,
+        Vec::<String>::new(),
+        "the record source reads whole: Bundled samples (offline)"
+    );
+    // The Remove button focus was on is gone: focus stays in the dialog, not on the body.
+    assert_eq!(
+        focus_now(client).await,
+        json!(["servers-dialog", true]),
+        "focus after Remove"
+    );
     keys(client, &['\u{e00c}']).await;
+    assert_eq!(
+        focus_now(client).await,
+        json!(["open-servers", false]),
+        "Escape returns focus to the Servers button that opened the dialog"
+    );
     keys(client, &['\u{e009}', '\u{e008}', 'p']).await;
     let opened = until("the push key's dialog", || async {
         let v = js(client, "return document.querySelector('[data-testid=servers-dialog]') !== null ? 'servers' : document.querySelector('[data-testid=push-dialog]') !== null ? 'push' : null;").await;
@@ -904,4 +1163,102 @@ pub(super) async fn remove_the_active_server(j: &mut Journey) {
         "with no target the push key opens Servers"
     );
     keys(client, &['\u{e00c}']).await;
+}
+
+/// Whether what each element (CSS selector) shows fits in it: an input's placeholder and a
+/// select's chosen option (less its arrow), measured with the element's own font, and a
+/// header cell's content (its scroll width: it may wrap). Answers the ones that do not fit, with their widths.
+const CLIPPED: &str = "const ctx = document.createElement('canvas').getContext('2d');
+  const clipped = [];
+  for (const e of document.querySelectorAll(arguments[0])) {
+    if (e.getClientRects().length === 0) continue;
+    const st = getComputedStyle(e);
+    ctx.font = st.font;
+    const text = e.tagName === 'INPUT' ? e.placeholder : e.tagName === 'SELECT' ? (e.selectedOptions[0] || {}).text || '' : e.textContent;
+    const room = e.clientWidth - parseFloat(st.paddingLeft) - parseFloat(st.paddingRight) - (e.tagName === 'SELECT' ? 16 : 0);
+    // A header cell may wrap its words: it is clipped when its content overflows it.
+    const need = e.tagName === 'TH' ? e.scrollWidth - parseFloat(st.paddingLeft) - parseFloat(st.paddingRight) : ctx.measureText(text).width;
+    if (need > room + 0.5) clipped.push(`${text}: ${Math.round(need)} > ${Math.round(room)}`);
+  }
+  return clipped;";
+
+async fn clipped(client: &Client, css: &str) -> Vec<String> {
+    let v = client.execute(CLIPPED, vec![json!(css)]).await.unwrap();
+    serde_json::from_value(v).unwrap()
+}
+
+/// The push and Servers dialogs, the toolbar and the coverage table at 960x600 (the minimum
+/// window): every mapping is reachable (the tab strip cuts some off: the More menu lists them
+/// all), no placeholder, source or header is clipped, Tab stays in the Servers dialog.
+pub(super) async fn push_and_servers_at_960x600(j: &mut Journey) {
+    let client = &j.client().clone();
+    window_at(client, (960, 600)).await;
+
+    let tabs = js(client, "return [...document.querySelectorAll('.mappings .tab')].map(t => t.dataset.testid.replace('mapping-', ''));").await;
+    // The tab strip cuts tabs off here: it says so by fading at that end.
+    let strip = js(client, "const n = document.querySelector('.topbar .mappings'); return [n.scrollWidth > n.clientWidth, n.dataset.hidden];").await;
+    if strip[0] == json!(true) {
+        assert!(
+            strip[1].as_str().unwrap_or_default().contains("end"),
+            "the strip marks its hidden end: {strip}"
+        );
+    }
+    click(client, "[data-testid=more-menu] summary").await;
+    let in_menu = js(client, "return [...document.querySelectorAll('[data-testid^=menu-mapping-]')].filter(e => e.getClientRects().length > 0).map(e => e.dataset.testid.replace('menu-mapping-', ''));").await;
+    assert_eq!(in_menu, tabs, "every mapping is in the More menu");
+    painted_shot(client, "19-more-menu-mappings-960x600").await;
+    keys(client, &['\u{e00c}']).await;
+    js(client, "const d = document.querySelector('[data-testid=more-menu]'); d.removeAttribute('open'); return null;").await;
+
+    if js(
+        client,
+        "return document.querySelector('[data-testid=coverage-table]') === null;",
+    )
+    .await
+        == json!(true)
+    {
+        click(client, "[data-testid=run-coverage]").await;
+        until_true(client, "coverage", "return document.querySelector('[data-testid=coverage-table]') !== null && document.querySelector('[data-testid=run-coverage]') !== null;").await;
+    }
+    assert_eq!(
+        clipped(client, "[data-testid=coverage-table] th").await,
+        Vec::<String>::new(),
+        "the coverage headers fit their columns"
+    );
+
+    keys(client, &['\u{e009}', '\u{e008}', 'k']).await; // Ctrl+Shift+K: Servers
+    until_true(
+        client,
+        "the Servers dialog",
+        "return document.querySelector('[data-testid=servers-dialog]') !== null;",
+    )
+    .await;
+    assert_eq!(
+        clipped(client, "[data-testid=servers-dialog] input").await,
+        Vec::<String>::new(),
+        "no placeholder is clipped"
+    );
+    tab_stays_in_the_dialog(client, "servers-dialog").await;
+    keys(client, &['\u{e00c}']).await;
+
+    keys(client, &['\u{e009}', '\u{e008}', 'p']).await; // Ctrl+Shift+P: Push
+    until_true(
+        client,
+        "the push dialog's impact",
+        "return document.querySelector('[data-testid=push-impact] thead') !== null;",
+    )
+    .await;
+    assert_eq!(
+        clipped(client, "[data-testid=push-impact] th").await,
+        Vec::<String>::new(),
+        "the impact headers fit their columns"
+    );
+    assert_eq!(
+        clipped(client, "[data-testid=push-dialog] input").await,
+        Vec::<String>::new(),
+        "the note's placeholder is whole"
+    );
+    painted_shot(client, "20-push-dialog-960x600").await;
+    keys(client, &['\u{e00c}']).await;
+    window_at(client, (1440, 900)).await;
 }
