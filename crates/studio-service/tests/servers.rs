@@ -15,13 +15,35 @@ use unifield_workspace::MemorySecrets;
 const WORK_ORDERS: usize = unifield_server::demo::WORK_ORDERS;
 
 async fn demo(dir: &std::path::Path) -> unifield_server::demo::Demo {
+    demo_with(dir, unifield_server::Settings::default()).await
+}
+
+/// [`demo`] with these server settings.
+async fn demo_with(
+    dir: &std::path::Path,
+    settings: unifield_server::Settings,
+) -> unifield_server::demo::Demo {
     unifield_server::demo::start_demo(
         SocketAddr::from(([127, 0, 0, 1], 0)),
         Some(dir.join("server")),
-        unifield_server::Settings::default(),
+        settings,
     )
     .await
     .expect("the demo server starts")
+}
+
+/// A Corrigo sandbox on 127.0.0.1 with `config`; it and its config.
+async fn sandbox(
+    config: unifield_corrigo_sandbox::Config,
+) -> (
+    unifield_corrigo_sandbox::Running,
+    unifield_corrigo_sandbox::Config,
+) {
+    let running =
+        unifield_corrigo_sandbox::start(config.clone(), SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .unwrap();
+    (running, config)
 }
 
 /// A studio on the workspace in `dir` with the demo server added as "demo", and a client
@@ -473,13 +495,7 @@ async fn the_events_panel_lists_the_organizations_deliveries() {
     let mut settings = unifield_server::Settings::default();
     settings.webhooks.allow_insecure = true;
     settings.webhooks.poll_interval = std::time::Duration::from_millis(50);
-    let demo = unifield_server::demo::start_demo(
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        Some(server_dir.path().join("server")),
-        settings,
-    )
-    .await
-    .unwrap();
+    let demo = demo_with(server_dir.path(), settings).await;
     let dir = tempfile::tempdir().unwrap();
     let (_studio, client) = studio_with_demo(dir.path(), &demo).await;
     assert!(servers::recent_deliveries(&client, 20)
@@ -522,20 +538,15 @@ async fn a_revoked_connection_shows_why_and_reconnects_to_where_corrigo_answers(
     let server_dir = tempfile::tempdir().unwrap();
     let demo = demo(server_dir.path()).await;
     // A Corrigo whose credentials stop working at once: the first sync is refused.
-    let revoked_config = unifield_corrigo_sandbox::Config {
+    let (revoked, revoked_config) = sandbox(unifield_corrigo_sandbox::Config {
         work_orders: 20,
         faults: unifield_corrigo_sandbox::Faults {
             revoke_after: Some(0),
             ..Default::default()
         },
         ..Default::default()
-    };
-    let revoked = unifield_corrigo_sandbox::start(
-        revoked_config.clone(),
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-    )
-    .await
-    .unwrap();
+    })
+    .await;
     let service = &demo.server.service;
     let org = service.org_id(unifield_server::demo::ORG).unwrap();
     let input = serde_json::from_value(json!({
@@ -610,16 +621,11 @@ async fn a_revoked_connection_shows_why_and_reconnects_to_where_corrigo_answers(
 
     // The customer's Corrigo moved (a working one): a wrong secret there is refused too;
     // the right one reconnects, and the connection is ok.
-    let fresh_config = unifield_corrigo_sandbox::Config {
+    let (fresh, fresh_config) = sandbox(unifield_corrigo_sandbox::Config {
         work_orders: 20,
         ..Default::default()
-    };
-    let fresh = unifield_corrigo_sandbox::start(
-        fresh_config.clone(),
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-    )
-    .await
-    .unwrap();
+    })
+    .await;
     let wrong = servers::reconnect(
         &client,
         &connection.id,
@@ -739,27 +745,16 @@ async fn a_mapping_reading_more_is_flagged_until_the_server_resyncs_after_its_pu
 /// neither is refused before anything is sent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reconnect_moves_a_connection_from_a_base_url_to_a_region() {
-    let moved_config = unifield_corrigo_sandbox::Config {
+    let (moved, moved_config) = sandbox(unifield_corrigo_sandbox::Config {
         work_orders: 20,
         ..Default::default()
-    };
-    let moved = unifield_corrigo_sandbox::start(
-        moved_config.clone(),
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-    )
-    .await
-    .unwrap();
+    })
+    .await;
     let mut settings = unifield_server::Settings::default();
     settings.corrigo.token_url = Some(format!("{}/OAuth/token", moved.base_url));
     settings.corrigo.locator_url = Some(moved.base_url.clone());
     let server_dir = tempfile::tempdir().unwrap();
-    let demo = unifield_server::demo::start_demo(
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        Some(server_dir.path().join("server")),
-        settings,
-    )
-    .await
-    .unwrap();
+    let demo = demo_with(server_dir.path(), settings).await;
     let dir = tempfile::tempdir().unwrap();
     let (_studio, client) = studio_with_demo(dir.path(), &demo).await;
     let connection = client.connections().await.unwrap().remove(0);
