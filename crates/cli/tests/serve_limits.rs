@@ -2,32 +2,33 @@
 //! `--max-concurrent-requests` above tokio's semaphore bound used to panic at start, and a
 //! per-organization cap of billions is a typo that switches the cap off.
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
+
+use common::{exits_within, unifield_command};
+use std::time::Duration;
 
 /// Runs `unifield serve` with `args` (bounded: 60 s) and returns its stderr; it must fail
 /// without making its data directory.
 fn serve_refused(args: &[&str]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_unifield"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-        .arg(&data)
-        .args(args)
-        .env("UNIFIELD_SERVER_KEY_FILE", dir.path().join("absent.key"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("`unifield serve {args:?}` kept running");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let output = child.wait_with_output().unwrap();
+    let absent_key = dir.path().join("absent.key");
+    let mut all = vec![
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--data",
+        data.to_str().unwrap(),
+    ];
+    all.extend_from_slice(args);
+    let output = exits_within(
+        unifield_command(
+            &all,
+            &[("UNIFIELD_SERVER_KEY_FILE", absent_key.to_str().unwrap())],
+        ),
+        Duration::from_secs(60),
+        &format!("unifield serve {args:?}"),
+    );
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(!output.status.success(), "{args:?}: {stderr}");
     assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");

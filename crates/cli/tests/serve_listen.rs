@@ -3,30 +3,30 @@
 //! The address used is TEST-NET-1 (192.0.2.1), which this machine does not have, so no
 //! run of this test ever listens on a real interface.
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
+
+use common::{exits_within, unifield_command};
+use std::time::Duration;
 
 #[test]
 fn serve_refuses_a_non_loopback_listen_without_a_tls_proxy() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_unifield"))
-        .args(["serve", "--listen", "192.0.2.1:8787", "--data"])
-        .arg(&data)
-        .env("UNIFIELD_SERVER_KEY_FILE", dir.path().join("absent.key"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("`unifield serve --listen 192.0.2.1:8787` kept running");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let output = child.wait_with_output().unwrap();
+    let absent_key = dir.path().join("absent.key");
+    let output = exits_within(
+        unifield_command(
+            &[
+                "serve",
+                "--listen",
+                "192.0.2.1:8787",
+                "--data",
+                data.to_str().unwrap(),
+            ],
+            &[("UNIFIELD_SERVER_KEY_FILE", absent_key.to_str().unwrap())],
+        ),
+        Duration::from_secs(60),
+        "unifield serve --listen 192.0.2.1:8787",
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "{stderr}");
     assert!(stderr.contains("--behind-tls-proxy"), "{stderr}");
@@ -43,31 +43,24 @@ fn serve_refuses_a_non_loopback_listen_without_a_tls_proxy() {
 fn serve_refuses_the_demo_off_loopback_even_behind_a_tls_proxy() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("demo");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_unifield"))
-        .args([
-            "serve",
-            "--demo",
-            "--demo-work-orders",
-            "5",
-            "--behind-tls-proxy",
-            "--listen",
-            "192.0.2.1:8787",
-            "--data",
-        ])
-        .arg(&data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("`unifield serve --demo --listen 192.0.2.1:8787` kept running");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let output = child.wait_with_output().unwrap();
+    let output = exits_within(
+        unifield_command(
+            &[
+                "serve",
+                "--demo",
+                "--demo-work-orders",
+                "5",
+                "--behind-tls-proxy",
+                "--listen",
+                "192.0.2.1:8787",
+                "--data",
+                data.to_str().unwrap(),
+            ],
+            &[],
+        ),
+        Duration::from_secs(60),
+        "unifield serve --demo --listen 192.0.2.1:8787",
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("[demo_off_loopback]"), "{stderr}");

@@ -4,10 +4,11 @@
 //! (webhook timeout + 30 s): on PostgreSQL a second node sends it again at once, with the
 //! same `webhook-id`. A slow loopback Corrigo keeps a sync and the request in flight.
 
+mod common;
+
+use common::{unifield_command, Served};
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::io::{Read, Write};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -15,109 +16,6 @@ use std::time::{Duration, Instant};
 const HOLD: Duration = Duration::from_secs(8);
 const GRACE_SECONDS: u64 = 3;
 const CLIENT_SECRET: &str = "sandbox-secret";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn unifield_command(args: &[&str], env: &[(&str, &str)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_unifield"));
-    command
-        .args(args)
-        .current_dir(root())
-        .env_remove("UNIFIELD_DATABASE_URL")
-        .env_remove("UNIFIELD_DATABASE_POOL_SIZE");
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    command
-}
-
-/// A running `unifield serve`; every line it prints is collected.
-struct Served {
-    child: Child,
-    url: String,
-    lines: mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Served {
-    fn start(args: &[&str], env: &[(&str, &str)]) -> Served {
-        let mut command = unifield_command(args, env);
-        command.stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut child = command.spawn().unwrap();
-        let (tx, lines) = mpsc::channel();
-        let out = child.stdout.take().unwrap();
-        let err = child.stderr.take().unwrap();
-        for reader in [Box::new(out) as Box<dyn Read + Send>, Box::new(err)] {
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(reader).lines().map_while(Result::ok) {
-                    let _ = tx.send(line);
-                }
-            });
-        }
-        let mut served = Served {
-            child,
-            url: String::new(),
-            lines,
-            seen: Vec::new(),
-        };
-        served.url = served.wait_for(|l| l.starts_with("http://"));
-        served
-    }
-
-    fn wait_for(&mut self, test: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while Instant::now() < deadline {
-            match self.lines.recv_timeout(Duration::from_millis(200)) {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    if test(&line) {
-                        return line;
-                    }
-                }
-                Err(mpsc::RecvTimeoutError::Timeout) => {}
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            }
-        }
-        panic!(
-            "the server never printed the line:\n{}",
-            self.seen.join("\n")
-        );
-    }
-
-    fn log(&mut self) -> String {
-        while let Ok(line) = self.lines.recv_timeout(Duration::from_millis(200)) {
-            self.seen.push(line);
-        }
-        self.seen.join("\n")
-    }
-
-    /// Sends SIGTERM; the exit code and how long it took to exit (at most `within`).
-    fn terminate(&mut self, within: Duration) -> (Option<i32>, Duration) {
-        let sent = Instant::now();
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        while sent.elapsed() < within {
-            if let Some(exit) = self.child.try_wait().unwrap() {
-                return (exit.code(), sent.elapsed());
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("still running {within:?} after SIGTERM:\n{}", self.log());
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A receiver on 127.0.0.1 noting each request's `webhook-id`, answering 200 after
 /// [`HOLD`]; its URL and the ids it was sent.

@@ -2,125 +2,12 @@
 //! (push → next read changes → stale and invalid pushes refused), and kill -9 during
 //! a sync and pushes (the database stays sound; the active version is whole).
 
+mod common;
+
+use common::{exits_within, root, unifield, unifield_command, Served};
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn unifield(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_unifield"));
-    command.args(args).current_dir(root());
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    command.output().unwrap()
-}
-
-/// A running `unifield serve`: its first stdout line is the URL; every line it prints
-/// (stdout and stderr) is collected for the log checks.
-struct Served {
-    child: Child,
-    url: String,
-    lines: mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Served {
-    fn start(args: &[&str], env: &[(&str, &str)]) -> Served {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_unifield"));
-        command
-            .args(args)
-            .current_dir(root())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (name, value) in env {
-            command.env(name, value);
-        }
-        let mut child = command.spawn().unwrap();
-        let (tx, lines) = mpsc::channel();
-        let out = child.stdout.take().unwrap();
-        let err = child.stderr.take().unwrap();
-        for reader in [Box::new(out) as Box<dyn Read + Send>, Box::new(err)] {
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(reader).lines().map_while(Result::ok) {
-                    let _ = tx.send(line);
-                }
-            });
-        }
-        let mut served = Served {
-            child,
-            url: String::new(),
-            lines,
-            seen: Vec::new(),
-        };
-        served.url = served.wait_for(|l| l.starts_with("http://")).to_string();
-        served
-    }
-
-    fn wait_for(&mut self, test: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while Instant::now() < deadline {
-            match self.lines.recv_timeout(Duration::from_millis(200)) {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    if test(&line) {
-                        return line;
-                    }
-                }
-                Err(mpsc::RecvTimeoutError::Timeout) => {}
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            }
-        }
-        panic!(
-            "the server never printed the line; it printed:\n{}",
-            self.seen.join("\n")
-        );
-    }
-
-    /// The API key and the connection id a `serve --demo` prints (its "API key:" line and
-    /// its example curl command).
-    fn demo_key_and_connection(&mut self) -> (String, String) {
-        let key_line = self.wait_for(|l| l.trim_start().starts_with("API key:"));
-        let key = key_line.split_whitespace().nth(2).unwrap().to_string();
-        let curl = self.wait_for(|l| l.contains("curl "));
-        let connection = curl
-            .split("/api/connections/")
-            .nth(1)
-            .unwrap()
-            .split('/')
-            .next()
-            .unwrap()
-            .to_string();
-        (key, connection)
-    }
-
-    /// Everything printed so far.
-    fn log(&mut self) -> String {
-        while let Ok(line) = self.lines.try_recv() {
-            self.seen.push(line);
-        }
-        self.seen.join("\n")
-    }
-
-    fn kill(&mut self) {
-        // SIGKILL on Unix: no shutdown code runs.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
 
 /// Adds organization `acme` to the server data in `data` and creates a key for it (with
 /// `key_args` added to `key create`), through the CLI; the key's secret.
@@ -609,20 +496,11 @@ fn the_demo_holds_as_many_work_orders_as_asked_within_bounds() {
         all.push(data.to_str().unwrap());
         all.extend(args.iter().copied());
         // Bounded: a server that wrongly started is killed after 30 s.
-        let mut child = Command::new(env!("CARGO_BIN_EXE_unifield"))
-            .args(&all)
-            .current_dir(root())
-            .env("UNIFIELD_SERVER_KEY_FILE", "")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = child.kill();
-        let out = child.wait_with_output().unwrap();
+        let out = exits_within(
+            unifield_command(&all, &[("UNIFIELD_SERVER_KEY_FILE", "")]),
+            Duration::from_secs(30),
+            &format!("unifield {all:?}"),
+        );
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{args:?} was accepted");
         assert!(

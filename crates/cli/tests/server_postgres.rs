@@ -3,22 +3,11 @@
 //! organization and key there, the server answers with them and says in /api/health that
 //! it runs on PostgreSQL. Without PostgreSQL the test prints SKIPPED.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Command, Output, Stdio};
-use std::time::Duration;
+mod common;
 
-fn unifield(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_unifield"));
-    command
-        .args(args)
-        .env_remove("UNIFIELD_DATABASE_URL")
-        .env_remove("UNIFIELD_DATABASE_POOL_SIZE")
-        .env_remove("UNIFIELD_DATABASE_ALLOW_PLAINTEXT");
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    command.output().unwrap()
-}
+use common::{unifield, Served};
+use std::io::{Read, Write};
+use std::time::Duration;
 
 /// One HTTP/1.1 GET on loopback; (status, body).
 fn get(base: &str, path: &str, key: Option<&str>) -> (u16, String) {
@@ -203,17 +192,15 @@ fn serve_and_server_administration_run_on_postgres() {
     // Nothing went to a SQLite file: the data directory was never made.
     assert!(!std::path::Path::new(data).exists());
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_unifield"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--data", data])
-        .env("UNIFIELD_DATABASE_URL", &url)
-        .env("UNIFIELD_DATABASE_POOL_SIZE", "4")
-        .env("UNIFIELD_SERVER_KEY_FILE", &key_file)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = lines.next().unwrap().unwrap();
+    let mut served = Served::start(
+        &["serve", "--listen", "127.0.0.1:0", "--data", data],
+        &[
+            ("UNIFIELD_DATABASE_URL", &url),
+            ("UNIFIELD_DATABASE_POOL_SIZE", "4"),
+            ("UNIFIELD_SERVER_KEY_FILE", key_file.to_str().unwrap()),
+        ],
+    );
+    let base = served.url.clone();
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
 
     let (status, body) = get(&base, "/api/health", None);
@@ -227,8 +214,7 @@ fn serve_and_server_administration_run_on_postgres() {
     assert_eq!(body.trim(), "[]");
     let (status, _) = get(&base, "/api/connections", Some("ufk_not-a-key"));
     assert_eq!(status, 401);
-    let _ = child.kill();
-    let _ = child.wait();
+    served.kill();
     assert!(!std::path::Path::new(data).exists());
 }
 
@@ -310,27 +296,23 @@ fn server_and_serve_reach_postgres_over_verified_tls() {
     let key_file = dir.path().join("master.key");
     unifield_test_support::write_master_key(&key_file);
     let data = dir.path().join("data");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_unifield"))
-        .args([
+    let mut served = Served::start(
+        &[
             "serve",
             "--listen",
             "127.0.0.1:0",
             "--data",
             data.to_str().unwrap(),
-        ])
-        .env("UNIFIELD_DATABASE_URL", format!("{url}&sslrootcert={ca}"))
-        .env_remove("UNIFIELD_DATABASE_ALLOW_PLAINTEXT")
-        .env("UNIFIELD_SERVER_KEY_FILE", &key_file)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = lines.next().unwrap().unwrap();
+        ],
+        &[
+            ("UNIFIELD_DATABASE_URL", &format!("{url}&sslrootcert={ca}")),
+            ("UNIFIELD_SERVER_KEY_FILE", key_file.to_str().unwrap()),
+        ],
+    );
+    let base = served.url.clone();
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
     let (status, body) = get(&base, "/api/health", None);
-    let _ = child.kill();
-    let _ = child.wait();
+    served.kill();
     assert_eq!(status, 200, "{body}");
     let health: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(health["database"], "postgres", "{body}");
