@@ -54,6 +54,46 @@ fn holding_display_as(records: &[Value]) -> usize {
         .count()
 }
 
+/// Whether a PropertySet (as the raw endpoint says it) names `Specialty.DisplayAs`.
+fn says_display_as(properties: &Value) -> bool {
+    properties
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p == "Specialty.DisplayAs")
+}
+
+/// Pushes the work order mapping the connection serves now, made to read less.
+async fn push_reading_less(h: &Harness, key: &str, connection: &str) {
+    let (mapping, etag) = h.mapping(key, connection, "WorkOrder").await;
+    h.push_accepted(key, connection, "WorkOrder", &etag, &reading_less(&mapping))
+        .await;
+}
+
+/// Rolls the work order mapping back to version 0 (the default, which reads more).
+async fn roll_back_to_the_default(h: &Harness, key: &str, connection: &str) {
+    let (status, _, rolled) = h
+        .send(
+            Method::POST,
+            &format!("/api/connections/{connection}/mappings/WorkOrder/rollback"),
+            Some(key),
+            Some(&serde_json::json!({"version": 0})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{rolled}");
+}
+
+/// Syncs the connection now, asserting the sync completed.
+async fn sync_completed(h: &Harness, org: &str, connection: &str) {
+    let outcome = h
+        .server
+        .service
+        .sync_connection(org, connection)
+        .await
+        .unwrap();
+    assert_eq!(outcome.status, "completed", "{outcome:?}");
+}
+
 /// Whether the connection's next sync is due (the scheduler would start it now).
 fn due(h: &Harness, connection: &str) -> bool {
     h.server
@@ -77,57 +117,22 @@ async fn a_push_reading_more_is_said_truthfully_and_pulls_the_entity_whole(db: c
     assert!(records.is_empty());
     assert_eq!(held, asked);
     let full = asked.clone();
-    assert!(
-        full.as_array()
-            .unwrap()
-            .iter()
-            .any(|p| p == "Specialty.DisplayAs"),
-        "{full}"
-    );
+    assert!(says_display_as(&full), "{full}");
 
     // The first sync runs under a mapping that reads less.
-    let (mapping, etag) = h.mapping(&key, &connection, "WorkOrder").await;
-    h.push_accepted(
-        &key,
-        &connection,
-        "WorkOrder",
-        &etag,
-        &reading_less(&mapping),
-    )
-    .await;
-    let outcome = h
-        .server
-        .service
-        .sync_connection(&org, &connection)
-        .await
-        .unwrap();
-    assert_eq!(outcome.status, "completed", "{outcome:?}");
+    push_reading_less(&h, &key, &connection).await;
+    sync_completed(&h, &org, &connection).await;
     let (records, held, asked) = raw_work_orders(&h, &key, &connection).await;
     assert_eq!(records.len(), WORK_ORDERS);
     assert_eq!(holding_display_as(&records), 0);
     assert_eq!(held, asked);
-    assert!(
-        !held
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|p| p == "Specialty.DisplayAs"),
-        "{held}"
-    );
+    assert!(!says_display_as(&held), "{held}");
     let less = held.clone();
     assert!(!due(&h, &connection), "the next sync is an interval away");
 
     // A push back to the default mapping reads more: the records cached lack it, and the
     // endpoint says so; the next sync is due at once.
-    let (status, _, rolled) = h
-        .send(
-            Method::POST,
-            &format!("/api/connections/{connection}/mappings/WorkOrder/rollback"),
-            Some(&key),
-            Some(&serde_json::json!({"version": 0})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{rolled}");
+    roll_back_to_the_default(&h, &key, &connection).await;
     let (records, held, asked) = raw_work_orders(&h, &key, &connection).await;
     assert_eq!(holding_display_as(&records), 0);
     assert_eq!(held, less, "what the cached records hold");
@@ -136,13 +141,7 @@ async fn a_push_reading_more_is_said_truthfully_and_pulls_the_entity_whole(db: c
 
     // That sync pulls work orders whole although none changed in Corrigo: every record
     // now holds the member, and the endpoint says the larger set.
-    let outcome = h
-        .server
-        .service
-        .sync_connection(&org, &connection)
-        .await
-        .unwrap();
-    assert_eq!(outcome.status, "completed", "{outcome:?}");
+    sync_completed(&h, &org, &connection).await;
     let (records, held, asked) = raw_work_orders(&h, &key, &connection).await;
     assert_eq!(records.len(), WORK_ORDERS);
     assert_eq!(holding_display_as(&records), WORK_ORDERS);
@@ -152,26 +151,12 @@ async fn a_push_reading_more_is_said_truthfully_and_pulls_the_entity_whole(db: c
 
     // Back to reading less: nothing is due (the records hold more than it reads); the next
     // sync asks for less, and the endpoint says what every record is sure to hold.
-    let (mapping, etag) = h.mapping(&key, &connection, "WorkOrder").await;
-    h.push_accepted(
-        &key,
-        &connection,
-        "WorkOrder",
-        &etag,
-        &reading_less(&mapping),
-    )
-    .await;
+    push_reading_less(&h, &key, &connection).await;
     assert!(!due(&h, &connection));
     let (_, held, asked) = raw_work_orders(&h, &key, &connection).await;
     assert_eq!(held, full);
     assert_eq!(asked, less);
-    let outcome = h
-        .server
-        .service
-        .sync_connection(&org, &connection)
-        .await
-        .unwrap();
-    assert_eq!(outcome.status, "completed", "{outcome:?}");
+    sync_completed(&h, &org, &connection).await;
     let (_, held, _) = raw_work_orders(&h, &key, &connection).await;
     assert_eq!(held, less);
 }
@@ -185,18 +170,9 @@ async fn a_push_reading_more_during_a_sync_makes_the_next_one_due_when_it_ends(d
     };
     let (org, key) = h.org("acme");
     let connection = h.add_connection(&key, "sb").await;
-    let (mapping, etag) = h.mapping(&key, &connection, "WorkOrder").await;
-    h.push_accepted(
-        &key,
-        &connection,
-        "WorkOrder",
-        &etag,
-        &reading_less(&mapping),
-    )
-    .await;
+    push_reading_less(&h, &key, &connection).await;
     let service = std::sync::Arc::clone(&h.server.service);
-    let outcome = service.sync_connection(&org, &connection).await.unwrap();
-    assert_eq!(outcome.status, "completed", "{outcome:?}");
+    sync_completed(&h, &org, &connection).await;
     assert!(!due(&h, &connection));
 
     let running = {
@@ -218,23 +194,14 @@ async fn a_push_reading_more_during_a_sync_makes_the_next_one_due_when_it_ends(d
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     assert!(committed_a_page(), "the sync is under way");
-    let (status, _, rolled) = h
-        .send(
-            Method::POST,
-            &format!("/api/connections/{connection}/mappings/WorkOrder/rollback"),
-            Some(&key),
-            Some(&serde_json::json!({"version": 0})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{rolled}");
+    roll_back_to_the_default(&h, &key, &connection).await;
     let outcome = running.await.unwrap().unwrap();
     assert_eq!(outcome.status, "completed", "{outcome:?}");
     assert!(
         due(&h, &connection),
         "the sync's end kept the next sync due"
     );
-    let outcome = service.sync_connection(&org, &connection).await.unwrap();
-    assert_eq!(outcome.status, "completed", "{outcome:?}");
+    sync_completed(&h, &org, &connection).await;
     let (records, held, asked) = raw_work_orders(&h, &key, &connection).await;
     assert_eq!(holding_display_as(&records), WORK_ORDERS);
     assert_eq!(held, asked);
@@ -258,27 +225,10 @@ async fn a_failed_sync_while_behind_keeps_its_interval(db: common::Db) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let connection = created["id"].as_str().unwrap().to_string();
-    let (mapping, etag) = h.mapping(&key, &connection, "WorkOrder").await;
-    h.push_accepted(
-        &key,
-        &connection,
-        "WorkOrder",
-        &etag,
-        &reading_less(&mapping),
-    )
-    .await;
+    push_reading_less(&h, &key, &connection).await;
     let service = &h.server.service;
-    let outcome = service.sync_connection(&org, &connection).await.unwrap();
-    assert_eq!(outcome.status, "completed", "{outcome:?}");
-    let (status, _, rolled) = h
-        .send(
-            Method::POST,
-            &format!("/api/connections/{connection}/mappings/WorkOrder/rollback"),
-            Some(&key),
-            Some(&serde_json::json!({"version": 0})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{rolled}");
+    sync_completed(&h, &org, &connection).await;
+    roll_back_to_the_default(&h, &key, &connection).await;
     assert!(due(&h, &connection));
 
     corrigo.stop().await;
