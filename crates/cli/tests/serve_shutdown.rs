@@ -220,12 +220,11 @@ fn sigterm_lets_a_slow_request_finish_and_exits_0_within_the_grace_period() {
 
 #[test]
 fn on_postgres_a_second_node_sends_the_delivery_a_stopped_node_held_at_once() {
-    let cluster = match unifield_test_support::postgres::PgCluster::shared() {
-        Ok(cluster) => cluster,
-        Err(reason) => {
-            unifield_test_support::skipped(&format!("PostgreSQL: {reason}"));
-            return;
-        }
+    let Some(cluster) = unifield_test_support::or_skipped(
+        unifield_test_support::postgres::PgCluster::shared(),
+        "PostgreSQL",
+    ) else {
+        return;
     };
     let url = cluster.database().unwrap();
     let dir = tempfile::tempdir().unwrap();

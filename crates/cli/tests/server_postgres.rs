@@ -158,12 +158,11 @@ fn a_database_pool_size_out_of_range_is_refused_from_the_flag_and_the_environmen
 
 #[test]
 fn serve_and_server_administration_run_on_postgres() {
-    let cluster = match unifield_test_support::postgres::PgCluster::start() {
-        Ok(cluster) => cluster,
-        Err(reason) => {
-            unifield_test_support::skipped(&format!("PostgreSQL: {reason}"));
-            return;
-        }
+    let Some(cluster) = unifield_test_support::or_skipped(
+        unifield_test_support::postgres::PgCluster::start(),
+        "PostgreSQL",
+    ) else {
+        return;
     };
     let url = cluster.database().unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -226,12 +225,11 @@ fn serve_and_server_administration_run_on_postgres() {
 fn server_and_serve_reach_postgres_over_verified_tls() {
     use unifield_test_support::postgres::{PgCluster, TestCertificates};
     let certificates = TestCertificates::issue("db.unifield.test");
-    let cluster = match PgCluster::start_with_tls(&certificates.server) {
-        Ok(cluster) => cluster,
-        Err(reason) => {
-            unifield_test_support::skipped(&format!("PostgreSQL with TLS: {reason}"));
-            return;
-        }
+    let Some(cluster) = unifield_test_support::or_skipped(
+        PgCluster::start_with_tls(&certificates.server),
+        "PostgreSQL with TLS",
+    ) else {
+        return;
     };
     let dir = tempfile::tempdir().unwrap();
     let ca = dir.path().join("ca.pem");

@@ -41,13 +41,11 @@ fn sqlite() -> Backend {
 /// A fresh database on the process's shared cluster; None (after saying SKIPPED) when
 /// PostgreSQL cannot be started here.
 fn postgres_url() -> Option<String> {
-    match unifield_test_support::postgres::PgCluster::shared() {
-        Ok(cluster) => Some(cluster.database().unwrap()),
-        Err(reason) => {
-            unifield_test_support::skipped(&format!("PostgreSQL backend test: {reason}"));
-            None
-        }
-    }
+    let cluster = unifield_test_support::or_skipped(
+        unifield_test_support::postgres::PgCluster::shared(),
+        "PostgreSQL backend test",
+    )?;
+    Some(cluster.database().unwrap())
 }
 
 fn postgres() -> Option<Backend> {

@@ -51,13 +51,7 @@ fn tls_cluster() -> Option<&'static TlsCluster> {
             _dir: dir,
         })
     });
-    match shared {
-        Ok(cluster) => Some(cluster),
-        Err(reason) => {
-            unifield_test_support::skipped(&format!("PostgreSQL with TLS: {reason}"));
-            None
-        }
-    }
+    unifield_test_support::or_skipped(shared.as_ref().map_err(Clone::clone), "PostgreSQL with TLS")
 }
 
 impl TlsCluster {
@@ -228,12 +222,8 @@ fn a_name_not_on_the_certificate_is_refused_under_verify_full_and_accepted_under
 #[test]
 fn tls_asked_of_a_server_without_it_is_refused_and_prefer_falls_back_on_loopback() {
     let Some(tls) = tls_cluster() else { return };
-    let plain = match PgCluster::shared() {
-        Ok(cluster) => cluster,
-        Err(reason) => {
-            unifield_test_support::skipped(&format!("PostgreSQL: {reason}"));
-            return;
-        }
+    let Some(plain) = unifield_test_support::or_skipped(PgCluster::shared(), "PostgreSQL") else {
+        return;
     };
     let url = plain.database().unwrap();
     let with = |query: &str| {
@@ -338,12 +328,11 @@ fn a_password_role_logs_in_with_scram_and_channel_binding_over_tls() {
 #[test]
 fn an_expired_certificate_is_refused_as_not_trusted() {
     let certificates = TestCertificates::issue_expired(CERTIFICATE_NAME);
-    let cluster = match PgCluster::start_with_tls(&certificates.server) {
-        Ok(cluster) => cluster,
-        Err(reason) => {
-            unifield_test_support::skipped(&format!("PostgreSQL with TLS: {reason}"));
-            return;
-        }
+    let Some(cluster) = unifield_test_support::or_skipped(
+        PgCluster::start_with_tls(&certificates.server),
+        "PostgreSQL with TLS",
+    ) else {
+        return;
     };
     let dir = tempfile::tempdir().unwrap();
     let ca = dir.path().join("ca.pem");

@@ -42,6 +42,18 @@ pub fn skipped(reason: &str) {
     eprintln!("SKIPPED: {reason}");
 }
 
+/// What `prerequisite` gave; or None after saying (see [`skipped`]) that the test did not
+/// run because `what` is not there on this machine, and why.
+pub fn or_skipped<T>(prerequisite: Result<T, String>, what: &str) -> Option<T> {
+    match prerequisite {
+        Ok(value) => Some(value),
+        Err(reason) => {
+            skipped(&format!("{what}: {reason}"));
+            None
+        }
+    }
+}
+
 /// Writes a server master key file at `path` as an operator would: a fixed test key (64
 /// hex digits), created new with mode 0600 (the server refuses a key file others can read).
 pub fn write_master_key(path: &Path) {

@@ -443,12 +443,8 @@ mod tests {
 
     #[test]
     fn a_cluster_starts_serves_a_new_database_and_stops_on_drop() {
-        let cluster = match PgCluster::start() {
-            Ok(cluster) => cluster,
-            Err(reason) => {
-                crate::skipped(&format!("no PostgreSQL cluster: {reason}"));
-                return;
-            }
+        let Some(cluster) = crate::or_skipped(PgCluster::start(), "no PostgreSQL cluster") else {
+            return;
         };
         let url = cluster.database().unwrap();
         let output = Command::new("psql")

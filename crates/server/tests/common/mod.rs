@@ -107,13 +107,13 @@ macro_rules! on_both_backends {
 pub fn database_on(db: Db) -> Option<Option<String>> {
     match db {
         Db::Sqlite => Some(None),
-        Db::Postgres => match unifield_test_support::postgres::PgCluster::shared() {
-            Ok(cluster) => Some(Some(cluster.database().unwrap())),
-            Err(reason) => {
-                unifield_test_support::skipped(&format!("PostgreSQL backend: {reason}"));
-                None
-            }
-        },
+        Db::Postgres => {
+            let cluster = unifield_test_support::or_skipped(
+                unifield_test_support::postgres::PgCluster::shared(),
+                "PostgreSQL backend",
+            )?;
+            Some(Some(cluster.database().unwrap()))
+        }
     }
 }
 
