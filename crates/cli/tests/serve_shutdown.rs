@@ -8,53 +8,14 @@ mod common;
 
 use common::{unifield_command, Served};
 use serde_json::{json, Value};
-use std::io::{Read, Write};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
+use unifield_test_support::webhook_receiver::holding_receiver;
 
 /// The receiver's hold on each delivery before it answers: past the grace period.
 const HOLD: Duration = Duration::from_secs(8);
 const GRACE_SECONDS: u64 = 3;
 const CLIENT_SECRET: &str = "sandbox-secret";
-
-/// A receiver on 127.0.0.1 noting each request's `webhook-id`, answering 200 after
-/// [`HOLD`]; its URL and the ids it was sent.
-fn holding_receiver() -> (String, Arc<Mutex<Vec<String>>>) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let noted = Arc::clone(&seen);
-    std::thread::spawn(move || {
-        for mut stream in listener.incoming().map_while(Result::ok) {
-            let noted = Arc::clone(&noted);
-            std::thread::spawn(move || {
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
-                let mut head = Vec::new();
-                let mut buffer = [0u8; 4096];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65_536 {
-                    match stream.read(&mut buffer) {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buffer[..n]),
-                    }
-                }
-                let id = String::from_utf8_lossy(&head)
-                    .lines()
-                    .find_map(|line| {
-                        let (name, value) = line.split_once(':')?;
-                        name.eq_ignore_ascii_case("webhook-id")
-                            .then(|| value.trim().to_string())
-                    })
-                    .unwrap_or_default();
-                noted.lock().unwrap().push(id);
-                std::thread::sleep(HOLD);
-                let _ = stream.write_all(
-                    b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
-                );
-            });
-        }
-    });
-    (url, seen)
-}
 
 fn wait_until(within: Duration, mut done: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + within;
@@ -157,7 +118,7 @@ fn serve_then_sigterm(place: &[&str], key_env: &[(&str, &str)]) -> Arc<Mutex<Vec
     );
     assert_eq!(status, 201, "{connection}");
     let connection = connection["id"].as_str().unwrap().to_string();
-    let (hook_url, received) = holding_receiver();
+    let (hook_url, received) = holding_receiver(HOLD);
     let (status, endpoint) = post(
         "/api/webhooks",
         json!({"url": hook_url, "events": ["ping"], "description": "holds"}),

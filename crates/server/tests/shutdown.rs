@@ -7,12 +7,13 @@
 
 mod common;
 
-use common::{database_on, http_client, key_file, loopback, Db, CLIENT_SECRET};
+use common::{database_on, http_client, key_file, loopback, wait_until, Db, CLIENT_SECRET};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use unifield_server::{MasterKeySource, ServerConfig};
+use unifield_test_support::webhook_receiver::holding_receiver;
 
 /// The webhook receiver's hold on each request before it answers 200: longer than the
 /// grace period, so the first attempt is in flight when the node stops.
@@ -31,57 +32,6 @@ fn node_config(dir: &std::path::Path, data: &str, database: Option<String>) -> S
     config.settings.webhooks.poll_interval = Duration::from_millis(20);
     config.scheduler = false;
     config
-}
-
-/// A receiver on 127.0.0.1 that notes each request's `webhook-id` and answers 200 after
-/// [`HOLD`]; the ids it was sent, in order.
-async fn holding_receiver() -> (String, Arc<Mutex<Vec<String>>>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind(loopback()).await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let noted = Arc::clone(&seen);
-    tokio::spawn(async move {
-        while let Ok((mut stream, _)) = listener.accept().await {
-            let noted = Arc::clone(&noted);
-            tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut buffer = [0u8; 4096];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65_536 {
-                    match stream.read(&mut buffer).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buffer[..n]),
-                    }
-                }
-                let text = String::from_utf8_lossy(&head).to_string();
-                let id = text
-                    .lines()
-                    .find_map(|line| {
-                        let (name, value) = line.split_once(':')?;
-                        name.eq_ignore_ascii_case("webhook-id")
-                            .then(|| value.trim().to_string())
-                    })
-                    .unwrap_or_default();
-                noted.lock().unwrap().push(id);
-                tokio::time::sleep(HOLD).await;
-                let _ = stream
-                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
-                    .await;
-            });
-        }
-    });
-    (url, seen)
-}
-
-async fn wait_until(within: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + within;
-    while Instant::now() < deadline {
-        if done() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    done()
 }
 
 fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
@@ -127,7 +77,7 @@ async fn a_shutdown_answers_requests_stops_syncs_and_releases_leases(db: Db) {
     let connection = created["id"].as_str().unwrap().to_string();
 
     // A delivery in flight: the receiver holds it longer than the grace period.
-    let (hook_url, received) = holding_receiver().await;
+    let (hook_url, received) = holding_receiver(HOLD);
     let endpoint: Value = post(
         "/api/webhooks",
         json!({"url": hook_url, "events": ["ping"], "description": "holds"}),

@@ -7,10 +7,11 @@ mod common;
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{
-    database_on, fast_settings, http_client, key_file, loopback, start_sandbox, Db, Harness,
+    database_on, fast_settings, http_client, key_file, loopback, start_sandbox, wait_until, Db,
+    Harness,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -91,17 +92,6 @@ async fn receiver(port: u16, secrets: Vec<SigningSecret>, fail_ratio: f64) -> Re
     Receiver::start(SocketAddr::from(([127, 0, 0, 1], port)), config, None)
         .await
         .unwrap()
-}
-
-async fn wait_until(within: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + within;
-    while Instant::now() < deadline {
-        if done() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    done()
 }
 
 /// Creates an endpoint; returns (id, secret).

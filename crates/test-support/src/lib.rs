@@ -6,6 +6,7 @@
 //! Nothing here reads outside the repository: fixtures live in `tests/fixtures/`.
 
 pub mod postgres;
+pub mod webhook_receiver;
 pub mod xwd;
 
 use std::io::Write;

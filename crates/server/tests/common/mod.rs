@@ -374,6 +374,18 @@ impl Harness {
     }
 }
 
+/// Whether `done` holds within `within` (asked every 20 ms, and once more at the end).
+pub async fn wait_until(within: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + within;
+    while std::time::Instant::now() < deadline {
+        if done() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    done()
+}
+
 /// Asserts the one error shape.
 pub fn assert_error(body: &Value, code: &str) {
     assert_eq!(body["code"], code, "{body}");
