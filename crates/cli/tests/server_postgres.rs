@@ -232,10 +232,7 @@ fn server_and_serve_reach_postgres_over_verified_tls() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let ca = dir.path().join("ca.pem");
-    std::fs::write(&ca, &certificates.ca_pem).unwrap();
-    let other_ca = dir.path().join("other-ca.pem");
-    std::fs::write(&other_ca, &certificates.other_ca_pem).unwrap();
+    let (ca, other_ca) = certificates.write_ca_files(dir.path());
     let (ca, other_ca) = (ca.to_str().unwrap(), other_ca.to_str().unwrap());
     let database = cluster.database().unwrap();
     let database = database.rsplit('/').next().unwrap();

@@ -39,10 +39,7 @@ fn tls_cluster() -> Option<&'static TlsCluster> {
     let shared = SHARED.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let certificates = TestCertificates::issue(CERTIFICATE_NAME);
-        let ca_file = dir.path().join("ca.pem");
-        std::fs::write(&ca_file, &certificates.ca_pem).unwrap();
-        let other_ca_file = dir.path().join("other-ca.pem");
-        std::fs::write(&other_ca_file, &certificates.other_ca_pem).unwrap();
+        let (ca_file, other_ca_file) = certificates.write_ca_files(dir.path());
         let cluster = PgCluster::start_with_tls(&certificates.server)?;
         Ok(TlsCluster {
             cluster,
@@ -335,8 +332,7 @@ fn an_expired_certificate_is_refused_as_not_trusted() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let ca = dir.path().join("ca.pem");
-    std::fs::write(&ca, &certificates.ca_pem).unwrap();
+    let (ca, _) = certificates.write_ca_files(dir.path());
     let database = cluster.database().unwrap();
     let database = database.rsplit('/').next().unwrap();
     for mode in ["verify-full", "verify-ca"] {

@@ -101,6 +101,16 @@ impl TestCertificates {
         TestCertificates::issue_valid(name, false)
     }
 
+    /// Writes the CA and the other CA as PEM files `ca.pem` and `other-ca.pem` in `dir` (for
+    /// `sslrootcert` or `SSL_CERT_FILE`): their paths, in that order.
+    pub fn write_ca_files(&self, dir: &Path) -> (PathBuf, PathBuf) {
+        let ca = dir.join("ca.pem");
+        std::fs::write(&ca, &self.ca_pem).unwrap();
+        let other_ca = dir.join("other-ca.pem");
+        std::fs::write(&other_ca, &self.other_ca_pem).unwrap();
+        (ca, other_ca)
+    }
+
     /// [`TestCertificates::issue`], the server's certificate valid in 2020 only (expired).
     pub fn issue_expired(name: &str) -> TestCertificates {
         TestCertificates::issue_valid(name, true)
