@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{assert_error, fast_settings, Db, Harness};
+use common::{assert_error, fast_settings, served_and_refused, Db, Harness};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -170,16 +170,7 @@ async fn more_requests_at_once_than_the_limit_are_shed_with_retry_after(db: Db) 
     // at once rather than queued.
     let reconnect = || h.spawn_reconnect(&key, &id);
     let requests = [reconnect(), reconnect(), reconnect()];
-    let mut served = 0;
-    let mut shed = Vec::new();
-    for request in requests {
-        let (status, retry_after, body) = request.await.unwrap();
-        match status {
-            StatusCode::OK => served += 1,
-            StatusCode::SERVICE_UNAVAILABLE => shed.push((retry_after, body)),
-            other => panic!("{other}: {body}"),
-        }
-    }
+    let (served, shed) = served_and_refused(requests, StatusCode::SERVICE_UNAVAILABLE).await;
     assert_eq!(served, 2, "{shed:?}");
     assert_eq!(shed.len(), 1, "{shed:?}");
     let (retry_after, body) = &shed[0];

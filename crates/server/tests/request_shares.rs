@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{assert_error, fast_settings, Db, Harness};
+use common::{assert_error, fast_settings, served_and_refused, Db, Harness};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -50,16 +50,7 @@ async fn one_organization_gets_at_most_its_share_of_the_request_slots() {
     assert_error(&body, "too_many_requests");
     assert_eq!(headers["retry-after"], "3");
 
-    let mut served = 0;
-    let mut refused = Vec::new();
-    for request in requests {
-        let (status, retry_after, body) = request.await.unwrap();
-        match status {
-            StatusCode::OK => served += 1,
-            StatusCode::TOO_MANY_REQUESTS => refused.push((retry_after, body)),
-            other => panic!("{other}: {body}"),
-        }
-    }
+    let (served, refused) = served_and_refused(requests, StatusCode::TOO_MANY_REQUESTS).await;
     assert_eq!(served, 2, "{refused:?}");
     assert_eq!(refused.len(), 1, "{refused:?}");
     let (retry_after, body) = &refused[0];

@@ -374,6 +374,28 @@ impl Harness {
     }
 }
 
+/// Awaits requests started by [`Harness::spawn_reconnect`]: how many were served (200),
+/// and the `Retry-After` and answer of each refused with `refusal`. Any other status fails
+/// the test.
+pub async fn served_and_refused(
+    requests: impl IntoIterator<Item = tokio::task::JoinHandle<(StatusCode, Option<String>, Value)>>,
+    refusal: StatusCode,
+) -> (usize, Vec<(Option<String>, Value)>) {
+    let mut served = 0;
+    let mut refused = Vec::new();
+    for request in requests {
+        let (status, retry_after, body) = request.await.unwrap();
+        if status == StatusCode::OK {
+            served += 1;
+        } else if status == refusal {
+            refused.push((retry_after, body));
+        } else {
+            panic!("{status}: {body}");
+        }
+    }
+    (served, refused)
+}
+
 /// Whether `done` holds within `within` (asked every 20 ms, and once more at the end).
 pub async fn wait_until(within: Duration, mut done: impl FnMut() -> bool) -> bool {
     let deadline = std::time::Instant::now() + within;
