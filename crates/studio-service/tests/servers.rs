@@ -71,6 +71,14 @@ fn edited(text: &str, edit: impl FnOnce(&mut Value)) -> String {
     serde_json::to_string_pretty(&doc).unwrap()
 }
 
+/// The mapping `text` also reading the work order's main asset's comment, which the
+/// demo's records were not pulled with.
+fn reading_the_asset_comment(text: &str) -> String {
+    edited(text, |doc| {
+        doc["custom"]["assetComment"] = json!({"path": "$.MainAsset.Comment"});
+    })
+}
+
 /// Every file under `dir`, as bytes (the workspace's SQLite file, its WAL, servers.json…).
 fn every_file(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
@@ -203,9 +211,7 @@ async fn add_pull_preview_push_verify_conflict_rollback() {
         .unwrap();
     assert_eq!(covered.unpulled, Vec::<String>::new());
     assert_eq!(covered.unpulled_server, None);
-    let reads_more = edited(&active.text, |doc| {
-        doc["custom"]["assetComment"] = json!({"path": "$.MainAsset.Comment"});
-    });
+    let reads_more = reading_the_asset_comment(&active.text);
     let short = studio
         .coverage(&source, &reads_more, &Cancel::default(), |_, _| {})
         .unwrap();
@@ -682,9 +688,7 @@ async fn a_mapping_reading_more_is_flagged_until_the_server_resyncs_after_its_pu
     let active = servers::active_mapping(&client, &demo.connection_id, "WorkOrder")
         .await
         .unwrap();
-    let reads_more = edited(&active.text, |doc| {
-        doc["custom"]["assetComment"] = json!({"path": "$.MainAsset.Comment"});
-    });
+    let reads_more = reading_the_asset_comment(&active.text);
     let flagged = studio
         .coverage(&source, &reads_more, &Cancel::default(), |_, _| {})
         .unwrap();
