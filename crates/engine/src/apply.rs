@@ -229,7 +229,7 @@ impl Mapping {
         };
         // As in `apply_keeping`: the heads' values on the stack, on the heap past 64.
         const ON_STACK: usize = 64;
-        crate::input::read_members(reader, keep, table, self.heads.len(), |read| match read {
+        crate::input::read_members(reader, keep, table, |read| match read {
             Read::Members(origin, values) => {
                 let mut stack = [None; ON_STACK];
                 let mut heap = Vec::new();
@@ -239,12 +239,10 @@ impl Mapping {
                     heap.resize(values.len(), None);
                     &mut heap
                 };
-                for (slot, value) in top.iter_mut().zip(values) {
-                    *slot = value.as_ref();
-                }
+                resolve_slots(values, &table.wrapped, top);
                 on(Ok(Mapped {
                     origin,
-                    applied: self.apply_members(top, related),
+                    applied: self.apply_members(top, values, related),
                 }));
             }
             Read::Record(Ok(record)) => on(Ok(Mapped {
@@ -265,10 +263,12 @@ impl Mapping {
             let mut values: Vec<Option<Value>> = Vec::new();
             values.resize_with(self.heads.len(), || None);
             if crate::input::parse_members(text.as_bytes(), table, &mut values).is_ok() {
-                let top: Vec<Option<&Value>> = values.iter().map(Option::as_ref).collect();
+                let mut top = vec![None; values.len()];
+                resolve_slots(&values, &table.wrapped, &mut top);
                 let record = RecordRef::Members {
                     heads: &self.heads,
                     top: &top,
+                    slots: &values,
                 };
                 return Ok(self.apply_resolved(
                     record,
@@ -316,11 +316,13 @@ impl Mapping {
     pub(crate) fn apply_members<'a>(
         &'a self,
         top: &'a [Option<&'a Value>],
+        slots: &'a [Option<Value>],
         related: &Related,
     ) -> Applied<Cow<'a, Value>> {
         let record = RecordRef::Members {
             heads: &self.heads,
             top,
+            slots,
         };
         self.apply_resolved(record, top, related, RECORD_TIME_BUDGET, |value| value)
     }
@@ -431,6 +433,17 @@ impl Mapping {
         let mut top = Vec::with_capacity(self.heads.len());
         self.heads.resolve(record, &mut top);
         top
+    }
+}
+
+/// Each head's value from the slots `input::read_members` filled: a wrapped head's is
+/// the one member of its object.
+fn resolve_slots<'a>(slots: &'a [Option<Value>], wrapped: &[bool], top: &mut [Option<&'a Value>]) {
+    for ((slot, value), wrapped) in top.iter_mut().zip(slots).zip(wrapped) {
+        *slot = match value {
+            Some(Value::Object(own)) if *wrapped => own.values().next(),
+            other => other.as_ref(),
+        };
     }
 }
 
@@ -564,10 +577,7 @@ pub(crate) fn start<'a>(
             Some(slot) => top[slot]
                 .and_then(|head| path.get_below_head(head))
                 .map(Cow::Borrowed),
-            None => match record {
-                RecordRef::Whole(record) => read(path, record),
-                RecordRef::Members { .. } => record.get(path).map(Cow::Borrowed),
-            },
+            None => record.read(path),
         };
         if let Some(value) = value.filter(|v| !v.is_null()) {
             return value;

@@ -116,7 +116,7 @@ pub struct Mapping {
     pub(crate) members_read: Option<Vec<String>>,
     /// The heads then the envelope members, when records can be read member by member
     /// into the heads' slots (see `member_table`).
-    pub(crate) member_table: Option<Heads>,
+    pub(crate) member_table: Option<MemberTable>,
     /// Problems that do not stop the mapping from running (warnings, missing required
     /// bindings whose records will each report the gap).
     pub problems: Vec<Problem>,
@@ -469,20 +469,31 @@ fn compile(doc: MappingDoc) -> (Option<Mapping>, Vec<Problem>) {
     (Some(mapping), problems)
 }
 
-/// When every path that reads the record is singular and starts at a named member
-/// (`$.Category.Id`, never `$.Items[*]`), a record can be read straight into one slot
-/// per top-level name, with no object built for the record itself (see
-/// `input::read_members`). Interns every name read into `heads`, so the slots are the
-/// heads' indexes, and returns the table a reader matches member names against: the
-/// heads, then Corrigo's envelope members (a record holding one of those is read
-/// whole, as before). `None` when some read needs the whole record.
+/// How a record is read member by member (see `member_table`).
+#[derive(Debug, Clone)]
+pub(crate) struct MemberTable {
+    /// The heads, then Corrigo's envelope members.
+    pub names: Heads,
+    /// Per head: whether a query reads below it (`$.WorkZones[*].Id`). Such a member is
+    /// kept inside an object of its own, which the query runs on as its root.
+    pub wrapped: Vec<bool>,
+}
+
+/// When every path that reads the record starts at a named member and reads only below
+/// it (`$.Category.Id`, `$.WorkZones[*].Id`; not `$..Id`, not a filter that compares with
+/// `$.Other`), a record can be read straight into one slot per top-level name, with no
+/// object built for the record itself (see `input::read_members`). Interns every name
+/// read into `heads`, so the slots are the heads' indexes, and returns the table a reader
+/// matches member names against: the heads, then Corrigo's envelope members (a record
+/// holding one of those is read whole, as before). `None` when some read needs the
+/// whole record.
 fn member_table(
     fields: &[CompiledField],
     id_path: &Selector,
     filter: Option<&Selector>,
     members_read: Option<&[String]>,
     heads: &mut Heads,
-) -> Option<Heads> {
+) -> Option<MemberTable> {
     let members_read = members_read?;
     let mut paths: Vec<&Selector> = vec![id_path];
     paths.extend(filter);
@@ -493,7 +504,7 @@ fn member_table(
         paths.extend(field.steps.iter().flat_map(|s| s.op.selectors()));
     }
     let envelope = crate::input::ENVELOPE_MEMBERS;
-    if !paths.iter().all(|p| p.is_singular() && p.head().is_some())
+    if !paths.iter().all(|p| p.only_below_head().is_some())
         || members_read
             .iter()
             .any(|name| envelope.contains(&name.as_str()))
@@ -503,7 +514,15 @@ fn member_table(
     for name in members_read {
         heads.intern(name);
     }
-    Some(Heads::of(heads.names().chain(envelope.iter().copied())))
+    let mut wrapped = vec![false; heads.len()];
+    for path in paths.iter().filter(|p| !p.is_singular()) {
+        let slot = path.only_below_head().and_then(|name| heads.find(name))?;
+        wrapped[slot] = true;
+    }
+    Some(MemberTable {
+        names: Heads::of(heads.names().chain(envelope.iter().copied())),
+        wrapped,
+    })
 }
 
 /// The top-level members any path reading the record starts from, or `None` when some

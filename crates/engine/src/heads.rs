@@ -127,6 +127,8 @@ pub(crate) enum RecordRef<'a> {
     Members {
         heads: &'a Heads,
         top: &'a [Option<&'a Value>],
+        /// The slots as read: a head a query reads below is inside an object of its own.
+        slots: &'a [Option<Value>],
     },
 }
 
@@ -135,7 +137,7 @@ impl<'a> RecordRef<'a> {
     pub fn get(self, selector: &Selector) -> Option<&'a Value> {
         match self {
             RecordRef::Whole(record) => selector.get(record),
-            RecordRef::Members { heads, top } => {
+            RecordRef::Members { heads, top, .. } => {
                 let slot = heads.find(selector.head()?)?;
                 top.get(slot)
                     .copied()
@@ -145,11 +147,36 @@ impl<'a> RecordRef<'a> {
         }
     }
 
-    /// Every match (`Selector::query`); a singular selector's one match for members.
+    /// Every match (`Selector::query`). From members, a query runs on its head's own
+    /// object (`compile::MemberTable::wrapped`).
     pub fn query(self, selector: &Selector) -> Vec<&'a Value> {
         match self {
             RecordRef::Whole(record) => selector.query(record),
-            RecordRef::Members { .. } => self.get(selector).into_iter().collect(),
+            RecordRef::Members { .. } if selector.is_singular() => {
+                self.get(selector).into_iter().collect()
+            }
+            RecordRef::Members { heads, slots, .. } => selector
+                .only_below_head()
+                .and_then(|name| heads.find(name))
+                .and_then(|slot| slots.get(slot)?.as_ref())
+                .map(|root| selector.query(root))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// A path's value as a field's source reads it (`apply::read`).
+    pub fn read(self, selector: &Selector) -> Option<std::borrow::Cow<'a, Value>> {
+        match self {
+            RecordRef::Whole(record) => crate::apply::read(selector, record),
+            RecordRef::Members { .. } if selector.is_singular() => {
+                self.get(selector).map(std::borrow::Cow::Borrowed)
+            }
+            RecordRef::Members { .. } => {
+                let found = self.query(selector);
+                (!found.is_empty()).then(|| {
+                    std::borrow::Cow::Owned(Value::Array(found.into_iter().cloned().collect()))
+                })
+            }
         }
     }
 }

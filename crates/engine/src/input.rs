@@ -124,14 +124,13 @@ pub(crate) enum Read<'s> {
 pub(crate) fn read_members<R: BufRead>(
     mut reader: R,
     keep: &[String],
-    table: &crate::heads::Heads,
-    slots: usize,
+    table: &crate::compile::MemberTable,
     mut on: impl FnMut(Read<'_>),
 ) -> io::Result<()> {
     match first_byte(&mut reader)? {
         None => Ok(()),
         Some(b'[') => read_array(reader, &mut |item| on(Read::Record(item))),
-        Some(_) => read_lines(reader, Some(keep), Some((table, slots)), &mut on),
+        Some(_) => read_lines(reader, Some(keep), Some(table), &mut on),
     }
 }
 
@@ -139,7 +138,7 @@ pub(crate) fn read_members<R: BufRead>(
 /// is not a plain record, so the caller reads it the usual way.
 pub(crate) fn parse_members(
     line: &[u8],
-    table: &crate::heads::Heads,
+    table: &crate::compile::MemberTable,
     slots: &mut [Option<Value>],
 ) -> serde_json::Result<()> {
     // A line that is valid UTF-8 throughout (nearly every line) is checked once, whole,
@@ -160,7 +159,7 @@ pub(crate) fn parse_members(
 }
 
 struct Members<'s> {
-    table: &'s crate::heads::Heads,
+    table: &'s crate::compile::MemberTable,
     slots: &'s mut [Option<Value>],
 }
 
@@ -171,8 +170,13 @@ impl<'de> Visitor<'de> for Members<'_> {
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            match self.table.find(&key) {
+            match self.table.names.find(&key) {
                 // A repeated member: the last one wins, as in an object.
+                Some(slot) if self.table.wrapped.get(slot) == Some(&true) => {
+                    let mut own = serde_json::Map::with_capacity(1);
+                    own.insert(key.into_owned(), map.next_value_seed(Presized)?);
+                    self.slots[slot] = Some(Value::Object(own));
+                }
                 Some(slot) if slot < self.slots.len() => {
                     self.slots[slot] = Some(map.next_value_seed(Presized)?);
                 }
@@ -373,7 +377,7 @@ fn parse_line(
 fn read_lines<R: BufRead>(
     mut reader: R,
     keep: Option<&[String]>,
-    members: Option<(&crate::heads::Heads, usize)>,
+    members: Option<&crate::compile::MemberTable>,
     on: &mut impl FnMut(Read<'_>),
 ) -> io::Result<()> {
     let index = keep.map(|keep| {
@@ -384,7 +388,7 @@ fn read_lines<R: BufRead>(
         )
     });
     let mut slots: Vec<Option<Value>> = Vec::new();
-    slots.resize_with(members.map_or(0, |(_, count)| count), || None);
+    slots.resize_with(members.map_or(0, |table| table.wrapped.len()), || None);
     let mut line = Vec::new();
     let mut number = 0;
     let mut first = true;
@@ -397,7 +401,7 @@ fn read_lines<R: BufRead>(
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        if let Some((table, _)) = members {
+        if let Some(table) = members {
             slots.fill_with(|| None);
             if parse_members(&line, table, &mut slots).is_ok() {
                 first = false;

@@ -112,12 +112,55 @@ fn assert_same(mapping: &Mapping, input: &[u8], what: &str) -> usize {
 fn the_mappings_that_can_are_read_member_by_member() {
     for (name, mapping, _) in MAPPINGS {
         let mapping = load(mapping, None).unwrap();
-        // user.json reads `$.WorkZones[*].Id`: a query that needs the record as a value.
-        assert_eq!(
-            mapping.reads_members_directly(),
-            *name != "user",
-            "{name}.json"
-        );
+        assert!(mapping.reads_members_directly(), "{name}.json");
+    }
+    // A query that compares with another member (`$` inside its filter) needs the whole
+    // record; a query that stays below its member (user.json's `$.WorkZones[*].Id`) does not.
+    let reads = |path: &str| {
+        let text = QUERY_MAPPING.replace("PATH", path);
+        load(&text, None).unwrap().reads_members_directly()
+    };
+    assert!(reads("$.Items[*].Id"));
+    assert!(reads("$.Items[?@.Id > 1].Id"));
+    assert!(!reads("$.Items[?@.Id == $.Id].Id"));
+    assert!(!reads("$..Id"));
+}
+
+/// A mapping reading its `name` through the query PATH (then `join`).
+const QUERY_MAPPING: &str = r#"{
+  "format": "unifield.mapping/v1",
+  "name": "query",
+  "source": {"system": "corrigo", "entity": "Product", "idPath": "$.Id"},
+  "target": {"model": "unified", "version": "1", "entity": "Part"},
+  "fields": {
+    "key": {"path": "$.Id", "steps": ["to_string"]},
+    "name": {"path": "PATH", "steps": [{"fn": "join", "separator": ","}]},
+    "code": {"path": "$.Items[0].Id", "steps": ["to_string"]}
+  }
+}"#;
+
+#[test]
+fn queries_below_a_member_read_the_same_from_members() {
+    let text = [
+        r#"{"Id":1,"Items":[{"Id":"a"},{"Id":"b"},{"X":1}],"Other":2}"#,
+        r#"{"Id":2,"Items":[],"Items":[{"Id":"c"}]}"#,
+        r#"{"Id":3}"#,
+        r#"{"Id":4,"Items":{"k":{"Id":"d"}}}"#,
+        r#"{"Id":5,"Items":[{"Id":7},{"Id":"e"}]}"#,
+        r#"{"Items":[{"Id":"f"}],"Id":6}"#,
+    ]
+    .join("\n");
+    for path in [
+        "$.Items[*].Id",
+        "$.Items[?@.Id > 1].Id",
+        "$.Items..Id",
+        "$.Items[?@.Id == $.Id].Id",
+    ] {
+        let mapping = load(&QUERY_MAPPING.replace("PATH", path), None).unwrap();
+        assert_eq!(assert_same(&mapping, text.as_bytes(), path), 6, "{path}");
+        for line in text.lines() {
+            same_from_text(&mapping, line).unwrap_or_else(|e| panic!("{path}: {e}"));
+        }
     }
 }
 
@@ -231,7 +274,8 @@ fn name() -> impl Strategy<Value = String> {
             "Id", "DisplayAs", "Description", "PartName", "Category", "IsRemoved",
             "Discontinued", "UnitOfMeasureId", "Addresses", "WorkZone", "Name", "Number",
             "TypeId", "Info", "ParentId", "Items", "StatusId", "Priority", "TimeZone",
-            "Address", "ActorTypeId", "Street", "City", "TenantCode",
+            "Address", "ActorTypeId", "Street", "City", "TenantCode", "WorkZones",
+            "ContactAddresses", "Role", "Username",
         ])
         .prop_map(String::from),
         1 => prop::sample::select(vec!["Data", "Entities", "CommandResult", "ErrorCode", "ErrorMessage"])

@@ -146,6 +146,19 @@ impl Selector {
         }
     }
 
+    /// The one member a selector reads everything from, when it starts at a named member
+    /// and looks nowhere else (no `$` inside a filter): run on an object holding only that
+    /// member, it matches what it matches on the whole record, in the same order.
+    pub(crate) fn only_below_head(&self) -> Option<&str> {
+        match &self.plan {
+            Plan::Singular(_) => self.head(),
+            Plan::General(query) => {
+                let first = *self.leading_names().0.first()?;
+                (!typing::has_absolute_query(&query.segments)).then_some(first)
+            }
+        }
+    }
+
     /// What a singular selector points at, given the value of its `head()` member.
     pub fn get_below_head<'a>(&self, head: &'a Value) -> Option<&'a Value> {
         match &self.plan {
