@@ -338,6 +338,8 @@ pub async fn run(journey: &mut Journey, steps: &[&Step], budget: Duration) -> Ve
         }
         eprintln!("e2e: {}", step.name);
         let started = Instant::now();
+        // Past the budget and the failure screenshot's 30 s, with room to spare.
+        let watchdog = Watchdog::start(step.name, budget + Duration::from_secs(90));
         let result = AssertUnwindSafe(tokio::time::timeout(budget, (step.run)(journey)))
             .catch_unwind()
             .await;
@@ -355,6 +357,7 @@ pub async fn run(journey: &mut Journey, steps: &[&Step], budget: Duration) -> Ve
                 }
             }
         }
+        drop(watchdog);
         outcomes.push(match result {
             Ok(Ok(())) => Outcome::Passed {
                 name: step.name,

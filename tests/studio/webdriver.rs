@@ -14,6 +14,64 @@ use std::time::{Duration, Instant};
 pub const DRIVER_PORT: u16 = 4444;
 /// How long one wait for the page may take before the step fails naming what it waited for.
 pub const WAIT: Duration = Duration::from_secs(30);
+/// How long one WebDriver command may take. WebKitWebDriver sometimes never answers one (a
+/// screenshot under Xvfb; once a command in the pull step): with no bound of its own, a
+/// poll that had sent it never got back to its own deadline, and the step failed only as
+/// "took over 120s" without saying what it was waiting on.
+pub const COMMAND: Duration = Duration::from_secs(45);
+
+/// `command`, or a failure naming it once it has taken [`COMMAND`].
+pub async fn bounded<T>(
+    what: impl std::fmt::Display,
+    command: impl std::future::Future<Output = T>,
+) -> T {
+    match tokio::time::timeout(COMMAND, command).await {
+        Ok(done) => done,
+        Err(_) => panic!("WebDriver did not answer {what} within {COMMAND:?}"),
+    }
+}
+
+/// The last line of defence behind a step's budget: that budget is a timer on the async
+/// runtime, so a thread of the runtime blocked outside any await (a sync call that never
+/// returns) would keep it from firing and the journey would hang without a word. An OS
+/// thread watches instead: once the step has outlasted `limit`, it says which step and
+/// ends the test process (the steps' report cannot be written from a blocked runtime).
+pub struct Watchdog(Option<std::sync::mpsc::Sender<()>>);
+
+impl Watchdog {
+    pub fn start(step: &'static str, limit: Duration) -> Watchdog {
+        let (done, finished) = std::sync::mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = finished.recv_timeout(limit) {
+                eprintln!(
+                    "e2e: step `{step}` is still running after {limit:?}, past its budget: its \
+                     timer did not end it, so a thread of the async runtime is blocked; \
+                     stopping the journey"
+                );
+                // tauri-driver (and WebKitWebDriver with it) must not outlive the test
+                // on the journey's fixed port.
+                let driver = DRIVER_PID.load(std::sync::atomic::Ordering::Relaxed);
+                if driver != 0 {
+                    let _ = Command::new("kill").arg(driver.to_string()).status();
+                }
+                std::process::exit(101);
+            }
+        });
+        Watchdog(Some(done))
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        if let Some(done) = self.0.take() {
+            let _ = done.send(());
+        }
+    }
+}
+
+/// The running tauri-driver's process id (0: none), for the [`Watchdog`], which ends the
+/// process without running `Driver`'s drop.
+static DRIVER_PID: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 /// tauri-driver, stopped with SIGTERM so it takes WebKitWebDriver down with it (a SIGKILL
 /// would orphan WebKitWebDriver on its port).
@@ -22,16 +80,16 @@ pub struct Driver(Child);
 impl Driver {
     /// Starts tauri-driver for a studio on `workspace` whose file dialogs answer `chosen_file`.
     pub fn start(program: &str, workspace: &Path, chosen_file: &Path) -> Driver {
-        Driver(
-            Command::new(program)
-                .args(["--port", &DRIVER_PORT.to_string()])
-                .env("UNIFIELD_WORKSPACE", workspace)
-                .env("UNIFIELD_STUDIO_FILE_CHOICE", chosen_file)
-                .stdout(Stdio::null())
-                .stderr(Stdio::inherit())
-                .spawn()
-                .unwrap_or_else(|e| panic!("cannot start {program}: {e}")),
-        )
+        let child = Command::new(program)
+            .args(["--port", &DRIVER_PORT.to_string()])
+            .env("UNIFIELD_WORKSPACE", workspace)
+            .env("UNIFIELD_STUDIO_FILE_CHOICE", chosen_file)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {program}: {e}"));
+        DRIVER_PID.store(child.id(), std::sync::atomic::Ordering::Relaxed);
+        Driver(child)
     }
 }
 
@@ -43,12 +101,22 @@ impl Drop for Driver {
 }
 
 pub async fn shot(client: &Client, name: &str) {
-    let png = client.screenshot().await.unwrap();
+    let png = bounded(format!("the screenshot `{name}`"), client.screenshot())
+        .await
+        .unwrap();
     std::fs::write(crate::shots().join(format!("{name}.png")), png).unwrap();
 }
 
 pub async fn js(client: &Client, script: &str) -> Value {
-    client.execute(script, vec![]).await.unwrap()
+    bounded(
+        format!(
+            "the script `{}`",
+            script.chars().take(100).collect::<String>()
+        ),
+        client.execute(script, vec![]),
+    )
+    .await
+    .unwrap()
 }
 
 pub async fn text_of(client: &Client, test_id: &str) -> String {
@@ -82,13 +150,15 @@ pub async fn preview_output(client: &Client) -> Value {
 }
 
 pub async fn click(client: &Client, css: &str) {
-    client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
+    // The wait's own bound is checked between its polls; each poll, and the click, is a
+    // command that must answer too.
+    let element = bounded(
+        format!("the search for {css}"),
+        client.wait().at_most(WAIT).for_element(Locator::Css(css)),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{css}: {e}"));
+    bounded(format!("the click on {css}"), element.click())
         .await
         .unwrap_or_else(|e| panic!("click {css}: {e}"));
 }
@@ -144,7 +214,12 @@ pub async fn drag(client: &Client, from: &str, to: &str) {
         .then(PointerAction::Up {
             button: MOUSE_BUTTON_LEFT,
         });
-    client.perform_actions(mouse).await.unwrap();
+    bounded(
+        format!("the drag from {from} to {to}"),
+        client.perform_actions(mouse),
+    )
+    .await
+    .unwrap();
 }
 
 /// Presses `chord` (modifiers first) and releases it, as real key input.
@@ -156,7 +231,12 @@ pub async fn keys(client: &Client, chord: &[char]) {
     for key in chord.iter().rev() {
         actions = actions.then(KeyAction::Up { value: *key });
     }
-    client.perform_actions(actions).await.unwrap();
+    bounded(
+        format!("the keys {chord:?}"),
+        client.perform_actions(actions),
+    )
+    .await
+    .unwrap();
 }
 
 /// Equal as JSON: numbers compare by value, since the webview writes the CLI's `0.0` as

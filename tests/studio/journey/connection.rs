@@ -46,11 +46,16 @@ pub(super) async fn add_and_test_a_connection(j: &mut Journey) {
 }
 
 pub(super) async fn fill(client: &Client, test_id: &str, value: &str) {
-    let input = client
-        .find(Locator::Css(&format!("[data-testid={test_id}]")))
+    let css = format!("[data-testid={test_id}]");
+    let input = bounded(
+        format!("the search for {css}"),
+        client.find(Locator::Css(&css)),
+    )
+    .await
+    .unwrap();
+    bounded(format!("typing into {css}"), input.send_keys(value))
         .await
         .unwrap();
-    input.send_keys(value).await.unwrap();
 }
 
 /// The `WorkOrder N` count in a text such as the pull report or the cached counts.
