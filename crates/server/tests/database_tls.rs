@@ -16,7 +16,6 @@ use serde_json::json;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use unifield_server::storage::{Storage, StorageError};
-use unifield_server::{MasterKeySource, ServerConfig};
 use unifield_test_support::postgres::{PgCluster, TestCertificates};
 
 /// The only name on the cluster's certificate (no IP address, no `localhost`).
@@ -97,21 +96,7 @@ async fn verify_full_with_the_ca_connects_and_the_server_migrates_pushes_and_rea
         &format!("sslmode=verify-full&sslrootcert={}", tls.ca()),
     );
 
-    let dir = tempfile::tempdir().unwrap();
-    let (sandbox, sandbox_config) = common::start_sandbox(50, "").await;
-    let mut config = ServerConfig::new(common::loopback(), dir.path().join("data"));
-    config.database = Some(url.clone());
-    config.key_source = MasterKeySource::File(common::key_file(dir.path()));
-    config.settings = common::fast_settings();
-    config.scheduler = false;
-    let server = unifield_server::start(config).await.unwrap();
-    let h = Harness {
-        dir,
-        server,
-        sandbox,
-        sandbox_config,
-        http: common::http_client(),
-    };
+    let h = Harness::start_serving_from(Some(url.clone()), 50, "", common::fast_settings()).await;
     assert_eq!(h.server.service.storage.backend_name(), "postgres");
     assert!(h.server.service.storage.schema_version().unwrap() >= 4);
 

@@ -9,13 +9,10 @@ use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use common::{
-    database_on, fast_settings, http_client, key_file, loopback, start_sandbox, wait_until, Db,
-    Harness,
-};
+use common::{database_on, fast_settings, loopback, wait_until, Db, Harness};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
-use unifield_server::{MasterKeySource, ServerConfig};
+use unifield_server::{MasterKeySource, ServerConfig, Settings};
 use unifield_webhooks::receiver::{ReceivedDelivery, Receiver, ReceiverConfig};
 use unifield_webhooks::{RetrySchedule, SigningSecret, Verifier};
 
@@ -31,18 +28,25 @@ fn node_config(
     let mut config = ServerConfig::new(loopback(), dir.join(data));
     config.database = database;
     config.key_source = MasterKeySource::File(dir.join("master.key"));
-    config.settings = fast_settings();
-    config.settings.webhooks.allow_insecure = true;
-    config.settings.webhooks.timeout = Duration::from_secs(2);
-    config.settings.webhooks.poll_interval = Duration::from_millis(20);
-    config.settings.webhooks.schedule = RetrySchedule {
+    config.settings = node_settings(give_up_after);
+    config.scheduler = false;
+    config
+}
+
+/// [`fast_settings`] with deliveries to http:// loopback receivers allowed and retries on a
+/// compressed schedule that gives up after `give_up_after`.
+fn node_settings(give_up_after: Duration) -> Settings {
+    let mut settings = fast_settings();
+    settings.webhooks.allow_insecure = true;
+    settings.webhooks.timeout = Duration::from_secs(2);
+    settings.webhooks.poll_interval = Duration::from_millis(20);
+    settings.webhooks.schedule = RetrySchedule {
         first_delay: Duration::from_millis(20),
         max_delay: Duration::from_millis(200),
         give_up_after,
         jitter: 0.2,
     };
-    config.scheduler = false;
-    config
+    settings
 }
 
 /// A harness on `db` whose server may deliver to http:// loopback receivers, retrying on
@@ -50,18 +54,8 @@ fn node_config(
 /// serves from; None (after printing SKIPPED) when PostgreSQL cannot be started here.
 async fn harness_on(db: Db, give_up_after: Duration) -> Option<(Harness, Option<String>)> {
     let database = database_on(db)?;
-    let dir = tempfile::tempdir().unwrap();
-    let (sandbox, sandbox_config) = start_sandbox(20, "").await;
-    key_file(dir.path());
-    let config = node_config(dir.path(), "data", database.clone(), give_up_after);
-    let server = unifield_server::start(config).await.unwrap();
-    let harness = Harness {
-        dir,
-        server,
-        sandbox,
-        sandbox_config,
-        http: http_client(),
-    };
+    let harness =
+        Harness::start_serving_from(database.clone(), 20, "", node_settings(give_up_after)).await;
     Some((harness, database))
 }
 

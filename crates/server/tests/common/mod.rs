@@ -158,26 +158,35 @@ impl Harness {
         settings: Settings,
     ) -> Option<(Harness, Option<String>)> {
         let database = database_on(db)?;
+        let harness =
+            Harness::start_serving_from(database.clone(), work_orders, faults, settings).await;
+        Some((harness, database))
+    }
+
+    /// A server (scheduler off) with these settings on the PostgreSQL database at
+    /// `database` (None: a SQLite file in its directory), and a sandbox of `work_orders`.
+    pub async fn start_serving_from(
+        database: Option<String>,
+        work_orders: usize,
+        faults: &str,
+        settings: Settings,
+    ) -> Harness {
         let dir = tempfile::tempdir().unwrap();
         let (sandbox, sandbox_config) = start_sandbox(work_orders, faults).await;
         let data = dir.path().join("data");
         let mut config = ServerConfig::new(loopback(), data);
-        config.database = database.clone();
+        config.database = database;
         config.key_source = MasterKeySource::File(key_file(dir.path()));
         config.settings = settings;
         config.scheduler = false;
         let server = unifield_server::start(config).await.unwrap();
-        let http = http_client();
-        Some((
-            Harness {
-                dir,
-                server,
-                sandbox,
-                sandbox_config,
-                http,
-            },
-            database,
-        ))
+        Harness {
+            dir,
+            server,
+            sandbox,
+            sandbox_config,
+            http: http_client(),
+        }
     }
 
     /// Another server node on the PostgreSQL database at `database` (the one this harness
