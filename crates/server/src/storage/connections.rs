@@ -124,12 +124,8 @@ impl Sqlite {
     ) -> Result<bool> {
         let mut db = self.write();
         let tx = db.transaction()?;
-        let held: i64 = tx.query_row(
-            "SELECT count(*) FROM connections WHERE org_id = ?1",
-            [&new.org_id],
-            |r| r.get(0),
-        )?;
-        if held as u64 >= cap as u64 {
+        let held = "SELECT count(*) FROM connections WHERE org_id = ?1";
+        if !super::has_room(&tx, &new.org_id, held, cap)? {
             return Ok(false);
         }
         insert_connection(&tx, new, default_mappings)?;
@@ -321,8 +317,9 @@ impl Sqlite {
     }
 
     /// Takes (or renews) the connection's sync lease for `node` until `until`, when it is
-    /// free, expired at `now`, or already this node's. Taking over another node's expired
-    /// lease fails the run that node left `running`, in the same transaction. The times
+    /// free, expired at `now`, or already this node's. Taking a lease this node did not
+    /// hold (another node's expired one, or one released) fails the run left `running`, in
+    /// the same transaction. The times
     /// are the node's: one process serves a SQLite file, so its clock is the only one
     /// (PostgreSQL, shared by nodes, takes its own clock's, see `Postgres::lease_sync`).
     pub fn lease_sync(&self, id: &str, node: &str, now: &str, until: &str) -> Result<bool> {
@@ -345,7 +342,10 @@ impl Sqlite {
         if !free {
             return Ok(false);
         }
-        if holder.as_deref().is_some_and(|h| h != node) {
+        // Any holder but this node, none included: a lease released while its run was
+        // still running (a node shutting down gives up the syncs it could not stop)
+        // leaves that run to be failed here, or the stalled node could still write.
+        if holder.as_deref() != Some(node) {
             tx.execute(
                 "UPDATE sync_runs SET status = 'failed', error = 'the node syncing it stopped', finished_at = ?2
                  WHERE connection_id = ?1 AND status = 'running'",

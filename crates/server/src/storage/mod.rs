@@ -239,6 +239,14 @@ impl Sqlite {
     }
 }
 
+/// Whether the organization holds fewer than `cap` of what `count` counts (SQL with the
+/// organization's id as `?1`), asked in the caller's write transaction: the one write
+/// connection makes additions at once count one after the other.
+fn has_room(tx: &rusqlite::Transaction<'_>, org_id: &str, count: &str, cap: usize) -> Result<bool> {
+    let held: i64 = tx.query_row(count, [org_id], |r| r.get(0))?;
+    Ok((held as u64) < cap as u64)
+}
+
 fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
     let db = Connection::open(path)?;
     db.busy_timeout(Duration::from_secs(5))?;

@@ -163,13 +163,10 @@ impl Sqlite {
     ) -> Result<bool> {
         let mut db = self.write();
         let tx = db.transaction()?;
-        let live: i64 = tx.query_row(
+        let live =
             "SELECT count(*) FROM connection_tokens t JOIN connections c ON c.id = t.connection_id
-             WHERE t.org_id = ?1 AND t.revoked_at IS NULL",
-            [org_id],
-            |r| r.get(0),
-        )?;
-        if live as u64 >= cap as u64 {
+                    WHERE t.org_id = ?1 AND t.revoked_at IS NULL";
+        if !super::has_room(&tx, org_id, live, cap)? {
             return Ok(false);
         }
         tx.execute(

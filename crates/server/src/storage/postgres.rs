@@ -380,17 +380,9 @@ impl Postgres {
         self.block(async {
             let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(pg)?;
-            lock_organization(&tx, org_id).await?;
-            let live: i64 = tx
-                .query_one(
-                    "SELECT count(*) FROM connection_tokens t JOIN connections c ON c.id = t.connection_id
-                     WHERE t.org_id = $1 AND t.revoked_at IS NULL",
-                    &[&org_id],
-                )
-                .await
-                .map_err(pg)?
-                .get(0);
-            if live as u64 >= cap as u64 {
+            let live = "SELECT count(*) FROM connection_tokens t JOIN connections c ON c.id = t.connection_id
+                        WHERE t.org_id = $1 AND t.revoked_at IS NULL";
+            if !has_room(&tx, org_id, live, cap).await? {
                 return Ok(false);
             }
             tx.execute(
@@ -587,16 +579,8 @@ impl Postgres {
         self.block(async {
             let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(pg)?;
-            lock_organization(&tx, &new.org_id).await?;
-            let held: i64 = tx
-                .query_one(
-                    "SELECT count(*) FROM connections WHERE org_id = $1",
-                    &[&new.org_id],
-                )
-                .await
-                .map_err(pg)?
-                .get(0);
-            if held as u64 >= cap as u64 {
+            let held = "SELECT count(*) FROM connections WHERE org_id = $1";
+            if !has_room(&tx, &new.org_id, held, cap).await? {
                 return Ok(false);
             }
             insert_connection(&tx, new, default_mappings).await?;
@@ -790,8 +774,9 @@ impl Postgres {
     }
 
     /// Takes (or renews) the connection's sync lease for `node` until `until`, when it is
-    /// free, expired at `now`, or already this node's. Taking over another node's expired
-    /// lease fails the run that node left `running`, in the same transaction.
+    /// free, expired at `now`, or already this node's. Taking a lease this node did not
+    /// hold (another node's expired one, or one released) fails the run left `running`, in
+    /// the same transaction.
     ///
     /// Times are the database's, not the node's: `now` and `until` give the lease's length
     /// only, so nodes whose clocks disagree still agree on when a lease ends.
@@ -820,7 +805,10 @@ impl Postgres {
             if !free {
                 return Ok(false);
             }
-            if holder.as_deref().is_some_and(|h| h != node) {
+            // Any holder but this node, none included: a lease released while its run was
+        // still running (a node shutting down gives up the syncs it could not stop)
+        // leaves that run to be failed here, or the stalled node could still write.
+        if holder.as_deref() != Some(node) {
                 tx.execute(
                     "UPDATE sync_runs SET status = 'failed', error = 'the node syncing it stopped', finished_at = $2
                      WHERE connection_id = $1 AND status = 'running'",
@@ -1349,6 +1337,15 @@ async fn lock_organization(tx: &impl GenericClient, org_id: &str) -> Result<()> 
     .await
     .map_err(pg)?;
     Ok(())
+}
+
+/// Whether the organization holds fewer than `cap` of what `count` counts (SQL with the
+/// organization's id as `$1`), taking [`lock_organization`] first so that nodes adding at
+/// once count one after the other and cannot both take the last place.
+async fn has_room(tx: &impl GenericClient, org_id: &str, count: &str, cap: usize) -> Result<bool> {
+    lock_organization(tx, org_id).await?;
+    let held: i64 = tx.query_one(count, &[&org_id]).await.map_err(pg)?.get(0);
+    Ok((held as u64) < cap as u64)
 }
 
 /// Writes a new connection and its version-0 mappings (`(entity, body, hash)`) in the

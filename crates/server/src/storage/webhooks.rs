@@ -187,12 +187,8 @@ impl Sqlite {
     ) -> Result<bool> {
         let mut db = self.write();
         let tx = db.transaction()?;
-        let held: i64 = tx.query_row(
-            "SELECT count(*) FROM webhook_endpoints WHERE org_id = ?1",
-            [&row.org_id],
-            |r| r.get(0),
-        )?;
-        if held as u64 >= cap as u64 {
+        let held = "SELECT count(*) FROM webhook_endpoints WHERE org_id = ?1";
+        if !super::has_room(&tx, &row.org_id, held, cap)? {
             return Ok(false);
         }
         insert_webhook_endpoint(&tx, row)?;

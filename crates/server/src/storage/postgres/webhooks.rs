@@ -126,16 +126,8 @@ impl Postgres {
         self.block(async {
             let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(pg)?;
-            super::lock_organization(&tx, &row.org_id).await?;
-            let held: i64 = tx
-                .query_one(
-                    "SELECT count(*) FROM webhook_endpoints WHERE org_id = $1",
-                    &[&row.org_id],
-                )
-                .await
-                .map_err(pg)?
-                .get(0);
-            if held as u64 >= cap as u64 {
+            let held = "SELECT count(*) FROM webhook_endpoints WHERE org_id = $1";
+            if !super::has_room(&tx, &row.org_id, held, cap).await? {
                 return Ok(false);
             }
             insert_webhook_endpoint(&tx, row).await?;
