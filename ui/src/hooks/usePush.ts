@@ -33,17 +33,28 @@ export function usePush(target: Target | null, text: string, recordId: string | 
 
   const fail = (e: unknown) => setState({ step: "failed", error: asServiceError(e) });
 
+  // The selected record, read when a preview is asked for (selecting another record while the
+  // dialog is open does not redo the preview or lose a push's outcome), and the record the
+  // shown preview says the change affects or not: verify's choice is made for that one.
+  const selected = useRef(recordId);
+  useEffect(() => {
+    selected.current = recordId;
+  });
+  const measuredFor = useRef<string | null>(null);
+
   // The diff and impact; the state says "previewing" until it is answered.
   const measure = useCallback(() => {
     if (!target) {
       return Promise.resolve();
     }
     const started = performance.now();
-    return api.pushPreview(target.server, target.connectionId, target.source, text, recordId).then((p) => {
+    const asked = selected.current;
+    return api.pushPreview(target.server, target.connectionId, target.source, text, asked).then((p) => {
+      measuredFor.current = asked;
       setState({ step: "ready", preview: p, conflict: null });
       setOpenedMs(Math.round(performance.now() - started));
     }, fail);
-  }, [target, text, recordId]);
+  }, [target, text]);
 
   const preview = () => {
     setState({ step: "previewing" });
@@ -118,14 +129,14 @@ export function usePush(target: Target | null, text: string, recordId: string | 
         text,
         made.activeVersion,
         note.trim() === "" ? null : note.trim(),
-        recordId,
+        measuredFor.current,
       );
       if (result.kind === "conflict") {
         setState({ step: "ready", preview: result.preview, conflict: result.expected });
         return;
       }
       await loadVersions();
-      chosen.current = verifyChoice(made, recordId);
+      chosen.current = verifyChoice(made, measuredFor.current);
       await verify(result.version, result.previousVersion, chosen.current);
     } catch (e) {
       fail(e);
@@ -141,7 +152,8 @@ export function usePush(target: Target | null, text: string, recordId: string | 
     // Without a push in this dialog, a record the studio's change affects: the versions
     // differ there too, most likely.
     const choice =
-      chosen.current ?? (state.step === "ready" ? verifyChoice(state.preview, recordId) : { recordId, note: null });
+      chosen.current ??
+      (state.step === "ready" ? verifyChoice(state.preview, measuredFor.current) : { recordId, note: null });
     // The diff between two versions shown before is of the list as it was.
     setBetween(null);
     try {
