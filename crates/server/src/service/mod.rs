@@ -20,7 +20,7 @@ use crate::crypto::MasterKey;
 use crate::error::{Error, Result};
 use crate::storage::{timestamp, NewEvent, Principal, Storage};
 use serde_json::{json, Value};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use unifield_engine::Mapping;
@@ -77,6 +77,10 @@ pub struct Settings {
     /// A revoked connection token is listed (with `revoked_at`) this long, then deleted
     /// (see `Service::revoke_token`). 30 days by default.
     pub revoked_token_grace: Duration,
+    /// Syncs of one organization's connections the scheduler runs at once on this node
+    /// (of its `MAX_CONCURRENT_SYNCS`, 8); its other due syncs wait for a free place,
+    /// so one organization cannot take every slot. 2 by default.
+    pub max_concurrent_syncs_per_org: usize,
 }
 
 impl Default for Settings {
@@ -98,11 +102,18 @@ impl Default for Settings {
             request_timeout: crate::http::REQUEST_TIMEOUT,
             server_timing_load: false,
             revoked_token_grace: Duration::from_secs(30 * 24 * 3600),
+            max_concurrent_syncs_per_org: 2,
         }
     }
 }
 
 impl Settings {
+    /// [`Settings::max_concurrent_syncs_per_org`], from 1 to the node's limit.
+    pub fn syncs_per_org(&self) -> usize {
+        self.max_concurrent_syncs_per_org
+            .clamp(1, sync::MAX_CONCURRENT_SYNCS)
+    }
+
     /// Requests one organization may have in progress at once on this node: the setting,
     /// else half of [`Settings::max_concurrent_requests`]; never 0 and never more than the
     /// node's limit.
@@ -154,8 +165,8 @@ pub struct Service {
     key: Option<MasterKey>,
     pub settings: Settings,
     compiled: Mutex<MappingCache>,
-    /// Connections with a sync in flight on this node.
-    syncing: Mutex<HashSet<String>>,
+    /// Connections with a sync in flight on this node, each with its organization's id.
+    syncing: Mutex<HashMap<String, String>>,
     /// Scans of every cached record of an entity (filters, sorts, lookups of a key that is
     /// not the source id, the records `lookup` steps read) started, and those stopped
     /// because their request had ended (see [`Service::scan_counts`]).
@@ -218,7 +229,7 @@ impl Service {
             key,
             settings,
             compiled: Mutex::new(HashMap::new()),
-            syncing: Mutex::new(HashSet::new()),
+            syncing: Mutex::new(HashMap::new()),
             scans_started: std::sync::atomic::AtomicU64::new(0),
             scans_cancelled: std::sync::atomic::AtomicU64::new(0),
             wake: tokio::sync::Notify::new(),

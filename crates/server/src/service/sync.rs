@@ -303,7 +303,7 @@ impl Service {
         self.syncing
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .iter()
+            .keys()
             .cloned()
             .collect()
     }
@@ -314,20 +314,29 @@ impl Service {
             return Ok(0);
         }
         let due = self.storage.due_connections(&now())?;
+        let per_org = self.settings.syncs_per_org();
         let mut started = 0;
+        // Each sync is entered in `syncing` here, before its task runs, so the limits below
+        // count the syncs this call starts too.
+        let mut syncing = self.syncing.lock().unwrap_or_else(|p| p.into_inner());
         for row in due {
-            let service = Arc::clone(self);
-            if self.is_syncing(&row.id) {
+            if syncing.contains_key(&row.id) {
                 continue;
             }
             // At most MAX_CONCURRENT_SYNCS at once; the rest stay due for the next tick.
-            if self.syncing.lock().unwrap_or_else(|p| p.into_inner()).len() >= MAX_CONCURRENT_SYNCS
-            {
+            if syncing.len() >= MAX_CONCURRENT_SYNCS {
                 break;
             }
+            // And at most `per_org` of one organization's: one whose pushes keep making
+            // whole pulls due cannot take every slot from the others.
+            if syncing.values().filter(|org| **org == row.org_id).count() >= per_org {
+                continue;
+            }
+            syncing.insert(row.id.clone(), row.org_id.clone());
             started += 1;
+            let service = Arc::clone(self);
             tokio::spawn(async move {
-                if let Err(error) = service.sync(row).await {
+                if let Err(error) = service.sync_entered(row).await {
                     eprintln!(
                         "unifield-server: sync could not run: {error} [{}]",
                         error.code()
@@ -356,7 +365,7 @@ impl Service {
         self.syncing
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .contains(connection_id)
+            .contains_key(connection_id)
     }
 
     /// Syncs one connection now and returns how it ended.
@@ -374,25 +383,30 @@ impl Service {
         }
         {
             let mut syncing = self.syncing.lock().unwrap_or_else(|p| p.into_inner());
-            if !syncing.insert(row.id.clone()) {
+            if syncing.contains_key(&row.id) {
                 return Err(Error::Conflict(
                     "a sync of this connection is running".into(),
                 ));
             }
+            syncing.insert(row.id.clone(), row.org_id.clone());
         }
-        if !self.renew_sync_lease(&row.id)? {
-            self.syncing
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .remove(&row.id);
-            return Err(Error::Conflict(
-                "a sync of this connection is running on another node".into(),
-            ));
-        }
+        self.sync_entered(row).await
+    }
+
+    /// Syncs a connection this node has entered in `syncing` (removed when this ends).
+    async fn sync_entered(&self, row: ConnectionRow) -> Result<SyncOutcome> {
+        // Taken before the lease: however this ends (the lease refused or not taken at
+        // all), the id leaves `syncing`, or this node would never sync it again and its
+        // shutdown would wait for it. Releasing a lease another node holds changes nothing.
         let _in_flight = InFlight {
             service: self,
             id: row.id.clone(),
         };
+        if !self.renew_sync_lease(&row.id)? {
+            return Err(Error::Conflict(
+                "a sync of this connection is running on another node".into(),
+            ));
+        }
         // The connection's status before this sync (one left `syncing` counts as ok).
         let settled_before = if row.status == "syncing" {
             "ok".to_string()
