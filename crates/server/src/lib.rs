@@ -231,9 +231,14 @@ pub fn check_database_argument(url: &str) -> std::result::Result<(), String> {
             parsed.scheme()
         ));
     }
-    if parsed.password().is_some() {
+    // As the driver reads it (it splits `user:password@` at the first `@`, where a URL
+    // parser may see a port), and a `password` parameter too.
+    let password_parameter = parsed
+        .query_pairs()
+        .any(|(key, _)| key.eq_ignore_ascii_case("password"));
+    if parsed.password().is_some() || password_parameter || storage::carries_password(url) {
         return Err(format!(
-            "--database: the URL carries a password; put it in {DATABASE_URL_ENV} instead of the command line"
+            "--database: the URL carries a password, which every user of this machine can read in the process list; put the URL in {DATABASE_URL_ENV} instead [database_password_on_command_line]"
         ));
     }
     Ok(())

@@ -20,6 +20,7 @@ pub use dispatch::{Storage, DEFAULT_POSTGRES_POOL_SIZE, NOT_ON_POSTGRES};
 pub use events::{EventRow, NewEvent};
 pub use mappings::MappingVersionRow;
 pub use orgs::{ApiKeyRow, Principal, TokenRow};
+pub(crate) use postgres::carries_password;
 pub use records::{PageChange, RawRecord};
 pub use webhooks::{
     ClaimedWebhookDelivery, WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointChange,

@@ -75,17 +75,80 @@ fn pool_error(error: deadpool_postgres::PoolError) -> StorageError {
     }
 }
 
-/// The URL without its password, for messages.
-fn redacted(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) => {
-            if parsed.password().is_some() {
-                let _ = parsed.set_password(Some("***"));
-            }
-            parsed.to_string()
-        }
-        Err(_) => "(unparsable URL)".into(),
+/// Where a connection string (URL or `key=value` form) points, for messages: rebuilt from
+/// what the driver reads of it (user, hosts and ports, database), so no password is ever
+/// part of it, however it was written (`user:password@` with the driver's split at the
+/// first `@`, a `password=` parameter, percent-encoded keys). A user or database name
+/// with other characters than letters, digits, `_`, `.` and `-` is not shown either (a
+/// mistyped string can put a password there). A string the driver cannot read is not
+/// shown at all.
+fn redacted(connection: &str) -> String {
+    let (rest, _) = tls::take_tls_options(connection);
+    let Ok(config) = rest.parse::<tokio_postgres::Config>() else {
+        return "(a connection string the driver cannot read, not shown)".into();
+    };
+    let plain = |text: &str| {
+        !text.is_empty()
+            && text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    };
+    let mut shown = String::from("postgres://");
+    if let Some(user) = config.get_user() {
+        shown.push_str(if plain(user) {
+            user
+        } else {
+            "(user not shown)"
+        });
+        shown.push('@');
     }
+    let ports = config.get_ports();
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .enumerate()
+        .map(|(i, host)| {
+            let mut text = match host {
+                tokio_postgres::config::Host::Tcp(name)
+                    if plain(name) || name.parse::<std::net::IpAddr>().is_ok() =>
+                {
+                    name.clone()
+                }
+                tokio_postgres::config::Host::Tcp(_) => "(host not shown)".into(),
+                #[cfg(unix)]
+                tokio_postgres::config::Host::Unix(path) => {
+                    format!("(socket in {})", path.display())
+                }
+            };
+            let port = ports.get(i).or(if ports.len() == 1 {
+                ports.first()
+            } else {
+                None
+            });
+            if let Some(port) = port.filter(|port| **port != 5432) {
+                text.push_str(&format!(":{port}"));
+            }
+            text
+        })
+        .collect();
+    shown.push_str(&hosts.join(","));
+    if let Some(database) = config.get_dbname() {
+        shown.push('/');
+        shown.push_str(if plain(database) {
+            database
+        } else {
+            "(database not shown)"
+        });
+    }
+    shown
+}
+
+/// Whether the driver reads a password from this connection string (the URL's userinfo
+/// split at its first `@`, or a `password` parameter in either form).
+pub(crate) fn carries_password(connection: &str) -> bool {
+    let (rest, _) = tls::take_tls_options(connection);
+    rest.parse::<tokio_postgres::Config>()
+        .is_ok_and(|config| config.get_password().is_some())
 }
 
 impl Postgres {
@@ -1414,4 +1477,94 @@ pub(crate) async fn append_events(tx: &impl GenericClient, events: &[NewEvent]) 
         .map_err(pg)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::{carries_password, redacted};
+
+    /// Every way a password can be written into a connection string: none reaches the
+    /// message, and the driver reads one from each (so the command line refuses them).
+    #[test]
+    fn no_password_reaches_a_message_however_it_is_written() {
+        let written = [
+            ("postgres://u:secret@db/x", "postgres://u@db/x"),
+            // The driver splits the userinfo at the first `@`: password `1234/abc`, where a
+            // URL parser sees host `u`, port 1234 and no password.
+            ("postgres://u:1234/abc@db/x", "postgres://u@db/x"),
+            ("postgres://u@db/x?password=secret", "postgres://u@db/x"),
+            (
+                "postgresql://u@db:5433/x?sslmode=verify-full&password=secret&application_name=a",
+                "postgres://u@db:5433/x",
+            ),
+            // A percent-encoded key is decoded by the driver.
+            ("postgres://u@db/x?pass%77ord=secret", "postgres://u@db/x"),
+            ("postgres://u:se%40cret@db/x", "postgres://u@db/x"),
+            (
+                "host=db user=u password=secret dbname=x",
+                "postgres://u@db/x",
+            ),
+            (
+                "host=db user=u password='se cret' dbname=x",
+                "postgres://u@db/x",
+            ),
+        ];
+        for (connection, shown) in written {
+            let message = redacted(connection);
+            assert_eq!(message, shown, "{connection}");
+            assert!(
+                !message.contains("secret")
+                    && !message.contains("1234")
+                    && !message.contains("cret"),
+                "{message}"
+            );
+            assert!(carries_password(connection), "{connection}");
+        }
+    }
+
+    #[test]
+    fn what_the_driver_cannot_read_or_takes_as_a_name_is_not_shown() {
+        // No `:` before the first `@`: the driver's user is `db/x?password=secret`.
+        let message = redacted("postgres://db/x?password=secret@b/y");
+        assert!(!message.contains("secret"), "{message}");
+        assert_eq!(
+            redacted("postgres://u@db/x?password"),
+            "(a connection string the driver cannot read, not shown)"
+        );
+        assert_eq!(
+            redacted("host=/run/postgresql user=u dbname=x"),
+            "postgres://u@(socket in /run/postgresql)/x"
+        );
+        assert_eq!(
+            redacted("postgres://u@10.0.0.1,db2:6543/x"),
+            "postgres://u@10.0.0.1,db2:6543/x"
+        );
+        assert!(!carries_password("postgres://u@db/x"));
+    }
+
+    #[test]
+    fn the_command_line_refuses_a_password_in_any_form() {
+        for url in [
+            "postgres://u:secret@db/x",
+            "postgres://u:1234/abc@db/x",
+            "postgres://u@db/x?password=secret",
+            "postgres://u@db/x?PASSWORD=secret",
+            "postgres://u@db/x?sslrootcert=/etc/ca.pem&pass%77ord=secret",
+        ] {
+            let refused = crate::check_database_argument(url).unwrap_err();
+            assert!(
+                refused.contains("[database_password_on_command_line]"),
+                "{url}: {refused}"
+            );
+            assert!(refused.contains(crate::DATABASE_URL_ENV), "{refused}");
+            assert!(
+                !refused.contains("secret") && !refused.contains("1234"),
+                "{refused}"
+            );
+        }
+        crate::check_database_argument(
+            "postgres://u@db/x?sslmode=verify-full&sslrootcert=/etc/ca.pem",
+        )
+        .unwrap();
+    }
 }

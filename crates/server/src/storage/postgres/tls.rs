@@ -212,14 +212,14 @@ fn is_loopback_name(name: &str) -> bool {
 
 /// `sslmode` and `sslrootcert` as the connection string gave them (the last of each).
 #[derive(Debug, Default, PartialEq, Eq)]
-struct TlsOptions {
+pub(super) struct TlsOptions {
     mode: Option<String>,
     root_cert: Option<String>,
 }
 
 /// The connection string without `sslmode` and `sslrootcert`, and their values. A string
 /// this cannot read is returned whole, for the driver to report what is wrong with it.
-fn take_tls_options(connection: &str) -> (String, TlsOptions) {
+pub(super) fn take_tls_options(connection: &str) -> (String, TlsOptions) {
     let taken = if let Some(rest) = ["postgres://", "postgresql://"]
         .iter()
         .find_map(|prefix| connection.strip_prefix(prefix))
