@@ -655,11 +655,17 @@ async fn finished_deliveries_past_retention_are_pruned_and_pending_ones_kept(db:
     }
     assert!(wait_until(Duration::from_secs(10), || !receiver.received().is_empty()).await);
     let storage = &h.server.service.storage;
+    // The receiver's answer is recorded after it arrives, and the second ping may not be
+    // fanned out yet: wait for the delivered state itself, not only the pending count.
     assert!(
-        wait_until(Duration::from_secs(10), || storage
-            .pending_webhook_deliveries()
-            .unwrap()
-            == 1)
+        wait_until(Duration::from_secs(10), || {
+            let delivered = storage
+                .webhook_deliveries(&delivered_to, 10)
+                .unwrap()
+                .iter()
+                .any(|(delivery, _)| delivery.state == "delivered");
+            delivered && storage.pending_webhook_deliveries().unwrap() == 1
+        })
         .await,
         "one delivered, one pending"
     );
