@@ -146,6 +146,12 @@ pub(crate) fn serve(
         unifield_server::demo::check_listen(listen)
             .map_err(|error| Failure::usage(format!("{error} [{}]", error.code())))?;
     }
+    unifield_server::demo::check_development_flags(
+        listen,
+        limits.allow_loopback_connections,
+        webhooks.allow_insecure,
+    )
+    .map_err(|error| Failure::usage(format!("{error} [{}]", error.code())))?;
     if let Some(url) = database {
         unifield_server::check_database_argument(url).map_err(Failure::usage)?;
         if demo.is_some() {

@@ -37,6 +37,31 @@ pub fn check_listen(listen: SocketAddr) -> Result<()> {
     })
 }
 
+/// `--allow-loopback-connections` and `--allow-insecure-webhooks` are for local development
+/// on loopback only: off loopback (behind a proxy) any caller with a key could point a
+/// connection or a webhook at services on the server's own host, which the address
+/// policy they switch off keeps them from.
+pub fn check_development_flags(
+    listen: SocketAddr,
+    allow_loopback_connections: bool,
+    allow_insecure_webhooks: bool,
+) -> Result<()> {
+    if listen.ip().is_loopback() {
+        return Ok(());
+    }
+    let flag = match (allow_loopback_connections, allow_insecure_webhooks) {
+        (true, _) => "--allow-loopback-connections",
+        (false, true) => "--allow-insecure-webhooks",
+        (false, false) => return Ok(()),
+    };
+    Err(Error::BadRequest {
+        code: "development_flag_off_loopback",
+        message: format!(
+            "{flag} is accepted on loopback only (127.0.0.1 or [::1]), not {listen}: it lets callers reach services on this machine; serve without it to listen there"
+        ),
+    })
+}
+
 /// `--demo-work-orders N`: a whole number from 1 to [`MAX_WORK_ORDERS`].
 pub fn parse_work_orders(text: &str) -> std::result::Result<usize, String> {
     match text.trim().parse::<usize>() {
