@@ -257,6 +257,20 @@ pub fn same_json(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// Whether process `pid` runs `binary` (a canonical path). Also when the file was rebuilt
+/// since the process started: Linux then names it `<path> (deleted)`, and a build of the
+/// shared target directory during a run must not lose the process.
+pub fn runs_binary(pid: &str, binary: &Path) -> bool {
+    let Ok(exe) = std::fs::read_link(format!("/proc/{pid}/exe")) else {
+        return false;
+    };
+    exe == binary
+        || exe.as_os_str().to_str().is_some_and(|exe| {
+            exe.strip_suffix(" (deleted)")
+                .is_some_and(|path| Path::new(path) == binary)
+        })
+}
+
 /// Resident memory of the studio and the WebKit processes it started, in MB.
 pub fn studio_rss_mb(binary: &Path) -> (f64, f64) {
     let binary = binary.canonicalize().unwrap();
@@ -278,7 +292,7 @@ pub fn studio_rss_mb(binary: &Path) -> (f64, f64) {
         .collect();
     let app = pids
         .iter()
-        .find(|p| std::fs::read_link(format!("/proc/{p}/exe")).ok().as_deref() == Some(&binary))
+        .find(|p| runs_binary(p, &binary))
         .expect("the studio process")
         .clone();
     let children: f64 = pids

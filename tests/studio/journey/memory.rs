@@ -75,10 +75,7 @@ fn webkit_processes(binary: &Path) -> Vec<Value> {
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter(|p| p.chars().all(|c| c.is_ascii_digit()))
         .collect();
-    let Some(app) = pids
-        .iter()
-        .find(|p| std::fs::read_link(format!("/proc/{p}/exe")).ok().as_deref() == Some(&binary))
-    else {
+    let Some(app) = pids.iter().find(|p| runs_binary(p, &binary)) else {
         return Vec::new();
     };
     let parent_of = |p: &str| {
