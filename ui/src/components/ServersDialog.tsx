@@ -6,6 +6,7 @@ import { useState } from "react";
 import type { ServerConnectionInfo } from "../bindings";
 import { localTime } from "../format";
 import { useServers, type Target } from "../hooks/useServers";
+import { connectionAction, statusWords } from "../server-status";
 import { Confirm } from "./Confirm";
 import { EventsPanel } from "./EventsPanel";
 import { Modal } from "./Modal";
@@ -60,19 +61,20 @@ function Reconnect({
 
 function Status({ connection }: { connection: ServerConnectionInfo }) {
   const sync = connection.lastSync;
+  const action = connectionAction(connection);
   return (
     <div className="server-status">
       <span className={`badge status-${connection.status}`} data-testid="server-connection-status">
-        {connection.status.replaceAll("_", " ")}
+        {statusWords(connection.status)}
       </span>
       {sync && (
         <span>
           {" "}
-          last sync {sync.status} {localTime(sync.finishedAt ?? sync.startedAt)}, {sync.records} records
+          last sync {statusWords(sync.status)} {localTime(sync.finishedAt ?? sync.startedAt)}, {sync.records} records
         </span>
       )}
       {connection.reason && <div className="reason">{connection.reason}</div>}
-      {connection.action && <div className="action">{connection.action}</div>}
+      {action && <div className="action">{action}</div>}
     </div>
   );
 }

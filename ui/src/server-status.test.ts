@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { connectionAction, statusWords } from "./server-status";
+
+describe("statusWords", () => {
+  it("says a status in words", () => {
+    expect(statusWords("reauthorization_required")).toBe("reauthorization required");
+    expect(statusWords("ok")).toBe("ok");
+  });
+});
+
+describe("connectionAction", () => {
+  // What `unifield serve` advises for such a connection: right for an API client, not for the studio.
+  const serverAdvice =
+    "Corrigo refused the connection's credentials: send current ones with PUT /api/connections/con_1/credentials; syncing resumes once they work";
+
+  it("points a connection that needs reauthorization at the Reconnect form, not the HTTP API", () => {
+    const action = connectionAction({ status: "reauthorization_required", action: serverAdvice });
+    expect(action).toContain("Reconnect");
+    expect(action).toContain("region or base URL");
+    expect(action).not.toContain("/api/");
+  });
+
+  it("keeps the server's advice for the other states", () => {
+    expect(connectionAction({ status: "error", action: "check the base URL" })).toBe("check the base URL");
+    expect(connectionAction({ status: "ok", action: null })).toBeNull();
+  });
+});
