@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ServerVersionInfo } from "./bindings";
-import { isActiveVersion, skippedText, versionLabel } from "./push-versions";
+import { isActiveVersion, skippedText, versionLabel, versionsBehind } from "./push-versions";
 
 const version = (v: Partial<ServerVersionInfo>): ServerVersionInfo => ({
   version: 0,
@@ -41,5 +41,20 @@ describe("skippedText", () => {
     expect(skippedText(5, 5)).toBe(
       "5 of them skipped by this mapping's source filter (as by the active version): not served, and not counted in the impact.",
     );
+  });
+});
+
+describe("versionsBehind", () => {
+  const listed = [version({ version: 0 }), version({ version: 1 }), version({ version: 2 })];
+  it("is stale when a preview was made against a version pushed after the list was read", () => {
+    // The conflict path: the list was read at version 2, someone pushed version 3.
+    expect(versionsBehind(listed, 3)).toBe(true);
+  });
+  it("is current when the list has that version", () => {
+    expect(versionsBehind(listed, 2)).toBe(false);
+    expect(versionsBehind(listed, 0)).toBe(false);
+  });
+  it("a list not read yet is not stale", () => {
+    expect(versionsBehind([], 3)).toBe(false);
   });
 });

@@ -21,6 +21,14 @@ export function versionLabel(v: ServerVersionInfo): string {
 export const isActiveVersion = (v: ServerVersionInfo, all: ServerVersionInfo[]) =>
   all.every((other) => other.version <= v.version);
 
+/**
+ * The listed versions miss the one a preview was made against: someone pushed after the list
+ * was read (a push's conflict shows the diff against their version), so the list is stale.
+ * An empty list is one not read yet, not a stale one.
+ */
+export const versionsBehind = (all: ServerVersionInfo[], activeVersion: number) =>
+  all.length > 0 && all.every((v) => v.version < activeVersion);
+
 /** What the source filters leave out of the impact, in words. */
 export const skippedText = (skipped: number, before: number) =>
   `${skipped} of them skipped by this mapping's source filter` +

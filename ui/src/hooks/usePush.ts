@@ -8,6 +8,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { api, asServiceError } from "../api";
 import type { Change, PushPreview, ServerVersionInfo, ServiceError, VerifyReport } from "../bindings";
 import { verifyChoice, type VerifyChoice } from "../push-verify";
+import { versionsBehind } from "../push-versions";
 import type { Target } from "./useServers";
 
 export type PushState =
@@ -81,6 +82,22 @@ export function usePush(target: Target | null, text: string, recordId: string | 
     void measure();
     void loadVersions();
   }, [measure, loadVersions]);
+
+  // A preview made against a version the list does not have (someone pushed in between: a
+  // conflict's new diff, or Diff again) reloads the list, once per such version, so that it
+  // does not go on calling an older version active.
+  const reloadedFor = useRef<number | null>(null);
+  const previewedAgainst = state.step === "ready" ? state.preview.activeVersion : null;
+  useEffect(() => {
+    if (
+      previewedAgainst !== null &&
+      reloadedFor.current !== previewedAgainst &&
+      versionsBehind(versions, previewedAgainst)
+    ) {
+      reloadedFor.current = previewedAgainst;
+      void loadVersions();
+    }
+  }, [previewedAgainst, versions, loadVersions]);
 
   // The record verify compares, chosen when the push is made (a record the push changes): a
   // rollback of that push changes it back, so verify after it compares the same one.
