@@ -127,3 +127,103 @@ async fn a_lease_that_cannot_be_taken_leaves_no_sync_in_flight() {
     service.sync_connection(&org, &id).await.unwrap();
     assert!(service.storage.last_sync(&id).unwrap().is_some());
 }
+
+/// PostgreSQL: `finish_sync` takes the connection's row before its run's, in the order
+/// `lease_sync` takes them, so a take-over that holds the connection's row and then fails
+/// the run never deadlocks with a node ending that run (before, each held the row the other
+/// waited for, and PostgreSQL broke the deadlock by failing one of them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ending_a_run_during_a_take_over_waits_instead_of_deadlocking() {
+    let Some((h, Some(url))) = Harness::start_on_database(Db::Postgres, 1, "").await else {
+        return;
+    };
+    let (org, key) = h.org("acme");
+    let id = h.add_connection(&key, "sandbox").await;
+    let service = std::sync::Arc::clone(&h.server.service);
+    let now = timestamp(chrono::Utc::now());
+    let until = timestamp(chrono::Utc::now() + chrono::Duration::minutes(2));
+    assert!(service
+        .storage
+        .lease_sync(&id, "node-a", &now, &until)
+        .unwrap());
+    let run = service.storage.begin_sync(&id, &now, &[]).unwrap();
+    // A take-over, by hand: the connection's row locked as lease_sync locks it.
+    let (mut client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let take_over = client.transaction().await.unwrap();
+    take_over
+        .batch_execute("SET LOCAL lock_timeout = '30s'")
+        .await
+        .unwrap();
+    take_over
+        .execute("SELECT 1 FROM connections WHERE id = $1 FOR UPDATE", &[&id])
+        .await
+        .unwrap();
+    // Node A ends its run meanwhile: it waits for a lock.
+    let ending = {
+        let (service, id, org, now) = (service.clone(), id.clone(), org.clone(), now.clone());
+        tokio::task::spawn_blocking(move || {
+            service.storage.finish_sync(
+                &id,
+                run,
+                "completed",
+                None,
+                None,
+                "ok",
+                None,
+                &now,
+                &[sync_event(&org, &id, &now)],
+            )
+        })
+    };
+    let (watcher, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let mut waiting = false;
+    for _ in 0..1000 {
+        let row = watcher
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                &[],
+            )
+            .await
+            .unwrap();
+        if row.get::<_, i64>(0) > 0 {
+            waiting = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(waiting, "finish_sync never waited for the connection's row");
+    // The take-over fails A's run, as lease_sync does, and commits: no deadlock.
+    let failed = take_over
+        .execute(
+            "UPDATE sync_runs SET status = 'failed', error = 'the node syncing it stopped' WHERE connection_id = $1 AND status = 'running'",
+            &[&id],
+        )
+        .await;
+    let failed = failed.expect("the take-over deadlocked with finish_sync");
+    assert_eq!(failed, 1);
+    take_over.commit().await.unwrap();
+    ending
+        .await
+        .unwrap()
+        .expect("finish_sync deadlocked with the take-over");
+    // A's ending found its run failed by the take-over and changed nothing.
+    let last = service.storage.last_sync(&id).unwrap().unwrap();
+    assert_eq!((last.id, last.status.as_str()), (run, "failed"));
+}
+
+fn sync_event(org: &str, connection: &str, at: &str) -> unifield_server::storage::NewEvent {
+    unifield_server::storage::NewEvent {
+        id: format!("evt_end_{connection}"),
+        org_id: org.to_string(),
+        connection_id: Some(connection.to_string()),
+        kind: "sync.completed".into(),
+        payload: format!(r#"{{"type":"sync.completed","timestamp":"{at}","data":{{}}}}"#),
+        created_at: at.to_string(),
+    }
+}

@@ -811,6 +811,16 @@ impl Postgres {
         self.block(async {
             let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(pg)?;
+            // The connection's row first, as `lease_sync` (FOR UPDATE, then the runs) and
+            // `commit_page` (FOR SHARE) lock it: in the opposite order a take-over and this
+            // could each hold the row the other waits for (a deadlock PostgreSQL breaks by
+            // failing one). NO KEY UPDATE: this may update the row below.
+            tx.execute(
+                "SELECT 1 FROM connections WHERE id = $1 FOR NO KEY UPDATE",
+                &[&connection_id],
+            )
+            .await
+            .map_err(pg)?;
             // As on SQLite: only a run still running is ended (a take-over, which fails
             // the old holder's run, holds that row's lock until it commits).
             let ended = tx
