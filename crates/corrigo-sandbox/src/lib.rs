@@ -638,6 +638,9 @@ fn read_one(shared: &Shared, entity: &str, id: &str, properties: Option<&str>) -
         .filter(|p| !p.is_empty())
         .map(String::from)
         .collect();
+    if let Err(message) = query::check_depth(&properties) {
+        return error(StatusCode::BAD_REQUEST, query::PROPERTY_TOO_DEEP, &message);
+    }
     Json(json!({"Data": query::project(record, &properties)})).into_response()
 }
 

@@ -247,36 +247,97 @@ pub struct Projection {
     /// Members given whole: every property's name, and `X` of every `X.*`.
     whole: std::collections::HashSet<String>,
     /// Per member, the projection of the paths below it (`X.rest` → `rest` under `x`).
-    nested: std::collections::HashMap<String, Projection>,
+    /// Shared: every path below one prefix is the same node, however it was reached.
+    nested: std::collections::HashMap<String, std::sync::Arc<Projection>>,
+}
+
+/// The most dots a property may have (`A.B.C` has 2): deeper paths are refused with 400
+/// [`PROPERTY_TOO_DEEP`] ([`check_depth`]), and a projection follows no more of them.
+pub const MAX_PROPERTY_DOTS: usize = 16;
+
+/// The code a property with more than [`MAX_PROPERTY_DOTS`] dots is refused with.
+pub const PROPERTY_TOO_DEEP: &str = "PROPERTY_TOO_DEEP";
+
+/// Refuses a property with more than [`MAX_PROPERTY_DOTS`] dots (the message names it,
+/// cut to 200 characters).
+pub fn check_depth(properties: &[String]) -> Result<(), String> {
+    match properties
+        .iter()
+        .find(|p| p.matches('.').count() > MAX_PROPERTY_DOTS)
+    {
+        None => Ok(()),
+        Some(deep) => Err(format!(
+            "Property \"{}\" is nested deeper than {MAX_PROPERTY_DOTS} members.",
+            deep.chars().take(200).collect::<String>()
+        )),
+    }
 }
 
 impl Projection {
     pub fn new(properties: &[String]) -> Projection {
+        let lower: Vec<String> = properties.iter().map(|p| p.to_ascii_lowercase()).collect();
+        Projection::below(
+            "",
+            properties,
+            &lower,
+            &mut std::collections::HashMap::new(),
+        )
+    }
+
+    /// The projection of what the properties (`lower`: lower-cased) give below `prefix`
+    /// (lower-cased, ending in a dot; empty for the whole set): each property that starts
+    /// with it adds what follows. One node per prefix (`built`): following every split of
+    /// every path from every node, as reading the paths anew at each level did, made 2^k
+    /// nodes for a property with k dots. Splits are followed up to [`MAX_PROPERTY_DOTS`]
+    /// dots into a property, which bounds the prefixes a property has.
+    fn below(
+        prefix: &str,
+        properties: &[String],
+        lower: &[String],
+        built: &mut std::collections::HashMap<String, std::sync::Arc<Projection>>,
+    ) -> Projection {
+        let depth = prefix.matches('.').count();
         let mut whole = std::collections::HashSet::new();
-        let mut below: std::collections::HashMap<String, Vec<String>> =
-            std::collections::HashMap::new();
-        for property in properties {
-            let lower = property.to_ascii_lowercase();
-            if let Some(head) = lower.strip_suffix(".*") {
+        let mut heads = std::collections::BTreeSet::new();
+        let (mut any, mut star) = (false, false);
+        for (property, name) in properties.iter().zip(lower) {
+            let Some(rest) = name.strip_prefix(prefix) else {
+                continue;
+            };
+            any = true;
+            // Lower-casing ASCII keeps every byte where it was.
+            star |= &property[prefix.len()..] == "*";
+            if let Some(head) = rest.strip_suffix(".*") {
                 whole.insert(head.to_string());
             }
             // Every dot may end a member's name (`A.B.C` is `C` below `A.B`, and `B.C`
             // below `A`), as a prefix match of `name.` would find it.
-            for (at, _) in lower.match_indices('.') {
-                below
-                    .entry(lower[..at].to_string())
-                    .or_default()
-                    .push(property[at + 1..].to_string());
+            let room = MAX_PROPERTY_DOTS.saturating_sub(depth);
+            for (at, _) in rest.match_indices('.').take(room) {
+                heads.insert(rest[..at].to_string());
             }
-            whole.insert(lower);
+            whole.insert(rest.to_string());
         }
+        let nested = heads
+            .into_iter()
+            .map(|head| {
+                let key = format!("{prefix}{head}.");
+                let node = match built.get(&key) {
+                    Some(node) => std::sync::Arc::clone(node),
+                    None => {
+                        let node =
+                            std::sync::Arc::new(Projection::below(&key, properties, lower, built));
+                        built.insert(key, std::sync::Arc::clone(&node));
+                        node
+                    }
+                };
+                (head, node)
+            })
+            .collect();
         Projection {
-            all: properties.is_empty() || properties.iter().any(|p| p == "*"),
+            all: !any || star,
             whole,
-            nested: below
-                .into_iter()
-                .map(|(head, paths)| (head, Projection::new(&paths)))
-                .collect(),
+            nested,
         }
     }
 
@@ -776,5 +837,48 @@ mod tests {
                 "{set:?}"
             );
         }
+    }
+
+    /// The distinct nodes of a projection (a node reached twice counts once).
+    fn nodes(projection: &Projection, seen: &mut std::collections::HashSet<usize>) -> usize {
+        if !seen.insert(projection as *const Projection as usize) {
+            return 0;
+        }
+        1 + projection
+            .nested
+            .values()
+            .map(|child| {
+                let child: &Projection = child;
+                nodes(child, seen)
+            })
+            .sum::<usize>()
+    }
+
+    /// A property with k dots once made 2^k nodes (every split followed from every node):
+    /// 20 dots a million, 40 more than any machine builds. Now one per prefix, at most
+    /// MAX_PROPERTY_DOTS + 1, and what it gives is unchanged.
+    #[test]
+    fn a_deep_property_makes_a_node_per_prefix() {
+        let path = |dots: usize| {
+            (0..=dots)
+                .map(|i| format!("M{i}"))
+                .collect::<Vec<_>>()
+                .join(".")
+        };
+        let twenty = Projection::new(&[path(20)]);
+        let built = nodes(&twenty, &mut Default::default());
+        assert!(built <= MAX_PROPERTY_DOTS + 1, "{built} nodes for 20 dots");
+        let forty = Projection::new(&[path(40), "Id".to_string()]);
+        let built = nodes(&forty, &mut Default::default());
+        assert!(built <= MAX_PROPERTY_DOTS + 1, "{built} nodes for 40 dots");
+        let record = json!({"Id": 1, "M0": {"M1": {"M2": 3, "X": 4}}, "Other": 5});
+        assert_eq!(
+            forty.apply(&record),
+            json!({"Id": 1, "M0": {"M1": {"M2": 3}}}),
+            "a deep path keeps the members on its way (a scalar as it is)"
+        );
+        assert!(check_depth(&[path(16)]).is_ok());
+        let refused = check_depth(&[path(17)]).unwrap_err();
+        assert!(refused.contains("deeper than 16"), "{refused}");
     }
 }

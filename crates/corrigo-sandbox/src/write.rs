@@ -94,6 +94,8 @@ fn specifier(entity: &str, id: i64, concurrency: Option<i64>) -> Value {
 
 /// Properties a request names that the entity does not have.
 pub fn check_properties(data: &Data, entity: &str, properties: &[String]) -> Result<(), Refusal> {
+    crate::query::check_depth(properties)
+        .map_err(|message| refuse(crate::query::PROPERTY_TOO_DEEP, message))?;
     for property in properties.iter().filter(|p| p.as_str() != "*") {
         let head = property.split('.').next().unwrap_or(property);
         if !data.exposes(entity, head) {

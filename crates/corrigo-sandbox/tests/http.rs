@@ -466,3 +466,55 @@ async fn work_orders_move_through_the_status_commands_and_refuse_bad_transitions
     );
     running.stop().await;
 }
+
+/// A property nested deeper than 16 members is refused (400 `PROPERTY_TOO_DEEP`) by a
+/// query and a read by id, where one with 40 dots once made the sandbox build 2^40
+/// projection nodes.
+#[tokio::test]
+async fn a_property_nested_too_deep_is_refused() {
+    let running = sandbox("").await;
+    let base = running.base_url.clone();
+    let client = Client::new();
+    let token = sign_in(&client, &base).await;
+    let deep = std::iter::once("Items")
+        .chain(std::iter::repeat_n("Asset", 40))
+        .collect::<Vec<_>>()
+        .join(".");
+    let query = call(
+        &client,
+        reqwest::Method::POST,
+        format!("{base}/api/v1/query/WorkOrder"),
+        &token,
+    )
+    .json(&json!({"QueryExpression": {"PropertySet": {"Properties": ["Id", deep]}, "Count": 5}}))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(query.status(), StatusCode::BAD_REQUEST);
+    let body: Value = query.json().await.unwrap();
+    assert_eq!(body["ErrorCode"], "PROPERTY_TOO_DEEP", "{body}");
+    let read = call(
+        &client,
+        reqwest::Method::GET,
+        format!("{base}/api/v1/base/WorkOrder/10001?properties=Id,{deep}"),
+        &token,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(read.status(), StatusCode::BAD_REQUEST);
+    let body: Value = read.json().await.unwrap();
+    assert_eq!(body["ErrorCode"], "PROPERTY_TOO_DEEP", "{body}");
+    // Sixteen dots are served.
+    let sixteen = std::iter::once("Items")
+        .chain(std::iter::repeat_n("Asset", 16))
+        .collect::<Vec<_>>()
+        .join(".");
+    let served = answer(
+        call(&client, reqwest::Method::POST, format!("{base}/api/v1/query/WorkOrder"), &token)
+            .json(&json!({"QueryExpression": {"PropertySet": {"Properties": ["Id", sixteen]}, "Count": 5}})),
+    )
+    .await;
+    assert_eq!(served["Entities"].as_array().unwrap().len(), 5, "{served}");
+    running.stop().await;
+}
