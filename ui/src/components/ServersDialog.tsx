@@ -79,6 +79,16 @@ function Status({ connection }: { connection: ServerConnectionInfo }) {
   );
 }
 
+/** The empty list: where a first server's URL and key come from (the command, set as code). */
+export function NoServerYet() {
+  return (
+    <p data-testid="servers-empty">
+      No server yet. Add one below: <code>unifield serve --demo</code> prints a URL and an API key to try it on this
+      machine.
+    </p>
+  );
+}
+
 export function ServersDialog({
   notice,
   onClose,
@@ -124,7 +134,7 @@ export function ServersDialog({
           {servers.error.message}
         </p>
       )}
-      {servers.servers.length === 0 && <p>No server yet. Add one: `unifield serve --demo` prints a URL and a key.</p>}
+      {servers.servers.length === 0 && <NoServerYet />}
       <ul className="server-list">
         {servers.servers.map((server) => {
           const list = servers.connections[server.name];
