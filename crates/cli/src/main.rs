@@ -195,8 +195,8 @@ enum Command {
         resume: bool,
         #[arg(long, default_value_t = 500)]
         page_size: usize,
-        /// Pages fetched at once
-        #[arg(long, default_value_t = 4)]
+        /// Pages fetched at once (1 to 32)
+        #[arg(long, default_value_t = 4, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=unifield_corrigo_client::MAX_PULL_CONCURRENCY as u64))]
         concurrency: usize,
     },
     /// Corrigo connections of the workspace (secrets go to the system keyring only)

@@ -50,3 +50,24 @@ fn connection_add_refuses_what_the_connection_rules_refuse() {
     let store = Store::open(dir.path()).unwrap();
     assert!(store.connections().unwrap().is_empty(), "nothing was kept");
 }
+
+/// `pull --concurrency` is 1 to 32 (the client's MAX_PULL_CONCURRENCY): 0 and 33 are usage
+/// errors, refused before the workspace is opened.
+#[test]
+fn pull_refuses_a_concurrency_out_of_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let workspace = dir.path().join("ws");
+    for concurrency in ["0", "33", "18446744073709551615"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_unifield"))
+            .arg("--workspace")
+            .arg(&workspace)
+            .args(["pull", "acme", "--concurrency", concurrency])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{concurrency}: {stderr}");
+        assert!(stderr.contains("--concurrency"), "{stderr}");
+        assert!(stderr.contains("1..=32"), "{stderr}");
+        assert!(!workspace.exists(), "the workspace was made");
+    }
+}

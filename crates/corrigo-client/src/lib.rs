@@ -476,6 +476,9 @@ struct Session {
     renew_at: Instant,
 }
 
+/// The most pages a pull asks for at once (`pull`'s `concurrency` is clamped to it).
+pub const MAX_PULL_CONCURRENCY: usize = 32;
+
 pub struct Client {
     http: reqwest::Client,
     credentials: Credentials,
@@ -649,8 +652,9 @@ impl Client {
     }
 
     /// Every record the query selects, in pages of `page_size` ordered by Id, fetching
-    /// `concurrency` pages at a time. `on_page(first_index, records)` sees pages in order
-    /// and may stop the pull by returning false.
+    /// `concurrency` pages at a time (1 to [`MAX_PULL_CONCURRENCY`]; outside, the nearest).
+    /// `on_page(first_index, records)` sees pages in order and may stop the pull by
+    /// returning false.
     pub async fn pull(
         self: &Arc<Self>,
         entity: &str,
@@ -718,7 +722,9 @@ impl Client {
         mut on_page: impl FnMut(usize, Vec<T>) -> bool,
     ) -> Result<(), ClientError> {
         let page_size = page_size.max(1);
-        let concurrency = concurrency.max(1);
+        // Bounded: the window is allocated up front (a huge value panicked there), and
+        // more pages at once than this only loads Corrigo.
+        let concurrency = concurrency.clamp(1, MAX_PULL_CONCURRENCY);
         let expression = QueryExpression {
             orders: vec![("Id".into(), false)],
             ..expression

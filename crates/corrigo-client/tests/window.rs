@@ -168,3 +168,18 @@ async fn concurrency_one_is_one_page_at_a_time() {
     );
     assert!(during_stores.iter().all(|&n| n == 0), "{during_stores:?}");
 }
+
+/// A concurrency past the limit (a CLI flag's typo, usize::MAX) is clamped to
+/// MAX_PULL_CONCURRENCY: the pull runs, never more than 32 queries at once. (The window was
+/// allocated at the size asked for: usize::MAX panicked with a capacity overflow.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_concurrency_past_the_limit_is_clamped() {
+    let counts = Arc::new(Counts::default());
+    let (ids, _) = pull(usize::MAX, Arc::clone(&counts)).await;
+    assert_eq!(ids, (1..=RECORDS as u64).collect::<Vec<_>>());
+    let most = counts.most.load(Ordering::SeqCst);
+    assert!(
+        most <= unifield_corrigo_client::MAX_PULL_CONCURRENCY,
+        "{most} at once"
+    );
+}
