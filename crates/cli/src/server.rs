@@ -201,9 +201,9 @@ pub(crate) fn serve(
             let _ = out.flush();
             drop(out);
             let sandbox = demo.sandbox;
-            stop_on_signal(signals, demo.server, grace).await;
+            let code = stop_on_signal(signals, demo.server, grace).await;
             sandbox.stop().await;
-            return Ok(ExitCode::SUCCESS);
+            return Ok(code);
         }
         let mut config = unifield_server::ServerConfig::new(listen, data_dir(data)?);
         config.settings = settings;
@@ -222,8 +222,7 @@ pub(crate) fn serve(
         let _ = writeln!(out, "Unifield server: {place}; OpenAPI at {}/api/openapi.json; Ctrl-C stops it", server.url);
         let _ = out.flush();
         drop(out);
-        stop_on_signal(signals, server, grace).await;
-        Ok(ExitCode::SUCCESS)
+        Ok(stop_on_signal(signals, server, grace).await)
     });
     // Blocking work left after the shutdown (a storage call in hand) is not waited for
     // beyond this: the node has released its leases already.
@@ -232,18 +231,27 @@ pub(crate) fn serve(
 }
 
 /// Serves until SIGTERM or SIGINT, then shuts the node down gracefully within `grace` and
-/// says on stderr what it did.
+/// says on stderr what it did: exit 0. A second signal meanwhile stops it at once (exit 1):
+/// what is in flight is dropped and its leases expire on their own.
 async fn stop_on_signal(
-    signals: unifield_server::TerminationSignals,
+    mut signals: unifield_server::TerminationSignals,
     server: unifield_server::RunningServer,
     grace: Duration,
-) {
+) -> ExitCode {
     let signal = signals.wait().await;
     eprintln!(
-        "unifield serve: {signal}: no new requests; up to {} s for requests, syncs and webhook attempts in flight",
+        "unifield serve: {signal}: no new requests; up to {} s for requests, syncs and webhook attempts in flight (signal again to stop at once)",
         grace.as_secs_f64()
     );
-    let report = server.shutdown(grace).await;
+    let report = tokio::select! {
+        report = server.shutdown(grace) => report,
+        again = signals.wait() => {
+            eprintln!(
+                "unifield serve: {again} again: stopped at once; what was in flight is dropped, its leases expire on their own"
+            );
+            return ExitCode::FAILURE;
+        }
+    };
     eprintln!(
         "unifield serve: stopped: requests in flight {}; {} sync(s) stopped after their page, {} not ended (lease released); {} webhook delivery lease(s) released",
         if report.requests_finished {
@@ -255,6 +263,7 @@ async fn stop_on_signal(
         report.syncs_abandoned.len(),
         report.deliveries_released
     );
+    ExitCode::SUCCESS
 }
 
 pub(crate) fn admin(

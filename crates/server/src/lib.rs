@@ -305,8 +305,9 @@ impl TerminationSignals {
         })
     }
 
-    /// Waits for either; its name.
-    pub async fn wait(mut self) -> &'static str {
+    /// Waits for either; its name. Again after the first: a second signal during the
+    /// grace period is the operator asking to stop at once.
+    pub async fn wait(&mut self) -> &'static str {
         tokio::select! {
             _ = self.terminate.recv() => "SIGTERM",
             _ = self.interrupt.recv() => "SIGINT",
