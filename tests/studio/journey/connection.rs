@@ -145,13 +145,7 @@ pub(super) async fn connection_as_the_source(j: &mut Journey) {
     let client = j.client();
     click(client, "[data-testid=use-connection]").await;
     // Empty the search as a user would (WebDriver's clear does not fire React's input event).
-    client
-        .find(Locator::Css("[data-testid=record-search]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(client, "[data-testid=record-search]").await;
     keys(client, &['\u{e009}', 'a']).await;
     keys(client, &['\u{e003}']).await; // Backspace
     until("the cached work orders", || async {
