@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dragArrow, nextDropTarget } from "./drop-targets";
+import { dragAnnouncements, dragArrow, nextDropTarget } from "./drop-targets";
 
 const fields = ["key", "number", "title", "priority"];
 
@@ -20,5 +20,29 @@ describe("a keyboard drag moves from target field to target field", () => {
       1, 1, -1, -1,
     ]);
     expect(dragArrow("Space")).toBeNull();
+  });
+});
+
+describe("dragAnnouncements", () => {
+  const active = { id: "node:$.ShortLocation" };
+  it("names the source path and the target field, not dnd-kit's ids", () => {
+    const said = [
+      dragAnnouncements.onDragStart({ active }),
+      dragAnnouncements.onDragOver({ active, over: { id: "field:status" } }),
+      dragAnnouncements.onDragEnd({ active, over: { id: "field:status" } }),
+    ];
+    expect(said[1]).toBe("$.ShortLocation is over the field status.");
+    expect(said[2]).toBe("$.ShortLocation dropped on the field status.");
+    for (const text of said) {
+      expect(text).not.toMatch(/node:|field:|[Dd]roppable|[Dd]raggable/);
+    }
+  });
+  it("says what the keys do when a node is picked up", () => {
+    expect(dragAnnouncements.onDragStart({ active })).toContain("Space binds");
+    expect(dragAnnouncements.onDragStart({ active })).toContain("Escape puts it back");
+  });
+  it("says nothing changed when there is no field under it or the drag is cancelled", () => {
+    expect(dragAnnouncements.onDragEnd({ active, over: null })).toContain("nothing changed");
+    expect(dragAnnouncements.onDragCancel({ active, over: null })).toBe("$.ShortLocation put back: nothing changed.");
   });
 });

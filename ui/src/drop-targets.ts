@@ -22,3 +22,26 @@ export function nextDropTarget(
 export function dragArrow(code: string): 1 | -1 | null {
   return code === "ArrowDown" || code === "ArrowRight" ? 1 : code === "ArrowUp" || code === "ArrowLeft" ? -1 : null;
 }
+
+/** A draggable's or droppable's id without its kind (`node:$.Number` → `$.Number`, `field:code` → `code`). */
+const named = (id: string | number) => String(id).replace(/^(node|field):/, "");
+
+type Over = { id: string | number } | null;
+
+/**
+ * What a screen reader hears during a drag, in the studio's words: the source path and the
+ * target field, and what the keys do. dnd-kit's own announcements read its internal ids
+ * ("Draggable item node:$.ShortLocation was dropped over droppable area field:status").
+ */
+export const dragAnnouncements = {
+  onDragStart: ({ active }: { active: { id: string | number } }) =>
+    `Picked up ${named(active.id)}. The arrow keys move it from target field to target field; Space binds it to the field it is over; Escape puts it back.`,
+  onDragOver: ({ active, over }: { active: { id: string | number }; over: Over }) =>
+    over ? `${named(active.id)} is over the field ${named(over.id)}.` : `${named(active.id)} is over no target field.`,
+  onDragEnd: ({ active, over }: { active: { id: string | number }; over: Over }) =>
+    over
+      ? `${named(active.id)} dropped on the field ${named(over.id)}.`
+      : `${named(active.id)} dropped on no target field: nothing changed.`,
+  onDragCancel: ({ active }: { active: { id: string | number }; over: Over }) =>
+    `${named(active.id)} put back: nothing changed.`,
+};

@@ -14,7 +14,7 @@ import {
   type DragStartEvent,
   type KeyboardCoordinateGetter,
 } from "@dnd-kit/core";
-import { dragArrow, nextDropTarget } from "../drop-targets";
+import { dragAnnouncements, dragArrow, nextDropTarget } from "../drop-targets";
 
 const fieldRow = (label: string) =>
   document.querySelector<HTMLElement>(`[data-testid=target-field][data-field="${CSS.escape(label)}"]`);
@@ -80,5 +80,15 @@ export function useBindingDrag(bind: (field: string, path: string) => void, sele
     setDragging(null);
     setKeyboard(null);
   };
-  return { dragging, context: { sensors, collisionDetection, onDragStart, onDragEnd, onDragCancel } };
+  return {
+    dragging,
+    context: {
+      sensors,
+      collisionDetection,
+      onDragStart,
+      onDragEnd,
+      onDragCancel,
+      accessibility: { announcements: dragAnnouncements },
+    },
+  };
 }
