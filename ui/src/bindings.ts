@@ -285,7 +285,12 @@ endpoint: string, clientId: string, hasSecret: boolean,
  * Set when this caches a connection of a server (`<server>/<connection>`): the
  * server's name. It has no secret here and is pulled through the server.
  */
-server: string | null, counts: Array<EntityCount>, lastPull: PullInfo | null, };
+server: string | null, 
+/**
+ * The server above was removed since the records were pulled: they stay usable as a
+ * source, but cannot be pulled again (nor tested: the server held the credentials).
+ */
+serverRemoved: boolean, counts: Array<EntityCount>, lastPull: PullInfo | null, };
 
 export type PullInfo = { entity: string, status: string, records: number, error: string | null, startedAt: string, };
 

@@ -108,8 +108,10 @@ impl Studio {
                         error: run.error,
                         started_at: run.started_at,
                     });
+                let origin = crate::servers::server_of_cache(&self.dir, &s);
                 Ok(ConnectionInfo {
-                    server: crate::servers::server_of_cache(&self.dir, &s),
+                    server_removed: origin.as_ref().is_some_and(|o| o.removed),
+                    server: origin.map(|o| o.server),
                     endpoint: match &s.endpoint {
                         Endpoint::Region(r) => r.as_str().to_string(),
                         Endpoint::BaseUrl(url) => url.clone(),

@@ -153,7 +153,8 @@ impl Studio {
                 .store
                 .connection(name)
                 .ok()
-                .and_then(|c| crate::servers::server_of_cache(&self.dir, &c.settings)),
+                .and_then(|c| crate::servers::server_of_cache(&self.dir, &c.settings))
+                .map(|origin| origin.server),
             _ => None,
         };
         // The records each key field's target entity is produced from, from the same

@@ -260,26 +260,42 @@ pub fn cache_name(server: &str, connection_name: &str) -> String {
     format!("{server}/{name}")
 }
 
+/// The server a workspace connection caches a connection of ([`cache_name`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CacheOrigin {
+    pub server: String,
+    /// The server was removed from the studio since: the cache still came through it (it
+    /// has no Corrigo secret here), but nothing can be pulled through it any more.
+    pub removed: bool,
+}
+
 /// The server a workspace connection caches a connection of ([`cache_name`]): named
-/// `<server>/…` and pointing at that server's URL. Such a cache has no Corrigo secret here
-/// (the server alone holds it), so it is pulled through the server, never tested or pulled
-/// directly.
-pub(crate) fn server_of_cache(dir: &Path, settings: &ConnectionSettings) -> Option<String> {
+/// `<server>/…` and pointing at that server's URL, a server added now or one removed since
+/// (servers.json keeps the removed ones' names and URLs). Such a cache has no Corrigo secret
+/// here (the server alone holds it), so it is pulled through the server, never tested or
+/// pulled directly.
+pub(crate) fn server_of_cache(dir: &Path, settings: &ConnectionSettings) -> Option<CacheOrigin> {
     let Endpoint::BaseUrl(url) = &settings.endpoint else {
         return None;
     };
-    read_servers(dir)
-        .ok()?
-        .servers
-        .into_iter()
-        .find(|s| {
-            &s.url == url
-                && settings
-                    .name
-                    .strip_prefix(s.name.as_str())
-                    .is_some_and(|rest| rest.starts_with('/'))
-        })
-        .map(|s| s.name)
+    let caches = |s: &&StoredServer| {
+        &s.url == url
+            && settings
+                .name
+                .strip_prefix(s.name.as_str())
+                .is_some_and(|rest| rest.starts_with('/'))
+    };
+    let file = read_servers(dir).ok()?;
+    if let Some(live) = file.servers.iter().find(caches) {
+        return Some(CacheOrigin {
+            server: live.name.clone(),
+            removed: false,
+        });
+    }
+    file.removed.iter().find(caches).map(|s| CacheOrigin {
+        server: s.name.clone(),
+        removed: true,
+    })
 }
 
 /// Refuses direct Corrigo work (test, pull) on a server connection's cache, saying what
@@ -289,11 +305,25 @@ pub(crate) fn refuse_direct(dir: &Path, store: &unifield_store::Store, name: &st
         return Ok(());
     };
     match server_of_cache(dir, &connection.settings) {
-        Some(server) => Err(ServiceError::new(
+        Some(CacheOrigin {
+            server,
+            removed: false,
+        }) => Err(ServiceError::new(
             "server_connection",
             format!(
                 "`{name}` is a connection of server `{server}`, which holds its Corrigo credentials: \
                  pull it through the server (Servers → Preview through the server), not directly"
+            ),
+        )),
+        Some(CacheOrigin {
+            server,
+            removed: true,
+        }) => Err(ServiceError::new(
+            "server_connection",
+            format!(
+                "`{name}` was pulled through server `{server}`, which was removed: the Corrigo \
+                 credentials stay on that server, so its cached records can be used as a source \
+                 but not pulled again (add the server again to pull through it)"
             ),
         )),
         None => Ok(()),
@@ -307,7 +337,14 @@ fn servers_path(dir: &Path) -> PathBuf {
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct ServersFile {
     servers: Vec<StoredServer>,
+    /// Servers removed from the studio, most recent last: the records cached through them
+    /// stay, and still say where they came from ([`server_of_cache`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    removed: Vec<StoredServer>,
 }
+
+/// The most removed servers servers.json remembers (the oldest are forgotten first).
+const MAX_REMOVED_SERVERS: usize = 100;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct StoredServer {
@@ -442,14 +479,19 @@ impl ServerAccess {
         })
     }
 
-    /// Removes the server and its key (records cached through it stay, as a connection).
+    /// Removes the server and its key. Records cached through it stay, as a connection that
+    /// still says which server it came through (servers.json remembers the removed server).
     pub fn remove_server(&self, name: &str) -> Result<()> {
         let mut file = read_servers(&self.dir)?;
-        let before = file.servers.len();
-        file.servers.retain(|s| s.name != name);
-        if file.servers.len() == before {
+        let Some(at) = file.servers.iter().position(|s| s.name == name) else {
             return Err(unknown_server(name));
-        }
+        };
+        let removed = file.servers.remove(at);
+        file.removed
+            .retain(|s| !(s.name == removed.name && s.url == removed.url));
+        file.removed.push(removed);
+        let excess = file.removed.len().saturating_sub(MAX_REMOVED_SERVERS);
+        file.removed.drain(..excess);
         write_servers(&self.dir, &file)?;
         self.secrets
             .delete(&key_entry(name))

@@ -388,6 +388,9 @@ pub struct ConnectionInfo {
     /// Set when this caches a connection of a server (`<server>/<connection>`): the
     /// server's name. It has no secret here and is pulled through the server.
     pub server: Option<String>,
+    /// The server above was removed since the records were pulled: they stay usable as a
+    /// source, but cannot be pulled again (nor tested: the server held the credentials).
+    pub server_removed: bool,
     pub counts: Vec<EntityCount>,
     pub last_pull: Option<PullInfo>,
 }

@@ -227,6 +227,7 @@ async fn add_pull_preview_push_verify_conflict_rollback() {
         .find(|c| c.name == cache)
         .expect("the cache is listed");
     assert_eq!(listed.server.as_deref(), Some("demo"));
+    assert!(!listed.server_removed, "the server is still there");
     assert!(!listed.has_secret);
     for refused in [
         studio.pull_job(&cache, &[]).err(),
@@ -437,7 +438,7 @@ async fn add_pull_preview_push_verify_conflict_rollback() {
     assert!(rolled.matches, "{:?}", rolled.differences);
     assert_eq!(rolled.mapping_version, 3);
 
-    // After the server is removed its cache is an ordinary connection again (no server).
+    // After the server is removed its cache still says which server it came through.
     let cache_name = cache.clone();
 
     // Removing the server forgets its key.
@@ -453,7 +454,17 @@ async fn add_pull_preview_push_verify_conflict_rollback() {
         .into_iter()
         .find(|c| c.name == cache_name)
         .expect("the cache stays");
-    assert_eq!(orphan.server, None);
+    assert_eq!(orphan.server.as_deref(), Some("demo"));
+    assert!(orphan.server_removed, "{orphan:?}");
+    assert!(!orphan.has_secret);
+    // Nothing tries Corrigo directly with a secret it never had: the studio says why.
+    let refused = studio.client(&cache_name).err().expect("no direct client");
+    assert_eq!(refused.code, "server_connection", "{refused:?}");
+    assert!(
+        refused.message.contains("was removed"),
+        "{}",
+        refused.message
+    );
     demo.sandbox.stop().await;
 }
 

@@ -2,6 +2,7 @@
 // test with a health verdict and what to do, pull with progress and cancel, remove.
 
 import { useState } from "react";
+import type { ConnectionInfo } from "../bindings";
 import { useConnections } from "../hooks/useConnections";
 import { Modal } from "./Modal";
 import { ServerPullAction } from "./ServerPullAction";
@@ -38,6 +39,38 @@ export function formProblems(form: Form): Partial<Record<keyof Form, string>> {
     }
   }
   return problems;
+}
+
+/** What a listed connection's row says and offers, by where its records come from. */
+export interface ConnectionRow {
+  /** A line under the name about where the records come from, or null. */
+  note: string | null;
+  /** The direct connection's secret is missing from the keyring. */
+  missingSecret: boolean;
+  /** Test and Pull records (Corrigo, directly: a direct connection only). */
+  direct: boolean;
+  /** Pull through the server that holds the credentials (a server still added). */
+  pullThroughServer: boolean;
+}
+
+export function connectionRow(c: Pick<ConnectionInfo, "server" | "serverRemoved" | "hasSecret">): ConnectionRow {
+  if (c.server === null) {
+    return { note: null, missingSecret: !c.hasSecret, direct: true, pullThroughServer: false };
+  }
+  if (c.serverRemoved) {
+    return {
+      note: `Pulled through server ${c.server} (removed): the server held its Corrigo credentials, so it can no longer be tested or pulled; its cached records can still be used as a source.`,
+      missingSecret: false,
+      direct: false,
+      pullThroughServer: false,
+    };
+  }
+  return {
+    note: `A connection of server ${c.server}: the server holds its Corrigo credentials, so it is tested and pulled there; Pull through the server asks it for the records again.`,
+    missingSecret: false,
+    direct: false,
+    pullThroughServer: true,
+  };
 }
 
 export function ConnectionsDialog({ onClose, onChanged, onUse }: Props) {
@@ -110,6 +143,7 @@ export function ConnectionsDialog({ onClose, onChanged, onUse }: Props) {
           const h = health[c.name];
           const report = reports[c.name];
           const busy = pulling?.name === c.name;
+          const row = connectionRow(c);
           return (
             <li key={c.name} data-testid="connection" data-name={c.name}>
               <div className="connection-head">
@@ -117,36 +151,36 @@ export function ConnectionsDialog({ onClose, onChanged, onUse }: Props) {
                 <span className="muted">
                   {c.company} · {c.endpoint} · client {c.clientId}
                 </span>
-                {c.server === null && !c.hasSecret && (
-                  <span className="error-text"> no secret in the keyring: add it again</span>
-                )}
+                {row.missingSecret && <span className="error-text"> no secret in the keyring: add it again</span>}
               </div>
               <div className="muted">
                 cached: {c.counts.map((n) => `${n.entity} ${n.records}`).join(", ")}
                 {c.lastPull &&
                   ` · last pull ${c.lastPull.entity} ${c.lastPull.status}${c.lastPull.error ? `: ${c.lastPull.error}` : ""}`}
               </div>
-              {c.server !== null && (
+              {row.note !== null && (
                 <p className="muted" data-testid="server-connection-note">
-                  A connection of server {c.server}: the server holds its Corrigo credentials, so it is tested and
-                  pulled there; Pull through the server asks it for the records again.
+                  {row.note}
                 </p>
               )}
               <div className="actions">
-                {c.server === null && (
+                {row.direct && (
                   <button type="button" onClick={() => void test(c.name)} data-testid="test-connection">
                     Test
                   </button>
                 )}
-                {c.server !== null ? (
-                  <ServerPullAction
-                    server={c.server}
-                    cache={c.name}
-                    onPulled={() => {
-                      void refresh();
-                      onChanged();
-                    }}
-                  />
+                {!row.direct ? (
+                  row.pullThroughServer &&
+                  c.server !== null && (
+                    <ServerPullAction
+                      server={c.server}
+                      cache={c.name}
+                      onPulled={() => {
+                        void refresh();
+                        onChanged();
+                      }}
+                    />
+                  )
                 ) : busy ? (
                   <button type="button" onClick={cancelPull} data-testid="cancel-pull">
                     Cancel pull

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formProblems } from "./ConnectionsDialog";
+import { connectionRow, formProblems } from "./ConnectionsDialog";
 
 const form = { name: "", company: "", region: "am", baseUrl: "", clientId: "", secret: "", custom: false };
 
@@ -12,5 +12,28 @@ describe("the connection form says every problem at once, by field", () => {
     const full = { ...form, name: "sb", company: "Acme", clientId: "id", secret: "s" };
     expect(formProblems(full)).toEqual({});
     expect(formProblems({ ...full, custom: true, baseUrl: " " })).toEqual({ baseUrl: "Enter the API base URL." });
+  });
+});
+
+describe("a connection's row offers what can work for where its records come from", () => {
+  it("a direct connection is tested and pulled, and says when its secret is missing", () => {
+    expect(connectionRow({ server: null, serverRemoved: false, hasSecret: true })).toEqual({
+      note: null,
+      missingSecret: false,
+      direct: true,
+      pullThroughServer: false,
+    });
+    expect(connectionRow({ server: null, serverRemoved: false, hasSecret: false }).missingSecret).toBe(true);
+  });
+  it("a server's cache is pulled through the server, never directly", () => {
+    const row = connectionRow({ server: "demo", serverRemoved: false, hasSecret: false });
+    expect(row).toMatchObject({ missingSecret: false, direct: false, pullThroughServer: true });
+    expect(row.note).toContain("A connection of server demo");
+  });
+  it("the cache of a removed server says so and offers neither Test nor a pull", () => {
+    const row = connectionRow({ server: "demo", serverRemoved: true, hasSecret: false });
+    expect(row).toMatchObject({ missingSecret: false, direct: false, pullThroughServer: false });
+    expect(row.note).toMatch(/^Pulled through server demo \(removed\)/);
+    expect(row.note).not.toContain("keyring");
   });
 });
