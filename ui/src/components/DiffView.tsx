@@ -20,8 +20,8 @@ export function DiffView({ changes, testId = "diff" }: { changes: Change[]; test
             <tbody>
               {rows.map((r) => (
                 <tr key={r.at} className={r.kind} data-testid="diff-row" data-at={r.at}>
-                  <td>{r.kind}</td>
-                  <td>
+                  <td className="diff-kind">{r.kind}</td>
+                  <td className="diff-path">
                     <code>{r.at}</code>
                   </td>
                   <td>
