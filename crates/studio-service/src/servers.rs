@@ -819,12 +819,45 @@ pub async fn reconnect(
             client_secret.trim(),
             moved_to.as_ref(),
         )
-        .await?;
+        .await
+        .map_err(|e| reconnect_error(e, moved_to.is_some()))?;
     server_connections(client)
         .await?
         .into_iter()
         .find(|c| c.id == connection_id)
         .ok_or_else(|| ServiceError::new("server_not_found", "the connection vanished"))
+}
+
+/// A refused reconnect in the studio's words. The server checks the new region or base URL
+/// before it keeps anything; when Corrigo does not answer there it says so with its retry
+/// details (502 `corrigo_unavailable`), which read as a fault of the server rather than of
+/// the address the user typed.
+fn reconnect_error(e: ClientError, moved: bool) -> ServiceError {
+    match &e {
+        ClientError::Server { code, .. } if code == "corrigo_unavailable" => {
+            let where_ = if moved {
+                "that region/base URL"
+            } else {
+                "the connection's region/base URL"
+            };
+            let error = ServiceError::new(
+                "corrigo_unavailable",
+                format!(
+                    "Nothing changed: Corrigo did not answer at {where_}. \
+                     Check the region or base URL and try again."
+                ),
+            );
+            if moved {
+                error.at(crate::Location {
+                    field: Some("baseUrl".into()),
+                    ..Default::default()
+                })
+            } else {
+                error
+            }
+        }
+        _ => e.into(),
+    }
 }
 
 /// The connection's active mapping of `entity` (a unified entity, `WorkOrder`) and its version.

@@ -636,6 +636,40 @@ async fn a_revoked_connection_shows_why_and_reconnects_to_where_corrigo_answers(
         Some("baseUrl")
     );
 
+    // A base URL where no Corrigo answers: said in the studio's words (not the server's
+    // "502 ... gave up after 3 attempts"), and nothing changes.
+    let nothing_there = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        format!("http://127.0.0.1:{port}")
+    };
+    let unreachable = servers::reconnect(
+        &client,
+        &connection.id,
+        &revoked_config.client_id,
+        &revoked_config.client_secret,
+        Some(&nothing_there),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(unreachable.code, "corrigo_unavailable", "{unreachable:?}");
+    assert_eq!(
+        unreachable.message,
+        "Nothing changed: Corrigo did not answer at that region/base URL. \
+         Check the region or base URL and try again."
+    );
+    assert_eq!(
+        unreachable
+            .location
+            .as_ref()
+            .and_then(|l| l.field.as_deref()),
+        Some("baseUrl")
+    );
+    let after = listed(servers::server_connections(&client).await.unwrap());
+    assert_eq!(after.status, "reauthorization_required", "nothing changed");
+    assert_eq!(after.reason, shown.reason);
+
     // The customer's Corrigo moved (a working one): a wrong secret there is refused too;
     // the right one reconnects, and the connection is ok.
     let (fresh, fresh_config) = sandbox(unifield_corrigo_sandbox::Config {

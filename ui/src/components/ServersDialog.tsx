@@ -6,7 +6,7 @@ import { useState } from "react";
 import type { ServerConnectionInfo } from "../bindings";
 import { localTime } from "../format";
 import { useServers, type Target } from "../hooks/useServers";
-import { connectionAction, statusWords } from "../server-status";
+import { connectionAction, errorWithCode, statusWords } from "../server-status";
 import { Confirm } from "./Confirm";
 import { EventsPanel } from "./EventsPanel";
 import { Modal } from "./Modal";
@@ -131,7 +131,7 @@ export function ServersDialog({
       )}
       {servers.error && (
         <p className="error" role="alert" data-testid="servers-error">
-          {servers.error.message}
+          {errorWithCode(servers.error)}
         </p>
       )}
       {servers.servers.length === 0 && <NoServerYet />}
