@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { focusAfterClose, trappedTab } from "./focus";
+import { focusAfterClose, focusOnOpen, trappedTab } from "./focus";
 
 describe("trappedTab", () => {
   const items = ["close", "name", "url", "add"];
@@ -47,5 +47,19 @@ describe("focusAfterClose", () => {
   it("has nothing to focus without an opener", () => {
     expect(focusAfterClose(body, body, null)).toBeNull();
     expect(focusAfterClose(body, body, el("gone", false))).toBeNull();
+  });
+});
+
+describe("focusOnOpen", () => {
+  it("goes to the dialog's first form control, not its Close button", () => {
+    expect(focusOnOpen(["server-name", "server-url"], ["close", "server-name", "server-url", "add"])).toBe(
+      "server-name",
+    );
+  });
+  it("goes to Close in a dialog without a form control", () => {
+    expect(focusOnOpen([], ["close", "restore"])).toBe("close");
+  });
+  it("has nothing to focus in an empty dialog", () => {
+    expect(focusOnOpen([], [])).toBeNull();
   });
 });

@@ -6,6 +6,19 @@
 export const FOCUSABLE =
   'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex="-1"])';
 
+/** A dialog's form controls: where typing goes (its buttons and links are not). */
+export const FORM_CONTROL =
+  'input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled])';
+
+/**
+ * Where focus goes when a dialog opens: its first form control (`formControls`, in Tab
+ * order), so that a form is typed into at once; in a dialog without one, its first control
+ * (`controls`, in Tab order: the header's Close).
+ */
+export function focusOnOpen<T>(formControls: readonly T[], controls: readonly T[]): T | null {
+  return formControls[0] ?? controls[0] ?? null;
+}
+
 /**
  * Where Tab (Shift+Tab when `back`) moves focus among a dialog's `items` (in Tab order), from
  * `current`: past the last item to the first, before the first to the last, and from outside

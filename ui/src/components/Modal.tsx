@@ -1,12 +1,12 @@
-// A modal dialog: Escape closes it, focus moves into it, Tab and Shift+Tab stay inside it
+// A modal dialog: Escape closes it, focus moves into it (its first form control, else Close), Tab and Shift+Tab stay inside it
 // (it is aria-modal: the page behind is out of reach), and focus returns when it closes.
 
 import { useEffect, useRef } from "react";
-import { FOCUSABLE, focusAfterClose, trappedTab } from "../focus";
+import { FOCUSABLE, FORM_CONTROL, focusAfterClose, focusOnOpen, trappedTab } from "../focus";
 
-/** The controls a key press can reach inside `box`, in document (Tab) order; hidden ones left out. */
-const focusables = (box: HTMLElement) =>
-  [...box.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((e) => e.getClientRects().length > 0);
+/** The controls `selectors` (a key press can reach, by default) inside `box`, in document (Tab) order; hidden ones left out. */
+const focusables = (box: HTMLElement, selectors = FOCUSABLE) =>
+  [...box.querySelectorAll<HTMLElement>(selectors)].filter((e) => e.getClientRects().length > 0);
 
 /** The first of `selectors` that is on screen (a control can have a copy in the "More" menu). */
 function shown(selectors: string | undefined): HTMLElement | null {
@@ -39,7 +39,10 @@ export function Modal({
   useEffect(() => {
     const before = document.activeElement as HTMLElement | null;
     const openers = openerRef.current;
-    box.current?.querySelector<HTMLElement>("input, select, button, [tabindex]")?.focus();
+    const dialog = box.current;
+    if (dialog) {
+      focusOnOpen(focusables(dialog, FORM_CONTROL), focusables(dialog))?.focus();
+    }
     return () => focusAfterClose(before, document.body, shown(openers))?.focus();
   }, []);
   // Escape closes it also when focus fell out of it (the focused button was disabled or
