@@ -5,6 +5,8 @@
 use fantoccini::actions::{
     InputSource, KeyAction, KeyActions, MouseActions, PointerAction, MOUSE_BUTTON_LEFT,
 };
+use fantoccini::elements::Element;
+use fantoccini::error::CmdError;
 use fantoccini::{Client, Locator};
 use serde_json::Value;
 use std::path::Path;
@@ -119,8 +121,70 @@ pub async fn js(client: &Client, script: &str) -> Value {
     .unwrap()
 }
 
+/// Whether `error` is the connection to tauri-driver dropping rather than an answer from
+/// the webview: tauri-driver forwards each command to WebKitWebDriver over a pooled
+/// connection and, when that send fails ("client error (SendRequest)" in its log), closes
+/// ours without a reply.
+pub fn transport_closed(error: &CmdError) -> bool {
+    matches!(
+        error,
+        CmdError::Lost(_) | CmdError::Failed(_) | CmdError::FailedC(_)
+    )
+}
+
+/// Runs `command` (bounded), and once more if the connection closed under it. Only for
+/// commands that change nothing (a find, a script that only reads): a click or a key may
+/// have reached the page before the connection dropped, and must not be sent twice.
+pub async fn idempotent<T, F, Fut>(
+    what: impl std::fmt::Display,
+    mut command: F,
+) -> Result<T, CmdError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, CmdError>>,
+{
+    match bounded(&what, command()).await {
+        Err(e) if transport_closed(&e) => {
+            eprintln!("e2e: the connection closed during {what} ({e}); sending it once more");
+            bounded(&what, command()).await
+        }
+        done => done,
+    }
+}
+
+/// A script that only reads the page, sent once more if the connection closed under it.
+pub async fn read_js(client: &Client, script: &str) -> Value {
+    let what = format!(
+        "the script `{}`",
+        script.chars().take(100).collect::<String>()
+    );
+    idempotent(&what, || client.execute(script, vec![]))
+        .await
+        .unwrap_or_else(|e| panic!("{what}: {e:?}"))
+}
+
+/// The element `css` finds, waiting for it up to [`WAIT`]; each search is sent once more
+/// if the connection closed under it.
+pub async fn find(client: &Client, css: &str) -> Element {
+    let started = Instant::now();
+    loop {
+        match idempotent(format!("the search for {css}"), || {
+            client.find(Locator::Css(css))
+        })
+        .await
+        {
+            Ok(element) => return element,
+            Err(e) if e.is_no_such_element() => {
+                assert!(started.elapsed() < WAIT, "timed out waiting for {css}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("{css}: {e:?}"),
+        }
+    }
+}
+
 pub async fn text_of(client: &Client, test_id: &str) -> String {
-    let found = js(
+    let found = read_js(
         client,
         &format!("const e = document.querySelector('[data-testid=\"{test_id}\"]'); return e ? e.textContent : null;"),
     )
@@ -152,15 +216,12 @@ pub async fn preview_output(client: &Client) -> Value {
 pub async fn click(client: &Client, css: &str) {
     // The wait's own bound is checked between its polls; each poll, and the click, is a
     // command that must answer too.
-    let element = bounded(
-        format!("the search for {css}"),
-        client.wait().at_most(WAIT).for_element(Locator::Css(css)),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{css}: {e}"));
+    let element = find(client, css).await;
+    // `{e:?}`: WebKitWebDriver sometimes answers a click with an error whose message is
+    // empty, and only the error's kind then says what went wrong.
     bounded(format!("the click on {css}"), element.click())
         .await
-        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+        .unwrap_or_else(|e| panic!("click {css}: {e:?}"));
 }
 
 /// Drags with real pointer input (WebDriver actions): press on the source, move past
@@ -318,7 +379,7 @@ pub fn studio_rss_mb(binary: &Path) -> (f64, f64) {
 /// Polls a script until it answers `true`, or fails saying what it waited for.
 pub async fn until_true(client: &Client, what: &str, script: &str) {
     until(what, || async {
-        (js(client, script).await == serde_json::json!(true)).then_some(())
+        (read_js(client, script).await == serde_json::json!(true)).then_some(())
     })
     .await;
 }

@@ -400,6 +400,14 @@ pub(super) async fn save_history_and_diff(j: &mut Journey) {
         .select_by_value("low")
         .await
         .unwrap();
+    // The button is enabled once React has taken the choice; a click before that lands on
+    // a disabled button and does nothing, and the preview never shows the mapped value.
+    until_true(
+        client,
+        "the fix enabled once `low` is chosen",
+        &format!("const b = document.querySelector('{add}'); return !!b && !b.disabled;"),
+    )
+    .await;
     click(client, &add).await;
     until("the mapped priority in the preview", || async {
         (preview_output(client).await["priority"] == json!("low")).then_some(())

@@ -775,6 +775,13 @@ pub(super) async fn main_steps_at_960x600(j: &mut Journey) {
 pub(super) async fn a_skipped_record_says_why(j: &mut Journey) {
     let client = j.client();
     close_dialogs(client).await;
+    // The step before may have reloaded the page: the tab must be laid out and on top.
+    until_true(
+        client,
+        "the Asset tab on top at its centre",
+        "const t = document.querySelector('[data-testid=mapping-asset]'); if (!t || document.readyState !== 'complete') return false; const r = t.getBoundingClientRect(); const e = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2); return !!e && t.contains(e);",
+    )
+    .await;
     click(client, "[data-testid=mapping-asset]").await;
     let reason = until("the reason the record is skipped", || async {
         let text = text_of(client, "preview-skipped").await;
