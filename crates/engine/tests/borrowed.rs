@@ -6,49 +6,9 @@ use unifield_corrigo_seed::{Company, Scale};
 use unifield_engine::input::parse_record;
 use unifield_engine::{load, Mapping, Related};
 
-/// Every default mapping with the samples of its source entity.
-const MAPPINGS: &[(&str, &str, &str)] = &[
-    (
-        "work_order",
-        include_str!("../../../mappings/corrigo/work_order.json"),
-        include_str!("../../../mappings/corrigo/samples/WorkOrder.jsonl"),
-    ),
-    (
-        "asset",
-        include_str!("../../../mappings/corrigo/asset.json"),
-        include_str!("../../../mappings/corrigo/samples/Location.jsonl"),
-    ),
-    (
-        "location",
-        include_str!("../../../mappings/corrigo/location.json"),
-        include_str!("../../../mappings/corrigo/samples/Location.jsonl"),
-    ),
-    (
-        "site",
-        include_str!("../../../mappings/corrigo/site.json"),
-        include_str!("../../../mappings/corrigo/samples/WorkZone.jsonl"),
-    ),
-    (
-        "user",
-        include_str!("../../../mappings/corrigo/user.json"),
-        include_str!("../../../mappings/corrigo/samples/Employee.jsonl"),
-    ),
-    (
-        "vendor",
-        include_str!("../../../mappings/corrigo/vendor.json"),
-        include_str!("../../../mappings/corrigo/samples/Employee.jsonl"),
-    ),
-    (
-        "customer",
-        include_str!("../../../mappings/corrigo/customer.json"),
-        include_str!("../../../mappings/corrigo/samples/Customer.jsonl"),
-    ),
-    (
-        "part",
-        include_str!("../../../mappings/corrigo/part.json"),
-        include_str!("../../../mappings/corrigo/samples/Product.jsonl"),
-    ),
-];
+mod common;
+
+use common::MAPPINGS;
 
 /// Applies `mapping` both ways to the record in `text`; panics naming `what` on a difference.
 /// Returns whether the record had errors and whether it was taken.
