@@ -8,11 +8,15 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use unifield_corrigo_client::{
     Cancellation, Client, ClientError, Credentials, Endpoint, Options, QueryExpression,
 };
+
+mod common;
+
+use common::read_request;
 
 /// What the server does with one request.
 enum Reply {
@@ -77,37 +81,12 @@ async fn answer(
     route: &(dyn Fn(usize, &str, &[u8]) -> Reply + Send + Sync),
 ) -> std::io::Result<()> {
     loop {
-        let mut request = Vec::new();
-        let mut buf = [0u8; 8192];
-        let head_end = loop {
-            let n = stream.read(&mut buf).await?;
-            if n == 0 {
-                return Ok(());
-            }
-            request.extend_from_slice(&buf[..n]);
-            if let Some(at) = request.windows(4).position(|w| w == b"\r\n\r\n") {
-                break at + 4;
-            }
+        let Some((head, body)) = read_request(&mut stream).await? else {
+            return Ok(());
         };
-        let head = String::from_utf8_lossy(&request[..head_end]).to_string();
-        let length = head
-            .lines()
-            .find_map(|l| {
-                let (name, value) = l.split_once(':')?;
-                name.eq_ignore_ascii_case("content-length")
-                    .then(|| value.trim().parse::<usize>().ok())?
-            })
-            .unwrap_or(0);
-        while request.len() < head_end + length {
-            let n = stream.read(&mut buf).await?;
-            if n == 0 {
-                return Ok(());
-            }
-            request.extend_from_slice(&buf[..n]);
-        }
         let line = head.lines().next().unwrap_or("").to_string();
         let n = counter.fetch_add(1, Ordering::SeqCst);
-        match route(n, &line, &request[head_end..head_end + length]) {
+        match route(n, &line, &body) {
             Reply::Raw(bytes) => stream.write_all(&bytes).await?,
             Reply::Hang => {
                 tokio::time::sleep(Duration::from_secs(3600)).await;

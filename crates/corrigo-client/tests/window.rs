@@ -8,9 +8,13 @@ use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use unifield_corrigo_client::{Client, Credentials, Endpoint, Options, QueryExpression};
+
+mod common;
+
+use common::read_request;
 
 const RECORDS: usize = 1_000;
 
@@ -41,41 +45,16 @@ async fn serve(counts: Arc<Counts>) -> String {
 
 async fn answer(mut stream: TcpStream, counts: &Counts) -> std::io::Result<()> {
     loop {
-        let mut request = Vec::new();
-        let mut buf = [0u8; 8192];
-        let head_end = loop {
-            let n = stream.read(&mut buf).await?;
-            if n == 0 {
-                return Ok(());
-            }
-            request.extend_from_slice(&buf[..n]);
-            if let Some(at) = request.windows(4).position(|w| w == b"\r\n\r\n") {
-                break at + 4;
-            }
+        let Some((head, request_body)) = read_request(&mut stream).await? else {
+            return Ok(());
         };
-        let head = String::from_utf8_lossy(&request[..head_end]).to_string();
-        let length = head
-            .lines()
-            .find_map(|l| {
-                let (name, value) = l.split_once(':')?;
-                name.eq_ignore_ascii_case("content-length")
-                    .then(|| value.trim().parse::<usize>().ok())?
-            })
-            .unwrap_or(0);
-        while request.len() < head_end + length {
-            let n = stream.read(&mut buf).await?;
-            if n == 0 {
-                return Ok(());
-            }
-            request.extend_from_slice(&buf[..n]);
-        }
         let body = if head.starts_with("POST /OAuth/token") {
             json!({"access_token": "t0k3n", "expires_in": 1200})
         } else {
             let now = counts.answering.fetch_add(1, Ordering::SeqCst) + 1;
             counts.most.fetch_max(now, Ordering::SeqCst);
             counts.seen.lock().unwrap().push(now);
-            let query: Value = serde_json::from_slice(&request[head_end..]).unwrap();
+            let query: Value = serde_json::from_slice(&request_body).unwrap();
             let first = query["QueryExpression"]["FirstResultIndex"]
                 .as_u64()
                 .unwrap() as usize;
