@@ -495,14 +495,7 @@ fn member_table(
     heads: &mut Heads,
 ) -> Option<MemberTable> {
     let members_read = members_read?;
-    let mut paths: Vec<&Selector> = vec![id_path];
-    paths.extend(filter);
-    for field in fields {
-        if let Source::Paths(sources) = &field.source {
-            paths.extend(sources);
-        }
-        paths.extend(field.steps.iter().flat_map(|s| s.op.selectors()));
-    }
+    let paths = paths_read(fields, id_path, filter);
     let envelope = crate::input::ENVELOPE_MEMBERS;
     if !paths.iter().all(|p| p.only_below_head().is_some())
         || members_read
@@ -525,13 +518,13 @@ fn member_table(
     })
 }
 
-/// The top-level members any path reading the record starts from, or `None` when some
-/// path does not start at a named member (`$..Id`, `$[0]`, `$.*`).
-fn members_read(
-    fields: &[CompiledField],
-    id_path: &Selector,
-    filter: Option<&Selector>,
-) -> Option<Vec<String>> {
+/// Every path a mapping reads the record by: its id's, its filter's, and each field's
+/// sources' and steps'.
+fn paths_read<'a>(
+    fields: &'a [CompiledField],
+    id_path: &'a Selector,
+    filter: Option<&'a Selector>,
+) -> Vec<&'a Selector> {
     let mut paths: Vec<&Selector> = vec![id_path];
     paths.extend(filter);
     for field in fields {
@@ -540,6 +533,17 @@ fn members_read(
         }
         paths.extend(field.steps.iter().flat_map(|s| s.op.selectors()));
     }
+    paths
+}
+
+/// The top-level members any path reading the record starts from, or `None` when some
+/// path does not start at a named member (`$..Id`, `$[0]`, `$.*`).
+fn members_read(
+    fields: &[CompiledField],
+    id_path: &Selector,
+    filter: Option<&Selector>,
+) -> Option<Vec<String>> {
+    let paths = paths_read(fields, id_path, filter);
     // A path that starts at a named member (`$.WorkZones[*].Id` too) reads only that one.
     let mut names: Vec<String> = paths
         .iter()
