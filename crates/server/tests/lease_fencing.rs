@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{Db, Harness};
+use common::{page, Db, Harness};
 use unifield_server::storage::timestamp;
 
 on_both_backends!(
@@ -21,16 +21,6 @@ on_both_backends!(
 async fn connection(h: &Harness) -> (String, String) {
     let (org, key) = h.org("acme");
     (org, h.add_connection(&key, "sandbox").await)
-}
-
-fn page(from: usize, count: usize) -> Vec<(String, String, String)> {
-    (from..from + count)
-        .map(|i| {
-            let body = format!("{{\"Id\":{i}}}");
-            let hash = unifield_server::crypto::sha256_hex(&body);
-            (i.to_string(), body, hash)
-        })
-        .collect()
 }
 
 async fn a_node_whose_run_was_taken_over_cannot_commit_another_page(db: Db) {

@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{Db, Harness};
+use common::{page, Db, Harness};
 use std::time::Duration;
 use unifield_server::storage::timestamp;
 
@@ -18,16 +18,6 @@ on_both_backends!(
     a_released_lease_taken_by_another_node_fails_the_run_left_running,
     one_organization_cannot_take_every_sync_slot,
 );
-
-fn page(from: usize, count: usize) -> Vec<(String, String, String)> {
-    (from..from + count)
-        .map(|i| {
-            let body = format!("{{\"Id\":{i}}}");
-            let hash = unifield_server::crypto::sha256_hex(&body);
-            (i.to_string(), body, hash)
-        })
-        .collect()
-}
 
 async fn a_released_lease_taken_by_another_node_fails_the_run_left_running(db: Db) {
     let Some(h) = Harness::start_on(db, 1, "").await else {

@@ -423,3 +423,15 @@ pub fn assert_error(body: &Value, code: &str) {
     assert!(body["message"].is_string(), "{body}");
     assert!(body["problems"].is_array(), "{body}");
 }
+
+/// A page of raw records `Id` `from..from + count`, as `commit_page` takes them:
+/// (source id, body, the body's SHA-256).
+pub fn page(from: usize, count: usize) -> Vec<(String, String, String)> {
+    (from..from + count)
+        .map(|i| {
+            let body = format!("{{\"Id\":{i}}}");
+            let hash = unifield_server::crypto::sha256_hex(&body);
+            (i.to_string(), body, hash)
+        })
+        .collect()
+}
