@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{unifield_command, Served};
+use common::{add_endpoint_and_ping, unifield_command, Served};
 use serde_json::{json, Value};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -119,14 +119,7 @@ fn serve_then_sigterm(place: &[&str], key_env: &[(&str, &str)]) -> Arc<Mutex<Vec
     assert_eq!(status, 201, "{connection}");
     let connection = connection["id"].as_str().unwrap().to_string();
     let (hook_url, received) = holding_receiver(HOLD);
-    let (status, endpoint) = post(
-        "/api/webhooks",
-        json!({"url": hook_url, "events": ["ping"], "description": "holds"}),
-    );
-    assert_eq!(status, 201, "{endpoint}");
-    let endpoint = endpoint["endpoint"]["id"].as_str().unwrap().to_string();
-    let (status, pinged) = post(&format!("/api/webhooks/{endpoint}/test"), json!({}));
-    assert!((200..300).contains(&status), "{pinged}");
+    add_endpoint_and_ping(post, &hook_url);
     assert!(
         wait_until(Duration::from_secs(30), || received.lock().unwrap().len()
             == 1),

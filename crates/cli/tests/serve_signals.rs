@@ -4,8 +4,8 @@
 
 mod common;
 
-use common::unifield_command;
-use serde_json::{json, Value};
+use common::{add_endpoint_and_ping, unifield_command};
+use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Stdio};
 use std::sync::mpsc;
@@ -132,14 +132,7 @@ fn a_second_sigterm_during_the_grace_period_stops_at_once() {
             )
         })
     };
-    let (status, endpoint) = post(
-        "/api/webhooks",
-        json!({"url": hook_url, "events": ["ping"], "description": "holds"}),
-    );
-    assert_eq!(status, 201, "{endpoint}");
-    let endpoint = endpoint["endpoint"]["id"].as_str().unwrap().to_string();
-    let (status, pinged) = post(&format!("/api/webhooks/{endpoint}/test"), json!({}));
-    assert!((200..300).contains(&status), "{pinged}");
+    add_endpoint_and_ping(post, &hook_url);
     let deadline = Instant::now() + Duration::from_secs(30);
     while received.lock().unwrap().is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));

@@ -174,3 +174,24 @@ impl Drop for Served {
         self.kill();
     }
 }
+
+/// Adds a webhook endpoint at `hook_url` for `ping` events through `post` (a path and a
+/// JSON body to the served API: the answer's status and JSON) and has the server send it a
+/// test ping: the endpoint's id.
+pub fn add_endpoint_and_ping(
+    post: impl Fn(&str, serde_json::Value) -> (u16, serde_json::Value),
+    hook_url: &str,
+) -> String {
+    let (status, endpoint) = post(
+        "/api/webhooks",
+        serde_json::json!({"url": hook_url, "events": ["ping"], "description": "holds"}),
+    );
+    assert_eq!(status, 201, "{endpoint}");
+    let endpoint = endpoint["endpoint"]["id"].as_str().unwrap().to_string();
+    let (status, pinged) = post(
+        &format!("/api/webhooks/{endpoint}/test"),
+        serde_json::json!({}),
+    );
+    assert!((200..300).contains(&status), "{pinged}");
+    endpoint
+}
