@@ -234,8 +234,7 @@ fn server_and_serve_reach_postgres_over_verified_tls() {
     let dir = tempfile::tempdir().unwrap();
     let (ca, other_ca) = certificates.write_ca_files(dir.path());
     let (ca, other_ca) = (ca.to_str().unwrap(), other_ca.to_str().unwrap());
-    let database = cluster.database().unwrap();
-    let database = database.rsplit('/').next().unwrap();
+    let database = cluster.database_named().unwrap();
     let port = cluster.port();
     let url = format!(
         "postgres://unifield@db.unifield.test:{port}/{database}?hostaddr=127.0.0.1&sslmode=verify-full"

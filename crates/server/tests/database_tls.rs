@@ -53,8 +53,7 @@ fn tls_cluster() -> Option<&'static TlsCluster> {
 impl TlsCluster {
     /// A new database's name.
     fn database(&self) -> String {
-        let url = self.cluster.database().unwrap();
-        url.rsplit('/').next().unwrap().to_string()
+        self.cluster.database_named().unwrap()
     }
 
     /// A URL of `database` on `host` (dialled at 127.0.0.1), with this query added.
@@ -318,8 +317,7 @@ fn an_expired_certificate_is_refused_as_not_trusted() {
     };
     let dir = tempfile::tempdir().unwrap();
     let (ca, _) = certificates.write_ca_files(dir.path());
-    let database = cluster.database().unwrap();
-    let database = database.rsplit('/').next().unwrap();
+    let database = cluster.database_named().unwrap();
     for mode in ["verify-full", "verify-ca"] {
         let url = format!(
             "postgres://{}:{PASSWORD}@{CERTIFICATE_NAME}:{}/{database}?hostaddr=127.0.0.1&sslmode={mode}&sslrootcert={}",

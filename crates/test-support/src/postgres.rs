@@ -324,6 +324,13 @@ impl PgCluster {
 
     /// A new, empty database on this cluster; its URL.
     pub fn database(&self) -> Result<String, String> {
+        let name = self.database_named()?;
+        Ok(format!("postgres://{ROLE}@127.0.0.1:{}/{name}", self.port))
+    }
+
+    /// A new, empty database on this cluster; its name, for a test that writes its own URL
+    /// (another host name, a password, TLS settings).
+    pub fn database_named(&self) -> Result<String, String> {
         let n = self.databases.fetch_add(1, Ordering::Relaxed);
         let name = format!("t{}_{n}", std::process::id());
         self.psql(
@@ -332,7 +339,7 @@ impl PgCluster {
             &format!("CREATE DATABASE {name}"),
             "CREATE DATABASE failed",
         )?;
-        Ok(format!("postgres://{ROLE}@127.0.0.1:{}/{name}", self.port))
+        Ok(name)
     }
 
     /// Runs `sql` on the database at `url` with psql; the rows unaligned, one a line, the
