@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{add_endpoint_and_ping, unifield_command, Served};
+use common::{add_endpoint_and_ping, master_key_in, unifield_command, Served};
 use serde_json::{json, Value};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -164,8 +164,7 @@ fn sigterm_lets_a_slow_request_finish_and_exits_0_within_the_grace_period() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("server");
     let data = data.to_str().unwrap();
-    let key_file = dir.path().join("master.key");
-    unifield_test_support::write_master_key(&key_file);
+    let key_file = master_key_in(dir.path());
     serve_then_sigterm(
         &["--data", data],
         &[("UNIFIELD_SERVER_KEY_FILE", key_file.to_str().unwrap())],
@@ -182,8 +181,7 @@ fn on_postgres_a_second_node_sends_the_delivery_a_stopped_node_held_at_once() {
     };
     let url = cluster.database().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let key_file = dir.path().join("master.key");
-    unifield_test_support::write_master_key(&key_file);
+    let key_file = master_key_in(dir.path());
     let key_env = [("UNIFIELD_SERVER_KEY_FILE", key_file.to_str().unwrap())];
     let received = serve_then_sigterm(&["--database", &url], &key_env);
 

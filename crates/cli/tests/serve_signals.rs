@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{add_endpoint_and_ping, unifield_command};
+use common::{add_endpoint_and_ping, master_key_in, unifield_command};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Stdio};
@@ -56,8 +56,7 @@ fn a_second_sigterm_during_the_grace_period_stops_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("server");
     let data = data.to_str().unwrap();
-    let key_file = dir.path().join("master.key");
-    unifield_test_support::write_master_key(&key_file);
+    let key_file = master_key_in(dir.path());
     let key_env = [("UNIFIELD_SERVER_KEY_FILE", key_file.to_str().unwrap())];
     assert!(
         unifield_command(&["server", "--data", data, "org", "add", "acme"], &[])

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{exits_within, root, unifield, unifield_command, Served};
+use common::{exits_within, master_key_in, root, unifield, unifield_command, Served};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -203,8 +203,7 @@ fn kill_9_during_a_sync_and_pushes_leaves_a_sound_database_and_a_whole_version()
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("server");
     let data_text = data.to_str().unwrap().to_string();
-    let key_file = dir.path().join("master.key");
-    unifield_test_support::write_master_key(&key_file);
+    let key_file = master_key_in(dir.path());
     let key_env = [("UNIFIELD_SERVER_KEY_FILE", key_file.to_str().unwrap())];
     let key = acme_key(&data_text, &["--name", "ci"]);
     let listed = unifield(
@@ -391,8 +390,7 @@ fn kill_9_during_a_sync_and_pushes_leaves_a_sound_database_and_a_whole_version()
 fn serve_allows_loopback_connections_only_when_told_and_caps_them() {
     let dir = tempfile::tempdir().unwrap();
     let data_text = dir.path().join("server").to_str().unwrap().to_string();
-    let key_file = dir.path().join("master.key");
-    unifield_test_support::write_master_key(&key_file);
+    let key_file = master_key_in(dir.path());
     let key_env = [("UNIFIELD_SERVER_KEY_FILE", key_file.to_str().unwrap())];
     let key = acme_key(&data_text, &[]);
     // Saving a connection sends nothing, so no Corrigo needs to listen at this URL.

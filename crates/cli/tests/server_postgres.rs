@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{unifield, Served};
+use common::{master_key_in, unifield, Served};
 use std::io::{Read, Write};
 use std::time::Duration;
 
@@ -166,8 +166,7 @@ fn serve_and_server_administration_run_on_postgres() {
     };
     let url = cluster.database().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let key_file = dir.path().join("master.key");
-    unifield_test_support::write_master_key(&key_file);
+    let key_file = master_key_in(dir.path());
     let data = dir.path().join("data");
     let data = data.to_str().unwrap();
     let added = unifield(&["server", "--database", &url, "org", "add", "acme"], &[]);
@@ -287,8 +286,7 @@ fn server_and_serve_reach_postgres_over_verified_tls() {
     assert!(stderr.contains("[database_host_name_mismatch]"), "{stderr}");
     assert!(stderr.contains("db.unifield.test"), "{stderr}");
 
-    let key_file = dir.path().join("master.key");
-    unifield_test_support::write_master_key(&key_file);
+    let key_file = master_key_in(dir.path());
     let data = dir.path().join("data");
     let mut served = Served::start(
         &[

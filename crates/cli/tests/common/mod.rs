@@ -195,3 +195,10 @@ pub fn add_endpoint_and_ping(
     assert!((200..300).contains(&status), "{pinged}");
     endpoint
 }
+
+/// A master key file (0600) written in `dir`, for `UNIFIELD_SERVER_KEY_FILE`: its path.
+pub fn master_key_in(dir: &std::path::Path) -> PathBuf {
+    let key_file = dir.join("master.key");
+    unifield_test_support::write_master_key(&key_file);
+    key_file
+}
