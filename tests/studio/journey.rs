@@ -405,7 +405,7 @@ async fn start_session(j: &mut Journey) {
 /// The coverage badge of a target field: its text and its tooltip (`N filled, …`), or
 /// None when the field shows no coverage.
 async fn coverage_badge(client: &Client, field: &str) -> Option<(String, String)> {
-    let found = js(client, &format!("const e = document.querySelector('[data-field=\"{field}\"] [data-testid=coverage-badge]'); return e ? [e.textContent, e.title] : null;")).await;
+    let found = read_js(client, &format!("const e = document.querySelector('[data-field=\"{field}\"] [data-testid=coverage-badge]'); return e ? [e.textContent, e.title] : null;")).await;
     Some((
         found[0].as_str()?.to_string(),
         found[1].as_str()?.to_string(),

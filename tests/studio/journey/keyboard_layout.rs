@@ -775,14 +775,7 @@ pub(super) async fn main_steps_at_960x600(j: &mut Journey) {
 pub(super) async fn a_skipped_record_says_why(j: &mut Journey) {
     let client = j.client();
     close_dialogs(client).await;
-    // The step before may have reloaded the page: the tab must be laid out and on top.
-    until_true(
-        client,
-        "the Asset tab on top at its centre",
-        "const t = document.querySelector('[data-testid=mapping-asset]'); if (!t || document.readyState !== 'complete') return false; const r = t.getBoundingClientRect(); const e = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2); return !!e && t.contains(e);",
-    )
-    .await;
-    click(client, "[data-testid=mapping-asset]").await;
+    choose_mapping(client, "asset").await;
     let reason = until("the reason the record is skipped", || async {
         let text = text_of(client, "preview-skipped").await;
         (!text.is_empty()).then_some(text)
@@ -798,12 +791,38 @@ pub(super) async fn a_skipped_record_says_why(j: &mut Journey) {
         "no unified record is shown for a skipped record"
     );
     screen(client, "18-skipped-record-reason").await;
-    click(client, "[data-testid=mapping-work_order]").await;
+    choose_mapping(client, "work_order").await;
     until("the work order mapping again", || async {
         text_of(client, "preview-skipped")
             .await
             .is_empty()
             .then_some(())
     })
+    .await;
+}
+
+/// Switches to mapping `name` from the keyboard: its tab focused, then Enter (real key
+/// input). Not with a click on the tab: when the tab strip overflows (seen after the push
+/// and splitters steps: 500 px of tabs in a 489 px strip), every tab's centre hit-tests to
+/// the strip (`elementFromPoint` answers the `nav`; likely its horizontal scrollbar, which
+/// WebKitGTK draws over the tabs' lower half, takes the hit), and a click there,
+/// WebDriver's or a real pointer's, switches nothing. That is a studio bug of its own, not
+/// this step's subject. (The More menu, which lists every mapping, is hidden at 1440x900.)
+async fn choose_mapping(client: &Client, name: &str) {
+    let tab = format!("[data-testid=mapping-{name}]");
+    until_true(
+        client,
+        &format!("the {name} tab focused"),
+        &format!("const t = document.querySelector('{tab}'); if (!t) return false; t.focus(); return document.activeElement === t;"),
+    )
+    .await;
+    keys(client, &['\u{e007}']).await; // Enter
+    until_true(
+        client,
+        &format!("the {name} mapping chosen"),
+        &format!(
+            "return document.querySelector('{tab}')?.getAttribute('aria-pressed') === 'true';"
+        ),
+    )
     .await;
 }
