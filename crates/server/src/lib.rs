@@ -5,6 +5,7 @@
 //! Layers: `http` (thin handlers) → `service` (behaviour, no HTTP) → `storage` (the only
 //! SQL). `start` runs the HTTP server and the sync scheduler on the current tokio runtime.
 
+mod accept;
 pub mod crypto;
 pub mod demo;
 pub mod error;
@@ -444,13 +445,16 @@ pub async fn start_with(
         .local_addr()
         .map_err(|e| Error::Internal(e.to_string()))?;
     let app = http::router(service.clone());
+    let limits = accept::ConnectionLimits {
+        header_read_timeout: service.settings.header_read_timeout,
+        max_open_connections: service.settings.max_open_connections,
+    };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
+        accept::serve(listener, app, limits, async {
+            let _ = rx.await;
+        })
+        .await;
     });
     let scheduler = scheduler.then(|| tokio::spawn(run_scheduler(service.clone())));
     // Every node runs a delivery worker; on PostgreSQL the nodes share the outbox through

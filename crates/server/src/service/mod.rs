@@ -65,6 +65,14 @@ pub struct Settings {
     /// The whole request body must arrive within this (408 `body_timeout`), so a slow
     /// upload holds its request slot seconds, not the whole [`Settings::request_timeout`].
     pub body_read_timeout: Duration,
+    /// A request's line and headers must arrive within this, counted from the connection's
+    /// opening or, on a keep-alive, from the previous answer; else the connection is closed
+    /// (see src/accept.rs). 10 s by default.
+    pub header_read_timeout: Duration,
+    /// HTTP connections open at once on this node; beyond it no more are accepted until one
+    /// closes (clients wait in the listen backlog), so connections cannot use up the
+    /// process's file descriptors. 512 by default.
+    pub max_open_connections: usize,
     /// No request takes longer than this to answer (503 `timeout`); a filter still running
     /// then stops at its next record.
     pub request_timeout: Duration,
@@ -100,6 +108,8 @@ impl Default for Settings {
             overload_retry_after: Duration::from_secs(1),
             body_read_timeout: crate::http::BODY_READ_TIMEOUT,
             request_timeout: crate::http::REQUEST_TIMEOUT,
+            header_read_timeout: Duration::from_secs(10),
+            max_open_connections: 512,
             server_timing_load: false,
             revoked_token_grace: Duration::from_secs(30 * 24 * 3600),
             max_concurrent_syncs_per_org: 2,
