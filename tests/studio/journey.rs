@@ -345,15 +345,21 @@ pub async fn run(journey: &mut Journey, steps: &[&Step], budget: Duration) -> Ve
             .await;
         let seconds = started.elapsed().as_secs_f64();
         if !matches!(result, Ok(Ok(()))) {
-            // What the window showed when the step failed.
-            if let Some(client) = journey.client.as_ref() {
-                let name = step.name.replace([' ', ','], "-");
+            // What the window showed when the step failed. From the X server first: a
+            // WebDriver screenshot with the Servers dialog open has been seen never to
+            // answer, and after it every command of the session hangs, so one failed step
+            // failed all the steps after it.
+            let name = step.name.replace([' ', ','], "-");
+            let path = crate::shots().join(format!("failed-{name}.png"));
+            if let Some(image) = support::xwd::capture(None) {
+                image.write_png(&path);
+            } else if let Some(client) = journey.client.as_ref() {
                 // Bounded: a screenshot that never returns (seen under Xvfb) must not
                 // hang the steps after this one.
                 if let Ok(Ok(png)) =
                     tokio::time::timeout(Duration::from_secs(30), client.screenshot()).await
                 {
-                    let _ = std::fs::write(crate::shots().join(format!("failed-{name}.png")), png);
+                    let _ = std::fs::write(path, png);
                 }
             }
         }
