@@ -7,6 +7,7 @@ import { MAC } from "../hooks/useShortcuts";
 import type { MappingText } from "../hooks/useMappingText";
 import type { Theme } from "../hooks/useTheme";
 import { keysLabel, type Action } from "../shortcuts";
+import { sidewaysScroll } from "../tab-strip";
 
 interface Props {
   info: WorkspaceInfo | null;
@@ -58,9 +59,18 @@ function useHiddenEnds(count: number) {
     const resized = new ResizeObserver(measure);
     resized.observe(e);
     e.addEventListener("scroll", measure, { passive: true });
+    const wheel = (event: WheelEvent) => {
+      const by = sidewaysScroll(event.deltaX, event.deltaY, e.scrollWidth, e.clientWidth);
+      if (by !== null) {
+        e.scrollLeft += by;
+        event.preventDefault();
+      }
+    };
+    e.addEventListener("wheel", wheel, { passive: false });
     return () => {
       resized.disconnect();
       e.removeEventListener("scroll", measure);
+      e.removeEventListener("wheel", wheel);
     };
   }, [count]);
   return { strip, ends };
