@@ -841,6 +841,17 @@ async fn set_input(client: &Client, within: &str, test_id: &str, value: &str) {
         .unwrap();
     input.clear().await.unwrap();
     input.send_keys(value).await.unwrap();
+    // The form is what the studio sends: it must hold exactly this, not the old text and this.
+    let css = format!("{within} [data-testid={test_id}]");
+    until_true(
+        client,
+        &format!("the {test_id} input holding what was typed"),
+        &format!(
+            "const e = document.querySelector(\"{css}\"); return e !== null && e.value === {};",
+            json!(value)
+        ),
+    )
+    .await;
 }
 
 /// A connection whose Corrigo credentials were revoked: the Servers dialog says
@@ -944,6 +955,13 @@ pub(super) async fn reconnect_after_revoked_credentials(j: &mut Journey) {
     set_input(client, within, "reconnect-base-url", &working_url).await;
     click(client, &format!("{within} [data-testid=reconnect]")).await;
     let badge = until("the reconnected connection", || async {
+        // A refusal of the working credentials fails here with its reason (the wait alone
+        // said only that it timed out, once in four runs).
+        let error = text_of(client, "servers-error").await;
+        assert!(
+            error.is_empty() || error.contains("refused the new credentials"),
+            "Reconnect with working credentials: {error}"
+        );
         let (badge, _) = server_connection_status(client, "Revoked").await?;
         (badge != "reauthorization required").then_some(badge)
     })
