@@ -280,8 +280,20 @@ enum Command {
         server_timing_load: bool,
         /// How long a request body may take to arrive once its caller is authenticated
         /// (1s to 60s); a slower one is answered 408 `body_timeout` and frees its slot
-        #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = server::parse_body_read_timeout)]
+        #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = server::parse_read_timeout)]
         body_read_timeout: std::time::Duration,
+        /// How long a request's line and headers may take to arrive, and an idle keep-alive
+        /// may wait for its next request (1s to 60s); then the connection is closed
+        #[arg(long, default_value = "10s", value_name = "DURATION", value_parser = server::parse_read_timeout)]
+        header_read_timeout: std::time::Duration,
+        /// HTTP connections open at once (1 to 1000000); more wait in the listen backlog
+        /// until one closes, so connections cannot use up the file descriptors
+        #[arg(long, default_value_t = 512, value_name = "N", value_parser = unifield_server::service::parse_max_open_connections)]
+        max_open_connections: usize,
+        /// Syncs of one organization's connections run at once on this node (1 to 8, of
+        /// the node's 8); its other due syncs wait, so one tenant cannot take every slot
+        #[arg(long, default_value_t = 2, value_name = "N", value_parser = unifield_server::service::parse_max_concurrent_syncs_per_org)]
+        max_concurrent_syncs_per_org: usize,
         /// Connections one organization may have (1 to 1000000; 409
         /// `connection_limit_reached` beyond)
         #[arg(long, default_value_t = 100, value_name = "N", value_parser = unifield_server::service::parse_per_org_limit)]
@@ -438,6 +450,9 @@ fn main() -> ExitCode {
             max_concurrent_requests_per_org,
             server_timing_load,
             body_read_timeout,
+            header_read_timeout,
+            max_open_connections,
+            max_concurrent_syncs_per_org,
             max_connections_per_org,
             max_tokens_per_org,
             behind_tls_proxy,
@@ -471,6 +486,9 @@ fn main() -> ExitCode {
                             max_concurrent_requests_per_org,
                             server_timing_load,
                             body_read_timeout,
+                            header_read_timeout,
+                            max_open_connections,
+                            max_concurrent_syncs_per_org,
                             max_connections_per_org,
                             max_tokens_per_org,
                             shutdown_grace,

@@ -92,9 +92,10 @@ pub(crate) fn parse_interval(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs(seconds))
 }
 
-/// `--body-read-timeout`: an interval from 1s to 60s (the request timeout; a body allowed
-/// longer could hold its slot for the whole request).
-pub(crate) fn parse_body_read_timeout(text: &str) -> Result<Duration, String> {
+/// `--body-read-timeout` and `--header-read-timeout`: an interval from 1s to 60s (the
+/// request timeout; a body or headers allowed longer could hold a slot or a connection for
+/// the whole request).
+pub(crate) fn parse_read_timeout(text: &str) -> Result<Duration, String> {
     let timeout = parse_interval(text)?;
     if timeout > Duration::from_secs(60) {
         return Err(format!("`{text}`: from 1s to 60s"));
@@ -116,6 +117,9 @@ pub(crate) struct ServeLimits {
     pub max_concurrent_requests_per_org: Option<usize>,
     pub server_timing_load: bool,
     pub body_read_timeout: Duration,
+    pub header_read_timeout: Duration,
+    pub max_open_connections: usize,
+    pub max_concurrent_syncs_per_org: usize,
     pub max_connections_per_org: usize,
     pub max_tokens_per_org: usize,
     /// How long work in flight gets to end after SIGTERM or SIGINT.
@@ -169,6 +173,9 @@ pub(crate) fn serve(
         max_concurrent_requests_per_org: limits.max_concurrent_requests_per_org,
         server_timing_load: limits.server_timing_load,
         body_read_timeout: limits.body_read_timeout,
+        header_read_timeout: limits.header_read_timeout,
+        max_open_connections: limits.max_open_connections,
+        max_concurrent_syncs_per_org: limits.max_concurrent_syncs_per_org,
         max_connections_per_org: limits.max_connections_per_org,
         max_tokens_per_org: limits.max_tokens_per_org,
         ..Default::default()

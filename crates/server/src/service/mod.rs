@@ -150,6 +150,18 @@ pub fn parse_max_concurrent_requests(text: &str) -> std::result::Result<usize, S
     parse_bounded(text, MAX_CONCURRENT_REQUESTS)
 }
 
+/// Checks `--max-open-connections`: a whole number from 1 to [`MAX_PER_ORG_LIMIT`] (each
+/// open connection holds a file descriptor; the process's limit is the real bound).
+pub fn parse_max_open_connections(text: &str) -> std::result::Result<usize, String> {
+    parse_bounded(text, MAX_PER_ORG_LIMIT)
+}
+
+/// Checks `--max-concurrent-syncs-per-org`: a whole number from 1 to the node's
+/// `MAX_CONCURRENT_SYNCS` (8).
+pub fn parse_max_concurrent_syncs_per_org(text: &str) -> std::result::Result<usize, String> {
+    parse_bounded(text, sync::MAX_CONCURRENT_SYNCS)
+}
+
 /// Checks `--max-connections-per-org` and `--max-tokens-per-org`: a whole number from 1 to
 /// [`MAX_PER_ORG_LIMIT`].
 pub fn parse_per_org_limit(text: &str) -> std::result::Result<usize, String> {
