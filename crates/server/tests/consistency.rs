@@ -5,7 +5,6 @@ mod common;
 
 use common::Harness;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
 use std::sync::Arc;
 
 const ROUNDS: usize = 60;
@@ -22,16 +21,7 @@ async fn every_read_after_a_push_sees_it(db: common::Db) {
     let list = format!("/api/connections/{connection}/eam/work-orders?per_page=5");
     let mut stale = 0;
     for round in 1..=ROUNDS {
-        let mut mapping: Value = base.clone();
-        mapping["custom"] = json!({"round": {"const": round}});
-        h.push_accepted(
-            &key,
-            &connection,
-            "WorkOrder",
-            &format!("\"{}\"", round - 1),
-            &mapping.to_string(),
-        )
-        .await;
+        h.push_round(&key, &connection, &base, round).await;
         let mut readers = tokio::task::JoinSet::new();
         for _ in 0..READERS {
             let h = Arc::clone(&h);

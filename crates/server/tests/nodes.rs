@@ -6,7 +6,7 @@ mod common;
 
 use common::{Db, Harness};
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 const ROUNDS: usize = 30;
 
@@ -39,17 +39,8 @@ async fn a_push_on_one_node_is_read_by_the_other_nodes_next_request() {
     let (base, _) = h.mapping(&key, &connection, "WorkOrder").await;
     let mut stale = 0;
     for round in 1..=ROUNDS {
-        let mut mapping = base.clone();
-        mapping["custom"] = json!({"round": {"const": round}});
         // Pushed on A (the harness's node)…
-        h.push_accepted(
-            &key,
-            &connection,
-            "WorkOrder",
-            &format!("\"{}\"", round - 1),
-            &mapping.to_string(),
-        )
-        .await;
+        h.push_round(&key, &connection, &base, round).await;
         // …read on B right after.
         let response = h
             .http

@@ -381,6 +381,21 @@ impl Harness {
         assert_eq!(status, StatusCode::OK, "{pushed}");
         pushed
     }
+
+    /// Round `round` of the consistency checks: `base` with `custom.round` = `round`,
+    /// pushed over version `round - 1` (each round's version is its number).
+    pub async fn push_round(&self, key: &str, connection: &str, base: &Value, round: usize) {
+        let mut mapping = base.clone();
+        mapping["custom"] = serde_json::json!({"round": {"const": round}});
+        self.push_accepted(
+            key,
+            connection,
+            "WorkOrder",
+            &format!("\"{}\"", round - 1),
+            &mapping.to_string(),
+        )
+        .await;
+    }
 }
 
 /// Awaits requests started by [`Harness::spawn_reconnect`]: how many were served (200),
