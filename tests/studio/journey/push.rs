@@ -441,16 +441,7 @@ pub(super) async fn push_to_a_server(j: &mut Journey) {
     // stays, nothing is rolled back).
     let roll_back = "[data-testid=push-versions] [data-version='0'] [data-testid=push-rollback]";
     click(client, roll_back).await;
-    let focused = until("the rollback's confirmation", || async {
-        js(
-            client,
-            "return document.activeElement ? document.activeElement.dataset.testid || null : null;",
-        )
-        .await
-        .as_str()
-        .map(str::to_string)
-    })
-    .await;
+    let focused = focused_test_id(client, "the rollback's confirmation").await;
     assert_eq!(
         focused, "push-rollback-confirm-cancel",
         "focus starts on Cancel"
@@ -833,6 +824,20 @@ async fn server_connection_status(client: &Client, name: &str) -> Option<(String
     Some((v[0].as_str()?.to_string(), v[1].as_str()?.to_string()))
 }
 
+/// The test id of the focused element, once one has focus (`what` names the wait).
+async fn focused_test_id(client: &Client, what: &str) -> String {
+    until(what, || async {
+        js(
+            client,
+            "return document.activeElement ? document.activeElement.dataset.testid || null : null;",
+        )
+        .await
+        .as_str()
+        .map(str::to_string)
+    })
+    .await
+}
+
 /// Replaces what an input (by test id, inside `within`) holds.
 async fn set_input(client: &Client, within: &str, test_id: &str, value: &str) {
     let input = client
@@ -1098,16 +1103,7 @@ pub(super) async fn remove_the_active_server(j: &mut Journey) {
     let client = &j.client().clone();
     click(client, "[data-testid=open-servers]").await;
     click(client, "[data-server=demo] [data-testid=server-remove]").await;
-    let focused = until("the removal's confirmation", || async {
-        js(
-            client,
-            "return document.activeElement ? document.activeElement.dataset.testid || null : null;",
-        )
-        .await
-        .as_str()
-        .map(str::to_string)
-    })
-    .await;
+    let focused = focused_test_id(client, "the removal's confirmation").await;
     assert_eq!(
         focused, "server-remove-confirm-cancel",
         "focus starts on Cancel"
