@@ -71,17 +71,25 @@ fn write_atomically(path: &Path, text: &str, readers: Readers) -> Result<()> {
     })
 }
 
-/// Reads a text file of at most [`MAX_MAPPING_BYTES`], refusing a larger one unread.
+/// Reads a text file of at most [`MAX_MAPPING_BYTES`], refusing a larger one unread (its
+/// size in the `Err`), through the same bounded reader as the studio's other files: a FIFO
+/// or a device at the path is refused instead of blocking or being read without end.
 fn read_bounded(path: &Path) -> std::io::Result<std::result::Result<String, u64>> {
-    use std::io::Read;
-    let file = std::fs::File::open(path)?;
-    let mut text = String::new();
-    file.take(MAX_MAPPING_BYTES + 1).read_to_string(&mut text)?;
-    if text.len() as u64 > MAX_MAPPING_BYTES {
-        let size = std::fs::metadata(path).map_or(text.len() as u64, |m| m.len());
-        return Ok(Err(size));
+    use crate::bounded_file::{read_regular_file, BoundedReadError};
+    use std::io::{Error, ErrorKind};
+    match read_regular_file(path, MAX_MAPPING_BYTES) {
+        Ok(bytes) => String::from_utf8(bytes)
+            .map(Ok)
+            .map_err(|_| Error::new(ErrorKind::InvalidData, "stream did not contain valid UTF-8")),
+        Err(BoundedReadError::TooLarge { bytes, .. }) => Ok(Err(bytes)),
+        Err(BoundedReadError::Io(e)) => Err(e),
+        Err(other @ BoundedReadError::NotFound) => {
+            Err(Error::new(ErrorKind::NotFound, other.to_string()))
+        }
+        Err(other @ BoundedReadError::NotAFile(_)) => {
+            Err(Error::new(ErrorKind::InvalidInput, other.to_string()))
+        }
     }
-    Ok(Ok(text))
 }
 
 /// Makes the drafts of a workspace made before drafts were private 0700/0600.

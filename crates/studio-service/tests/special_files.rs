@@ -113,3 +113,32 @@ fn a_servers_file_within_its_bound_is_still_read() {
     std::fs::write(dir.join(SERVERS), r#"{"servers": []}"#).unwrap();
     read_with_bounded_wait(&dir, SERVERS).unwrap();
 }
+
+/// A mapping file chosen for import goes through the same bounded reader: a FIFO is
+/// refused at once (`unreadable_file`, saying what it is) instead of blocking the import
+/// until someone writes to it.
+#[test]
+fn a_fifo_chosen_for_import_is_refused_without_waiting_for_a_writer() {
+    let (_keep, dir) = workspace();
+    let fifo = dir.join("chosen.json");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !matches!(made, Ok(status) if status.success()) {
+        eprintln!("SKIPPED: mkfifo is not available ({made:?})");
+        return;
+    }
+    let (done, answer) = mpsc::channel();
+    std::thread::spawn(move || {
+        let studio = Studio::open(&dir, Arc::new(MemorySecrets::default())).unwrap();
+        let _ = done.send(studio.import_mapping(&fifo).map(|_| ()));
+    });
+    let error = answer
+        .recv_timeout(Duration::from_secs(20))
+        .expect("importing a FIFO did not return within 20 s")
+        .expect_err("a FIFO was imported");
+    assert_eq!(error.code, "unreadable_file", "{}", error.message);
+    assert!(
+        error.message.contains("not a regular file but a FIFO"),
+        "{}",
+        error.message
+    );
+}
