@@ -88,8 +88,9 @@ pub enum PolicyError {
     NoAddresses(String),
 }
 
-/// "is" for a host written as an address, "resolves to" for a name.
-fn host_is(host: &str) -> &'static str {
+/// "is" for a host written as an address, "resolves to" for a name: how a refusal names
+/// what the host is (the server's connection base URLs say it the same way).
+pub fn host_is(host: &str) -> &'static str {
     if host
         .trim_start_matches('[')
         .trim_end_matches(']')

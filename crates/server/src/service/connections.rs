@@ -10,7 +10,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use unifield_corrigo_client as corrigo;
 use unifield_webhooks::policy::{
-    AddressClass, CheckingResolver, DestinationPolicy, HostLookup, PolicyError, SystemLookup,
+    host_is, AddressClass, CheckingResolver, DestinationPolicy, HostLookup, PolicyError,
+    SystemLookup,
 };
 
 /// `POST /api/connections`. The secret is sealed at once and never returned.
@@ -146,7 +147,7 @@ fn refusal_message(error: &PolicyError, allow_loopback: bool) -> String {
         // not an organization key holder's (the address goes to the server's log, see
         // `log_refused_address`). An address the caller wrote is named as written.
         PolicyError::AddressRefused { host, class, .. } => {
-            let verb = if is_ip_literal(host) { "is" } else { "resolves to" };
+            let verb = host_is(host);
             let mut message = format!(
                 "{host} {verb} a {} address; the server sends Corrigo requests only to public addresses",
                 class.as_str()
@@ -161,14 +162,6 @@ fn refusal_message(error: &PolicyError, allow_loopback: bool) -> String {
         PolicyError::LookupFailed { host, reason } => format!("{host} did not resolve: {reason}"),
         PolicyError::NoAddresses(host) => format!("{host} resolved to no address"),
     }
-}
-
-/// Whether a URL's host is an address written as such (`10.1.2.3`, `[::1]`).
-fn is_ip_literal(host: &str) -> bool {
-    host.trim_start_matches('[')
-        .trim_end_matches(']')
-        .parse::<std::net::IpAddr>()
-        .is_ok()
 }
 
 /// The address behind a refused host goes to the operator's log only.
