@@ -85,6 +85,9 @@ pub struct Settings {
     /// A revoked connection token is listed (with `revoked_at`) this long, then deleted
     /// (see `Service::revoke_token`). 30 days by default.
     pub revoked_token_grace: Duration,
+    /// A revoked API key is listed (with `revoked_at`) this long, then deleted by a later
+    /// key revocation of its organization (see `Service::revoke_key`). 30 days by default.
+    pub revoked_key_grace: Duration,
     /// Syncs of one organization's connections the scheduler runs at once on this node
     /// (of its `MAX_CONCURRENT_SYNCS`, 8); its other due syncs wait for a free place,
     /// so one organization cannot take every slot. 2 by default.
@@ -112,6 +115,7 @@ impl Default for Settings {
             max_open_connections: 512,
             server_timing_load: false,
             revoked_token_grace: Duration::from_secs(30 * 24 * 3600),
+            revoked_key_grace: Duration::from_secs(30 * 24 * 3600),
             max_concurrent_syncs_per_org: 2,
         }
     }

@@ -107,8 +107,30 @@ impl Service {
 
     pub fn revoke_key(&self, org_name: &str, key_id: &str) -> Result<()> {
         let org_id = self.org_id(org_name)?;
-        if !self.storage.revoke_api_key(&org_id, key_id, &now())? {
+        let revoked_at = chrono::Utc::now();
+        if !self
+            .storage
+            .revoke_api_key(&org_id, key_id, &timestamp(revoked_at))?
+        {
             return Err(Error::NotFound(format!("live key `{key_id}`")));
+        }
+        // As with tokens (see `revoke_token`): a revoked key stays listed for
+        // `revoked_key_grace`, then a later revocation deletes a bounded batch of them, so
+        // revoked rows cannot pile up. What an audit reads stays: each mapping version
+        // keeps the name of the key that published it (text, not a reference to the key's
+        // row), and keys revoked within the grace are listed with when they were made and
+        // revoked. After the grace the key's row (its name, prefix and hash) is gone.
+        if let Some(cutoff) = grace_cutoff(revoked_at, self.settings.revoked_key_grace) {
+            if let Err(error) = self.storage.prune_revoked_api_keys(
+                &org_id,
+                &timestamp(cutoff),
+                REVOKED_PRUNED_PER_REVOCATION,
+            ) {
+                eprintln!(
+                    "unifield-server: pruning revoked API keys failed: {error} [{}]",
+                    error.code()
+                );
+            }
         }
         Ok(())
     }
@@ -180,14 +202,11 @@ impl Service {
         // grow by revocations). A failed prune does not undo the revocation.
         // Counted from this revocation's time, so it never deletes its own token (revoked
         // at the cutoff, not before). A grace too long to subtract keeps every token.
-        let cutoff = chrono::Duration::from_std(self.settings.revoked_token_grace)
-            .ok()
-            .and_then(|grace| revoked_at.checked_sub_signed(grace));
-        if let Some(cutoff) = cutoff {
+        if let Some(cutoff) = grace_cutoff(revoked_at, self.settings.revoked_token_grace) {
             if let Err(error) = self.storage.prune_revoked_tokens(
                 org_id,
                 &timestamp(cutoff),
-                REVOKED_TOKENS_PRUNED_PER_REVOCATION,
+                REVOKED_PRUNED_PER_REVOCATION,
             ) {
                 eprintln!(
                     "unifield-server: pruning revoked tokens failed: {error} [{}]",
@@ -199,6 +218,18 @@ impl Service {
     }
 }
 
-/// Revoked tokens past their grace deleted by one revocation at most: more than the one
-/// it adds, so the backlog shrinks, and bounded, so a revocation stays quick.
-pub const REVOKED_TOKENS_PRUNED_PER_REVOCATION: usize = 100;
+/// Revoked tokens (or keys) past their grace deleted by one revocation at most: more than
+/// the one it adds, so the backlog shrinks, and bounded, so a revocation stays quick.
+pub const REVOKED_PRUNED_PER_REVOCATION: usize = 100;
+
+/// Rows revoked before this are past their `grace` (counted from a revocation at
+/// `revoked_at`, so that revocation's own row, revoked at the cutoff, is never among
+/// them); None, keeping every row, when the grace is too long to subtract.
+fn grace_cutoff(
+    revoked_at: chrono::DateTime<chrono::Utc>,
+    grace: std::time::Duration,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::Duration::from_std(grace)
+        .ok()
+        .and_then(|grace| revoked_at.checked_sub_signed(grace))
+}

@@ -76,6 +76,7 @@ storage_operations! {
         fn add_api_key(&self, row: &ApiKeyRow, hash: &str) -> Result<()>;
         fn api_keys(&self, org_id: &str) -> Result<Vec<ApiKeyRow>>;
         fn revoke_api_key(&self, org_id: &str, key_id: &str, now: &str) -> Result<bool>;
+        fn prune_revoked_api_keys(&self, org_id: &str, revoked_before: &str, limit: usize) -> Result<usize>;
         fn principal(&self, hash: &str) -> Result<Option<Principal>>;
         fn add_token(&self, org_id: &str, row: &TokenRow, hash: &str) -> Result<()>;
         // Capped: counted and written in one transaction (the organization's row locked on

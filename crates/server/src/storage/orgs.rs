@@ -109,6 +109,24 @@ impl Sqlite {
         )? == 1)
     }
 
+    /// Deletes at most `limit` of the organization's API keys revoked before
+    /// `revoked_before` (oldest first); how many went. Nothing refers to a key's row: a
+    /// mapping version keeps the name of the key that published it as text.
+    pub fn prune_revoked_api_keys(
+        &self,
+        org_id: &str,
+        revoked_before: &str,
+        limit: usize,
+    ) -> Result<usize> {
+        Ok(self.write().execute(
+            "DELETE FROM api_keys WHERE id IN (
+                 SELECT id FROM api_keys
+                 WHERE org_id = ?1 AND revoked_at IS NOT NULL AND revoked_at < ?2
+                 ORDER BY revoked_at, id LIMIT ?3)",
+            params![org_id, revoked_before, limit as i64],
+        )?)
+    }
+
     /// The principal a bearer credential's hash belongs to, if it is live.
     pub fn principal(&self, hash: &str) -> Result<Option<Principal>> {
         let db = self.read();

@@ -502,6 +502,27 @@ impl Postgres {
     }
 
     /// As on SQLite.
+    pub(crate) fn prune_revoked_api_keys(
+        &self,
+        org_id: &str,
+        revoked_before: &str,
+        limit: usize,
+    ) -> Result<usize> {
+        self.block(async {
+            let deleted = self
+                .execute(
+                    "DELETE FROM api_keys WHERE id IN (
+                         SELECT id FROM api_keys
+                         WHERE org_id = $1 AND revoked_at IS NOT NULL AND revoked_at < $2
+                         ORDER BY revoked_at, id LIMIT $3)",
+                    &[&org_id, &revoked_before, &(limit as i64)],
+                )
+                .await?;
+            Ok(deleted as usize)
+        })
+    }
+
+    /// As on SQLite.
     pub(crate) fn prune_revoked_tokens(
         &self,
         org_id: &str,
