@@ -224,7 +224,13 @@ unpulled: Array<string>,
  * until a mapping that reads it is pushed there (the server then re-syncs the entity
  * whole at once).
  */
-unpulledServer: string | null, millis: number, };
+unpulledServer: string | null, 
+/**
+ * That server was removed from the studio since: no pull through it is possible, and
+ * what the records lack comes only from a new pull (the server added again, or a
+ * direct connection).
+ */
+unpulledServerRemoved: boolean, millis: number, };
 
 export type FieldCoverageInfo = { field: string, type: string, required: boolean, filled: number, null: number, error: number, topValues: Array<ValueCount>, 
 /**
@@ -290,7 +296,13 @@ server: string | null,
  * The server above was removed since the records were pulled: they stay usable as a
  * source, but cannot be pulled again (nor tested: the server held the credentials).
  */
-serverRemoved: boolean, counts: Array<EntityCount>, lastPull: PullInfo | null, };
+serverRemoved: boolean, counts: Array<EntityCount>, 
+/**
+ * The last pull of each entity, in the order they ran: a pull goes through every
+ * entity the mappings read, so its last run alone (`Product`) does not say what a
+ * work-order pull did. Empty before the first pull.
+ */
+lastPull: Array<PullInfo>, };
 
 export type PullInfo = { entity: string, status: string, records: number, error: string | null, startedAt: string, };
 
@@ -350,7 +362,13 @@ status: string, reason: string | null,
 /**
  * What to do, when something is needed.
  */
-action: string | null, lastSync: ServerSyncInfo | null, nextSyncAt: string | null, };
+action: string | null, lastSync: ServerSyncInfo | null, nextSyncAt: string | null, 
+/**
+ * Whether the server holds any of the connection's records, asked only while it needs
+ * reauthorization (it cannot sync): `false` means a preview through it has nothing
+ * to show until it is reconnected and synced. None when not asked.
+ */
+recordsHeld: boolean | null, };
 
 export type ServerSyncInfo = { startedAt: string, finishedAt: string | null, status: string, records: number, error: string | null, };
 

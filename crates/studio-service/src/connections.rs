@@ -80,6 +80,28 @@ fn settings(new: &NewConnection) -> Result<ConnectionSettings> {
     })
 }
 
+/// Each entity's newest run of `runs` (newest first, as [`unifield_store::Store::pull_runs`]
+/// answers), oldest of those first: the order a pull of every entity ran them in.
+fn last_pull_of_each_entity(runs: Vec<unifield_store::PullRun>) -> Vec<PullInfo> {
+    let mut newest: Vec<unifield_store::PullRun> = Vec::new();
+    for run in runs {
+        if !newest.iter().any(|n| n.entity == run.entity) {
+            newest.push(run);
+        }
+    }
+    newest.sort_by_key(|run| run.id);
+    newest
+        .into_iter()
+        .map(|run| PullInfo {
+            entity: run.entity,
+            status: run.status.as_str().into(),
+            records: run.records as u32,
+            error: run.error,
+            started_at: run.started_at,
+        })
+        .collect()
+}
+
 impl Studio {
     pub fn connections(&self) -> Result<Vec<ConnectionInfo>> {
         let store = &self.workspace.store;
@@ -97,17 +119,7 @@ impl Studio {
                         })
                     })
                     .collect::<Result<Vec<_>>>()?;
-                let last_pull = store
-                    .pull_runs(&s.name)?
-                    .into_iter()
-                    .next()
-                    .map(|run| PullInfo {
-                        entity: run.entity,
-                        status: run.status.as_str().into(),
-                        records: run.records as u32,
-                        error: run.error,
-                        started_at: run.started_at,
-                    });
+                let last_pull = last_pull_of_each_entity(store.pull_runs(&s.name)?);
                 let origin = crate::servers::server_of_cache(&self.dir, &s);
                 Ok(ConnectionInfo {
                     server_removed: origin.as_ref().is_some_and(|o| o.removed),

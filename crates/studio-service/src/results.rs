@@ -153,10 +153,11 @@ impl Studio {
                 .store
                 .connection(name)
                 .ok()
-                .and_then(|c| crate::servers::server_of_cache(&self.dir, &c.settings))
-                .map(|origin| origin.server),
+                .and_then(|c| crate::servers::server_of_cache(&self.dir, &c.settings)),
             _ => None,
         };
+        let unpulled_server_removed = unpulled_server.as_ref().is_some_and(|o| o.removed);
+        let unpulled_server = unpulled_server.map(|origin| origin.server);
         // The records each key field's target entity is produced from, from the same
         // source, so that keys resolve against what this studio holds.
         let targets = Coverage::new(&mapping).key_targets();
@@ -178,6 +179,7 @@ impl Studio {
             started,
             unpulled,
             unpulled_server,
+            unpulled_server_removed,
             key_sources,
         })
     }
@@ -191,6 +193,7 @@ pub struct CoverageRun {
     started: Instant,
     unpulled: Vec<String>,
     unpulled_server: Option<String>,
+    unpulled_server_removed: bool,
     /// `(Corrigo entity, its records)` that key fields resolve against.
     key_sources: Vec<(String, Arc<RecordSet>)>,
 }
@@ -290,6 +293,7 @@ impl CoverageRun {
                 .collect(),
             unpulled: self.unpulled.clone(),
             unpulled_server: self.unpulled_server.clone(),
+            unpulled_server_removed: self.unpulled_server_removed,
             millis: self.started.elapsed().as_millis() as u64,
         })
     }

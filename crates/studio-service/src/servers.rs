@@ -87,6 +87,10 @@ pub struct ServerConnectionInfo {
     pub action: Option<String>,
     pub last_sync: Option<ServerSyncInfo>,
     pub next_sync_at: Option<String>,
+    /// Whether the server holds any of the connection's records, asked only while it needs
+    /// reauthorization (it cannot sync): `false` means a preview through it has nothing
+    /// to show until it is reconnected and synced. None when not asked.
+    pub records_held: Option<bool>,
 }
 
 /// One field's effect on the cached records when the studio's mapping replaces the active one.
@@ -754,6 +758,11 @@ pub async fn server_connections(client: &ServerClient) -> Result<Vec<ServerConne
     let mut out = Vec::new();
     for connection in client.connections().await? {
         let status = client.status(&connection.id).await?;
+        let records_held = if status.status == "reauthorization_required" {
+            Some(holds_records(client, &connection.id).await?)
+        } else {
+            None
+        };
         out.push(ServerConnectionInfo {
             id: connection.id,
             name: connection.name,
@@ -769,9 +778,26 @@ pub async fn server_connections(client: &ServerClient) -> Result<Vec<ServerConne
                 error: s.error,
             }),
             next_sync_at: status.next_sync_at,
+            records_held,
         });
     }
     Ok(out)
+}
+
+/// Whether the server caches at least one record of the connection, of any entity the
+/// mappings read (one record asked for per entity, until one is there).
+async fn holds_records(client: &ServerClient, connection_id: &str) -> Result<bool> {
+    for entity in unifield_bundle::source_entities() {
+        if !client
+            .raw_page(connection_id, &entity, None, 1)
+            .await?
+            .data
+            .is_empty()
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Reconnect a connection that needs reauthorization: new Corrigo credentials, tested by the

@@ -280,6 +280,10 @@ pub struct CoverageReport {
     /// until a mapping that reads it is pushed there (the server then re-syncs the entity
     /// whole at once).
     pub unpulled_server: Option<String>,
+    /// That server was removed from the studio since: no pull through it is possible, and
+    /// what the records lack comes only from a new pull (the server added again, or a
+    /// direct connection).
+    pub unpulled_server_removed: bool,
     #[ts(type = "number")]
     pub millis: u64,
 }
@@ -392,7 +396,10 @@ pub struct ConnectionInfo {
     /// source, but cannot be pulled again (nor tested: the server held the credentials).
     pub server_removed: bool,
     pub counts: Vec<EntityCount>,
-    pub last_pull: Option<PullInfo>,
+    /// The last pull of each entity, in the order they ran: a pull goes through every
+    /// entity the mappings read, so its last run alone (`Product`) does not say what a
+    /// work-order pull did. Empty before the first pull.
+    pub last_pull: Vec<PullInfo>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

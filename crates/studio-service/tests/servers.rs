@@ -217,6 +217,7 @@ async fn add_pull_preview_push_verify_conflict_rollback() {
         .unwrap();
     assert_eq!(short.unpulled, vec!["MainAsset.Comment".to_string()]);
     assert_eq!(short.unpulled_server.as_deref(), Some("demo"));
+    assert!(!short.unpulled_server_removed);
 
     // The cache is a server connection: listed as such, and never tested or pulled
     // directly (it has no secret here; that used to fail on the missing secret).
@@ -457,6 +458,14 @@ async fn add_pull_preview_push_verify_conflict_rollback() {
     assert_eq!(orphan.server.as_deref(), Some("demo"));
     assert!(orphan.server_removed, "{orphan:?}");
     assert!(!orphan.has_secret);
+    // Coverage of what its records lack says the server is gone: no pull through it.
+    studio.forget(&cache_name);
+    let short = studio
+        .coverage(&source, &reads_more, &Cancel::default(), |_, _| {})
+        .unwrap();
+    assert_eq!(short.unpulled, vec!["MainAsset.Comment".to_string()]);
+    assert_eq!(short.unpulled_server.as_deref(), Some("demo"));
+    assert!(short.unpulled_server_removed, "{short:?}");
     // Nothing tries Corrigo directly with a secret it never had: the studio says why.
     let refused = studio.client(&cache_name).err().expect("no direct client");
     assert_eq!(refused.code, "server_connection", "{refused:?}");
@@ -593,6 +602,9 @@ async fn a_revoked_connection_shows_why_and_reconnects_to_where_corrigo_answers(
         shown = listed(servers::server_connections(&client).await.unwrap());
     }
     assert_eq!(shown.status, "reauthorization_required", "{shown:?}");
+    // Its first sync was refused: the server holds none of its records, so the studio
+    // offers Reconnect, not a preview of nothing.
+    assert_eq!(shown.records_held, Some(false), "{shown:?}");
     let reason = shown.reason.clone().unwrap_or_default();
     assert!(reason.contains("refused"), "the reason is shown: {shown:?}");
     assert!(
@@ -704,6 +716,10 @@ async fn a_revoked_connection_shows_why_and_reconnects_to_where_corrigo_answers(
     assert_eq!(accepted.id, connection.id);
     assert_ne!(accepted.status, "reauthorization_required", "{accepted:?}");
     assert_eq!(accepted.reason, None, "{accepted:?}");
+    assert_eq!(
+        accepted.records_held, None,
+        "asked only while it cannot sync"
+    );
     revoked.stop().await;
     fresh.stop().await;
     demo.sandbox.stop().await;

@@ -541,6 +541,25 @@ async fn connections_are_added_tested_pulled_with_progress_and_cancelled() {
         report.entities
     );
     assert!(seen.iter().any(|(e, n)| e == "WorkOrder" && *n > 0));
+    // The connection's last pull is the whole pull, entity by entity in the order it ran:
+    // its last run alone named `Product` after what the person saw as a work-order pull.
+    let listed = studio.connections().unwrap();
+    let last: Vec<(&str, &str)> = listed[0]
+        .last_pull
+        .iter()
+        .map(|run| (run.entity.as_str(), run.status.as_str()))
+        .collect();
+    let entities = unifield_bundle::source_entities();
+    assert_eq!(
+        last,
+        entities
+            .iter()
+            .map(|e| (e.as_str(), "completed"))
+            .collect::<Vec<_>>(),
+        "each entity's last run, in pull order"
+    );
+    assert_eq!(last[0].0, "WorkOrder");
+    assert!(listed[0].last_pull[0].records > 0);
     studio.forget("sandbox");
     let source = RecordSource::Connection {
         name: "sandbox".into(),
