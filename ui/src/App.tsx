@@ -5,6 +5,7 @@
 import { useRef, useState } from "react";
 import { DndContext, DragOverlay } from "@dnd-kit/core";
 import type { RecordSource } from "./bindings";
+import { heldBy } from "./drop-targets";
 import { useBindingDrag } from "./hooks/useBindingDrag";
 import { useCoverage } from "./hooks/useCoverage";
 import { useExplain, useSuggestions } from "./hooks/useFieldHelp";
@@ -64,8 +65,9 @@ export function App() {
   const suggestions = useSuggestions(source, text, doc);
   const explain = useExplain(source, text, doc, records.recordId, selectedField);
 
-  const { bind, addToMap } = useCanvasEdits(mapping, toast, setSelectedField);
-  const drag = useBindingDrag(bind, selectedField);
+  const held = (field: string) => heldBy(doc, targetFields, field);
+  const { bind, addToMap } = useCanvasEdits(mapping, toast, setSelectedField, held);
+  const drag = useBindingDrag(bind, selectedField, held);
 
   const switchMapping = async (name: string) => {
     if (name !== mapping.name) {

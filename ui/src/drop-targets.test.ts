@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dragAnnouncements, dragArrow, nextDropTarget } from "./drop-targets";
+import { boundText, dragAnnouncements, dragArrow, nextDropTarget, replaces } from "./drop-targets";
 
 const fields = ["key", "number", "title", "priority"];
 
@@ -25,24 +25,58 @@ describe("a keyboard drag moves from target field to target field", () => {
 
 describe("dragAnnouncements", () => {
   const active = { id: "node:$.ShortLocation" };
+  const said = dragAnnouncements(() => null);
   it("names the source path and the target field, not dnd-kit's ids", () => {
-    const said = [
-      dragAnnouncements.onDragStart({ active }),
-      dragAnnouncements.onDragOver({ active, over: { id: "field:status" } }),
-      dragAnnouncements.onDragEnd({ active, over: { id: "field:status" } }),
+    const lines = [
+      said.onDragStart({ active }),
+      said.onDragOver({ active, over: { id: "field:status" } }),
+      said.onDragEnd({ active, over: { id: "field:status" } }),
     ];
-    expect(said[1]).toBe("$.ShortLocation is over the field status.");
-    expect(said[2]).toBe("$.ShortLocation dropped on the field status.");
-    for (const text of said) {
+    expect(lines[1]).toBe("$.ShortLocation is over the field status.");
+    expect(lines[2]).toBe("$.ShortLocation dropped on the field status.");
+    for (const text of lines) {
       expect(text).not.toMatch(/node:|field:|[Dd]roppable|[Dd]raggable/);
     }
   });
   it("says what the keys do when a node is picked up", () => {
-    expect(dragAnnouncements.onDragStart({ active })).toContain("Space binds");
-    expect(dragAnnouncements.onDragStart({ active })).toContain("Escape puts it back");
+    expect(said.onDragStart({ active })).toContain("Space binds");
+    expect(said.onDragStart({ active })).toContain("Escape puts it back");
   });
   it("says nothing changed when there is no field under it or the drag is cancelled", () => {
-    expect(dragAnnouncements.onDragEnd({ active, over: null })).toContain("nothing changed");
-    expect(dragAnnouncements.onDragCancel({ active, over: null })).toBe("$.ShortLocation put back: nothing changed.");
+    expect(said.onDragEnd({ active, over: null })).toContain("nothing changed");
+    expect(said.onDragCancel({ active, over: null })).toBe("$.ShortLocation put back: nothing changed.");
+  });
+});
+
+describe("a drop on a bound field warns that it replaces the binding", () => {
+  const active = { id: "node:$.ShortLocation" };
+  const held = (field: string) =>
+    field === "status"
+      ? { source: "$.Status.Id", required: true }
+      : field === "number"
+        ? { source: "$.Number", required: false }
+        : null;
+  it("says so, with the binding and that it is required, while the source is over the field", () => {
+    const line = dragAnnouncements(held).onDragOver({ active, over: { id: "field:status" } });
+    expect(line).toBe(
+      "$.ShortLocation is over the field status, bound to $.Status.Id (a required field's binding): Space replaces it (undo brings it back); Escape puts $.ShortLocation back.",
+    );
+    expect(dragAnnouncements(held).onDragOver({ active, over: { id: "field:number" } })).toContain(
+      "bound to $.Number:",
+    );
+    expect(dragAnnouncements(held).onDragOver({ active, over: { id: "field:other" } })).toBe(
+      "$.ShortLocation is over the field other.",
+    );
+  });
+  it("replaces nothing on an unbound field, or one bound to the same path", () => {
+    expect(replaces(null, "$.A")).toBeNull();
+    expect(replaces({ source: "$.A", required: true }, "$.A")).toBeNull();
+    expect(replaces({ source: "$.B", required: false }, "$.A")).toBe("$.B");
+  });
+  it("names what the drop replaced and how to get it back", () => {
+    expect(boundText("status", "$.ShortLocation", { source: "$.Status.Id", required: true }, "Ctrl+Z")).toBe(
+      "status ← $.ShortLocation, replacing $.Status.Id (a required field's binding): undo (Ctrl+Z) brings it back",
+    );
+    expect(boundText("status", "$.ShortLocation", null, "Ctrl+Z")).toBe("status ← $.ShortLocation");
   });
 });

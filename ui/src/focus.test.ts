@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { focusAfterClose, focusOnOpen, trappedTab } from "./focus";
+import { focusAfterClose, focusAfterLoss, focusOnOpen, trappedTab } from "./focus";
 
 describe("trappedTab", () => {
   const items = ["close", "name", "url", "add"];
@@ -61,5 +61,29 @@ describe("focusOnOpen", () => {
   });
   it("has nothing to focus in an empty dialog", () => {
     expect(focusOnOpen([], [])).toBeNull();
+  });
+});
+
+describe("focusAfterLoss", () => {
+  const region = (isConnected: boolean, controls: string[], next: string[] = []) => ({ isConnected, controls, next });
+  it("after Save in Push (its banner gone), goes to the note, the control marked as where the push goes on", () => {
+    // Save's paragraph is gone; the preview around it holds the diff's panes, the note and Push.
+    const regions = [region(false, []), region(true, ["before", "after", "push-note", "push-send"], ["push-note"])];
+    expect(focusAfterLoss(regions)).toBe("push-note");
+  });
+  it("after Reconnect (its form gone once Corrigo accepted), goes to the connection's next control", () => {
+    const regions = [region(false, []), region(true, ["preview-through-server"]), region(true, ["connections"])];
+    expect(focusAfterLoss(regions)).toBe("preview-through-server");
+  });
+  it("while a pull runs, goes to its Cancel, and after it to its button again, not to a neighbour", () => {
+    expect(focusAfterLoss([region(true, ["test", "cancel-pull", "use"], ["cancel-pull"])])).toBe("cancel-pull");
+    expect(focusAfterLoss([region(true, ["test", "pull", "use"], ["pull"])])).toBe("pull");
+  });
+  it("passes over a part left without controls to the one around it", () => {
+    expect(focusAfterLoss([region(true, []), region(true, ["other"])])).toBe("other");
+  });
+  it("leaves focus to the dialog when nothing around the control is left", () => {
+    expect(focusAfterLoss([region(false, ["x"], ["x"]), region(false, [])])).toBeNull();
+    expect(focusAfterLoss([])).toBeNull();
   });
 });

@@ -61,3 +61,32 @@ export function focusAfterClose<T extends Focusable>(before: T | null, body: T |
   }
   return opener !== null && opener.isConnected ? opener : null;
 }
+
+/** A part of a dialog around a control that had focus: whether it is still there, and its controls. */
+export interface FocusRegion<T> {
+  isConnected: boolean;
+  /** Its controls a key press can reach, in Tab order. */
+  controls: readonly T[];
+  /** Of those, the ones marked as where work goes on (`data-focus-next`: Push's note, a pull's button). */
+  next: readonly T[];
+}
+
+/**
+ * Where focus goes when the control it was on went away or was disabled (Save once saved,
+ * Reconnect's form once Corrigo accepted, a pull's button while the pull runs): into the
+ * nearest part of the dialog around it that is still there and has a control, to its marked
+ * control, else its first. `regions` are the control's ancestors, nearest first, up to (not
+ * including) the dialog. Null when none is left: the dialog itself takes focus.
+ */
+export function focusAfterLoss<T>(regions: readonly FocusRegion<T>[]): T | null {
+  for (const region of regions) {
+    if (!region.isConnected) {
+      continue;
+    }
+    const found = region.next[0] ?? region.controls[0];
+    if (found !== undefined) {
+      return found;
+    }
+  }
+  return null;
+}

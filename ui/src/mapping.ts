@@ -71,6 +71,11 @@ export function binding(doc: MappingDoc, ref: FieldRef): BindingDoc | undefined 
   return ref.custom ? doc.custom?.[ref.name] : doc.fields[ref.name];
 }
 
+/** Where a binding reads from, in one line: its path, its paths (`$.A ?? $.B`) or `= "a constant"`. */
+export function bindingSource(b: BindingDoc): string {
+  return b.path ?? b.paths?.join(" ?? ") ?? ("const" in b ? `= ${JSON.stringify(b.const)}` : "");
+}
+
 /** Binds a field to a path, keeping its steps and note; a new field gets `steps`. */
 export function bindPath(text: string, ref: FieldRef, path: string, steps?: string[]): string {
   return edit(text, (doc) => {

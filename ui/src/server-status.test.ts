@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { connectionAction, errorWithCode, statusWords } from "./server-status";
+import { connectionAction, errorWithCode, previewOffer, serversToList, statusWords } from "./server-status";
 
 describe("statusWords", () => {
   it("says a status in words", () => {
@@ -40,5 +40,30 @@ describe("errorWithCode", () => {
   it("does not repeat a code the message already ends with", () => {
     const answered = { code: "server_error", message: "the server answered 500: boom [internal]" };
     expect(errorWithCode(answered)).toBe("the server answered 500: boom [internal]");
+  });
+});
+
+describe("serversToList", () => {
+  it("lists every server's connections once, as soon as the server is listed", () => {
+    const servers = [{ name: "demo" }, { name: "prod" }];
+    expect(serversToList(servers, new Set())).toEqual(["demo", "prod"]);
+    expect(serversToList(servers, new Set(["demo"]))).toEqual(["prod"]);
+    expect(serversToList(servers, new Set(["demo", "prod"]))).toEqual([]);
+  });
+});
+
+describe("previewOffer", () => {
+  it("offers Reconnect, not a preview, for a connection needing reauthorization whose records the server lacks", () => {
+    const offer = previewOffer({ status: "reauthorization_required", recordsHeld: false });
+    expect(offer.preview).toBe(false);
+    expect(offer.why).toContain("Reconnect");
+    expect(offer.why).toContain("none of this connection's records");
+  });
+  it("offers a preview of the records the server holds, even while it needs reauthorization", () => {
+    expect(previewOffer({ status: "reauthorization_required", recordsHeld: true })).toEqual({
+      preview: true,
+      why: null,
+    });
+    expect(previewOffer({ status: "ok", recordsHeld: null })).toEqual({ preview: true, why: null });
   });
 });

@@ -1,7 +1,7 @@
 // How the Servers dialog words a server connection's state, apart from the component so that
 // it is testable without a window.
 
-import type { ServerConnectionInfo, ServiceError } from "./bindings";
+import type { ServerConnectionInfo, ServerInfo, ServiceError } from "./bindings";
 
 /** A status as words (`reauthorization_required` → `reauthorization required`), for badges and syncs. */
 export const statusWords = (status: string) => status.replaceAll("_", " ");
@@ -28,4 +28,27 @@ export function connectionAction(connection: Pick<ServerConnectionInfo, "status"
  */
 export function errorWithCode(error: Pick<ServiceError, "code" | "message">): string {
   return /\[[a-z0-9_]+\]$/.test(error.message.trimEnd()) ? error.message : `${error.message} [${error.code}]`;
+}
+
+/** The servers whose connections were not asked for yet (`asked`), in list order: the Servers dialog lists each one's at once. */
+export function serversToList(servers: readonly Pick<ServerInfo, "name">[], asked: ReadonlySet<string>): string[] {
+  return servers.map((s) => s.name).filter((name) => !asked.has(name));
+}
+
+/**
+ * Whether "Preview through the server" is offered for a connection, and why not: one that
+ * needs reauthorization and of which the server holds no record (Corrigo refused its first
+ * sync) has nothing to preview; Reconnect comes first.
+ */
+export function previewOffer(connection: Pick<ServerConnectionInfo, "status" | "recordsHeld">): {
+  preview: boolean;
+  why: string | null;
+} {
+  if (connection.status === "reauthorization_required" && connection.recordsHeld === false) {
+    return {
+      preview: false,
+      why: "Nothing to preview yet: the server holds none of this connection's records (Corrigo refused its syncs). Reconnect it above; once a sync has run, preview through it.",
+    };
+  }
+  return { preview: true, why: null };
 }

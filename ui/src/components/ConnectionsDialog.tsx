@@ -4,6 +4,7 @@
 import { useState } from "react";
 import type { ConnectionInfo } from "../bindings";
 import { useConnections } from "../hooks/useConnections";
+import { lastPullText } from "../pull-text";
 import { Modal } from "./Modal";
 import { ServerPullAction } from "./ServerPullAction";
 
@@ -155,8 +156,7 @@ export function ConnectionsDialog({ onClose, onChanged, onUse }: Props) {
               </div>
               <div className="muted">
                 cached: {c.counts.map((n) => `${n.entity} ${n.records}`).join(", ")}
-                {c.lastPull &&
-                  ` · last pull ${c.lastPull.entity} ${c.lastPull.status}${c.lastPull.error ? `: ${c.lastPull.error}` : ""}`}
+                {c.lastPull.length > 0 && <span data-testid="last-pull"> · {lastPullText(c.lastPull)}</span>}
               </div>
               {row.note !== null && (
                 <p className="muted" data-testid="server-connection-note">
@@ -182,7 +182,7 @@ export function ConnectionsDialog({ onClose, onChanged, onUse }: Props) {
                     />
                   )
                 ) : busy ? (
-                  <button type="button" onClick={cancelPull} data-testid="cancel-pull">
+                  <button type="button" onClick={cancelPull} data-testid="cancel-pull" data-focus-next>
                     Cancel pull
                   </button>
                 ) : (
@@ -191,6 +191,7 @@ export function ConnectionsDialog({ onClose, onChanged, onUse }: Props) {
                     disabled={pulling !== null}
                     onClick={() => void pull(c.name)}
                     data-testid="pull"
+                    data-focus-next
                   >
                     Pull records
                   </button>

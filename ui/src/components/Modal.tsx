@@ -2,7 +2,7 @@
 // (it is aria-modal: the page behind is out of reach), and focus returns when it closes.
 
 import { useEffect, useRef } from "react";
-import { FOCUSABLE, FORM_CONTROL, focusAfterClose, focusOnOpen, trappedTab } from "../focus";
+import { FOCUSABLE, FORM_CONTROL, focusAfterClose, focusAfterLoss, focusOnOpen, trappedTab } from "../focus";
 
 /** The controls `selectors` (a key press can reach, by default) inside `box`, in document (Tab) order; hidden ones left out. */
 const focusables = (box: HTMLElement, selectors = FOCUSABLE) =>
@@ -70,21 +70,45 @@ export function Modal({
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
   }, []);
-  // A focused control that is removed or disabled (Remove's row, Push while pushing) drops
-  // focus to the page's body: it goes to the dialog itself instead, so the next Tab, Escape
-  // and screen reader stay in the dialog.
+  // A focused control that is removed or disabled (Save once saved, Reconnect's form once
+  // accepted, a pull's button while it runs, Push while pushing) drops focus to the page's
+  // body: it goes to the control the work goes on with, in the nearest part of the dialog
+  // still around it (focusAfterLoss), else to the dialog itself, so that the next Tab,
+  // Escape and screen reader stay in the dialog.
   useEffect(() => {
     const dialog = box.current;
     if (!dialog) {
       return;
     }
+    // The ancestors of the control that had focus last, nearest first, up to the dialog.
+    let around: HTMLElement[] = [];
+    const onFocus = (e: FocusEvent) => {
+      around = [];
+      for (let at = (e.target as HTMLElement).parentElement; at && at !== dialog; at = at.parentElement) {
+        around.push(at);
+      }
+    };
+    dialog.addEventListener("focusin", onFocus);
     const watch = new MutationObserver(() => {
       if (document.activeElement === null || document.activeElement === document.body) {
-        dialog.focus();
+        const next = focusAfterLoss(
+          around.map((region) => {
+            const controls = region.isConnected ? focusables(region) : [];
+            return {
+              isConnected: region.isConnected,
+              controls,
+              next: controls.filter((c) => c.matches("[data-focus-next]")),
+            };
+          }),
+        );
+        (next ?? dialog).focus();
       }
     });
     watch.observe(dialog, { subtree: true, childList: true, attributes: true, attributeFilter: ["disabled"] });
-    return () => watch.disconnect();
+    return () => {
+      watch.disconnect();
+      dialog.removeEventListener("focusin", onFocus);
+    };
   }, []);
   return (
     <div className="overlay" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>

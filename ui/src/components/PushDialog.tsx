@@ -149,6 +149,7 @@ export function PushDialog({
                 aria-label="Push note"
                 placeholder="what this version changes"
                 data-testid="push-note"
+                data-focus-next
               />
             </label>{" "}
             <button

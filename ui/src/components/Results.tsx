@@ -3,6 +3,7 @@
 
 import { useState } from "react";
 import type { CoverageReport, JsonValue, KeyCoverageInfo, Preview, Suggestion, TargetField } from "../bindings";
+import { unpulledText } from "../coverage-note";
 import { percent, short } from "../format";
 
 export function PreviewPanel({
@@ -177,39 +178,41 @@ export function CoveragePanel({
       {running && progress && <progress max={progress.of} value={progress.done} aria-label="Coverage progress" />}
       {report && report.unpulled.length > 0 && (
         <p className="warn" data-testid="coverage-unpulled">
-          {report.unpulledServer === null
-            ? `Cached records were pulled without ${report.unpulled.join(", ")}, which this mapping reads: pull again to fetch them.`
-            : `The records server ${report.unpulledServer} holds lack ${report.unpulled.join(", ")}, which this mapping reads: its syncs did not ask Corrigo for them, and pulling through it again brings the same. Once a mapping that reads them is pushed there, the server syncs those records again in full at once; pull through it after that sync.`}
+          {unpulledText(report)}
         </p>
       )}
       {report && (
-        <table className="coverage-table" data-testid="coverage-table">
-          <thead>
-            <tr>
-              <th>field</th>
-              <th>filled</th>
-              <th>null</th>
-              <th>error</th>
-              <th>top values</th>
+        // The roles are said outright: in a narrow pane the rows are laid out as grids (top
+        // values on a line of their own), and WebKit drops a table's roles when its rows
+        // are not displayed as table rows.
+        <table className="coverage-table" data-testid="coverage-table" role="table">
+          <thead role="rowgroup">
+            <tr role="row">
+              <th role="columnheader">field</th>
+              <th role="columnheader">filled</th>
+              <th role="columnheader">null</th>
+              <th role="columnheader">error</th>
+              <th role="columnheader">top values</th>
             </tr>
           </thead>
-          <tbody>
+          <tbody role="rowgroup">
             {report.fields.map((f) => (
               <tr
                 key={f.field}
+                role="row"
                 className={f.error > 0 ? "error" : f.required && f.null > 0 ? "warn" : ""}
                 data-field={f.field}
               >
-                <td>
+                <td role="cell">
                   <button type="button" className="link" onClick={() => onSelect(f.field)}>
                     {f.field}
                   </button>
                   {f.required ? " *" : ""}
                 </td>
-                <td>{of ? percent(f.filled / of) : "–"}</td>
-                <td>{f.null}</td>
-                <td>{f.error}</td>
-                <td className="values">
+                <td role="cell">{of ? percent(f.filled / of) : "–"}</td>
+                <td role="cell">{f.null}</td>
+                <td role="cell">{f.error}</td>
+                <td role="cell" className="values">
                   {f.topValues
                     .slice(0, 3)
                     .map((v) => `${short(v.value, 24)} ×${v.count}`)

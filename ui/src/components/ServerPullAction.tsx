@@ -6,6 +6,7 @@ import { useState } from "react";
 import { api, asServiceError } from "../api";
 import type { ServiceError } from "../bindings";
 import { useServers } from "../hooks/useServers";
+import { pulledThroughText } from "../pull-text";
 import { connectionForCache } from "../server-source";
 
 export function ServerPullAction({
@@ -36,9 +37,9 @@ export function ServerPullAction({
         });
         return;
       }
-      const target = await servers.pull(server, connection);
-      if (target) {
-        setDone(`Pulled through ${server}.`);
+      const pulled = await servers.pull(server, connection);
+      if (pulled) {
+        setDone(pulledThroughText(server, pulled.report));
         onPulled();
       }
     } catch (e) {
@@ -59,12 +60,12 @@ export function ServerPullAction({
           <span className="muted" data-testid="server-pull-progress">
             {servers.pulling.progress?.records ?? 0} records
           </span>{" "}
-          <button type="button" onClick={servers.cancelPull}>
+          <button type="button" onClick={servers.cancelPull} data-focus-next>
             Cancel pull
           </button>
         </>
       ) : (
-        <button type="button" data-testid="pull-through-server" onClick={() => void pull()}>
+        <button type="button" data-testid="pull-through-server" data-focus-next onClick={() => void pull()}>
           Pull through the server
         </button>
       )}
@@ -74,7 +75,7 @@ export function ServerPullAction({
           {failed.message}
         </span>
       )}
-      {done && !failed && (
+      {done && (
         <span className="muted" role="status" data-testid="server-pull-done">
           {" "}
           {done}

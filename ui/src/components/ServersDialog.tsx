@@ -6,7 +6,7 @@ import { useState } from "react";
 import type { ServerConnectionInfo } from "../bindings";
 import { localTime } from "../format";
 import { useServers, type Target } from "../hooks/useServers";
-import { connectionAction, errorWithCode, statusWords } from "../server-status";
+import { connectionAction, errorWithCode, previewOffer, statusWords } from "../server-status";
 import { Confirm } from "./Confirm";
 import { EventsPanel } from "./EventsPanel";
 import { Modal } from "./Modal";
@@ -102,7 +102,7 @@ export function ServersDialog({
   /** A server was removed: a push target on it is gone with it. */
   onRemoved: (server: string) => void;
 }) {
-  const servers = useServers();
+  const servers = useServers({ listConnections: true });
   const [form, setForm] = useState({ name: "", url: "", apiKey: "" });
   const [events, setEvents] = useState<string | null>(null);
   // The server whose removal waits to be confirmed: it deletes the API key from the keyring.
@@ -190,6 +190,7 @@ export function ServersDialog({
                   {list.length === 0 && <li>This server has no connections.</li>}
                   {list.map((connection) => {
                     const pulling = servers.pulling?.connectionId === connection.id ? servers.pulling : null;
+                    const offer = previewOffer(connection);
                     return (
                       <li key={connection.id} data-server-connection={connection.name}>
                         <strong>{connection.name}</strong> ({connection.company})
@@ -209,17 +210,24 @@ export function ServersDialog({
                               aria-label="Pull through the server"
                             />{" "}
                             {pulling.progress?.records ?? 0} records{" "}
-                            <button type="button" onClick={servers.cancelPull}>
+                            <button type="button" onClick={servers.cancelPull} data-focus-next>
                               Cancel
                             </button>
                           </>
+                        ) : !offer.preview ? (
+                          <p className="muted" data-testid="preview-not-offered">
+                            {offer.why}
+                          </p>
                         ) : (
                           <button
                             type="button"
                             data-testid="preview-through-server"
+                            data-focus-next
                             disabled={servers.pulling !== null}
                             onClick={() =>
-                              void servers.pull(server.name, connection).then((target) => target && onUse(target))
+                              void servers
+                                .pull(server.name, connection)
+                                .then((pulled) => pulled && onUse(pulled.target))
                             }
                           >
                             Preview through the server

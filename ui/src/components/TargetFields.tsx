@@ -6,7 +6,8 @@ import { useEffect, useRef } from "react";
 import { useDroppable } from "@dnd-kit/core";
 import type { FieldCoverageInfo, FieldResult, TargetField } from "../bindings";
 import { fillTone, percent } from "../format";
-import { binding, fieldRef, stepName, type MappingDoc } from "../mapping";
+import { replaces } from "../drop-targets";
+import { binding, bindingSource, fieldRef, stepName, type MappingDoc } from "../mapping";
 import { rovingTarget } from "../roving";
 
 interface Row {
@@ -46,10 +47,14 @@ function FieldRow({
   coverage: FieldCoverageInfo | undefined;
   coverageOf: number;
 }) {
-  const { setNodeRef, isOver } = useDroppable({ id: `field:${row.label}`, data: { label: row.label } });
+  const { setNodeRef, isOver, active } = useDroppable({ id: `field:${row.label}`, data: { label: row.label } });
   const b = doc ? binding(doc, fieldRef(row.label)) : undefined;
-  const source = b?.path ?? b?.paths?.join(" ?? ") ?? (b && "const" in b ? `= ${JSON.stringify(b.const)}` : "");
+  const source = b ? bindingSource(b) : "";
   const steps = (b?.steps ?? []).map(stepName);
+  // A drop here replaces the field's binding: said on the row while the source is over it.
+  const dragged = (active?.data.current as { path?: string } | undefined)?.path;
+  const replacing =
+    isOver && dragged !== undefined && replaces(b ? { source, required: row.field?.required ?? false } : null, dragged);
   const share = coverage && coverageOf > 0 ? coverage.filled / coverageOf : null;
   return (
     <div
@@ -57,7 +62,7 @@ function FieldRow({
       role="row"
       aria-selected={selected}
       tabIndex={tabStop ? 0 : -1}
-      className={`field${selected ? " selected" : ""}${isOver ? " over" : ""}${b ? "" : " unbound"}`}
+      className={`field${selected ? " selected" : ""}${isOver ? " over" : ""}${replacing ? " replacing" : ""}${b ? "" : " unbound"}`}
       data-testid="target-field"
       data-field={row.label}
       onClick={() => onSelect(row.label)}
@@ -87,6 +92,12 @@ function FieldRow({
           <>
             <code>{source}</code>
             {steps.length > 0 && <span className="steps">→ {steps.join(" → ")}</span>}
+            {replacing && (
+              <span className="replaces" data-testid="drop-replaces">
+                {" "}
+                — a drop replaces it
+              </span>
+            )}
           </>
         ) : (
           <span className="muted">drop a source field here</span>

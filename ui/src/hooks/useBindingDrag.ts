@@ -14,12 +14,17 @@ import {
   type DragStartEvent,
   type KeyboardCoordinateGetter,
 } from "@dnd-kit/core";
-import { dragAnnouncements, dragArrow, nextDropTarget } from "../drop-targets";
+import { dragAnnouncements, dragArrow, nextDropTarget, type Held } from "../drop-targets";
 
 const fieldRow = (label: string) =>
   document.querySelector<HTMLElement>(`[data-testid=target-field][data-field="${CSS.escape(label)}"]`);
 
-export function useBindingDrag(bind: (field: string, path: string) => void, selectedField: string | null) {
+/** `held`: what a field holds now (a drop there replaces it: the screen reader hears so while over it). */
+export function useBindingDrag(
+  bind: (field: string, path: string) => void,
+  selectedField: string | null,
+  held: (field: string) => Held | null,
+) {
   const [dragging, setDragging] = useState<string | null>(null);
   // A keyboard drag's target field, chosen by the arrows (the pointer's is where it is).
   const [keyboard, setKeyboard] = useState<{ target: string | null } | null>(null);
@@ -88,7 +93,7 @@ export function useBindingDrag(bind: (field: string, path: string) => void, sele
       onDragStart,
       onDragEnd,
       onDragCancel,
-      accessibility: { announcements: dragAnnouncements },
+      accessibility: { announcements: dragAnnouncements(held) },
     },
   };
 }

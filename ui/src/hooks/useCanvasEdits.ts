@@ -3,6 +3,9 @@
 
 import { addToValueMap, bindPath, fieldRef } from "../mapping";
 import type { JsonValue } from "../bindings";
+import { boundText, type Held } from "../drop-targets";
+import { keysLabel } from "../shortcuts";
+import { MAC } from "./useShortcuts";
 import type { MappingText } from "./useMappingText";
 import type { Toast } from "./useToasts";
 
@@ -10,6 +13,8 @@ export function useCanvasEdits(
   mapping: MappingText,
   toast: (kind: Toast["kind"], line: string) => void,
   select: (field: string) => void,
+  /** What a field holds now: a binding that replaces it says what it replaced. */
+  held: (field: string) => Held | null,
 ) {
   const attempt = (edit: () => string, done: string) => {
     if (!mapping.parsed.ok) {
@@ -29,7 +34,8 @@ export function useCanvasEdits(
     }
   };
   const bind = (field: string, path: string, steps?: string[]) => {
-    if (attempt(() => bindPath(mapping.text, fieldRef(field), path, steps), `${field} ← ${path}`)) {
+    const done = boundText(field, path, held(field), keysLabel("undo", MAC));
+    if (attempt(() => bindPath(mapping.text, fieldRef(field), path, steps), done)) {
       select(field);
     }
   };

@@ -3,16 +3,18 @@
 // connection's raw records through the server into the workspace cache (progress, cancel;
 // the next pull resumes after the pages kept).
 
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { api, asServiceError, newJob, onPullProgress } from "../api";
 import type {
   NewServer,
   PullProgress,
+  PullReport,
   RecordSource,
   ServerConnectionInfo,
   ServerInfo,
   ServiceError,
 } from "../bindings";
+import { serversToList } from "../server-status";
 
 /** A server connection the studio previews through and pushes to. */
 export interface Target {
@@ -28,7 +30,11 @@ export interface ServerPulling {
   progress: PullProgress | null;
 }
 
-export function useServers() {
+/**
+ * `listConnections`: each server's connections are asked for as soon as the server is listed
+ * (the Servers dialog shows them at once, not after a click on Connections).
+ */
+export function useServers({ listConnections = false }: { listConnections?: boolean } = {}) {
   const [servers, setServers] = useState<ServerInfo[]>([]);
   const [connections, setConnections] = useState<Record<string, ServerConnectionInfo[] | "loading">>({});
   const [error, setError] = useState<ServiceError | null>(null);
@@ -46,7 +52,7 @@ export function useServers() {
     };
   }, []);
 
-  const loadConnections = async (server: string) => {
+  const loadConnections = useCallback(async (server: string) => {
     setError(null);
     setConnections((c) => ({ ...c, [server]: "loading" }));
     try {
@@ -54,9 +60,19 @@ export function useServers() {
       setConnections((c) => ({ ...c, [server]: list }));
     } catch (e) {
       setConnections((c) => Object.fromEntries(Object.entries(c).filter(([name]) => name !== server)));
-      fail(e);
+      setError(asServiceError(e));
     }
-  };
+  }, []);
+  const asked = useRef(new Set<string>());
+  useEffect(() => {
+    if (!listConnections) {
+      return;
+    }
+    for (const name of serversToList(servers, asked.current)) {
+      asked.current.add(name);
+      void loadConnections(name);
+    }
+  }, [listConnections, servers, loadConnections]);
 
   /** True when the server was added. */
   const add = async (server: NewServer) => {
@@ -88,8 +104,14 @@ export function useServers() {
 
   const clearError = () => setError(null);
 
-  /** Pulls through the server; the cached source when it finished (cancelled or not). */
-  const pull = async (server: string, connection: ServerConnectionInfo): Promise<Target | null> => {
+  /**
+   * Pulls through the server; the cached source when it finished (cancelled or not), with
+   * what it pulled per entity.
+   */
+  const pull = async (
+    server: string,
+    connection: ServerConnectionInfo,
+  ): Promise<{ target: Target; report: PullReport } | null> => {
     const job = newJob();
     setError(null);
     setPulling({ connectionId: connection.id, job, progress: null });
@@ -99,7 +121,10 @@ export function useServers() {
       if (failed) {
         setError({ code: failed.status, message: failed.error ?? "", location: null, problems: [] });
       }
-      return { server, connectionId: connection.id, connectionName: connection.name, source: done.source };
+      return {
+        target: { server, connectionId: connection.id, connectionName: connection.name, source: done.source },
+        report: done.report,
+      };
     } catch (e) {
       fail(e);
       return null;
