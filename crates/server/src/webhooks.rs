@@ -561,7 +561,13 @@ impl Service {
         };
         let next = match next {
             NextStep::Delivered => WebhookNext::Delivered,
-            NextStep::RetryAt(at) => WebhookNext::RetryAt(timestamp(at)),
+            // The worker's retry time is on this node's clock: what is kept is its distance
+            // from now, and storage puts it on the clock every node reads due times by
+            // (the database's, on PostgreSQL), so a skewed node neither retries early nor
+            // makes a delivery wait for its own clock.
+            NextStep::RetryAt(at) => {
+                WebhookNext::RetryAfter((at - Utc::now()).to_std().unwrap_or_default())
+            }
             NextStep::GiveUp { reason } => {
                 let org_id = self
                     .storage

@@ -81,6 +81,7 @@ on_both!(
     the_service_creates_authenticates_and_revokes_keys,
     one_node_at_a_time_holds_a_connections_sync_lease,
     record_counts_and_pages_follow_every_commit_and_deletion,
+    a_retried_delivery_is_due_after_its_delay,
 );
 
 fn connection(id: &str) -> unifield_server::storage::NewConnection {
@@ -906,7 +907,7 @@ fn on_postgres_two_nodes_claim_each_delivery_once_and_take_over_expired_leases()
         .finish_webhook_attempt(
             "node-dead",
             &delivered(held_ids[0], 1, &now),
-            &WebhookNext::RetryAt(now.clone()),
+            &WebhookNext::RetryAfter(std::time::Duration::ZERO),
             &now,
             Some((&now, &later(60.0))),
         )
@@ -1106,5 +1107,145 @@ fn on_postgres_a_node_whose_clock_runs_ahead_cannot_take_a_leased_delivery() {
     assert!(
         taken.is_empty(),
         "a skewed clock took a live lease: {taken:?}"
+    );
+}
+
+/// One endpoint with one `sync.completed` event fanned out by `node` at its `now`: one
+/// pending delivery.
+fn one_queued_delivery(storage: &Storage, node_now: &str) {
+    let created = timestamp(Utc::now() - chrono::Duration::seconds(10));
+    storage.add_org("org_a", "alpha", &created).unwrap();
+    storage
+        .add_webhook_endpoint(&webhook_endpoint("whe_1", "org_a", &created))
+        .unwrap();
+    storage
+        .append_events(&[sync_completed(1, &created)])
+        .unwrap();
+    while storage.fan_out_webhook_events(100, node_now).unwrap() > 0 {}
+}
+
+/// A failed attempt of `delivery_id` by `node`, recorded at its `node_now`, to be retried
+/// `delay` later.
+fn retry_later(storage: &Storage, node: &str, delivery_id: i64, node_now: &str, delay: f64) {
+    let mut attempt = delivered(delivery_id, 1, node_now);
+    attempt.status = Some(503);
+    let handed = storage
+        .finish_webhook_attempt(
+            node,
+            &attempt,
+            &WebhookNext::RetryAfter(std::time::Duration::from_secs_f64(delay)),
+            node_now,
+            None,
+        )
+        .unwrap();
+    assert_eq!(handed, None);
+}
+
+/// A delivery to be retried 1 s later is not claimed before then, and is claimed once
+/// the second has passed (SQLite: on the process's clock; PostgreSQL: the database's).
+fn a_retried_delivery_is_due_after_its_delay(backend: Backend) {
+    let storage = &backend.storage;
+    one_queued_delivery(storage, &later(0.0));
+    let first = storage
+        .claim_webhook_deliveries("node-a", &later(0.0), &later(60.0), 10)
+        .unwrap();
+    assert_eq!(first.len(), 1);
+    let started = std::time::Instant::now();
+    retry_later(storage, "node-a", first[0].delivery_id, &later(0.0), 1.0);
+    let early = storage
+        .claim_webhook_deliveries("node-a", &later(0.0), &later(60.0), 10)
+        .unwrap();
+    if started.elapsed() < std::time::Duration::from_millis(900) {
+        assert!(
+            early.is_empty(),
+            "claimed before its retry was due: {early:?}"
+        );
+        assert!(!storage.webhook_work_waiting(&later(0.0)).unwrap());
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    assert!(storage.webhook_work_waiting(&later(0.0)).unwrap());
+    let retried = storage
+        .claim_webhook_deliveries("node-a", &later(0.0), &later(60.0), 10)
+        .unwrap();
+    assert_eq!(
+        retried.iter().map(|c| c.delivery_id).collect::<Vec<_>>(),
+        vec![first[0].delivery_id]
+    );
+}
+
+/// Due times run on the database's clock, as leases do: a node whose clock runs an hour
+/// ahead queues deliveries that a node with a right clock sends at once (not an hour
+/// later), cannot retry early what it was told to retry a second later, and a node whose
+/// clock runs an hour behind sends that retry once the second has passed (not an hour
+/// later); a redelivery asked on the fast node is due at once too.
+#[test]
+fn on_postgres_a_node_with_a_skewed_clock_neither_sends_early_nor_delays_due_deliveries() {
+    let Some(backend) = postgres() else { return };
+    let right = &backend.storage;
+    let ahead = backend.second_node();
+    let behind = backend.second_node();
+    let hour = 3600.0;
+    one_queued_delivery(&ahead, &later(hour));
+    assert!(right.webhook_work_waiting(&later(0.0)).unwrap());
+    let first = right
+        .claim_webhook_deliveries("node-right", &later(0.0), &later(60.0), 10)
+        .unwrap();
+    assert_eq!(first.len(), 1, "a delivery the fast node queued is due now");
+    // The right node's attempt fails, to be retried at once; the fast node takes it and
+    // fails too, to be retried a second later.
+    retry_later(right, "node-right", first[0].delivery_id, &later(0.0), 0.0);
+    let taken = ahead
+        .claim_webhook_deliveries("node-ahead", &later(hour), &later(hour + 60.0), 10)
+        .unwrap();
+    assert_eq!(taken.len(), 1);
+    let started = std::time::Instant::now();
+    retry_later(
+        &ahead,
+        "node-ahead",
+        taken[0].delivery_id,
+        &later(hour),
+        1.0,
+    );
+    let early = ahead
+        .claim_webhook_deliveries("node-ahead", &later(hour), &later(hour + 60.0), 10)
+        .unwrap();
+    if started.elapsed() < std::time::Duration::from_millis(900) {
+        assert!(early.is_empty(), "the fast node retried early: {early:?}");
+        assert!(!ahead.webhook_work_waiting(&later(hour)).unwrap());
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    assert!(behind.webhook_work_waiting(&later(-hour)).unwrap());
+    let retried = behind
+        .claim_webhook_deliveries("node-behind", &later(-hour), &later(-hour + 60.0), 10)
+        .unwrap();
+    assert_eq!(
+        retried.iter().map(|c| c.delivery_id).collect::<Vec<_>>(),
+        vec![first[0].delivery_id],
+        "the slow node sends the retry once it is due"
+    );
+    let now = later(-hour);
+    behind
+        .finish_webhook_attempt(
+            "node-behind",
+            &delivered(first[0].delivery_id, 3, &now),
+            &WebhookNext::Delivered,
+            &now,
+            None,
+        )
+        .unwrap();
+    let again = ahead
+        .redeliver_webhook("whe_1", first[0].delivery_id, &later(hour))
+        .unwrap()
+        .expect("the delivery exists");
+    let redelivered = behind
+        .claim_webhook_deliveries("node-behind", &later(-hour), &later(-hour + 60.0), 10)
+        .unwrap();
+    assert_eq!(
+        redelivered
+            .iter()
+            .map(|c| c.delivery_id)
+            .collect::<Vec<_>>(),
+        vec![again],
+        "a redelivery the fast node asked for is due now"
     );
 }

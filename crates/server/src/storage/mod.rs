@@ -290,3 +290,16 @@ fn create_private(path: &Path) -> std::io::Result<()> {
 pub fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
+
+/// The stored timestamp `delay` after the stored timestamp `now` (`now` itself when the
+/// delay is too long to add; this process's clock now when `now` does not parse).
+pub(crate) fn after(now: &str, delay: std::time::Duration) -> String {
+    let start = DateTime::parse_from_rfc3339(now)
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|_| Utc::now());
+    let later = chrono::Duration::from_std(delay)
+        .ok()
+        .and_then(|delay| start.checked_add_signed(delay))
+        .unwrap_or(start);
+    timestamp(later)
+}

@@ -104,7 +104,11 @@ pub struct ClaimedWebhookDelivery {
 #[derive(Debug, Clone, PartialEq)]
 pub enum WebhookNext {
     Delivered,
-    RetryAt(String),
+    /// Attempted again this long after the attempt is recorded: on SQLite after the `now`
+    /// given (one process, its clock), on PostgreSQL after the database's clock, so that
+    /// nodes whose clocks disagree still agree on when a retry is due (a length, not a
+    /// time of the node's clock).
+    RetryAfter(std::time::Duration),
     /// The delivery failed for good; the endpoint is disabled with `reason`, and `event`
     /// (saying so) is appended to the outbox in the same transaction.
     GiveUp {
@@ -434,10 +438,10 @@ impl Sqlite {
                     params![attempt.delivery_id, attempt.attempt, attempt.started_at, now],
                 )?;
             }
-            WebhookNext::RetryAt(at) => {
+            WebhookNext::RetryAfter(delay) => {
                 tx.execute(
                     &format!("UPDATE webhook_deliveries SET {pending}, next_attempt_at = ?4 WHERE id = ?1 AND state = 'pending'"),
-                    params![attempt.delivery_id, attempt.attempt, attempt.started_at, at],
+                    params![attempt.delivery_id, attempt.attempt, attempt.started_at, super::after(now, *delay)],
                 )?;
             }
             WebhookNext::GiveUp { reason, event } => {

@@ -25,6 +25,10 @@ use deadpool_postgres::GenericClient;
 use std::collections::HashMap;
 use tokio_postgres::Row;
 
+/// The database's time now as SQL, written as stored timestamps are (see
+/// `super::database_times`), for statements that compare or set due times in place.
+const DATABASE_NOW: &str = "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+
 fn endpoint_row(r: &Row) -> WebhookEndpointRow {
     WebhookEndpointRow {
         id: r.get(0),
@@ -54,10 +58,11 @@ async fn claim_heads(
     lease_until: &str,
     limit: usize,
 ) -> Result<Vec<ClaimedWebhookDelivery>> {
-    // Leases are taken and checked on the database's clock (`now` .. `lease_until` give
-    // the length only): a node whose clock runs ahead cannot take a delivery another node
-    // still holds. Whether a delivery is due stays on the node's clock, as the retry
-    // schedule that set `next_attempt_at` is.
+    // Leases are taken and checked, and whether a delivery is due decided, on the
+    // database's clock (`now` .. `lease_until` give the lease's length only), as due times
+    // are set on it (fan-out, retries, redeliveries): a node whose clock runs ahead can
+    // neither take a delivery another node still holds nor send a retry early, and one
+    // whose clock runs behind does not leave due deliveries waiting.
     let (lease_now, lease_until) =
         super::database_times(tx, super::lease_length(now, lease_until)).await?;
     // The conditions on `d` itself (pending, due, lease free) are repeated outside the
@@ -77,7 +82,7 @@ async fn claim_heads(
                AND (d.leased_until IS NULL OR d.leased_until <= $4)
              ORDER BY d.id LIMIT $2
              FOR UPDATE OF d SKIP LOCKED",
-            &[&now, &(limit as i64), &endpoint, &lease_now],
+            &[&lease_now, &(limit as i64), &endpoint, &lease_now],
         )
         .await
         .map_err(pg)?;
@@ -242,7 +247,8 @@ impl Postgres {
 
     /// As on SQLite. One node at a time: the cursor row is locked for the pass, and a node
     /// that finds it locked returns 0 at once (the other node is fanning those events out).
-    pub(crate) fn fan_out_webhook_events(&self, limit: usize, now: &str) -> Result<usize> {
+    /// New deliveries are due at the database's time now, not the node's `now`.
+    pub(crate) fn fan_out_webhook_events(&self, limit: usize, _now: &str) -> Result<usize> {
         self.block(async {
             let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(pg)?;
@@ -315,6 +321,7 @@ impl Postgres {
                 }
             }
             if !to.is_empty() {
+                let (now, _) = super::database_times(&tx, 0).await?;
                 // In `seq` order (WITH ORDINALITY), so delivery ids follow the events.
                 tx.execute(
                     "INSERT INTO webhook_deliveries
@@ -414,10 +421,14 @@ impl Postgres {
                     .await
                     .map_err(pg)?;
                 }
-                WebhookNext::RetryAt(at) => {
+                WebhookNext::RetryAfter(delay) => {
+                    // Due `delay` after the database's time now: every node reads it on
+                    // that clock (see `claim_heads`).
+                    let delay_ms = i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
+                    let (_, at) = super::database_times(&tx, delay_ms).await?;
                     tx.execute(
                         &format!("UPDATE webhook_deliveries SET {held}, next_attempt_at = $4 {mine}"),
-                        &[&attempt.delivery_id, &attempt.attempt, &attempt.started_at, at, &node],
+                        &[&attempt.delivery_id, &attempt.attempt, &attempt.started_at, &at, &node],
                     )
                     .await
                     .map_err(pg)?;
@@ -535,21 +546,24 @@ impl Postgres {
         })
     }
 
+    /// As on SQLite; the new delivery is due at the database's time now, not the node's.
     pub(crate) fn redeliver_webhook(
         &self,
         endpoint_id: &str,
         delivery_id: i64,
-        now: &str,
+        _now: &str,
     ) -> Result<Option<i64>> {
         self.block(async {
             let row = self
                 .query_opt(
-                    "INSERT INTO webhook_deliveries
-                         (endpoint_id, event_seq, event_id, state, next_attempt_at, created_at)
-                     SELECT endpoint_id, event_seq, event_id, 'pending', $3, $3
-                     FROM webhook_deliveries WHERE id = $2 AND endpoint_id = $1
-                     RETURNING id",
-                    &[&endpoint_id, &delivery_id, &now],
+                    &format!(
+                        "INSERT INTO webhook_deliveries
+                             (endpoint_id, event_seq, event_id, state, next_attempt_at, created_at)
+                         SELECT endpoint_id, event_seq, event_id, 'pending', {DATABASE_NOW}, {DATABASE_NOW}
+                         FROM webhook_deliveries WHERE id = $2 AND endpoint_id = $1
+                         RETURNING id"
+                    ),
+                    &[&endpoint_id, &delivery_id],
                 )
                 .await?;
             Ok(row.map(|r| r.get(0)))
@@ -601,16 +615,19 @@ impl Postgres {
         })
     }
 
-    /// As on SQLite; a delivery another node holds a live lease on is not work for this
-    /// one, so idle nodes do not claim in vain every poll while one node is sending.
-    pub(crate) fn webhook_work_waiting(&self, now: &str) -> Result<bool> {
+    /// As on SQLite, at the database's time now (the clock due times and leases are on,
+    /// see `claim_heads`); a delivery another node holds a live lease on is not work for
+    /// this one, so idle nodes do not claim in vain every poll while one node is sending.
+    pub(crate) fn webhook_work_waiting(&self, _now: &str) -> Result<bool> {
         self.block(async {
             let row = self
                 .query_one(
-                    "SELECT EXISTS(SELECT 1 FROM events WHERE seq > (SELECT last_seq FROM webhook_fanout WHERE id = 1))
-                         OR EXISTS(SELECT 1 FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= $1
-                                   AND (leased_until IS NULL OR leased_until <= $1))",
-                    &[&now],
+                    &format!(
+                        "SELECT EXISTS(SELECT 1 FROM events WHERE seq > (SELECT last_seq FROM webhook_fanout WHERE id = 1))
+                             OR EXISTS(SELECT 1 FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= {DATABASE_NOW}
+                                       AND (leased_until IS NULL OR leased_until <= {DATABASE_NOW}))"
+                    ),
+                    &[],
                 )
                 .await?;
             Ok(row.get(0))
