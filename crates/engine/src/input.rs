@@ -146,6 +146,12 @@ pub(crate) fn parse_members(
     // record's members). Any other line is read as bytes, as `parse_line` reads it.
     match std::str::from_utf8(line) {
         Ok(text) => {
+            if scan_members(text, table, slots).is_some() {
+                return Ok(());
+            }
+            // Not a record the scanner takes (an envelope, an escaped name, a value
+            // serde_json refuses): read by serde_json, whose errors the caller reports.
+            slots.fill_with(|| None);
             let mut deserializer = serde_json::Deserializer::from_str(text);
             serde::Deserializer::deserialize_map(&mut deserializer, Members { table, slots })?;
             deserializer.end()
@@ -156,6 +162,59 @@ pub(crate) fn parse_members(
             deserializer.end()
         }
     }
+}
+
+/// [`parse_members`] through `scan::object_members`: members nobody reads are skipped by
+/// the byte scanner, the rest parsed from their own text. `None` when the scanner gives
+/// up, a member is an envelope's, or a value read does not parse: the caller then reads
+/// the line with serde_json, which reports what is wrong and where.
+fn scan_members(
+    text: &str,
+    table: &crate::compile::MemberTable,
+    slots: &mut [Option<Value>],
+) -> Option<()> {
+    crate::scan::object_members(text, |name, value| {
+        let Some(slot) = table.names.find(name) else {
+            return Some(());
+        };
+        if slot >= slots.len() {
+            return None;
+        }
+        let value = value_of(value)?;
+        slots[slot] = Some(if table.wrapped[slot] {
+            let mut own = serde_json::Map::with_capacity(1);
+            own.insert(name.to_owned(), value);
+            Value::Object(own)
+        } else {
+            value
+        });
+        Some(())
+    })
+}
+
+/// The value of one member's text, already checked by the scanner: what serde_json
+/// (through [`Presized`]) makes of it, with the commonest scalars built directly.
+fn value_of(text: &str) -> Option<Value> {
+    let bytes = text.as_bytes();
+    match bytes {
+        [b'"', inner @ .., b'"'] if !inner.contains(&b'\\') => {
+            // The scanner saw the closing quote at the end and no escape inside.
+            return Some(Value::String(text[1..text.len() - 1].to_owned()));
+        }
+        b"true" => return Some(Value::Bool(true)),
+        b"false" => return Some(Value::Bool(false)),
+        b"null" => return Some(Value::Null),
+        // A non-negative integer of at most 19 digits always fits a u64, as serde_json
+        // reads it (a leading zero only alone: the scanner checked the grammar).
+        [b'0'..=b'9', ..] if bytes.len() <= 19 && bytes.iter().all(u8::is_ascii_digit) => {
+            return text.parse::<u64>().ok().map(Value::from);
+        }
+        _ => {}
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let value = Presized.deserialize(&mut deserializer).ok()?;
+    deserializer.end().ok()?;
+    Some(value)
 }
 
 struct Members<'s> {
@@ -205,12 +264,28 @@ pub fn parse_record(text: &str, keep: Option<&[String]>) -> serde_json::Result<V
             Ok(value)
         }
         Some(keep) => {
+            if let Some(value) = scan_projected(text, keep) {
+                return Ok(value);
+            }
             let mut deserializer = serde_json::Deserializer::from_str(text);
             let value = Projected { keep, index: None }.deserialize(&mut deserializer)?;
             deserializer.end()?;
             Ok(value)
         }
     }
+}
+
+/// [`Projected`] through `scan::object_members` (see [`scan_members`]): the same object,
+/// or `None` for serde_json to read (and report on) instead.
+fn scan_projected(text: &str, keep: &[String]) -> Option<Value> {
+    let mut out = serde_json::Map::with_capacity(keep.len());
+    crate::scan::object_members(text, |name, value| {
+        if keep.iter().any(|k| k == name) || ENVELOPE_MEMBERS.contains(&name) {
+            out.insert(name.to_owned(), value_of(value)?);
+        }
+        Some(())
+    })?;
+    Some(Value::Object(out))
 }
 
 /// Members of a CommandResult that are never records.
@@ -775,6 +850,134 @@ mod tests {
             records.is_empty() && errors[0].contains("EntitySpecifier"),
             "{errors:?}"
         );
+    }
+
+    /// A member's value as text: atoms serde_json reads differently from how it skips
+    /// them (`1e400`, a lone surrogate escape), escapes, non-ASCII, nested containers.
+    fn value_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let atoms = [
+            "0",
+            "-0",
+            "12",
+            "1.5",
+            "-2e3",
+            "1e400",
+            "18446744073709551616",
+            "1234567890123456789",
+            "true",
+            "false",
+            "null",
+            "\"\"",
+            "\"text, longer than eight\"",
+            "\"a\\\"b\"",
+            "\"\\u00e9\"",
+            "\"\\ud800\"",
+            "\"é – ü\"",
+            "\"tab\\tx\"",
+        ];
+        prop::sample::select(atoms.to_vec())
+            .prop_map(String::from)
+            .prop_recursive(4, 24, 4, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4)
+                        .prop_map(|items| format!("[{}]", items.join(","))),
+                    prop::collection::vec(
+                        (prop::sample::select(vec!["a", "Id", "x\\\"y"]), inner),
+                        0..4
+                    )
+                    .prop_map(|members| {
+                        let members: Vec<String> = members
+                            .iter()
+                            .map(|(k, v)| format!("\"{k}\": {v}"))
+                            .collect();
+                        format!("{{{}}}", members.join(","))
+                    }),
+                ]
+            })
+    }
+
+    /// A record's text, then up to three bytes replaced by JSON's own characters, an
+    /// escape, a control character or number parts: mostly near-misses of a record.
+    fn damaged_record() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let names = vec!["Id", "Name", "Skip", "Data", "A\\u0041", "Wrapped"];
+        let damage = [
+            "{", "}", "[", "]", ",", ":", "\"", "\\", "e", "1", " ", "\u{1}", "\t", "-", ".", "0",
+        ];
+        (
+            prop::collection::vec((prop::sample::select(names), value_text()), 0..6),
+            prop::collection::vec(
+                (
+                    any::<prop::sample::Index>(),
+                    prop::sample::select(damage.to_vec()),
+                ),
+                0..3,
+            ),
+        )
+            .prop_map(|(members, damage)| {
+                let members: Vec<String> = members
+                    .iter()
+                    .map(|(k, v)| format!("\"{k}\":{v}"))
+                    .collect();
+                let mut bytes = format!("{{{}}}\n", members.join(",")).into_bytes();
+                for (at, with) in damage {
+                    let at = at.index(bytes.len());
+                    bytes.splice(at..=at, with.bytes());
+                }
+                String::from_utf8_lossy(&bytes).into_owned()
+            })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2048, ..Default::default() })]
+
+        /// The scanner takes only text serde_json takes, and what it reads is what
+        /// serde_json reads: for the projection and for the member slots.
+        #[test]
+        fn the_scanner_reads_what_serde_json_reads(text in damaged_record()) {
+            let scanned = crate::scan::object_members(&text, |_, _| Some(())).is_some();
+            if scanned {
+                proptest::prop_assert!(
+                    serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok(),
+                    "the scanner took what serde_json refuses: {:?}", text
+                );
+            }
+            let keep = vec!["Id".to_string(), "Skip".to_string(), "Wrapped".to_string()];
+            if let Some(value) = scan_projected(&text, &keep) {
+                let mut deserializer = serde_json::Deserializer::from_str(&text);
+                let want = Projected { keep: &keep, index: None }
+                    .deserialize(&mut deserializer)
+                    .and_then(|value| deserializer.end().map(|()| value));
+                proptest::prop_assert_eq!(
+                    want.as_ref().map(Value::to_string).ok(),
+                    Some(value.to_string()),
+                    "{:?}", text
+                );
+            }
+            let table = crate::compile::MemberTable {
+                names: crate::heads::Heads::of(
+                    ["Id", "Name", "Wrapped"].into_iter().chain(ENVELOPE_MEMBERS),
+                ),
+                wrapped: vec![false, false, true],
+            };
+            let mut slots = vec![None, None, None];
+            if scan_members(&text, &table, &mut slots).is_some() {
+                let mut want = vec![None, None, None];
+                let mut deserializer = serde_json::Deserializer::from_str(&text);
+                let read = serde::Deserializer::deserialize_map(
+                    &mut deserializer,
+                    Members { table: &table, slots: &mut want },
+                )
+                .and_then(|()| deserializer.end());
+                proptest::prop_assert!(read.is_ok(), "{:?}", text);
+                proptest::prop_assert_eq!(
+                    format!("{want:?}"),
+                    format!("{slots:?}"),
+                    "{:?}", text
+                );
+            }
+        }
     }
 
     #[test]

@@ -19,6 +19,7 @@ mod problem;
 pub mod profile;
 pub mod proposals;
 mod related;
+mod scan;
 pub mod transform;
 
 pub use apply::{Applied, Diagnostic, FieldOutcome, Mapped, RecordView, RECORD_TIME_BUDGET};
