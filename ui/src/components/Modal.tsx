@@ -84,7 +84,11 @@ export function Modal({
     let around: HTMLElement[] = [];
     const onFocus = (e: FocusEvent) => {
       around = [];
-      for (let at = (e.target as HTMLElement).parentElement; at && at !== dialog; at = at.parentElement) {
+      const focused = e.target as HTMLElement;
+      if (focused === dialog || !dialog.contains(focused)) {
+        return;
+      }
+      for (let at = focused.parentElement; at && at !== dialog; at = at.parentElement) {
         around.push(at);
       }
     };

@@ -144,9 +144,10 @@ export function ServersDialog({
               <button
                 type="button"
                 data-testid="server-connections"
+                title="Ask the server for its connections and their status again"
                 onClick={() => void servers.loadConnections(server.name)}
               >
-                Connections
+                Refresh
               </button>{" "}
               <button
                 type="button"
