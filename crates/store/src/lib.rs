@@ -32,6 +32,13 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_pull_properties.sql"),
 ];
 
+/// The page size of a new workspace file. Cached records are kilobytes of JSON each: at
+/// SQLite's default 4 KiB a page holds two or three, and a pull's writes (WAL frames, their
+/// checkpoint into the file, b-tree splits) go a page at a time. 16 KiB pages took a third
+/// off a pull's store CPU (40,000 work orders: 175 ms to 115 ms; 8 KiB 125 ms, 32 and
+/// 64 KiB no better than 16), and keep the file a tenth smaller.
+const PAGE_SIZE: i64 = 16 * 1024;
+
 /// An open workspace.
 pub struct Store {
     db: Connection,
@@ -71,6 +78,10 @@ impl Store {
         // First, so that opening while another process writes (the studio during a pull)
         // waits for the lock instead of failing at once with SQLITE_BUSY.
         db.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(open_error)?;
+        // Before the first write, so that only a new file takes it (an existing one keeps
+        // the page size it was made with: in WAL mode it cannot change).
+        db.pragma_update(None, "page_size", PAGE_SIZE)
             .map_err(open_error)?;
         // WAL: readers (the studio) never block the pull that writes. NORMAL sync in WAL
         // mode keeps every committed transaction through a crash of the process.

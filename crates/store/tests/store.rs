@@ -333,6 +333,45 @@ fn test_cases_are_saved_per_mapping_and_replaced_by_name() {
     );
 }
 
+/// The page size of a workspace file, read as another program would.
+fn page_size(dir: &Path) -> i64 {
+    rusqlite::Connection::open(dir.join(Store::FILE))
+        .unwrap()
+        .query_row("PRAGMA page_size", [], |row| row.get(0))
+        .unwrap()
+}
+
+#[test]
+fn a_new_workspace_has_16_kib_pages_and_an_older_file_keeps_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    store.add_connection(&sandbox("acme"), at(0)).unwrap();
+    let run = store.begin_pull("acme", "WorkOrder", None, at(1)).unwrap();
+    store
+        .commit_page(run.id, &work_orders(1..101, "New"), Some("100"), at(2))
+        .unwrap();
+    drop(store);
+    assert_eq!(page_size(dir.path()), 16_384);
+
+    // A workspace made with SQLite's default 4 KiB pages (every workspace before this
+    // change): WAL mode fixes its page size, and the store works on it as it is.
+    let older = tempfile::tempdir().unwrap();
+    rusqlite_like_raw(older.path())(&[
+        "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; PRAGMA user_version = 0",
+    ]);
+    assert_eq!(page_size(older.path()), 4096);
+    let mut store = Store::open(older.path()).unwrap();
+    store.add_connection(&sandbox("acme"), at(0)).unwrap();
+    let run = store.begin_pull("acme", "WorkOrder", None, at(1)).unwrap();
+    store
+        .commit_page(run.id, &work_orders(1..101, "New"), Some("100"), at(2))
+        .unwrap();
+    assert_eq!(store.record_count("acme", "WorkOrder").unwrap(), 100);
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    drop(store);
+    assert_eq!(page_size(older.path()), 4096);
+}
+
 const WRITER: &str = "UNIFIELD_STORE_KILL_TEST_WRITER";
 const PAGE: u64 = 200;
 
