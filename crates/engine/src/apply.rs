@@ -260,19 +260,36 @@ impl Mapping {
     /// allows it (see [`Mapping::apply_each`]), with no object built for it.
     pub fn apply_text(&self, text: &str, related: &Related) -> serde_json::Result<Applied> {
         if let Some(table) = &self.member_table {
-            let mut values: Vec<Option<Value>> = Vec::new();
-            values.resize_with(self.heads.len(), || None);
-            if crate::input::parse_members(text.as_bytes(), table, &mut values).is_ok() {
-                let mut top = vec![None; values.len()];
-                resolve_slots(&values, &table.wrapped, &mut top);
+            // Slots and heads on the stack for the few members a filter's narrowed
+            // mapping reads; on the heap past that.
+            const ON_STACK: usize = 8;
+            let mut stack_values: [Option<Value>; ON_STACK] = Default::default();
+            let mut heap_values: Vec<Option<Value>> = Vec::new();
+            let values: &mut [Option<Value>] = if self.heads.len() <= ON_STACK {
+                &mut stack_values[..self.heads.len()]
+            } else {
+                heap_values.resize_with(self.heads.len(), || None);
+                &mut heap_values
+            };
+            if crate::input::parse_members_str(text, table, values).is_ok() {
+                let values: &[Option<Value>] = values;
+                let mut stack_top = [None; ON_STACK];
+                let mut heap_top = Vec::new();
+                let top: &mut [Option<&Value>] = if values.len() <= ON_STACK {
+                    &mut stack_top[..values.len()]
+                } else {
+                    heap_top.resize(values.len(), None);
+                    &mut heap_top
+                };
+                resolve_slots(values, &table.wrapped, top);
                 let record = RecordRef::Members {
                     heads: &self.heads,
-                    top: &top,
-                    slots: &values,
+                    top,
+                    slots: values,
                 };
                 return Ok(self.apply_resolved(
                     record,
-                    &top,
+                    top,
                     related,
                     RECORD_TIME_BUDGET,
                     Cow::into_owned,

@@ -145,23 +145,31 @@ pub(crate) fn parse_members(
     // rather than string by string as a byte slice's strings are (a tenth of reading a
     // record's members). Any other line is read as bytes, as `parse_line` reads it.
     match std::str::from_utf8(line) {
-        Ok(text) => {
-            if scan_members(text, table, slots).is_some() {
-                return Ok(());
-            }
-            // Not a record the scanner takes (an envelope, an escaped name, a value
-            // serde_json refuses): read by serde_json, whose errors the caller reports.
-            slots.fill_with(|| None);
-            let mut deserializer = serde_json::Deserializer::from_str(text);
-            serde::Deserializer::deserialize_map(&mut deserializer, Members { table, slots })?;
-            deserializer.end()
-        }
+        Ok(text) => parse_members_str(text, table, slots),
         Err(_) => {
             let mut deserializer = serde_json::Deserializer::from_slice(line);
             serde::Deserializer::deserialize_map(&mut deserializer, Members { table, slots })?;
             deserializer.end()
         }
     }
+}
+
+/// [`parse_members`] of a record already known to be text (a cache's): not checked for
+/// UTF-8 again.
+pub(crate) fn parse_members_str(
+    text: &str,
+    table: &crate::compile::MemberTable,
+    slots: &mut [Option<Value>],
+) -> serde_json::Result<()> {
+    if scan_members(text, table, slots).is_some() {
+        return Ok(());
+    }
+    // Not a record the scanner takes (an envelope, an escaped name, a value serde_json
+    // refuses): read by serde_json, whose errors the caller reports.
+    slots.fill_with(|| None);
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    serde::Deserializer::deserialize_map(&mut deserializer, Members { table, slots })?;
+    deserializer.end()
 }
 
 /// [`parse_members`] through `scan::object_members`: members nobody reads are skipped by
