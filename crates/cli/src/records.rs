@@ -6,11 +6,9 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
-use unifield_engine::input::{
-    read_records, read_records_projected, InputError, InputRecord, Origin,
-};
+use unifield_engine::input::{read_records, InputError, Origin};
 use unifield_engine::path::Selector;
-use unifield_engine::{Coverage, Mapped, Mapping, Related};
+use unifield_engine::{Applied, Coverage, Mapped, Mapping, Related};
 
 /// Where records are read from.
 pub(crate) enum Source {
@@ -26,44 +24,9 @@ pub(crate) enum Source {
 }
 
 impl Source {
-    /// Feeds every record to `on`; a file keeps only the members in `keep` (see
-    /// `read_records_projected`), the cache holds parsed records already.
-    fn read(
-        &self,
-        keep: Option<&[String]>,
-        mut on: impl FnMut(Result<InputRecord, InputError>),
-    ) -> Result<(), Failure> {
-        match self {
-            Source::File(path) => read_records_projected(open(path)?, keep, on)
-                .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display()))),
-            Source::Bundled(text) => read_records_projected(text.as_bytes(), keep, on)
-                .map_err(|e| Failure::usage(format!("cannot read the bundled samples: {e}"))),
-            Source::Cached {
-                workspace,
-                connection,
-                entity,
-            } => {
-                let store = crate::connections::open_store(workspace.as_deref())?;
-                let mut n = 0;
-                store
-                    .for_each_record(connection, entity, |record| {
-                        n += 1;
-                        on(Ok(InputRecord {
-                            origin: Origin::Cached(n),
-                            value: record.value,
-                        }));
-                        true
-                    })
-                    .map_err(|e| Failure::usage(e.to_string()))
-            }
-        }
-    }
-}
-
-impl Source {
-    /// Maps every record with `mapping` for writing out: a file is read with
-    /// `Mapping::apply_each` (only the members the mapping reads are parsed), the cache's
-    /// records are mapped as they come.
+    /// Maps every record with `mapping`: a file is read with `Mapping::apply_each`, a
+    /// cached record's text with `Mapping::apply_text` (either way only the members the
+    /// mapping reads are parsed, and no object is built for the record).
     fn apply_each(
         &self,
         mapping: &Mapping,
@@ -77,14 +40,56 @@ impl Source {
             Source::Bundled(text) => mapping
                 .apply_each(text.as_bytes(), related, on)
                 .map_err(|e| Failure::usage(format!("cannot read the bundled samples: {e}"))),
-            Source::Cached { .. } => self.read(None, |item| match item {
-                Ok(record) => on(Ok(Mapped {
-                    origin: record.origin,
-                    applied: mapping.apply_borrowed(&record.value, related),
-                })),
-                Err(error) => on(Err(error)),
-            }),
+            Source::Cached {
+                workspace,
+                connection,
+                entity,
+            } => {
+                let store = crate::connections::open_store(workspace.as_deref())?;
+                let mut n = 0;
+                let mut unreadable = None;
+                store
+                    .for_each_record_text(connection, entity, |_, text| {
+                        n += 1;
+                        let applied = match mapping.apply_text(text, related) {
+                            Ok(applied) => applied,
+                            // Stops as reading the whole record stopped, with its error
+                            // (apply_text parses only the members read, so the message
+                            // may name another place).
+                            Err(_) => match serde_json::from_str::<Value>(text) {
+                                Err(error) => {
+                                    unreadable = Some(unifield_workspace::StoreError::from(error));
+                                    return false;
+                                }
+                                Ok(record) => mapping.apply(&record, related),
+                            },
+                        };
+                        on(Ok(Mapped {
+                            origin: Origin::Cached(n),
+                            applied: owned(applied),
+                        }));
+                        true
+                    })
+                    .and_then(|()| unreadable.map_or(Ok(()), Err))
+                    .map_err(|e| Failure::usage(e.to_string()))
+            }
         }
+    }
+}
+
+/// An applied record's values as `Mapped` carries them.
+fn owned(applied: Applied) -> Applied<std::borrow::Cow<'static, Value>> {
+    Applied {
+        taken: applied.taken,
+        values: applied
+            .values
+            .into_iter()
+            .map(std::borrow::Cow::Owned)
+            .collect(),
+        source_id: applied.source_id,
+        diagnostics: applied.diagnostics,
+        outcomes: applied.outcomes,
+        unmapped: applied.unmapped,
     }
 }
 
@@ -234,8 +239,8 @@ fn place(number: usize, origin: Origin, id: Option<&str>) -> String {
 
 fn coverage_of(mapping: &Mapping, input: &Source, related: &Related) -> Result<Coverage, Failure> {
     let mut coverage = Coverage::new(mapping);
-    input.read(mapping.members_read(), |item| match item {
-        Ok(record) => coverage.add(&mapping.apply(&record.value, related)),
+    input.apply_each(mapping, related, |item| match item {
+        Ok(mapped) => coverage.add(&mapped.applied),
         Err(_) => coverage.add_unreadable(),
     })?;
     coverage.finish();

@@ -167,8 +167,9 @@ impl Coverage {
         }
     }
 
-    /// Counts one applied record.
-    pub fn add(&mut self, applied: &Applied) {
+    /// Counts one applied record: owned values ([`Mapping::apply`]) or values left
+    /// borrowed from the record ([`Mapping::apply_each`]).
+    pub fn add<V: std::borrow::Borrow<Value>>(&mut self, applied: &Applied<V>) {
         if !applied.taken {
             self.skipped += 1;
             return;
@@ -186,7 +187,7 @@ impl Coverage {
             match outcome {
                 FieldOutcome::Filled => {
                     stats.filled += 1;
-                    stats.count_value(value);
+                    stats.count_value(value.borrow());
                 }
                 FieldOutcome::Null => stats.null += 1,
                 FieldOutcome::Error => stats.error += 1,
@@ -203,7 +204,7 @@ impl Coverage {
                     *seen.entry(key.clone()).or_default() += 1;
                 }
             };
-            match applied.values.get(*index) {
+            match applied.values.get(*index).map(std::borrow::Borrow::borrow) {
                 Some(Value::Array(items)) => items.iter().for_each(&mut count),
                 Some(value) => count(value),
                 None => {}
