@@ -123,7 +123,7 @@ pub async fn start_demo_with(
     )
     .await
     .map_err(|e| Error::Internal(format!("cannot start the sandbox: {e}")))?;
-    let storage = Storage::open(&data_dir)?;
+    let storage = Storage::open_serving(&data_dir)?;
     let key_file = data_dir.join("master.key");
     let key = MasterKey::load(&MasterKeySource::DemoFile(key_file.clone()))?;
     storage.fail_interrupted_syncs(&crate::service::now_text())?;

@@ -174,12 +174,16 @@ pub fn default_data_dir() -> Option<PathBuf> {
 
 /// Opens the database and the master key.
 pub fn open_service(config: &ServerConfig) -> Result<Service> {
-    let storage = open_storage_pooled(
-        config.database.as_deref(),
-        config.database_pool_size,
-        config.allow_plaintext_database,
-        &config.data_dir,
-    )?;
+    // A SQLite file is served by one process at a time: it is locked for this one's life.
+    let storage = match config.database.as_deref() {
+        None => Storage::open_serving(&config.data_dir)?,
+        database => open_storage_pooled(
+            database,
+            config.database_pool_size,
+            config.allow_plaintext_database,
+            &config.data_dir,
+        )?,
+    };
     let key = MasterKey::load(&config.key_source)?;
     // One process per SQLite file: runs left `running` died with their process. Several
     // nodes share a PostgreSQL database, where another node may be syncing right now:

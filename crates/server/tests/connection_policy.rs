@@ -381,7 +381,9 @@ async fn a_loopback_connection_saved_while_allowed_is_refused_once_the_server_ru
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let id = created["id"].as_str().unwrap().to_string();
 
-    // The operator restarts without the flag, over the same database.
+    // The operator restarts without the flag, over the same database: the first server
+    // stops first (a SQLite file is served by one process at a time).
+    h.server.shutdown(std::time::Duration::from_secs(5)).await;
     let lookup = ChangingLookup::default();
     let mut config = ServerConfig::new(common::loopback(), h.dir.path().join("data"));
     config.database = database;

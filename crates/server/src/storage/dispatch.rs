@@ -29,6 +29,9 @@ pub(crate) enum Backend {
 /// The server's storage: SQLite in a data directory, or a PostgreSQL database.
 pub struct Storage {
     pub(crate) backend: Backend,
+    /// A serving process's lock on its SQLite file, held as long as this lives (see
+    /// serving_lock.rs); None on PostgreSQL and for administration.
+    _serving: Option<super::serving_lock::ServingLock>,
 }
 
 macro_rules! storage_operations {
@@ -154,6 +157,19 @@ impl Storage {
     pub fn open(dir: &std::path::Path) -> Result<Storage> {
         Ok(Storage {
             backend: Backend::Sqlite(Sqlite::open(dir)?),
+            _serving: None,
+        })
+    }
+
+    /// [`Storage::open`] for a server: it holds an exclusive lock on the lock file beside
+    /// the database ([`super::LOCK_FILE`], 0600) as long as it lives, and is refused with
+    /// `StorageError::DatabaseInUse` (`storage_in_use`) while another server holds it.
+    pub fn open_serving(dir: &std::path::Path) -> Result<Storage> {
+        // Taken before the database is opened: a refused second server changes nothing.
+        let lock = super::serving_lock::ServingLock::take(dir)?;
+        Ok(Storage {
+            backend: Backend::Sqlite(Sqlite::open(dir)?),
+            _serving: Some(lock),
         })
     }
 
@@ -182,6 +198,7 @@ impl Storage {
     ) -> Result<Storage> {
         Ok(Storage {
             backend: Backend::Postgres(Postgres::open(url, pool_size, allow_plaintext)?),
+            _serving: None,
         })
     }
 

@@ -13,6 +13,7 @@ mod mappings;
 mod orgs;
 mod postgres;
 mod records;
+pub(crate) mod serving_lock;
 mod webhooks;
 
 pub use connections::{ConnectionRow, NewConnection, SyncRunRow};
@@ -22,6 +23,7 @@ pub use mappings::MappingVersionRow;
 pub use orgs::{ApiKeyRow, Principal, TokenRow};
 pub(crate) use postgres::carries_password;
 pub use records::{PageChange, RawRecord};
+pub use serving_lock::LOCK_FILE;
 pub use webhooks::{
     ClaimedWebhookDelivery, WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointChange,
     WebhookEndpointRow, WebhookNext,
@@ -88,6 +90,16 @@ pub enum StorageError {
     /// The certificate is trusted but issued for other names than the host connected to.
     #[error("the PostgreSQL server at `{host}` presented a certificate for {presented}, not for `{host}` (sslmode=verify-full); connect by a name on the certificate (hostaddr= can give its address), or use sslmode=verify-ca with sslrootcert=<your own CA file>")]
     DatabaseHostNameMismatch { host: String, presented: String },
+    /// Another process serves from this SQLite database: it holds the exclusive lock on
+    /// `lock_file`. Two servers on one file would each fail the other's running syncs at
+    /// start and release its webhook leases (both right only for the one process on it).
+    #[error("the server database in {dir} is in use by another `unifield serve`{holder}: it holds the lock file {lock_file}; stop that server first (one server per SQLite file; several nodes share a PostgreSQL database, --database)")]
+    DatabaseInUse {
+        dir: String,
+        lock_file: String,
+        /// ` (process N)` when the lock file names its holder, else empty.
+        holder: String,
+    },
     /// TLS was required and the server answered that it has none.
     #[error("the PostgreSQL server at `{host}` does not offer TLS; turn ssl on in its postgresql.conf, or (on loopback or a trusted network) set sslmode=disable with --allow-plaintext-database")]
     DatabaseTlsUnsupported { host: String },
@@ -108,6 +120,7 @@ impl StorageError {
             StorageError::DatabaseCertificateUntrusted { .. } => "database_certificate_untrusted",
             StorageError::DatabaseHostNameMismatch { .. } => "database_host_name_mismatch",
             StorageError::DatabaseTlsUnsupported { .. } => "database_tls_unsupported",
+            StorageError::DatabaseInUse { .. } => "storage_in_use",
         }
     }
 }
