@@ -5,7 +5,6 @@ use crate::{timestamp, Result, Store, StoreError};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// How long a pull run stays its owner's without a committed page. A page that takes
@@ -131,20 +130,7 @@ pub struct PageOutcome {
 pub struct StoredRecord {
     pub source_id: String,
     pub value: Value,
-    pub content_hash: String,
     pub fetched_at: String,
-}
-
-/// SHA-256 of the record's JSON text, as lower-case hex.
-fn content_hash(json: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = Sha256::digest(json.as_bytes());
-    let mut out = String::with_capacity(64);
-    for byte in digest {
-        out.push(HEX[usize::from(byte >> 4)] as char);
-        out.push(HEX[usize::from(byte & 15)] as char);
-    }
-    out
 }
 
 impl Store {
@@ -306,35 +292,30 @@ impl Store {
         }
         let mut outcome = PageOutcome::default();
         {
-            let mut existing = tx.prepare_cached(
-                "SELECT content_hash FROM records WHERE connection_id = ?1 AND entity = ?2 AND source_id = ?3",
+            // A new record is inserted by the first statement; one already cached is
+            // rewritten by the second only when its text differs (compared as bytes).
+            // One statement for a new record, two for a cached one, and no hash: a
+            // look-up before every upsert and SHA-256 of every record's text were a
+            // fifth of the store's CPU in a pull (40,000 records: 214 to 175 ms). An
+            // upsert with RETURNING, to tell inserts from updates, cost more than both
+            // (SQLite gathers RETURNING rows in a temporary table).
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO records (connection_id, entity, source_id, json, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (connection_id, entity, source_id) DO NOTHING",
             )?;
-            let mut upsert = tx.prepare_cached(
-                "INSERT INTO records (connection_id, entity, source_id, json, content_hash, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (connection_id, entity, source_id) DO UPDATE SET json = excluded.json,
-                   content_hash = excluded.content_hash, fetched_at = excluded.fetched_at",
+            let mut update = tx.prepare_cached(
+                "UPDATE records SET json = ?4, fetched_at = ?5
+                 WHERE connection_id = ?1 AND entity = ?2 AND source_id = ?3 AND json <> ?4",
             )?;
             for (source_id, json) in page {
-                let hash = content_hash(json);
-                let before: Option<String> = existing
-                    .query_row(params![connection_id, entity, source_id], |row| row.get(0))
-                    .optional()?;
-                match before {
-                    Some(old) if old == hash => {
-                        outcome.unchanged += 1;
-                        continue;
-                    }
-                    Some(_) => outcome.updated += 1,
-                    None => outcome.inserted += 1,
+                let values = params![connection_id, entity, source_id, json, fetched_at];
+                if insert.execute(values)? == 1 {
+                    outcome.inserted += 1;
+                } else if update.execute(values)? == 1 {
+                    outcome.updated += 1;
+                } else {
+                    outcome.unchanged += 1;
                 }
-                upsert.execute(params![
-                    connection_id,
-                    entity,
-                    source_id,
-                    json,
-                    hash,
-                    fetched_at
-                ])?;
             }
         }
         tx.execute(
@@ -395,17 +376,16 @@ impl Store {
         let found = self
             .db
             .query_row(
-                "SELECT source_id, json, content_hash, fetched_at FROM records WHERE connection_id = ?1 AND entity = ?2 AND source_id = ?3",
+                "SELECT source_id, json, fetched_at FROM records WHERE connection_id = ?1 AND entity = ?2 AND source_id = ?3",
                 params![connection_id, entity, source_id],
-                |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get(2)?, row.get(3)?)),
+                |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get(2)?)),
             )
             .optional()?;
         found
-            .map(|(source_id, json, content_hash, fetched_at)| {
+            .map(|(source_id, json, fetched_at)| {
                 Ok(StoredRecord {
                     source_id,
                     value: serde_json::from_str(&json)?,
-                    content_hash,
                     fetched_at,
                 })
             })
@@ -454,7 +434,7 @@ impl Store {
     ) -> Result<()> {
         let connection_id = self.connection(connection)?.id;
         let mut statement = self.db.prepare(
-            "SELECT source_id, json, content_hash, fetched_at FROM records WHERE connection_id = ?1 AND entity = ?2 ORDER BY source_id",
+            "SELECT source_id, json, fetched_at FROM records WHERE connection_id = ?1 AND entity = ?2 ORDER BY source_id",
         )?;
         let mut rows = statement.query(params![connection_id, entity])?;
         while let Some(row) = rows.next()? {
@@ -462,25 +442,12 @@ impl Store {
             let record = StoredRecord {
                 source_id: row.get(0)?,
                 value: serde_json::from_str(&json)?,
-                content_hash: row.get(2)?,
-                fetched_at: row.get(3)?,
+                fetched_at: row.get(2)?,
             };
             if !each(record) {
                 break;
             }
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn content_hash_is_sha256_hex() {
-        // printf '{}' | sha256sum
-        assert_eq!(
-            super::content_hash("{}"),
-            "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
-        );
     }
 }

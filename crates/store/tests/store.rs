@@ -34,7 +34,7 @@ fn work_orders(ids: std::ops::Range<u64>, status: &str) -> Vec<(String, Value)> 
 fn the_migrated_schema_is_what_the_migrations_say() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 3);
+    assert_eq!(store.schema_version().unwrap(), 4);
     insta::assert_snapshot!("schema", store.schema_sql().unwrap());
 }
 
@@ -142,7 +142,11 @@ fn pages_upsert_without_duplicates_and_report_what_changed() {
     let changed = store.record("acme", "WorkOrder", "51").unwrap().unwrap();
     assert_eq!(changed.value["StatusId"], "Completed");
     assert_eq!(changed.fetched_at, "2026-11-26T12:03:00.000Z");
-    assert_eq!(changed.content_hash.len(), 64);
+    let unchanged = store.record("acme", "WorkOrder", "52").unwrap().unwrap();
+    assert_eq!(
+        unchanged.fetched_at, "2026-11-26T12:02:00.000Z",
+        "an unchanged record is not rewritten"
+    );
     let run = store
         .finish_pull(run.id, PullStatus::Completed, None, at(4))
         .unwrap();
@@ -331,6 +335,87 @@ fn test_cases_are_saved_per_mapping_and_replaced_by_name() {
             .code(),
         "unknown_mapping"
     );
+}
+
+#[test]
+fn a_record_given_twice_in_one_page_is_inserted_then_updated() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    store.add_connection(&sandbox("acme"), at(0)).unwrap();
+    let run = store.begin_pull("acme", "WorkOrder", None, at(1)).unwrap();
+    let mut page = work_orders(1..4, "New");
+    page.extend(work_orders(2..3, "Completed"));
+    page.extend(work_orders(3..4, "New"));
+    let outcome = store.commit_page(run.id, &page, None, at(2)).unwrap();
+    assert_eq!(
+        (outcome.inserted, outcome.updated, outcome.unchanged),
+        (3, 1, 1)
+    );
+    let record = store.record("acme", "WorkOrder", "2").unwrap().unwrap();
+    assert_eq!(record.value["StatusId"], "Completed", "the later one stays");
+    assert_eq!(store.record_count("acme", "WorkOrder").unwrap(), 3);
+}
+
+/// A workspace file as schema version 3 left it, with one cached record (and its SHA-256
+/// `content_hash`, which version 4 drops).
+fn version_3_workspace(dir: &Path) {
+    let db = rusqlite::Connection::open(dir.join(Store::FILE)).unwrap();
+    db.execute_batch("PRAGMA journal_mode = WAL").unwrap();
+    for sql in [
+        include_str!("../migrations/0001_initial.sql"),
+        include_str!("../migrations/0002_pull_lease.sql"),
+        include_str!("../migrations/0003_pull_properties.sql"),
+    ] {
+        db.execute_batch(sql).unwrap();
+    }
+    db.execute_batch(
+        "INSERT INTO connections (name, company, base_url, client_id, created_at)
+           VALUES ('acme', 'Asurion', 'http://127.0.0.1:8080', 'client-1', '2026-11-26T12:00:00.000Z');
+         PRAGMA user_version = 3;",
+    )
+    .unwrap();
+    // The text a pull of work order 1 stores, as `commit_page` writes it.
+    let text = serde_json::to_string(&work_orders(1..2, "New")[0].1).unwrap();
+    db.execute(
+        "INSERT INTO records (connection_id, entity, source_id, json, content_hash, fetched_at)
+           VALUES (1, 'WorkOrder', '1', ?1, 'c0ffee', '2026-11-26T12:00:00.000Z')",
+        [text],
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_version_3_workspace_keeps_its_records_and_compares_them_by_text() {
+    let dir = tempfile::tempdir().unwrap();
+    version_3_workspace(dir.path());
+    let mut store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 4);
+    insta::assert_snapshot!("schema", store.schema_sql().unwrap());
+    let run = store.begin_pull("acme", "WorkOrder", None, at(1)).unwrap();
+    // The same text as cached: unchanged (whatever hash the old file held for it).
+    let outcome = store
+        .commit_page(run.id, &work_orders(1..2, "New"), None, at(2))
+        .unwrap();
+    assert_eq!(
+        (outcome.inserted, outcome.updated, outcome.unchanged),
+        (0, 0, 1)
+    );
+    let outcome = store
+        .commit_page(run.id, &work_orders(1..3, "Completed"), None, at(3))
+        .unwrap();
+    assert_eq!(
+        (outcome.inserted, outcome.updated, outcome.unchanged),
+        (1, 1, 0)
+    );
+    let record = store.record("acme", "WorkOrder", "1").unwrap().unwrap();
+    assert_eq!(
+        (
+            record.value["StatusId"].as_str(),
+            record.fetched_at.as_str()
+        ),
+        (Some("Completed"), "2026-11-26T12:03:00.000Z")
+    );
+    assert_eq!(store.integrity_check().unwrap(), "ok");
 }
 
 /// The page size of a workspace file, read as another program would.
