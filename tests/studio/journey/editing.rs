@@ -118,6 +118,91 @@ pub(super) async fn drag_a_binding(j: &mut Journey) {
     })
     .await;
     screen(client, "02-dragged-binding").await;
+    keyboard_drop_replaces_a_binding(client).await;
+}
+
+/// A keyboard drop on a bound field replaces its binding, as a pointer drop does, but not
+/// unannounced: while the source is over the field its row and the screen reader say the
+/// drop replaces the binding (`status` is required), the line after the drop names what it
+/// replaced and that undo brings it back, and undo does.
+async fn keyboard_drop_replaces_a_binding(client: &Client) {
+    let row = "[data-testid=target-field][data-field=\"status\"]";
+    let held_script = format!(
+        "const c = document.querySelector('{row} [data-testid=binding] code'); return c ? c.textContent : null;"
+    );
+    let held = js(client, &held_script)
+        .await
+        .as_str()
+        .expect("status is bound in the default mapping")
+        .to_string();
+    let node = "[data-testid=tree-node][data-path=\"$.ShortLocation\"]";
+    js(
+        client,
+        &format!("document.querySelector('{node}').focus(); return null;"),
+    )
+    .await;
+    keys(client, &['\u{e00d}']).await; // Space picks up
+    until_true(
+        client,
+        "Space to pick the node up",
+        "return document.querySelector('.drag-chip') !== null;",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(50)).await; // the sensor listens from the next tick
+    let over = "const o = document.querySelector('[data-testid=target-field].over'); return o ? o.dataset.field : null;";
+    let rows = js(
+        client,
+        "return document.querySelectorAll('[data-testid=target-field]').length;",
+    )
+    .await
+    .as_u64()
+    .unwrap();
+    let mut reached = false;
+    for _ in 0..rows {
+        keys(client, &['\u{e015}']).await; // ArrowDown
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        if js(client, over).await == json!("status") {
+            reached = true;
+            break;
+        }
+    }
+    assert!(reached, "the keyboard drag reached `status`");
+    let warned = until("the warning while over a bound field", || async {
+        let v = js(client, &format!("const m = document.querySelector('{row} [data-testid=drop-replaces]'); const live = [...document.querySelectorAll('[id^=DndLiveRegion]')].map((e) => e.textContent).join(' '); return m ? live : null;")).await;
+        let live = v.as_str()?.to_string();
+        live.contains("is over the field status").then_some(live)
+    })
+    .await;
+    assert!(
+        warned.contains(&format!(
+            "bound to {held} (a required field's binding): Space replaces it (undo brings it back)"
+        )),
+        "the screen reader hears that the drop replaces a required binding: {warned}"
+    );
+    keys(client, &['\u{e00d}']).await; // Space drops
+    let said = until("the line after the drop", || async {
+        let v = js(client, "return [...document.querySelectorAll('[data-testid=toast-info]')].map((e) => e.textContent).join(' | ');").await;
+        let text = v.as_str()?.to_string();
+        text.contains("status ← $.ShortLocation").then_some(text)
+    })
+    .await;
+    assert!(
+        said.contains(&format!(
+            "status ← $.ShortLocation, replacing {held} (a required field's binding): undo ("
+        )),
+        "{said}"
+    );
+    click(client, "[data-testid=undo]").await;
+    until("undo to bring the replaced binding back", || async {
+        (js(client, &held_script).await == json!(held)).then_some(())
+    })
+    .await;
+    // The later steps work on `instructions`, which the drop had moved the selection from.
+    click(
+        client,
+        "[data-testid=target-field][data-field=\"instructions\"]",
+    )
+    .await;
 }
 
 pub(super) async fn add_a_step(j: &mut Journey) {
@@ -186,6 +271,15 @@ pub(super) async fn coverage_follows_the_edit(j: &mut Journey) {
         (!values.is_empty() && values == values.to_uppercase()).then_some(())
     })
     .await;
+    // The top values have room to be read: in a narrow pane (960x600) they take a line of
+    // their own rather than a fifth column a few characters wide.
+    let widths = js(client, "const t = document.querySelector('[data-testid=coverage-table]'); const v = t.querySelector('tr[data-field] td.values'); return [v.getBoundingClientRect().width, t.getBoundingClientRect().width];").await;
+    assert!(
+        widths[0].as_f64().unwrap() >= 150.0,
+        "the top values are {} px wide, of the table's {} px",
+        widths[0],
+        widths[1]
+    );
     screen(client, "03-step-preview-coverage").await;
 }
 
@@ -413,6 +507,15 @@ pub(super) async fn save_history_and_diff(j: &mut Journey) {
         (preview_output(client).await["priority"] == json!("low")).then_some(())
     })
     .await;
+    // The coverage the fix re-runs is read from the panel's heading: it stays in view while
+    // the table is scrolled to the fix (it scrolled away with it).
+    let heading = js(client, "const p = document.querySelector('.right > .coverage'); const h = p.querySelector('.panel-head'); const a = p.getBoundingClientRect(), b = h.getBoundingClientRect(); return [p.scrollTop, b.top >= a.top - 1 && b.bottom <= a.bottom + 1];").await;
+    assert_eq!(
+        heading[1],
+        json!(true),
+        "the coverage heading is in view with the panel scrolled by {} px",
+        heading[0]
+    );
     keys(client, &['\u{e009}', 's']).await; // Ctrl+S
     let next = format!("saved as v{}", version + 1);
     until("the mapped priority saved as the next version", || async {

@@ -279,12 +279,14 @@ pub(super) async fn push_to_a_server(j: &mut Journey) {
         !offered.contains(&"test-connection") && !offered.contains(&"pull"),
         "no Test or Pull on a server connection: {offered:?}"
     );
-    // It is pulled through the server instead, from here too.
-    click(
+    // It is pulled through the server instead, from here too (from the keyboard: focus
+    // stays with the pull, on its Cancel and then on its button again).
+    js(
         client,
-        &format!("{cached} [data-testid=pull-through-server]"),
+        &format!("document.querySelector(\"{cached} [data-testid=pull-through-server]\").focus(); return null;"),
     )
     .await;
+    keys(client, &['\u{e007}']).await; // Enter
     let pulled = until_within(
         "the pull through the server",
         Duration::from_secs(60),
@@ -294,7 +296,37 @@ pub(super) async fn push_to_a_server(j: &mut Journey) {
         },
     )
     .await;
-    assert_eq!(pulled.trim(), "Pulled through demo.");
+    // What it pulled, per entity, the work orders first.
+    let work_orders = demo_work_orders
+        .to_string()
+        .as_bytes()
+        .rchunks(3)
+        .rev()
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect::<Vec<_>>()
+        .join(",");
+    assert!(
+        pulled
+            .trim()
+            .starts_with(&format!("Pulled through demo: WorkOrder {work_orders}")),
+        "{pulled}"
+    );
+    assert_eq!(
+        focused_test_id(client, "focus after the pull through the server").await,
+        "pull-through-server",
+        "focus is back on the pull's button, not on the dialog"
+    );
+    // The connection's last pull is that pull, every entity of it (it said `Product`).
+    let last = until("the cache's last pull", || async {
+        let text = js(client, &format!("const e = document.querySelector(\"{cached} [data-testid=last-pull]\"); return e ? e.textContent : null;")).await;
+        let text = text.as_str()?.to_string();
+        text.contains(&format!("WorkOrder {work_orders}")).then_some(text)
+    })
+    .await;
+    assert!(
+        last.contains("last pull: WorkOrder") && last.contains("Product"),
+        "{last}"
+    );
     keys(client, &['\u{e00c}']).await; // Escape closes the dialog
 
     // A new custom field, bound to the selected node (or $.Id).
@@ -369,13 +401,25 @@ pub(super) async fn push_to_a_server(j: &mut Journey) {
         json!([true, "Save to push"]),
         "no push of unsaved work"
     );
-    click(client, "[data-testid=push-save]").await;
+    // Save from the keyboard: once saved its banner goes, and focus goes on to the note
+    // (the push is what comes next), not to the dialog.
+    js(
+        client,
+        "document.querySelector('[data-testid=push-save]').focus(); return null;",
+    )
+    .await;
+    keys(client, &['\u{e007}']).await; // Enter on Save
     until_true(
         client,
         "the push after saving",
         "const b = document.querySelector('[data-testid=push-send]'); return document.querySelector('[data-testid=push-unsaved]') === null && b !== null && !b.disabled;",
     )
     .await;
+    assert_eq!(
+        focused_test_id(client, "focus after Save").await,
+        "push-note",
+        "after Save, focus goes to the push's note"
+    );
     assert!(
         text_of(client, "save-state")
             .await
@@ -904,14 +948,21 @@ pub(super) async fn reconnect_after_revoked_credentials(j: &mut Journey) {
         .await;
     assert_eq!(status, 201, "{created}");
 
-    // The server syncs a new connection at once; Corrigo refuses it.
+    // The server syncs a new connection at once; Corrigo refuses it. The server's
+    // connections are listed as the dialog opens (they waited for a click on Connections).
     click(client, "[data-testid=open-servers]").await;
+    until_true(
+        client,
+        "the server's connections listed as Servers opens",
+        "return document.querySelector('[data-server=demo] [data-server-connection]') !== null;",
+    )
+    .await;
     let within = "[data-server=demo] [data-server-connection='Revoked']";
     let (badge, reason) = until("reauthorization required on the revoked connection", || async {
         match server_connection_status(client, "Revoked").await {
             Some((badge, reason)) if badge == "reauthorization required" => Some((badge, reason)),
             _ => {
-                // Ask the server again (the list is read when Connections is clicked).
+                // Ask the server again (Refresh: the list is read as the dialog opens, not as the status changes).
                 js(client, "const b = document.querySelector('[data-server=demo] [data-testid=server-connections]'); if (b) b.click(); return null;").await;
                 tokio::time::sleep(Duration::from_millis(300)).await;
                 None
@@ -921,6 +972,15 @@ pub(super) async fn reconnect_after_revoked_credentials(j: &mut Journey) {
     .await;
     assert_eq!(badge, "reauthorization required");
     assert!(reason.contains("refused"), "the reason is shown: {reason}");
+    // Corrigo refused its first sync: the server holds none of its records, so there is
+    // nothing to preview; Reconnect is offered instead, and the row says why.
+    let offered = until("Reconnect offered instead of a preview", || async {
+        let v = js(client, &format!("const li = document.querySelector(\"{within}\"); const why = li && li.querySelector('[data-testid=preview-not-offered]'); return why ? [why.textContent, li.querySelector('[data-testid=preview-through-server]') !== null] : null;")).await;
+        Some((v[0].as_str()?.to_string(), v[1].clone()))
+    })
+    .await;
+    assert_eq!(offered.1, json!(false), "no preview of nothing");
+    assert!(offered.0.contains("Reconnect"), "{}", offered.0);
     servers_dialog_shot(client, "13-reauthorization-required").await;
 
     // Refused credentials: said plainly, and nothing changes.
@@ -962,7 +1022,9 @@ pub(super) async fn reconnect_after_revoked_credentials(j: &mut Journey) {
     )
     .await;
     set_input(client, within, "reconnect-base-url", &working_url).await;
-    click(client, &format!("{within} [data-testid=reconnect]")).await;
+    // Enter in the form, as a person at the keyboard does: once accepted the form goes,
+    // and focus goes on to the connection's preview.
+    keys(client, &['\u{e007}']).await;
     let badge = until("the reconnected connection", || async {
         // A refusal of the working credentials fails here with its reason (the wait alone
         // said only that it timed out, once in four runs).
@@ -986,6 +1048,16 @@ pub(super) async fn reconnect_after_revoked_credentials(j: &mut Journey) {
         reconnect_form,
         json!(false),
         "Reconnect is offered only while needed"
+    );
+    let focused = until("focus after Reconnect", || async {
+        let v = js(client, "const e = document.activeElement; const li = e && e.closest('[data-server-connection]'); return e && e.dataset.testid ? [e.dataset.testid, li ? li.dataset.serverConnection : null] : null;").await;
+        v.as_array().cloned()
+    })
+    .await;
+    assert_eq!(
+        focused,
+        vec![json!("preview-through-server"), json!("Revoked")],
+        "after Reconnect, focus goes to the connection's preview, not to the dialog"
     );
     servers_dialog_shot(client, "14-reconnected").await;
     keys(client, &['\u{e00c}']).await;
