@@ -101,13 +101,11 @@ impl Data {
         id
     }
 
-    /// Whether any record of `entity` has a member named `name` (any case): the
-    /// sandbox's stand-in for Corrigo's schema when it checks property names.
+    /// Whether `entity` declares a property named `name` (any case), as Corrigo checks
+    /// property names: against the entity's type (see schema.rs), not the records held,
+    /// so a property no stored record has a value for (a work order's `Items` while none
+    /// has items) is still asked for without a refusal.
     pub fn exposes(&self, entity: &str, name: &str) -> bool {
-        name.eq_ignore_ascii_case("Id")
-            || self.records(entity).iter().any(|r| {
-                r.as_object()
-                    .is_some_and(|m| m.keys().any(|k| k.eq_ignore_ascii_case(name)))
-            })
+        crate::schema::declares(entity, name)
     }
 }

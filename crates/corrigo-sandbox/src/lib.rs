@@ -9,6 +9,7 @@
 
 mod data;
 pub mod query;
+mod schema;
 mod write;
 
 pub use data::{Data, ENTITIES};

@@ -518,3 +518,71 @@ async fn a_property_nested_too_deep_is_refused() {
     assert_eq!(served["Entities"].as_array().unwrap().len(), 5, "{served}");
     running.stop().await;
 }
+
+/// Which properties an entity exposes comes from its declared members, not the records
+/// held: in a 2-work-order sandbox where neither has items, `Items.*` is still served
+/// (the records come back without `Items`, as Corrigo leaves an empty collection out),
+/// while a name the entity does not declare is refused as Corrigo refuses it.
+#[tokio::test]
+async fn a_declared_property_no_stored_record_has_is_served_and_an_undeclared_one_refused() {
+    let seed = (1..200)
+        .find(|&seed| {
+            unifield_corrigo_sandbox::Data::generate(seed, 2)
+                .records("WorkOrder")
+                .iter()
+                .all(|wo| wo.get("Items").is_none())
+        })
+        .expect("a seed whose two work orders have no items");
+    let config = Config {
+        seed,
+        work_orders: 2,
+        ..Config::default()
+    };
+    let running = start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap();
+    let base = running.base_url.clone();
+    let client = Client::new();
+    let token = sign_in(&client, &base).await;
+    let query = |properties: Value| {
+        call(
+            &client,
+            reqwest::Method::POST,
+            format!("{base}/api/v1/query/WorkOrder"),
+            &token,
+        )
+        .json(&json!({"QueryExpression": {"PropertySet": {"Properties": properties}, "Count": 10}}))
+        .send()
+    };
+    let served = query(json!(["Id", "Items.*", "items.Task.Id"]))
+        .await
+        .unwrap();
+    assert_eq!(served.status(), StatusCode::OK);
+    let served: Value = served.json().await.unwrap();
+    let entities = served["Entities"].as_array().unwrap();
+    assert_eq!(entities.len(), 2, "{served}");
+    for entity in entities {
+        assert!(entity["Data"]["Id"].is_i64(), "{served}");
+        assert!(entity["Data"].get("Items").is_none(), "{served}");
+    }
+    let refused = query(json!(["Id", "Workorder"])).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    let refused: Value = refused.json().await.unwrap();
+    assert_eq!(refused["ErrorCode"], "ERROR_CODE_1002", "{refused}");
+    assert_eq!(
+        refused["ErrorMessage"],
+        "WorkOrder entity does not expose \"Workorder\" property."
+    );
+    let read = answer(call(
+        &client,
+        reqwest::Method::GET,
+        format!(
+            "{base}/api/v1/base/WorkOrder/{}?properties=Id,Items.*",
+            entities[0]["Data"]["Id"]
+        ),
+        &token,
+    ))
+    .await;
+    assert!(read["Data"]["Id"].is_i64(), "{read}");
+    running.stop().await;
+}
