@@ -334,3 +334,60 @@ fn an_expired_certificate_is_refused_as_not_trusted() {
         assert!(error.to_string().contains("expired"), "{error}");
     }
 }
+
+/// Not only the first connection's TLS failures are typed: once the database serves a
+/// certificate from another CA, the next connection the pool opens (its first one was
+/// closed) fails with `database_certificate_untrusted`, as the first would have, not a
+/// generic `storage_error`.
+#[test]
+fn a_later_pool_connection_failing_tls_gets_the_typed_code() {
+    let certificates = TestCertificates::issue(CERTIFICATE_NAME);
+    let Some(cluster) = unifield_test_support::or_skipped(
+        PgCluster::start_with_tls(&certificates.server),
+        "PostgreSQL with TLS",
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, _) = certificates.write_ca_files(dir.path());
+    let database = cluster.database_named().unwrap();
+    let url = format!(
+        "postgres://{}:{PASSWORD}@{CERTIFICATE_NAME}:{}/{database}?hostaddr=127.0.0.1&sslmode=verify-full&sslrootcert={}",
+        unifield_test_support::postgres::ROLE,
+        cluster.port(),
+        ca.display()
+    );
+    let storage = Storage::open_postgres_with(&url, 1, false).unwrap();
+    storage
+        .add_org("org_a", "alpha", "2026-01-01T00:00:00.000Z")
+        .unwrap();
+
+    // The database's certificate is replaced by one another CA issued, and the node's
+    // open connection is closed: the pool must open a new one.
+    let replacement = TestCertificates::issue(CERTIFICATE_NAME);
+    cluster.replace_server_tls(&replacement.server).unwrap();
+    cluster
+        .query(
+            &cluster.admin_url(),
+            &format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'"
+            ),
+        )
+        .unwrap();
+    // The pool may first hand out the closed connection (a generic error) before it sees
+    // it closed; a new connection is then opened, and refused.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let error = loop {
+        let error = storage
+            .orgs()
+            .expect_err("the replaced certificate is not trusted");
+        if error.code() != "storage_error" || std::time::Instant::now() > deadline {
+            break error;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(error.code(), "database_certificate_untrusted", "{error}");
+    let message = error.to_string();
+    assert!(message.contains(CERTIFICATE_NAME), "{message}");
+    assert!(!message.contains(PASSWORD), "{message}");
+}

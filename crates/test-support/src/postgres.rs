@@ -280,6 +280,34 @@ impl PgCluster {
             .map_err(|e| format!("cannot write {}: {e}", hba.display()))
     }
 
+    /// Serves TLS with `tls` from now on (a cluster started with
+    /// [`PgCluster::start_with_tls`]): its files are rewritten in place (they keep their
+    /// owner and mode) and the configuration reloaded. Connections already open keep the
+    /// certificate they were made with; new ones get this one.
+    pub fn replace_server_tls(&self, tls: &ServerTls) -> Result<(), String> {
+        for (name, text) in [
+            ("server.crt", &tls.certificate_pem),
+            ("server.key", &tls.key_pem),
+        ] {
+            let path = self.dir.path().join(name);
+            if !path.is_file() {
+                return Err(format!(
+                    "{} does not exist: no TLS to replace",
+                    path.display()
+                ));
+            }
+            std::fs::write(&path, text)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
+        self.psql(
+            &[],
+            &self.admin_url(),
+            "SELECT pg_reload_conf()",
+            "reloading the configuration failed",
+        )
+        .map(drop)
+    }
+
     /// Writes the certificate and key into the cluster's directory, readable by the
     /// server's user only (PostgreSQL refuses a key others can read); their paths.
     fn write_server_tls(&self, tls: &ServerTls) -> Result<(PathBuf, PathBuf), String> {

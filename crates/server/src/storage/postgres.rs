@@ -50,6 +50,8 @@ pub(crate) struct Postgres {
     /// runtime inside async code would panic).
     runtime: Option<tokio::runtime::Runtime>,
     pool: Pool,
+    /// The database's hosts, for the typed TLS errors of any new connection.
+    hosts: String,
 }
 
 impl Drop for Postgres {
@@ -191,17 +193,17 @@ impl Postgres {
         let db = Postgres {
             runtime: Some(runtime),
             pool,
+            hosts,
         };
-        // The first connection: a TLS failure gets its own error and code.
+        // The first connection: a TLS failure gets its own error and code (as it does on
+        // any later connection, see `client`); any other failure says where.
         db.block(async {
-            match db.pool.get().await {
-                Ok(_) => Ok(()),
-                Err(deadpool_postgres::PoolError::Backend(error)) => {
-                    Err(tls::classify(&error, &hosts)
-                        .unwrap_or_else(|| fail(pg(error).to_string())))
-                }
-                Err(other) => Err(fail(pool_error(other).to_string())),
-            }
+            db.client().await.map(drop).map_err(|error| match error {
+                StorageError::DatabaseCertificateUntrusted { .. }
+                | StorageError::DatabaseHostNameMismatch { .. }
+                | StorageError::DatabaseTlsUnsupported { .. } => error,
+                other => fail(other.to_string()),
+            })
         })?;
         db.migrate().map_err(|e| fail(e.to_string()))?;
         Ok(db)
@@ -213,8 +215,16 @@ impl Postgres {
         futures_executor::block_on(future)
     }
 
+    /// A pooled connection. One the pool opens now can fail TLS as the first did (the
+    /// database's certificate replaced by one not trusted, say): it gets the same typed
+    /// error and code, not a generic `storage_error`.
     async fn client(&self) -> Result<deadpool_postgres::Object> {
-        self.pool.get().await.map_err(pool_error)
+        self.pool.get().await.map_err(|error| match error {
+            deadpool_postgres::PoolError::Backend(error) => {
+                tls::classify(&error, &self.hosts).unwrap_or_else(|| pg(error))
+            }
+            other => pool_error(other),
+        })
     }
 
     // One statement on a pooled connection, outside any transaction: what most
