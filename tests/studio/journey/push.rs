@@ -1350,6 +1350,14 @@ pub(super) async fn push_and_servers_at_960x600(j: &mut Journey) {
         "return document.querySelector('[data-testid=servers-dialog]') !== null;",
     )
     .await;
+    // Nothing on the page lies over an open dialog's overlay: coverage's heading, kept in
+    // view while its table scrolls (sticky), was drawn over the Servers dialog.
+    let over = js(client, "const b = document.querySelector('.right > .coverage > .panel-head').getBoundingClientRect(); const hit = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2); return hit === null || hit.closest('.overlay') !== null ? null : hit.outerHTML.slice(0, 80);").await;
+    assert_eq!(
+        over,
+        Value::Null,
+        "coverage's heading is under the dialog's overlay"
+    );
     assert_eq!(
         clipped(client, "[data-testid=servers-dialog] input").await,
         Vec::<String>::new(),
