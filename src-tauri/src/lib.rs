@@ -41,37 +41,27 @@ pub fn app_builder<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Buil
         .invoke_handler(commands::handler())
 }
 
-/// WebKitGTK's renderer for the studio's window: its shared-memory renderer rather than the
-/// DMA-BUF one, unless the user chose (`WEBKIT_DISABLE_DMABUF_RENDERER=0` keeps DMA-BUF).
-/// Without a GPU (Xvfb, many VMs) the DMA-BUF renderer's buffers held about 150 MB of the
-/// web process's 365 MB with the samples open (issue 14: a window with an empty page
-/// holds 238 MB); the page draws the same either way.
-fn choose_the_webkit_renderer() {
-    const RENDERER: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
-    if std::env::var_os(RENDERER).is_none() {
-        // Before any thread starts and before GTK or WebKit read the environment.
-        std::env::set_var(RENDERER, "1");
+/// The studio's web view settings (`unifield_webkit_settings::apply_to_webview`: WebKit's
+/// cache model) on every window's view once it exists.
+fn apply_the_webkit_settings<R: tauri::Runtime>(app: &tauri::App<R>) {
+    #[cfg(target_os = "linux")]
+    for window in tauri::Manager::webview_windows(app).into_values() {
+        let applied = window.with_webview(|webview| {
+            unifield_webkit_settings::apply_to_webview(&webview.inner());
+        });
+        if let Err(e) = applied {
+            eprintln!("unifield-studio: WebKit settings not applied: {e}");
+        }
     }
-}
-
-/// JavaScriptCore's optimizing compilers (DFG, and FTL above it) off for the studio's page,
-/// unless the user chose (`JSC_useDFGJIT=1` keeps them); its interpreter and baseline JIT
-/// remain. The page is interface code (mapping, preview and coverage run in Rust), and
-/// the optimizing tiers' compiled code and compiler memory stay in the web process: about
-/// 10 MB of it with the samples open, more after a session (issue 14). Set in this
-/// process's environment, which WebKit's web process inherits.
-fn choose_the_javascript_tiers() {
-    const DFG: &str = "JSC_useDFGJIT";
-    if std::env::var_os(DFG).is_none() {
-        // Before any thread starts and before WebKit starts its web process.
-        std::env::set_var(DFG, "0");
-    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = app;
 }
 
 pub fn run() {
     let launched = Instant::now();
-    choose_the_webkit_renderer();
-    choose_the_javascript_tiers();
+    // WebKit's renderer and JavaScriptCore's tiers, each unless the user chose: before any
+    // thread starts and before GTK or WebKit read the environment.
+    unifield_webkit_settings::choose_before_start();
     let args: Vec<String> = std::env::args().collect();
     let shell = workspace_dir(&args)
         .and_then(|dir| Shell::open(&dir, launched).map_err(|e| e.to_string()))
@@ -81,6 +71,10 @@ pub fn run() {
         });
     app_builder(tauri::Builder::default())
         .manage(shell)
+        .setup(|app| {
+            apply_the_webkit_settings(app);
+            Ok(())
+        })
         .run(tauri::generate_context!())
         .expect("the studio window could not start");
 }

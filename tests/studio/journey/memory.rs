@@ -12,13 +12,12 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 use std::sync::mpsc;
 
-/// The WebKit settings the studio makes for itself (src-tauri's lib.rs,
-/// `choose_the_webkit_renderer` and `choose_the_javascript_tiers`), given to the second
-/// empty window so that it differs from the studio only in its page.
-const STUDIO_WEBKIT_SETTINGS: &[(&str, &str)] = &[
-    ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
-    ("JSC_useDFGJIT", "0"),
-];
+/// Asks the second empty window to make the WebKit settings the studio makes for itself
+/// (crates/webkit-settings, the same calls as src-tauri's `run`: WebKit's renderer,
+/// JavaScriptCore's tiers, WebKit's cache model), so that it differs from the studio only in
+/// its page.
+const STUDIO_WEBKIT_SETTINGS: &[(&str, &str)] =
+    &[("UNIFIELD_EMPTY_WINDOW_STUDIO_WEBKIT_SETTINGS", "1")];
 
 /// The empty window, killed when dropped.
 struct EmptyWindow {
@@ -173,10 +172,10 @@ async fn measure_beside_the_baseline(j: &mut Journey, when: &str) {
     let (empty_mb, empty_webkit_mb) = settled_rss_mb(&baseline.binary).await;
     let baseline_processes = webkit_processes(&baseline.binary);
     drop(baseline);
-    // The studio picks WebKit's shared-memory renderer and turns JavaScriptCore's
-    // optimizing tiers off (src-tauri's lib.rs); a default Tauri window does neither. The
-    // same empty window with the studio's settings tells what is the page's and what the
-    // settings'.
+    // The studio picks WebKit's shared-memory renderer, turns JavaScriptCore's optimizing
+    // tiers off and picks WebKit's document-viewer cache model (crates/webkit-settings); a
+    // default Tauri window does none of it. The same empty window with the studio's settings
+    // tells what is the page's and what the settings'.
     let same_renderer = EmptyWindow::start(STUDIO_WEBKIT_SETTINGS);
     tokio::time::sleep(Duration::from_secs(3)).await;
     let (_, same_renderer_webkit_mb) = settled_rss_mb(&same_renderer.binary).await;
