@@ -538,8 +538,8 @@ impl Service {
             attempts: row.attempts.max(0) as u32,
             first_attempt_at: row
                 .first_attempt_at
-                .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
-                .map(|t| t.with_timezone(&Utc)),
+                .as_deref()
+                .and_then(|first| on_this_clock(first, &row.claimed_at, Utc::now())),
         })
     }
 
@@ -599,6 +599,17 @@ impl Service {
             (Some(row), Some((at, _))) => Ok(Some(self.due_delivery(row, &at)?)),
             _ => Ok(None),
         }
+    }
+}
+
+/// A time `at` on the storage's clock, which read `storage_now` at the claim, as this
+/// node's clock puts it (`node_now` less the same age): the worker compares it with its
+/// own clock to decide when to give up. `at` as it is when `storage_now` does not parse.
+fn on_this_clock(at: &str, storage_now: &str, node_now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let at = DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc);
+    match DateTime::parse_from_rfc3339(storage_now) {
+        Ok(storage_now) => node_now.checked_sub_signed(storage_now.with_timezone(&Utc) - at),
+        Err(_) => Some(at),
     }
 }
 
@@ -702,5 +713,44 @@ async fn prune_history(service: Arc<Service>, retention: Duration) {
             );
         }
         tokio::time::sleep(PRUNE_EVERY).await;
+    }
+}
+
+#[cfg(test)]
+mod clock_tests {
+    use super::*;
+
+    /// A first attempt 10 minutes before the database's now is 10 minutes before this
+    /// node's now, whichever way the node's clock is off.
+    #[test]
+    fn a_first_attempt_reads_as_the_same_age_on_a_skewed_node() {
+        let node_now = Utc::now();
+        for skew in [-3600, 0, 3600] {
+            let storage_now = node_now + chrono::Duration::seconds(skew);
+            let first = storage_now - chrono::Duration::minutes(10);
+            let seen = on_this_clock(
+                &crate::storage::timestamp(first),
+                &crate::storage::timestamp(storage_now),
+                node_now,
+            )
+            .unwrap();
+            let age = node_now - seen;
+            assert!(
+                (age - chrono::Duration::minutes(10))
+                    .num_milliseconds()
+                    .abs()
+                    <= 1,
+                "skew {skew}: {age}"
+            );
+        }
+        let first = "2026-01-01T00:00:00.000Z";
+        assert_eq!(
+            on_this_clock(first, "not a time", node_now),
+            Some(
+                DateTime::parse_from_rfc3339(first)
+                    .unwrap()
+                    .with_timezone(&Utc)
+            )
+        );
     }
 }

@@ -1249,3 +1249,46 @@ fn on_postgres_a_node_with_a_skewed_clock_neither_sends_early_nor_delays_due_del
         "a redelivery the fast node asked for is due now"
     );
 }
+
+/// The first attempt's start is kept on the database's clock too: a node an hour ahead
+/// makes the first attempt, and the node that claims the retry reads it as just now (the
+/// age the give-up time is counted from), not an hour in the future.
+#[test]
+fn on_postgres_the_first_attempt_of_a_node_with_a_skewed_clock_is_kept_on_the_database_clock() {
+    let Some(backend) = postgres() else { return };
+    let right = &backend.storage;
+    let ahead = backend.second_node();
+    let hour = 3600.0;
+    one_queued_delivery(right, &later(0.0));
+    let taken = ahead
+        .claim_webhook_deliveries("node-ahead", &later(hour), &later(hour + 60.0), 10)
+        .unwrap();
+    assert_eq!(taken.len(), 1);
+    assert_eq!(taken[0].first_attempt_at, None);
+    retry_later(
+        &ahead,
+        "node-ahead",
+        taken[0].delivery_id,
+        &later(hour),
+        0.0,
+    );
+    let retried = right
+        .claim_webhook_deliveries("node-right", &later(0.0), &later(60.0), 10)
+        .unwrap();
+    assert_eq!(retried.len(), 1);
+    let parse = |at: &str| {
+        chrono::DateTime::parse_from_rfc3339(at)
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    let first = parse(retried[0].first_attempt_at.as_deref().unwrap());
+    let claimed = parse(&retried[0].claimed_at);
+    // The database runs on this machine's clock: both are now, give or take a minute.
+    for (what, at) in [("first attempt", first), ("claim", claimed)] {
+        let off = (at - Utc::now()).num_seconds().abs();
+        assert!(
+            off < 60,
+            "the {what} is {off} s off the database's clock: {at}"
+        );
+    }
+}

@@ -97,7 +97,11 @@ pub struct ClaimedWebhookDelivery {
     pub event_id: String,
     pub payload: String,
     pub attempts: i64,
+    /// When the first attempt started, on the storage's clock (see `claimed_at`).
     pub first_attempt_at: Option<String>,
+    /// The storage's clock at the claim (SQLite: the `now` given; PostgreSQL: the
+    /// database's), so `first_attempt_at`, kept on that clock, reads as an age on any node.
+    pub claimed_at: String,
 }
 
 /// What becomes of a delivery after an attempt.
@@ -164,6 +168,7 @@ fn claim_heads(
                 payload: r.get(7)?,
                 attempts: r.get(8)?,
                 first_attempt_at: r.get(9)?,
+                claimed_at: now.to_string(),
             })
         })?;
         rows.collect::<rusqlite::Result<_>>()?

@@ -99,6 +99,7 @@ async fn claim_heads(
             payload: r.get(7),
             attempts: r.get(8),
             first_attempt_at: r.get(9),
+            claimed_at: lease_now.clone(),
         })
         .collect();
     if !claimed.is_empty() {
@@ -406,6 +407,12 @@ impl Postgres {
             )
             .await
             .map_err(pg)?;
+            // The first attempt's start is kept on the database's clock (as long before
+            // its now as the attempt started before this node's `now`), so that a node
+            // deciding when to give up reads the same age whatever its own clock says.
+            let (_, started_on_database) =
+                super::database_times(&tx, -super::lease_length(&attempt.started_at, now))
+                    .await?;
             // Only a pending delivery this node still holds changes: a late finish from a
             // node whose lease ran out and passed on records its attempt and nothing else.
             let held = "attempts = GREATEST(attempts, $2), leased_until = NULL, claimed_by = NULL,
@@ -416,7 +423,7 @@ impl Postgres {
                 WebhookNext::Delivered => {
                     tx.execute(
                         &format!("UPDATE webhook_deliveries SET {held}, state = 'delivered', finished_at = $4 {mine}"),
-                        &[&attempt.delivery_id, &attempt.attempt, &attempt.started_at, &now, &node],
+                        &[&attempt.delivery_id, &attempt.attempt, &started_on_database, &now, &node],
                     )
                     .await
                     .map_err(pg)?;
@@ -428,7 +435,7 @@ impl Postgres {
                     let (_, at) = super::database_times(&tx, delay_ms).await?;
                     tx.execute(
                         &format!("UPDATE webhook_deliveries SET {held}, next_attempt_at = $4 {mine}"),
-                        &[&attempt.delivery_id, &attempt.attempt, &attempt.started_at, &at, &node],
+                        &[&attempt.delivery_id, &attempt.attempt, &started_on_database, &at, &node],
                     )
                     .await
                     .map_err(pg)?;
@@ -437,7 +444,7 @@ impl Postgres {
                     let changed = tx
                         .execute(
                             &format!("UPDATE webhook_deliveries SET {held}, state = 'failed', finished_at = $4 {mine}"),
-                            &[&attempt.delivery_id, &attempt.attempt, &attempt.started_at, &now, &node],
+                            &[&attempt.delivery_id, &attempt.attempt, &started_on_database, &now, &node],
                         )
                         .await
                         .map_err(pg)?;
