@@ -172,23 +172,25 @@ pub(crate) fn parse_members_str(
     deserializer.end()
 }
 
-/// [`parse_members`] through `scan::object_members`: members nobody reads are skipped by
-/// the byte scanner, the rest parsed from their own text. `None` when the scanner gives
-/// up, a member is an envelope's, or a value read does not parse: the caller then reads
-/// the line with serde_json, which reports what is wrong and where.
+/// [`parse_members`] through the scanner (`scan.rs`): members nobody reads are skipped by
+/// it, the rest built as it reads them ([`build`]). `None` when the scanner gives up, a
+/// member is an envelope's, or a value read is one serde_json refuses: the caller then
+/// reads the line with serde_json, which reports what is wrong and where.
 fn scan_members(
     text: &str,
     table: &crate::compile::MemberTable,
     slots: &mut [Option<Value>],
 ) -> Option<()> {
-    crate::scan::object_members(text, |name, value| {
+    let bytes = text.as_bytes();
+    let start = crate::scan::skip_whitespace(bytes, 0);
+    let end = crate::scan::object_members_at(text, start, |name, at| {
         let Some(slot) = table.names.find(name) else {
-            return Some(());
+            return crate::scan::value_end(bytes, at);
         };
         if slot >= slots.len() {
             return None;
         }
-        let value = value_of(value)?;
+        let (value, end) = build(text, at, 0)?;
         slots[slot] = Some(if table.wrapped[slot] {
             let mut own = serde_json::Map::with_capacity(1);
             own.insert(name.to_owned(), value);
@@ -196,33 +198,73 @@ fn scan_members(
         } else {
             value
         });
-        Some(())
-    })
+        Some(end)
+    })?;
+    (crate::scan::skip_whitespace(bytes, end) == bytes.len()).then_some(())
 }
 
-/// The value of one member's text, already checked by the scanner: what serde_json
-/// (through [`Presized`]) makes of it, with the commonest scalars built directly.
-fn value_of(text: &str) -> Option<Value> {
+/// The value starting at `at` in `text` and where it ends, `depth` containers down:
+/// what serde_json (through [`Presized`]) reads there, built in the scanner's one pass
+/// (serde_json's deserializer would read the text again token by token: a fifth of
+/// mapping records whose members are small objects and arrays of them). Strings without
+/// escapes, literals and small integers are built directly; containers from their
+/// members and items, an object at its final size with the last of a repeated name
+/// winning in the first one's place, as `Presized` builds it; other numbers and escaped
+/// strings by serde_json itself. `None` where the scanner gives up or serde_json refuses.
+fn build(text: &str, at: usize, depth: usize) -> Option<(Value, usize)> {
+    use crate::scan::{
+        array_items_at, literal_end, number_end, object_members_at, string_end_escaped, MAX_DEPTH,
+    };
     let bytes = text.as_bytes();
-    match bytes {
-        [b'"', inner @ .., b'"'] if !inner.contains(&b'\\') => {
-            // The scanner saw the closing quote at the end and no escape inside.
-            return Some(Value::String(text[1..text.len() - 1].to_owned()));
+    let by_serde = |end: usize| {
+        let mut deserializer = serde_json::Deserializer::from_str(&text[at..end]);
+        let value = Presized.deserialize(&mut deserializer).ok()?;
+        deserializer.end().ok()?;
+        Some((value, end))
+    };
+    match *bytes.get(at)? {
+        b'"' => {
+            let (end, escaped) = string_end_escaped(bytes, at + 1)?;
+            if escaped {
+                return by_serde(end);
+            }
+            Some((Value::String(text[at + 1..end - 1].to_owned()), end))
         }
-        b"true" => return Some(Value::Bool(true)),
-        b"false" => return Some(Value::Bool(false)),
-        b"null" => return Some(Value::Null),
-        // A non-negative integer of at most 19 digits always fits a u64, as serde_json
-        // reads it (a leading zero only alone: the scanner checked the grammar).
-        [b'0'..=b'9', ..] if bytes.len() <= 19 && bytes.iter().all(u8::is_ascii_digit) => {
-            return text.parse::<u64>().ok().map(Value::from);
+        b't' => Some((Value::Bool(true), literal_end(bytes, at, b"true")?)),
+        b'f' => Some((Value::Bool(false), literal_end(bytes, at, b"false")?)),
+        b'n' => Some((Value::Null, literal_end(bytes, at, b"null")?)),
+        b'-' | b'0'..=b'9' => {
+            let end = number_end(bytes, at)?;
+            let digits = &bytes[at..end];
+            // A non-negative integer of at most 19 digits always fits a u64, as
+            // serde_json reads it (the scanner checked the grammar: no leading zero).
+            if digits.len() <= 19 && digits.iter().all(u8::is_ascii_digit) {
+                return Some((Value::from(text[at..end].parse::<u64>().ok()?), end));
+            }
+            by_serde(end)
         }
-        _ => {}
+        b'[' if depth < MAX_DEPTH => {
+            let mut items = Vec::new();
+            let end = array_items_at(text, at, |item| {
+                let (value, end) = build(text, item, depth + 1)?;
+                items.push(value);
+                Some(end)
+            })?;
+            Some((Value::Array(items), end))
+        }
+        b'{' if depth < MAX_DEPTH => {
+            let mut entries: Vec<(String, Value)> = Vec::new();
+            let end = object_members_at(text, at, |name, value| {
+                let (value, end) = build(text, value, depth + 1)?;
+                entries.push((name.to_owned(), value));
+                Some(end)
+            })?;
+            let mut object = serde_json::Map::with_capacity(entries.len());
+            object.extend(entries);
+            Some((Value::Object(object), end))
+        }
+        _ => None,
     }
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let value = Presized.deserialize(&mut deserializer).ok()?;
-    deserializer.end().ok()?;
-    Some(value)
 }
 
 struct Members<'s> {
@@ -283,17 +325,22 @@ pub fn parse_record(text: &str, keep: Option<&[String]>) -> serde_json::Result<V
     }
 }
 
-/// [`Projected`] through `scan::object_members` (see [`scan_members`]): the same object,
-/// or `None` for serde_json to read (and report on) instead.
+/// [`Projected`] through the scanner (see [`scan_members`]): the same object, or `None`
+/// for serde_json to read (and report on) instead.
 fn scan_projected(text: &str, keep: &[String]) -> Option<Value> {
+    let bytes = text.as_bytes();
     let mut out = serde_json::Map::with_capacity(keep.len());
-    crate::scan::object_members(text, |name, value| {
+    let start = crate::scan::skip_whitespace(bytes, 0);
+    let end = crate::scan::object_members_at(text, start, |name, at| {
         if keep.iter().any(|k| k == name) || ENVELOPE_MEMBERS.contains(&name) {
-            out.insert(name.to_owned(), value_of(value)?);
+            let (value, end) = build(text, at, 0)?;
+            out.insert(name.to_owned(), value);
+            Some(end)
+        } else {
+            crate::scan::value_end(bytes, at)
         }
-        Some(())
     })?;
-    Some(Value::Object(out))
+    (crate::scan::skip_whitespace(bytes, end) == bytes.len()).then_some(Value::Object(out))
 }
 
 /// Members of a CommandResult that are never records.

@@ -17,52 +17,105 @@ pub(crate) const MAX_DEPTH: usize = 64;
 /// Calls `on(name, value_text)` for each member of the JSON object that is all of `text`
 /// (whitespace around it allowed), in order. `None` when the text is not such an object,
 /// a name holds an escape, nesting passes [`MAX_DEPTH`], or `on` returns `None`.
+#[cfg(test)]
 pub(crate) fn object_members<'t>(
     text: &'t str,
     mut on: impl FnMut(&'t str, &'t str) -> Option<()>,
 ) -> Option<()> {
     let bytes = text.as_bytes();
-    let mut at = skip_whitespace(bytes, 0);
+    let end = object_members_at(text, skip_whitespace(bytes, 0), |name, start| {
+        let end = value_end(bytes, start)?;
+        // Both cuts are at ASCII bytes of valid UTF-8, so on char boundaries.
+        on(name, &text[start..end])?;
+        Some(end)
+    })?;
+    (skip_whitespace(bytes, end) == bytes.len()).then_some(())
+}
+
+/// The object whose `{` is at `at`: calls `on(name, value_start)` for each member, which
+/// reads or skips the value and gives back where it ends. Where the object ends, or
+/// `None` (as [`object_members`]).
+pub(crate) fn object_members_at<'t>(
+    text: &'t str,
+    mut at: usize,
+    mut on: impl FnMut(&'t str, usize) -> Option<usize>,
+) -> Option<usize> {
+    let bytes = text.as_bytes();
     if bytes.get(at) != Some(&b'{') {
         return None;
     }
     at = skip_whitespace(bytes, at + 1);
     if bytes.get(at) == Some(&b'}') {
-        at += 1;
-    } else {
-        loop {
-            if bytes.get(at) != Some(&b'"') {
-                return None;
-            }
-            let name_start = at + 1;
-            let name_end = string_end(bytes, name_start)?;
-            // A name with an escape would need decoding to be matched: left to serde_json.
-            if bytes[name_start..name_end - 1].contains(&b'\\') {
-                return None;
-            }
-            at = skip_whitespace(bytes, name_end);
-            if bytes.get(at) != Some(&b':') {
-                return None;
-            }
-            let start = skip_whitespace(bytes, at + 1);
-            let end = value_end(bytes, start)?;
-            // Both cuts are at ASCII bytes of valid UTF-8, so on char boundaries.
-            on(&text[name_start..name_end - 1], &text[start..end])?;
-            at = skip_whitespace(bytes, end);
-            match bytes.get(at) {
-                Some(b',') => at = skip_whitespace(bytes, at + 1),
-                Some(b'}') => {
-                    at += 1;
-                    break;
-                }
-                _ => return None,
-            }
+        return Some(at + 1);
+    }
+    loop {
+        if bytes.get(at) != Some(&b'"') {
+            return None;
+        }
+        let name_start = at + 1;
+        let (name_end, escaped) = string_end_escaped(bytes, name_start)?;
+        // A name with an escape would need decoding to be matched: left to serde_json.
+        if escaped {
+            return None;
+        }
+        at = skip_whitespace(bytes, name_end);
+        if bytes.get(at) != Some(&b':') {
+            return None;
+        }
+        let start = skip_whitespace(bytes, at + 1);
+        let end = on(&text[name_start..name_end - 1], start)?;
+        at = skip_whitespace(bytes, end);
+        match bytes.get(at) {
+            Some(b',') => at = skip_whitespace(bytes, at + 1),
+            Some(b'}') => return Some(at + 1),
+            _ => return None,
         }
     }
-    (skip_whitespace(bytes, at) == bytes.len()).then_some(())
 }
 
-fn skip_whitespace(bytes: &[u8], mut at: usize) -> usize {
+/// Calls `on(item_text)` for each item of the JSON array that is all of `text` (as
+/// [`object_members`] does for an object's members); `None` when it is not one.
+#[cfg(test)]
+pub(crate) fn array_items<'t>(
+    text: &'t str,
+    mut on: impl FnMut(&'t str) -> Option<()>,
+) -> Option<()> {
+    let bytes = text.as_bytes();
+    let end = array_items_at(text, skip_whitespace(bytes, 0), |start| {
+        let end = value_end(bytes, start)?;
+        on(&text[start..end])?;
+        Some(end)
+    })?;
+    (skip_whitespace(bytes, end) == bytes.len()).then_some(())
+}
+
+/// The array whose `[` is at `at`: calls `on(item_start)` for each item, which reads or
+/// skips it and gives back where it ends. Where the array ends, or `None`.
+pub(crate) fn array_items_at(
+    text: &str,
+    mut at: usize,
+    mut on: impl FnMut(usize) -> Option<usize>,
+) -> Option<usize> {
+    let bytes = text.as_bytes();
+    if bytes.get(at) != Some(&b'[') {
+        return None;
+    }
+    at = skip_whitespace(bytes, at + 1);
+    if bytes.get(at) == Some(&b']') {
+        return Some(at + 1);
+    }
+    loop {
+        let end = on(at)?;
+        at = skip_whitespace(bytes, end);
+        match bytes.get(at) {
+            Some(b',') => at = skip_whitespace(bytes, at + 1),
+            Some(b']') => return Some(at + 1),
+            _ => return None,
+        }
+    }
+}
+
+pub(crate) fn skip_whitespace(bytes: &[u8], mut at: usize) -> usize {
     while let Some(b' ' | b'\n' | b'\t' | b'\r') = bytes.get(at) {
         at += 1;
     }
@@ -152,8 +205,14 @@ fn member_name_end(bytes: &[u8], at: usize) -> Option<usize> {
 /// Just past the closing quote of the string whose text starts at `at` (after the
 /// opening quote). Control characters are refused and escapes checked, as serde_json's
 /// `ignore_str` does (a `\u` escape's four hex digits, not what they encode).
-fn string_end(bytes: &[u8], mut at: usize) -> Option<usize> {
+fn string_end(bytes: &[u8], at: usize) -> Option<usize> {
+    string_end_escaped(bytes, at).map(|(end, _)| end)
+}
+
+/// [`string_end`], and whether the string holds an escape (its text is not its value).
+pub(crate) fn string_end_escaped(bytes: &[u8], mut at: usize) -> Option<(usize, bool)> {
     const ONES: u64 = u64::MAX / 255;
+    let mut escaped = false;
     loop {
         // Eight bytes at a time up to a quote, a backslash or a control character.
         while let Some(chunk) = bytes.get(at..at + 8) {
@@ -171,8 +230,9 @@ fn string_end(bytes: &[u8], mut at: usize) -> Option<usize> {
             at += 8;
         }
         match *bytes.get(at)? {
-            b'"' => return Some(at + 1),
+            b'"' => return Some((at + 1, escaped)),
             b'\\' => {
+                escaped = true;
                 at = match *bytes.get(at + 1)? {
                     b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => at + 2,
                     b'u' => {
@@ -192,7 +252,7 @@ fn string_end(bytes: &[u8], mut at: usize) -> Option<usize> {
 }
 
 /// Past a number: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, serde_json's grammar.
-fn number_end(bytes: &[u8], mut at: usize) -> Option<usize> {
+pub(crate) fn number_end(bytes: &[u8], mut at: usize) -> Option<usize> {
     let digits = |bytes: &[u8], mut at: usize| {
         let start = at;
         while bytes.get(at).is_some_and(u8::is_ascii_digit) {
@@ -226,7 +286,7 @@ fn number_end(bytes: &[u8], mut at: usize) -> Option<usize> {
     Some(at)
 }
 
-fn literal_end(bytes: &[u8], at: usize, word: &[u8]) -> Option<usize> {
+pub(crate) fn literal_end(bytes: &[u8], at: usize, word: &[u8]) -> Option<usize> {
     (bytes.get(at..at + word.len())? == word).then_some(at + word.len())
 }
 
@@ -341,5 +401,20 @@ mod tests {
             assert_eq!(object_members(refused, |_, _| Some(())), None, "{refused}");
         }
         assert_eq!(object_members("{\"a\":1}", |_, _| None), None);
+    }
+
+    #[test]
+    fn splits_an_array_into_its_items() {
+        let mut seen = Vec::new();
+        array_items(" [1, \"x,]\" ,[2,[]],{\"a\":[3]} ]", |item| {
+            seen.push(item);
+            Some(())
+        })
+        .unwrap();
+        assert_eq!(seen, ["1", "\"x,]\"", "[2,[]]", "{\"a\":[3]}"]);
+        assert_eq!(array_items("[]", |_| None), Some(()));
+        for refused in ["[1,]", "[,1]", "[1 2]", "[1", "{}", "[1] x", "[1}"] {
+            assert_eq!(array_items(refused, |_| Some(())), None, "{refused}");
+        }
     }
 }
