@@ -256,11 +256,13 @@ pub(crate) fn unified_record(mapping: &Mapping, applied: Applied) -> Option<Valu
 }
 
 /// A source record that is not JSON (it came from Corrigo, so this is unexpected) is
-/// served as a record of diagnostics rather than dropped. Records are parsed projected
-/// onto the members the mapping reads, as `unifield apply` does.
+/// served as a record of diagnostics rather than dropped. Only the members the mapping
+/// reads are parsed, straight from the text (`Mapping::apply_text`: parse then apply,
+/// errors included, without building an object for the record), as `unifield apply`
+/// reads them.
 fn map_text(mapping: &Mapping, source_id: &str, body: &str, related: &Related) -> Option<Value> {
-    match unifield_engine::input::parse_record(body, mapping.members_read()) {
-        Ok(record) => unified_record(mapping, mapping.apply(&record, related)),
+    match mapping.apply_text(body, related) {
+        Ok(applied) => unified_record(mapping, applied),
         Err(error) => Some(json!({
             "key": source_id,
             "customFields": {},
