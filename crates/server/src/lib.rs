@@ -333,6 +333,8 @@ impl RunningServer {
         let syncing_before = service.syncing_now().len();
         if let Some(scheduler) = self.scheduler.take() {
             scheduler.abort();
+            // Gone, with its hold on the service, before this returns (see `stop`).
+            let _ = scheduler.await;
         }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
@@ -353,6 +355,7 @@ impl RunningServer {
                 .is_err()
             {
                 webhooks.abort();
+                let _ = webhooks.await;
             }
         }
         // Syncs stop after their page in hand and release their own leases.
@@ -397,11 +400,16 @@ impl RunningServer {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+        // Awaited once aborted, so that their hold on the service (and, on SQLite, the
+        // file's serving lock) is gone when this returns: a server started next in this
+        // process on the same file is not refused.
         if let Some(webhooks) = self.webhooks.take() {
             webhooks.abort();
+            let _ = webhooks.await;
         }
         if let Some(scheduler) = self.scheduler.take() {
             scheduler.abort();
+            let _ = scheduler.await;
         }
         if let Some(task) = self.task.take() {
             let _ = task.await;
