@@ -477,6 +477,10 @@ pub(crate) struct MemberTable {
     /// Per head: whether a query reads below it (`$.WorkZones[*].Id`). Such a member is
     /// kept inside an object of its own, which the query runs on as its root.
     pub wrapped: Vec<bool>,
+    /// Per head: when the member is read only as an array whose items the field's steps
+    /// pick and reshape (customer's `Addresses`), the members of its items they look at;
+    /// the items' other members are skipped, not built (see `item_members`).
+    pub items: Vec<Option<Vec<String>>>,
 }
 
 /// When every path that reads the record starts at a named member and reads only below
@@ -512,10 +516,72 @@ fn member_table(
         let slot = path.only_below_head().and_then(|name| heads.find(name))?;
         wrapped[slot] = true;
     }
+    let items = item_members(fields, id_path, filter, heads, &wrapped);
     Some(MemberTable {
         names: Heads::of(heads.names().chain(envelope.iter().copied())),
         wrapped,
+        items,
     })
+}
+
+/// For each head, the members of its items that are ever looked at, when every read of
+/// the head is a field's source path that is the head alone (`$.Addresses`) and that
+/// field's steps reach only those members of its items (`transform::item_members_read`).
+/// `None` for a head read in any other way: by the id, the filter, a step's selector, a
+/// deeper path, a query, or a field whose value is the array or a whole item.
+fn item_members(
+    fields: &[CompiledField],
+    id_path: &Selector,
+    filter: Option<&Selector>,
+    heads: &Heads,
+    wrapped: &[bool],
+) -> Vec<Option<Vec<String>>> {
+    // Per head: not read yet (`None`), read only through such steps (`Some(Some)`), or
+    // read some other way (`Some(None)`).
+    let mut found: Vec<Option<Option<Vec<String>>>> = vec![None; heads.len()];
+    for field in fields {
+        let Source::Paths(field_paths) = &field.source else {
+            continue;
+        };
+        let steps: Vec<&crate::transform::Op> = field.steps.iter().map(|s| &s.op).collect();
+        for path in field_paths {
+            let Some(slot) = path.only_below_head().and_then(|name| heads.find(name)) else {
+                continue;
+            };
+            let (names, more) = path.leading_names();
+            let read = if path.is_singular() && names.len() == 1 && !more {
+                crate::transform::item_members_read(&steps)
+            } else {
+                None
+            };
+            found[slot] = match (found[slot].take(), read) {
+                (None, read) => Some(read),
+                (Some(Some(mut known)), Some(read)) => {
+                    known.extend(read);
+                    known.sort();
+                    known.dedup();
+                    Some(Some(known))
+                }
+                _ => Some(None),
+            };
+        }
+    }
+    // Every other path (the id's, the filter's, steps' selectors) reads its head whole.
+    let others = std::iter::once(id_path).chain(filter).chain(
+        fields
+            .iter()
+            .flat_map(|f| f.steps.iter().flat_map(|s| s.op.selectors())),
+    );
+    for path in others {
+        if let Some(slot) = path.only_below_head().and_then(|name| heads.find(name)) {
+            found[slot] = Some(None);
+        }
+    }
+    found
+        .into_iter()
+        .zip(wrapped)
+        .map(|(read, wrapped)| if *wrapped { None } else { read.flatten() })
+        .collect()
 }
 
 /// Every path a mapping reads the record by: its id's, its filter's, and each field's
@@ -876,4 +942,47 @@ pub(crate) fn check_value(value: &Value, ty: &FieldType) -> Result<(), ValueErro
 
 fn is_rfc3339_utc(text: &str) -> bool {
     text.ends_with('Z') && chrono::DateTime::parse_from_rfc3339(text).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    /// The members of `Addresses` items read member by member, for customer.json with a
+    /// custom field `x` bound by `binding` (none when empty).
+    fn address_items(binding: &str) -> Option<Vec<String>> {
+        let mut doc: serde_json::Value =
+            serde_json::from_str(include_str!("../../../mappings/corrigo/customer.json")).unwrap();
+        if !binding.is_empty() {
+            doc["custom"] = serde_json::json!({ "x": serde_json::from_str::<serde_json::Value>(binding).unwrap() });
+        }
+        let mapping = super::load(&doc.to_string(), None).unwrap();
+        let table = mapping.member_table.as_ref().unwrap();
+        let slot = mapping.heads.find("Addresses").unwrap();
+        table.items[slot].clone()
+    }
+
+    #[test]
+    fn items_keep_only_the_members_pick_and_reshape_read() {
+        assert_eq!(
+            address_items("").unwrap(),
+            ["City", "Country", "State", "Street", "Street2", "TypeId", "Zip"]
+        );
+        let pick_path = r#"{"path": "$.Addresses", "steps": [{"fn": "pick", "where": {"Role": "Bill"}, "path": "$.Extra"}]}"#;
+        assert_eq!(
+            address_items(pick_path).unwrap(),
+            ["City", "Country", "Extra", "Role", "State", "Street", "Street2", "TypeId", "Zip"]
+        );
+        // The array, a whole item, or a deeper path reaches the output, or another step
+        // reads the member: nothing is left out.
+        for binding in [
+            r#"{"path": "$.Addresses", "steps": [{"fn": "pick", "where": {"TypeId": "Primary"}}]}"#,
+            r#"{"path": "$.Addresses", "steps": ["count"]}"#,
+            r#"{"path": "$.Addresses"}"#,
+            r#"{"path": "$.Addresses[0].City"}"#,
+            r#"{"path": "$.Addresses[*].City"}"#,
+            r#"{"path": "$.Addresses", "steps": [{"fn": "pick", "path": "$..City"}]}"#,
+            r#"{"path": "$.Id", "steps": [{"fn": "template", "template": "{Addresses}"}]}"#,
+        ] {
+            assert_eq!(address_items(binding), None, "{binding}");
+        }
+    }
 }

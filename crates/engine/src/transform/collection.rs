@@ -248,6 +248,32 @@ impl CollectionOp {
     }
 }
 
+/// The members of an array's items that `first` then `second` (a field's first two
+/// steps) can look at, when the array itself is looked at only through them: a `pick`
+/// without a path followed by a `reshape` reads the `where` members and the reshape's;
+/// a `pick` with a path, the `where` members and the path's. `None` otherwise (the whole
+/// item, or the array, can reach the output or an error message).
+pub(super) fn item_members_read(first: &CollectionOp, second: Option<&Op>) -> Option<Vec<String>> {
+    let CollectionOp::Pick { matching, path, .. } = first else {
+        return None;
+    };
+    let mut names: Vec<String> = matching.keys().cloned().collect();
+    match (path, second) {
+        (Some(path), _) => names.push(path.only_below_head()?.to_string()),
+        (None, Some(Op::Collection(CollectionOp::Reshape(members)))) => {
+            for (_, paths) in members {
+                for path in paths {
+                    names.push(path.only_below_head()?.to_string());
+                }
+            }
+        }
+        (None, _) => return None,
+    }
+    names.sort();
+    names.dedup();
+    Some(names)
+}
+
 /// The `index`-th item (from the end when negative) of those whose members equal
 /// `matching`.
 fn picked<'v>(items: &'v [Value], matching: &Map<String, Value>, index: i64) -> Option<&'v Value> {

@@ -253,6 +253,18 @@ pub(crate) enum Op {
     Table(table::TableOp),
 }
 
+/// The members of an array's items that a field's steps can look at, when the array
+/// (the field's source) reaches nothing but them (see `collection::item_members_read`):
+/// reading only those members of each item gives the same result and the same errors.
+pub(crate) fn item_members_read(steps: &[&Op]) -> Option<Vec<String>> {
+    match steps {
+        [Op::Collection(first), rest @ ..] => {
+            collection::item_members_read(first, rest.first().copied())
+        }
+        _ => None,
+    }
+}
+
 impl Op {
     /// Runs the step. The input is borrowed from the record where it can be: steps that
     /// leave a value as it is pass it on without copying, and steps that build a new
