@@ -279,12 +279,12 @@ impl Store {
     ) -> Result<PageOutcome> {
         let fetched_at = timestamp(at);
         let tx = self.db.transaction()?;
+        // Statements a pull runs for every page are prepared once per handle (cached).
         let (connection_id, entity, owner): (i64, String, Option<String>) = tx
-            .query_row(
+            .prepare_cached(
                 "SELECT connection_id, entity, owner FROM pull_runs WHERE id = ?1 AND status = 'running'",
-                [run_id],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-            )
+            )?
+            .query_row([run_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
             .optional()?
             .ok_or(StoreError::PullNotRunning(run_id))?;
         if owner.as_deref() != Some(self.owner.as_str()) {
@@ -318,10 +318,10 @@ impl Store {
                 }
             }
         }
-        tx.execute(
+        tx.prepare_cached(
             "UPDATE pull_runs SET cursor = ?2, pages = pages + 1, records = records + ?3, lease_until = ?4 WHERE id = ?1",
-            params![run_id, cursor, page.len() as i64, timestamp(at + PULL_LEASE)],
-        )?;
+        )?
+        .execute(params![run_id, cursor, page.len() as i64, timestamp(at + PULL_LEASE)])?;
         tx.commit()?;
         Ok(outcome)
     }
