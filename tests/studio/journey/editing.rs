@@ -157,16 +157,22 @@ async fn keyboard_drop_replaces_a_binding(client: &Client) {
     .await
     .as_u64()
     .unwrap();
-    let mut reached = false;
+    // One field per press: each press is waited for (a busy machine renders late, and a
+    // press read as not taken yet was pressed again, past `status`).
+    let mut at = Value::Null;
     for _ in 0..rows {
         keys(client, &['\u{e015}']).await; // ArrowDown
-        tokio::time::sleep(Duration::from_millis(30)).await;
-        if js(client, over).await == json!("status") {
-            reached = true;
+        let before = at.clone();
+        at = until("the keyboard drag's next target", || async {
+            let now = js(client, over).await;
+            (now.is_string() && now != before).then_some(now)
+        })
+        .await;
+        if at == json!("status") {
             break;
         }
     }
-    assert!(reached, "the keyboard drag reached `status`");
+    assert_eq!(at, json!("status"), "the keyboard drag reached `status`");
     let warned = until("the warning while over a bound field", || async {
         let v = js(client, &format!("const m = document.querySelector('{row} [data-testid=drop-replaces]'); const live = [...document.querySelectorAll('[id^=DndLiveRegion]')].map((e) => e.textContent).join(' '); return m ? live : null;")).await;
         let live = v.as_str()?.to_string();
@@ -480,6 +486,14 @@ pub(super) async fn save_history_and_diff(j: &mut Journey) {
         "the fix is disabled until a target is chosen"
     );
     // The coverage panel scrolls on its own; at 960x600 the row may be below its fold.
+    // Scrolled once coverage is done (its heading, which stays in view over the table,
+    // changes height while it runs).
+    until_true(
+        client,
+        "coverage done",
+        "return document.querySelector('[data-testid=run-coverage]') !== null;",
+    )
+    .await;
     js(
         client,
         &format!("document.querySelector('{fix} [data-testid=unmapped-target]').scrollIntoView({{block: 'center'}});"),
