@@ -83,3 +83,37 @@ fn two_serving_opens_of_one_sqlite_file_exclude_each_other_until_the_first_is_dr
     drop(first);
     Storage::open_serving(&data).unwrap();
 }
+
+/// The lock file is emptied and rewritten at start: a symbolic link planted in its place
+/// must not have the server empty (or narrow the permissions of) the file it names.
+#[test]
+fn a_symbolic_link_in_place_of_the_lock_file_is_refused_and_its_target_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let victim = dir.path().join("precious.txt");
+    std::fs::write(&victim, "precious\n").unwrap();
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::os::unix::fs::symlink(&victim, data.join(LOCK_FILE)).unwrap();
+
+    let refused = Storage::open_serving(&data).err().expect("refused");
+    assert_eq!(refused.code(), "storage_unavailable", "{refused}");
+    assert!(
+        refused
+            .to_string()
+            .contains(&data.join(LOCK_FILE).display().to_string()),
+        "{refused}"
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    let mode = std::fs::metadata(&victim).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644, "the link's target keeps its permissions");
+}
+
+#[test]
+fn a_directory_in_place_of_the_lock_file_is_refused_saying_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(data.join(LOCK_FILE)).unwrap();
+    let refused = Storage::open_serving(&data).err().expect("refused");
+    assert!(refused.to_string().contains(LOCK_FILE), "{refused}");
+}

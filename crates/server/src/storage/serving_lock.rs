@@ -39,7 +39,16 @@ impl ServingLock {
             reason,
         };
         let mut file = open_private(&path).map_err(|e| fail(e.to_string()))?;
-        restrict(&path, 0o600).map_err(|e| fail(e.to_string()))?;
+        // Checked and narrowed through the open file, not the path: whatever the name
+        // points to now is what gets locked and, below, emptied.
+        let kind = file
+            .metadata()
+            .map_err(|e| fail(e.to_string()))?
+            .file_type();
+        if !kind.is_file() {
+            return Err(fail(format!("not a regular file but {kind:?}")));
+        }
+        restrict_open(&file).map_err(|e| fail(e.to_string()))?;
         if !try_lock_exclusive(&file).map_err(|e| fail(format!("cannot lock it: {e}")))? {
             // The holder's id, as it wrote it (bounded: a pid is a few digits).
             let mut text = String::new();
@@ -65,6 +74,8 @@ impl ServingLock {
     }
 }
 
+/// Never through a symbolic link: the lock file is emptied and rewritten, and a link
+/// planted in the data directory would have the server empty whatever it names.
 #[cfg(unix)]
 fn open_private(path: &Path) -> std::io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
@@ -74,7 +85,19 @@ fn open_private(path: &Path) -> std::io::Result<File> {
         .read(true)
         .write(true)
         .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
         .open(path)
+}
+
+#[cfg(unix)]
+fn restrict_open(file: &File) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))
+}
+
+#[cfg(not(unix))]
+fn restrict_open(_file: &File) -> std::io::Result<()> {
+    Ok(())
 }
 
 #[cfg(not(unix))]
