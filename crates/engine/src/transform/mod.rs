@@ -270,7 +270,7 @@ impl Op {
     /// leave a value as it is pass it on without copying, and steps that build a new
     /// value read it in place, so a value is copied at most once, into the output.
     pub(crate) fn run<'v>(
-        &self,
+        &'v self,
         input: Cow<'v, Value>,
         cx: &mut StepContext,
     ) -> Result<Cow<'v, Value>, StepError> {

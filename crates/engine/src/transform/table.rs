@@ -288,7 +288,7 @@ impl TableOp {
     }
 
     pub(super) fn run<'v>(
-        &self,
+        &'v self,
         input: Cow<'v, Value>,
         cx: &mut StepContext,
     ) -> Result<Cow<'v, Value>, StepError> {
@@ -322,7 +322,7 @@ impl TableOp {
                     null()
                 }
             }
-            TableOp::MapValues(map) => Cow::Owned(map.run(&input, cx)?),
+            TableOp::MapValues(map) => map.run(&input, cx)?,
             TableOp::Lookup(lookup) => Cow::Owned(lookup.run(&input, cx)?),
             TableOp::Default(_)
             | TableOp::NullIfEmpty
@@ -333,12 +333,25 @@ impl TableOp {
 }
 
 impl ValueMap {
-    fn run(&self, input: &Value, cx: &mut StepContext) -> Result<Value, StepError> {
-        let key = key_text(input)
-            .ok_or_else(|| StepError::wrong_input("a string, number or boolean", input))?;
-        if let Some(found) = self.entries.get(&fold(&key, self.case_insensitive)) {
-            return Ok(found.clone());
+    /// The mapped value, borrowed from the map (a value map runs on every record: its
+    /// key and its result were each a copy per record).
+    fn run<'m>(&'m self, input: &Value, cx: &mut StepContext) -> Result<Cow<'m, Value>, StepError> {
+        let key: Cow<str> = match input {
+            Value::String(text) => Cow::Borrowed(text),
+            other => Cow::Owned(
+                key_text(other)
+                    .ok_or_else(|| StepError::wrong_input("a string, number or boolean", other))?,
+            ),
+        };
+        let folded: Cow<str> = if self.case_insensitive {
+            Cow::Owned(fold(&key, true))
+        } else {
+            Cow::Borrowed(&key)
+        };
+        if let Some(found) = self.entries.get(folded.as_ref()) {
+            return Ok(from_the_map(found));
         }
+        let key = key.into_owned();
         cx.unmapped.push(key.clone());
         if self.fail_on_unmapped {
             let mut known: Vec<&String> = self.entries.keys().collect();
@@ -352,7 +365,20 @@ impl ValueMap {
                 ),
             ));
         }
-        Ok(self.default.clone().unwrap_or(Value::Null))
+        Ok(self
+            .default
+            .as_ref()
+            .map_or(Cow::Owned(Value::Null), from_the_map))
+    }
+}
+
+/// A value map's result, borrowed; one over the size limit is copied, so the step's size
+/// check (which weighs only values a step built) refuses it as it always has.
+fn from_the_map(value: &Value) -> Cow<'_, Value> {
+    if super::weigh(value, super::MAX_VALUE_BYTES) > super::MAX_VALUE_BYTES {
+        Cow::Owned(value.clone())
+    } else {
+        Cow::Borrowed(value)
     }
 }
 
