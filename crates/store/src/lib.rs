@@ -30,7 +30,6 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_pull_lease.sql"),
     include_str!("../migrations/0003_pull_properties.sql"),
-    include_str!("../migrations/0004_records_without_hash.sql"),
 ];
 
 /// The page size of a new workspace file. Cached records are kilobytes of JSON each: at

@@ -298,9 +298,12 @@ impl Store {
             // look-up before every upsert and SHA-256 of every record's text were a
             // fifth of the store's CPU in a pull (40,000 records: 214 to 175 ms). An
             // upsert with RETURNING, to tell inserts from updates, cost more than both
-            // (SQLite gathers RETURNING rows in a temporary table).
+            // (SQLite gathers RETURNING rows in a temporary table). `content_hash` is
+            // no longer read and gets '': dropping it (or its NOT NULL) rewrites the whole
+            // records table on first open — seconds and twice the disk for a big cache,
+            // with every other opener locked out meanwhile.
             let mut insert = tx.prepare_cached(
-                "INSERT INTO records (connection_id, entity, source_id, json, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                "INSERT INTO records (connection_id, entity, source_id, json, content_hash, fetched_at) VALUES (?1, ?2, ?3, ?4, '', ?5)
                  ON CONFLICT (connection_id, entity, source_id) DO NOTHING",
             )?;
             let mut update = tx.prepare_cached(
