@@ -297,36 +297,84 @@ fn compare_text(left: &str, right: &str) -> Ordering {
     }
 }
 
-fn passes(record: &Value, filter: &FieldFilter) -> bool {
-    let value = field_value(record, &filter.field).and_then(text_of);
+/// Each of `fields` (API names: `status`, `customFields.NAME`) of a cached record as
+/// the filter and sort read it from its unified record (`field_value`, then `text_of`),
+/// without building that record: from the applied values, at `indexes` (each field's
+/// place in `mapping.fields`). `None` when the mapping's source filter skips the record.
+/// A record that is not JSON is read from the record of diagnostics it is served as.
+fn field_texts(
+    mapping: &Mapping,
+    raw: &RawRecord,
+    related: &Related,
+    fields: &[&str],
+    indexes: &[Option<usize>],
+) -> Option<Vec<Option<String>>> {
+    match mapping.apply_text(&raw.body, related) {
+        Ok(applied) => applied.taken.then(|| {
+            indexes
+                .iter()
+                .map(|at| at.and_then(|at| applied.values.get(at)).and_then(text_of))
+                .collect()
+        }),
+        Err(_) => {
+            let record = map_text(mapping, &raw.source_id, &raw.body, related)?;
+            Some(
+                fields
+                    .iter()
+                    .map(|field| field_value(&record, field).and_then(text_of))
+                    .collect(),
+            )
+        }
+    }
+}
+
+/// Where `field` (an API name) is in `mapping.fields`, as `unified_record` places it.
+fn field_index(mapping: &Mapping, field: &str) -> Option<usize> {
+    match field.strip_prefix("customFields.") {
+        Some(custom) => mapping
+            .fields
+            .iter()
+            .position(|f| f.is_custom() && f.name == custom),
+        // `field_value` reads `a.b` as member `b` of member `a`: no model field has a dot.
+        None if field.contains('.') => None,
+        None => mapping
+            .fields
+            .iter()
+            .position(|f| !f.is_custom() && f.name == field),
+    }
+}
+
+fn passes(value: Option<&String>, filter: &FieldFilter) -> bool {
     let Some(value) = value else {
         return filter.op == FilterOp::Neq;
     };
     match filter.op {
-        FilterOp::Eq => value == filter.value,
-        FilterOp::Neq => value != filter.value,
+        FilterOp::Eq => *value == filter.value,
+        FilterOp::Neq => *value != filter.value,
         FilterOp::Contains => value.to_lowercase().contains(&filter.value.to_lowercase()),
         FilterOp::StartsWith => value
             .to_lowercase()
             .starts_with(&filter.value.to_lowercase()),
-        FilterOp::Gt => compare_text(&value, &filter.value) == Ordering::Greater,
-        FilterOp::Gteq => compare_text(&value, &filter.value) != Ordering::Less,
-        FilterOp::Lt => compare_text(&value, &filter.value) == Ordering::Less,
-        FilterOp::Lteq => compare_text(&value, &filter.value) != Ordering::Greater,
+        FilterOp::Gt => compare_text(value, &filter.value) == Ordering::Greater,
+        FilterOp::Gteq => compare_text(value, &filter.value) != Ordering::Less,
+        FilterOp::Lt => compare_text(value, &filter.value) == Ordering::Less,
+        FilterOp::Lteq => compare_text(value, &filter.value) != Ordering::Greater,
     }
 }
 
-/// Nulls sort last either way.
-fn compare_records(a: &Value, b: &Value, sort: &[(String, bool)]) -> Ordering {
-    for (field, descending) in sort {
-        let left = field_value(a, field).and_then(text_of);
-        let right = field_value(b, field).and_then(text_of);
+/// Nulls sort last either way. `a` and `b` hold the text of each sort field, in order.
+fn compare_records(
+    a: &[Option<String>],
+    b: &[Option<String>],
+    sort: &[(String, bool)],
+) -> Ordering {
+    for ((left, right), (_, descending)) in a.iter().zip(b).zip(sort) {
         let order = match (left, right) {
             (None, None) => Ordering::Equal,
             (None, Some(_)) => return Ordering::Greater,
             (Some(_), None) => return Ordering::Less,
             (Some(l), Some(r)) => {
-                let o = compare_text(&l, &r);
+                let o = compare_text(l, r);
                 if *descending {
                     o.reverse()
                 } else {
@@ -531,20 +579,35 @@ impl Service {
         // Filtering and sorting read only the fields they name: a mapping narrowed to
         // them decides which records match (each parsed projected onto the members those
         // fields read), and only the page's records are then mapped whole.
+        // Each scanned record gives only the text of the fields filtered and sorted on
+        // (no unified record is built for it), and a match keeps its sort fields' texts.
         let narrow = self.narrowed(connection_id, entity, version, &mapping, query)?;
-        let mut matched: Vec<(i64, Value)> = Vec::new();
+        let fields: Vec<&str> = query
+            .filters
+            .iter()
+            .map(|f| f.field.as_str())
+            .chain(query.sort.iter().map(|(f, _)| f.as_str()))
+            .collect();
+        let indexes: Vec<Option<usize>> = fields.iter().map(|f| field_index(&narrow, f)).collect();
+        let filtered = query.filters.len();
+        let mut matched: Vec<(i64, Vec<Option<String>>)> = Vec::new();
         self.scan(connection_id, source, cancel, |raw| {
-            let Some(record) = timed(&narrow, &raw, &related) else {
+            let at = std::time::Instant::now();
+            let texts = field_texts(&narrow, &raw, &related, &fields, &indexes);
+            mapping_time.set(mapping_time.get() + at.elapsed());
+            let Some(mut texts) = texts else {
                 return;
             };
+            let mut tested = query.filters.iter().zip(&texts);
             let keep = query.filters.is_empty()
                 || if query.match_any {
-                    query.filters.iter().any(|f| passes(&record, f))
+                    tested.any(|(f, value)| passes(value.as_ref(), f))
                 } else {
-                    query.filters.iter().all(|f| passes(&record, f))
+                    tested.all(|(f, value)| passes(value.as_ref(), f))
                 };
             if keep {
-                matched.push((raw.id, record));
+                texts.drain(..filtered);
+                matched.push((raw.id, texts));
             }
         })?;
         if !query.sort.is_empty() {
