@@ -356,6 +356,14 @@ impl Store {
             params![run_id, status.as_str(), error, timestamp(at)],
         )?;
         tx.commit()?;
+        // The pull's pages go from the WAL into the file now, in one checkpoint, instead of
+        // staying in the WAL (up to 16 MiB: SQLite checkpoints every 1,000 pages) while the
+        // handle stays open, as the studio's does, with every read going through the WAL's
+        // index. PASSIVE never waits for readers; whatever they still hold is checkpointed
+        // later, as before, so its outcome does not decide the pull's.
+        let _ = self
+            .db
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
         self.pull_run(run_id)
     }
 

@@ -420,6 +420,35 @@ fn a_workspace_of_earlier_builds_is_opened_as_it_is_and_its_records_compared_by_
     assert_eq!(store.integrity_check().unwrap(), "ok");
 }
 
+#[test]
+fn a_finished_pull_leaves_its_pages_in_the_file_not_only_in_the_wal() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path()).unwrap();
+    store.add_connection(&sandbox("acme"), at(0)).unwrap();
+    let run = store.begin_pull("acme", "WorkOrder", None, at(1)).unwrap();
+    // Bulky records, well under SQLite's own checkpoint at 1,000 pages.
+    let note = "x".repeat(2_000);
+    for first in (1..=600u64).step_by(200) {
+        let page: Vec<(String, Value)> = (first..first + 200)
+            .map(|id| (id.to_string(), json!({"Id": id, "Note": note})))
+            .collect();
+        store.commit_page(run.id, &page, None, at(2)).unwrap();
+    }
+    let file = dir.path().join(Store::FILE);
+    let size = || std::fs::metadata(&file).unwrap().len();
+    assert!(
+        size() < 200_000,
+        "the pages are in the WAL so far: {}",
+        size()
+    );
+    store
+        .finish_pull(run.id, PullStatus::Completed, None, at(3))
+        .unwrap();
+    // The handle stays open (as the studio's does): the file holds the 1.2 MB of records.
+    assert!(size() > 1_200_000, "checkpointed at the end: {}", size());
+    assert_eq!(store.record_count("acme", "WorkOrder").unwrap(), 600);
+}
+
 /// The page size of a workspace file, read as another program would.
 fn page_size(dir: &Path) -> i64 {
     rusqlite::Connection::open(dir.join(Store::FILE))
