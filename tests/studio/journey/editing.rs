@@ -522,8 +522,8 @@ pub(super) async fn save_history_and_diff(j: &mut Journey) {
     })
     .await;
     // The coverage the fix re-runs is read from the panel's heading: it stays in view while
-    // the table is scrolled to the fix (it scrolled away with it).
-    let heading = js(client, "const p = document.querySelector('.right > .coverage'); const h = p.querySelector('.panel-head'); const a = p.getBoundingClientRect(), b = h.getBoundingClientRect(); return [p.scrollTop, b.top >= a.top - 1 && b.bottom <= a.bottom + 1];").await;
+    // the table under it is scrolled to the fix (it scrolled away with it).
+    let heading = js(client, "const p = document.querySelector('.right > .coverage'); const h = p.querySelector('.panel-head'); const a = p.getBoundingClientRect(), b = h.getBoundingClientRect(); return [p.querySelector('.coverage-body').scrollTop, b.top >= a.top - 1 && b.bottom <= a.bottom + 1];").await;
     assert_eq!(
         heading[1],
         json!(true),

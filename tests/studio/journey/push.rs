@@ -1351,7 +1351,7 @@ pub(super) async fn push_and_servers_at_960x600(j: &mut Journey) {
     )
     .await;
     // Nothing on the page lies over an open dialog's overlay: coverage's heading, kept in
-    // view while its table scrolls (sticky), was drawn over the Servers dialog.
+    // view while its table scrolls, was drawn over the Servers dialog (sticky, z-index 1).
     let over = js(client, "const b = document.querySelector('.right > .coverage > .panel-head').getBoundingClientRect(); const hit = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2); return hit === null || hit.closest('.overlay') !== null ? null : hit.outerHTML.slice(0, 80);").await;
     assert_eq!(
         over,

@@ -175,68 +175,72 @@ export function CoveragePanel({
           </button>
         )}
       </header>
-      {running && progress && <progress max={progress.of} value={progress.done} aria-label="Coverage progress" />}
-      {report && report.unpulled.length > 0 && (
-        <p className="warn" data-testid="coverage-unpulled">
-          {unpulledText(report)}
-        </p>
-      )}
-      {report && (
-        // The roles are said outright: in a narrow pane the rows are laid out as grids (top
-        // values on a line of their own), and WebKit drops a table's roles when its rows
-        // are not displayed as table rows.
-        <table className="coverage-table" data-testid="coverage-table" role="table">
-          <thead role="rowgroup">
-            <tr role="row">
-              <th role="columnheader">field</th>
-              <th role="columnheader">filled</th>
-              <th role="columnheader">null</th>
-              <th role="columnheader">error</th>
-              <th role="columnheader">top values</th>
-            </tr>
-          </thead>
-          <tbody role="rowgroup">
-            {report.fields.map((f) => (
-              <tr
-                key={f.field}
-                role="row"
-                className={f.error > 0 ? "error" : f.required && f.null > 0 ? "warn" : ""}
-                data-field={f.field}
-              >
-                <td role="cell">
-                  <button type="button" className="link" onClick={() => onSelect(f.field)}>
-                    {f.field}
-                  </button>
-                  {f.required ? " *" : ""}
-                </td>
-                <td role="cell">{of ? percent(f.filled / of) : "–"}</td>
-                <td role="cell">{f.null}</td>
-                <td role="cell">{f.error}</td>
-                <td role="cell" className="values">
-                  {f.topValues
-                    .slice(0, 3)
-                    .map((v) => `${short(v.value, 24)} ×${v.count}`)
-                    .join(", ")}
-                  <KeyBadge keyCoverage={report.keys.find((k) => k.field === f.field)} />
-                  {f.unmapped.length > 0 && (
-                    <div className="unmapped" data-testid="unmapped">
-                      unmapped: {f.unmapped.map((u) => `${short(u.value, 24)} ×${u.count}`).join(", ")}
-                      <UnmappedFix
-                        field={f.field}
-                        values={f.unmapped.map((u) =>
-                          typeof u.value === "string" ? u.value : JSON.stringify(u.value),
-                        )}
-                        target={fields.find((t) => t.name === f.field)}
-                        onAdd={onAddToMap}
-                      />
-                    </div>
-                  )}
-                </td>
+      {/* The heading stays in view: only what is under it scrolls (a value-map fix scrolls the
+          table to the fix, and the coverage it re-runs is read from the heading). */}
+      <div className="coverage-body">
+        {running && progress && <progress max={progress.of} value={progress.done} aria-label="Coverage progress" />}
+        {report && report.unpulled.length > 0 && (
+          <p className="warn" data-testid="coverage-unpulled">
+            {unpulledText(report)}
+          </p>
+        )}
+        {report && (
+          // The roles are said outright: in a narrow pane the rows are laid out as grids (top
+          // values on a line of their own), and WebKit drops a table's roles when its rows
+          // are not displayed as table rows.
+          <table className="coverage-table" data-testid="coverage-table" role="table">
+            <thead role="rowgroup">
+              <tr role="row">
+                <th role="columnheader">field</th>
+                <th role="columnheader">filled</th>
+                <th role="columnheader">null</th>
+                <th role="columnheader">error</th>
+                <th role="columnheader">top values</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+            </thead>
+            <tbody role="rowgroup">
+              {report.fields.map((f) => (
+                <tr
+                  key={f.field}
+                  role="row"
+                  className={f.error > 0 ? "error" : f.required && f.null > 0 ? "warn" : ""}
+                  data-field={f.field}
+                >
+                  <td role="cell">
+                    <button type="button" className="link" onClick={() => onSelect(f.field)}>
+                      {f.field}
+                    </button>
+                    {f.required ? " *" : ""}
+                  </td>
+                  <td role="cell">{of ? percent(f.filled / of) : "–"}</td>
+                  <td role="cell">{f.null}</td>
+                  <td role="cell">{f.error}</td>
+                  <td role="cell" className="values">
+                    {f.topValues
+                      .slice(0, 3)
+                      .map((v) => `${short(v.value, 24)} ×${v.count}`)
+                      .join(", ")}
+                    <KeyBadge keyCoverage={report.keys.find((k) => k.field === f.field)} />
+                    {f.unmapped.length > 0 && (
+                      <div className="unmapped" data-testid="unmapped">
+                        unmapped: {f.unmapped.map((u) => `${short(u.value, 24)} ×${u.count}`).join(", ")}
+                        <UnmappedFix
+                          field={f.field}
+                          values={f.unmapped.map((u) =>
+                            typeof u.value === "string" ? u.value : JSON.stringify(u.value),
+                          )}
+                          target={fields.find((t) => t.name === f.field)}
+                          onAdd={onAddToMap}
+                        />
+                      </div>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
     </section>
   );
 }
