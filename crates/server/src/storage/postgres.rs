@@ -518,18 +518,7 @@ impl Postgres {
         revoked_before: &str,
         limit: usize,
     ) -> Result<usize> {
-        self.block(async {
-            let deleted = self
-                .execute(
-                    "DELETE FROM api_keys WHERE id IN (
-                         SELECT id FROM api_keys
-                         WHERE org_id = $1 AND revoked_at IS NOT NULL AND revoked_at < $2
-                         ORDER BY revoked_at, id LIMIT $3)",
-                    &[&org_id, &revoked_before, &(limit as i64)],
-                )
-                .await?;
-            Ok(deleted as usize)
-        })
+        self.prune_revoked("api_keys", org_id, revoked_before, limit)
     }
 
     /// As on SQLite.
@@ -539,15 +528,29 @@ impl Postgres {
         revoked_before: &str,
         limit: usize,
     ) -> Result<usize> {
+        self.prune_revoked("connection_tokens", org_id, revoked_before, limit)
+    }
+
+    /// Deletes at most `limit` of the organization's rows of `table` (`api_keys` or
+    /// `connection_tokens`, both with `org_id` and `revoked_at`) revoked before
+    /// `revoked_before`, oldest first; how many went. `table` is one of this module's
+    /// names, never input.
+    fn prune_revoked(
+        &self,
+        table: &'static str,
+        org_id: &str,
+        revoked_before: &str,
+        limit: usize,
+    ) -> Result<usize> {
+        let sql = format!(
+            "DELETE FROM {table} WHERE id IN (
+                 SELECT id FROM {table}
+                 WHERE org_id = $1 AND revoked_at IS NOT NULL AND revoked_at < $2
+                 ORDER BY revoked_at, id LIMIT $3)"
+        );
         self.block(async {
             let deleted = self
-                .execute(
-                    "DELETE FROM connection_tokens WHERE id IN (
-                         SELECT id FROM connection_tokens
-                         WHERE org_id = $1 AND revoked_at IS NOT NULL AND revoked_at < $2
-                         ORDER BY revoked_at, id LIMIT $3)",
-                    &[&org_id, &revoked_before, &(limit as i64)],
-                )
+                .execute(&sql, &[&org_id, &revoked_before, &(limit as i64)])
                 .await?;
             Ok(deleted as usize)
         })
