@@ -118,13 +118,7 @@ impl Sqlite {
         revoked_before: &str,
         limit: usize,
     ) -> Result<usize> {
-        Ok(self.write().execute(
-            "DELETE FROM api_keys WHERE id IN (
-                 SELECT id FROM api_keys
-                 WHERE org_id = ?1 AND revoked_at IS NOT NULL AND revoked_at < ?2
-                 ORDER BY revoked_at, id LIMIT ?3)",
-            params![org_id, revoked_before, limit as i64],
-        )?)
+        self.prune_revoked("api_keys", org_id, revoked_before, limit)
     }
 
     /// The principal a bearer credential's hash belongs to, if it is live.
@@ -236,11 +230,27 @@ impl Sqlite {
         revoked_before: &str,
         limit: usize,
     ) -> Result<usize> {
+        self.prune_revoked("connection_tokens", org_id, revoked_before, limit)
+    }
+
+    /// Deletes at most `limit` of the organization's rows of `table` (`api_keys` or
+    /// `connection_tokens`, both with `org_id` and `revoked_at`) revoked before
+    /// `revoked_before`, oldest first; how many went. `table` is one of this module's
+    /// names, never input.
+    fn prune_revoked(
+        &self,
+        table: &'static str,
+        org_id: &str,
+        revoked_before: &str,
+        limit: usize,
+    ) -> Result<usize> {
         Ok(self.write().execute(
-            "DELETE FROM connection_tokens WHERE id IN (
-                 SELECT id FROM connection_tokens
-                 WHERE org_id = ?1 AND revoked_at IS NOT NULL AND revoked_at < ?2
-                 ORDER BY revoked_at, id LIMIT ?3)",
+            &format!(
+                "DELETE FROM {table} WHERE id IN (
+                     SELECT id FROM {table}
+                     WHERE org_id = ?1 AND revoked_at IS NOT NULL AND revoked_at < ?2
+                     ORDER BY revoked_at, id LIMIT ?3)"
+            ),
             params![org_id, revoked_before, limit as i64],
         )?)
     }
