@@ -74,19 +74,19 @@ impl ServingLock {
     }
 }
 
-/// Never through a symbolic link: the lock file is emptied and rewritten, and a link
-/// planted in the data directory would have the server empty whatever it names.
-#[cfg(unix)]
+/// On unix, never through a symbolic link: the lock file is emptied and rewritten, and a
+/// link planted in the data directory would have the server empty whatever it names.
 fn open_private(path: &Path) -> std::io::Result<File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .read(true)
-        .write(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(path)
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).truncate(false).read(true).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    options.open(path)
 }
 
 #[cfg(unix)]
@@ -98,16 +98,6 @@ fn restrict_open(file: &File) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn restrict_open(_file: &File) -> std::io::Result<()> {
     Ok(())
-}
-
-#[cfg(not(unix))]
-fn open_private(path: &Path) -> std::io::Result<File> {
-    std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .read(true)
-        .write(true)
-        .open(path)
 }
 
 /// flock(LOCK_EX | LOCK_NB): true when taken, false when another open file holds it (in
