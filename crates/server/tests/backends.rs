@@ -1087,15 +1087,7 @@ fn on_postgres_a_node_whose_clock_runs_ahead_cannot_take_a_leased_delivery() {
     let Some(backend) = postgres() else { return };
     let storage = &backend.storage;
     let skewed = backend.second_node();
-    let created = timestamp(Utc::now() - chrono::Duration::seconds(10));
-    storage.add_org("org_a", "alpha", &created).unwrap();
-    storage
-        .add_webhook_endpoint(&webhook_endpoint("whe_1", "org_a", &created))
-        .unwrap();
-    storage
-        .append_events(&[sync_completed(1, &created)])
-        .unwrap();
-    while storage.fan_out_webhook_events(100, &later(0.0)).unwrap() > 0 {}
+    one_queued_delivery(storage, &later(0.0));
     let held = storage
         .claim_webhook_deliveries("node-a", &later(0.0), &later(60.0), 10)
         .unwrap();
