@@ -35,9 +35,15 @@ struct TlsCluster {
 /// The process's TLS cluster, or None after printing SKIPPED.
 fn tls_cluster() -> Option<&'static TlsCluster> {
     static SHARED: OnceLock<Result<TlsCluster, String>> = OnceLock::new();
-    let shared = SHARED.get_or_init(|| {
+    let shared =
+        SHARED.get_or_init(|| TlsCluster::start(&TestCertificates::issue(CERTIFICATE_NAME)));
+    unifield_test_support::or_skipped(shared.as_ref().map_err(Clone::clone), "PostgreSQL with TLS")
+}
+
+impl TlsCluster {
+    /// A cluster serving `certificates.server`, with their CA files written beside it.
+    fn start(certificates: &TestCertificates) -> Result<TlsCluster, String> {
         let dir = tempfile::tempdir().unwrap();
-        let certificates = TestCertificates::issue(CERTIFICATE_NAME);
         let (ca_file, other_ca_file) = certificates.write_ca_files(dir.path());
         let cluster = PgCluster::start_with_tls(&certificates.server)?;
         Ok(TlsCluster {
@@ -46,11 +52,8 @@ fn tls_cluster() -> Option<&'static TlsCluster> {
             other_ca_file,
             _dir: dir,
         })
-    });
-    unifield_test_support::or_skipped(shared.as_ref().map_err(Clone::clone), "PostgreSQL with TLS")
-}
+    }
 
-impl TlsCluster {
     /// A new database's name.
     fn database(&self) -> String {
         self.cluster.database_named().unwrap()
@@ -309,21 +312,17 @@ fn a_password_role_logs_in_with_scram_and_channel_binding_over_tls() {
 #[test]
 fn an_expired_certificate_is_refused_as_not_trusted() {
     let certificates = TestCertificates::issue_expired(CERTIFICATE_NAME);
-    let Some(cluster) = unifield_test_support::or_skipped(
-        PgCluster::start_with_tls(&certificates.server),
-        "PostgreSQL with TLS",
-    ) else {
+    let Some(tls) =
+        unifield_test_support::or_skipped(TlsCluster::start(&certificates), "PostgreSQL with TLS")
+    else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let (ca, _) = certificates.write_ca_files(dir.path());
-    let database = cluster.database_named().unwrap();
+    let database = tls.database();
     for mode in ["verify-full", "verify-ca"] {
-        let url = format!(
-            "postgres://{}:{PASSWORD}@{CERTIFICATE_NAME}:{}/{database}?hostaddr=127.0.0.1&sslmode={mode}&sslrootcert={}",
-            unifield_test_support::postgres::ROLE,
-            cluster.port(),
-            ca.display()
+        let url = tls.url(
+            CERTIFICATE_NAME,
+            &database,
+            &format!("sslmode={mode}&sslrootcert={}", tls.ca()),
         );
         let error = refused(&url);
         assert_eq!(
@@ -341,21 +340,18 @@ fn an_expired_certificate_is_refused_as_not_trusted() {
 /// generic `storage_error`.
 #[test]
 fn a_later_pool_connection_failing_tls_gets_the_typed_code() {
-    let certificates = TestCertificates::issue(CERTIFICATE_NAME);
-    let Some(cluster) = unifield_test_support::or_skipped(
-        PgCluster::start_with_tls(&certificates.server),
+    let Some(tls) = unifield_test_support::or_skipped(
+        TlsCluster::start(&TestCertificates::issue(CERTIFICATE_NAME)),
         "PostgreSQL with TLS",
     ) else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let (ca, _) = certificates.write_ca_files(dir.path());
-    let database = cluster.database_named().unwrap();
-    let url = format!(
-        "postgres://{}:{PASSWORD}@{CERTIFICATE_NAME}:{}/{database}?hostaddr=127.0.0.1&sslmode=verify-full&sslrootcert={}",
-        unifield_test_support::postgres::ROLE,
-        cluster.port(),
-        ca.display()
+    let cluster = &tls.cluster;
+    let database = tls.database();
+    let url = tls.url(
+        CERTIFICATE_NAME,
+        &database,
+        &format!("sslmode=verify-full&sslrootcert={}", tls.ca()),
     );
     let storage = Storage::open_postgres_with(&url, 1, false).unwrap();
     storage
