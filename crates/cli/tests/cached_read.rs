@@ -2,10 +2,13 @@
 //! member (`Mapping::apply_text`), no longer parsing it whole first: what they print must
 //! be what `apply --input` and `coverage --input` print for the same records in a file.
 
+mod common;
+
+use common::root;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use unifield_store::{ConnectionSettings, Endpoint, Store};
+use unifield_store::Store;
 
 /// Every default mapping and the samples entity it reads.
 const MAPPINGS: [(&str, &str); 8] = [
@@ -18,10 +21,6 @@ const MAPPINGS: [(&str, &str); 8] = [
     ("customer", "Customer"),
     ("part", "Product"),
 ];
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 fn unifield(args: &[&str], workspace: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_unifield"))
@@ -36,23 +35,9 @@ fn unifield(args: &[&str], workspace: &Path) -> Output {
 /// Caches `entity`'s samples for connection `sb` and writes them, in the cache's order
 /// (by source id as text), to `entity.jsonl` in `dir`: the path of that file.
 fn cache_and_write(store: &mut Store, dir: &Path, entity: &str) -> PathBuf {
-    let text =
-        std::fs::read_to_string(root().join(format!("mappings/corrigo/samples/{entity}.jsonl")))
-            .unwrap();
-    let mut page: Vec<(String, Value)> = text
-        .lines()
-        .map(|line| {
-            let record: Value = serde_json::from_str(line).unwrap();
-            (record["Id"].to_string(), record)
-        })
-        .collect();
+    let mut page = common::sample_page(entity);
     page.sort_by(|a, b| a.0.cmp(&b.0));
-    let run = store
-        .begin_pull("sb", entity, None, chrono::Utc::now())
-        .unwrap();
-    store
-        .commit_page(run.id, &page, None, chrono::Utc::now())
-        .unwrap();
+    common::cache_page(store, entity, &page);
     let file = dir.join(format!("{entity}.jsonl"));
     let lines: Vec<String> = page.iter().map(|(_, r)| r.to_string()).collect();
     std::fs::write(&file, lines.join("\n") + "\n").unwrap();
@@ -64,18 +49,7 @@ fn cached_records_apply_and_cover_as_the_same_records_in_a_file() {
     let dir = tempfile::tempdir().unwrap();
     let workspace = dir.path().join("workspace");
     std::fs::create_dir(&workspace).unwrap();
-    let mut store = Store::open(&workspace).unwrap();
-    store
-        .add_connection(
-            &ConnectionSettings {
-                name: "sb".into(),
-                company: "C".into(),
-                endpoint: Endpoint::BaseUrl("http://127.0.0.1:9".into()),
-                client_id: "id".into(),
-            },
-            chrono::Utc::now(),
-        )
-        .unwrap();
+    let mut store = common::store_with_connection_sb(&workspace);
     let mut files = std::collections::HashMap::new();
     for (_, entity) in MAPPINGS {
         if !files.contains_key(entity) {

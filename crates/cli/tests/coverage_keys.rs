@@ -1,8 +1,9 @@
 //! `unifield coverage` prints how many of each key field's values resolve.
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::Command;
-use unifield_store::{ConnectionSettings, Endpoint, Store};
 
 #[test]
 fn coverage_prints_resolved_key_percentages() {
@@ -47,36 +48,9 @@ fn coverage_prints_resolved_key_percentages() {
 
 /// Caches the bundled samples of `entities` for connection `sb` in a workspace at `dir`.
 fn cache_samples(dir: &std::path::Path, entities: &[&str]) {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let mut store = Store::open(dir).unwrap();
-    store
-        .add_connection(
-            &ConnectionSettings {
-                name: "sb".into(),
-                company: "C".into(),
-                endpoint: Endpoint::BaseUrl("http://127.0.0.1:9".into()),
-                client_id: "id".into(),
-            },
-            chrono::Utc::now(),
-        )
-        .unwrap();
+    let mut store = common::store_with_connection_sb(dir);
     for entity in entities {
-        let text =
-            std::fs::read_to_string(root.join(format!("mappings/corrigo/samples/{entity}.jsonl")))
-                .unwrap();
-        let page: Vec<(String, serde_json::Value)> = text
-            .lines()
-            .map(|line| {
-                let record: serde_json::Value = serde_json::from_str(line).unwrap();
-                (record["Id"].to_string(), record)
-            })
-            .collect();
-        let run = store
-            .begin_pull("sb", entity, None, chrono::Utc::now())
-            .unwrap();
-        store
-            .commit_page(run.id, &page, None, chrono::Utc::now())
-            .unwrap();
+        common::cache_page(&mut store, entity, &common::sample_page(entity));
     }
 }
 

@@ -202,3 +202,49 @@ pub fn master_key_in(dir: &std::path::Path) -> PathBuf {
     unifield_test_support::write_master_key(&key_file);
     key_file
 }
+
+/// A workspace store at `dir` with the connection `sb` (never dialled) that cached records
+/// are pulled for.
+pub fn store_with_connection_sb(dir: &std::path::Path) -> unifield_store::Store {
+    let store = unifield_store::Store::open(dir).unwrap();
+    store
+        .add_connection(
+            &unifield_store::ConnectionSettings {
+                name: "sb".into(),
+                company: "C".into(),
+                endpoint: unifield_store::Endpoint::BaseUrl("http://127.0.0.1:9".into()),
+                client_id: "id".into(),
+            },
+            chrono::Utc::now(),
+        )
+        .unwrap();
+    store
+}
+
+/// The bundled samples of `entity` (mappings/corrigo/samples), each with its `Id` as text,
+/// in the file's order.
+pub fn sample_page(entity: &str) -> Vec<(String, serde_json::Value)> {
+    let text =
+        std::fs::read_to_string(root().join(format!("mappings/corrigo/samples/{entity}.jsonl")))
+            .unwrap();
+    text.lines()
+        .map(|line| {
+            let record: serde_json::Value = serde_json::from_str(line).unwrap();
+            (record["Id"].to_string(), record)
+        })
+        .collect()
+}
+
+/// Caches `page` as one pull of `entity` for connection `sb`.
+pub fn cache_page(
+    store: &mut unifield_store::Store,
+    entity: &str,
+    page: &[(String, serde_json::Value)],
+) {
+    let run = store
+        .begin_pull("sb", entity, None, chrono::Utc::now())
+        .unwrap();
+    store
+        .commit_page(run.id, page, None, chrono::Utc::now())
+        .unwrap();
+}
