@@ -3,6 +3,8 @@
 //! the sort must order by the sorted field, not by a filtered one, and every record of the
 //! page must match. Checked against the whole unified list, read unfiltered.
 
+mod common;
+
 use serde_json::Value;
 use std::sync::Arc;
 use unifield_corrigo_seed::{Company, Scale};
@@ -47,29 +49,14 @@ fn a_filter_and_a_sort_together_match_and_order_as_the_whole_list_says() {
             ..Scale::SAMPLES
         },
     );
-    let run = service
-        .storage
-        .begin_sync(&connection, "2026-01-01T00:00:00.000Z", &[])
-        .unwrap();
-    let page: Vec<(String, String, String)> = company
-        .work_orders()
-        .map(|record| {
-            let text = record.to_string();
-            let hash = unifield_server::crypto::sha256_hex(&text);
-            (record["Id"].to_string(), text, hash)
-        })
-        .collect();
-    service
-        .storage
-        .commit_page(
-            &connection,
-            "WorkOrder",
-            run,
-            &page,
-            "2026-01-01T00:00:00.000Z",
-            |_| Vec::new(),
-        )
-        .unwrap();
+    // One sync run, its 300 records in one page.
+    common::cache_synced(
+        &service.storage,
+        &connection,
+        "WorkOrder",
+        company.work_orders(),
+        WORK_ORDERS,
+    );
 
     let all = service
         .list_unified(

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{assert_error, fast_settings, served_and_refused, Db, Harness};
+use common::{assert_error, cache_synced, fast_settings, served_and_refused, Db, Harness};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -265,9 +265,6 @@ async fn a_filter_stops_scanning_when_its_request_times_out(db: Db) {
     // 60,000 cached work orders, as a sync leaves them: a filter and sort over all of them
     // takes seconds in a test build, far past the 200 ms the server allows.
     let storage = &h.server.service.storage;
-    let run = storage
-        .begin_sync(&connection, "2026-01-01T00:00:00.000Z", &[])
-        .unwrap();
     let company = Company::generate(
         2026,
         Scale {
@@ -275,26 +272,13 @@ async fn a_filter_stops_scanning_when_its_request_times_out(db: Db) {
             ..Scale::SAMPLES
         },
     );
-    let mut page = Vec::with_capacity(2000);
-    let mut records = company.work_orders().peekable();
-    while records.peek().is_some() {
-        page.clear();
-        for record in records.by_ref().take(2000) {
-            let text = record.to_string();
-            let hash = unifield_server::crypto::sha256_hex(&text);
-            page.push((record["Id"].to_string(), text, hash));
-        }
-        storage
-            .commit_page(
-                &connection,
-                "WorkOrder",
-                run,
-                &page,
-                "2026-01-01T00:00:00.000Z",
-                |_| Vec::new(),
-            )
-            .unwrap();
-    }
+    cache_synced(
+        storage,
+        &connection,
+        "WorkOrder",
+        company.work_orders(),
+        2000,
+    );
     assert_eq!(storage.raw_count(&connection, "WorkOrder").unwrap(), 60_000);
     let _ = org;
 

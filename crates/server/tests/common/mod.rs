@@ -450,3 +450,38 @@ pub fn page(from: usize, count: usize) -> Vec<(String, String, String)> {
         })
         .collect()
 }
+
+/// Caches `records` of `entity` for `connection` as a sync leaves them: one sync run, its
+/// pages `page_size` records each, as `commit_page` takes them (source id `Id`, body, the
+/// body's SHA-256).
+pub fn cache_synced(
+    storage: &unifield_server::Storage,
+    connection: &str,
+    entity: &str,
+    records: impl Iterator<Item = Value>,
+    page_size: usize,
+) {
+    let run = storage
+        .begin_sync(connection, "2026-01-01T00:00:00.000Z", &[])
+        .unwrap();
+    let mut page = Vec::with_capacity(page_size);
+    let mut records = records.peekable();
+    while records.peek().is_some() {
+        page.clear();
+        for record in records.by_ref().take(page_size) {
+            let text = record.to_string();
+            let hash = unifield_server::crypto::sha256_hex(&text);
+            page.push((record["Id"].to_string(), text, hash));
+        }
+        storage
+            .commit_page(
+                connection,
+                entity,
+                run,
+                &page,
+                "2026-01-01T00:00:00.000Z",
+                |_| Vec::new(),
+            )
+            .unwrap();
+    }
+}
