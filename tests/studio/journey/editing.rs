@@ -135,20 +135,11 @@ async fn keyboard_drop_replaces_a_binding(client: &Client) {
         .as_str()
         .expect("status is bound in the default mapping")
         .to_string();
-    let node = "[data-testid=tree-node][data-path=\"$.ShortLocation\"]";
-    js(
+    pick_up_with_space(
         client,
-        &format!("document.querySelector('{node}').focus(); return null;"),
+        "[data-testid=tree-node][data-path=\"$.ShortLocation\"]",
     )
     .await;
-    keys(client, &['\u{e00d}']).await; // Space picks up
-    until_true(
-        client,
-        "Space to pick the node up",
-        "return document.querySelector('.drag-chip') !== null;",
-    )
-    .await;
-    tokio::time::sleep(Duration::from_millis(50)).await; // the sensor listens from the next tick
     let over = "const o = document.querySelector('[data-testid=target-field].over'); return o ? o.dataset.field : null;";
     let rows = js(
         client,

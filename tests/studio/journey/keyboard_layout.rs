@@ -7,6 +7,25 @@ use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON
 /// The window's smallest size: the main steps run again at it.
 pub(super) const SMALL: (u32, u32) = (960, 600);
 
+/// Focuses the tree node `node` (a CSS selector) and picks it up with Space, as a keyboard
+/// user starts a drag: waits for the drag chip, then a moment, since dnd-kit's keyboard
+/// sensor listens for the next key from the next tick.
+pub(super) async fn pick_up_with_space(client: &Client, node: &str) {
+    js(
+        client,
+        &format!("document.querySelector('{node}').focus(); return null;"),
+    )
+    .await;
+    keys(client, &['\u{e00d}']).await; // Space picks up
+    until_true(
+        client,
+        "Space to pick the node up",
+        "return document.querySelector('.drag-chip') !== null;",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(50)).await; // the sensor listens from the next tick
+}
+
 /// A screenshot named for the window it shows: `name` at 1440×900, `name-960x600` when
 /// the window is at its minimum.
 pub(super) async fn screen(client: &Client, name: &str) {
@@ -261,20 +280,11 @@ async fn keyboard_drag_scrolls_targets_into_view(j: &Journey) {
         json!(true),
         "the last field `{last}` starts out of view (the drag has something to scroll to)"
     );
-    let node = "[data-testid=tree-node][data-path=\"$.ShortLocation\"]";
-    js(
+    pick_up_with_space(
         client,
-        &format!("document.querySelector('{node}').focus();"),
+        "[data-testid=tree-node][data-path=\"$.ShortLocation\"]",
     )
     .await;
-    keys(client, &['\u{e00d}']).await; // Space picks up
-    until_true(
-        client,
-        "Space to pick the node up",
-        "return document.querySelector('.drag-chip') !== null;",
-    )
-    .await;
-    tokio::time::sleep(Duration::from_millis(50)).await; // the sensor listens from the next tick
     let target = "const g = document.querySelector('[role=grid]'); const o = g.querySelector('[data-testid=target-field].over'); if (!o) return null; const a = g.getBoundingClientRect(), b = o.getBoundingClientRect(); return [o.dataset.field, b.top >= a.top - 1 && b.bottom <= a.bottom + 1];";
     // The first arrow lands on the selected field; each further one moves one field down.
     let presses = rows - selected.max(0) as u64;
