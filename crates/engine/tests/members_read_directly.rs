@@ -262,14 +262,20 @@ fn line() -> impl Strategy<Value = String> {
                 text.push_str(&value.to_string());
             }
             text.push('}');
-            if let Some((at, byte)) = damage {
-                let mut bytes = text.into_bytes();
-                let at = at.index(bytes.len());
-                bytes[at] = b"{}[],:\"x1 "[usize::from(byte) % 10];
-                text = String::from_utf8_lossy(&bytes).into_owned();
-            }
-            text
+            damaged(text, damage, b"{}[],:\"x1 ")
         })
+}
+
+/// `text` with the byte at `at` (if any) replaced by one of `alphabet`, chosen by `byte`;
+/// read back lossily, as damaged input would be.
+fn damaged(text: String, damage: Option<(prop::sample::Index, u8)>, alphabet: &[u8]) -> String {
+    let Some((at, byte)) = damage else {
+        return text;
+    };
+    let mut bytes = text.into_bytes();
+    let at = at.index(bytes.len());
+    bytes[at] = alphabet[usize::from(byte) % alphabet.len()];
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 proptest! {
@@ -379,17 +385,11 @@ fn customer_line() -> impl Strategy<Value = String> {
         prop::option::weighted(0.2, (any::<prop::sample::Index>(), any::<u8>())),
     )
         .prop_map(|(items, damage)| {
-            let mut text = format!(
+            let text = format!(
                 "{{\"Id\":7,\"Name\":\"C\",\"Addresses\":[{}],\"ConcurrencyId\":1}}",
                 items.join(",")
             );
-            if let Some((at, byte)) = damage {
-                let mut bytes = text.into_bytes();
-                let at = at.index(bytes.len());
-                bytes[at] = b"{}[],:\"x1 e"[usize::from(byte) % 11];
-                text = String::from_utf8_lossy(&bytes).into_owned();
-            }
-            text
+            damaged(text, damage, b"{}[],:\"x1 e")
         })
 }
 
