@@ -59,7 +59,7 @@ fn apply_the_webkit_settings<R: tauri::Runtime>(app: &tauri::App<R>) {
 
 pub fn run() {
     let launched = Instant::now();
-    // WebKit's renderer and JavaScriptCore's tiers, each unless the user chose: before any
+    // WebKit's renderer and JavaScriptCore's JIT, each unless the user chose: before any
     // thread starts and before GTK or WebKit read the environment.
     unifield_webkit_settings::choose_before_start();
     let args: Vec<String> = std::env::args().collect();

@@ -18,11 +18,20 @@ use std::ffi::OsStr;
 /// either way.
 pub const RENDERER: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
 
+/// JavaScriptCore's just-in-time compilers all off, unless the user chose (`JSC_useJIT=1`
+/// turns them back on, up to [`JAVASCRIPT_TIERS`]): the page runs in JavaScriptCore's
+/// interpreter. The page is interface code (mapping, preview and coverage run in Rust), and
+/// the baseline JIT's code, its executable pool and the inline caches and profiles it keeps
+/// per function held about 14 MB of the web process with 10,000 cached work orders (263
+/// against 278 MB for the web and network processes, three runs each, issue 14); without it
+/// the studio also maps no writable and executable memory.
+pub const JAVASCRIPT_JIT: &str = "JSC_useJIT";
+
 /// JavaScriptCore's optimizing compilers (DFG, and FTL above it) off, unless the user chose
-/// (`JSC_useDFGJIT=1` keeps them); its interpreter and baseline JIT remain. The page is
-/// interface code (mapping, preview and coverage run in Rust), and the optimizing tiers'
-/// compiled code and compiler memory stay in the web process: about 10 MB of it with the
-/// samples open, about 40 MB after a session (issue 14).
+/// (`JSC_useDFGJIT=1` keeps them): with [`JAVASCRIPT_JIT`] off they cannot run anyway; this
+/// keeps them off for a user who turns the JIT back on, who gets the baseline JIT only. The
+/// optimizing tiers' compiled code and compiler memory stayed in the web process: about
+/// 10 MB with the samples open, about 40 MB after a session (issue 14).
 pub const JAVASCRIPT_TIERS: &str = "JSC_useDFGJIT";
 
 /// WebKit's cache model (`document-viewer`, `document-browser` or `web-browser`); the studio
@@ -31,7 +40,11 @@ pub const CACHE_MODEL: &str = "UNIFIELD_WEBKIT_CACHE_MODEL";
 
 /// The environment variables the studio sets for WebKit when the user has not, and the value
 /// it sets.
-pub const ENVIRONMENT_CHOICES: &[(&str, &str)] = &[(RENDERER, "1"), (JAVASCRIPT_TIERS, "0")];
+pub const ENVIRONMENT_CHOICES: &[(&str, &str)] = &[
+    (RENDERER, "1"),
+    (JAVASCRIPT_JIT, "0"),
+    (JAVASCRIPT_TIERS, "0"),
+];
 
 /// The environment variables of [`ENVIRONMENT_CHOICES`] to set: those the user has not set
 /// (`user_value` answers what the user's environment holds).
@@ -169,11 +182,21 @@ mod tests {
     #[test]
     fn environment_choices_leave_what_the_user_set() {
         let nothing_set = environment_to_set(|_| None);
-        assert_eq!(nothing_set, vec![(RENDERER, "1"), (JAVASCRIPT_TIERS, "0")]);
-        let dfg_on = OsString::from("1");
-        let user_kept_the_tiers =
-            environment_to_set(|name| (name == JAVASCRIPT_TIERS).then_some(dfg_on.as_os_str()));
-        assert_eq!(user_kept_the_tiers, vec![(RENDERER, "1")]);
+        assert_eq!(
+            nothing_set,
+            vec![
+                (RENDERER, "1"),
+                (JAVASCRIPT_JIT, "0"),
+                (JAVASCRIPT_TIERS, "0")
+            ]
+        );
+        let on = OsString::from("1");
+        let user_kept_the_jit =
+            environment_to_set(|name| (name == JAVASCRIPT_JIT).then_some(on.as_os_str()));
+        assert_eq!(
+            user_kept_the_jit,
+            vec![(RENDERER, "1"), (JAVASCRIPT_TIERS, "0")]
+        );
         // Even an empty value is the user's choice.
         let empty = OsString::new();
         assert!(environment_to_set(|_| Some(empty.as_os_str())).is_empty());
