@@ -14,7 +14,7 @@ use std::sync::mpsc;
 
 /// Asks the second empty window to make the WebKit settings the studio makes for itself
 /// (crates/webkit-settings, the same calls as src-tauri's `run`: WebKit's renderer,
-/// JavaScriptCore's tiers, WebKit's cache model), so that it differs from the studio only in
+/// JavaScriptCore's JIT, WebKit's cache model), so that it differs from the studio only in
 /// its page.
 const STUDIO_WEBKIT_SETTINGS: &[(&str, &str)] =
     &[("UNIFIELD_EMPTY_WINDOW_STUDIO_WEBKIT_SETTINGS", "1")];
@@ -134,6 +134,43 @@ fn largest_anonymous_regions(pid: &str) -> Vec<Value> {
         .collect()
 }
 
+/// Keeps a copy of the smaps of each WebKit process `binary` started, as
+/// `smaps-<label>-<process>.txt` beside measurements.json: the mapping-by-mapping picture
+/// (which libraries, fonts and heaps) behind a reading, to compare the studio's web process
+/// with the empty page's.
+fn keep_smaps(binary: &Path, label: &str) {
+    let Ok(binary) = binary.canonicalize() else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    let pids: Vec<String> = entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|p| p.chars().all(|c| c.is_ascii_digit()))
+        .collect();
+    let Some(app) = pids.iter().find(|p| runs_binary(p, &binary)) else {
+        return;
+    };
+    for p in &pids {
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) else {
+            continue;
+        };
+        let parent = stat
+            .rsplit(')')
+            .next()
+            .and_then(|s| s.split_whitespace().nth(1));
+        if parent != Some(app.as_str()) {
+            continue;
+        }
+        let name = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
+        if let Ok(smaps) = std::fs::read_to_string(format!("/proc/{p}/smaps")) {
+            let file = crate::shots().join(format!("smaps-{label}-{}.txt", name.trim()));
+            let _ = std::fs::write(file, smaps);
+        }
+    }
+}
+
 fn round(mb: f64) -> f64 {
     (mb * 10.0).round() / 10.0
 }
@@ -169,16 +206,23 @@ async fn measure_beside_the_baseline(j: &mut Journey, when: &str) {
     // The first reading, as this step took it before it waited for the processes to settle.
     let (_, studio_webkit_first_mb) = studio_rss_mb(&j.studio);
     let (studio_mb, studio_webkit_mb) = settled_rss_mb(&j.studio).await;
+    let label = if when == "offline" {
+        "offline"
+    } else {
+        "10000"
+    };
+    keep_smaps(&j.studio, &format!("{label}-studio"));
     let (empty_mb, empty_webkit_mb) = settled_rss_mb(&baseline.binary).await;
     let baseline_processes = webkit_processes(&baseline.binary);
     drop(baseline);
-    // The studio picks WebKit's shared-memory renderer, turns JavaScriptCore's optimizing
-    // tiers off and picks WebKit's document-viewer cache model (crates/webkit-settings); a
+    // The studio picks WebKit's shared-memory renderer, turns JavaScriptCore's JIT off and
+    // picks WebKit's document-viewer cache model (crates/webkit-settings); a
     // default Tauri window does none of it. The same empty window with the studio's settings
     // tells what is the page's and what the settings'.
     let same_renderer = EmptyWindow::start(STUDIO_WEBKIT_SETTINGS);
     tokio::time::sleep(Duration::from_secs(3)).await;
     let (_, same_renderer_webkit_mb) = settled_rss_mb(&same_renderer.binary).await;
+    keep_smaps(&same_renderer.binary, &format!("{label}-empty"));
     let same_renderer_processes = webkit_processes(&same_renderer.binary);
     drop(same_renderer);
     let dom_elements = js(
