@@ -82,6 +82,7 @@ on_both!(
     one_node_at_a_time_holds_a_connections_sync_lease,
     record_counts_and_pages_follow_every_commit_and_deletion,
     a_retried_delivery_is_due_after_its_delay,
+    a_connections_next_sync_is_due_after_its_interval,
 );
 
 fn connection(id: &str) -> unifield_server::storage::NewConnection {
@@ -1283,4 +1284,140 @@ fn on_postgres_the_first_attempt_of_a_node_with_a_skewed_clock_is_kept_on_the_da
             "the {what} is {off} s off the database's clock: {at}"
         );
     }
+}
+
+/// The ids of the connections due for a sync, asked by a node at its `node_now`.
+fn due_ids(storage: &Storage, node_now: &str) -> Vec<String> {
+    storage
+        .due_connections(node_now)
+        .unwrap()
+        .into_iter()
+        .map(|row| row.id)
+        .collect()
+}
+
+/// A sync of `con_1` by a node at its `node_now`, ended as `status` with the next one
+/// `next_after` seconds later (none when None).
+fn synced(storage: &Storage, node_now: &str, status: &str, next_after: Option<f64>) {
+    let run = storage.begin_sync("con_1", node_now, &[]).unwrap();
+    storage
+        .finish_sync(
+            "con_1",
+            run,
+            status,
+            None,
+            None,
+            status,
+            next_after.map(std::time::Duration::from_secs_f64),
+            node_now,
+            &[],
+        )
+        .unwrap();
+}
+
+/// New credentials for `con_1`, given on a node at its `node_now`.
+fn credentials_replaced(storage: &Storage, node_now: &str) {
+    let replaced = storage
+        .replace_credentials(
+            "org_a",
+            "con_1",
+            "client-2",
+            None,
+            Some("http://127.0.0.1:1"),
+            &[4, 5, 6],
+            node_now,
+            &[],
+        )
+        .unwrap();
+    assert!(replaced);
+}
+
+/// A new connection is due for a sync at once; after a sync it is due again the interval
+/// later (not before, and once it has passed); a sync asked for and new credentials make
+/// it due at once; one waiting for reauthorization is not due. (SQLite: on the process's
+/// clock; PostgreSQL: the database's.)
+fn a_connections_next_sync_is_due_after_its_interval(backend: Backend) {
+    let storage = &backend.storage;
+    let hour = 3600.0;
+    storage.add_org("org_a", "alpha", &later(0.0)).unwrap();
+    storage.add_connection(&connection("con_1"), &[]).unwrap();
+    assert_eq!(due_ids(storage, &later(0.0)), ["con_1"], "a new connection");
+    let started = std::time::Instant::now();
+    synced(storage, &later(0.0), "ok", Some(1.0));
+    if started.elapsed() < std::time::Duration::from_millis(900) {
+        let early = due_ids(storage, &later(0.0));
+        assert!(early.is_empty(), "due before its interval: {early:?}");
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    assert_eq!(due_ids(storage, &later(0.0)), ["con_1"], "once it passed");
+    synced(storage, &later(0.0), "ok", Some(hour));
+    assert!(due_ids(storage, &later(0.0)).is_empty());
+    storage.set_sync_due_now("con_1", &later(0.0)).unwrap();
+    assert_eq!(due_ids(storage, &later(0.0)), ["con_1"], "a sync asked for");
+    synced(storage, &later(0.0), "ok", Some(hour));
+    credentials_replaced(storage, &later(0.0));
+    assert_eq!(due_ids(storage, &later(0.0)), ["con_1"], "new credentials");
+    synced(storage, &later(0.0), "reauthorization_required", None);
+    assert!(due_ids(storage, &later(0.0)).is_empty());
+}
+
+/// Next syncs run on the database's clock, as webhook due times do: a connection a node
+/// whose clock runs an hour ahead adds is due at once for a node with a right clock and
+/// for one an hour behind (not an hour later); the fast node does not sync early what is
+/// due a second (or an hour) later, and the slow node syncs it once the second has passed
+/// (not an hour later); a sync the fast node asks for, and credentials it replaces, make
+/// the connection due at once for the others.
+#[test]
+fn on_postgres_a_node_with_a_skewed_clock_neither_syncs_early_nor_delays_due_syncs() {
+    let Some(backend) = postgres() else { return };
+    let right = &backend.storage;
+    let ahead = backend.second_node();
+    let behind = backend.second_node();
+    let hour = 3600.0;
+    right.add_org("org_a", "alpha", &later(0.0)).unwrap();
+    let mut added = connection("con_1");
+    added.created_at = later(hour);
+    ahead.add_connection(&added, &[]).unwrap();
+    assert_eq!(
+        due_ids(right, &later(0.0)),
+        ["con_1"],
+        "a connection the fast node added is due now"
+    );
+    assert_eq!(
+        due_ids(&behind, &later(-hour)),
+        ["con_1"],
+        "the slow node leaves a due connection waiting"
+    );
+    let started = std::time::Instant::now();
+    synced(&ahead, &later(hour), "ok", Some(1.0));
+    if started.elapsed() < std::time::Duration::from_millis(900) {
+        let early = due_ids(&ahead, &later(hour));
+        assert!(early.is_empty(), "the fast node syncs early: {early:?}");
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    assert_eq!(
+        due_ids(&behind, &later(-hour)),
+        ["con_1"],
+        "the slow node syncs it once its second has passed"
+    );
+    synced(&behind, &later(-hour), "ok", Some(hour));
+    let early = due_ids(&ahead, &later(hour));
+    assert!(
+        early.is_empty(),
+        "the fast node syncs an hour early what the slow node synced: {early:?}"
+    );
+    ahead.set_sync_due_now("con_1", &later(hour)).unwrap();
+    assert_eq!(
+        due_ids(right, &later(0.0)),
+        ["con_1"],
+        "a sync the fast node asked for is due now"
+    );
+    synced(right, &later(0.0), "ok", Some(hour));
+    assert!(due_ids(right, &later(0.0)).is_empty());
+    credentials_replaced(&ahead, &later(hour));
+    assert_eq!(
+        due_ids(right, &later(0.0)),
+        ["con_1"],
+        "credentials the fast node replaced make it due now"
+    );
 }

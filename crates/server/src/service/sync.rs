@@ -248,7 +248,7 @@ impl Service {
         if row.status == "reauthorization_required" {
             return Ok(false);
         }
-        self.storage.set_next_sync(connection_id, Some(&now()))?;
+        self.storage.set_sync_due_now(connection_id, &now())?;
         self.wake.notify_one();
         Ok(true)
     }
@@ -281,7 +281,7 @@ impl Service {
                 "a sync of this connection is running; follow it at …/status".into(),
             ));
         }
-        self.storage.set_next_sync(connection_id, Some(&now()))?;
+        self.storage.set_sync_due_now(connection_id, &now())?;
         self.wake.notify_one();
         Ok(())
     }
@@ -417,12 +417,12 @@ impl Service {
         let run = self.storage.begin_sync(&row.id, &now(), &[])?;
         let mut records = 0u64;
         let result = self.pull_all(&row, run, &mut records).await;
-        let interval = chrono::Duration::from_std(self.settings.sync_interval)
-            .unwrap_or_else(|_| chrono::Duration::minutes(15));
-        let next = crate::storage::timestamp(chrono::Utc::now() + interval);
-        let now_at = now();
+        // The next sync is kept as a length from now: storage puts it on the clock every
+        // node reads due times by (the database's, on PostgreSQL), so a node whose clock
+        // is skewed neither syncs early nor makes a connection wait for its own clock.
+        let interval = self.settings.sync_interval;
         let (run_status, connection_status, error, next_sync) = match &result {
-            Ok(()) => ("completed", "ok", None, Some(next.as_str())),
+            Ok(()) => ("completed", "ok", None, Some(interval)),
             Err(SyncFailure::Refused(reason)) => (
                 "reauthorization_required",
                 "reauthorization_required",
@@ -430,7 +430,7 @@ impl Service {
                 None,
             ),
             Err(SyncFailure::Other(reason)) => {
-                ("failed", "error", Some(reason.clone()), Some(next.as_str()))
+                ("failed", "error", Some(reason.clone()), Some(interval))
             }
             // Not the connection's fault: its status stays, and the next sync is due at
             // once (this node released the lease, so any node may take it).
@@ -438,7 +438,7 @@ impl Service {
                 "failed",
                 settled_before.as_str(),
                 Some(STOPPED.to_string()),
-                Some(now_at.as_str()),
+                Some(std::time::Duration::ZERO),
             ),
         };
         let mut events: Vec<NewEvent> = Vec::new();

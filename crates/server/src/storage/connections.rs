@@ -204,10 +204,12 @@ impl Sqlite {
         Ok(changed == 1)
     }
 
-    pub fn set_next_sync(&self, id: &str, at: Option<&str>) -> Result<()> {
+    /// Makes the connection's next sync due at `now` (this process's clock, which is the
+    /// database's: one process per SQLite file).
+    pub fn set_sync_due_now(&self, id: &str, now: &str) -> Result<()> {
         self.write().execute(
             "UPDATE connections SET next_sync_at = ?2 WHERE id = ?1",
-            params![id, at],
+            params![id, now],
         )?;
         Ok(())
     }
@@ -258,8 +260,8 @@ impl Sqlite {
         Ok(run)
     }
 
-    /// Ends a sync run and sets the connection's status, next sync time and events, when
-    /// the run is still running. A run another node's take-over already failed is left as
+    /// Ends a sync run and sets the connection's status, next sync (`next_sync_after` the
+    /// `now` given; none when None) and events, when the run is still running. A run another node's take-over already failed is left as
     /// it is, and so are the connection (the new holder's to set) and the events: a node
     /// that stalled past its lease cannot end the sync that replaced its own.
     #[allow(clippy::too_many_arguments)]
@@ -271,10 +273,11 @@ impl Sqlite {
         error: Option<&str>,
         reason: Option<&str>,
         connection_status: &str,
-        next_sync_at: Option<&str>,
+        next_sync_after: Option<std::time::Duration>,
         now: &str,
         events: &[NewEvent],
     ) -> Result<()> {
+        let next_sync_at = next_sync_after.map(|delay| super::after(now, delay));
         let mut db = self.write();
         let tx = db.transaction()?;
         let ended = tx.execute(

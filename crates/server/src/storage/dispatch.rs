@@ -99,10 +99,10 @@ storage_operations! {
         fn due_connections(&self, now: &str) -> Result<Vec<ConnectionRow>>;
         fn delete_connection(&self, org_id: &str, id: &str) -> Result<bool>;
         fn set_status(&self, org_id: &str, id: &str, status: &str, reason: Option<&str>, events: &[NewEvent]) -> Result<bool>;
-        fn set_next_sync(&self, id: &str, at: Option<&str>) -> Result<()>;
+        fn set_sync_due_now(&self, id: &str, now: &str) -> Result<()>;
         fn replace_credentials(&self, org_id: &str, id: &str, client_id: &str, region: Option<&str>, base_url: Option<&str>, sealed_secret: &[u8], now: &str, events: &[NewEvent]) -> Result<bool>;
         fn begin_sync(&self, id: &str, now: &str, events: &[NewEvent]) -> Result<i64>;
-        fn finish_sync(&self, connection_id: &str, run: i64, run_status: &str, error: Option<&str>, reason: Option<&str>, connection_status: &str, next_sync_at: Option<&str>, now: &str, events: &[NewEvent]) -> Result<()>;
+        fn finish_sync(&self, connection_id: &str, run: i64, run_status: &str, error: Option<&str>, reason: Option<&str>, connection_status: &str, next_sync_after: Option<std::time::Duration>, now: &str, events: &[NewEvent]) -> Result<()>;
         fn lease_sync(&self, id: &str, node: &str, now: &str, until: &str) -> Result<bool>;
         fn release_sync_lease(&self, id: &str, node: &str) -> Result<()>;
         fn last_sync(&self, connection_id: &str) -> Result<Option<SyncRunRow>>;

@@ -710,16 +710,21 @@ impl Postgres {
         })
     }
 
-    pub(crate) fn due_connections(&self, now: &str) -> Result<Vec<ConnectionRow>> {
+    /// As on SQLite, at the database's time now, not the node's `now`: next syncs are set
+    /// on that clock (adding, requesting, replacing credentials, finishing a sync), so a
+    /// node whose clock runs ahead does not sync a connection early and one whose clock
+    /// runs behind does not leave a due connection waiting.
+    pub(crate) fn due_connections(&self, _now: &str) -> Result<Vec<ConnectionRow>> {
         self.block(async {
             let rows = self
                 .query(
                     &format!(
                         "SELECT {CONNECTION_COLUMNS} FROM connections
-                         WHERE status != 'reauthorization_required' AND next_sync_at IS NOT NULL AND next_sync_at <= $1
+                         WHERE status != 'reauthorization_required' AND next_sync_at IS NOT NULL
+                           AND next_sync_at <= {DATABASE_NOW}
                          ORDER BY next_sync_at"
                     ),
-                    &[&now],
+                    &[],
                 )
                 .await?;
             Ok(rows.iter().map(connection).collect())
@@ -762,17 +767,19 @@ impl Postgres {
         })
     }
 
-    pub(crate) fn set_next_sync(&self, id: &str, at: Option<&str>) -> Result<()> {
+    /// As on SQLite; due at the database's time now, not the node's.
+    pub(crate) fn set_sync_due_now(&self, id: &str, _now: &str) -> Result<()> {
         self.block(async {
             self.execute(
-                "UPDATE connections SET next_sync_at = $2 WHERE id = $1",
-                &[&id, &at],
+                &format!("UPDATE connections SET next_sync_at = {DATABASE_NOW} WHERE id = $1"),
+                &[&id],
             )
             .await?;
             Ok(())
         })
     }
 
+    /// As on SQLite; the next sync is due at the database's time now, not the node's.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn replace_credentials(
         &self,
@@ -782,7 +789,7 @@ impl Postgres {
         region: Option<&str>,
         base_url: Option<&str>,
         sealed_secret: &[u8],
-        now: &str,
+        _now: &str,
         events: &[NewEvent],
     ) -> Result<bool> {
         self.block(async {
@@ -790,10 +797,12 @@ impl Postgres {
             let tx = client.transaction().await.map_err(pg)?;
             let changed = tx
                 .execute(
-                    "UPDATE connections SET client_id = $3, region = $4, base_url = $5, sealed_secret = $6,
-                            status = 'ok', status_reason = NULL, next_sync_at = $7
-                     WHERE org_id = $1 AND id = $2",
-                    &[&org_id, &id, &client_id, &region, &base_url, &sealed_secret, &now],
+                    &format!(
+                        "UPDATE connections SET client_id = $3, region = $4, base_url = $5, sealed_secret = $6,
+                                status = 'ok', status_reason = NULL, next_sync_at = {DATABASE_NOW}
+                         WHERE org_id = $1 AND id = $2"
+                    ),
+                    &[&org_id, &id, &client_id, &region, &base_url, &sealed_secret],
                 )
                 .await
                 .map_err(pg)?;
@@ -838,7 +847,7 @@ impl Postgres {
         error: Option<&str>,
         reason: Option<&str>,
         connection_status: &str,
-        next_sync_at: Option<&str>,
+        next_sync_after: Option<std::time::Duration>,
         now: &str,
         events: &[NewEvent],
     ) -> Result<()> {
@@ -868,6 +877,12 @@ impl Postgres {
             if ended == 0 {
                 return Ok(());
             }
+            // The next sync is due that long after the database's time now (the clock
+            // `due_connections` reads), not after the node's.
+            let next_sync_at = match next_sync_after {
+                Some(after) => Some(database_times(&tx, millis(after)).await?.1),
+                None => None,
+            };
             tx.execute(
                 "UPDATE connections SET status = $2, status_reason = $3, next_sync_at = $4 WHERE id = $1",
                 &[&connection_id, &connection_status, &reason, &next_sync_at],
@@ -1402,6 +1417,23 @@ impl Postgres {
     }
 }
 
+/// The database's time now as SQL, written as stored timestamps are (see
+/// [`database_times`]), for statements that compare or set due times in place: webhook
+/// deliveries' and connections' next syncs are due on this one clock, so nodes whose
+/// clocks disagree still agree on what is due.
+pub(crate) const DATABASE_NOW: &str =
+    "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+
+/// A length as milliseconds for [`database_times`], at most a thousand years: a longer
+/// one is as good as never, and the database's timestamps end (year 294276) well before
+/// `i64::MAX` milliseconds from now would.
+pub(crate) fn millis(length: std::time::Duration) -> i64 {
+    const THOUSAND_YEARS_MS: i64 = 1000 * 366 * 24 * 3600 * 1000;
+    i64::try_from(length.as_millis())
+        .unwrap_or(i64::MAX)
+        .min(THOUSAND_YEARS_MS)
+}
+
 /// The length of a lease a node asked for as `now` .. `until` (its own clock), in
 /// milliseconds; 0 when they do not parse.
 pub(crate) fn lease_length(now: &str, until: &str) -> i64 {
@@ -1462,9 +1494,13 @@ async fn insert_connection(
     new: &NewConnection,
     default_mappings: &[(String, String, String)],
 ) -> Result<()> {
+    // Due for its first sync at the database's time now (the clock `due_connections`
+    // reads); `created_at` is the node's, history only.
     tx.execute(
-        "INSERT INTO connections (id, org_id, name, company, region, base_url, client_id, sealed_secret, status, next_sync_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'ok', $9, $9)",
+        &format!(
+            "INSERT INTO connections (id, org_id, name, company, region, base_url, client_id, sealed_secret, status, next_sync_at, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'ok', {DATABASE_NOW}, $9)"
+        ),
         &[&new.id, &new.org_id, &new.name, &new.company, &new.region, &new.base_url, &new.client_id, &new.sealed_secret, &new.created_at],
     )
     .await

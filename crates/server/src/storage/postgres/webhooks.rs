@@ -20,14 +20,10 @@ use super::super::webhooks::{
     WebhookEndpointChange, WebhookEndpointRow, WebhookNext, ENDPOINT_COLUMNS,
 };
 use super::super::Result;
-use super::{append_events, pg, Postgres};
+use super::{append_events, pg, Postgres, DATABASE_NOW};
 use deadpool_postgres::GenericClient;
 use std::collections::HashMap;
 use tokio_postgres::Row;
-
-/// The database's time now as SQL, written as stored timestamps are (see
-/// `super::database_times`), for statements that compare or set due times in place.
-const DATABASE_NOW: &str = "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
 
 fn endpoint_row(r: &Row) -> WebhookEndpointRow {
     WebhookEndpointRow {
@@ -431,8 +427,7 @@ impl Postgres {
                 WebhookNext::RetryAfter(delay) => {
                     // Due `delay` after the database's time now: every node reads it on
                     // that clock (see `claim_heads`).
-                    let delay_ms = i64::try_from(delay.as_millis()).unwrap_or(i64::MAX / 2);
-                    let (_, at) = super::database_times(&tx, delay_ms).await?;
+                    let (_, at) = super::database_times(&tx, super::millis(*delay)).await?;
                     tx.execute(
                         &format!("UPDATE webhook_deliveries SET {held}, next_attempt_at = $4 {mine}"),
                         &[&attempt.delivery_id, &attempt.attempt, &started_on_database, &at, &node],
