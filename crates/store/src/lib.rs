@@ -135,25 +135,22 @@ impl Store {
         Ok(out)
     }
 
-    /// Runs the missing migrations in one transaction that takes the write lock before it
-    /// reads the version: two processes opening a new workspace at once then migrate one
-    /// after the other, and the second finds nothing left to do.
+    /// Runs the missing migrations. The version is read first without any lock beyond a
+    /// WAL read: opening an up-to-date workspace (the studio, `unifield pull`, a watcher)
+    /// must not queue for the write lock behind another process's page commits. Only
+    /// when a migration is due does it take the write lock and read the version again
+    /// inside that transaction: two processes opening a new workspace at once then
+    /// migrate one after the other, and the second finds nothing left to do.
     fn migrate(&mut self) -> Result<()> {
+        if migrations_due(&self.path, &self.db)?.is_none() {
+            return Ok(());
+        }
         let tx = self
             .db
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let current: u32 = tx.query_row("PRAGMA user_version", [], |row| row.get(0))?;
-        let current = current as usize;
-        if current > MIGRATIONS.len() {
-            return Err(StoreError::TooNew {
-                path: self.path.display().to_string(),
-                found: current,
-                known: MIGRATIONS.len(),
-            });
-        }
-        if current == MIGRATIONS.len() {
+        let Some(current) = migrations_due(&self.path, &tx)? else {
             return Ok(());
-        }
+        };
         for sql in &MIGRATIONS[current..] {
             tx.execute_batch(sql)?;
         }
@@ -173,6 +170,21 @@ impl Drop for Store {
             [&self.owner],
         );
     }
+}
+
+/// The schema version the file is at when migrations are due (`None` when it is up to
+/// date), read through `db` (the connection, or a transaction on it).
+fn migrations_due(path: &Path, db: &Connection) -> Result<Option<usize>> {
+    let current: u32 = db.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    let current = current as usize;
+    if current > MIGRATIONS.len() {
+        return Err(StoreError::TooNew {
+            path: path.display().to_string(),
+            found: current,
+            known: MIGRATIONS.len(),
+        });
+    }
+    Ok((current < MIGRATIONS.len()).then_some(current))
 }
 
 /// Switches the database to WAL. Switching needs a moment of exclusive access, and SQLite

@@ -171,3 +171,86 @@ fn a_run_dropped_mid_pull_is_free_to_resume_at_once() {
     let claimed = second.claim_pull(run.id, at(3)).unwrap();
     assert_eq!(claimed.cursor.as_deref(), Some("10"));
 }
+
+/// A second connection to the workspace holding SQLite's write lock in the middle of a
+/// page commit (a record written, the run's progress moved, nothing committed yet), as
+/// another process's `unifield pull` does for most of a pull.
+fn mid_page_commit(dir: &Path, run_id: i64) -> rusqlite::Connection {
+    let db = rusqlite::Connection::open(dir.join(Store::FILE)).unwrap();
+    // Nothing else holds the lock when it is taken; the short wait only keeps a broken
+    // test from hanging.
+    db.busy_timeout(std::time::Duration::from_millis(100))
+        .unwrap();
+    db.execute_batch("BEGIN IMMEDIATE").unwrap();
+    db.execute(
+        "INSERT INTO records (connection_id, entity, source_id, json, content_hash, fetched_at) \
+         SELECT connection_id, entity, '11', '{\"Id\":11}', '', '2026-11-26T12:03:00Z' FROM pull_runs WHERE id = ?1",
+        [run_id],
+    )
+    .unwrap();
+    db.execute(
+        "UPDATE pull_runs SET cursor = '11', pages = pages + 1, records = records + 1 WHERE id = ?1",
+        [run_id],
+    )
+    .unwrap();
+    db
+}
+
+#[test]
+fn an_up_to_date_workspace_opens_and_reads_while_a_pull_holds_the_write_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut pull = Store::open(dir.path()).unwrap();
+    pull.add_connection(&sandbox("acme"), at(0)).unwrap();
+    let run = pull.begin_pull("acme", "WorkOrder", None, at(1)).unwrap();
+    pull.commit_page(run.id, &page(1..11), Some("10"), at(2))
+        .unwrap();
+    let writer = mid_page_commit(dir.path(), run.id);
+
+    // The studio opening the workspace meanwhile: before the migration check read the
+    // version without the write lock, this waited out the 5 s busy timeout and failed
+    // with "database is locked".
+    let studio = Store::open(dir.path())
+        .unwrap_or_else(|e| panic!("opening beside a pull's page commit: {e}"));
+    assert_eq!(studio.schema_version().unwrap(), 3);
+    let runs = studio.pull_runs("acme").unwrap();
+    assert_eq!(
+        (runs[0].pages, runs[0].cursor.as_deref()),
+        (1, Some("10")),
+        "the studio reads the last committed page, not the one being written"
+    );
+    assert_eq!(studio.record_count("acme", "WorkOrder").unwrap(), 10);
+    drop(studio);
+
+    writer.execute_batch("COMMIT").unwrap();
+    let after = Store::open(dir.path()).unwrap();
+    assert_eq!(after.record_count("acme", "WorkOrder").unwrap(), 11);
+    assert_eq!(after.pull_runs("acme").unwrap()[0].pages, 2);
+}
+
+#[test]
+fn a_workspace_that_needs_a_migration_still_waits_for_the_write_lock_to_migrate() {
+    // The read-first check must not let a migration run beside another writer: an old
+    // file opened while another connection holds the write lock is not migrated behind
+    // its back, and opens once the lock is free.
+    let dir = tempfile::tempdir().unwrap();
+    drop(Store::open(dir.path()).unwrap());
+    let path = dir.path().join(Store::FILE);
+    let writer = rusqlite::Connection::open(&path).unwrap();
+    writer
+        .execute_batch("PRAGMA user_version = 2; BEGIN IMMEDIATE; ALTER TABLE pull_runs DROP COLUMN properties;")
+        .unwrap();
+    let refused = Store::open(dir.path())
+        .err()
+        .expect("a migration needs the write lock the other connection holds");
+    assert!(
+        refused.to_string().contains("locked"),
+        "the lock is named: {refused}"
+    );
+    writer.execute_batch("COMMIT").unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(
+        store.schema_version().unwrap(),
+        3,
+        "migrated once the lock was free"
+    );
+}
