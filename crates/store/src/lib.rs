@@ -46,6 +46,11 @@ pub struct Store {
     /// This handle's name in `pull_runs.owner`: the process id (so a dead owner is seen)
     /// and a number unique to the handle.
     owner: String,
+    /// Whether this handle has begun or claimed a pull run (set before the write that
+    /// names it owner): only then has its drop something to release. A handle that only
+    /// read (the studio opening the workspace while a pull commits pages) then never asks
+    /// for the write lock, so it never queues behind the pull for the busy timeout.
+    may_own_runs: std::cell::Cell<bool>,
 }
 
 impl Store {
@@ -98,6 +103,7 @@ impl Store {
             db,
             path,
             owner: records::new_owner(),
+            may_own_runs: std::cell::Cell::new(false),
         };
         store.migrate()?;
         Ok(store)
@@ -163,8 +169,12 @@ impl Store {
 impl Drop for Store {
     /// Releases the runs this handle still owns (a pull dropped mid-way), so the next pull
     /// resumes them at once instead of waiting out the lease. A killed process releases
-    /// nothing; its runs are claimable once its process is gone or its lease ends.
+    /// nothing; its runs are claimable once its process is gone or its lease ends. A
+    /// handle that never began or claimed a run owns none and writes nothing.
     fn drop(&mut self) {
+        if !self.may_own_runs.get() {
+            return;
+        }
         let _ = self.db.execute(
             "UPDATE pull_runs SET owner = NULL, lease_until = NULL WHERE owner = ?1",
             [&self.owner],
@@ -218,4 +228,48 @@ fn private_file(path: &Path) -> std::io::Result<()> {
 /// How times are written: RFC 3339 UTC, to the millisecond.
 pub(crate) fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    /// Whether a drop writes is decided by `may_own_runs` alone; what it costs when it
+    /// should not (the drop waiting out the busy timeout behind another writer's lock, then
+    /// failing silently) shows only as time, so the flag is checked here: reading never
+    /// sets it, beginning or claiming a run does.
+    #[test]
+    fn only_a_handle_that_began_or_claimed_a_run_releases_on_drop() {
+        let at = |minute| Utc.with_ymd_and_hms(2026, 11, 26, 12, minute, 0).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let settings = ConnectionSettings {
+            name: "acme".into(),
+            company: "Asurion".into(),
+            endpoint: Endpoint::BaseUrl("http://127.0.0.1:8080".into()),
+            client_id: "client-1".into(),
+        };
+        let mut pull = Store::open(dir.path()).unwrap();
+        pull.add_connection(&settings, at(0)).unwrap();
+        assert!(!pull.may_own_runs.get(), "adding a connection owns no run");
+        let run = pull.begin_pull("acme", "WorkOrder", None, at(1)).unwrap();
+        assert!(pull.may_own_runs.get(), "a begun run");
+        pull.commit_page(
+            run.id,
+            &[("1".into(), serde_json::json!({"Id": 1}))],
+            None,
+            at(2),
+        )
+        .unwrap();
+        drop(pull);
+
+        let reader = Store::open(dir.path()).unwrap();
+        reader.schema_version().unwrap();
+        reader.pull_runs("acme").unwrap();
+        reader.unfinished_pull("acme", "WorkOrder").unwrap();
+        reader.record_count("acme", "WorkOrder").unwrap();
+        assert!(!reader.may_own_runs.get(), "a handle that only read");
+        reader.claim_pull(run.id, at(3)).unwrap();
+        assert!(reader.may_own_runs.get(), "a claimed run");
+    }
 }

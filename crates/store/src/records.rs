@@ -161,6 +161,8 @@ impl Store {
         for (id, owner, lease_until) in running {
             self.refuse_if_held(id, owner.as_deref(), lease_until.as_deref(), at)?;
         }
+        // Before the write, so that a drop releases the run whatever happens after it.
+        self.may_own_runs.set(true);
         tx.execute(
             "INSERT INTO pull_runs (connection_id, entity, since, status, started_at, owner, lease_until) VALUES (?1, ?2, ?3, 'running', ?4, ?5, ?6)",
             params![connection_id, entity, since, timestamp(at), self.owner, timestamp(at + PULL_LEASE)],
@@ -233,6 +235,7 @@ impl Store {
             .optional()?
             .ok_or(StoreError::PullNotRunning(run_id))?;
         self.refuse_if_held(run_id, owner.as_deref(), lease_until.as_deref(), at)?;
+        self.may_own_runs.set(true);
         tx.execute(
             "UPDATE pull_runs SET status = 'running', finished_at = NULL, owner = ?2, lease_until = ?3 WHERE id = ?1",
             params![run_id, self.owner, timestamp(at + PULL_LEASE)],

@@ -219,6 +219,7 @@ fn an_up_to_date_workspace_opens_and_reads_while_a_pull_holds_the_write_lock() {
         "the studio reads the last committed page, not the one being written"
     );
     assert_eq!(studio.record_count("acme", "WorkOrder").unwrap(), 10);
+    // It only read, so its drop asks for no lock either.
     drop(studio);
 
     writer.execute_batch("COMMIT").unwrap();
@@ -253,4 +254,23 @@ fn a_workspace_that_needs_a_migration_still_waits_for_the_write_lock_to_migrate(
         3,
         "migrated once the lock was free"
     );
+}
+
+#[test]
+fn a_run_claimed_then_dropped_is_free_to_resume_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = Store::open(dir.path()).unwrap();
+    first.add_connection(&sandbox("acme"), at(0)).unwrap();
+    let run = first.begin_pull("acme", "WorkOrder", None, at(1)).unwrap();
+    first
+        .commit_page(run.id, &page(1..11), Some("10"), at(2))
+        .unwrap();
+    drop(first);
+    // A handle that resumed the run (claimed, not begun) releases it on drop too.
+    let second = Store::open(dir.path()).unwrap();
+    second.claim_pull(run.id, at(3)).unwrap();
+    drop(second);
+    let third = Store::open(dir.path()).unwrap();
+    let claimed = third.claim_pull(run.id, at(3)).unwrap();
+    assert_eq!(claimed.cursor.as_deref(), Some("10"));
 }
