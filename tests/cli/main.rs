@@ -130,20 +130,15 @@ fn pull_from_the_sandbox_survives_kill_minus_9_and_resumes_to_an_exact_cache() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    // Watched through a read-only connection: `Store::open` takes the write lock (its
-    // migration check) and would queue behind the pull's page commits, so the pull could
-    // finish before the watcher saw its third page.
-    let committed_pages = || -> i64 {
-        rusqlite::Connection::open_with_flags(
-            workspace.join(Store::FILE),
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-        )
-        .and_then(|db| {
-            db.query_row("SELECT COALESCE(MAX(pages), 0) FROM pull_runs", [], |row| {
-                row.get(0)
-            })
-        })
-        .unwrap_or(0)
+    // Watched through `Store::open`, as the studio opens the workspace during a pull: an
+    // up-to-date workspace opens and reads without the write lock, so the watcher does not
+    // queue behind the pull's page commits (it did while the migration check took the
+    // lock: the pull could finish before the watcher saw its third page).
+    let committed_pages = || -> u64 {
+        Store::open(&workspace)
+            .and_then(|store| store.pull_runs(&name))
+            .map(|runs| runs.iter().map(|run| run.pages).max().unwrap_or(0))
+            .unwrap_or(0)
     };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
