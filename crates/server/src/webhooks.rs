@@ -377,12 +377,16 @@ impl Service {
         self.owned_endpoint(org_id, id)?;
         let secret = SigningSecret::generate();
         let sealed = self.seal_webhook_secret(id, &secret)?;
-        let at = Utc::now();
-        let expires = later(at, PREVIOUS_SECRET_GRACE);
-        if !self
-            .storage
-            .rotate_webhook_secret(org_id, id, &sealed, &expires, &timestamp(at))?
-        {
+        // The grace is kept as a length: storage ends it on the clock claims check it on
+        // (the database's, on PostgreSQL), so a node whose clock is skewed neither drops
+        // the old secret early nor signs with it after the grace.
+        if !self.storage.rotate_webhook_secret(
+            org_id,
+            id,
+            &sealed,
+            PREVIOUS_SECRET_GRACE,
+            &now(),
+        )? {
             return Err(not_found(id));
         }
         Ok(WebhookWithSecret {
@@ -505,7 +509,7 @@ impl Service {
             .into_iter()
             .filter_map(|row| {
                 let delivery_id = row.delivery_id;
-                self.due_delivery(row, &now)
+                self.due_delivery(row)
                     .map_err(|error| {
                         eprintln!(
                             "unifield-server: webhook delivery {delivery_id} cannot be signed [{}]",
@@ -518,14 +522,10 @@ impl Service {
     }
 
     /// A claimed row with its secrets opened: the current one, and the previous one while
-    /// it is still valid at `now`.
-    fn due_delivery(&self, row: ClaimedWebhookDelivery, now: &str) -> Result<DueDelivery> {
+    /// it is still valid (storage leaves it out after its grace, on its clock).
+    fn due_delivery(&self, row: ClaimedWebhookDelivery) -> Result<DueDelivery> {
         let mut secrets = vec![self.open_webhook_secret(&row.endpoint_id, &row.sealed_secret)?];
-        let previous_valid = row
-            .previous_expires_at
-            .as_deref()
-            .is_some_and(|until| until > now);
-        if let (Some(sealed), true) = (&row.sealed_previous_secret, previous_valid) {
+        if let Some(sealed) = &row.sealed_previous_secret {
             secrets.push(self.open_webhook_secret(&row.endpoint_id, sealed)?);
         }
         Ok(DueDelivery {
@@ -596,7 +596,7 @@ impl Service {
                 .map(|(at, until)| (at.as_str(), until.as_str())),
         )?;
         match (handed_over, claim) {
-            (Some(row), Some((at, _))) => Ok(Some(self.due_delivery(row, &at)?)),
+            (Some(row), Some(_)) => Ok(Some(self.due_delivery(row)?)),
             _ => Ok(None),
         }
     }

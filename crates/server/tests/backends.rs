@@ -83,6 +83,7 @@ on_both!(
     record_counts_and_pages_follow_every_commit_and_deletion,
     a_retried_delivery_is_due_after_its_delay,
     a_connections_next_sync_is_due_after_its_interval,
+    a_rotated_out_secret_signs_until_its_grace_ends,
 );
 
 fn connection(id: &str) -> unifield_server::storage::NewConnection {
@@ -1419,5 +1420,86 @@ fn on_postgres_a_node_with_a_skewed_clock_neither_syncs_early_nor_delays_due_syn
         due_ids(right, &later(0.0)),
         ["con_1"],
         "credentials the fast node replaced make it due now"
+    );
+}
+
+/// `whe_1`'s secret rotated on a node at its `node_now`, the old one kept `kept_for`
+/// seconds.
+fn rotated(storage: &Storage, node_now: &str, new_secret: u8, kept_for: f64) {
+    let rotated = storage
+        .rotate_webhook_secret(
+            "org_a",
+            "whe_1",
+            &[new_secret; 40],
+            std::time::Duration::from_secs_f64(kept_for),
+            node_now,
+        )
+        .unwrap();
+    assert!(rotated);
+}
+
+/// The rotated-out secret a claim of the one pending delivery offers, by `node` whose
+/// clock is `skew` seconds off; the delivery is then put back, due at once, for the next
+/// claim.
+fn previous_secret_claimed(storage: &Storage, node: &str, skew: f64) -> Option<Vec<u8>> {
+    let claimed = storage
+        .claim_webhook_deliveries(node, &later(skew), &later(skew + 60.0), 10)
+        .unwrap();
+    assert_eq!(claimed.len(), 1, "the delivery is claimed");
+    retry_later(storage, node, claimed[0].delivery_id, &later(skew), 0.0);
+    claimed[0].sealed_previous_secret.clone()
+}
+
+/// After a rotation a claim offers the old secret as well (receivers still holding it
+/// verify) until its grace ends, and not after. (SQLite: on the process's clock;
+/// PostgreSQL: the database's.)
+fn a_rotated_out_secret_signs_until_its_grace_ends(backend: Backend) {
+    let storage = &backend.storage;
+    one_queued_delivery(storage, &later(0.0));
+    assert_eq!(previous_secret_claimed(storage, "node-a", 0.0), None);
+    let started = std::time::Instant::now();
+    rotated(storage, &later(0.0), 8, 1.0);
+    let within = previous_secret_claimed(storage, "node-a", 0.0);
+    if started.elapsed() < std::time::Duration::from_millis(900) {
+        assert_eq!(within, Some(vec![7; 40]), "within its grace");
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    assert_eq!(
+        previous_secret_claimed(storage, "node-a", 0.0),
+        None,
+        "after its grace"
+    );
+}
+
+/// A rotated-out secret's grace runs on the database's clock: one a node an hour behind
+/// keeps for half an hour is still offered by a node with a right clock (not over half an
+/// hour ago) and by a node an hour ahead (past its end by that node's clock only); one
+/// the fast node keeps for a second is not offered a second later by the slow node (not
+/// an hour later).
+#[test]
+fn on_postgres_a_node_with_a_skewed_clock_keeps_a_rotated_out_secret_for_its_grace_only() {
+    let Some(backend) = postgres() else { return };
+    let right = &backend.storage;
+    let ahead = backend.second_node();
+    let behind = backend.second_node();
+    let hour = 3600.0;
+    one_queued_delivery(right, &later(0.0));
+    rotated(&behind, &later(-hour), 8, hour / 2.0);
+    assert_eq!(
+        previous_secret_claimed(right, "node-right", 0.0),
+        Some(vec![7; 40]),
+        "the slow node's rotation kept the old secret for its grace"
+    );
+    assert_eq!(
+        previous_secret_claimed(&ahead, "node-ahead", hour),
+        Some(vec![7; 40]),
+        "the fast node dropped the old secret within its grace"
+    );
+    rotated(&ahead, &later(hour), 9, 1.0);
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    assert_eq!(
+        previous_secret_claimed(&behind, "node-behind", -hour),
+        None,
+        "the slow node signs with the old secret after its grace"
     );
 }

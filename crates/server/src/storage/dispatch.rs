@@ -133,7 +133,7 @@ storage_operations! {
         fn webhook_endpoint(&self, org_id: &str, id: &str) -> Result<Option<WebhookEndpointRow>>;
         fn webhook_endpoint_org(&self, id: &str) -> Result<Option<String>>;
         fn update_webhook_endpoint(&self, org_id: &str, id: &str, change: &WebhookEndpointChange, now: &str) -> Result<bool>;
-        fn rotate_webhook_secret(&self, org_id: &str, id: &str, sealed_secret: &[u8], previous_expires_at: &str, now: &str) -> Result<bool>;
+        fn rotate_webhook_secret(&self, org_id: &str, id: &str, sealed_secret: &[u8], previous_kept_for: std::time::Duration, now: &str) -> Result<bool>;
         fn delete_webhook_endpoint(&self, org_id: &str, id: &str) -> Result<bool>;
         fn fan_out_webhook_events(&self, limit: usize, now: &str) -> Result<usize>;
         fn claim_webhook_deliveries(&self, node: &str, now: &str, lease_until: &str, limit: usize) -> Result<Vec<ClaimedWebhookDelivery>>;

@@ -92,8 +92,10 @@ pub struct ClaimedWebhookDelivery {
     pub endpoint_id: String,
     pub url: String,
     pub sealed_secret: Vec<u8>,
+    /// The secret a rotation replaced, while it still signs at the claim (the endpoint's
+    /// `previous_expires_at` not reached on the storage's clock, see `claimed_at`); None
+    /// after. Decided here, not by the node, whose clock may be skewed.
     pub sealed_previous_secret: Option<Vec<u8>>,
-    pub previous_expires_at: Option<String>,
     pub event_id: String,
     pub payload: String,
     pub attempts: i64,
@@ -145,8 +147,9 @@ fn claim_heads(
 ) -> Result<Vec<ClaimedWebhookDelivery>> {
     let claimed: Vec<ClaimedWebhookDelivery> = {
         let mut statement = tx.prepare_cached(
-            "SELECT d.id, d.endpoint_id, e.url, e.sealed_secret, e.sealed_previous_secret,
-                    e.previous_expires_at, d.event_id, ev.payload, d.attempts, d.first_attempt_at
+            "SELECT d.id, d.endpoint_id, e.url, e.sealed_secret,
+                    CASE WHEN e.previous_expires_at > ?1 THEN e.sealed_previous_secret END,
+                    d.event_id, ev.payload, d.attempts, d.first_attempt_at
              FROM webhook_endpoints e
              JOIN webhook_deliveries d ON d.id = (
                  SELECT MIN(h.id) FROM webhook_deliveries h
@@ -163,11 +166,10 @@ fn claim_heads(
                 url: r.get(2)?,
                 sealed_secret: r.get(3)?,
                 sealed_previous_secret: r.get(4)?,
-                previous_expires_at: r.get(5)?,
-                event_id: r.get(6)?,
-                payload: r.get(7)?,
-                attempts: r.get(8)?,
-                first_attempt_at: r.get(9)?,
+                event_id: r.get(5)?,
+                payload: r.get(6)?,
+                attempts: r.get(7)?,
+                first_attempt_at: r.get(8)?,
                 claimed_at: now.to_string(),
             })
         })?;
@@ -294,15 +296,17 @@ impl Sqlite {
         Ok(updated == 1)
     }
 
-    /// Makes `sealed_secret` current and keeps the one it replaces until `previous_expires_at`.
+    /// Makes `sealed_secret` current and keeps the one it replaces for `previous_kept_for`
+    /// after `now` (this process's clock, which is the database's).
     pub fn rotate_webhook_secret(
         &self,
         org_id: &str,
         id: &str,
         sealed_secret: &[u8],
-        previous_expires_at: &str,
+        previous_kept_for: std::time::Duration,
         now: &str,
     ) -> Result<bool> {
+        let previous_expires_at = super::after(now, previous_kept_for);
         let updated = self.write().execute(
             "UPDATE webhook_endpoints SET sealed_previous_secret = sealed_secret,
                  previous_expires_at = ?4, sealed_secret = ?3, updated_at = ?5

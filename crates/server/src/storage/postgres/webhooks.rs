@@ -58,7 +58,8 @@ async fn claim_heads(
     // database's clock (`now` .. `lease_until` give the lease's length only), as due times
     // are set on it (fan-out, retries, redeliveries): a node whose clock runs ahead can
     // neither take a delivery another node still holds nor send a retry early, and one
-    // whose clock runs behind does not leave due deliveries waiting.
+    // whose clock runs behind does not leave due deliveries waiting. A rotated secret's
+    // grace (set on that clock too, see `rotate_webhook_secret`) is checked on it as well.
     let (lease_now, lease_until) =
         super::database_times(tx, super::lease_length(now, lease_until)).await?;
     // The conditions on `d` itself (pending, due, lease free) are repeated outside the
@@ -66,8 +67,9 @@ async fn claim_heads(
     // re-checks them against the committed row before locking it.
     let rows = tx
         .query(
-            "SELECT d.id, d.endpoint_id, e.url, e.sealed_secret, e.sealed_previous_secret,
-                    e.previous_expires_at, d.event_id, ev.payload, d.attempts, d.first_attempt_at
+            "SELECT d.id, d.endpoint_id, e.url, e.sealed_secret,
+                    CASE WHEN e.previous_expires_at > $1 THEN e.sealed_previous_secret END,
+                    d.event_id, ev.payload, d.attempts, d.first_attempt_at
              FROM webhook_endpoints e
              JOIN webhook_deliveries d ON d.id = (
                  SELECT MIN(h.id) FROM webhook_deliveries h
@@ -90,11 +92,10 @@ async fn claim_heads(
             url: r.get(2),
             sealed_secret: r.get(3),
             sealed_previous_secret: r.get(4),
-            previous_expires_at: r.get(5),
-            event_id: r.get(6),
-            payload: r.get(7),
-            attempts: r.get(8),
-            first_attempt_at: r.get(9),
+            event_id: r.get(5),
+            payload: r.get(6),
+            attempts: r.get(7),
+            first_attempt_at: r.get(8),
             claimed_at: lease_now.clone(),
         })
         .collect();
@@ -209,23 +210,31 @@ impl Postgres {
         })
     }
 
+    /// As on SQLite; the replaced secret is kept `previous_kept_for` after the database's
+    /// time now (the clock claims check it on), not the node's.
     pub(crate) fn rotate_webhook_secret(
         &self,
         org_id: &str,
         id: &str,
         sealed_secret: &[u8],
-        previous_expires_at: &str,
+        previous_kept_for: std::time::Duration,
         now: &str,
     ) -> Result<bool> {
         self.block(async {
-            let updated = self
+            let mut client = self.client().await?;
+            let tx = client.transaction().await.map_err(pg)?;
+            let (_, previous_expires_at) =
+                super::database_times(&tx, super::millis(previous_kept_for)).await?;
+            let updated = tx
                 .execute(
                     "UPDATE webhook_endpoints SET sealed_previous_secret = sealed_secret,
                          previous_expires_at = $4, sealed_secret = $3, updated_at = $5
                      WHERE org_id = $1 AND id = $2",
                     &[&org_id, &id, &sealed_secret, &previous_expires_at, &now],
                 )
-                .await?;
+                .await
+                .map_err(pg)?;
+            tx.commit().await.map_err(pg)?;
             Ok(updated == 1)
         })
     }
