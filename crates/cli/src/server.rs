@@ -71,7 +71,11 @@ fn server_failure(error: unifield_server::Error) -> Failure {
     }
 }
 
-/// `15m`, `30s`, `2h` or a number of seconds.
+/// The longest interval a flag takes: a year (a larger number of hours would overflow
+/// seconds, and timestamps long before that).
+const LONGEST_INTERVAL_SECONDS: u64 = 366 * 24 * 3600;
+
+/// `15m`, `30s`, `2h` or a number of seconds, from 1s to 366 days.
 pub(crate) fn parse_interval(text: &str) -> Result<Duration, String> {
     let (number, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
         Some((at, _)) => text.split_at(at),
@@ -81,11 +85,14 @@ pub(crate) fn parse_interval(text: &str) -> Result<Duration, String> {
         .parse()
         .map_err(|_| format!("`{text}` is not an interval such as 15m, 30s or 1h"))?;
     let seconds = match unit {
-        "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
+        "s" => Some(n),
+        "m" => n.checked_mul(60),
+        "h" => n.checked_mul(3600),
         _ => return Err(format!("`{text}`: the unit must be s, m or h")),
     };
+    let seconds = seconds
+        .filter(|s| *s <= LONGEST_INTERVAL_SECONDS)
+        .ok_or_else(|| format!("`{text}`: an interval can be at most 366 days (8784h)"))?;
     if seconds == 0 {
         return Err("an interval must be at least 1s".into());
     }
@@ -469,4 +476,30 @@ pub(crate) fn push(
         );
         Ok(ExitCode::SUCCESS)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals_read_their_unit_and_stay_within_a_year() {
+        assert_eq!(parse_interval("15m"), Ok(Duration::from_secs(900)));
+        assert_eq!(parse_interval("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(
+            parse_interval("8784h"),
+            Ok(Duration::from_secs(366 * 86_400))
+        );
+        for too_long in ["8785h", "5124095576030432h", "18446744073709551615m"] {
+            let e = parse_interval(too_long).unwrap_err();
+            assert!(e.contains("at most 366 days"), "{too_long}: {e}");
+        }
+        assert!(parse_interval("0s").unwrap_err().contains("at least 1s"));
+        assert!(parse_interval("5d")
+            .unwrap_err()
+            .contains("the unit must be"));
+        assert!(parse_interval("99999999999999999999")
+            .unwrap_err()
+            .contains("is not an interval"));
+    }
 }
