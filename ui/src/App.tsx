@@ -5,6 +5,7 @@
 import { useRef, useState } from "react";
 import { DndContext, DragOverlay } from "@dnd-kit/core";
 import type { RecordSource } from "./bindings";
+import { bindNeeds } from "./bind-needs";
 import { heldBy } from "./drop-targets";
 import { useBindingDrag } from "./hooks/useBindingDrag";
 import { useCoverage } from "./hooks/useCoverage";
@@ -93,7 +94,7 @@ export function App() {
     bindSelected: () =>
       selectedNode && selectedField
         ? bind(selectedField, selectedNode)
-        : toast("error", "Select a source node and a target field first"),
+        : toast("error", bindNeeds(selectedNode, selectedField)),
     addStep: () => addStepRef.current?.focus(),
     coverage: () => void coverage.run(),
     history: () => setDialog("history"),

@@ -37,17 +37,27 @@ describe("the page holds a window of the matches, not the list", () => {
   it("the chosen record while the search matches it, else the first match", () => {
     const page: Answered = { query: "", key, selected: null, list: list(["5", "6", "7"], 200) };
     // In the page: its position among all the matches.
-    expect(selection(page, "6")).toEqual({ recordId: "6", selectedAt: 201 });
+    expect(selection(page, key, "6")).toEqual({ recordId: "6", selectedAt: 201 });
     // Not in the page, and the answer was not asked about it: the first match, for now.
-    expect(selection(page, "9000")).toEqual({ recordId: "1", selectedAt: 0 });
+    expect(selection(page, key, "9000")).toEqual({ recordId: "1", selectedAt: 0 });
     // The answer says where it is, outside the page (the list then scrolls to it).
     const asked: Answered = { ...page, selected: "9000", list: { ...page.list, selectedAt: 8999 } };
-    expect(selection(asked, "9000")).toEqual({ recordId: "9000", selectedAt: 8999 });
+    expect(selection(asked, key, "9000")).toEqual({ recordId: "9000", selectedAt: 8999 });
     // It does not match the search.
-    expect(selection({ ...page, selected: "9000" }, "9000")).toEqual({ recordId: "1", selectedAt: 0 });
-    expect(selection(null, "6")).toEqual({ recordId: null, selectedAt: -1 });
+    expect(selection({ ...page, selected: "9000" }, key, "9000")).toEqual({ recordId: "1", selectedAt: 0 });
+    expect(selection(null, key, "6")).toEqual({ recordId: null, selectedAt: -1 });
     const none: Answered = { query: "zzz", key, selected: null, list: list([]) };
-    expect(selection(none, null)).toEqual({ recordId: null, selectedAt: -1 });
+    expect(selection(none, key, null)).toEqual({ recordId: null, selectedAt: -1 });
+  });
+  it("an answer for another source or entity selects nothing, so no record of it is asked for", () => {
+    // WorkOrder's list is still the newest answer just after switching to Part: its first
+    // id (and the one chosen in it) are WorkOrder ids, unknown under Part.
+    const workOrders: Answered = { query: "", key: "WorkOrder", selected: null, list: list(["1", "2"]) };
+    expect(selection(workOrders, "Part", null)).toEqual({ recordId: null, selectedAt: -1 });
+    expect(selection(workOrders, "Part", "2")).toEqual({ recordId: null, selectedAt: -1 });
+    // Part's own list then selects as usual.
+    const parts: Answered = { query: "", key: "Part", selected: null, list: list(["10001", "10002"]) };
+    expect(selection(parts, "Part", null)).toEqual({ recordId: "10001", selectedAt: 0 });
   });
   it("a row is read from the page only where the page holds it", () => {
     const page = list(["5", "6", "7"], 200);

@@ -7,6 +7,7 @@ import { api } from "../api";
 import type { ImportedMapping, MappingState } from "../bindings";
 import { canRedo, canUndo, record, redo, replacePresent, start, undo, type History } from "../history";
 import { parse, type MappingDoc } from "../mapping";
+import { saveLine } from "../save-line";
 import { keysLabel } from "../shortcuts";
 import { MAC } from "./useShortcuts";
 import { useDebounced } from "./useDebounced";
@@ -92,15 +93,23 @@ export function useMappingText(report: Report, notify: (line: string) => void, o
     await load(mapping);
   };
 
-  /** Saves a new version. The editor's text and undo history stay as they are. */
+  /**
+   * Saves a new version. The editor's text and undo history stay as they are. Saving the
+   * latest version's text again stores nothing (the workspace answers with that version),
+   * and the line says so rather than claim a new version; the message, not stored, stays.
+   */
   const save = async () => {
     try {
+      const before = saved?.version ?? null;
       const v = await api.saveMapping(name, text, message.trim() === "" ? null : message);
       const state = await api.getMapping(name);
       setSaved({ text: state.savedText, version: v.version, editorText: text });
       setDraftRestored(false);
-      setMessage("");
-      notify(`Saved ${name} as version ${v.version}`);
+      const line = saveLine(name, before, v.version);
+      if (line.stored) {
+        setMessage("");
+      }
+      notify(line.text);
       onSaved();
     } catch (e) {
       report(e);

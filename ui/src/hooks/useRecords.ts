@@ -48,10 +48,13 @@ export function rowAt(list: RecordPage | null, index: number) {
 /**
  * The record the list selects and where it is among the matches: the chosen one while the
  * search matches it (the page holds it, or the answer says where it is), else the first
- * match; -1 when nothing matches.
+ * match; -1 when nothing matches. Only an answer for the current source and entity (`key`)
+ * selects: the list of the entity shown before holds ids of that entity, and asking for
+ * one of them under the new entity fails (`unknown_record`), so until the new entity's
+ * list arrives no record is selected.
  */
-export function selection(answer: Answered | null, chosen: string | null) {
-  const list = answer?.list ?? null;
+export function selection(answer: Answered | null, key: string, chosen: string | null) {
+  const list = answer !== null && answer.key === key ? answer.list : null;
   if (list === null) {
     return { recordId: null, selectedAt: -1 };
   }
@@ -89,7 +92,7 @@ export function useRecords(source: RecordSource, entity: string | null, report: 
   );
   const { list, current } = listFor(answer, key, query);
   const error = failed !== null && failed.key === key && failed.query === query && !current ? failed.error : null;
-  const { recordId, selectedAt } = selection(answer, chosen);
+  const { recordId, selectedAt } = selection(answer, key, chosen);
   const fetchedTree: RecordTree | null = useLatest(
     entity && recordId !== null ? () => api.recordTree(source, entity, recordId) : null,
     [source, entity, recordId],
