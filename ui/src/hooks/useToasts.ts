@@ -1,25 +1,96 @@
 // Short messages in the corner, and the one way failures are shown: by their code, never
-// by their text.
+// by their text. The list's rules (a repeat counts up, at most a few) are in toast-list.ts.
 
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { asServiceError } from "../api";
 import type { ServiceError } from "../bindings";
+import { addToast, TOAST_MS, toastWords, type Toast, type ToastKind } from "../toast-list";
 
-export interface Toast {
-  id: number;
-  kind: "info" | "error";
-  text: string;
+export type { Toast };
+
+/** Shows a message; `code` is a failure's machine code, shown apart from the sentence. */
+export type ShowToast = (kind: ToastKind, line: string, code?: string | null) => void;
+
+/** The toasts on screen with what the corner does to them (the Dismiss button, holding the timers). */
+export interface ShownToasts {
+  items: Toast[];
+  dismiss: (id: number) => void;
+  hold: (on: boolean) => void;
 }
 
-export function useToasts() {
+export function useToasts(): { toasts: ShownToasts; toast: ShowToast } {
   const [toasts, setToasts] = useState<Toast[]>([]);
+  const list = useRef<Toast[]>([]);
   const nextId = useRef(0);
-  const toast = useCallback((kind: Toast["kind"], line: string) => {
-    const id = ++nextId.current;
-    setToasts((t) => [...t.slice(-3), { id, kind, text: line }]);
-    setTimeout(() => setToasts((t) => t.filter((x) => x.id !== id)), kind === "error" ? 9000 : 4000);
+  const timers = useRef(new Map<number, ReturnType<typeof setTimeout>>());
+  // While the pointer or the focus is on the toasts their timers wait: nothing goes away
+  // under a reader or the Dismiss button being reached.
+  const held = useRef(false);
+  const update = useCallback((next: Toast[]) => {
+    list.current = next;
+    setToasts(next);
   }, []);
-  return { toasts, toast };
+  const dismiss = useCallback(
+    (id: number) => {
+      clearTimeout(timers.current.get(id));
+      timers.current.delete(id);
+      update(list.current.filter((t) => t.id !== id));
+    },
+    [update],
+  );
+  const schedule = useCallback(
+    (t: Toast) => {
+      clearTimeout(timers.current.get(t.id));
+      timers.current.delete(t.id);
+      if (!held.current) {
+        timers.current.set(
+          t.id,
+          setTimeout(() => dismiss(t.id), TOAST_MS[t.kind]),
+        );
+      }
+    },
+    [dismiss],
+  );
+  const toast = useCallback<ShowToast>(
+    (kind, line, code) => {
+      const words = toastWords(kind, line, code);
+      const { list: next, shown, dropped } = addToast(list.current, { kind, ...words }, ++nextId.current);
+      for (const id of dropped) {
+        clearTimeout(timers.current.get(id));
+        timers.current.delete(id);
+      }
+      update(next);
+      const t = next.find((x) => x.id === shown);
+      if (t) {
+        schedule(t);
+      }
+    },
+    [schedule, update],
+  );
+  /** Holds the timers (pointer or focus on the toasts) or lets each run again from its start. */
+  const hold = useCallback(
+    (on: boolean) => {
+      if (held.current === on) {
+        return;
+      }
+      held.current = on;
+      for (const t of list.current) {
+        if (on) {
+          clearTimeout(timers.current.get(t.id));
+          timers.current.delete(t.id);
+        } else {
+          schedule(t);
+        }
+      }
+    },
+    [schedule],
+  );
+  useEffect(() => {
+    const pending = timers.current;
+    return () => pending.forEach((t) => clearTimeout(t));
+  }, []);
+  const shown = useMemo(() => ({ items: toasts, dismiss, hold }), [toasts, dismiss, hold]);
+  return { toasts: shown, toast };
 }
 
 export type Report = (e: unknown) => void;
@@ -43,7 +114,7 @@ export function located(message: string, at: ServiceError["location"]): string {
 
 /** Shows a failure; branches on its code. */
 export function useReport(
-  toast: (kind: Toast["kind"], line: string) => void,
+  toast: ShowToast,
   on: { invalidField: (field: string) => void; reauthorize: () => void },
 ): Report {
   const handlers = useRef(on);
@@ -69,7 +140,7 @@ export function useReport(
           handlers.current.reauthorize();
           return;
         default:
-          toast("error", `${err.message} [${err.code}]`);
+          toast("error", err.message, err.code);
       }
     },
     [toast],
