@@ -21,11 +21,13 @@ mod editing;
 mod keyboard_layout;
 mod memory;
 mod push;
+mod toasts;
 use connection::*;
 use editing::*;
 use keyboard_layout::*;
 use memory::*;
 use push::*;
+use toasts::*;
 
 /// What the steps share: the window, the files, what earlier steps found.
 pub struct Journey {
@@ -264,6 +266,11 @@ pub const STEPS: &[Step] = &[
         name: "a skipped record says why",
         needs: &["open the offline workspace"],
         run: |j| a_skipped_record_says_why(j).boxed(),
+    },
+    Step {
+        name: "repeated toasts merge, overlay the corner and are dismissed",
+        needs: &["open the offline workspace"],
+        run: |j| toasts_merge_and_overlay(j).boxed(),
     },
 ];
 

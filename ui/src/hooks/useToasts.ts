@@ -129,14 +129,14 @@ export function useReport(
           return;
         case "invalid_mapping": {
           const at = err.location;
-          toast("error", located(err.message, at));
+          toast("error", located(err.message, at), err.code);
           if (at?.field) {
             handlers.current.invalidField(at.field);
           }
           return;
         }
         case "reauthorization_required":
-          toast("error", `${err.message}. Open Connections to reconnect.`);
+          toast("error", `${err.message}. Open Connections to reconnect.`, err.code);
           handlers.current.reauthorize();
           return;
         default:
