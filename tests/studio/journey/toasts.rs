@@ -106,6 +106,15 @@ pub(super) async fn toasts_merge_and_overlay(j: &mut Journey) {
         "the code beside the sentence and in the title"
     );
     screen(client, "19-toasts").await;
+    // The Dismiss buttons, the count and the code pass axe-core (the rest of the page has
+    // its own steps, which run without toasts on screen).
+    let on_toasts: Vec<String> = axe_violations(client)
+        .await
+        .into_iter()
+        .filter(|v| v.contains("toast"))
+        .collect();
+    remove_axe(client).await;
+    assert_eq!(on_toasts, Vec::<String>::new(), "axe-core on the toasts");
 
     // Dismiss from the keyboard: the focus goes to the next toast's Dismiss button, and
     // back to where it was when the last one goes.
