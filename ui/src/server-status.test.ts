@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { connectionAction, errorWithCode, previewOffer, serversToList, statusWords } from "./server-status";
+import {
+  connectionAction,
+  errorWithCode,
+  lastSyncWords,
+  previewOffer,
+  serversToList,
+  statusWords,
+} from "./server-status";
 
 describe("statusWords", () => {
   it("says a status in words", () => {
@@ -65,5 +72,16 @@ describe("previewOffer", () => {
       why: null,
     });
     expect(previewOffer({ status: "ok", recordsHeld: null })).toEqual({ preview: true, why: null });
+  });
+});
+
+describe("lastSyncWords", () => {
+  it("keeps the sync's status, moment and count apart", () => {
+    expect(lastSyncWords({ status: "completed", records: 1339 }, "05:41 PM (just now)")).toBe(
+      "last sync completed 05:41 PM (just now) · 1,339 records",
+    );
+    expect(lastSyncWords({ status: "failed", records: 1 }, "05:41 PM (2 min ago)")).toBe(
+      "last sync failed 05:41 PM (2 min ago) · 1 record",
+    );
   });
 });

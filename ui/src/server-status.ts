@@ -1,7 +1,7 @@
 // How the Servers dialog words a server connection's state, apart from the component so that
 // it is testable without a window.
 
-import type { ServerConnectionInfo, ServerInfo, ServiceError } from "./bindings";
+import type { ServerConnectionInfo, ServerInfo, ServerSyncInfo, ServiceError } from "./bindings";
 
 /** A status as words (`reauthorization_required` → `reauthorization required`), for badges and syncs. */
 export const statusWords = (status: string) => status.replaceAll("_", " ");
@@ -51,4 +51,13 @@ export function previewOffer(connection: Pick<ServerConnectionInfo, "status" | "
     };
   }
   return { preview: true, why: null };
+}
+
+/**
+ * A connection's last sync, after its status badge: `last sync completed 05:41 PM (just now)
+ * · 1,339 records`, its parts apart (`when` is the sync's moment as the dialog shows it).
+ */
+export function lastSyncWords(sync: Pick<ServerSyncInfo, "status" | "records">, when: string): string {
+  const records = `${sync.records.toLocaleString("en-US")} ${sync.records === 1 ? "record" : "records"}`;
+  return `last sync ${statusWords(sync.status)} ${when} · ${records}`;
 }

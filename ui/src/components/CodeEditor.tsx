@@ -114,9 +114,13 @@ export function CodeEditor({ value, onChange, singleLine, problems, placeholder,
       parent,
       root: shadow,
     });
-    // The scroller is a tab stop of its own, so a long text scrolls from the keyboard too.
-    editor.scrollDOM.tabIndex = 0;
-    editor.scrollDOM.setAttribute("aria-label", `${label}, scroll`);
+    // The JSON editor's scroller is a tab stop of its own, so a long text scrolls from the
+    // keyboard too. A single line scrolls with its caret: one Tab stop, its text (CodeMirror
+    // leaves the scroller at tabIndex -1).
+    if (!singleLine) {
+      editor.scrollDOM.tabIndex = 0;
+      editor.scrollDOM.setAttribute("aria-label", `${label}, scroll`);
+    }
     view.current = editor;
     return () => {
       editor.destroy();

@@ -6,13 +6,13 @@ import { useState } from "react";
 import type { ServerConnectionInfo } from "../bindings";
 import { localTime } from "../format";
 import { useServers, type Target } from "../hooks/useServers";
-import { connectionAction, errorWithCode, previewOffer, statusWords } from "../server-status";
+import { connectionAction, errorWithCode, lastSyncWords, previewOffer, statusWords } from "../server-status";
 import { Confirm } from "./Confirm";
 import { EventsPanel } from "./EventsPanel";
 import { Modal } from "./Modal";
 
 /** New client id and secret (and base URL, when it moved) for a connection Corrigo stopped accepting. */
-function Reconnect({
+export function Reconnect({
   onReconnect,
 }: {
   onReconnect: (clientId: string, secret: string, baseUrl: string | null) => Promise<boolean>;
@@ -33,6 +33,7 @@ function Reconnect({
         onChange={(e) => setClientId(e.target.value)}
         placeholder="client id"
         name="clientId"
+        aria-label="Corrigo client id"
         data-testid="reconnect-client-id"
       />{" "}
       <input
@@ -41,6 +42,7 @@ function Reconnect({
         onChange={(e) => setSecret(e.target.value)}
         placeholder="client secret"
         name="clientSecret"
+        aria-label="Corrigo client secret"
         data-testid="reconnect-client-secret"
         autoComplete="off"
       />{" "}
@@ -59,7 +61,8 @@ function Reconnect({
   );
 }
 
-function Status({ connection }: { connection: ServerConnectionInfo }) {
+/** A connection's status as a badge, then its last sync: `[ok] · last sync completed 05:41 PM (just now) · 340 records`. */
+export function Status({ connection }: { connection: ServerConnectionInfo }) {
   const sync = connection.lastSync;
   const action = connectionAction(connection);
   return (
@@ -68,10 +71,7 @@ function Status({ connection }: { connection: ServerConnectionInfo }) {
         {statusWords(connection.status)}
       </span>
       {sync && (
-        <span>
-          {" "}
-          last sync {statusWords(sync.status)} {localTime(sync.finishedAt ?? sync.startedAt)}, {sync.records} records
-        </span>
+        <span className="server-sync"> · {lastSyncWords(sync, localTime(sync.finishedAt ?? sync.startedAt))}</span>
       )}
       {connection.reason && <div className="reason">{connection.reason}</div>}
       {action && <div className="action">{action}</div>}

@@ -6,8 +6,9 @@ import type { MappingSummary, RecordSource, WorkspaceInfo } from "../bindings";
 import { MAC } from "../hooks/useShortcuts";
 import type { MappingText } from "../hooks/useMappingText";
 import type { Theme } from "../hooks/useTheme";
+import { rovingTarget } from "../roving";
 import { keysLabel, type Action } from "../shortcuts";
-import { sidewaysScroll } from "../tab-strip";
+import { scrollToShow, sidewaysScroll } from "../tab-strip";
 
 interface Props {
   info: WorkspaceInfo | null;
@@ -76,8 +77,117 @@ function useHiddenEnds(count: number) {
   return { strip, ends };
 }
 
+/** How wide the strip's fade at a cut-off end is (styles.css, `.topbar .mappings[data-hidden]`). */
+const FADE_PX = 32;
+
+/**
+ * Keeps the active tab in view: when the mapping changes (from the More menu, a shortcut or
+ * an undo) and when the strip's width changes, the strip scrolls just enough to show it
+ * whole, clear of the fade. The strip alone scrolls (scrollIntoView would also move the
+ * bar and the page, which clip rather than scroll).
+ */
+function useActiveTabInView(strip: React.RefObject<HTMLElement | null>, active: string, count: number) {
+  useEffect(() => {
+    const e = strip.current;
+    if (!e) {
+      return;
+    }
+    const show = () => {
+      const tab = e.querySelector<HTMLElement>(".tab.active");
+      if (!tab) {
+        return;
+      }
+      const left = tab.getBoundingClientRect().left - e.getBoundingClientRect().left + e.scrollLeft;
+      const to = scrollToShow(left, tab.offsetWidth, e.scrollLeft, e.clientWidth, e.scrollWidth, FADE_PX);
+      if (to !== null) {
+        e.scrollLeft = to;
+      }
+    };
+    const resized = new ResizeObserver(show);
+    resized.observe(e);
+    return () => resized.disconnect();
+  }, [strip, active, count]);
+}
+
+/** The items of the More menu, in order (the arrow keys move among them). */
+const MENU_ITEMS = "[role=menuitem], [role=menuitemradio]";
+
+/**
+ * The More menu as a menu button: ArrowDown or ArrowUp on its button opens it at its first
+ * or last item, the arrow keys (and Home, End) move among its items, Escape closes it and
+ * focus goes back to its button, and a click or focus outside it closes it.
+ */
+function useMoreMenu() {
+  const details = useRef<HTMLDetailsElement>(null);
+  const [open, setOpen] = useState(false);
+  const close = (refocus: boolean) => {
+    const d = details.current;
+    d?.removeAttribute("open");
+    if (refocus) {
+      d?.querySelector("summary")?.focus();
+    }
+  };
+  useEffect(() => {
+    if (!open) {
+      return;
+    }
+    const outside = (e: Event) => {
+      const d = details.current;
+      if (d && e.target instanceof Node && !d.contains(e.target)) {
+        d.removeAttribute("open");
+      }
+    };
+    // Escape wherever focus is (a click on the button leaves it on the page in some engines).
+    const escape = (e: KeyboardEvent) => {
+      if (e.key === "Escape" && details.current?.open) {
+        e.preventDefault();
+        e.stopPropagation();
+        close(true);
+      }
+    };
+    document.addEventListener("pointerdown", outside, true);
+    document.addEventListener("keydown", escape);
+    return () => {
+      document.removeEventListener("pointerdown", outside, true);
+      document.removeEventListener("keydown", escape);
+    };
+  }, [open]);
+  const items = () => [...(details.current?.querySelectorAll<HTMLElement>(MENU_ITEMS) ?? [])];
+  return {
+    details,
+    onToggle: (e: React.SyntheticEvent<HTMLDetailsElement>) => setOpen(e.currentTarget.open),
+    // Focus that leaves the menu for another control (Tab, Shift+Tab) closes it; focus that
+    // goes nowhere (a click on the menu's own padding) does not.
+    onBlur: (e: React.FocusEvent<HTMLDetailsElement>) => {
+      if (e.relatedTarget instanceof Node && !e.currentTarget.contains(e.relatedTarget)) {
+        close(false);
+      }
+    },
+    onSummaryKeyDown: (e: React.KeyboardEvent<HTMLElement>) => {
+      if ((e.key !== "ArrowDown" && e.key !== "ArrowUp") || e.altKey || e.ctrlKey || e.metaKey) {
+        return;
+      }
+      e.preventDefault();
+      details.current?.setAttribute("open", "");
+      const all = items();
+      (e.key === "ArrowDown" ? all[0] : all[all.length - 1])?.focus();
+    },
+    onItemKeyDown: (e: React.KeyboardEvent<HTMLElement>) => {
+      const next = rovingTarget(e, MENU_ITEMS, ".more-menu");
+      if (next) {
+        e.preventDefault();
+        next.focus();
+      }
+    },
+    /** An item was chosen: the menu closes and focus goes to its button, where a dialog returns it. */
+    chosen: () => close(true),
+  };
+}
+
 export function TopBar({ info, source, onSource, mapping, onMapping, theme, run }: Props) {
   const tabs = useHiddenEnds(info?.mappings.length ?? 0);
+  useActiveTabInView(tabs.strip, mapping.name, info?.mappings.length ?? 0);
+  const more = useMoreMenu();
   const button = (action: Action, label: string, testId?: string, text = label) => (
     <button
       key={action}
@@ -91,8 +201,8 @@ export function TopBar({ info, source, onSource, mapping, onMapping, theme, run 
     </button>
   );
   const menu = (
-    <details className="more" data-testid="more-menu">
-      <summary aria-label="More actions" title="More actions">
+    <details className="more" data-testid="more-menu" ref={more.details} onToggle={more.onToggle} onBlur={more.onBlur}>
+      <summary aria-label="More actions" title="More actions" aria-haspopup="menu" onKeyDown={more.onSummaryKeyDown}>
         More ▾
       </summary>
       <div className="more-menu" role="menu">
@@ -108,11 +218,9 @@ export function TopBar({ info, source, onSource, mapping, onMapping, theme, run 
             data-testid={`menu-${a.testId}`}
             data-action={a.action}
             title={title(a.action, a.label)}
-            onClick={(e) => {
-              // The menu closes; focus goes to its button, where a dialog returns it.
-              const details = e.currentTarget.closest("details");
-              details?.removeAttribute("open");
-              details?.querySelector("summary")?.focus();
+            onKeyDown={more.onItemKeyDown}
+            onClick={() => {
+              more.chosen();
               run(a.action);
             }}
           >
@@ -129,10 +237,9 @@ export function TopBar({ info, source, onSource, mapping, onMapping, theme, run 
               aria-checked={m.name === mapping.name}
               data-testid={`menu-mapping-${m.name}`}
               title={mappingTitle(m)}
-              onClick={(e) => {
-                const details = e.currentTarget.closest("details");
-                details?.removeAttribute("open");
-                details?.querySelector("summary")?.focus();
+              onKeyDown={more.onItemKeyDown}
+              onClick={() => {
+                more.chosen();
                 onMapping(m.name);
               }}
             >
