@@ -211,8 +211,39 @@ pub(super) async fn keyboard_and_themes(j: &mut Journey) {
         same_json(&preview_output(client).await, &j.studio_output).then_some(())
     })
     .await;
+    single_line_path_is_one_tab_stop(client).await;
     tree_arrow_keys(client).await;
     keyboard_drag_scrolls_targets_into_view(j).await;
+}
+
+/// The selected field's "Source path" (a single-line editor) is one Tab stop: Tab from its
+/// text leaves the editor (its scroller was a second stop, so Tab landed there first).
+async fn single_line_path_is_one_tab_stop(client: &Client) {
+    let host = "[data-testid=path-input]";
+    until_true(
+        client,
+        "the selected field's source path editor",
+        &format!("const h = document.querySelector('{host}'); return !!(h && h.shadowRoot && h.shadowRoot.querySelector('.cm-content'));"),
+    )
+    .await;
+    js(
+        client,
+        &format!("document.querySelector('{host}').shadowRoot.querySelector('.cm-content').focus(); return null;"),
+    )
+    .await;
+    until_true(
+        client,
+        "focus in the source path's text",
+        &format!("const h = document.querySelector('{host}'); return document.activeElement === h && h.shadowRoot.activeElement === h.shadowRoot.querySelector('.cm-content');"),
+    )
+    .await;
+    keys(client, &['\u{e004}']).await; // Tab
+    until_true(
+        client,
+        "one Tab to leave the source path editor",
+        &format!("return document.activeElement !== document.querySelector('{host}') && document.activeElement !== document.body;"),
+    )
+    .await;
 }
 
 /// The source tree's Right and Left (WAI-ARIA tree): Left collapses an expanded node (its
@@ -380,6 +411,114 @@ return [...document.querySelectorAll('[data-testid=more-menu] [role=menuitem]')]
 }).map((e) => e.dataset.testid.replace(/^menu-/, ''));
 "#;
 
+/// The open "More" menu as a menu button: Escape closes it with focus back on its button;
+/// ArrowDown there opens it at its first item and moves on, ArrowUp back; ArrowUp on the
+/// button opens it at its last item (the last mapping), and Enter there makes that mapping
+/// the active tab, scrolled into the strip's view; a click outside the open menu closes it.
+/// The mapping active before is active again at the end.
+async fn more_menu_by_keys(client: &Client) {
+    const STATE: &str = "const d = document.querySelector('[data-testid=more-menu]'); const a = document.activeElement; \
+        return [d.open, !a ? null : a.tagName === 'SUMMARY' ? 'summary' : a.dataset.testid || a.tagName];";
+    const ACTIVE_TAB: &str = "const n = document.querySelector('.topbar .mappings'); const t = n.querySelector('.tab.active'); \
+        if (!t) return null; const a = n.getBoundingClientRect(), b = t.getBoundingClientRect(); \
+        return [t.dataset.testid.replace('mapping-', ''), b.left >= a.left - 1 && b.right <= a.right + 1, \
+        [b.left, b.right, a.left, a.right, n.scrollLeft, n.clientWidth, n.scrollWidth]];";
+    let state = || async { js(client, STATE).await };
+    let after = |what: &'static str, open: bool| async move {
+        until(what, || async {
+            let s = js(client, STATE).await;
+            (s[0] == json!(open)).then_some(s[1].clone())
+        })
+        .await
+    };
+    keys(client, &['\u{e00c}']).await; // Escape
+    let focus = after("Escape to close the More menu", false).await;
+    assert_eq!(
+        focus,
+        json!("summary"),
+        "Escape returns focus to the menu's button"
+    );
+
+    keys(client, &['\u{e015}']).await; // ArrowDown
+    let first = after("ArrowDown to open the More menu", true).await;
+    let items: Vec<String> = serde_json::from_value(js(client, "return [...document.querySelectorAll('[data-testid=more-menu] [role^=menuitem]')].map((e) => e.dataset.testid);").await).unwrap();
+    assert_eq!(
+        Some(&first),
+        items.first().map(|i| json!(i)).as_ref(),
+        "ArrowDown opens the menu at its first item"
+    );
+    keys(client, &['\u{e015}']).await; // ArrowDown
+    let second = until("ArrowDown to the menu's second item", || async {
+        let s = state().await;
+        (s[1] != first).then_some(s[1].clone())
+    })
+    .await;
+    assert_eq!(second, json!(items[1]), "ArrowDown moves to the next item");
+    keys(client, &['\u{e013}']).await; // ArrowUp
+    until("ArrowUp back to the first item", || async {
+        (state().await[1] == first).then_some(())
+    })
+    .await;
+    keys(client, &['\u{e00c}']).await; // Escape
+    after("Escape to close the menu again", false).await;
+
+    // The last mapping, chosen by keys from the menu: the strip shows it, selected.
+    let before = js(client, ACTIVE_TAB).await;
+    keys(client, &['\u{e013}']).await; // ArrowUp on the button: the last item
+    let last = after("ArrowUp to open the menu at its last item", true).await;
+    assert_eq!(
+        Some(&last),
+        items.last().map(|i| json!(i)).as_ref(),
+        "ArrowUp opens the menu at its last item"
+    );
+    let chosen = last
+        .as_str()
+        .unwrap()
+        .trim_start_matches("menu-mapping-")
+        .to_string();
+    keys(client, &['\u{e007}']).await; // Enter
+                                       // Polled by hand, to say where the tab was if it never showed.
+    let mut shown = Value::Null;
+    for _ in 0..100 {
+        shown = js(client, ACTIVE_TAB).await;
+        if shown[0] == json!(chosen) && shown[1] == json!(true) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        shown[0] == json!(chosen) && shown[1] == json!(true),
+        "the chosen mapping `{chosen}` is the active tab, in the strip's view \
+         (tab left, right; strip left, right, scrollLeft, clientWidth, scrollWidth): {shown}"
+    );
+    assert_eq!(
+        js(client, STATE).await[0],
+        json!(false),
+        "choosing closes the menu: {shown}"
+    );
+    // Back to the mapping of before, from its tab (the strip scrolls back to it).
+    if let Some(name) = before[0].as_str().filter(|n| *n != chosen) {
+        js(
+            client,
+            &format!(
+                "document.querySelector('[data-testid=\"mapping-{name}\"]').click(); return null;"
+            ),
+        )
+        .await;
+        until("the mapping of before, in view", || async {
+            let t = js(client, ACTIVE_TAB).await;
+            (t[0] == json!(name) && t[1] == json!(true)).then_some(())
+        })
+        .await;
+    }
+
+    // A click outside the open menu closes it.
+    click(client, "[data-testid=more-menu] summary").await;
+    after("a click to open the menu", true).await;
+    click(client, ".topbar .brand").await;
+    after("a click outside to close the menu", false).await;
+}
+
 pub(super) async fn layout_fits(j: &mut Journey) {
     let client = j.client();
     for (width, height) in [(1440u32, 900u32), (960, 600)] {
@@ -418,8 +557,7 @@ pub(super) async fn layout_fits(j: &mut Journey) {
             })
             .await;
             shot(client, &format!("12-toolbar-menu-{size}")).await;
-            keys(client, &['\u{e00c}']).await; // Escape
-            click(client, "[data-testid=more-menu] summary").await; // and close it
+            more_menu_by_keys(client).await;
         }
         for action in TOOLBAR_ACTIONS {
             assert!(
