@@ -312,9 +312,10 @@ export function TopBar({ info, source, onSource, mapping, onMapping, theme, run 
         value={mapping.message}
         onChange={(e) => mapping.setMessage(e.target.value)}
       />
+      {/* The primary colour says there is something to save. */}
       <button
         type="button"
-        className="primary"
+        className={mapping.unsaved ? "primary" : undefined}
         title={title("save", "Save a new version")}
         onClick={() => run("save")}
         data-testid="save"
