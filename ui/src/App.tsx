@@ -21,6 +21,7 @@ import { useReport, useToasts } from "./hooks/useToasts";
 import { useTarget, useWorkspace } from "./hooks/useWorkspace";
 import { ConnectionsDialog } from "./components/ConnectionsDialog";
 import { HistoryDialog } from "./components/HistoryDialog";
+import { ImportProblemsDialog } from "./components/ImportProblemsDialog";
 import { MappingCanvas } from "./components/MappingCanvas";
 import { RecordList } from "./components/RecordList";
 import { CoveragePanel, PreviewPanel, SuggestionsPanel } from "./components/Results";
@@ -196,6 +197,9 @@ export function App() {
           />
         )}
         {dialog === "help" && <ShortcutsDialog onClose={() => setDialog(null)} mac={MAC} />}
+        {mapping.importRefused && (
+          <ImportProblemsDialog found={mapping.importRefused} onClose={mapping.dismissImportRefused} />
+        )}
         <ServerWork
           text={text}
           recordId={records.recordId}

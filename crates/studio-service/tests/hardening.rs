@@ -150,6 +150,64 @@ fn an_imported_mapping_that_trips_a_limit_is_refused_with_the_reason() {
     );
 }
 
+/// Review item 9: an import with several errors showed only the first. The refusal carries
+/// every error, each with the file, its line and its field, for the studio to list them all.
+#[test]
+fn an_import_with_several_errors_carries_each_with_its_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let studio = studio(dir.path());
+    let mut doc: serde_json::Value = serde_json::from_str(&studio_default_work_order()).unwrap();
+    doc["fields"]["title"]["path"] = serde_json::json!("$.[");
+    doc["fields"]["code"]["path"] = serde_json::json!("$..[");
+    let text = serde_json::to_string_pretty(&doc).unwrap();
+    // Each error is placed at its field's binding (the line of `"title": {`).
+    let line_of = |needle: &str| {
+        text.lines()
+            .position(|l| l.contains(needle))
+            .map(|i| i as u32 + 1)
+    };
+    let file = dir.path().join("two-errors.json");
+    std::fs::write(&file, &text).unwrap();
+    let error = studio.import_mapping(&file).unwrap_err();
+    assert_eq!(error.code, "invalid_mapping", "{}", error.message);
+    let name = file.display().to_string();
+    let mut errors: Vec<(Option<String>, Option<u32>, Option<String>)> = error
+        .problems
+        .iter()
+        .filter(|p| p.severity == "error")
+        .map(|p| (p.file.clone(), p.line, p.field.clone()))
+        .collect();
+    errors.sort_by_key(|e| e.1);
+    let mut wanted = vec![
+        (
+            Some(name.clone()),
+            line_of("\"code\": {"),
+            Some("code".to_string()),
+        ),
+        (
+            Some(name.clone()),
+            line_of("\"title\": {"),
+            Some("title".to_string()),
+        ),
+    ];
+    wanted.sort_by_key(|e| e.1);
+    assert!(wanted.iter().all(|w| w.1.is_some()), "{text}");
+    assert_eq!(errors, wanted, "{:?}", error.problems);
+    assert!(
+        error
+            .problems
+            .iter()
+            .filter(|p| p.severity == "error")
+            .all(|p| !p.message.is_empty() && p.code == "invalid_path"),
+        "{:?}",
+        error.problems
+    );
+    // The first error is still the error's own place, for callers that show one.
+    let at = error.location.unwrap();
+    assert_eq!(at.file.as_deref(), Some(name.as_str()));
+    assert!(at.line.is_some() && at.field.is_some(), "{at:?}");
+}
+
 #[test]
 fn an_import_larger_than_a_few_mib_is_refused_unread() {
     let dir = tempfile::tempdir().unwrap();

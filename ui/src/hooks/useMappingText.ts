@@ -3,9 +3,10 @@
 // save, import, export, switching mappings and discarding a draft.
 
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { api } from "../api";
+import { api, asServiceError } from "../api";
 import type { ImportedMapping, MappingState } from "../bindings";
 import { canRedo, canUndo, record, redo, replacePresent, start, undo, type History } from "../history";
+import { importProblems, importToastLine, type ImportProblems } from "../import-problems";
 import { parse, type MappingDoc } from "../mapping";
 import { saveLine } from "../save-line";
 import { keysLabel } from "../shortcuts";
@@ -27,6 +28,8 @@ export function useMappingText(report: Report, notify: (line: string) => void, o
   const [saved, setSaved] = useState<Saved | null>(null);
   const [draftRestored, setDraftRestored] = useState(false);
   const [message, setMessage] = useState("");
+  /** A refused import's problems, listed until dismissed (null: none shown). */
+  const [importRefused, setImportRefused] = useState<ImportProblems | null>(null);
   const histories = useRef(new Map<string, History>());
 
   const text = hist.present;
@@ -130,6 +133,7 @@ export function useMappingText(report: Report, notify: (line: string) => void, o
   /** Imports a file as one undoable edit; the answer names the mapping it went into. */
   const importFile = async (): Promise<ImportedMapping | null> => {
     try {
+      setImportRefused(null);
       const imported = await api.importMapping();
       if (!imported) {
         return null;
@@ -141,7 +145,16 @@ export function useMappingText(report: Report, notify: (line: string) => void, o
       notify(`Imported into ${imported.name}: undo (${keysLabel("undo", MAC)}) to go back`);
       return imported;
     } catch (e) {
-      report(e);
+      const err = asServiceError(e);
+      const found = importProblems(err);
+      if (found) {
+        // Every problem in a list that stays; the toast (its code kept) only points to it.
+        // No location: the places are in the file, not in the mapping being edited.
+        setImportRefused(found);
+        report({ ...err, message: importToastLine(found), location: null });
+      } else {
+        report(e);
+      }
       return null;
     }
   };
@@ -195,6 +208,8 @@ export function useMappingText(report: Report, notify: (line: string) => void, o
     save,
     exportFile,
     importFile,
+    importRefused,
+    dismissImportRefused: () => setImportRefused(null),
     discardDraft,
     restored,
   };
