@@ -42,6 +42,8 @@ macro_rules! studio_commands {
             list_connections() -> Vec<ConnectionInfo>;
             add_connection(connection: NewConnection) -> ConnectionInfo;
             test_connection(name: String) -> Health;
+            /// Sets or replaces the connection's client secret in the keyring (nothing else changes).
+            set_connection_secret(name: String, secret: String) -> ConnectionInfo;
             remove_connection(name: String) -> ();
             /// Pulls the connection's entities (all the mappings read when empty); `job`.
             pull(connection: String, entities: Vec<String>, job: u32) -> PullReport;

@@ -297,6 +297,20 @@ pub async fn test_connection<R: Runtime>(app: AppHandle<R>, name: String) -> Res
     Ok(unifield_studio_service::test_connection(&client).await)
 }
 
+/// The keyring write happens off the studio's lock; listing the connection back takes it.
+pub async fn set_connection_secret<R: Runtime>(
+    app: AppHandle<R>,
+    name: String,
+    secret: String,
+) -> Result<ConnectionInfo> {
+    let work = with_studio(app.clone(), |studio| studio.keyring_work()).await?;
+    let named = name.clone();
+    tauri::async_runtime::spawn_blocking(move || work.set_secret(&named, &secret))
+        .await
+        .unwrap_or_else(|e| Err(stopped(e)))?;
+    with_studio(app, move |studio| studio.connection(&name)).await
+}
+
 pub async fn remove_connection<R: Runtime>(app: AppHandle<R>, name: String) -> Result<()> {
     // Deleting its records and its keyring secret happens off the studio's lock.
     let work = with_studio(app.clone(), |studio| studio.keyring_work()).await?;

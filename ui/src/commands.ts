@@ -26,6 +26,7 @@ export const commands = {
   listConnections: () => invoke<Array<ConnectionInfo>>("list_connections"),
   addConnection: (connection: NewConnection) => invoke<ConnectionInfo>("add_connection", { connection }),
   testConnection: (name: string) => invoke<Health>("test_connection", { name }),
+  setConnectionSecret: (name: string, secret: string) => invoke<ConnectionInfo>("set_connection_secret", { name, secret }),
   removeConnection: (name: string) => invoke<null>("remove_connection", { name }),
   pull: (connection: string, entities: Array<string>, job: number) => invoke<PullReport>("pull", { connection, entities, job }),
   cancel: (job: number) => invoke<boolean>("cancel", { job }),

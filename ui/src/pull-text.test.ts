@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { PullEntityReport, PullInfo } from "./bindings";
-import { lastPullText, pulledThroughText } from "./pull-text";
+import { cachedText, lastPullText, pulledThroughText } from "./pull-text";
 
 const entity = (
   name: string,
@@ -62,5 +62,24 @@ describe("a connection's last pull is the whole pull, not its last entity", () =
   });
   it("says nothing before the first pull", () => {
     expect(lastPullText([])).toBeNull();
+  });
+});
+
+describe("what a connection has cached is counted as its last pull is", () => {
+  it("groups thousands the same way (review: `WorkOrder 10000` beside `WorkOrder 10,000`)", () => {
+    expect(
+      cachedText([
+        { entity: "WorkOrder", records: 10000 },
+        { entity: "Location", records: 12 },
+      ]),
+    ).toBe("cached: WorkOrder 10,000, Location 12");
+    const run: PullInfo = {
+      entity: "WorkOrder",
+      status: "completed",
+      records: 10000,
+      error: null,
+      startedAt: "2026-11-30T12:00:00Z",
+    };
+    expect(lastPullText([run])).toBe("last pull: WorkOrder 10,000");
   });
 });

@@ -40,3 +40,8 @@ export function pulledThroughText(server: string, report: PullReport): string {
 export function lastPullText(runs: readonly PullInfo[]): string | null {
   return runs.length === 0 ? null : `last pull: ${perEntity(runs)}`;
 }
+
+/** What a connection has cached, its counts written as the last pull's are: `cached: WorkOrder 10,000, Location 12`. */
+export function cachedText(counts: readonly { entity: string; records: number }[]): string {
+  return `cached: ${counts.map((n) => `${n.entity} ${count(n.records)}`).join(", ")}`;
+}

@@ -194,6 +194,18 @@ impl KeyringWork {
         Ok(self.workspace.remove_connection(name)?)
     }
 
+    /// Sets (or replaces) the keyring secret of an existing direct connection, as adding it
+    /// stored it; its settings and cached records stay. A connection pulled through a
+    /// server has no secret here (the server holds its credentials) and is refused.
+    pub fn set_secret(&self, name: &str, secret: &str) -> Result<()> {
+        if secret.trim().is_empty() {
+            return Err(invalid("secret", "the client secret is needed"));
+        }
+        self.workspace.store.connection(name)?;
+        crate::servers::refuse_direct(&self.dir, &self.workspace.store, name)?;
+        Ok(self.workspace.set_secret(name, secret)?)
+    }
+
     /// A client for the named connection (reads its secret from the keyring).
     pub fn client(&self, name: &str) -> Result<unifield_corrigo_client::Client> {
         crate::servers::refuse_direct(&self.dir, &self.workspace.store, name)?;
@@ -257,7 +269,7 @@ pub async fn test_connection(client: &unifield_corrigo_client::Client) -> Health
             let (status, action) = match code {
                 "reauthorization_required" => (
                     "reauthorization_required",
-                    "Corrigo refused the client id and secret: remove the connection and add it again with current credentials from Corrigo Enterprise (Settings → Integrations).",
+                    "Corrigo refused the client id and secret: if only the secret changed, give the current one from Corrigo Enterprise (Settings → Integrations) with Replace secret; for a new client id, remove the connection and add it again.",
                 ),
                 "corrigo_unavailable" | "connection_test_timed_out" => (
                     "error",

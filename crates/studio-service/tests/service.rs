@@ -596,11 +596,54 @@ async fn a_refused_secret_reads_as_reauthorization_required_with_what_to_do() {
         .unwrap();
     let health = test_connection(&studio.client("sandbox").unwrap()).await;
     assert_eq!(health.status, "reauthorization_required", "{health:?}");
-    assert!(health.action.unwrap().contains("add it again"));
+    assert!(health.action.unwrap().contains("Replace secret"));
     assert!(
         !health.reason.unwrap().contains("wrong-secret"),
         "no secret in messages"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replacing_a_refused_secret_beside_the_studio_makes_the_connection_test_ok_and_keeps_its_cache(
+) {
+    let running = unifield_corrigo_sandbox::start(Default::default(), ([127, 0, 0, 1], 0).into())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut studio = studio(dir.path());
+    studio
+        .add_connection(&new_connection(&running.base_url, "wrong-secret"))
+        .unwrap();
+    let before = studio.connection("sandbox").unwrap();
+    let work = studio.keyring_work().unwrap();
+    let refused = test_connection(&work.client("sandbox").unwrap()).await;
+    assert_eq!(refused.status, "reauthorization_required", "{refused:?}");
+
+    // What the Connections dialog's Replace secret does, off the studio's lock.
+    let empty = work.set_secret("sandbox", "  ").unwrap_err();
+    assert_eq!(empty.code, "invalid_connection");
+    assert_eq!(
+        empty.location.and_then(|l| l.field).as_deref(),
+        Some("secret")
+    );
+    let secret = unifield_corrigo_sandbox::Config::default().client_secret;
+    work.set_secret("sandbox", &secret).unwrap();
+    let health = test_connection(&work.client("sandbox").unwrap()).await;
+    assert_eq!(health.status, "ok", "{health:?}");
+    let after = studio.connection("sandbox").unwrap();
+    assert_eq!(
+        (
+            &after.company,
+            &after.endpoint,
+            &after.client_id,
+            after.has_secret
+        ),
+        (&before.company, &before.endpoint, &before.client_id, true)
+    );
+
+    let unknown = work.set_secret("nobody", &secret).unwrap_err();
+    assert_eq!(unknown.code, "unknown_connection", "{unknown:?}");
+    assert!(!unknown.message.contains(&secret), "no secret in messages");
 }
 
 #[test]

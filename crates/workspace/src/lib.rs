@@ -29,7 +29,7 @@ pub enum WorkspaceError {
     EmptySecret,
     #[error("no data directory is known for this user; pass --workspace DIR")]
     NoDataDirectory,
-    #[error("connection `{0}` has no secret in the system keyring; add it again")]
+    #[error("connection `{0}` has no secret in the system keyring; set it again (the studio's Connections: Set secret)")]
     MissingSecret(String),
     #[error(transparent)]
     Corrigo(#[from] unifield_corrigo_client::ClientError),
@@ -107,16 +107,24 @@ impl Workspace {
         settings: &ConnectionSettings,
         secret: &str,
     ) -> Result<StoredConnection> {
-        let secret = secret.trim();
-        if secret.is_empty() {
-            return Err(WorkspaceError::EmptySecret);
-        }
+        let secret = usable_secret(secret)?;
         let stored = self.store.add_connection(settings, Utc::now())?;
         if let Err(error) = self.secrets.set(&settings.name, secret) {
             self.store.remove_connection(&settings.name)?;
             return Err(error.into());
         }
         Ok(stored)
+    }
+
+    /// Sets (or replaces) the keyring secret of an existing connection, the same way
+    /// [`Workspace::add_connection`] stores it; the connection's settings, cached records
+    /// and pull runs stay as they are. The way back from a secret that went missing from
+    /// the keyring (a new keyring, another machine) or was rotated in Corrigo.
+    pub fn set_secret(&self, name: &str, secret: &str) -> Result<()> {
+        let secret = usable_secret(secret)?;
+        self.store.connection(name)?;
+        self.secrets.set(name, secret)?;
+        Ok(())
     }
 
     /// Removes a connection, its cached records and pull runs, and its secret.
@@ -193,6 +201,16 @@ impl Workspace {
         self.store.connection(name)?;
         Ok(self.secrets.get(name)?)
     }
+}
+
+/// The secret as kept: without surrounding whitespace (see [`Workspace::add_connection`]),
+/// and never empty.
+fn usable_secret(secret: &str) -> Result<&str> {
+    let secret = secret.trim();
+    if secret.is_empty() {
+        return Err(WorkspaceError::EmptySecret);
+    }
+    Ok(secret)
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 import { useState } from "react";
 import type { ConnectionInfo } from "../bindings";
 import { useConnections } from "../hooks/useConnections";
-import { lastPullText } from "../pull-text";
+import { cachedText, lastPullText } from "../pull-text";
 import { Modal } from "./Modal";
 import { ServerPullAction } from "./ServerPullAction";
 
@@ -52,11 +52,27 @@ export interface ConnectionRow {
   direct: boolean;
   /** Pull through the server that holds the credentials (a server still added). */
   pullThroughServer: boolean;
+  /**
+   * The button that sets the client secret in the keyring (a direct connection only; a
+   * server holds its own): "Set secret…" when it is missing, else "Replace secret…".
+   */
+  secretAction: string | null;
+}
+
+/** The set-secret form's problem before anything is sent, or null. */
+export function secretProblem(secret: string): string | null {
+  return secret.trim() === "" ? "Enter the API client secret." : null;
 }
 
 export function connectionRow(c: Pick<ConnectionInfo, "server" | "serverRemoved" | "hasSecret">): ConnectionRow {
   if (c.server === null) {
-    return { note: null, missingSecret: !c.hasSecret, direct: true, pullThroughServer: false };
+    return {
+      note: null,
+      missingSecret: !c.hasSecret,
+      direct: true,
+      pullThroughServer: false,
+      secretAction: c.hasSecret ? "Replace secret…" : "Set secret…",
+    };
   }
   if (c.serverRemoved) {
     return {
@@ -64,6 +80,7 @@ export function connectionRow(c: Pick<ConnectionInfo, "server" | "serverRemoved"
       missingSecret: false,
       direct: false,
       pullThroughServer: false,
+      secretAction: null,
     };
   }
   return {
@@ -71,12 +88,35 @@ export function connectionRow(c: Pick<ConnectionInfo, "server" | "serverRemoved"
     missingSecret: false,
     direct: false,
     pullThroughServer: true,
+    secretAction: null,
   };
 }
 
 export function ConnectionsDialog({ onClose, onChanged, onUse }: Props) {
-  const { connections, error, health, pulling, reports, add, test, pull, cancelPull, remove, refresh } =
+  const { connections, error, health, pulling, reports, add, test, setSecret, pull, cancelPull, remove, refresh } =
     useConnections(onChanged);
+  // The connection whose secret is being set, the secret typed and the form's problem.
+  const [secretFor, setSecretFor] = useState<string | null>(null);
+  const [secret, setSecretText] = useState("");
+  const [secretError, setSecretError] = useState<string | null>(null);
+  const openSecret = (name: string | null) => {
+    setSecretFor(name);
+    setSecretText("");
+    setSecretError(null);
+  };
+  const submitSecret = async (name: string) => {
+    const problem = secretProblem(secret);
+    if (problem !== null) {
+      setSecretError(problem);
+      return;
+    }
+    const refused = await setSecret(name, secret);
+    if (refused === null) {
+      openSecret(null);
+    } else {
+      setSecretError(`${refused.message} [${refused.code}]`);
+    }
+  };
   const [form, setForm] = useState(EMPTY);
   const [removing, setRemoving] = useState<string | null>(null);
 
@@ -152,10 +192,15 @@ export function ConnectionsDialog({ onClose, onChanged, onUse }: Props) {
                 <span className="muted">
                   {c.company} · {c.endpoint} · client {c.clientId}
                 </span>
-                {row.missingSecret && <span className="error-text"> no secret in the keyring: add it again</span>}
+                {row.missingSecret && (
+                  <span className="error-text" data-testid="missing-secret">
+                    {" "}
+                    no client secret in the keyring: set it to test and pull
+                  </span>
+                )}
               </div>
               <div className="muted">
-                cached: {c.counts.map((n) => `${n.entity} ${n.records}`).join(", ")}
+                {cachedText(c.counts)}
                 {c.lastPull.length > 0 && <span data-testid="last-pull"> · {lastPullText(c.lastPull)}</span>}
               </div>
               {row.note !== null && (
@@ -196,6 +241,16 @@ export function ConnectionsDialog({ onClose, onChanged, onUse }: Props) {
                     Pull records
                   </button>
                 )}
+                {row.secretAction !== null && secretFor !== c.name && (
+                  <button
+                    type="button"
+                    className={row.missingSecret ? "primary" : undefined}
+                    onClick={() => openSecret(c.name)}
+                    data-testid="set-secret"
+                  >
+                    {row.secretAction}
+                  </button>
+                )}
                 <button type="button" onClick={() => onUse(c.name)} data-testid="use-connection">
                   Use as source
                 </button>
@@ -219,6 +274,50 @@ export function ConnectionsDialog({ onClose, onChanged, onUse }: Props) {
                   </button>
                 )}
               </div>
+              {secretFor === c.name && (
+                <form
+                  className="set-secret"
+                  data-testid="set-secret-form"
+                  onSubmit={(e) => {
+                    e.preventDefault();
+                    void submitSecret(c.name);
+                  }}
+                >
+                  <label className="form-row">
+                    <span>Client secret of {c.name}</span>
+                    <input
+                      type="password"
+                      name="secret"
+                      autoComplete="off"
+                      data-testid="set-secret-input"
+                      autoFocus
+                      aria-invalid={secretError !== null}
+                      aria-describedby={secretError !== null ? `set-secret-error-${c.name}` : undefined}
+                      value={secret}
+                      onChange={(e) => {
+                        setSecretText(e.target.value);
+                        setSecretError(null);
+                      }}
+                    />
+                  </label>
+                  {secretError !== null && (
+                    <p className="error-text" id={`set-secret-error-${c.name}`} data-testid="set-secret-error">
+                      {secretError}
+                    </p>
+                  )}
+                  <p className="muted">
+                    Only the keyring entry changes; the connection and its cached records stay. It is tested after.
+                  </p>
+                  <div className="actions">
+                    <button type="submit" className="primary" data-testid="save-secret">
+                      Save secret
+                    </button>
+                    <button type="button" onClick={() => openSecret(null)}>
+                      Cancel
+                    </button>
+                  </div>
+                </form>
+              )}
               {h === "testing" && <p className="muted">Testing…</p>}
               {h && h !== "testing" && (
                 <p className={`health ${h.status}`} data-testid="health" data-status={h.status}>

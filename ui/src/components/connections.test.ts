@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { connectionRow, formProblems } from "./ConnectionsDialog";
+import { connectionRow, formProblems, secretProblem } from "./ConnectionsDialog";
 
 const form = { name: "", company: "", region: "am", baseUrl: "", clientId: "", secret: "", custom: false };
 
@@ -22,8 +22,21 @@ describe("a connection's row offers what can work for where its records come fro
       missingSecret: false,
       direct: true,
       pullThroughServer: false,
+      secretAction: "Replace secret…",
     });
-    expect(connectionRow({ server: null, serverRemoved: false, hasSecret: false }).missingSecret).toBe(true);
+    expect(connectionRow({ server: null, serverRemoved: false, hasSecret: false })).toMatchObject({
+      missingSecret: true,
+      secretAction: "Set secret…",
+    });
+  });
+  it("a server's cache offers no secret to set (the server holds its credentials)", () => {
+    expect(connectionRow({ server: "demo", serverRemoved: false, hasSecret: false }).secretAction).toBeNull();
+    expect(connectionRow({ server: "demo", serverRemoved: true, hasSecret: false }).secretAction).toBeNull();
+  });
+  it("the set-secret form asks for a secret before sending it", () => {
+    expect(secretProblem("")).toBe("Enter the API client secret.");
+    expect(secretProblem(" \n")).toBe("Enter the API client secret.");
+    expect(secretProblem("s3cret")).toBeNull();
   });
   it("a server's cache is pulled through the server, never directly", () => {
     const row = connectionRow({ server: "demo", serverRemoved: false, hasSecret: false });

@@ -76,6 +76,22 @@ export function useConnections(onChanged: () => void) {
 
   const cancelPull = () => pulling !== null && void api.cancel(pulling.job);
 
+  /**
+   * Sets or replaces the connection's client secret (the keyring entry only), then lists
+   * it again and tests it, so its row shows whether the secret works. The service's error
+   * when refused (for the form that asked), else null.
+   */
+  const setSecret = async (name: string, secret: string): Promise<ServiceError | null> => {
+    try {
+      await api.setConnectionSecret(name, secret);
+    } catch (e) {
+      return asServiceError(e);
+    }
+    await refresh();
+    void test(name);
+    return null;
+  };
+
   /** True when the connection was removed. */
   const remove = (name: string) =>
     api.removeConnection(name).then(
@@ -90,5 +106,5 @@ export function useConnections(onChanged: () => void) {
       },
     );
 
-  return { connections, error, health, pulling, reports, add, test, pull, cancelPull, remove, refresh };
+  return { connections, error, health, pulling, reports, add, test, setSecret, pull, cancelPull, remove, refresh };
 }
