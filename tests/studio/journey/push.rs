@@ -783,7 +783,7 @@ pub(super) async fn push_conflict(j: &mut Journey) {
     let (active, mapping) = active_work_order_mapping(server).await;
     assert_eq!(
         against,
-        format!("Push (If-Match {active})"),
+        format!("Push as version {} (replaces {active})", active + 1),
         "the dialog diffs against the active version"
     );
 
@@ -844,7 +844,7 @@ pub(super) async fn push_conflict(j: &mut Journey) {
     let send = text_of(client, "push-send").await;
     assert_eq!(
         send,
-        format!("Push (If-Match {newer})"),
+        format!("Push as version {} (replaces {newer})", newer + 1),
         "the next push is made against the new version"
     );
     painted_shot(client, "12-push-conflict").await;

@@ -1,56 +1,103 @@
-// A mapping diff as people read it: each change down to its smallest part (a step, a
-// step's argument, one value-map entry), with the full before and after of the field one
-// click away. Used by History; meant for any "what will change" view (pushing, too).
+// A mapping diff as people read it: one table, one row per smallest part that changed (a
+// step, a step's argument, one value-map entry), under a header that says which side is
+// before and which after, with the full before and after of a changed field one click away.
+// One table (a row group per change) so the columns line up from change to change. Used by
+// History and the Push dialog.
 
+import { Fragment } from "react";
 import type { Change } from "../bindings";
-import { refine } from "../diff";
-import { short } from "../format";
+import { type DiffSide, diffTable, fullText } from "../diff-table";
 
-const full = (v: Change["before"]) => (v === null ? "" : JSON.stringify(v, null, 2));
+/** A side that does not exist: a dash to the eye, "none" to a screen reader. */
+function SideCell({ side }: { side: DiffSide | null }) {
+  if (side === null) {
+    return (
+      <td className="diff-value diff-absent">
+        <span aria-hidden="true">—</span>
+        <span className="diff-absent-label">none</span>
+      </td>
+    );
+  }
+  return (
+    <td className="diff-value">
+      <code title={side.title}>{side.text}</code>
+    </td>
+  );
+}
 
-export function DiffView({ changes, testId = "diff" }: { changes: Change[]; testId?: string }) {
+export function DiffView({
+  changes,
+  testId = "diff",
+  beforeLabel = "Before",
+  afterLabel = "After",
+}: {
+  changes: Change[];
+  testId?: string;
+  /** What the before column holds, e.g. "Version 3 (active)". */
+  beforeLabel?: string;
+  afterLabel?: string;
+}) {
   if (changes.length === 0) {
     return <p className="muted">No differences.</p>;
   }
   return (
     <div className="diff-view" data-testid={testId}>
-      {refine(changes).map(({ change, rows }) => (
-        <section key={change.at} className="diff-change" aria-label={`${change.change}: ${change.at}`}>
-          <table>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={r.at} className={r.kind} data-testid="diff-row" data-at={r.at}>
-                  <td className="diff-kind">{r.kind}</td>
-                  <td className="diff-path">
-                    <code>{r.at}</code>
-                  </td>
-                  <td>
-                    <code title={full(r.before)}>{r.before === null ? "" : short(r.before, 120)}</code>
-                  </td>
-                  <td>
-                    <code title={full(r.after)}>{r.after === null ? "" : short(r.after, 120)}</code>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {change.change === "changed" && (
-            <details className="diff-full">
-              <summary>
-                Full before and after of <code>{change.at}</code>
-              </summary>
-              <div className="diff-sides">
-                <pre aria-label="Before" tabIndex={0}>
-                  {full(change.before)}
-                </pre>
-                <pre aria-label="After" tabIndex={0}>
-                  {full(change.after)}
-                </pre>
-              </div>
-            </details>
-          )}
-        </section>
-      ))}
+      <table>
+        <colgroup>
+          <col className="diff-col-kind" />
+          <col className="diff-col-path" />
+          <col />
+          <col />
+        </colgroup>
+        <thead>
+          <tr>
+            <th scope="col">Change</th>
+            <th scope="col">Field</th>
+            <th scope="col">{beforeLabel}</th>
+            <th scope="col">{afterLabel}</th>
+          </tr>
+        </thead>
+        {diffTable(changes).map(({ change, rows }) => (
+          <tbody key={change.at} className="diff-change" aria-label={`${change.change}: ${change.at}`}>
+            {rows.map((r) => (
+              <tr key={r.at} className={r.kind} data-testid="diff-row" data-at={r.at}>
+                <td className="diff-kind">{r.kind}</td>
+                <td className="diff-path">
+                  <code title={r.at}>
+                    {r.atParts.map((part, i) => (
+                      <Fragment key={i}>
+                        {i > 0 && <wbr />}
+                        {part}
+                      </Fragment>
+                    ))}
+                  </code>
+                </td>
+                <SideCell side={r.before} />
+                <SideCell side={r.after} />
+              </tr>
+            ))}
+            {change.change === "changed" && (
+              <tr className="diff-full-row">
+                <td colSpan={4}>
+                  <details className="diff-full">
+                    <summary>
+                      Full before and after of <code>{change.at}</code>
+                    </summary>
+                    <div className="diff-sides">
+                      <pre aria-label={beforeLabel} tabIndex={0}>
+                        {fullText(change.before)}
+                      </pre>
+                      <pre aria-label={afterLabel} tabIndex={0}>
+                        {fullText(change.after)}
+                      </pre>
+                    </div>
+                  </details>
+                </td>
+              </tr>
+            )}
+          </tbody>
+        ))}
+      </table>
     </div>
   );
 }

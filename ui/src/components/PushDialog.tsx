@@ -10,6 +10,7 @@ import { usePush } from "../hooks/usePush";
 import { Confirm } from "./Confirm";
 import { DiffView } from "./DiffView";
 import { Modal } from "./Modal";
+import { pushLabel } from "../push-button";
 import { isActiveVersion, skippedText, versionLabel } from "../push-versions";
 
 const show = (v: unknown) => (v === null || v === undefined ? "null" : JSON.stringify(v));
@@ -76,7 +77,12 @@ export function PushDialog({
           {state.preview.changes.length === 0 ? (
             <p>No change against the active version.</p>
           ) : (
-            <DiffView changes={state.preview.changes} testId="push-changes" />
+            <DiffView
+              changes={state.preview.changes}
+              testId="push-changes"
+              beforeLabel={`Version ${state.preview.activeVersion} (active)`}
+              afterLabel="This push"
+            />
           )}
           <h3>Impact</h3>
           <table data-testid="push-impact" className="data-table">
@@ -161,7 +167,7 @@ export function PushDialog({
                 ? "Fix the errors to push"
                 : unsaved
                   ? "Save to push"
-                  : `Push (If-Match ${state.preview.activeVersion})`}
+                  : pushLabel(state.preview.activeVersion)}
             </button>
           </form>
         </div>
@@ -254,7 +260,12 @@ export function PushDialog({
           {push.between.changes.length === 0 ? (
             <p>No change.</p>
           ) : (
-            <DiffView changes={push.between.changes} testId="push-versions-changes" />
+            <DiffView
+              changes={push.between.changes}
+              testId="push-versions-changes"
+              beforeLabel={`Version ${push.between.from}`}
+              afterLabel={`Version ${push.between.to}`}
+            />
           )}
         </div>
       )}
