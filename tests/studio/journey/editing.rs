@@ -361,6 +361,90 @@ pub(super) async fn import_a_different_file(j: &mut Journey) {
         same_json(&preview_output(client).await, &j.studio_output).then_some(())
     })
     .await;
+
+    // A file with two errors (review item 9: only the first was told, in a toast that went
+    // away): both are listed, each with its line and field, in a dialog that stays; the
+    // toast only points to it, with the error's code.
+    let mut broken = exported.clone();
+    broken["fields"]["title"] = json!({"path": "$.["});
+    broken["fields"]["code"] = json!({"path": "$..["});
+    let broken_text = serde_json::to_string_pretty(&broken).unwrap();
+    let line_of = |needle: &str| {
+        broken_text
+            .lines()
+            .position(|l| l.contains(needle))
+            .map(|i| format!("line {}", i + 1))
+            .unwrap()
+    };
+    let (code_line, title_line) = (line_of("\"code\": {"), line_of("\"title\": {"));
+    std::fs::write(&j.chosen_file, &broken_text).unwrap();
+    toolbar_action(client, "import").await;
+    let rows = until("the import's problems listed", || async {
+        let v = js(client, "return [...document.querySelectorAll('[data-testid=import-problems] [data-testid=import-problem]')].map((r) => [...r.cells].map((c) => c.textContent));").await;
+        (v.as_array()?.len() >= 2).then_some(v)
+    })
+    .await;
+    let rows = rows.as_array().unwrap();
+    let places: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| (r[0].as_str().unwrap().into(), r[1].as_str().unwrap().into()))
+        .collect();
+    let mut wanted = vec![
+        (code_line, "code".to_string()),
+        (title_line, "title".to_string()),
+    ];
+    wanted.sort_by_key(|(line, _)| line[5..].parse::<u32>().unwrap());
+    assert_eq!(places, wanted, "both errors, by line: {rows:?}");
+    for row in rows {
+        let text = row[2].as_str().unwrap();
+        assert!(
+            text.contains("invalid JSONPath") && text.contains("invalid_path"),
+            "{row:?}"
+        );
+    }
+    let name = j
+        .chosen_file
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .to_string();
+    let toast = until("the import's short toast", || async {
+        let v = js(client, "const e = [...document.querySelectorAll('[data-testid=toast-error]')].find((t) => t.textContent.includes('see the list')); return e ? [e.querySelector('.toast-text').textContent, e.querySelector('.toast-code')?.textContent ?? null] : null;").await;
+        (!v.is_null()).then_some(v)
+    })
+    .await;
+    assert_eq!(
+        toast,
+        json!([
+            format!("{name}: 2 errors — see the list"),
+            "invalid_mapping"
+        ]),
+        "the toast points to the list and keeps the code"
+    );
+    // Its Close button (Escape too, as every Modal) dismisses it.
+    click(client, "[data-testid=import-problems] .actions button").await;
+    until_true(
+        client,
+        "the problems dialog closed",
+        "return document.querySelector('[data-testid=import-problems]') === null;",
+    )
+    .await;
+    assert!(
+        same_json(&preview_output(client).await, &j.studio_output),
+        "a refused import changes nothing"
+    );
+    // The file as the export wrote it, for any step after this one that reads it.
+    std::fs::write(
+        &j.chosen_file,
+        serde_json::to_string_pretty(&exported).unwrap(),
+    )
+    .unwrap();
+    // The toast goes too: later steps count the corner's toasts.
+    js(
+        client,
+        "document.querySelectorAll('[data-testid=toast-error] .toast-dismiss').forEach((b) => b.click()); return null;",
+    )
+    .await;
 }
 
 pub(super) async fn save_history_and_diff(j: &mut Journey) {
