@@ -60,7 +60,7 @@ async fn set_a_missing_secret(j: &mut Journey, name: &str) {
     until_true(
         client,
         "the row says its secret is missing",
-        "const row = document.querySelector('[data-testid=connection]'); const b = row && row.querySelector('[data-testid=set-secret]'); return !!(row.querySelector('[data-testid=missing-secret]') && b && b.textContent === 'Set secret…' && b.classList.contains('primary'));",
+        "const row = document.querySelector('[data-testid=connection]'); if (!row) return false; const b = row.querySelector('[data-testid=set-secret]'); return !!(row.querySelector('[data-testid=missing-secret]') && b && b.textContent === 'Set secret…' && b.classList.contains('primary'));",
     )
     .await;
     click(client, "[data-testid=connection] [data-testid=set-secret]").await;
@@ -89,7 +89,7 @@ async fn set_a_missing_secret(j: &mut Journey, name: &str) {
     until_true(
         client,
         "the row offers Replace secret… and no longer says the secret is missing",
-        "const row = document.querySelector('[data-testid=connection]'); const b = row.querySelector('[data-testid=set-secret]'); return !row.querySelector('[data-testid=missing-secret]') && !!b && b.textContent === 'Replace secret…';",
+        "const row = document.querySelector('[data-testid=connection]'); if (!row) return false; const b = row.querySelector('[data-testid=set-secret]'); return !row.querySelector('[data-testid=missing-secret]') && !!b && b.textContent === 'Replace secret…';",
     )
     .await;
     assert_eq!(
