@@ -44,12 +44,16 @@ fn database_bytes(dir: &std::path::Path) -> Vec<u8> {
     bytes
 }
 
-#[test]
-fn setting_the_secret_of_a_connection_whose_secret_went_missing_stores_it_in_the_keyring_only() {
+/// A new workspace (in the temp dir returned) with one connection, `<prefix>-<pid>`, whose
+/// secret `secret` is in the real keyring (removed again when the entry is dropped).
+fn with_a_connection(
+    prefix: &str,
+    secret: &str,
+) -> (tempfile::TempDir, String, KeyringEntry, Workspace) {
     require_keyring();
     let dir = tempfile::tempdir().unwrap();
-    let name = format!("set-secret-{}", std::process::id());
-    let _entry = KeyringEntry(name.clone());
+    let name = format!("{prefix}-{}", std::process::id());
+    let entry = KeyringEntry(name.clone());
     let workspace = Workspace::open(dir.path(), Arc::new(Keyring)).unwrap();
     let settings = ConnectionSettings {
         name: name.clone(),
@@ -57,7 +61,13 @@ fn setting_the_secret_of_a_connection_whose_secret_went_missing_stores_it_in_the
         endpoint: Endpoint::Region(Region::Am),
         client_id: "client".into(),
     };
-    workspace.add_connection(&settings, "first-secret").unwrap();
+    workspace.add_connection(&settings, secret).unwrap();
+    (dir, name, entry, workspace)
+}
+
+#[test]
+fn setting_the_secret_of_a_connection_whose_secret_went_missing_stores_it_in_the_keyring_only() {
+    let (dir, name, _entry, workspace) = with_a_connection("set-secret", "first-secret");
     // Cached records and a finished pull run, which setting the secret must leave alone.
     let mut store = Store::open(dir.path()).unwrap();
     let run = store.begin_pull(&name, "WorkOrder", None, at(1)).unwrap();
@@ -152,18 +162,7 @@ fn setting_the_secret_of_an_unknown_connection_is_a_typed_error_and_stores_nothi
 
 #[test]
 fn an_empty_secret_is_refused_and_keeps_the_one_in_the_keyring() {
-    require_keyring();
-    let dir = tempfile::tempdir().unwrap();
-    let name = format!("set-secret-empty-{}", std::process::id());
-    let _entry = KeyringEntry(name.clone());
-    let workspace = Workspace::open(dir.path(), Arc::new(Keyring)).unwrap();
-    let settings = ConnectionSettings {
-        name: name.clone(),
-        company: "Asurion".into(),
-        endpoint: Endpoint::Region(Region::Am),
-        client_id: "client".into(),
-    };
-    workspace.add_connection(&settings, "kept").unwrap();
+    let (_dir, name, _entry, workspace) = with_a_connection("set-secret-empty", "kept");
 
     let error = workspace.set_secret(&name, " \n").unwrap_err();
     assert!(matches!(error, WorkspaceError::EmptySecret), "{error:?}");
