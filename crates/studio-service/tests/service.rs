@@ -585,25 +585,6 @@ async fn connections_are_added_tested_pulled_with_progress_and_cancelled() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_refused_secret_reads_as_reauthorization_required_with_what_to_do() {
-    let running = unifield_corrigo_sandbox::start(Default::default(), ([127, 0, 0, 1], 0).into())
-        .await
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let mut studio = studio(dir.path());
-    studio
-        .add_connection(&new_connection(&running.base_url, "wrong-secret"))
-        .unwrap();
-    let health = test_connection(&studio.client("sandbox").unwrap()).await;
-    assert_eq!(health.status, "reauthorization_required", "{health:?}");
-    assert!(health.action.unwrap().contains("Replace secret"));
-    assert!(
-        !health.reason.unwrap().contains("wrong-secret"),
-        "no secret in messages"
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replacing_a_refused_secret_beside_the_studio_makes_the_connection_test_ok_and_keeps_its_cache(
 ) {
     let running = unifield_corrigo_sandbox::start(Default::default(), ([127, 0, 0, 1], 0).into())
@@ -615,6 +596,14 @@ async fn replacing_a_refused_secret_beside_the_studio_makes_the_connection_test_
         .add_connection(&new_connection(&running.base_url, "wrong-secret"))
         .unwrap();
     let before = studio.connection("sandbox").unwrap();
+    // A refused secret reads as reauthorization required, with what to do and no secret.
+    let refused = test_connection(&studio.client("sandbox").unwrap()).await;
+    assert_eq!(refused.status, "reauthorization_required", "{refused:?}");
+    assert!(refused.action.unwrap().contains("Replace secret"));
+    assert!(
+        !refused.reason.unwrap().contains("wrong-secret"),
+        "no secret in messages"
+    );
     let work = studio.keyring_work().unwrap();
     let refused = test_connection(&work.client("sandbox").unwrap()).await;
     assert_eq!(refused.status, "reauthorization_required", "{refused:?}");
