@@ -62,37 +62,21 @@ impl Drop for EmptyWindow {
 /// Each WebKit process `binary` started: its command name, RSS and the anonymous part of it
 /// (heaps, JavaScript, backing stores; the rest is mapped files such as WebKit's libraries), MB.
 fn webkit_processes(binary: &Path) -> Vec<Value> {
-    let binary = binary.canonicalize().unwrap();
     let kb = |text: &str, key: &str| -> f64 {
         text.lines()
             .find(|l| l.starts_with(key))
             .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
             .unwrap_or(0.0)
     };
-    let pids: Vec<String> = std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|p| p.chars().all(|c| c.is_ascii_digit()))
-        .collect();
-    let Some(app) = pids.iter().find(|p| runs_binary(p, &binary)) else {
-        return Vec::new();
-    };
-    let parent_of = |p: &str| {
-        std::fs::read_to_string(format!("/proc/{p}/stat"))
-            .ok()
-            .and_then(|s| Some(s.rsplit(')').next()?.split_whitespace().nth(1)?.to_string()))
-    };
-    let mut found: Vec<Value> = pids
-        .iter()
-        .filter(|p| parent_of(p).as_deref() == Some(app.as_str()))
-        .filter_map(|p| {
-            let name = std::fs::read_to_string(format!("/proc/{p}/comm")).ok()?;
+    let mut found: Vec<Value> = children_of(binary)
+        .into_iter()
+        .filter_map(|(p, name)| {
             let rollup = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")).ok()?;
             Some(json!({
-                "process": name.trim(),
+                "process": name,
                 "rss_mb": round(kb(&rollup, "Rss:") / 1024.0),
                 "anonymous_mb": round(kb(&rollup, "Anonymous:") / 1024.0),
-                "largest_anonymous_regions": largest_anonymous_regions(p),
+                "largest_anonymous_regions": largest_anonymous_regions(&p),
             }))
         })
         .collect();
@@ -139,36 +123,38 @@ fn largest_anonymous_regions(pid: &str) -> Vec<Value> {
 /// (which libraries, fonts and heaps) behind a reading, to compare the studio's web process
 /// with the empty page's.
 fn keep_smaps(binary: &Path, label: &str) {
-    let Ok(binary) = binary.canonicalize() else {
-        return;
-    };
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return;
-    };
-    let pids: Vec<String> = entries
+    for (p, name) in children_of(binary) {
+        if let Ok(smaps) = std::fs::read_to_string(format!("/proc/{p}/smaps")) {
+            let file = crate::shots().join(format!("smaps-{label}-{name}.txt"));
+            let _ = std::fs::write(file, smaps);
+        }
+    }
+}
+
+/// The processes `binary` started (its WebKit processes): pid and command name; none if it
+/// is not running.
+fn children_of(binary: &Path) -> Vec<(String, String)> {
+    let binary = binary.canonicalize().unwrap();
+    let pids: Vec<String> = std::fs::read_dir("/proc")
+        .unwrap()
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter(|p| p.chars().all(|c| c.is_ascii_digit()))
         .collect();
     let Some(app) = pids.iter().find(|p| runs_binary(p, &binary)) else {
-        return;
+        return Vec::new();
     };
-    for p in &pids {
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) else {
-            continue;
-        };
-        let parent = stat
-            .rsplit(')')
-            .next()
-            .and_then(|s| s.split_whitespace().nth(1));
-        if parent != Some(app.as_str()) {
-            continue;
-        }
-        let name = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
-        if let Ok(smaps) = std::fs::read_to_string(format!("/proc/{p}/smaps")) {
-            let file = crate::shots().join(format!("smaps-{label}-{}.txt", name.trim()));
-            let _ = std::fs::write(file, smaps);
-        }
-    }
+    let parent_of = |p: &str| {
+        std::fs::read_to_string(format!("/proc/{p}/stat"))
+            .ok()
+            .and_then(|s| Some(s.rsplit(')').next()?.split_whitespace().nth(1)?.to_string()))
+    };
+    pids.iter()
+        .filter(|p| parent_of(p).as_deref() == Some(app.as_str()))
+        .filter_map(|p| {
+            let name = std::fs::read_to_string(format!("/proc/{p}/comm")).ok()?;
+            Some((p.clone(), name.trim().to_string()))
+        })
+        .collect()
 }
 
 fn round(mb: f64) -> f64 {
