@@ -217,11 +217,51 @@ pub async fn click(client: &Client, css: &str) {
     // The wait's own bound is checked between its polls; each poll, and the click, is a
     // command that must answer too.
     let element = find(client, css).await;
+    wait_until_uncovered(client, css).await;
     // `{e:?}`: WebKitWebDriver sometimes answers a click with an error whose message is
     // empty, and only the error's kind then says what went wrong.
     bounded(format!("the click on {css}"), element.click())
         .await
         .unwrap_or_else(|e| panic!("click {css}: {e:?}"));
+}
+
+/// Waits until a click at the centre of `css` would reach it. WebKitWebDriver clicks at
+/// that point whatever is on top: a toast over the corner (they overlay the panes for a
+/// few seconds) took a click meant for a button under it, and the step then timed out
+/// waiting for what the click should have done. The element is first scrolled into view
+/// the least that shows it, as the click itself would.
+async fn wait_until_uncovered(client: &Client, css: &str) {
+    let selector = serde_json::to_string(css).unwrap();
+    let script = format!(
+        "const e = document.querySelector({selector}); if (e === null) return ''; \
+         e.scrollIntoView({{block: 'nearest', inline: 'nearest'}}); \
+         const r = e.getBoundingClientRect(); const x = r.left + r.width / 2, y = r.top + r.height / 2; \
+         const h = document.elementFromPoint(x, y); \
+         if (h === null || h === e || e.contains(h)) return ''; \
+         const t = (h.closest('[data-testid]') || h); \
+         return `${{h.tagName.toLowerCase()}} in ${{t.dataset.testid || t.className}} \"${{(t.textContent || '').trim().slice(0, 80)}}\" at (${{Math.round(x)}}, ${{Math.round(y)}})`;"
+    );
+    let started = Instant::now();
+    let mut covered_by = String::new();
+    loop {
+        let cover = js(client, &script).await;
+        let cover = cover.as_str().unwrap_or_default();
+        if cover.is_empty() {
+            if !covered_by.is_empty() {
+                eprintln!(
+                    "e2e: the click on {css} waited {:?} while {covered_by} covered it",
+                    started.elapsed()
+                );
+            }
+            return;
+        }
+        covered_by = cover.to_string();
+        assert!(
+            started.elapsed() < WAIT,
+            "timed out waiting for {css} to be uncovered: {covered_by} is over its centre"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// Drags with real pointer input (WebDriver actions): press on the source, move past

@@ -562,11 +562,15 @@ pub(super) async fn save_history_and_diff(j: &mut Journey) {
     );
     // The coverage panel scrolls on its own; at 960x600 the row may be below its fold.
     // Scrolled once coverage is done (its heading, which stays in view over the table,
-    // changes height while it runs).
+    // changes height while it runs). Done is the Run button back *and* no stale note: for
+    // a quarter second after the redo above, before the re-run starts, Run is there with
+    // the note "the mapping changed since these numbers"; a click then raced the re-run's
+    // layout shift (CI, once: the fix's click changed nothing).
     until_true(
         client,
-        "coverage done",
-        "return document.querySelector('[data-testid=run-coverage]') !== null;",
+        "coverage of the mapping as it is now",
+        "return document.querySelector('[data-testid=run-coverage]') !== null \
+         && document.querySelector('[data-testid=coverage-stale]') === null;",
     )
     .await;
     js(
