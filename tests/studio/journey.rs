@@ -172,7 +172,9 @@ pub const STEPS: &[Step] = &[
     },
     Step {
         name: "keyboard and themes",
-        needs: &["open the offline workspace"],
+        // The wanted record in the preview (found by `find a work order`), and the output
+        // the keyboard bind is undone back to (`add a transform step`'s).
+        needs: &["add a transform step"],
         run: |j| keyboard_and_themes(j).boxed(),
     },
     Step {
