@@ -49,8 +49,14 @@ pub enum Error {
     InvalidKey,
     #[error("`{0}` is not a unified entity (WorkOrder, Asset, Location, Site, User, Vendor, Customer, Part)")]
     UnknownEntity(String),
-    #[error("cannot reach the server at {url}: {reason}")]
-    Unreachable { url: String, reason: String },
+    /// No HTTP answer came: `cause` says why, for the person to act on; `reason` is the
+    /// lowest-level error's text (an OS or TLS message: never the URL's path, never the key).
+    #[error("cannot reach the server at {url}: {} ({reason})", cause.words())]
+    Unreachable {
+        url: String,
+        cause: Unreachability,
+        reason: String,
+    },
     #[error("the server refused the API key (401): check the key, or whether it was revoked")]
     Unauthorized,
     #[error("not found on the server: {0}")]
@@ -97,6 +103,95 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a request got no HTTP answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unreachability {
+    /// The host refused the connection: nothing listens on that port (or a firewall rejects it).
+    Refused,
+    /// The host name does not resolve (a typo, or no network / DNS).
+    UnknownHost,
+    /// The TLS handshake failed: the port does not speak https, or its certificate is not trusted.
+    Tls,
+    /// No answer in time (a firewall dropping packets, or a server that hangs).
+    Timeout,
+    /// Anything else (the connection dropped mid-answer, ...).
+    Other,
+}
+
+impl Unreachability {
+    /// A stable code the UI branches on (the studio prefixes `server_`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Unreachability::Refused => "connection_refused",
+            Unreachability::UnknownHost => "unknown_host",
+            Unreachability::Tls => "tls_failed",
+            Unreachability::Timeout => "timeout",
+            Unreachability::Other => "unreachable",
+        }
+    }
+
+    /// The cause in words, for the error's text.
+    pub fn words(self) -> &'static str {
+        match self {
+            Unreachability::Refused => "the connection was refused",
+            Unreachability::UnknownHost => "the host name does not resolve",
+            Unreachability::Tls => "the TLS (https) handshake failed",
+            Unreachability::Timeout => "no answer in time",
+            Unreachability::Other => "the connection failed",
+        }
+    }
+
+    /// The cause of a request's failure, and the lowest-level error's text, read from the
+    /// error's chain of sources by type (an OS error's kind, a rustls error), not from words,
+    /// except hyper's resolver error, which is typed privately and named "dns error".
+    fn of(error: &reqwest::Error) -> (Unreachability, String) {
+        let mut cause = if error.is_timeout() {
+            Some(Unreachability::Timeout)
+        } else {
+            None
+        };
+        let mut deepest = without_url_text(error);
+        // An OS error's source() skips the error it wraps (hyper wraps tokio-rustls' io error,
+        // which wraps the rustls error), so each io error's inner error is walked as well.
+        let mut next: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(error);
+        while let Some(at) = next {
+            deepest = at.to_string();
+            if at.downcast_ref::<rustls::Error>().is_some() {
+                cause = cause.or(Some(Unreachability::Tls));
+            }
+            if at.to_string().starts_with("dns error") {
+                cause = cause.or(Some(Unreachability::UnknownHost));
+            }
+            next = match at.downcast_ref::<std::io::Error>() {
+                Some(io) => {
+                    cause = cause.or(match io.kind() {
+                        std::io::ErrorKind::ConnectionRefused => Some(Unreachability::Refused),
+                        std::io::ErrorKind::TimedOut => Some(Unreachability::Timeout),
+                        _ => None,
+                    });
+                    match io.get_ref() {
+                        Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+                        None => at.source(),
+                    }
+                }
+                None => at.source(),
+            };
+        }
+        (cause.unwrap_or(Unreachability::Other), deepest)
+    }
+}
+
+/// reqwest's own text without its URL (the lowest-level text, when its error has no source).
+fn without_url_text(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    if let Some(url) = error.url() {
+        text = text
+            .replace(&format!(" ({url})"), "")
+            .replace(url.as_str(), "");
+    }
+    text
+}
 
 /// A located problem of a refused mapping, as the server reports it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -315,6 +410,7 @@ impl ServerClient {
             .build()
             .map_err(|e| Error::Unreachable {
                 url: base.to_string(),
+                cause: Unreachability::Other,
                 reason: format!("cannot build the HTTP client: {e}"),
             })?;
         Ok(ServerClient { base, key, http })
@@ -325,10 +421,13 @@ impl ServerClient {
     }
 
     fn unreachable(&self, error: reqwest::Error) -> Error {
-        // reqwest's text names the URL, never the headers: the key cannot appear here.
+        // reqwest's text names the URL, never the headers, and the sources below it are OS
+        // and TLS errors: the key cannot appear here.
+        let (cause, reason) = Unreachability::of(&error);
         Error::Unreachable {
             url: self.base.to_string(),
-            reason: error.without_url().to_string(),
+            cause,
+            reason,
         }
     }
 

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 use std::net::SocketAddr;
-use unifield_server_client::{ApiKey, Error, ServerClient};
+use unifield_server_client::{ApiKey, Error, ServerClient, Unreachability};
 
 async fn demo(dir: &std::path::Path) -> unifield_server::demo::Demo {
     unifield_server::demo::start_demo(
@@ -176,5 +176,59 @@ async fn an_unreachable_server_is_said_plainly() {
     .unwrap();
     let error = client.connections().await.unwrap_err();
     assert_eq!(error.code(), "server_unreachable");
+    assert!(
+        matches!(
+            error,
+            Error::Unreachable {
+                cause: Unreachability::Refused,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().contains("the connection was refused"),
+        "{error}"
+    );
+    assert!(!format!("{error} {error:?}").contains("uf_key_never_shown"));
+}
+
+/// https to a port that answers plain HTTP: the TLS handshake fails, and the error says so
+/// (typed: the cause is read from the rustls error in the chain, not from words).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_to_a_plain_http_port_is_a_tls_failure() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // One connection: read what the client sends (its TLS hello), answer in plain HTTP.
+    let answering = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        let mut hello = [0u8; 512];
+        let _ = stream.read(&mut hello);
+        let _ = stream.write_all(
+            b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+        );
+    });
+    let client = ServerClient::new(
+        &format!("https://127.0.0.1:{port}"),
+        ApiKey::new("uf_key_never_shown").unwrap(),
+    )
+    .unwrap();
+    let error = client.connections().await.unwrap_err();
+    answering.join().unwrap();
+    assert!(
+        matches!(
+            error,
+            Error::Unreachable {
+                cause: Unreachability::Tls,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("TLS"), "{error}");
     assert!(!format!("{error} {error:?}").contains("uf_key_never_shown"));
 }
