@@ -105,8 +105,8 @@ describe("value maps and custom fields", () => {
   it("adds custom fields with valid names only", () => {
     const out = addCustom(DEFAULT, "timeZone2", "$.TimeZone");
     expect(doc(out).custom?.timeZone2).toEqual({ path: "$.TimeZone" });
-    expect(() => addCustom(DEFAULT, "2bad", "$.x")).toThrow(/letters/);
-    expect(() => addCustom(out, "timeZone2", "$.x")).toThrow(/exists/);
+    expect(() => addCustom(DEFAULT, "2bad", "$.x")).toThrow(/cannot start with a digit/);
+    expect(() => addCustom(out, "timeZone2", "$.x")).toThrow(/named timeZone2 already/);
     const removed = unbind(out, fieldRef("custom.timeZone2"));
     expect(doc(removed).custom?.timeZone2).toBeUndefined();
   });

@@ -3,6 +3,7 @@
 // the raw JSON tab all edit it through these, and undo/redo is a stack of texts.
 
 import type { JsonValue, TransformInfo } from "./bindings";
+import { checkCustomName } from "./custom-name";
 import type { Binding, Step, UnifieldMappingFile } from "./mapping-format";
 
 // The mapping file's shape comes from the engine (mapping-format.ts is generated from the
@@ -211,15 +212,15 @@ export function moveStep(text: string, ref: FieldRef, from: number, by: number):
 
 /** Adds a custom field (outside the model) bound to `path`. */
 export function addCustom(text: string, name: string, path: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-    throw new Error("a custom field name is letters, digits and _ (not starting with a digit)");
-  }
   return edit(text, (doc) => {
-    doc.custom ??= {};
-    if (doc.custom[name]) {
-      throw new Error(`custom field \`${name}\` exists already`);
+    // The canvas checks the name as it is typed (custom-name.ts); this is the same rule
+    // for any other caller.
+    const check = checkCustomName(name, Object.keys(doc.custom ?? {}), []);
+    if (check.kind !== "ok") {
+      throw new Error(check.kind === "empty" ? "A custom field needs a name" : check.error);
     }
-    doc.custom[name] = { path };
+    doc.custom ??= {};
+    doc.custom[check.name] = { path };
   });
 }
 

@@ -17,6 +17,7 @@ import { bracketMatching, HighlightStyle, syntaxHighlighting } from "@codemirror
 import { tags } from "@lezer/highlight";
 import { type Diagnostic, linter, lintGutter } from "@codemirror/lint";
 import type { ProblemInfo } from "../bindings";
+import { toastWords } from "../toast-list";
 
 interface Props {
   value: string;
@@ -60,11 +61,15 @@ function diagnostics(problems: ProblemInfo[], view: EditorView): Diagnostic[] {
     .map((p) => {
       const line = view.state.doc.line(Math.min(Math.max(p.line ?? 1, 1), view.state.doc.lines));
       const from = Math.min(line.from + Math.max((p.column ?? 1) - 1, 0), line.to);
+      // The sentence as the toasts write it; the code as the diagnostic's source, which
+      // CodeMirror shows apart from the message, small and faded.
+      const words = toastWords("error", p.message, p.code);
       return {
         from,
         to: line.to,
         severity: p.severity === "error" ? "error" : "warning",
-        message: `${p.message} [${p.code}]`,
+        message: words.text,
+        source: words.code ?? undefined,
       };
     });
 }

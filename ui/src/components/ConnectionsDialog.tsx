@@ -5,6 +5,7 @@ import { useState } from "react";
 import type { ConnectionInfo } from "../bindings";
 import { useConnections } from "../hooks/useConnections";
 import { cachedText, lastPullText } from "../pull-text";
+import { CodedMessage } from "./CodedMessage";
 import { Modal } from "./Modal";
 import { ServerPullAction } from "./ServerPullAction";
 
@@ -98,7 +99,7 @@ export function ConnectionsDialog({ onClose, onChanged, onUse }: Props) {
   // The connection whose secret is being set, the secret typed and the form's problem.
   const [secretFor, setSecretFor] = useState<string | null>(null);
   const [secret, setSecretText] = useState("");
-  const [secretError, setSecretError] = useState<string | null>(null);
+  const [secretError, setSecretError] = useState<{ message: string; code: string | null } | null>(null);
   const openSecret = (name: string | null) => {
     setSecretFor(name);
     setSecretText("");
@@ -107,14 +108,14 @@ export function ConnectionsDialog({ onClose, onChanged, onUse }: Props) {
   const submitSecret = async (name: string) => {
     const problem = secretProblem(secret);
     if (problem !== null) {
-      setSecretError(problem);
+      setSecretError({ message: problem, code: null });
       return;
     }
     const refused = await setSecret(name, secret);
     if (refused === null) {
       openSecret(null);
     } else {
-      setSecretError(`${refused.message} [${refused.code}]`);
+      setSecretError({ message: refused.message, code: refused.code });
     }
   };
   const [form, setForm] = useState(EMPTY);
@@ -143,7 +144,11 @@ export function ConnectionsDialog({ onClose, onChanged, onUse }: Props) {
   // The service's error belongs beside its field when it names one of the form's.
   const serviceField = error?.location?.field && error.location.field in EMPTY ? error.location.field : null;
   const field = (key: keyof typeof EMPTY, label: string, type = "text") => {
-    const problem = problems[key] ?? (serviceField === key ? error?.message : undefined);
+    // The form's own problems are the studio's sentences; the service's is given its capital
+    // and its code apart, as everywhere else.
+    const problem =
+      problems[key] ??
+      (serviceField === key && error ? <CodedMessage message={error.message} code={error.code} /> : undefined);
     return (
       <label className="form-row">
         <span>{label}</span>
@@ -173,7 +178,7 @@ export function ConnectionsDialog({ onClose, onChanged, onUse }: Props) {
     <Modal title="Connections" onClose={onClose} testId="connections-dialog">
       {error && serviceField === null && (
         <p className="error-text" role="alert" data-testid="connection-error">
-          {error.message} <span className="muted">[{error.code}]</span>
+          <CodedMessage message={error.message} code={error.code} />
         </p>
       )}
       <ul className="connections">
@@ -302,7 +307,7 @@ export function ConnectionsDialog({ onClose, onChanged, onUse }: Props) {
                   </label>
                   {secretError !== null && (
                     <p className="error-text" id={`set-secret-error-${c.name}`} data-testid="set-secret-error">
-                      {secretError}
+                      <CodedMessage message={secretError.message} code={secretError.code} />
                     </p>
                   )}
                   <p className="muted">

@@ -22,6 +22,7 @@ import {
   type StepDoc,
 } from "../mapping";
 import { CodeEditor } from "./CodeEditor";
+import { CodedMessage } from "./CodedMessage";
 import { leaveJsonArg, shownJsonArg, typeJsonArg, UNTOUCHED } from "../json-arg";
 
 interface Props {
@@ -187,7 +188,7 @@ function StepForm({
       {!transform && <p className="error-text">Unknown function `{name}`.</p>}
       {mine.map((p, i) => (
         <p key={i} className="error-text">
-          {p.message} [{p.code}]
+          <CodedMessage message={p.message} code={p.code} />
         </p>
       ))}
     </li>
@@ -242,7 +243,7 @@ export function FieldEditor({ label, field, doc, text, transforms, problems, exp
       {b?.paths && <p className="muted">First non-null of: {b.paths.join(", ")}</p>}
       {pathProblems.map((p, i) => (
         <p key={i} className="error-text" data-testid="path-problem">
-          {p.message} [{p.code}]
+          <CodedMessage message={p.message} code={p.code} />
         </p>
       ))}
       {b && (

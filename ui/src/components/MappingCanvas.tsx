@@ -5,6 +5,7 @@ import { useState, type RefObject } from "react";
 import type { Preview, TargetField, TransformInfo, ExplainInfo, CoverageReport } from "../bindings";
 import type { MappingText } from "../hooks/useMappingText";
 import type { PaneSizing } from "../hooks/usePaneSizes";
+import { checkCustomName, type CustomNameCheck } from "../custom-name";
 import { addCustom } from "../mapping";
 import { CodeEditor } from "./CodeEditor";
 import { FieldEditor } from "./FieldEditor";
@@ -51,12 +52,23 @@ export function MappingCanvas(p: Props) {
       {label}
     </button>
   );
+  // The name is checked as it is typed, beside the box; Add is off while it is refused, so
+  // a refused name never reaches a toast (Enter in the box adds nothing either).
+  const nameCheck = checkCustomName(
+    customName,
+    Object.keys(doc?.custom ?? {}),
+    p.fields.map((f) => f.name),
+  );
   const addCustomField = () => {
+    if (nameCheck.kind !== "ok" || !doc) {
+      return;
+    }
     try {
-      mapping.editCanonical(addCustom(text, customName.trim(), p.selectedNode ?? "$.Id"));
-      p.onSelect(`custom.${customName.trim()}`);
+      mapping.editCanonical(addCustom(text, nameCheck.name, p.selectedNode ?? "$.Id"));
+      p.onSelect(`custom.${nameCheck.name}`);
       setCustomName("");
     } catch (err) {
+      // Not the name (checked above): the edit itself failed.
       p.onError(err instanceof Error ? err.message : String(err));
     }
   };
@@ -104,23 +116,13 @@ export function MappingCanvas(p: Props) {
             coverage={p.coverage?.fields ?? []}
             coverageOf={p.coverage?.records ?? 0}
           />
-          <form
-            className="add-custom"
-            onSubmit={(e) => {
-              e.preventDefault();
-              addCustomField();
-            }}
-          >
-            <input
-              placeholder="New custom field name"
-              aria-label="New custom field name"
-              value={customName}
-              onChange={(e) => setCustomName(e.target.value)}
-            />
-            <button type="submit" disabled={customName.trim() === "" || !doc}>
-              Add custom field
-            </button>
-          </form>
+          <AddCustomField
+            name={customName}
+            check={nameCheck}
+            canAdd={doc !== null}
+            onName={setCustomName}
+            onAdd={addCustomField}
+          />
           {doc && selected && <Splitter pane="editor" sizing={p.panes} />}
           {doc && selected && (
             <FieldEditor
@@ -138,5 +140,55 @@ export function MappingCanvas(p: Props) {
         </div>
       )}
     </main>
+  );
+}
+
+/**
+ * The box for a new custom field's name, with what is wrong with the name right under it
+ * (tied to the box by aria-describedby) and Add off while the name is refused.
+ */
+export function AddCustomField(p: {
+  name: string;
+  check: CustomNameCheck;
+  /** False while there is no mapping document to add to. */
+  canAdd: boolean;
+  onName: (name: string) => void;
+  onAdd: () => void;
+}) {
+  const { check } = p;
+  const note = check.kind === "refused" ? check.error : check.kind === "ok" ? check.warning : null;
+  return (
+    <>
+      <form
+        className="add-custom"
+        onSubmit={(e) => {
+          e.preventDefault();
+          p.onAdd();
+        }}
+      >
+        <input
+          placeholder="New custom field name"
+          aria-label="New custom field name"
+          aria-invalid={check.kind === "refused"}
+          aria-describedby={note !== null ? "custom-name-note" : undefined}
+          data-testid="custom-name-input"
+          value={p.name}
+          onChange={(e) => p.onName(e.target.value)}
+        />
+        <button type="submit" data-testid="add-custom" disabled={check.kind !== "ok" || !p.canAdd}>
+          Add custom field
+        </button>
+      </form>
+      {/* Right under the box, and always there (empty, no height, when there is nothing to
+          say) so that a screen reader hears each new note as it is typed. */}
+      <p
+        id="custom-name-note"
+        className={check.kind === "refused" ? "custom-name-note error-text" : "custom-name-note warning"}
+        data-testid="custom-name-note"
+        aria-live="polite"
+      >
+        {note}
+      </p>
+    </>
   );
 }

@@ -5,6 +5,7 @@ import { useState } from "react";
 import type { CoverageReport, JsonValue, KeyCoverageInfo, Preview, Suggestion, TargetField } from "../bindings";
 import { unpulledText } from "../coverage-note";
 import { percent, short } from "../format";
+import { CodedMessage } from "./CodedMessage";
 
 export function PreviewPanel({
   preview,
@@ -34,7 +35,7 @@ export function PreviewPanel({
           {errors.map((p, i) => (
             <li key={i}>
               <strong>{p.field ?? (p.line !== null ? `line ${p.line}` : "mapping")}</strong>
-              {p.step !== null ? `, step ${p.step}` : ""}: {p.message} <span className="muted">[{p.code}]</span>
+              {p.step !== null ? `, step ${p.step}` : ""}: <CodedMessage message={p.message} code={p.code} />
             </li>
           ))}
         </ul>
@@ -69,7 +70,7 @@ export function PreviewPanel({
         .map((f) => (
           <p key={f.field} className="error-text">
             {f.field}
-            {f.step !== null ? ` (step ${f.step})` : ""}: {f.error} [{f.code}]
+            {f.step !== null ? ` (step ${f.step})` : ""}: <CodedMessage message={f.error ?? ""} code={f.code} />
           </p>
         ))}
     </section>
