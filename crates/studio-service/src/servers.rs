@@ -211,7 +211,14 @@ pub struct ServerVersionInfo {
 
 impl From<ClientError> for ServiceError {
     fn from(e: ClientError) -> ServiceError {
-        let mut error = ServiceError::new(e.code(), e.to_string());
+        // No answer: the code says why (`server_connection_refused`, `server_unknown_host`,
+        // `server_tls_failed`, `server_timeout`, else `server_unreachable`), for the studio
+        // to say what to do next.
+        let code = match &e {
+            ClientError::Unreachable { cause, .. } => format!("server_{}", cause.code()),
+            _ => e.code().to_string(),
+        };
+        let mut error = ServiceError::new(&code, e.to_string());
         if let ClientError::Invalid { problems, .. } = &e {
             error.problems = problems
                 .iter()
@@ -386,9 +393,28 @@ fn write_servers(dir: &Path, servers: &ServersFile) -> Result<()> {
 }
 
 /// Whether a server not added yet answers and accepts its key: it lists its connections.
+/// Asks a server not added yet for its connections: it must answer and accept the key. A
+/// refusal is placed at the field to change: no answer at `url`, a refused key at `apiKey`.
 pub async fn probe_server(client: &ServerClient) -> Result<()> {
-    client.connections().await?;
-    Ok(())
+    let field = |e: &ClientError| match e {
+        ClientError::Unreachable { .. } => Some("url"),
+        ClientError::Unauthorized => Some("apiKey"),
+        _ => None,
+    };
+    match client.connections().await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let at = field(&e);
+            let error = ServiceError::from(e);
+            Err(match at {
+                Some(field) => error.at(crate::Location {
+                    field: Some(field.to_string()),
+                    ..Default::default()
+                }),
+                None => error,
+            })
+        }
+    }
 }
 
 fn duplicate_server(name: &str) -> ServiceError {

@@ -865,9 +865,16 @@ async fn reconnect_moves_a_connection_from_a_base_url_to_a_region() {
     demo.sandbox.stop().await;
 }
 
-/// A server is kept only when it answers and accepts the key: a wrong key (401) or a URL
-/// nothing listens on is refused with its code, and neither servers.json nor the keyring
-/// gains anything (the list never holds a server that cannot work).
+/// The field a refusal is placed at.
+fn field_of(error: &unifield_studio_service::ServiceError) -> Option<&str> {
+    error.location.as_ref().and_then(|l| l.field.as_deref())
+}
+
+/// A server is kept only when it answers and accepts the key: a wrong key (401, placed at
+/// the API key), a URL nothing listens on (connection refused) or https to a port that speaks
+/// plain HTTP (TLS failed), both placed at the URL, are refused with their codes, no error
+/// quotes the key, and neither servers.json nor the keyring gains anything (the list never
+/// holds a server that cannot work).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn adding_a_server_that_refuses_the_key_or_does_not_answer_keeps_nothing() {
     use unifield_workspace::SecretStore;
@@ -887,6 +894,15 @@ async fn adding_a_server_that_refuses_the_key_or_does_not_answer_keeps_nothing()
         .await
         .unwrap_err();
     assert_eq!(wrong_key.code, "server_unauthorized", "{wrong_key:?}");
+    assert_eq!(field_of(&wrong_key), Some("apiKey"), "{wrong_key:?}");
+    assert!(
+        wrong_key.message.contains("refused the API key"),
+        "{wrong_key:?}"
+    );
+    assert!(
+        !format!("{wrong_key:?}").contains(&demo.api_key),
+        "the key is in no error"
+    );
 
     // A loopback port nothing listens on (bound, then let go).
     let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -900,10 +916,33 @@ async fn adding_a_server_that_refuses_the_key_or_does_not_answer_keeps_nothing()
         })
         .await
         .unwrap_err();
-    assert_eq!(unreachable.code, "server_unreachable", "{unreachable:?}");
+    assert_eq!(
+        unreachable.code, "server_connection_refused",
+        "{unreachable:?}"
+    );
+    assert_eq!(field_of(&unreachable), Some("url"), "{unreachable:?}");
+    assert!(
+        unreachable.message.contains("the connection was refused"),
+        "{unreachable:?}"
+    );
+    assert!(!format!("{unreachable:?}").contains(&demo.api_key));
+
+    // https to a port that speaks plain HTTP (the demo's): the TLS handshake fails.
+    let plain = demo.server.url.replacen("http://", "https://", 1);
+    let tls = studio
+        .add_server(&NewServer {
+            name: "tls".into(),
+            url: plain,
+            api_key: demo.api_key.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(tls.code, "server_tls_failed", "{tls:?}");
+    assert_eq!(field_of(&tls), Some("url"), "{tls:?}");
+    assert!(!format!("{tls:?}").contains(&demo.api_key));
 
     assert!(studio.servers().unwrap().is_empty(), "nothing is listed");
-    for name in ["wrong", "nowhere"] {
+    for name in ["wrong", "nowhere", "tls"] {
         assert!(
             !secrets
                 .exists(&format!("unifield-server-api-key:{name}"))
