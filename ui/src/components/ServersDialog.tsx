@@ -2,11 +2,23 @@
 // connections with their status, and preview through one (its raw records pulled through
 // the server into the workspace cache, then used as the source).
 
-import { useState } from "react";
-import type { ServerConnectionInfo } from "../bindings";
+import { useEffect, useRef, useState } from "react";
+import type { ServerConnectionInfo, ServiceError } from "../bindings";
 import { localTime } from "../format";
 import { useServers, type Target } from "../hooks/useServers";
+import {
+  addFailure,
+  checkServerForm,
+  firstProblem,
+  firstReconnect,
+  reconnectTakesFocus,
+  SERVER_FIELDS,
+  type AddFailure,
+  type ServerField,
+  type ServerForm,
+} from "../server-form";
 import { connectionAction, errorWithCode, lastSyncWords, previewOffer, statusWords } from "../server-status";
+import { CodedMessage } from "./CodedMessage";
 import { Confirm } from "./Confirm";
 import { EventsPanel } from "./EventsPanel";
 import { Modal } from "./Modal";
@@ -14,12 +26,26 @@ import { Modal } from "./Modal";
 /** New client id and secret (and base URL, when it moved) for a connection Corrigo stopped accepting. */
 export function Reconnect({
   onReconnect,
+  takeFocus = false,
 }: {
   onReconnect: (clientId: string, secret: string, baseUrl: string | null) => Promise<boolean>;
+  /**
+   * Focus moves to its first input as it appears (the dialog's first connection that needs
+   * it), unless the person is typing elsewhere. Read once: a form that stays does not take
+   * focus again when another one is reconnected.
+   */
+  takeFocus?: boolean;
 }) {
   const [clientId, setClientId] = useState("");
   const [secret, setSecret] = useState("");
   const [baseUrl, setBaseUrl] = useState("");
+  const first = useRef<HTMLInputElement>(null);
+  const takeFocusAtFirst = useRef(takeFocus);
+  useEffect(() => {
+    if (takeFocusAtFirst.current && reconnectTakesFocus(document.activeElement as HTMLInputElement | null)) {
+      first.current?.focus();
+    }
+  }, []);
   return (
     <form
       className="reconnect"
@@ -29,6 +55,7 @@ export function Reconnect({
       }}
     >
       <input
+        ref={first}
         value={clientId}
         onChange={(e) => setClientId(e.target.value)}
         placeholder="client id"
@@ -79,6 +106,40 @@ export function Status({ connection }: { connection: ServerConnectionInfo }) {
   );
 }
 
+const EMPTY_FORM: ServerForm = { name: "", url: "", apiKey: "" };
+
+/** The Add form's inputs' test ids (as the journey knows them). */
+const TEST_IDS: Record<ServerField, string> = { name: "server-name", url: "server-url", apiKey: "server-key" };
+
+/**
+ * Why the server refused an add: the cause and what to do next in the studio's words, the
+ * service's own sentence (the OS's or TLS's words) and code as the details. Beside the field
+ * to change (which it describes), else under the form as an alert.
+ */
+export function AddFailureNote({ error, failure }: { error: ServiceError; failure: AddFailure }) {
+  return (
+    <div
+      className="error-text field-error server-add-failure"
+      id="server-add-failure"
+      data-testid="servers-error"
+      role={failure.field === null ? "alert" : undefined}
+    >
+      {failure.next === null ? (
+        <CodedMessage message={error.message} code={error.code} />
+      ) : (
+        <>
+          <div className="server-add-cause">{failure.cause}</div>
+          <div className="server-add-next">What to do: {failure.next}</div>
+          <details>
+            <summary>Details</summary>
+            <CodedMessage message={error.message} code={error.code} />
+          </details>
+        </>
+      )}
+    </div>
+  );
+}
+
 /** The empty list: where a first server's URL and key come from (the command, set as code). */
 export function NoServerYet() {
   return (
@@ -103,24 +164,88 @@ export function ServersDialog({
   onRemoved: (server: string) => void;
 }) {
   const servers = useServers({ listConnections: true });
-  const [form, setForm] = useState({ name: "", url: "", apiKey: "" });
+  const [form, setForm] = useState<ServerForm>(EMPTY_FORM);
   const [events, setEvents] = useState<string | null>(null);
   // The server whose removal waits to be confirmed: it deletes the API key from the keyring.
   const [removing, setRemoving] = useState<string | null>(null);
+
+  // The form's problems, checked as typed: a field's show once it was left, every field's
+  // after a submit (and nothing is sent while one has a problem).
+  const problems = checkServerForm(
+    form,
+    servers.servers.map((s) => s.name),
+  );
+  const [shown, setShown] = useState<ReadonlySet<ServerField>>(new Set());
+  const inputs = useRef<Partial<Record<ServerField, HTMLInputElement | null>>>({});
+  // Why the server refused the last add, until the next submit. The dialog's own error (a
+  // Refresh, a removal...) comes after it and replaces it: one error shows at a time.
+  const [lastRefusal, setRefused] = useState<{ error: ServiceError; failure: AddFailure } | null>(null);
+  const refused = servers.error ? null : lastRefusal;
 
   // Adding asks the server first (it must answer and accept the key): up to its timeouts.
   const [adding, setAdding] = useState(false);
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
+    setShown(new Set(SERVER_FIELDS));
+    setRefused(null);
+    const first = firstProblem(problems);
+    if (first !== null) {
+      inputs.current[first]?.focus();
+      return;
+    }
     setAdding(true);
     try {
-      if (await servers.add(form)) {
-        setForm({ name: "", url: "", apiKey: "" });
+      const error = await servers.add(form);
+      if (error === null) {
+        setForm(EMPTY_FORM);
+        setShown(new Set());
+      } else {
+        const failure = addFailure(error);
+        setRefused({ error, failure });
+        // The field to change, which the failure describes (read out with it).
+        if (failure.field !== null) {
+          inputs.current[failure.field]?.focus();
+        }
       }
     } finally {
       setAdding(false);
     }
   };
+
+  const field = (key: ServerField, label: string, props: React.InputHTMLAttributes<HTMLInputElement>) => {
+    const problem = shown.has(key) ? problems[key] : undefined;
+    const failed = refused !== null && refused.failure.field === key ? refused : null;
+    const described = [problem !== undefined ? `server-${key}-problem` : null, failed ? "server-add-failure" : null]
+      .filter((id) => id !== null)
+      .join(" ");
+    return (
+      <div className="form-row">
+        <label htmlFor={`server-${key}`}>{label}</label>
+        <input
+          {...props}
+          id={`server-${key}`}
+          ref={(input) => {
+            inputs.current[key] = input;
+          }}
+          name={key}
+          data-testid={TEST_IDS[key]}
+          value={form[key]}
+          onChange={(e) => setForm({ ...form, [key]: e.target.value })}
+          // Left with something typed: its problem shows (an empty field waits for the submit).
+          onBlur={() => form[key].trim() !== "" && !shown.has(key) && setShown(new Set([...shown, key]))}
+          aria-invalid={problem !== undefined || failed !== null}
+          aria-describedby={described === "" ? undefined : described}
+        />
+        {problem !== undefined && (
+          <span className="error-text field-error" id={`server-${key}-problem`} data-testid={`server-${key}-problem`}>
+            {problem}
+          </span>
+        )}
+        {failed && <AddFailureNote error={failed.error} failure={failed.failure} />}
+      </div>
+    );
+  };
+  const reconnectFirst = firstReconnect(servers.servers, servers.connections);
 
   return (
     <Modal title="Servers" onClose={onClose} testId="servers-dialog" opener="[data-testid=open-servers]">
@@ -198,6 +323,7 @@ export function ServersDialog({
                         <Status connection={connection} />
                         {connection.status === "reauthorization_required" && (
                           <Reconnect
+                            takeFocus={reconnectFirst === `${server.name}/${connection.id}`}
                             onReconnect={(clientId, secret, baseUrl) =>
                               servers.reconnect(server.name, connection.id, clientId, secret, baseUrl)
                             }
@@ -243,42 +369,21 @@ export function ServersDialog({
           );
         })}
       </ul>
-      <form onSubmit={(e) => void submit(e)} className="server-form">
+      <form onSubmit={(e) => void submit(e)} className="server-form" noValidate>
         <h3>Add a server</h3>
-        <label>
-          Name{" "}
-          <input
-            value={form.name}
-            onChange={(e) => setForm({ ...form, name: e.target.value })}
-            name="name"
-            data-testid="server-name"
-          />
-        </label>
-        <label>
-          URL{" "}
-          <input
-            value={form.url}
-            onChange={(e) => setForm({ ...form, url: e.target.value })}
-            name="url"
-            data-testid="server-url"
-            placeholder="https://…"
-            title="https, or http to this machine (127.0.0.1, localhost)"
-          />
-        </label>
-        <label>
-          API key{" "}
-          <input
-            type="password"
-            value={form.apiKey}
-            onChange={(e) => setForm({ ...form, apiKey: e.target.value })}
-            name="apiKey"
-            data-testid="server-key"
-            autoComplete="off"
-          />
-        </label>
+        {field("name", "Name", { autoComplete: "off" })}
+        {field("url", "URL", {
+          placeholder: "https://…",
+          title: "https, or http to this machine (127.0.0.1, localhost)",
+          autoComplete: "off",
+        })}
+        {field("apiKey", "API key", { type: "password", autoComplete: "off" })}
         <button type="submit" data-testid="add-server" disabled={adding}>
           {adding ? "Checking the server…" : "Add"}
         </button>
+        {refused && refused.failure.field === null && (
+          <AddFailureNote error={refused.error} failure={refused.failure} />
+        )}
       </form>
     </Modal>
   );

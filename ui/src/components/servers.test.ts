@@ -1,7 +1,8 @@
 import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
-import { NoServerYet, Reconnect, Status } from "./ServersDialog";
+import { addFailure } from "../server-form";
+import { AddFailureNote, NoServerYet, Reconnect, Status } from "./ServersDialog";
 
 describe("the Servers dialog with no server", () => {
   it("sets the command to run as code, not between literal backticks", () => {
@@ -46,5 +47,38 @@ describe("the Reconnect form", () => {
     }
     expect(html).toContain('aria-label="Corrigo client id"');
     expect(html).toContain('aria-label="Corrigo client secret"');
+  });
+});
+
+describe("a refused add", () => {
+  const error = (code: string, message: string, field: string | null) => ({
+    code,
+    message,
+    location: field === null ? null : { file: null, line: null, column: null, field, step: null },
+    problems: [],
+  });
+
+  it("beside its field: the cause, what to do, and the service's words with the code as details", () => {
+    const refused = error(
+      "server_connection_refused",
+      "cannot reach the server at http://127.0.0.1:9: the connection was refused (Connection refused (os error 111)) [server_connection_refused]",
+      "url",
+    );
+    const html = renderToStaticMarkup(createElement(AddFailureNote, { error: refused, failure: addFailure(refused) }));
+    expect(html).toContain('id="server-add-failure"');
+    expect(html).toContain('data-testid="servers-error"');
+    expect(html).not.toContain('role="alert"');
+    expect(html).toContain("the connection was refused.</div>");
+    expect(html).toContain("What to do: Check the port");
+    expect(html).toMatch(/<details><summary>Details<\/summary>Cannot reach the server .+\(os error 111\)\)/);
+    expect(html).toContain('title="Error code: server_connection_refused"');
+  });
+
+  it("not placed at a field: an alert under the form, the service's sentence with its code", () => {
+    const refused = error("keyring_unavailable", "the keyring is locked", null);
+    const html = renderToStaticMarkup(createElement(AddFailureNote, { error: refused, failure: addFailure(refused) }));
+    expect(html).toContain('role="alert"');
+    expect(html).toContain("The keyring is locked");
+    expect(html).not.toContain("<details>");
   });
 });

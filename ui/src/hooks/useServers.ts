@@ -74,18 +74,20 @@ export function useServers({ listConnections = false }: { listConnections?: bool
     }
   }, [listConnections, servers, loadConnections]);
 
-  /** True when the server was added. */
-  const add = async (server: NewServer) => {
+  /**
+   * Null when the server was added; else why not, for the Add form to show beside the field
+   * to change (not as the dialog's error).
+   */
+  const add = async (server: NewServer): Promise<ServiceError | null> => {
     setError(null);
     try {
       await api.addServer(server);
-      await refresh();
-      await loadConnections(server.name);
-      return true;
     } catch (e) {
-      fail(e);
-      return false;
+      return asServiceError(e);
     }
+    await refresh();
+    await loadConnections(server.name);
+    return null;
   };
 
   /** True when the server was removed. */
