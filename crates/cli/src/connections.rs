@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use unifield_workspace::{ConnectionSettings, Endpoint, Keyring, Region, Store, Workspace};
 
-/// The environment variable `connection add` reads the client secret from.
+/// The environment variable `connection add` and `connection set-secret` read the client
+/// secret from.
 const SECRET_VARIABLE: &str = "UNIFIELD_CLIENT_SECRET";
 
 #[derive(Subcommand)]
@@ -26,6 +27,15 @@ pub(crate) enum ConnectionCommand {
         base_url: Option<String>,
         #[arg(long)]
         client_id: String,
+        /// Read the client secret from the first line of standard input
+        /// (otherwise from the UNIFIELD_CLIENT_SECRET variable; never an argument)
+        #[arg(long)]
+        client_secret_stdin: bool,
+    },
+    /// Set or replace the client secret of an existing connection (a secret rotated in
+    /// Corrigo, or one the keyring lost); the connection's settings and cached records stay
+    SetSecret {
+        name: String,
         /// Read the client secret from the first line of standard input
         /// (otherwise from the UNIFIELD_CLIENT_SECRET variable; never an argument)
         #[arg(long)]
@@ -130,6 +140,18 @@ pub(crate) fn connection(command: ConnectionCommand, workspace: Option<&Path>) -
                 settings.name
             );
         }
+        ConnectionCommand::SetSecret {
+            name,
+            client_secret_stdin,
+        } => {
+            let secret = read_secret(client_secret_stdin)?;
+            // The workspace's errors (unknown_connection, empty_secret, the keyring's own)
+            // name the connection but never the secret; the code lets scripts tell them apart.
+            open_workspace(workspace)?
+                .set_secret(&name, &secret)
+                .map_err(|e| Failure::usage(format!("{e} [{}]", e.code())))?;
+            println!("set the secret of connection `{name}`; it is in the system keyring");
+        }
         ConnectionCommand::List => {
             let mut out = std::io::stdout().lock();
             for info in open_workspace(workspace)?
@@ -144,7 +166,7 @@ pub(crate) fn connection(command: ConnectionCommand, workspace: Option<&Path>) -
                 let secret = if info.has_secret {
                     "secret in keyring"
                 } else {
-                    "NO SECRET: add the connection again"
+                    "NO SECRET: set it with `unifield connection set-secret`"
                 };
                 let _ = writeln!(
                     out,
@@ -155,9 +177,10 @@ pub(crate) fn connection(command: ConnectionCommand, workspace: Option<&Path>) -
         }
         ConnectionCommand::Test { name } => {
             let workspace = open_workspace(workspace)?;
+            // A missing secret is the usual cause here: its code says so to scripts.
             let client = workspace
                 .client(&name)
-                .map_err(|e| Failure::usage(e.to_string()))?;
+                .map_err(|e| Failure::usage(format!("{e} [{}]", e.code())))?;
             let started = std::time::Instant::now();
             let checked = runtime()?.block_on(Workspace::check(&client));
             match checked {

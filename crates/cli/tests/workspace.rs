@@ -268,3 +268,200 @@ fn a_secret_is_never_taken_from_the_command_line() {
             .success()
     );
 }
+
+/// Every byte of every file in the workspace directory (database, WAL, shared memory).
+fn workspace_bytes(workspace: &Path) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for entry in std::fs::read_dir(workspace).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            bytes.extend(std::fs::read(&path).unwrap());
+        }
+    }
+    bytes
+}
+
+#[test]
+fn set_secret_replaces_a_connections_secret_in_the_keyring_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let workspace = dir.path().join("ws");
+    let name = format!("rotate-{}", std::process::id());
+    let first = format!("FIRST-{}-b71e", std::process::id());
+    let rotated = format!("ROTATED-{}-\u{fc}5d0", std::process::id());
+    let from_env = format!("FROMENV-{}-c3a9", std::process::id());
+    let mut outputs = Vec::new();
+
+    let added = unifield(
+        &workspace,
+        &[
+            "connection",
+            "add",
+            &name,
+            "--company",
+            "Asurion",
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--client-id",
+            "cid",
+            "--client-secret-stdin",
+        ],
+        format!("{first}\n").as_bytes(),
+        &[],
+    );
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    let cached = cache_samples(&workspace, &name);
+    let created_before = Store::open(&workspace)
+        .unwrap()
+        .connection(&name)
+        .unwrap()
+        .created_at;
+
+    // A secret rotated in Corrigo: replaced from standard input.
+    let set = unifield(
+        &workspace,
+        &["connection", "set-secret", &name, "--client-secret-stdin"],
+        format!("{rotated}\r\n").as_bytes(),
+        &[],
+    );
+    assert!(set.status.success(), "{}", text(&set.stderr));
+    assert!(
+        text(&set.stdout).contains(&format!("set the secret of connection `{name}`")),
+        "{}",
+        text(&set.stdout)
+    );
+    assert_eq!(
+        Keyring.get(&name).unwrap().as_deref(),
+        Some(rotated.as_str()),
+        "the keyring holds the new secret"
+    );
+    outputs.push(set);
+    // The connection and its cached records are as they were.
+    let store = Store::open(&workspace).unwrap();
+    assert_eq!(store.connection(&name).unwrap().created_at, created_before);
+    assert_eq!(
+        store.record_count(&name, "WorkOrder").unwrap(),
+        cached as u64
+    );
+    drop(store);
+
+    // The keyring lost it (another machine, a new keyring): list and test say how to fix it.
+    Keyring.delete(&name).unwrap();
+    let listed = unifield(&workspace, &["connection", "list"], b"", &[]);
+    assert!(
+        text(&listed.stdout).contains("NO SECRET: set it with `unifield connection set-secret`"),
+        "{}",
+        text(&listed.stdout)
+    );
+    let tested = unifield(&workspace, &["connection", "test", &name], b"", &[]);
+    assert_eq!(tested.status.code(), Some(2), "{}", text(&tested.stderr));
+    assert!(
+        text(&tested.stderr).contains("unifield connection set-secret")
+            && text(&tested.stderr).contains("[missing_secret]"),
+        "{}",
+        text(&tested.stderr)
+    );
+    outputs.push(listed);
+    outputs.push(tested);
+
+    // Set again, from the environment variable `connection add` also reads.
+    let set = unifield(
+        &workspace,
+        &["connection", "set-secret", &name],
+        b"",
+        &[("UNIFIELD_CLIENT_SECRET", &from_env)],
+    );
+    assert!(set.status.success(), "{}", text(&set.stderr));
+    assert_eq!(
+        Keyring.get(&name).unwrap().as_deref(),
+        Some(from_env.as_str())
+    );
+    outputs.push(set);
+    let listed = unifield(&workspace, &["connection", "list"], b"", &[]);
+    assert!(
+        text(&listed.stdout).contains("secret in keyring"),
+        "{}",
+        text(&listed.stdout)
+    );
+    outputs.push(listed);
+
+    // An empty line is refused and keeps the secret in the keyring.
+    let empty = unifield(
+        &workspace,
+        &["connection", "set-secret", &name, "--client-secret-stdin"],
+        b" \n",
+        &[],
+    );
+    assert_eq!(empty.status.code(), Some(2), "{}", text(&empty.stderr));
+    assert!(
+        text(&empty.stderr)
+            .contains("unifield: the client secret must not be empty [empty_secret]"),
+        "{}",
+        text(&empty.stderr)
+    );
+    assert_eq!(
+        Keyring.get(&name).unwrap().as_deref(),
+        Some(from_env.as_str())
+    );
+    outputs.push(empty);
+
+    // Neither standard input nor the variable: the same refusal as `connection add`.
+    let neither = unifield(&workspace, &["connection", "set-secret", &name], b"", &[]);
+    assert_eq!(neither.status.code(), Some(2));
+    assert!(
+        text(&neither.stderr).contains("--client-secret-stdin, or in UNIFIELD_CLIENT_SECRET"),
+        "{}",
+        text(&neither.stderr)
+    );
+
+    // Never in the workspace's files, nor in anything printed.
+    let bytes = workspace_bytes(&workspace);
+    assert!(!bytes.is_empty());
+    for secret in [&first, &rotated, &from_env] {
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "a secret is in the workspace's files"
+        );
+        for output in &outputs {
+            for stream in [&output.stdout, &output.stderr] {
+                assert!(
+                    !text(stream).contains(secret.as_str()),
+                    "a secret was printed"
+                );
+            }
+        }
+    }
+
+    let removed = unifield(&workspace, &["connection", "remove", &name], b"", &[]);
+    assert!(removed.status.success(), "{}", text(&removed.stderr));
+    assert_eq!(Keyring.get(&name).unwrap(), None);
+}
+
+#[test]
+fn set_secret_of_an_unknown_connection_is_refused_and_stores_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let workspace = dir.path().join("ws");
+    let name = format!("nobody-{}", std::process::id());
+    let secret = format!("UNUSED-{}-4e1f", std::process::id());
+    let refused = unifield(
+        &workspace,
+        &["connection", "set-secret", &name, "--client-secret-stdin"],
+        format!("{secret}\n").as_bytes(),
+        &[],
+    );
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stderr));
+    assert!(
+        text(&refused.stderr).contains(&format!(
+            "unifield: no connection named `{name}` [unknown_connection]"
+        )),
+        "{}",
+        text(&refused.stderr)
+    );
+    for stream in [&refused.stdout, &refused.stderr] {
+        assert!(!text(stream).contains(&secret), "the secret was printed");
+    }
+    assert_eq!(
+        Keyring.get(&name).unwrap(),
+        None,
+        "no keyring entry was made"
+    );
+}

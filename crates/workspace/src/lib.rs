@@ -29,7 +29,7 @@ pub enum WorkspaceError {
     EmptySecret,
     #[error("no data directory is known for this user; pass --workspace DIR")]
     NoDataDirectory,
-    #[error("connection `{0}` has no secret in the system keyring; set it again (the studio's Connections: Set secret)")]
+    #[error("connection `{0}` has no secret in the system keyring; set it again (the studio's Connections: Set secret, or `unifield connection set-secret NAME`)")]
     MissingSecret(String),
     #[error(transparent)]
     Corrigo(#[from] unifield_corrigo_client::ClientError),
