@@ -1,8 +1,8 @@
 // A mapping diff as people read it: one table, one row per smallest part that changed (a
-// step, a step's argument, one value-map entry), under a header that says which side is
-// before and which after, with the full before and after of a changed field one click away.
-// One table (a row group per change) so the columns line up from change to change. Used by
-// History and the Push dialog.
+// step, a step's argument, one value-map entry), under a header that names what each side
+// is (History: the two versions compared; Push: the active version and this push), with the
+// full before and after of a changed field one click away, under the same names. One table
+// (a row group per change) so the columns line up from change to change.
 
 import { Fragment } from "react";
 import type { Change } from "../bindings";
@@ -28,14 +28,17 @@ function SideCell({ side }: { side: DiffSide | null }) {
 export function DiffView({
   changes,
   testId = "diff",
-  beforeLabel = "Before",
-  afterLabel = "After",
+  beforeLabel,
+  afterLabel,
 }: {
   changes: Change[];
   testId?: string;
-  /** What the before column holds, e.g. "Version 3 (active)". */
-  beforeLabel?: string;
-  afterLabel?: string;
+  /**
+   * What the before column holds, e.g. "Version 3 (active)" or "v2": each caller names its
+   * sides (a bare "Before" left the reader to work out which version that was).
+   */
+  beforeLabel: string;
+  afterLabel: string;
 }) {
   if (changes.length === 0) {
     return <p className="muted">No differences.</p>;
@@ -84,12 +87,18 @@ export function DiffView({
                       Full before and after of <code>{change.at}</code>
                     </summary>
                     <div className="diff-sides">
-                      <pre aria-label={beforeLabel} tabIndex={0}>
-                        {fullText(change.before)}
-                      </pre>
-                      <pre aria-label={afterLabel} tabIndex={0}>
-                        {fullText(change.after)}
-                      </pre>
+                      <figure className="diff-side">
+                        <figcaption>{beforeLabel}</figcaption>
+                        <pre aria-label={beforeLabel} tabIndex={0}>
+                          {fullText(change.before)}
+                        </pre>
+                      </figure>
+                      <figure className="diff-side">
+                        <figcaption>{afterLabel}</figcaption>
+                        <pre aria-label={afterLabel} tabIndex={0}>
+                          {fullText(change.after)}
+                        </pre>
+                      </figure>
                     </div>
                   </details>
                 </td>

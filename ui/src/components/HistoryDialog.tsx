@@ -7,6 +7,16 @@ import { localTime } from "../format";
 import { DiffView } from "./DiffView";
 import { useLatest } from "../hooks/useLatest";
 import { Modal } from "./Modal";
+import { versionName } from "../version-name";
+
+/**
+ * A diff between two versions, its columns named after them ("v2", "v3", "bundled
+ * default"). The names come from the diff itself, not from the pickers: while the next diff
+ * loads, the one on screen still says which versions it compares.
+ */
+export function HistoryDiff({ diff }: { diff: MappingDiff }) {
+  return <DiffView changes={diff.changes} beforeLabel={versionName(diff.from)} afterLabel={versionName(diff.to)} />;
+}
 
 export function HistoryDialog({
   name,
@@ -92,7 +102,7 @@ export function HistoryDialog({
           ) : diff === null ? (
             <p className="muted">Comparing…</p>
           ) : (
-            <DiffView changes={diff.changes} />
+            <HistoryDiff diff={diff} />
           )}
         </div>
       )}

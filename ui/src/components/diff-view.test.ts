@@ -61,15 +61,24 @@ describe("a diff is one table with a header saying which side is which", () => {
     expect(html).not.toMatch(/<code[^>]*><\/code>/); // no empty chip
   });
 
-  it("keeps the full before and after of a changed field in the same table, under the same labels", () => {
+  it("keeps the full before and after of a changed field in the same table, under the same labels, shown", () => {
     expect(html).toContain('<tr class="diff-full-row"><td colSpan="4"><details class="diff-full">');
-    expect(html).toContain('<pre aria-label="Version 3 (active)" tabindex="0">');
-    expect(html).toContain('<pre aria-label="This push" tabindex="0">');
+    expect(html).toContain(
+      '<figure class="diff-side"><figcaption>Version 3 (active)</figcaption><pre aria-label="Version 3 (active)" tabindex="0">',
+    );
+    expect(html).toContain(
+      '<figure class="diff-side"><figcaption>This push</figcaption><pre aria-label="This push" tabindex="0">',
+    );
   });
 
-  it("says Before and After by default (History)", () => {
-    const plain = render({ changes: [{ change: "added", at: "x", before: null, after: 1 }] });
-    expect(plain).toContain('<th scope="col">Before</th><th scope="col">After</th>');
+  it("says only the names it is given: no bare Before or After", () => {
+    expect(html).not.toMatch(/>\s*(Before|After)\s*</);
+    const plain = render({
+      changes: [{ change: "added", at: "x", before: null, after: 1 }],
+      beforeLabel: "v1",
+      afterLabel: "v2",
+    });
+    expect(plain).toContain('<th scope="col">v1</th><th scope="col">v2</th>');
     expect(plain).toContain('data-testid="diff"');
   });
 });
@@ -77,6 +86,8 @@ describe("a diff is one table with a header saying which side is which", () => {
 describe("a diff's kind and path cells keep their words whole (960x600: no 'cha/nge/d')", () => {
   const html = render({
     changes: [{ change: "changed", at: "fields.description", before: { path: "$.A" }, after: { path: "$.B" } }],
+    beforeLabel: "v1",
+    afterLabel: "v2",
   });
 
   it("marks the kind and path cells; a path may break only between its parts", () => {
@@ -93,5 +104,10 @@ describe("a diff's kind and path cells keep their words whole (960x600: no 'cha/
     expect(ruleFor(".diff-view td.diff-path")).toMatch(/overflow-wrap:\s*break-word/);
     expect(ruleFor(".diff-view td")).toMatch(/overflow-wrap:\s*anywhere/);
     expect(ruleFor(".diff-view table")).toMatch(/table-layout:\s*fixed/);
+  });
+
+  it("lets a full side's long line scroll inside its half (a figure in the grid may shrink)", () => {
+    expect(ruleFor(".diff-side")).toMatch(/min-width:\s*0/);
+    expect(ruleFor(".diff-sides pre")).toMatch(/overflow:\s*auto/);
   });
 });
