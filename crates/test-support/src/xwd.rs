@@ -96,6 +96,19 @@ impl WindowImage {
         self.rgb.chunks(3).collect::<BTreeSet<_>>().len()
     }
 
+    /// The part of the image in the rectangle at (`x`, `y`) of `width` x `height`, cut to
+    /// the image's own edges (a window partly off the screen gives what is on it).
+    pub fn crop(&self, x: usize, y: usize, width: usize, height: usize) -> WindowImage {
+        let (x, y) = (x.min(self.width), y.min(self.height));
+        let width = width.min(self.width - x);
+        let height = height.min(self.height - y);
+        let mut rgb = Vec::with_capacity(width * height * 3);
+        for row in self.rgb.chunks(self.width * 3).skip(y).take(height) {
+            rgb.extend_from_slice(&row[x * 3..(x + width) * 3]);
+        }
+        WindowImage { width, height, rgb }
+    }
+
     /// A PNG with its pixels in stored (uncompressed) deflate blocks: no image crate for
     /// one screenshot.
     pub fn write_png(&self, path: &Path) {
@@ -200,6 +213,20 @@ mod tests {
             );
             assert_eq!(image.distinct_colours(), 6);
         }
+    }
+
+    #[test]
+    fn a_crop_keeps_the_rectangle_and_stops_at_the_edges() {
+        let image = WindowImage::from_xwd(&dump(3, 32)).unwrap();
+        let inside = image.crop(1, 1, 2, 1);
+        assert_eq!((inside.width, inside.height), (2, 1));
+        assert_eq!(inside.rgb, vec![1, 1, 7, 2, 1, 7]);
+        let over = image.crop(2, 0, 10, 10);
+        assert_eq!((over.width, over.height), (1, 2));
+        assert_eq!(over.rgb, vec![2, 0, 7, 2, 1, 7]);
+        let outside = image.crop(5, 5, 1, 1);
+        assert_eq!((outside.width, outside.height), (0, 0));
+        assert!(outside.rgb.is_empty());
     }
 
     #[test]

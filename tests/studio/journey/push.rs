@@ -210,7 +210,7 @@ pub(super) async fn push_to_a_server(j: &mut Journey) {
     })
     .await;
     assert_eq!(status, "ok", "the demo connection is synced");
-    servers_dialog_shot(client, "08-servers-dialog").await;
+    shot(client, "08-servers-dialog").await;
     tab_stays_in_the_dialog(client, "servers-dialog").await;
 
     // No webhook endpoint yet: the Events panel says deliveries need one, and how to add it.
@@ -386,7 +386,7 @@ pub(super) async fn push_to_a_server(j: &mut Journey) {
             )),
         "the impact is measured on the server's {demo_work_orders} records: {impact_records}"
     );
-    bounded_shot(client, "09-push-dialog").await;
+    shot(client, "09-push-dialog").await;
 
     // The new field is not saved: a push would leave no version of it in the workspace.
     // The dialog says so and pushes only once it is saved (its Save button).
@@ -457,7 +457,7 @@ pub(super) async fn push_to_a_server(j: &mut Journey) {
         "focus goes to what the push did (its button is gone), inside the dialog"
     );
     let round_trip_webdriver_ms = clicked.elapsed().as_millis();
-    bounded_shot(client, "10-pushed-and-verified").await;
+    shot(client, "10-pushed-and-verified").await;
     // Reported, not asserted (issue 12: diff and impact <= 500 ms, push + verify <= 1 s).
     eprintln!(
         "push at {demo_work_orders} cached records: dialog's diff and impact on screen {dialog_ms:.0} ms after the key press \
@@ -550,7 +550,7 @@ pub(super) async fn push_to_a_server(j: &mut Journey) {
         rolled_back["customFields"].get(PUSHED_FIELD).is_none(),
         "rolled back, the field is gone: {rolled_back}"
     );
-    bounded_shot(client, "11-rolled-back").await;
+    shot(client, "11-rolled-back").await;
     keys(client, &['\u{e00c}']).await; // Escape closes the dialog
     let back = focus_now(client).await;
     assert_ne!(
@@ -659,64 +659,6 @@ where
             "timed out after {limit:?} waiting for {what}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// A screenshot once the window has painted what the DOM now holds (WebKit can hand out
-/// the previous frame right after a change).
-async fn painted_shot(client: &Client, name: &str) {
-    client
-        .execute_async(
-            "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 50)));",
-            vec![],
-        )
-        .await
-        .unwrap();
-    bounded_shot(client, name).await;
-}
-
-/// A picture of the window while the Servers dialog is open, taken from the X server
-/// (`xwd`), not through WebDriver: WebKitWebDriver's screenshot with that dialog open has
-/// been seen never to answer (issue 12's note: at 10,000 work orders every time; at 1,000 in
-/// two of this stop's runs), and after that every WebDriver command of the session hangs.
-/// Without `xwd` it says so and takes none.
-async fn servers_dialog_shot(client: &Client, name: &str) {
-    // What the DOM holds now is painted first.
-    client
-        .execute_async(
-            "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 50)));",
-            vec![],
-        )
-        .await
-        .unwrap();
-    let started = Instant::now();
-    match support::xwd::capture(None) {
-        Some(image) => {
-            image.write_png(&crate::shots().join(format!("{name}.png")));
-            eprintln!(
-                "e2e screenshot {name} (X grab): {} ms",
-                started.elapsed().as_millis()
-            );
-        }
-        None => eprintln!("e2e screenshot {name}: skipped (an X grab needs xwd, from x11-apps)"),
-    }
-}
-
-/// A screenshot that gives up after 20 s: WebKitWebDriver under Xvfb has been seen never to
-/// answer one while the Servers dialog is open (see issue 12's note), and a step must not
-/// hang on a picture. Says how long it took, or that it was skipped.
-async fn bounded_shot(client: &Client, name: &str) {
-    let started = Instant::now();
-    match tokio::time::timeout(Duration::from_secs(20), client.screenshot()).await {
-        Ok(Ok(png)) => {
-            std::fs::write(crate::shots().join(format!("{name}.png")), png).unwrap();
-            eprintln!(
-                "e2e screenshot {name}: {} ms",
-                started.elapsed().as_millis()
-            );
-        }
-        Ok(Err(e)) => panic!("screenshot {name}: {e}"),
-        Err(_) => eprintln!("e2e screenshot {name}: no answer in 20 s (WebKitWebDriver), skipped"),
     }
 }
 
@@ -847,7 +789,7 @@ pub(super) async fn push_conflict(j: &mut Journey) {
         format!("Push as version {} (replaces {newer})", newer + 1),
         "the next push is made against the new version"
     );
-    painted_shot(client, "12-push-conflict").await;
+    shot(client, "12-push-conflict").await;
 
     // Nothing was overwritten: the other client's version is still the active one.
     let (still, served) = active_work_order_mapping(server).await;
@@ -981,7 +923,7 @@ pub(super) async fn reconnect_after_revoked_credentials(j: &mut Journey) {
     .await;
     assert_eq!(offered.1, json!(false), "no preview of nothing");
     assert!(offered.0.contains("Reconnect"), "{}", offered.0);
-    servers_dialog_shot(client, "13-reauthorization-required").await;
+    shot(client, "13-reauthorization-required").await;
 
     // Refused credentials: said plainly, and nothing changes.
     set_input(
@@ -1059,7 +1001,7 @@ pub(super) async fn reconnect_after_revoked_credentials(j: &mut Journey) {
         vec![json!("preview-through-server"), json!("Revoked")],
         "after Reconnect, focus goes to the connection's preview, not to the dialog"
     );
-    servers_dialog_shot(client, "14-reconnected").await;
+    shot(client, "14-reconnected").await;
     keys(client, &['\u{e00c}']).await;
 }
 
@@ -1168,7 +1110,7 @@ pub(super) async fn events_panel(j: &mut Journey) {
         assert_eq!(row[3], "delivered (200)", "{row:?}");
         assert_eq!(row[4], "1", "one attempt: {row:?}");
     }
-    servers_dialog_shot(client, "15-events-panel").await;
+    shot(client, "15-events-panel").await;
     keys(client, &['\u{e00c}']).await;
 }
 
@@ -1323,7 +1265,7 @@ pub(super) async fn push_and_servers_at_960x600(j: &mut Journey) {
     click(client, "[data-testid=more-menu] summary").await;
     let in_menu = js(client, "return [...document.querySelectorAll('[data-testid^=menu-mapping-]')].filter(e => e.getClientRects().length > 0).map(e => e.dataset.testid.replace('menu-mapping-', ''));").await;
     assert_eq!(in_menu, tabs, "every mapping is in the More menu");
-    painted_shot(client, "19-more-menu-mappings-960x600").await;
+    shot(client, "19-more-menu-mappings-960x600").await;
     keys(client, &['\u{e00c}']).await;
     js(client, "const d = document.querySelector('[data-testid=more-menu]'); d.removeAttribute('open'); return null;").await;
 
@@ -1383,7 +1325,7 @@ pub(super) async fn push_and_servers_at_960x600(j: &mut Journey) {
         Vec::<String>::new(),
         "the note's placeholder is whole"
     );
-    painted_shot(client, "20-push-dialog-960x600").await;
+    shot(client, "20-push-dialog-960x600").await;
     keys(client, &['\u{e00c}']).await;
     window_at(client, (1440, 900)).await;
 }
