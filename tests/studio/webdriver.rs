@@ -117,8 +117,14 @@ pub async fn shot(client: &Client, name: &str) {
             "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 50)));",
             vec![],
         );
-    if let Err(e) = bounded(format!("two frames before the picture `{name}`"), drawn).await {
-        eprintln!("e2e screenshot {name}: the page drew no frame ({e}); taken anyway");
+    match tokio::time::timeout(COMMAND, drawn).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => {
+            eprintln!("e2e screenshot {name}: the page drew no frame ({e}); taken anyway")
+        }
+        Err(_) => eprintln!(
+            "e2e screenshot {name}: no answer to the frame wait in {COMMAND:?}; taken anyway"
+        ),
     }
     let frame = js(
         client,
