@@ -1,7 +1,8 @@
 //! Toasts at the window's minimum size: a repeated message is one toast with a count, the
 //! toasts overlay the panes' corner above the status bar instead of taking a layout row
 //! (four identical errors took 178 px of a 600 px window and left the Records list two
-//! rows), and each one can be dismissed from the keyboard.
+//! rows), and each one can be dismissed from the keyboard. A custom field name the canvas
+//! refuses is said under its box as it is typed, and is never a toast.
 
 use super::*;
 
@@ -11,6 +12,9 @@ const REGIONS: &str = "return ['.left', '.center', '.right', '.statusbar'].map((
 
 /// The custom field name the canvas refuses (it starts with a digit).
 const REFUSED_NAME: &str = "1st_visit";
+
+/// The toasts on screen, each `[count, sentence, whole text, code, title, role, aria-live]`.
+const TOASTS: &str = "return [...document.querySelectorAll('[data-testid=toast-error]')].map((e) => [e.dataset.count, e.querySelector('.toast-text').textContent, e.textContent, e.querySelector('.toast-code')?.textContent ?? null, e.title, e.getAttribute('role'), e.closest('[aria-live]')?.getAttribute('aria-live') ?? null]);";
 
 pub(super) async fn toasts_merge_and_overlay(j: &mut Journey) {
     let client = j.client();
@@ -31,32 +35,82 @@ pub(super) async fn toasts_merge_and_overlay(j: &mut Journey) {
     .await;
     let without = read_js(client, REGIONS).await;
 
+    // The name is checked as it is typed: the reason right under the box, tied to it, and
+    // Add off. Enter in the box then adds nothing and shows no toast (the toasts are
+    // counted below, while any toast from these presses would still be on screen).
     let input = find(client, "input[aria-label='New custom field name']").await;
     input.send_keys(REFUSED_NAME).await.unwrap();
-    for _ in 0..4 {
-        input.send_keys("\u{e007}").await.unwrap(); // Enter submits, and is refused each time
-    }
-    let toast = until("one error toast counting the four refusals", || async {
+    let refused = until("the name's problem under its box", || async {
         let v = read_js(
             client,
-            "const t = [...document.querySelectorAll('[data-testid=toast-error]')]; return t.map((e) => [e.dataset.count, e.querySelector('.toast-text').textContent, e.textContent, e.getAttribute('role'), e.closest('[aria-live]')?.getAttribute('aria-live') ?? null]);",
+            "const i = document.querySelector(\"input[aria-label='New custom field name']\"); const n = document.getElementById(i.getAttribute('aria-describedby') ?? ''); return n ? [i.getAttribute('aria-invalid'), n.textContent, n.dataset.testid, document.querySelector('[data-testid=add-custom]').disabled] : null;",
         )
         .await;
-        let list = v.as_array()?;
-        (list.len() == 1 && list[0][0] == json!("4")).then(|| list[0].clone())
+        (!v.is_null()).then_some(v)
     })
     .await;
     assert_eq!(
-        toast[1],
-        json!("A custom field name is letters, digits and _ (not starting with a digit)"),
-        "the sentence starts with a capital letter"
+        refused,
+        json!([
+            "true",
+            "A custom field name cannot start with a digit",
+            "custom-name-note",
+            true
+        ]),
+        "the refused name: marked invalid, its reason under the box, Add off"
+    );
+    for _ in 0..4 {
+        input.send_keys("\u{e007}").await.unwrap(); // Enter: refused, with no toast
+    }
+
+    // A failure from the service, four times: the import of the journey's file, which is
+    // not there now (the file chooser is overridden in test builds). By its shortcut
+    // (Ctrl+O), from the name box: this step is about the toast, not the way to the action.
+    // Each press waits for the count, so the four are four answers, not one.
+    let _ = std::fs::remove_file(&j.chosen_file);
+    for n in 1..=4 {
+        keys(client, &['\u{e009}', 'o']).await;
+        until(
+            &format!("the import's error toast counting {n}"),
+            || async {
+                let v = read_js(client, TOASTS).await;
+                v.as_array()?
+                    .iter()
+                    .any(|t| t[3] == json!("unreadable_file") && t[0] == json!(n.to_string()))
+                    .then_some(())
+            },
+        )
+        .await;
+    }
+    let toasts = read_js(client, TOASTS).await;
+    let list = toasts.as_array().unwrap();
+    assert_eq!(
+        list.len(),
+        1,
+        "one toast for the four imports, and none for the refused name: {toasts}"
+    );
+    let toast = &list[0];
+    let sentence = toast[1].as_str().unwrap();
+    assert!(
+        sentence.starts_with("Cannot read ") && !sentence.contains('['),
+        "the sentence, capitalised and without the code: {toast}"
     );
     assert!(
         toast[2].as_str().unwrap().contains("×4"),
         "the count is shown: {toast}"
     );
+    // The code beside the sentence (muted, and in the title), not `[unreadable_file]` at
+    // the end of it.
     assert_eq!(
         (&toast[3], &toast[4]),
+        (
+            &json!("unreadable_file"),
+            &json!("Error code: unreadable_file")
+        ),
+        "the code beside the sentence and in the title"
+    );
+    assert_eq!(
+        (&toast[5], &toast[6]),
         (&json!("alert"), &json!("assertive")),
         "an error toast is announced"
     );
@@ -77,34 +131,16 @@ pub(super) async fn toasts_merge_and_overlay(j: &mut Journey) {
         "the toast sits above the status bar, inside the window, and leaves the bar uncovered"
     );
 
-    // A failure from the service: its code beside the sentence (muted, and in the title),
-    // not `[unreadable_file]` at the end of it. The file chooser (overridden in test
-    // builds) answers the journey's file, which is not there now. By its shortcut (Ctrl+O),
-    // from the name box: this step is about the toast, not the way to the action.
-    let _ = std::fs::remove_file(&j.chosen_file);
+    // A second, different failure, for the Dismiss buttons below: the journey's file is a
+    // directory now ("cannot read …: not a file"), so it is a toast of its own.
+    std::fs::create_dir(&j.chosen_file).unwrap();
     keys(client, &['\u{e009}', 'o']).await;
-    let coded = until("the import's error toast", || async {
-        let v = read_js(
-            client,
-            "const e = [...document.querySelectorAll('[data-testid=toast-error]')].find((t) => t.querySelector('.toast-code')); return e ? [e.querySelector('.toast-text').textContent, e.querySelector('.toast-code').textContent, e.title] : null;",
-        )
-        .await;
-        (!v.is_null()).then_some(v)
+    until("a second error toast", || async {
+        let v = read_js(client, TOASTS).await;
+        (v.as_array()?.len() == 2).then_some(())
     })
     .await;
-    let sentence = coded[0].as_str().unwrap();
-    assert!(
-        sentence.starts_with("Cannot read ") && !sentence.contains('['),
-        "the sentence, capitalised and without the code: {coded}"
-    );
-    assert_eq!(
-        (&coded[1], &coded[2]),
-        (
-            &json!("unreadable_file"),
-            &json!("Error code: unreadable_file")
-        ),
-        "the code beside the sentence and in the title"
-    );
+    std::fs::remove_dir(&j.chosen_file).unwrap();
     screen(client, "19-toasts").await;
     // The Dismiss buttons, the count and the code pass axe-core (the rest of the page has
     // its own steps, which run without toasts on screen).
