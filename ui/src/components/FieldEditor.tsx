@@ -341,7 +341,9 @@ export function FieldEditor({ label, field, doc, text, transforms, problems, exp
                   </td>
                   <td>
                     {s.error ? (
-                      <span className="error-text">{s.error}</span>
+                      <span className="error-text">
+                        <CodedMessage message={s.error} code={s.code} />
+                      </span>
                     ) : (
                       <code>{s.skipped ? "(null passes)" : short(s.output ?? null)}</code>
                     )}
@@ -356,7 +358,11 @@ export function FieldEditor({ label, field, doc, text, transforms, problems, exp
               </tr>
             </tbody>
           </table>
-          {explain.error && <p className="error-text">{explain.error}</p>}
+          {explain.error && (
+            <p className="error-text">
+              <CodedMessage message={explain.error} />
+            </p>
+          )}
         </div>
       )}
     </section>
