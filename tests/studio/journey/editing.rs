@@ -504,6 +504,14 @@ pub(super) async fn save_history_and_diff(j: &mut Journey) {
         diff.contains("addedfields.instructions").then_some(())
     })
     .await;
+    // The columns name the versions compared, not "Before" and "After". Waited for: on a
+    // later pass the diff of the last two versions stays on screen until this one arrives.
+    let heads = "return [...document.querySelectorAll('[data-testid=diff] thead th')].map((t) => t.textContent);";
+    let named = json!(["Change", "Field", "bundled default", format!("v{version}")]);
+    until("the diff's columns named bundled default and the saved version", || async {
+        (js(client, heads).await == named).then_some(())
+    })
+    .await;
     let before = js(client, rows).await.as_u64().unwrap_or(0);
     screen(client, "08-history-diff").await;
     // What the screenshot shows is what was asserted: the rows are still there after it.
@@ -623,6 +631,16 @@ pub(super) async fn save_history_and_diff(j: &mut Journey) {
     })
     .await;
     assert_eq!(entry.len(), 1, "one changed entry: {entry:?}");
+    assert_eq!(
+        js(client, heads).await,
+        json!([
+            "Change",
+            "Field",
+            format!("v{version}"),
+            format!("v{}", version + 1)
+        ]),
+        "the history diff of the last two versions names them"
+    );
     assert!(
         entry[0][0].as_str().is_some_and(
             |at| at.starts_with("fields.priority.steps[") && at.ends_with(".map[\"7\"]")
