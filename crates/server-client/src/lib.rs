@@ -402,10 +402,16 @@ struct Answer {
 impl ServerClient {
     /// A client of the server at `url` (https, or http on loopback).
     pub fn new(url: &str, key: ApiKey) -> Result<ServerClient> {
+        Self::with_timeout(url, key, REQUEST_TIMEOUT)
+    }
+
+    /// [`Self::new`] with each request bounded by `timeout` instead of [`REQUEST_TIMEOUT`]
+    /// (connecting, by 10 s at most).
+    pub fn with_timeout(url: &str, key: ApiKey, timeout: Duration) -> Result<ServerClient> {
         let base = unifield_connection_rules::parse_base_url(url)?;
         let http = reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .connect_timeout(Duration::from_secs(10))
+            .timeout(timeout)
+            .connect_timeout(Duration::from_secs(10).min(timeout))
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Unreachable {

@@ -232,3 +232,33 @@ async fn https_to_a_plain_http_port_is_a_tls_failure() {
     assert!(error.to_string().contains("TLS"), "{error}");
     assert!(!format!("{error} {error:?}").contains("uf_key_never_shown"));
 }
+
+/// A server that takes the connection and never answers: the request's bound ends it, and
+/// the error says the server did not answer in time (here bounded to 1 s, not the 65 s of
+/// [`unifield_server_client::REQUEST_TIMEOUT`]).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_never_answers_is_a_timeout() {
+    // Bound and listening: the kernel accepts the connection; nothing reads or answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let client = ServerClient::with_timeout(
+        &format!("http://127.0.0.1:{port}"),
+        ApiKey::new("uf_key_never_shown").unwrap(),
+        std::time::Duration::from_secs(1),
+    )
+    .unwrap();
+    let error = client.connections().await.unwrap_err();
+    drop(listener);
+    assert!(
+        matches!(
+            error,
+            Error::Unreachable {
+                cause: Unreachability::Timeout,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("no answer in time"), "{error}");
+    assert!(!format!("{error} {error:?}").contains("uf_key_never_shown"));
+}
