@@ -265,14 +265,19 @@ pub async fn click(client: &Client, css: &str) {
 /// Waits until a click at the centre of `css` would reach it. WebKitWebDriver clicks at
 /// that point whatever is on top: a toast over the corner (they overlay the panes for a
 /// few seconds) took a click meant for a button under it, and the step then timed out
-/// waiting for what the click should have done. The element is first scrolled into view
-/// the least that shows it, as the click itself would.
+/// waiting for what the click should have done. Only an element with a size whose centre
+/// is in the viewport and inside every clipping ancestor is checked: the click itself
+/// scrolls an element into view and refuses one that is not displayed, and this check must
+/// not move anything first.
 async fn wait_until_uncovered(client: &Client, css: &str) {
     let selector = serde_json::to_string(css).unwrap();
     let script = format!(
         "const e = document.querySelector({selector}); if (e === null) return ''; \
-         e.scrollIntoView({{block: 'nearest', inline: 'nearest'}}); \
          const r = e.getBoundingClientRect(); const x = r.left + r.width / 2, y = r.top + r.height / 2; \
+         if (r.width === 0 || r.height === 0 || x < 0 || y < 0 || x >= innerWidth || y >= innerHeight) return ''; \
+         for (let p = e.parentElement; p !== null; p = p.parentElement) {{ \
+           const c = getComputedStyle(p); if (!/auto|scroll|hidden|clip/.test(c.overflowX + c.overflowY)) continue; \
+           const q = p.getBoundingClientRect(); if (x < q.left || x >= q.right || y < q.top || y >= q.bottom) return ''; }} \
          const h = document.elementFromPoint(x, y); \
          if (h === null || h === e || e.contains(h)) return ''; \
          const t = (h.closest('[data-testid]') || h); \
