@@ -1,7 +1,9 @@
 // Every problem of a mapping file the import refused, each with its line and field; it
-// stays until it is closed (a toast held only the first error, and went away).
+// stays until it is closed (a toast held only the first error, and went away). Each problem
+// reads as a sentence with its code apart, as the other panels say theirs (CodedMessage).
 
 import { fileName, problemPlace, type ImportProblems } from "../import-problems";
+import { CodedMessage } from "./CodedMessage";
 import { Modal } from "./Modal";
 
 export function ImportProblemsDialog({ found, onClose }: { found: ImportProblems; onClose: () => void }) {
@@ -33,7 +35,7 @@ export function ImportProblemsDialog({ found, onClose }: { found: ImportProblems
                 <td>{place.field}</td>
                 <td>
                   {p.severity === "warning" && <strong>Warning: </strong>}
-                  {p.message} <span className="muted">{p.code}</span>
+                  <CodedMessage message={p.message} code={p.code} />
                 </td>
               </tr>
             );
