@@ -398,7 +398,7 @@ pub(super) async fn import_a_different_file(j: &mut Journey) {
     for row in rows {
         let text = row[2].as_str().unwrap();
         assert!(
-            text.contains("invalid JSONPath") && text.contains("invalid_path"),
+            text.contains("Invalid JSONPath") && text.contains("invalid_path"),
             "{row:?}"
         );
     }
