@@ -45,6 +45,18 @@ const studioTheme = EditorView.theme({
   "&.cm-focused .cm-selectionBackground, .cm-selectionBackground": { backgroundColor: "var(--selected)" },
   ".cm-placeholder": { color: "var(--muted)" },
   ".cm-tooltip": { backgroundColor: "var(--panel)", color: "var(--text)", border: "1px solid var(--border)" },
+  // The page's scrollbars (styles.css, ::-webkit-scrollbar), which its rules cannot reach in
+  // the shadow root: WebKitGTK's overlay scrollbars paint over everything, open dialogs too.
+  ".cm-scroller::-webkit-scrollbar": { width: "10px", height: "10px", background: "transparent" },
+  ".cm-scroller::-webkit-scrollbar-thumb": {
+    border: "2px solid transparent",
+    borderRadius: "5px",
+    background: "color-mix(in srgb, var(--muted) 45%, transparent) padding-box",
+  },
+  ".cm-scroller::-webkit-scrollbar-thumb:hover": {
+    background: "color-mix(in srgb, var(--muted) 75%, transparent) padding-box",
+  },
+  ".cm-scroller::-webkit-scrollbar-corner": { background: "transparent" },
 });
 
 /** JSON colours from the theme's variables, so they follow light and dark. */
