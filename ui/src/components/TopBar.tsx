@@ -9,6 +9,7 @@ import type { Theme } from "../hooks/useTheme";
 import { rovingTarget } from "../roving";
 import { keysLabel, type Action } from "../shortcuts";
 import { scrollToShow, sidewaysScroll } from "../tab-strip";
+import { sourceKey, sourceLabel, unlisted } from "../source-label";
 
 interface Props {
   info: WorkspaceInfo | null;
@@ -20,7 +21,6 @@ interface Props {
   run: (action: Action) => void;
 }
 
-const sourceKey = (source: RecordSource) => (source.kind === "samples" ? "" : source.name);
 const title = (action: Action, label: string) => `${label} (${keysLabel(action, MAC)})`;
 
 function mappingTitle(m: MappingSummary) {
@@ -188,6 +188,7 @@ export function TopBar({ info, source, onSource, mapping, onMapping, theme, run 
   const tabs = useHiddenEnds(info?.mappings.length ?? 0);
   useActiveTabInView(tabs.strip, mapping.name, info?.mappings.length ?? 0);
   const more = useMoreMenu();
+  const label = sourceLabel(info?.sources ?? [], source);
   const button = (action: Action, label: string, testId?: string, text = label) => (
     <button
       key={action}
@@ -255,27 +256,34 @@ export function TopBar({ info, source, onSource, mapping, onMapping, theme, run 
   return (
     <header className="topbar">
       <span className="brand">Unifield</span>
-      <select
-        aria-label="Record source"
-        data-testid="source-select"
-        value={sourceKey(source)}
-        onChange={(e) =>
-          onSource(e.target.value === "" ? { kind: "samples" } : { kind: "connection", name: e.target.value })
-        }
-      >
-        {info?.sources.map((s) => (
-          <option key={sourceKey(s.source)} value={sourceKey(s.source)}>
-            {s.label}
-          </option>
-        ))}
-        {/* A source chosen since the workspace was read (through a server) shows as itself,
-            not as the first option. */}
-        {info && !info.sources.some((s) => sourceKey(s.source) === sourceKey(source)) && (
-          <option value={sourceKey(source)}>
-            {source.kind === "connection" ? `Connection ${source.name}` : "Bundled samples"}
-          </option>
-        )}
-      </select>
+      {/* The select keeps to a width whatever the source's name (a long one pushed the entity
+          tabs out of view). WebKit draws no ellipsis in a select, so its own text is hidden and
+          the label over it is cut with one (styles.css); the title has the whole name. */}
+      <span className="source-pick">
+        <select
+          aria-label="Record source"
+          data-testid="source-select"
+          title={label}
+          value={sourceKey(source)}
+          onChange={(e) =>
+            onSource(e.target.value === "" ? { kind: "samples" } : { kind: "connection", name: e.target.value })
+          }
+        >
+          {info?.sources.map((s) => (
+            <option key={sourceKey(s.source)} value={sourceKey(s.source)}>
+              {s.label}
+            </option>
+          ))}
+          {/* A source chosen since the workspace was read (through a server) shows as itself,
+              not as the first option. */}
+          {info && unlisted(info.sources, source) && (
+            <option value={sourceKey(source)}>{sourceLabel(info.sources, source)}</option>
+          )}
+        </select>
+        <span className="source-pick-label" aria-hidden="true">
+          {label}
+        </span>
+      </span>
       <nav className="mappings" aria-label="Mappings" ref={tabs.strip} data-hidden={tabs.ends}>
         {info?.mappings.map((m) => (
           <button
