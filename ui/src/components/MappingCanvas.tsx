@@ -79,7 +79,9 @@ export function MappingCanvas(p: Props) {
       <div className="view-tabs" role="tablist">
         {tab("canvas", "Canvas")}
         {tab("json", "Mapping JSON", "view-json")}
-        <span className="muted">{p.heading}</span>
+        <span className="muted" title={p.heading}>
+          {p.heading}
+        </span>
       </div>
       {!parsed.ok && (
         <p className="error-text banner" role="alert" data-testid="invalid-json-banner">

@@ -152,14 +152,18 @@ export function CoveragePanel({
   onSelect,
 }: CoverageProps) {
   const of = report?.records ?? 0;
+  const counts = report
+    ? `${report.records} records${report.skipped ? `, ${report.skipped} skipped by the filter` : ""}, ${report.recordsWithErrors} with errors`
+    : "";
+  const time = report ? ` · ${report.millis} ms` : "";
   return (
     <section className="panel coverage" aria-label="Coverage">
       <header className="panel-head">
         <h2>Coverage</h2>
-        <span className="muted" data-testid="coverage-summary">
-          {report
-            ? `${report.records} records${report.skipped ? `, ${report.skipped} skipped by the filter` : ""}, ${report.recordsWithErrors} with errors · ${report.millis} ms`
-            : ""}
+        {/* One line, cut in a narrow pane (the time is left out there): the title has it whole. */}
+        <span className="muted" data-testid="coverage-summary" title={counts + time}>
+          {counts}
+          <span className="coverage-time">{time}</span>
         </span>
         {stale && (
           <span className="stale-note" data-testid="coverage-stale" role="status">

@@ -87,7 +87,13 @@ function FieldRow({
         )}
         <span className="type">{row.field?.type ?? "custom"}</span>
       </div>
-      <div className="binding" role="gridcell" data-testid="binding">
+      {/* The whole chain in the title: a narrow column cuts the path and the steps. */}
+      <div
+        className="binding"
+        role="gridcell"
+        data-testid="binding"
+        title={b ? [source, ...steps].join(" → ") : undefined}
+      >
         {b ? (
           <>
             <code>{source}</code>
