@@ -417,6 +417,9 @@ export interface UnifieldMappingFile {
   fields: {
     [k: string]: Binding;
   };
+  /**
+   * Fields outside the model, served under `customFields`. A name is letters, digits and _, not starting with a digit.
+   */
   custom?: {
     [k: string]: Binding;
   };

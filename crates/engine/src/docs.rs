@@ -133,7 +133,12 @@ pub fn mapping_schema() -> Value {
                 }
             },
             "fields": {"type": "object", "additionalProperties": {"$ref": "#/$defs/binding"}},
-            "custom": {"type": "object", "additionalProperties": {"$ref": "#/$defs/binding"}}
+            "custom": {
+                "type": "object",
+                "description": "Fields outside the model, served under `customFields`. A name is letters, digits and _, not starting with a digit.",
+                "propertyNames": {"pattern": crate::mapping::CUSTOM_NAME_PATTERN},
+                "additionalProperties": {"$ref": "#/$defs/binding"}
+            }
         },
         "$defs": {
             "binding": {

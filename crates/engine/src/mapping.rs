@@ -126,7 +126,10 @@ pub fn decode(value: &Value) -> Result<MappingDoc, Vec<Problem>> {
     let fields = decode_bindings(top.get("fields"), "fields", "", &mut problems);
     let custom = match top.get("custom") {
         None => Vec::new(),
-        some => decode_bindings(some, "custom", "custom.", &mut problems),
+        some => {
+            check_custom_names(some, &mut problems);
+            decode_bindings(some, "custom", "custom.", &mut problems)
+        }
     };
     let doc = MappingDoc {
         format,
@@ -335,6 +338,64 @@ fn decode_bindings(
         }
     }
     out
+}
+
+/// [`custom_name_problem`]'s rule as a regular expression, for the mapping file's JSON
+/// Schema (editors check names with it as they are typed).
+pub const CUSTOM_NAME_PATTERN: &str = "^[A-Za-z_][A-Za-z0-9_]*$";
+
+/// Why `name` cannot name a custom field, or `None` when it can.
+///
+/// A custom field name is an identifier: ASCII letters, digits and `_`, not starting
+/// with a digit (the unified model's own field names all are). The name is addressed
+/// outside the mapping file, and only this shape reads the same everywhere it goes:
+/// - `unifield serve` filters on `filter[customFields.NAME:OP]` and splits at the first
+///   `:`, so a name with `:` cannot be filtered on; `[`, `]`, `&`, `=`, `%`, `+`, spaces
+///   and non-ASCII letters need percent-encoding in that query string, and `sort[...]`
+///   is the same grammar.
+/// - The served record and the labels name the field `customFields.NAME` and
+///   `custom.NAME`: a `.` in NAME reads as a nested member to anyone who splits on dots
+///   (a JSONPath, a JavaScript reader), and an empty NAME leaves `customFields.`.
+/// - RFC 9535 JSONPath's `$.customFields.NAME` shorthand (and a JavaScript identifier)
+///   cannot start with a digit; a `,` breaks comma-separated field lists.
+///
+/// The studio's canvas states this same rule as the name is typed (ui/src/custom-name.ts);
+/// this function is the rule every path (CLI, server, studio) goes through on load.
+pub fn custom_name_problem(name: &str) -> Option<String> {
+    let Some(first) = name.chars().next() else {
+        return Some("a custom field name cannot be empty".to_string());
+    };
+    if first.is_ascii_digit() {
+        return Some(format!(
+            "a custom field name cannot start with a digit: `{name}`"
+        ));
+    }
+    let bad = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))?;
+    let shown = if bad.is_whitespace() {
+        "a space".to_string()
+    } else {
+        format!("`{bad}`")
+    };
+    Some(format!(
+        "a custom field name is letters, digits and _ only: {shown} is not allowed in `{name}`"
+    ))
+}
+
+/// Reports each member of the `custom` object whose name breaks [`custom_name_problem`]'s
+/// rule, as `invalid_custom_name` on that field (located to its line like any field).
+fn check_custom_names(value: Option<&Value>, problems: &mut Vec<Problem>) {
+    let Some(Value::Object(object)) = value else {
+        return;
+    };
+    for name in object.keys() {
+        if let Some(message) = custom_name_problem(name) {
+            problems.push(
+                Problem::error("invalid_custom_name", message).field(&format!("custom.{name}")),
+            );
+        }
+    }
 }
 
 fn decode_binding(value: &Value, field: &str, problems: &mut Vec<Problem>) -> Option<BindingDoc> {
