@@ -203,6 +203,51 @@ fn validate_passes_the_defaults_and_fails_a_broken_file() {
 }
 
 #[test]
+fn validate_refuses_a_custom_name_that_is_not_an_identifier_where_it_is() {
+    // The default site mapping with one more custom field, named as the studio refuses.
+    let mut mapping: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("mappings/corrigo/site.json")).unwrap(),
+    )
+    .unwrap();
+    mapping["custom"]["1st visit"] = serde_json::json!({"const": 1});
+    let text = serde_json::to_string_pretty(&mapping).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.trim_start().starts_with("\"1st visit\":"))
+        .unwrap()
+        + 1;
+    let dir = tempfile::tempdir().unwrap();
+    let file = temp_file(dir.path(), "site.json", text.as_bytes());
+
+    let out = unifield(&["validate", &file]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let expected = format!(
+        "{file}:{line}, field `custom.1st visit`: error[invalid_custom_name]: a custom field name cannot start with a digit: `1st visit`"
+    );
+    assert!(stdout(&out).contains(&expected), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("1 file(s) checked: 1 error(s), 0 warning(s)"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = unifield(&["validate", "--json", &file]);
+    assert_eq!(out.status.code(), Some(1));
+    let problems: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        problems,
+        serde_json::json!([{
+            "severity": "error",
+            "code": "invalid_custom_name",
+            "message": "a custom field name cannot start with a digit: `1st visit`",
+            "file": file,
+            "line": line,
+            "field": "custom.1st visit",
+        }])
+    );
+}
+
+#[test]
 fn coverage_reports_on_the_bundled_samples() {
     let out = unifield(&[
         "coverage",
