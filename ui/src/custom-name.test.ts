@@ -1,5 +1,6 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { checkCustomName } from "./custom-name";
+import { CUSTOM_NAME_PATTERN, checkCustomName } from "./custom-name";
 
 const MODEL = ["key", "status", "title"];
 
@@ -53,5 +54,34 @@ describe("checkCustomName", () => {
     expect(shadow).toMatchObject({ kind: "ok", name: "status" });
     expect(shadow.kind === "ok" && shadow.warning).toMatch(/^status is a model field already/);
     expect(checkCustomName("Status", [], MODEL)).toEqual({ kind: "ok", name: "Status", warning: null });
+  });
+
+  it("is the engine's rule: the pattern the engine writes into the mapping schema", () => {
+    const schema = JSON.parse(
+      readFileSync(new URL("../../mappings/schema/mapping.schema.json", import.meta.url), "utf8"),
+    ) as { properties: { custom: { propertyNames: { pattern: string } } } };
+    expect(CUSTOM_NAME_PATTERN).toBe(schema.properties.custom.propertyNames.pattern);
+  });
+
+  it("refuses what the engine refuses (invalid_custom_name) and takes what it takes", () => {
+    // The engine's table in crates/engine/tests/custom_names.rs, less the empty name
+    // (the canvas says nothing about an empty box, and Add stays off).
+    for (const refused of [
+      "1st visit",
+      "9",
+      "first visit",
+      "a.b",
+      "a:b",
+      "time-zone",
+      "a,b",
+      "x[0]",
+      "zoné",
+      'say"hi"',
+    ]) {
+      expect(checkCustomName(refused, [], MODEL), refused).toMatchObject({ kind: "refused" });
+    }
+    for (const taken of ["timeZone", "_", "_private", "a1", "A_B_9", "x", "corrigoTimeZone", "ZONE2"]) {
+      expect(checkCustomName(taken, [], MODEL), taken).toMatchObject({ kind: "ok", name: taken });
+    }
   });
 });

@@ -1,14 +1,19 @@
 // A new custom field's name, checked as it is typed in the canvas (not after Add, in a toast).
 //
-// The engine itself takes any member name under `custom` (crates/engine/src/mapping.rs
-// decode_bindings checks the bindings, not the names); what it says about a name is the
-// warning `custom_shadows_model` for a name that is also a model field (compile.rs). The
-// studio is stricter: a name is an identifier, so that `custom.NAME` and the unified API's
-// `customFields.NAME` read as one field in a label, a JSONPath or a comma-separated
-// `fields=` list. That rule is here once; mapping.ts addCustom refuses by it too.
+// The rule is the engine's: crates/engine/src/mapping.rs custom_name_problem refuses any
+// other name under `custom` on load, as the located error `invalid_custom_name`, so the CLI
+// (`unifield validate`), the server (`unifield serve`) and the studio agree; the comment there
+// says why (the server's `filter[customFields.NAME:OP]` splits at `:`, `customFields.NAME`
+// and JSONPath read dots as nesting, a JSONPath shorthand cannot start with a digit, a URL
+// needs other characters escaped). The engine writes the rule into the mapping JSON Schema as
+// `custom.propertyNames.pattern`; custom-name.test.ts checks this pattern is that one. What is
+// only the studio's: duplicates (the engine sees a parsed object, where a repeated member has
+// already been folded into one) and the engine's `custom_shadows_model` warning, said before
+// Add. mapping.ts addCustom refuses by this check too.
 
-/** Letters, digits and `_`, not starting with a digit. */
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Letters, digits and `_`, not starting with a digit: the engine's CUSTOM_NAME_PATTERN. */
+export const CUSTOM_NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$";
+const IDENTIFIER = new RegExp(CUSTOM_NAME_PATTERN);
 
 export type CustomNameCheck =
   /** Nothing typed yet: nothing to say, and nothing to add. */
