@@ -171,6 +171,34 @@ async fn pushes_need_a_current_if_match_and_a_mapping_that_loads(db: common::Db)
     assert!(unknown_function["line"].as_u64().unwrap() > 1);
     assert!(problems.iter().any(|p| p["field"] == "titel"), "{body}");
 
+    // A custom field name the filter grammar could not address (`filter[customFields.a:b]`
+    // reads operator `b`): refused by the engine's rule, located, as the CLI and studio do.
+    let mut bad_name = mapping.clone();
+    bad_name["custom"] = json!({"a:b": {"const": 1}});
+    let bad_name_text = serde_json::to_string_pretty(&bad_name).unwrap();
+    let (status, body) = h
+        .push(&key, &connection, "WorkOrder", Some(&etag), &bad_name_text)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_error(&body, "invalid_mapping");
+    let line = bad_name_text
+        .lines()
+        .position(|l| l.trim_start().starts_with("\"a:b\":"))
+        .unwrap()
+        + 1;
+    assert_eq!(
+        body["problems"],
+        json!([{
+            "severity": "error",
+            "code": "invalid_custom_name",
+            "message": "a custom field name is letters, digits and _ only: `:` is not allowed in `a:b`",
+            "file": "WorkOrder.json",
+            "line": line,
+            "field": "custom.a:b",
+        }]),
+        "{body}"
+    );
+
     let (status, body) = h
         .push(&key, &connection, "WorkOrder", Some(&etag), "{not json")
         .await;
