@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { addFailure, checkServerForm, firstProblem, firstReconnect, reconnectTakesFocus } from "./server-form";
+import {
+  addFailure,
+  checkServerForm,
+  firstProblem,
+  firstReconnect,
+  reconnectTakesFocus,
+  serverFailure,
+} from "./server-form";
 
 const good = { name: "demo", url: "http://127.0.0.1:8080", apiKey: "uf_abc123" };
 
@@ -84,6 +91,67 @@ describe("a refused add", () => {
     );
     expect(failure).toEqual({ field: "url", cause: "Server URL: `http://x` must use https", next: null });
     expect(addFailure(refused("keyring_unavailable", "the keyring is locked", null)).field).toBeNull();
+  });
+});
+
+describe("a listed server's failure (Refresh, a pull, a push, Reconnect)", () => {
+  const failed = (code: string, message = "cannot reach the server at http://127.0.0.1:9: no answer in time") => ({
+    code,
+    message,
+    location: null,
+  });
+  const unanswered = [
+    "server_connection_refused",
+    "server_unknown_host",
+    "server_tls_failed",
+    "server_timeout",
+    "server_unreachable",
+  ];
+
+  it("has the Add form's cause for the same code, and a next step of its own", () => {
+    for (const code of [...unanswered, "server_unauthorized", "server_protocol"]) {
+      const using = serverFailure(failed(code), "using");
+      expect(using.cause, code).toBe(addFailure(failed(code)).cause);
+      expect(using.next, code).not.toBeNull();
+    }
+  });
+
+  it("tells how to change a kept URL or key: remove the server and add it again", () => {
+    for (const code of ["server_connection_refused", "server_unknown_host", "server_unreachable"]) {
+      expect(serverFailure(failed(code), "using").next, code).toContain("add it again with its new URL");
+      expect(addFailure(failed(code)).next, code).not.toContain("add it again");
+    }
+    const key = serverFailure(failed("server_unauthorized", "the server refused the API key (401)"), "using");
+    expect(key.cause).toContain("refused the API key (401)");
+    expect(key.next).toContain("remove the server here and add it again with a current key");
+    expect(key.next).toContain("unifield server key create");
+  });
+
+  it("says a connection gone from the server in the service's words, with Refresh to do", () => {
+    const gone = serverFailure(failed("server_not_found", "the server has no connection `con_9`"), "using");
+    expect(gone).toEqual({
+      field: null,
+      cause: "The server has no connection `con_9`",
+      next: "Refresh the server's connections: this one may have been removed on the server.",
+    });
+  });
+
+  it("points a server's own failure (500) at its log", () => {
+    const failure = serverFailure(failed("server_error", "the server answered 500: boom [internal]"), "using");
+    expect(failure.cause).toBe("The server answered 500: boom");
+    expect(failure.next).toContain("log");
+  });
+
+  it("leaves a failure it has no next step for in the service's words (Corrigo refused Reconnect's credentials)", () => {
+    const refused = serverFailure(
+      failed("credentials_refused", "Corrigo refused the new credentials; nothing changed: invalid_client"),
+      "using",
+    );
+    expect(refused).toEqual({
+      field: null,
+      cause: "Corrigo refused the new credentials; nothing changed: invalid_client",
+      next: null,
+    });
   });
 });
 

@@ -111,52 +111,76 @@ export interface AddFailure {
   next: string | null;
 }
 
+/**
+ * When the server failed: `adding` it (the Add form: its URL and key are being typed),
+ * or `using` one already listed (Refresh, a pull, a push, Reconnect: its URL and key are
+ * kept, and the way to change them is to remove the server and add it again).
+ */
+export type ServerUse = "adding" | "using";
+
 const SERVICE_FIELDS: Record<string, ServerField> = { name: "name", url: "url", apiKey: "apiKey" };
 
 /**
- * A refused add (the service's typed error: its code, and the field it placed it at), as
- * the cause and the next step. The service's own sentence (with the OS's or TLS's words)
- * is shown apart, as the details.
+ * A server's failure (the service's typed error: its code, and the field it placed it at),
+ * as the cause and the next step; `field` is the Add form's field to change. The service's
+ * own sentence (with the OS's or TLS's words) is shown apart, as the details. One mapping for
+ * the Add form and for the dialogs that use a listed server: only the next step differs,
+ * where the remedy for a kept URL or key is not the one for a typed one.
  */
-export function addFailure(error: Pick<ServiceError, "code" | "message" | "location">): AddFailure {
+export function serverFailure(error: Pick<ServiceError, "code" | "message" | "location">, use: ServerUse): AddFailure {
   const placed = error.location?.field ? (SERVICE_FIELDS[error.location.field] ?? null) : null;
+  const adding = use === "adding";
+  // A listed server's URL is changed by adding it again.
+  const moved = "if the server moved, remove it here and add it again with its new URL";
   switch (error.code) {
     case "server_connection_refused":
       return {
         field: "url",
         cause: "Nothing accepts connections at this address: the connection was refused.",
-        next: "Check the port in the URL, and that the server is running there (unifield serve prints its URL when it starts).",
+        next: adding
+          ? "Check the port in the URL, and that the server is running there (unifield serve prints its URL when it starts)."
+          : `Check that the server is running at this address (unifield serve prints its URL when it starts), then try again; ${moved}.`,
       };
     case "server_unknown_host":
       return {
         field: "url",
         cause: "The host name in the URL does not resolve.",
-        next: "Check the host name for typos, and this machine's network and DNS.",
+        next: adding
+          ? "Check the host name for typos, and this machine's network and DNS."
+          : `Check this machine's network and DNS, then try again; ${moved}.`,
       };
     case "server_tls_failed":
       return {
         field: "url",
         cause:
           "The secure (https) connection failed: that port does not speak https, or its certificate is not trusted.",
-        next: "A server on this machine without TLS is reached with http://127.0.0.1:PORT; for another host, check its certificate.",
+        next: adding
+          ? "A server on this machine without TLS is reached with http://127.0.0.1:PORT; for another host, check its certificate."
+          : "Check the server's certificate (and that its port still speaks https); a server on this machine without TLS is added again with http://127.0.0.1:PORT.",
       };
     case "server_timeout":
       return {
         field: "url",
         cause: "The server did not answer in time.",
-        next: "Check the address, and that no firewall or proxy holds the connection; then try again.",
+        next: adding
+          ? "Check the address, and that no firewall or proxy holds the connection; then try again."
+          : "Check that the server is running and that no firewall or proxy holds the connection; then try again.",
       };
     case "server_unreachable":
       return {
         field: "url",
         cause: "The connection to the server failed.",
-        next: "Check the URL and that the server is running, then try again.",
+        next: adding
+          ? "Check the URL and that the server is running, then try again."
+          : `Check that the server is running, then try again; ${moved}.`,
       };
     case "server_unauthorized":
       return {
         field: "apiKey",
         cause: "The server refused the API key (401).",
-        next: "Check that the key is this server's, whole, and not revoked; a new one comes from unifield server key create.",
+        next: adding
+          ? "Check that the key is this server's, whole, and not revoked; a new one comes from unifield server key create."
+          : "The key kept for this server was revoked or replaced: remove the server here and add it again with a current key (unifield server key create makes one).",
       };
     case "duplicate_server":
       return {
@@ -165,15 +189,41 @@ export function addFailure(error: Pick<ServiceError, "code" | "message" | "locat
         next: "Choose another name, or remove that server first.",
       };
     case "server_protocol":
-    case "server_not_found":
       return {
         field: "url",
         cause: "Something answered at this URL, but not as a Unifield server does.",
-        next: "Check that the URL is the server's own address (no path after it), from unifield serve.",
+        next: adding
+          ? "Check that the URL is the server's own address (no path after it), from unifield serve."
+          : "Check that this address still serves Unifield (unifield serve), and that the studio and the server are of the same version.",
+      };
+    case "server_not_found":
+      // Probing a new server, a 404 means something else answers there; using a listed
+      // one, what was asked for (a connection) is gone from the server.
+      return adding
+        ? {
+            field: "url",
+            cause: "Something answered at this URL, but not as a Unifield server does.",
+            next: "Check that the URL is the server's own address (no path after it), from unifield serve.",
+          }
+        : {
+            field: placed,
+            cause: sentence(error.message),
+            next: "Refresh the server's connections: this one may have been removed on the server.",
+          };
+    case "server_error":
+      return {
+        field: placed,
+        cause: sentence(error.message),
+        next: "Try again; if it fails again, the server's own log (the output of unifield serve) says why.",
       };
     default:
       return { field: placed, cause: sentence(error.message), next: null };
   }
+}
+
+/** A refused add: its cause, next step and the Add form's field to change. */
+export function addFailure(error: Pick<ServiceError, "code" | "message" | "location">): AddFailure {
+  return serverFailure(error, "adding");
 }
 
 /** A service sentence with its capital (its trailing `[code]` is shown apart). */

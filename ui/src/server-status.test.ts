@@ -1,12 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  connectionAction,
-  errorWithCode,
-  lastSyncWords,
-  previewOffer,
-  serversToList,
-  statusWords,
-} from "./server-status";
+import { connectionAction, lastSyncWords, previewOffer, serversToList, statusWords } from "./server-status";
 
 describe("statusWords", () => {
   it("says a status in words", () => {
@@ -30,23 +23,6 @@ describe("connectionAction", () => {
   it("keeps the server's advice for the other states", () => {
     expect(connectionAction({ status: "error", action: "check the base URL" })).toBe("check the base URL");
     expect(connectionAction({ status: "ok", action: null })).toBeNull();
-  });
-});
-
-describe("errorWithCode", () => {
-  it("keeps the code of the studio's wording of a reconnect Corrigo did not answer", () => {
-    const unreachable = {
-      code: "corrigo_unavailable",
-      message:
-        "Nothing changed: Corrigo did not answer at that region/base URL. Check the region or base URL and try again.",
-    };
-    expect(errorWithCode(unreachable)).toBe(
-      "Nothing changed: Corrigo did not answer at that region/base URL. Check the region or base URL and try again. [corrigo_unavailable]",
-    );
-  });
-  it("does not repeat a code the message already ends with", () => {
-    const answered = { code: "server_error", message: "the server answered 500: boom [internal]" };
-    expect(errorWithCode(answered)).toBe("the server answered 500: boom [internal]");
   });
 });
 

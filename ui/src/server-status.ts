@@ -1,7 +1,7 @@
 // How the Servers dialog words a server connection's state, apart from the component so that
 // it is testable without a window.
 
-import type { ServerConnectionInfo, ServerInfo, ServerSyncInfo, ServiceError } from "./bindings";
+import type { ServerConnectionInfo, ServerInfo, ServerSyncInfo } from "./bindings";
 
 /** A status as words (`reauthorization_required` → `reauthorization required`), for badges and syncs. */
 export const statusWords = (status: string) => status.replaceAll("_", " ");
@@ -19,15 +19,6 @@ export function connectionAction(connection: Pick<ServerConnectionInfo, "status"
     );
   }
   return connection.action;
-}
-
-/**
- * A Servers dialog error with its code (`… try again. [corrigo_unavailable]`), as the other
- * dialogs show theirs. A message that already ends in a bracketed code (the server's own
- * answer, `… [corrigo_unavailable]`) is shown as it is.
- */
-export function errorWithCode(error: Pick<ServiceError, "code" | "message">): string {
-  return /\[[a-z0-9_]+\]$/.test(error.message.trimEnd()) ? error.message : `${error.message} [${error.code}]`;
 }
 
 /** The servers whose connections were not asked for yet (`asked`), in list order: the Servers dialog lists each one's at once. */

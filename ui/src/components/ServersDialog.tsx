@@ -13,11 +13,13 @@ import {
   firstReconnect,
   reconnectTakesFocus,
   SERVER_FIELDS,
+  serverFailure,
   type AddFailure,
   type ServerField,
   type ServerForm,
 } from "../server-form";
-import { connectionAction, errorWithCode, lastSyncWords, previewOffer, statusWords } from "../server-status";
+import { connectionAction, lastSyncWords, previewOffer, statusWords } from "../server-status";
+import { toastWords } from "../toast-list";
 import { CodedMessage } from "./CodedMessage";
 import { Confirm } from "./Confirm";
 import { EventsPanel } from "./EventsPanel";
@@ -112,8 +114,34 @@ const EMPTY_FORM: ServerForm = { name: "", url: "", apiKey: "" };
 const TEST_IDS: Record<ServerField, string> = { name: "server-name", url: "server-url", apiKey: "server-key" };
 
 /**
- * Why the server refused an add: the cause and what to do next in the studio's words, the
- * service's own sentence (the OS's or TLS's words) and code as the details. Beside the field
+ * A server's failure in words: the cause and what to do next in the studio's words, the
+ * service's own sentence (the OS's or TLS's words) and code as the details; a failure the
+ * studio has no next step for is the service's sentence with its code apart.
+ */
+function FailureWords({ error, failure }: { error: ServiceError; failure: AddFailure }) {
+  if (failure.next === null) {
+    return <CodedMessage message={error.message} code={error.code} />;
+  }
+  // The cause is the service's own sentence (a duplicate name, a server's 500): said once, with its code.
+  const own = failure.cause === toastWords("error", error.message, error.code).text;
+  return (
+    <>
+      <div className="server-add-cause">
+        {own ? <CodedMessage message={error.message} code={error.code} /> : failure.cause}
+      </div>
+      <div className="server-add-next">What to do: {failure.next}</div>
+      {!own && (
+        <details>
+          <summary>Details</summary>
+          <CodedMessage message={error.message} code={error.code} />
+        </details>
+      )}
+    </>
+  );
+}
+
+/**
+ * Why the server refused an add (cause, next step, details: FailureWords). Beside the field
  * to change (which it describes), else under the form as an alert.
  */
 export function AddFailureNote({ error, failure }: { error: ServiceError; failure: AddFailure }) {
@@ -124,18 +152,20 @@ export function AddFailureNote({ error, failure }: { error: ServiceError; failur
       data-testid="servers-error"
       role={failure.field === null ? "alert" : undefined}
     >
-      {failure.next === null ? (
-        <CodedMessage message={error.message} code={error.code} />
-      ) : (
-        <>
-          <div className="server-add-cause">{failure.cause}</div>
-          <div className="server-add-next">What to do: {failure.next}</div>
-          <details>
-            <summary>Details</summary>
-            <CodedMessage message={error.message} code={error.code} />
-          </details>
-        </>
-      )}
+      <FailureWords error={error} failure={failure} />
+    </div>
+  );
+}
+
+/**
+ * The dialog's own error, at its top: a listed server that failed a Refresh, a pull, a
+ * removal or a Reconnect, with its cause and what to do next (the same mapping as the Add
+ * form's, for a server whose URL and key are kept).
+ */
+export function ServerErrorNote({ error, testId }: { error: ServiceError; testId: string }) {
+  return (
+    <div className="error-text server-error" role="alert" data-testid={testId}>
+      <FailureWords error={error} failure={serverFailure(error, "using")} />
     </div>
   );
 }
@@ -254,11 +284,7 @@ export function ServersDialog({
           {notice}
         </p>
       )}
-      {servers.error && (
-        <p className="error" role="alert" data-testid="servers-error">
-          {errorWithCode(servers.error)}
-        </p>
-      )}
+      {servers.error && <ServerErrorNote error={servers.error} testId="servers-error" />}
       {servers.servers.length === 0 && <NoServerYet />}
       <ul className="server-list">
         {servers.servers.map((server) => {

@@ -2,7 +2,7 @@ import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
 import { addFailure } from "../server-form";
-import { AddFailureNote, NoServerYet, Reconnect, Status } from "./ServersDialog";
+import { AddFailureNote, NoServerYet, Reconnect, ServerErrorNote, Status } from "./ServersDialog";
 
 describe("the Servers dialog with no server", () => {
   it("sets the command to run as code, not between literal backticks", () => {
@@ -80,5 +80,47 @@ describe("a refused add", () => {
     expect(html).toContain('role="alert"');
     expect(html).toContain("The keyring is locked");
     expect(html).not.toContain("<details>");
+  });
+});
+
+describe("the dialog's own error, at its top", () => {
+  const error = (code: string, message: string) => ({ code, message, location: null, problems: [] });
+  const note = (e: ReturnType<typeof error>) =>
+    renderToStaticMarkup(createElement(ServerErrorNote, { error: e, testId: "servers-error" }));
+
+  it("a Refresh that found nothing listening: the cause, what to do, the service's words and code as details", () => {
+    const html = note(
+      error(
+        "server_connection_refused",
+        "cannot reach the server at http://127.0.0.1:9: the connection was refused (Connection refused (os error 111))",
+      ),
+    );
+    expect(html).toContain('role="alert"');
+    expect(html).toContain('data-testid="servers-error"');
+    expect(html).toContain('<div class="server-add-cause">Nothing accepts connections at this address');
+    expect(html).toContain("What to do: Check that the server is running at this address");
+    expect(html).toMatch(
+      /<details><summary>Details<\/summary>Cannot reach the server at http:\/\/127\.0\.0\.1:9: .+\(os error 111\)\)/,
+    );
+    expect(html).toContain('title="Error code: server_connection_refused"');
+    expect(html).not.toMatch(/\[[a-z_]+\]/);
+  });
+
+  it("a server's own failure: its sentence once, with its code, then what to do", () => {
+    const html = note(error("server_error", "the server answered 500: boom [internal]"));
+    expect(html).toContain(
+      '<div class="server-add-cause">The server answered 500: boom <span class="problem-code" title="Error code: server_error · internal">server_error · internal</span></div>',
+    );
+    expect(html).toContain("What to do: Try again");
+    expect(html).not.toContain("<details>");
+  });
+
+  it("a refused Reconnect: the service's sentence (it says nothing changed) with its code apart", () => {
+    const html = note(
+      error("credentials_refused", "Corrigo refused the new credentials; nothing changed: invalid_client"),
+    );
+    expect(html).toBe(
+      '<div class="error-text server-error" role="alert" data-testid="servers-error">Corrigo refused the new credentials; nothing changed: invalid_client <span class="problem-code" title="Error code: credentials_refused">credentials_refused</span></div>',
+    );
   });
 });
