@@ -10,6 +10,7 @@ import { usePush } from "../hooks/usePush";
 import { Confirm } from "./Confirm";
 import { DiffView } from "./DiffView";
 import { Modal } from "./Modal";
+import { ServerErrorNote } from "./ServersDialog";
 import { pushLabel } from "../push-button";
 import { isActiveVersion, skippedText, versionLabel } from "../push-versions";
 
@@ -53,11 +54,8 @@ export function PushDialog({
       opener="[data-testid=open-push]"
     >
       {state.step === "previewing" && <p>Comparing with the connection's active version…</p>}
-      {state.step === "failed" && (
-        <p className="error" role="alert" data-testid="push-error">
-          {state.error.message}
-        </p>
-      )}
+      {/* A server that did not answer or refused the key says why and what to do, as in Servers. */}
+      {state.step === "failed" && <ServerErrorNote error={state.error} testId="push-error" />}
       {(state.step === "ready" || state.step === "pushing") && (
         <div data-testid="push-preview">
           {state.step === "ready" && state.conflict !== null && (
