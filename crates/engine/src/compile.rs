@@ -295,11 +295,17 @@ fn compile_text(text: &str) -> (Option<Mapping>, Vec<Problem>) {
             return (None, vec![problem]);
         }
     };
+    // Found on the text: the parsed value has already folded a repeated name into one.
+    let mut problems = mapping::duplicate_fields(text);
     let doc = match mapping::decode(&value) {
         Ok(doc) => doc,
-        Err(problems) => return (None, locate(text, problems)),
+        Err(more) => {
+            problems.extend(more);
+            return (None, locate(text, problems));
+        }
     };
-    let (mapping, problems) = compile(doc);
+    let (mapping, more) = compile(doc);
+    problems.extend(more);
     (mapping, locate(text, problems))
 }
 

@@ -700,6 +700,101 @@ fn sorted(value: &Value) -> Value {
     }
 }
 
+/// Member names written more than once in the mapping text's `fields` or `custom` object,
+/// as `duplicate_field` errors on that field (the line is the first one's). Parsed JSON
+/// keeps only the last of two equal member names, so a repeated name would otherwise lose a
+/// binding silently; the studio refuses adding a name twice, and this says the same of a
+/// file. Text that is not a JSON object, or whose sections are not objects, gives none
+/// here: decoding reports that.
+pub(crate) fn duplicate_fields(text: &str) -> Vec<Problem> {
+    let Ok(Sections(repeated)) = serde_json::from_str::<Sections>(text) else {
+        return Vec::new();
+    };
+    repeated
+        .into_iter()
+        .map(|(section, name)| {
+            let (label, place) = match section {
+                "custom" => (format!("custom.{name}"), "`custom`"),
+                _ => (name.clone(), "`fields`"),
+            };
+            Problem::error(
+                "duplicate_field",
+                format!("`{name}` is named more than once under {place}; JSON keeps only the last, so give each its own name"),
+            )
+            .field(&label)
+        })
+        .collect()
+}
+
+/// The repeated names of the top-level `fields` and `custom` objects: (section, name).
+struct Sections(Vec<(&'static str, String)>);
+
+/// The repeated member names of one object, each once, in the order they repeat.
+struct RepeatedNames(Vec<String>);
+
+impl<'de> serde::Deserialize<'de> for Sections {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Sections;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a mapping object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Sections, A::Error> {
+                let mut repeated = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    let section = match key.as_str() {
+                        "fields" => "fields",
+                        "custom" => "custom",
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                            continue;
+                        }
+                    };
+                    let RepeatedNames(names) = map.next_value()?;
+                    repeated.extend(names.into_iter().map(|name| (section, name)));
+                }
+                Ok(Sections(repeated))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RepeatedNames {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RepeatedNames;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of bindings")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RepeatedNames, A::Error> {
+                let mut seen = std::collections::HashSet::new();
+                let mut repeated = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    if seen.contains(&key) {
+                        if !repeated.contains(&key) {
+                            repeated.push(key);
+                        }
+                    } else {
+                        seen.insert(key);
+                    }
+                }
+                Ok(RepeatedNames(repeated))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// The 1-based line where `"name":` first appears inside the `section` object, if found.
 /// Good enough to point an editor at a field; exactness is not needed for that.
 pub fn locate_field(text: &str, section: &str, name: &str) -> Option<usize> {

@@ -192,6 +192,68 @@ fn every_bad_name_is_reported_not_just_the_first() {
 }
 
 #[test]
+fn a_name_written_twice_is_refused_not_folded() {
+    // serde_json keeps the last of two equal member names: without this check the first
+    // `zone` binding (and the second `key`) would be dropped without a word.
+    let text = r#"{
+  "format": "unifield.mapping/v1",
+  "name": "test",
+  "source": {"system": "corrigo", "entity": "WorkOrder"},
+  "target": {"model": "unified", "version": "1", "entity": "WorkOrder"},
+  "fields": {
+    "key": {"path": "$.Id"},
+    "key": {"path": "$.Number"}
+  },
+  "custom": {
+    "zone": {"path": "$.TimeZone"},
+    "other": {"const": 1},
+    "zone": {"const": "UTC"},
+    "zone": {"const": "CET"}
+  }
+}
+"#;
+    let problems = load(text, Some("wo.json")).unwrap_err().problems;
+    let found: Vec<(&str, Option<&str>, Option<usize>)> = problems
+        .iter()
+        .map(|p| (p.code, p.field.as_deref(), p.line))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            ("duplicate_field", Some("key"), Some(7)),
+            ("duplicate_field", Some("custom.zone"), Some(11)),
+        ],
+        "{problems:?}"
+    );
+    assert_eq!(
+        problems[1].to_string(),
+        "wo.json:11, field `custom.zone`: error[duplicate_field]: `zone` is named more than once under `custom`; JSON keeps only the last, so give each its own name"
+    );
+    assert_eq!(
+        validate(text, None)
+            .iter()
+            .filter(|p| p.code == "duplicate_field")
+            .count(),
+        2
+    );
+    // The same member name in both sections is not a repeat (it draws the shadow warning).
+    let shadow = text
+        .replace(
+            "\"key\": {\"path\": \"$.Number\"}",
+            "\"status\": {\"const\": \"open\"}",
+        )
+        .replace(
+            "\"zone\": {\"const\": \"UTC\"},\n    \"zone\": {\"const\": \"CET\"}",
+            "\"key\": {\"const\": \"k\"}",
+        );
+    let mapping = load(&shadow, None).unwrap_or_else(|e| panic!("{e}\n{shadow}"));
+    assert!(mapping
+        .problems
+        .iter()
+        .any(|p| p.code == "custom_shadows_model"));
+}
+
+#[test]
 fn the_bundled_mappings_keep_to_the_rule() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../mappings/corrigo");
     let mut custom_names = 0;
