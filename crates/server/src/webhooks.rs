@@ -698,12 +698,11 @@ pub fn start_worker(
 /// delivery log stays bounded.
 async fn prune_history(service: Arc<Service>, retention: Duration) {
     loop {
-        let cutoff = timestamp(
-            Utc::now() - chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::zero()),
-        );
         let owner = Arc::clone(&service);
         let pruned = tokio::task::spawn_blocking(move || {
-            owner.storage.prune_webhook_deliveries(&cutoff, PRUNE_BATCH)
+            owner
+                .storage
+                .prune_webhook_deliveries(retention, &now(), PRUNE_BATCH)
         })
         .await;
         if let Ok(Err(error)) = pruned {

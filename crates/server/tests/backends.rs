@@ -1503,3 +1503,191 @@ fn on_postgres_a_node_with_a_skewed_clock_keeps_a_rotated_out_secret_for_its_gra
         "the slow node signs with the old secret after its grace"
     );
 }
+
+/// How far `at` (a stored time) is from this machine's clock, which the database's runs
+/// on, in whole seconds.
+fn seconds_off_now(at: &str) -> i64 {
+    let at = chrono::DateTime::parse_from_rfc3339(at)
+        .unwrap_or_else(|e| panic!("`{at}` is not a stored time: {e}"))
+        .with_timezone(&Utc);
+    (at - Utc::now()).num_seconds().abs()
+}
+
+/// Webhook attempts, a delivery's end and an endpoint's disabling are kept on the
+/// database's clock: a node an hour ahead makes the first attempt and a node an hour
+/// behind the second, and both read back as just now and in the order they were made (not
+/// the second an hour before the first); the delivery's end too; a node an hour ahead
+/// pruning deliveries kept for half an hour prunes none finished just now; a node an hour
+/// ahead giving up a redelivery disables its endpoint at the database's now.
+#[test]
+fn on_postgres_a_node_with_a_skewed_clock_records_webhook_attempts_on_the_database_clock() {
+    let Some(backend) = postgres() else { return };
+    let ahead = backend.second_node();
+    let behind = backend.second_node();
+    let hour = 3600.0;
+    one_queued_delivery(&backend.storage, &later(0.0));
+    let taken = ahead
+        .claim_webhook_deliveries("node-ahead", &later(hour), &later(hour + 60.0), 10)
+        .unwrap();
+    assert_eq!(taken.len(), 1);
+    let delivery_id = taken[0].delivery_id;
+    retry_later(&ahead, "node-ahead", delivery_id, &later(hour), 0.0);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let retried = behind
+        .claim_webhook_deliveries("node-behind", &later(-hour), &later(-hour + 60.0), 10)
+        .unwrap();
+    assert_eq!(retried.len(), 1);
+    let now = later(-hour);
+    behind
+        .finish_webhook_attempt(
+            "node-behind",
+            &delivered(delivery_id, 2, &now),
+            &WebhookNext::Delivered,
+            &now,
+            None,
+        )
+        .unwrap();
+    let listed = backend.storage.webhook_deliveries("whe_1", 10).unwrap();
+    assert_eq!(listed.len(), 1);
+    let (delivery, attempts) = &listed[0];
+    assert_eq!(attempts.len(), 2);
+    for attempt in attempts {
+        let off = seconds_off_now(&attempt.started_at);
+        assert!(
+            off < 60,
+            "attempt {} started {off} s off the database's clock: {}",
+            attempt.attempt,
+            attempt.started_at
+        );
+    }
+    assert!(
+        attempts[0].started_at < attempts[1].started_at,
+        "the attempts read out of order: {} then {}",
+        attempts[0].started_at,
+        attempts[1].started_at
+    );
+    let finished = delivery.finished_at.as_deref().expect("delivered");
+    assert!(
+        seconds_off_now(finished) < 60,
+        "the delivery finished off the database's clock: {finished}"
+    );
+    assert_eq!(
+        ahead
+            .prune_webhook_deliveries(std::time::Duration::from_secs(1800), &later(hour), 100)
+            .unwrap(),
+        0,
+        "the fast node pruned a delivery finished just now"
+    );
+    assert_eq!(
+        backend
+            .storage
+            .webhook_deliveries("whe_1", 10)
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let again = behind
+        .redeliver_webhook("whe_1", delivery_id, &later(-hour))
+        .unwrap()
+        .expect("the delivery exists");
+    let taken = ahead
+        .claim_webhook_deliveries("node-ahead", &later(hour), &later(hour + 60.0), 10)
+        .unwrap();
+    assert_eq!(
+        taken.iter().map(|c| c.delivery_id).collect::<Vec<_>>(),
+        [again]
+    );
+    let now = later(hour);
+    let mut refused = delivered(again, 1, &now);
+    refused.status = Some(410);
+    ahead
+        .finish_webhook_attempt(
+            "node-ahead",
+            &refused,
+            &WebhookNext::GiveUp {
+                reason: "gone".into(),
+                event: sync_completed(2, &now),
+            },
+            &now,
+            None,
+        )
+        .unwrap();
+    let endpoint = backend
+        .storage
+        .webhook_endpoint("org_a", "whe_1")
+        .unwrap()
+        .expect("the endpoint");
+    assert!(!endpoint.enabled);
+    let disabled = endpoint.disabled_at.as_deref().expect("disabled");
+    assert!(
+        seconds_off_now(disabled) < 60,
+        "the endpoint was disabled off the database's clock: {disabled}"
+    );
+    let listed = backend.storage.webhook_deliveries("whe_1", 10).unwrap();
+    let (failed, attempts) = &listed[0];
+    assert_eq!(failed.id, again);
+    assert!(seconds_off_now(failed.finished_at.as_deref().expect("failed")) < 60);
+    assert!(seconds_off_now(&attempts[0].started_at) < 60);
+}
+
+/// Mapping versions are made at the database's time: versions pushed through a node an
+/// hour ahead and then through a node an hour behind read back as just now, the later
+/// version the later time (not an hour before the one it replaced).
+#[test]
+fn on_postgres_a_node_with_a_skewed_clock_records_mapping_versions_on_the_database_clock() {
+    let Some(backend) = postgres() else { return };
+    let ahead = backend.second_node();
+    let behind = backend.second_node();
+    let hour = 3600.0;
+    backend
+        .storage
+        .add_org("org_a", "alpha", &later(0.0))
+        .unwrap();
+    backend
+        .storage
+        .add_connection(&connection("con_1"), &[])
+        .unwrap();
+    let publish = |node: &Storage, expected: i64, node_now: &str| {
+        node.publish_mapping(
+            "con_1",
+            "WorkOrder",
+            expected,
+            "{}",
+            "hash",
+            Some("key"),
+            None,
+            None,
+            node_now,
+            |_| Vec::new(),
+        )
+        .unwrap()
+        .expect("not stale")
+    };
+    let first = publish(&ahead, -1, &later(hour));
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let second = publish(&behind, first, &later(-hour));
+    let versions = backend
+        .storage
+        .mapping_versions("con_1", "WorkOrder")
+        .unwrap();
+    assert_eq!(
+        versions.iter().map(|v| v.version).collect::<Vec<_>>(),
+        [first, second]
+    );
+    for version in &versions {
+        let off = seconds_off_now(&version.created_at);
+        assert!(
+            off < 60,
+            "version {} was made {off} s off the database's clock: {}",
+            version.version,
+            version.created_at
+        );
+    }
+    assert!(
+        versions[0].created_at < versions[1].created_at,
+        "the versions read out of order: {} then {}",
+        versions[0].created_at,
+        versions[1].created_at
+    );
+}

@@ -670,16 +670,20 @@ async fn finished_deliveries_past_retention_are_pruned_and_pending_ones_kept(db:
         "one delivered, one pending"
     );
 
-    let past = unifield_server::storage::timestamp(chrono::Utc::now() - chrono::Duration::days(1));
+    let now = unifield_server::storage::timestamp(chrono::Utc::now());
+    let day = Duration::from_secs(24 * 3600);
     assert_eq!(
-        storage.prune_webhook_deliveries(&past, 100).unwrap(),
+        storage.prune_webhook_deliveries(day, &now, 100).unwrap(),
         0,
         "nothing is that old"
     );
-    let future =
-        unifield_server::storage::timestamp(chrono::Utc::now() + chrono::Duration::days(1));
+    // Finished at least a few milliseconds ago on every clock that stores it.
+    std::thread::sleep(Duration::from_millis(5));
+    let now = unifield_server::storage::timestamp(chrono::Utc::now());
     assert_eq!(
-        storage.prune_webhook_deliveries(&future, 100).unwrap(),
+        storage
+            .prune_webhook_deliveries(Duration::ZERO, &now, 100)
+            .unwrap(),
         1,
         "the delivered one"
     );

@@ -141,7 +141,7 @@ storage_operations! {
         fn webhook_deliveries(&self, endpoint_id: &str, limit: usize) -> Result<Vec<(WebhookDeliveryRow, Vec<WebhookAttemptRow>)>>;
         fn redeliver_webhook(&self, endpoint_id: &str, delivery_id: i64, now: &str) -> Result<Option<i64>>;
         fn release_webhook_leases(&self, node: &str) -> Result<usize>;
-        fn prune_webhook_deliveries(&self, finished_before: &str, limit: usize) -> Result<usize>;
+        fn prune_webhook_deliveries(&self, kept_for: std::time::Duration, now: &str, limit: usize) -> Result<usize>;
         fn pending_webhook_deliveries(&self) -> Result<i64>;
         fn webhook_work_waiting(&self, now: &str) -> Result<bool>;
     }

@@ -304,6 +304,16 @@ pub fn timestamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// The stored timestamp `length` before the stored timestamp `now` (this process's clock
+/// now when `now` does not parse); None when the length reaches before any time there is.
+pub(crate) fn before(now: &str, length: std::time::Duration) -> Option<String> {
+    let end = DateTime::parse_from_rfc3339(now)
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|_| Utc::now());
+    let earlier = end.checked_sub_signed(chrono::Duration::from_std(length).ok()?)?;
+    Some(timestamp(earlier))
+}
+
 /// The stored timestamp `delay` after the stored timestamp `now` (`now` itself when the
 /// delay is too long to add; this process's clock now when `now` does not parse).
 pub(crate) fn after(now: &str, delay: std::time::Duration) -> String {

@@ -1146,7 +1146,7 @@ impl Postgres {
         key_name: Option<&str>,
         note: Option<&str>,
         rolled_back_to: Option<i64>,
-        now: &str,
+        _now: &str,
         events: impl FnOnce(i64) -> Vec<NewEvent>,
     ) -> Result<std::result::Result<i64, Stale>> {
         self.block(async {
@@ -1171,10 +1171,14 @@ impl Postgres {
                 return Ok(Err(Stale { active }));
             }
             let version = active + 1;
+            // Made at the database's time now, not the node's `now`: versions pushed
+            // through nodes whose clocks disagree then read in the order they were made.
             tx.execute(
-                "INSERT INTO mapping_versions (connection_id, entity, version, body, content_hash, key_name, note, rolled_back_to, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                &[&connection_id, &entity, &version, &body, &content_hash, &key_name, &note, &rolled_back_to, &now],
+                &format!(
+                    "INSERT INTO mapping_versions (connection_id, entity, version, body, content_hash, key_name, note, rolled_back_to, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, {DATABASE_NOW})"
+                ),
+                &[&connection_id, &entity, &version, &body, &content_hash, &key_name, &note, &rolled_back_to],
             )
             .await
             .map_err(pg)?;

@@ -568,9 +568,19 @@ impl Sqlite {
         )?)
     }
 
-    /// Deletes up to `limit` finished (delivered or failed) deliveries that finished before
-    /// `finished_before`, with their attempts; pending ones are never touched.
-    pub fn prune_webhook_deliveries(&self, finished_before: &str, limit: usize) -> Result<usize> {
+    /// Deletes up to `limit` finished (delivered or failed) deliveries that finished more
+    /// than `kept_for` before `now` (this process's clock, which is the database's: one
+    /// process per SQLite file), with their attempts; pending ones are never touched.
+    pub fn prune_webhook_deliveries(
+        &self,
+        kept_for: std::time::Duration,
+        now: &str,
+        limit: usize,
+    ) -> Result<usize> {
+        // Kept that long from before any time there is: nothing is old enough.
+        let Some(finished_before) = super::before(now, kept_for) else {
+            return Ok(0);
+        };
         Ok(self.write().execute(
             "DELETE FROM webhook_deliveries WHERE id IN (
                  SELECT id FROM webhook_deliveries

@@ -395,6 +395,15 @@ impl Postgres {
                 .await
                 .map_err(pg)?;
             }
+            // The attempt's start is kept on the database's clock (as long before its now
+            // as the attempt started before this node's `now`), and so are the delivery's
+            // end and an endpoint's disabling: attempts made by nodes whose clocks disagree
+            // then read in the order they were made, the first attempt's age (from which a
+            // node decides when to give up) is the same on every node, and pruning finished
+            // deliveries (on that clock too) keeps each as long as it should.
+            let (database_now, started_on_database) =
+                super::database_times(&tx, -super::lease_length(&attempt.started_at, now))
+                    .await?;
             tx.execute(
                 "INSERT INTO webhook_attempts
                      (delivery_id, attempt, started_at, status, latency_ms, response, error_code, error)
@@ -402,7 +411,7 @@ impl Postgres {
                 &[
                     &attempt.delivery_id,
                     &attempt.attempt,
-                    &attempt.started_at,
+                    &started_on_database,
                     &attempt.status,
                     &attempt.latency_ms,
                     &attempt.response,
@@ -412,12 +421,6 @@ impl Postgres {
             )
             .await
             .map_err(pg)?;
-            // The first attempt's start is kept on the database's clock (as long before
-            // its now as the attempt started before this node's `now`), so that a node
-            // deciding when to give up reads the same age whatever its own clock says.
-            let (_, started_on_database) =
-                super::database_times(&tx, -super::lease_length(&attempt.started_at, now))
-                    .await?;
             // Only a pending delivery this node still holds changes: a late finish from a
             // node whose lease ran out and passed on records its attempt and nothing else.
             let held = "attempts = GREATEST(attempts, $2), leased_until = NULL, claimed_by = NULL,
@@ -428,7 +431,7 @@ impl Postgres {
                 WebhookNext::Delivered => {
                     tx.execute(
                         &format!("UPDATE webhook_deliveries SET {held}, state = 'delivered', finished_at = $4 {mine}"),
-                        &[&attempt.delivery_id, &attempt.attempt, &started_on_database, &now, &node],
+                        &[&attempt.delivery_id, &attempt.attempt, &started_on_database, &database_now, &node],
                     )
                     .await
                     .map_err(pg)?;
@@ -448,7 +451,7 @@ impl Postgres {
                     let changed = tx
                         .execute(
                             &format!("UPDATE webhook_deliveries SET {held}, state = 'failed', finished_at = $4 {mine}"),
-                            &[&attempt.delivery_id, &attempt.attempt, &started_on_database, &now, &node],
+                            &[&attempt.delivery_id, &attempt.attempt, &started_on_database, &database_now, &node],
                         )
                         .await
                         .map_err(pg)?;
@@ -456,7 +459,7 @@ impl Postgres {
                         tx.execute(
                             "UPDATE webhook_endpoints SET enabled = FALSE, disabled_reason = $2, disabled_at = $3, updated_at = $3
                              WHERE id = (SELECT endpoint_id FROM webhook_deliveries WHERE id = $1)",
-                            &[&attempt.delivery_id, reason, &now],
+                            &[&attempt.delivery_id, reason, &database_now],
                         )
                         .await
                         .map_err(pg)?;
@@ -596,20 +599,28 @@ impl Postgres {
         })
     }
 
+    /// As on SQLite, but `kept_for` is counted back from the database's time now, not the
+    /// node's `now`: deliveries finish on that clock (see `finish_webhook_attempt`), so a
+    /// node whose clock runs ahead does not prune them early.
     pub(crate) fn prune_webhook_deliveries(
         &self,
-        finished_before: &str,
+        kept_for: std::time::Duration,
+        _now: &str,
         limit: usize,
     ) -> Result<usize> {
         self.block(async {
-            let deleted = self
+            let client = self.client().await?;
+            let (_, finished_before) =
+                super::database_times(&client, -super::millis(kept_for)).await?;
+            let deleted = client
                 .execute(
                     "DELETE FROM webhook_deliveries WHERE id IN (
                          SELECT id FROM webhook_deliveries
                          WHERE state != 'pending' AND finished_at < $1 ORDER BY id LIMIT $2)",
                     &[&finished_before, &(limit as i64)],
                 )
-                .await?;
+                .await
+                .map_err(pg)?;
             Ok(deleted as usize)
         })
     }
