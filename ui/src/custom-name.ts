@@ -6,10 +6,10 @@
 // says why (the server's `filter[customFields.NAME:OP]` splits at `:`, `customFields.NAME`
 // and JSONPath read dots as nesting, a JSONPath shorthand cannot start with a digit, a URL
 // needs other characters escaped). The engine writes the rule into the mapping JSON Schema as
-// `custom.propertyNames.pattern`; custom-name.test.ts checks this pattern is that one. What is
-// only the studio's: duplicates (the engine sees a parsed object, where a repeated member has
-// already been folded into one) and the engine's `custom_shadows_model` warning, said before
-// Add. mapping.ts addCustom refuses by this check too.
+// `custom.propertyNames.pattern`; custom-name.test.ts checks this pattern is that one. A name
+// the mapping has already is refused here as the engine refuses a name written twice in a file
+// (`duplicate_field`), and the engine's `custom_shadows_model` warning is said before Add.
+// mapping.ts addCustom refuses by this check too.
 
 /** Letters, digits and `_`, not starting with a digit: the engine's CUSTOM_NAME_PATTERN. */
 export const CUSTOM_NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$";
