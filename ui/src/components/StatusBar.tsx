@@ -14,16 +14,21 @@ export function StatusBar({
   readyMs: number | null;
 }) {
   const { saved, unsaved, draftRestored } = mapping;
+  const state =
+    saved === null
+      ? "loading…"
+      : unsaved
+        ? `unsaved changes${draftRestored ? " (draft restored from the last session)" : ""} · draft kept on disk`
+        : saved.version === null
+          ? "bundled default"
+          : `saved as v${saved.version}`;
+  const from = source.kind === "samples" ? "offline samples" : `connection ${source.name}`;
+  // One line at 960×600: the state and the source are cut with an ellipsis there (styles.css)
+  // and their titles have them whole.
   return (
     <footer className="statusbar" aria-live="polite">
-      <span data-testid="save-state">
-        {saved === null
-          ? "loading…"
-          : unsaved
-            ? `unsaved changes${draftRestored ? " (draft restored from the last session)" : ""} · draft kept on disk`
-            : saved.version === null
-              ? "bundled default"
-              : `saved as v${saved.version}`}
+      <span data-testid="save-state" title={state}>
+        {state}
       </span>
       {draftRestored && unsaved && (
         <button type="button" className="link" onClick={mapping.discardDraft}>
@@ -31,7 +36,9 @@ export function StatusBar({
         </button>
       )}
       <span className="grow" />
-      <span>{source.kind === "samples" ? "offline samples" : `connection ${source.name}`}</span>
+      <span className="statusbar-source" title={from}>
+        {from}
+      </span>
       {readyMs !== null && (
         <span data-testid="ready-ms" data-ms={readyMs}>
           ready {readyMs} ms after launch
