@@ -118,15 +118,31 @@ const TEST_IDS: Record<ServerField, string> = { name: "server-name", url: "serve
  * service's own sentence (the OS's or TLS's words) and code as the details; a failure the
  * studio has no next step for is the service's sentence with its code apart.
  */
-function FailureWords({ error, failure }: { error: ServiceError; failure: AddFailure }) {
+function FailureWords({
+  error,
+  failure,
+  server = null,
+}: {
+  error: ServiceError;
+  failure: AddFailure;
+  /** The listed server it is about, named first (the dialog lists several). */
+  server?: string | null;
+}) {
+  const about = server !== null && <strong>{server}: </strong>;
   if (failure.next === null) {
-    return <CodedMessage message={error.message} code={error.code} />;
+    return (
+      <>
+        {about}
+        <CodedMessage message={error.message} code={error.code} />
+      </>
+    );
   }
   // The cause is the service's own sentence (a duplicate name, a server's 500): said once, with its code.
   const own = failure.cause === toastWords("error", error.message, error.code).text;
   return (
     <>
       <div className="server-add-cause">
+        {about}
         {own ? <CodedMessage message={error.message} code={error.code} /> : failure.cause}
       </div>
       <div className="server-add-next">What to do: {failure.next}</div>
@@ -158,14 +174,22 @@ export function AddFailureNote({ error, failure }: { error: ServiceError; failur
 }
 
 /**
- * The dialog's own error, at its top: a listed server that failed a Refresh, a pull, a
- * removal or a Reconnect, with its cause and what to do next (the same mapping as the Add
- * form's, for a server whose URL and key are kept).
+ * The dialog's own error, at its top: a listed server (named first, when known) that failed
+ * a Refresh, a pull, a removal or a Reconnect, with its cause and what to do next (the same
+ * mapping as the Add form's, for a server whose URL and key are kept).
  */
-export function ServerErrorNote({ error, testId }: { error: ServiceError; testId: string }) {
+export function ServerErrorNote({
+  error,
+  testId,
+  server = null,
+}: {
+  error: ServiceError;
+  testId: string;
+  server?: string | null;
+}) {
   return (
     <div className="error-text server-error" role="alert" data-testid={testId}>
-      <FailureWords error={error} failure={serverFailure(error, "using")} />
+      <FailureWords error={error} failure={serverFailure(error, "using")} server={server} />
     </div>
   );
 }
@@ -284,7 +308,7 @@ export function ServersDialog({
           {notice}
         </p>
       )}
-      {servers.error && <ServerErrorNote error={servers.error} testId="servers-error" />}
+      {servers.error && <ServerErrorNote error={servers.error} server={servers.errorServer} testId="servers-error" />}
       {servers.servers.length === 0 && <NoServerYet />}
       <ul className="server-list">
         {servers.servers.map((server) => {

@@ -85,8 +85,8 @@ describe("a refused add", () => {
 
 describe("the dialog's own error, at its top", () => {
   const error = (code: string, message: string) => ({ code, message, location: null, problems: [] });
-  const note = (e: ReturnType<typeof error>) =>
-    renderToStaticMarkup(createElement(ServerErrorNote, { error: e, testId: "servers-error" }));
+  const note = (e: ReturnType<typeof error>, server: string | null = null) =>
+    renderToStaticMarkup(createElement(ServerErrorNote, { error: e, testId: "servers-error", server }));
 
   it("a Refresh that found nothing listening: the cause, what to do, the service's words and code as details", () => {
     const html = note(
@@ -122,5 +122,18 @@ describe("the dialog's own error, at its top", () => {
     expect(html).toBe(
       '<div class="error-text server-error" role="alert" data-testid="servers-error">Corrigo refused the new credentials; nothing changed: invalid_client <span class="problem-code" title="Error code: credentials_refused">credentials_refused</span></div>',
     );
+  });
+
+  it("names the listed server it is about first (the dialog lists several)", () => {
+    const key = note(error("server_unauthorized", "the server refused the API key (401)"), "prod");
+    expect(key).toContain(
+      '<div class="server-add-cause"><strong>prod: </strong>The server refused the API key (401).</div>',
+    );
+    expect(key).toContain("remove the server here and add it again with a current key");
+    const refused = note(
+      error("credentials_refused", "Corrigo refused the new credentials; nothing changed: x"),
+      "prod",
+    );
+    expect(refused).toContain('data-testid="servers-error"><strong>prod: </strong>Corrigo refused the new credentials');
   });
 });

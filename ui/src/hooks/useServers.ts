@@ -37,11 +37,14 @@ export interface ServerPulling {
 export function useServers({ listConnections = false }: { listConnections?: boolean } = {}) {
   const [servers, setServers] = useState<ServerInfo[]>([]);
   const [connections, setConnections] = useState<Record<string, ServerConnectionInfo[] | "loading">>({});
-  const [error, setError] = useState<ServiceError | null>(null);
+  // The last failure, and the listed server it was about (null: the list itself), for the
+  // dialog to say which server to act on.
+  const [failure, setFailure] = useState<{ error: ServiceError; server: string | null } | null>(null);
   const [pulling, setPulling] = useState<ServerPulling | null>(null);
 
-  const fail = (e: unknown) => setError(asServiceError(e));
-  const refresh = useCallback(() => api.listServers().then(setServers, fail), []);
+  const clearError = () => setFailure(null);
+  const fail = (e: unknown, server: string | null) => setFailure({ error: asServiceError(e), server });
+  const refresh = useCallback(() => api.listServers().then(setServers, (e: unknown) => fail(e, null)), []);
   useEffect(() => {
     void refresh();
   }, [refresh]);
@@ -53,14 +56,14 @@ export function useServers({ listConnections = false }: { listConnections?: bool
   }, []);
 
   const loadConnections = useCallback(async (server: string) => {
-    setError(null);
+    clearError();
     setConnections((c) => ({ ...c, [server]: "loading" }));
     try {
       const list = await api.serverConnections(server);
       setConnections((c) => ({ ...c, [server]: list }));
     } catch (e) {
       setConnections((c) => Object.fromEntries(Object.entries(c).filter(([name]) => name !== server)));
-      setError(asServiceError(e));
+      fail(e, server);
     }
   }, []);
   const asked = useRef(new Set<string>());
@@ -79,7 +82,7 @@ export function useServers({ listConnections = false }: { listConnections?: bool
    * to change (not as the dialog's error).
    */
   const add = async (server: NewServer): Promise<ServiceError | null> => {
-    setError(null);
+    clearError();
     try {
       await api.addServer(server);
     } catch (e) {
@@ -92,19 +95,17 @@ export function useServers({ listConnections = false }: { listConnections?: bool
 
   /** True when the server was removed. */
   const remove = async (name: string) => {
-    setError(null);
+    clearError();
     try {
       await api.removeServer(name);
       setConnections((c) => Object.fromEntries(Object.entries(c).filter(([server]) => server !== name)));
       await refresh();
       return true;
     } catch (e) {
-      fail(e);
+      fail(e, name);
       return false;
     }
   };
-
-  const clearError = () => setError(null);
 
   /**
    * Pulls through the server; the cached source when it finished (cancelled or not), with
@@ -115,20 +116,23 @@ export function useServers({ listConnections = false }: { listConnections?: bool
     connection: ServerConnectionInfo,
   ): Promise<{ target: Target; report: PullReport } | null> => {
     const job = newJob();
-    setError(null);
+    clearError();
     setPulling({ connectionId: connection.id, job, progress: null });
     try {
       const done = await api.pullThroughServer(server, connection.id, [], job);
       const failed = done.report.entities.find((e) => e.error);
       if (failed) {
-        setError({ code: failed.status, message: failed.error ?? "", location: null, problems: [] });
+        setFailure({
+          error: { code: failed.status, message: failed.error ?? "", location: null, problems: [] },
+          server,
+        });
       }
       return {
         target: { server, connectionId: connection.id, connectionName: connection.name, source: done.source },
         report: done.report,
       };
     } catch (e) {
-      fail(e);
+      fail(e, server);
       return null;
     } finally {
       setPulling(null);
@@ -143,7 +147,7 @@ export function useServers({ listConnections = false }: { listConnections?: bool
     clientSecret: string,
     baseUrl: string | null,
   ) => {
-    setError(null);
+    clearError();
     try {
       const updated = await api.reconnectServerConnection(server, connectionId, clientId, clientSecret, baseUrl);
       setConnections((c) => {
@@ -152,7 +156,7 @@ export function useServers({ listConnections = false }: { listConnections?: bool
       });
       return true;
     } catch (e) {
-      fail(e);
+      fail(e, server);
       return false;
     }
   };
@@ -162,7 +166,9 @@ export function useServers({ listConnections = false }: { listConnections?: bool
   return {
     servers,
     connections,
-    error,
+    error: failure?.error ?? null,
+    /** The listed server the error is about (null: the list itself, or no error). */
+    errorServer: failure?.server ?? null,
     pulling,
     loadConnections,
     add,
