@@ -313,8 +313,10 @@ impl Service {
                 ),
             });
         }
+        // As stored: on PostgreSQL its times are the database's, not this node's.
+        let stored = self.owned_endpoint(org_id, &id)?;
         Ok(WebhookWithSecret {
-            endpoint: view(&row),
+            endpoint: view(&stored),
             secret: secret.expose(),
         })
     }

@@ -1691,3 +1691,67 @@ fn on_postgres_a_node_with_a_skewed_clock_records_mapping_versions_on_the_databa
         versions[1].created_at
     );
 }
+
+/// Events and endpoints are made at the database's time, which fanning out compares: an
+/// endpoint added on a node an hour ahead gets an event made just after it on a node with
+/// a right clock (not only events an hour later), and one added on a node an hour behind
+/// does not get an event made just before it. An event's stored time is the database's
+/// whichever node appends it; its payload is kept exactly.
+#[test]
+fn on_postgres_an_endpoint_added_on_a_node_with_a_skewed_clock_gets_the_events_made_after_it() {
+    let Some(backend) = postgres() else { return };
+    let right = &backend.storage;
+    let ahead = backend.second_node();
+    let behind = backend.second_node();
+    let hour = 3600.0;
+    right.add_org("org_a", "alpha", &later(0.0)).unwrap();
+    ahead
+        .add_webhook_endpoint(&webhook_endpoint("whe_ahead", "org_a", &later(hour)))
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    right
+        .append_events(&[sync_completed(1, &later(0.0))])
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    behind
+        .add_webhook_endpoint(&webhook_endpoint("whe_behind", "org_a", &later(-hour)))
+        .unwrap();
+    while right.fan_out_webhook_events(100, &later(0.0)).unwrap() > 0 {}
+    assert_eq!(
+        right.webhook_deliveries("whe_ahead", 10).unwrap().len(),
+        1,
+        "the endpoint the fast node added missed an event made after it"
+    );
+    assert_eq!(
+        right.webhook_deliveries("whe_behind", 10).unwrap().len(),
+        0,
+        "the endpoint the slow node added got an event made before it"
+    );
+    for id in ["whe_ahead", "whe_behind"] {
+        let endpoint = right
+            .webhook_endpoint("org_a", id)
+            .unwrap()
+            .expect("the endpoint");
+        assert!(
+            seconds_off_now(&endpoint.created_at) < 60,
+            "{} was created off the database's clock: {}",
+            endpoint.id,
+            endpoint.created_at
+        );
+    }
+    let appended = sync_completed(2, &later(hour));
+    ahead
+        .append_events(std::slice::from_ref(&appended))
+        .unwrap();
+    let events = right.events_after(0, 10).unwrap();
+    assert_eq!(events.len(), 2);
+    for event in &events {
+        assert!(
+            seconds_off_now(&event.created_at) < 60,
+            "{} was made off the database's clock: {}",
+            event.id,
+            event.created_at
+        );
+    }
+    assert_eq!(events[1].payload, appended.payload, "payload kept exactly");
+}

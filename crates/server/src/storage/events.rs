@@ -13,6 +13,9 @@ pub struct NewEvent {
     pub connection_id: Option<String>,
     pub kind: String,
     pub payload: String,
+    /// When it was made: kept on SQLite (one process per file, its clock); on PostgreSQL
+    /// the database's time at the append is kept instead, the clock every node compares
+    /// event times on.
     pub created_at: String,
 }
 

@@ -1539,10 +1539,15 @@ pub(crate) async fn append_events(tx: &impl GenericClient, events: &[NewEvent]) 
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&EVENTS_LOCK])
         .await
         .map_err(pg)?;
+    // Made at the database's time now, not the node's `created_at`: fanning events out
+    // compares it with an endpoint's creation (on that clock too, see
+    // `insert_webhook_endpoint`), so an endpoint added on a node whose clock runs ahead
+    // still gets the events made after it, and one added on a node whose clock runs
+    // behind does not get events made before it. The payload is kept exactly as given.
     let statement = tx
-        .prepare_cached(
-            "INSERT INTO events (id, org_id, connection_id, type, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
+        .prepare_cached(&format!(
+            "INSERT INTO events (id, org_id, connection_id, type, payload, created_at) VALUES ($1, $2, $3, $4, $5, {DATABASE_NOW})"
+        ))
         .await
         .map_err(pg)?;
     for event in events {
@@ -1554,7 +1559,6 @@ pub(crate) async fn append_events(tx: &impl GenericClient, events: &[NewEvent]) 
                 &event.connection_id,
                 &event.kind,
                 &event.payload,
-                &event.created_at,
             ],
         )
         .await

@@ -23,6 +23,8 @@ pub struct WebhookEndpointRow {
     pub enabled: bool,
     pub disabled_reason: Option<String>,
     pub disabled_at: Option<String>,
+    /// Kept on SQLite; on PostgreSQL the database's time at the insert is kept instead
+    /// (for `updated_at` too), the clock events are made on: fanning out compares them.
     pub created_at: String,
     pub updated_at: String,
 }

@@ -657,11 +657,14 @@ impl Postgres {
     }
 }
 
+/// Created (and last updated) at the database's time now, not the node's `created_at`:
+/// fanning out compares it with events' times, which are on that clock (see
+/// `append_events`).
 async fn insert_webhook_endpoint(db: &impl GenericClient, row: &WebhookEndpointRow) -> Result<()> {
     db.execute(
         &format!(
             "INSERT INTO webhook_endpoints ({ENDPOINT_COLUMNS})
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, {DATABASE_NOW}, {DATABASE_NOW})"
         ),
         &[
             &row.id,
@@ -675,8 +678,6 @@ async fn insert_webhook_endpoint(db: &impl GenericClient, row: &WebhookEndpointR
             &row.enabled,
             &row.disabled_reason,
             &row.disabled_at,
-            &row.created_at,
-            &row.updated_at,
         ],
     )
     .await
