@@ -8,6 +8,7 @@ import type { ServiceError } from "../bindings";
 import { useServers } from "../hooks/useServers";
 import { pulledThroughText } from "../pull-text";
 import { connectionForCache } from "../server-source";
+import { ServerErrorNote } from "./ServersDialog";
 
 export function ServerPullAction({
   server,
@@ -69,12 +70,8 @@ export function ServerPullAction({
           Pull through the server
         </button>
       )}
-      {failed && (
-        <span className="error-text" role="alert" data-testid="server-pull-error">
-          {" "}
-          {failed.message}
-        </span>
-      )}
+      {/* Why, and what to do next, as the Servers dialog says it (a server that does not answer...). */}
+      {failed && <ServerErrorNote error={failed} testId="server-pull-error" />}
       {done && (
         <span className="muted" role="status" data-testid="server-pull-done">
           {" "}
