@@ -1755,3 +1755,46 @@ fn on_postgres_an_endpoint_added_on_a_node_with_a_skewed_clock_gets_the_events_m
     }
     assert_eq!(events[1].payload, appended.payload, "payload kept exactly");
 }
+
+/// A sync run starts and ends at the database's time: a run of a node an hour ahead and
+/// then one of a node an hour behind read back as just now, the later run after the
+/// earlier (as a run another node fails on taking its lease over ends on that clock).
+#[test]
+fn on_postgres_a_node_with_a_skewed_clock_records_sync_runs_on_the_database_clock() {
+    let Some(backend) = postgres() else { return };
+    let ahead = backend.second_node();
+    let behind = backend.second_node();
+    let hour = 3600.0;
+    backend
+        .storage
+        .add_org("org_a", "alpha", &later(0.0))
+        .unwrap();
+    backend
+        .storage
+        .add_connection(&connection("con_1"), &[])
+        .unwrap();
+    let mut runs = Vec::new();
+    for (node, skew) in [(&ahead, hour), (&behind, -hour)] {
+        synced(node, &later(skew), "ok", None);
+        let run = backend.storage.last_sync("con_1").unwrap().expect("a run");
+        let finished = run.finished_at.clone().expect("finished");
+        for (what, at) in [("started", &run.started_at), ("finished", &finished)] {
+            let off = seconds_off_now(at);
+            assert!(
+                off < 60,
+                "the run of the node {skew} s off {what} {off} s off the database's clock: {at}"
+            );
+        }
+        assert!(
+            run.started_at <= finished,
+            "{} > {finished}",
+            run.started_at
+        );
+        runs.push((run.started_at, finished));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(
+        runs[0].1 <= runs[1].0,
+        "the later run started before the earlier ended: {runs:?}"
+    );
+}

@@ -814,14 +814,19 @@ impl Postgres {
         })
     }
 
-    pub(crate) fn begin_sync(&self, id: &str, now: &str, events: &[NewEvent]) -> Result<i64> {
+    /// As on SQLite, but the run starts at the database's time now, not the node's `now`:
+    /// a run another node fails on taking its lease over ends on that clock (see
+    /// `lease_sync`), and runs shown from nodes whose clocks disagree read in order.
+    pub(crate) fn begin_sync(&self, id: &str, _now: &str, events: &[NewEvent]) -> Result<i64> {
         self.block(async {
             let mut client = self.client().await?;
             let tx = client.transaction().await.map_err(pg)?;
             let run: i64 = tx
                 .query_one(
-                    "INSERT INTO sync_runs (connection_id, started_at, status) VALUES ($1, $2, 'running') RETURNING id",
-                    &[&id, &now],
+                    &format!(
+                        "INSERT INTO sync_runs (connection_id, started_at, status) VALUES ($1, {DATABASE_NOW}, 'running') RETURNING id"
+                    ),
+                    &[&id],
                 )
                 .await
                 .map_err(pg)?
@@ -838,6 +843,8 @@ impl Postgres {
         })
     }
 
+    /// As on SQLite, but the run ends at the database's time now, not the node's `now`
+    /// (the clock it started on, see `begin_sync`).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn finish_sync(
         &self,
@@ -848,7 +855,7 @@ impl Postgres {
         reason: Option<&str>,
         connection_status: &str,
         next_sync_after: Option<std::time::Duration>,
-        now: &str,
+        _now: &str,
         events: &[NewEvent],
     ) -> Result<()> {
         self.block(async {
@@ -868,9 +875,11 @@ impl Postgres {
             // the old holder's run, holds that row's lock until it commits).
             let ended = tx
                 .execute(
-                    "UPDATE sync_runs SET status = $2, error = $3, reason = $4, finished_at = $5
-                     WHERE id = $1 AND status = 'running'",
-                    &[&run, &run_status, &error, &reason, &now],
+                    &format!(
+                        "UPDATE sync_runs SET status = $2, error = $3, reason = $4, finished_at = {DATABASE_NOW}
+                         WHERE id = $1 AND status = 'running'"
+                    ),
+                    &[&run, &run_status, &error, &reason],
                 )
                 .await
                 .map_err(pg)?;
@@ -1171,12 +1180,13 @@ impl Postgres {
                 return Ok(Err(Stale { active }));
             }
             let version = active + 1;
-            // Made at the database's time now, not the node's `now`: versions pushed
-            // through nodes whose clocks disagree then read in the order they were made.
+            // Made at the database's time now (read under the row's lock), not the
+            // node's `now`: versions pushed through nodes whose clocks disagree then read
+            // in the order they were made.
             tx.execute(
                 &format!(
                     "INSERT INTO mapping_versions (connection_id, entity, version, body, content_hash, key_name, note, rolled_back_to, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, {DATABASE_NOW})"
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, {DATABASE_CLOCK})"
                 ),
                 &[&connection_id, &entity, &version, &body, &content_hash, &key_name, &note, &rolled_back_to],
             )
@@ -1427,6 +1437,13 @@ impl Postgres {
 /// clocks disagree still agree on what is due.
 pub(crate) const DATABASE_NOW: &str =
     "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+
+/// [`DATABASE_NOW`] read when the statement runs rather than when its transaction began
+/// (PostgreSQL's `now()`), for times that must follow an order taken under a lock inside
+/// the transaction: a publish that began first but waited for the connection's row would
+/// otherwise be dated before the version it follows.
+pub(crate) const DATABASE_CLOCK: &str =
+    "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
 
 /// A length as milliseconds for [`database_times`], at most a thousand years: a longer
 /// one is as good as never, and the database's timestamps end (year 294276) well before
