@@ -131,9 +131,12 @@ pub struct WebhookView {
     pub enabled: bool,
     /// Why the endpoint was disabled (the end of the retry schedule, or a refused URL).
     pub disabled_reason: Option<String>,
+    /// When it was disabled. On the database's clock (PostgreSQL), as every node reads it;
+    /// with SQLite, the server's.
     pub disabled_at: Option<String>,
-    /// Until when the secret before the last rotation still signs.
+    /// Until when the secret before the last rotation still signs. On the database's clock (PostgreSQL), as every node reads it; with SQLite, the server's.
     pub previous_secret_expires_at: Option<String>,
+    /// Only events made after it are sent to it. On the database's clock (PostgreSQL), as every node reads it; with SQLite, the server's.
     pub created_at: String,
     pub updated_at: String,
 }
@@ -160,6 +163,7 @@ impl std::fmt::Debug for WebhookWithSecret {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AttemptView {
     pub attempt: i64,
+    /// When the attempt started. On the database's clock (PostgreSQL), as every node reads it; with SQLite, the server's.
     pub started_at: String,
     /// The receiver's status; null when no answer came (refused, unreachable, timeout).
     pub status: Option<i64>,
@@ -179,9 +183,11 @@ pub struct DeliveryView {
     pub event_type: String,
     /// pending | delivered | failed
     pub state: String,
+    /// When the event was queued for the endpoint. On the database's clock (PostgreSQL), as every node reads it; with SQLite, the server's.
     pub created_at: String,
-    /// When the next attempt is due (pending deliveries).
+    /// When the next attempt is due (pending deliveries). On the database's clock (PostgreSQL), as every node reads it; with SQLite, the server's.
     pub next_attempt_at: Option<String>,
+    /// When it was delivered or given up. On the database's clock (PostgreSQL), as every node reads it; with SQLite, the server's.
     pub finished_at: Option<String>,
     pub attempts: Vec<AttemptView>,
 }

@@ -60,7 +60,9 @@ pub struct ConnectionView {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SyncView {
+    /// When the run started. On the database's clock (PostgreSQL), as every node reads it; with SQLite, the server's.
     pub started_at: String,
+    /// When the run ended (none while running). On the database's clock (PostgreSQL), as every node reads it; with SQLite, the server's.
     pub finished_at: Option<String>,
     /// `running`, `completed`, `failed` or `reauthorization_required`.
     pub status: String,

@@ -20,6 +20,7 @@ pub struct MappingSummary {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct VersionView {
     pub version: i64,
+    /// When the version was published. On the database's clock (PostgreSQL), as every node reads it; with SQLite, the server's.
     pub created_at: String,
     /// The name of the API key that pushed it (none for the bundled default).
     pub key_name: Option<String>,
