@@ -1798,3 +1798,75 @@ fn on_postgres_a_node_with_a_skewed_clock_records_sync_runs_on_the_database_cloc
         "the later run started before the earlier ended: {runs:?}"
     );
 }
+
+/// A connection is made at the database's time, with its bundled default mappings: one
+/// added on a node an hour ahead is listed before one added after it on a node with a
+/// right clock (not an hour after), and its default version reads as just now, before a
+/// version pushed later through a node an hour behind.
+#[test]
+fn on_postgres_a_connection_added_on_a_node_with_a_skewed_clock_is_dated_by_the_database() {
+    let Some(backend) = postgres() else { return };
+    let right = &backend.storage;
+    let ahead = backend.second_node();
+    let behind = backend.second_node();
+    let hour = 3600.0;
+    right.add_org("org_a", "alpha", &later(0.0)).unwrap();
+    let mut first = connection("con_2");
+    first.created_at = later(hour);
+    let defaults = [(
+        "WorkOrder".to_string(),
+        "{}".to_string(),
+        "hash-default".to_string(),
+    )];
+    ahead.add_connection(&first, &defaults).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let mut second = connection("con_1");
+    second.created_at = later(0.0);
+    right.add_connection(&second, &[]).unwrap();
+    let listed = right.connections("org_a").unwrap();
+    assert_eq!(
+        listed.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+        ["con_2", "con_1"],
+        "connections listed out of the order they were added"
+    );
+    for row in &listed {
+        assert!(
+            seconds_off_now(&row.created_at) < 60,
+            "{} was added off the database's clock: {}",
+            row.id,
+            row.created_at
+        );
+    }
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    behind
+        .publish_mapping(
+            "con_2",
+            "WorkOrder",
+            0,
+            "{}",
+            "hash",
+            Some("key"),
+            None,
+            None,
+            &later(-hour),
+            |_| Vec::new(),
+        )
+        .unwrap()
+        .expect("not stale");
+    let versions = right.mapping_versions("con_2", "WorkOrder").unwrap();
+    assert_eq!(
+        versions.iter().map(|v| v.version).collect::<Vec<_>>(),
+        [0, 1]
+    );
+    assert!(
+        seconds_off_now(&versions[0].created_at) < 60,
+        "the default version is dated off the database's clock: {}",
+        versions[0].created_at
+    );
+    assert!(
+        versions[0].created_at < versions[1].created_at,
+        "the versions read out of order: {} then {}",
+        versions[0].created_at,
+        versions[1].created_at
+    );
+}

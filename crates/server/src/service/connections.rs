@@ -55,6 +55,8 @@ pub struct ConnectionView {
     pub client_id: String,
     /// `ok`, `syncing`, `reauthorization_required` or `error`.
     pub status: String,
+    /// When it was added (connections are listed in this order). On the database's clock
+    /// (PostgreSQL), as every node reads it; with SQLite, the server's.
     pub created_at: String,
 }
 

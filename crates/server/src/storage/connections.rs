@@ -13,6 +13,8 @@ pub struct NewConnection {
     pub base_url: Option<String>,
     pub client_id: String,
     pub sealed_secret: Vec<u8>,
+    /// Kept on SQLite; on PostgreSQL the database's time at the insert is kept instead
+    /// (connections are listed by it; its bundled default mappings are dated by it).
     pub created_at: String,
 }
 

@@ -1516,21 +1516,25 @@ async fn insert_connection(
     default_mappings: &[(String, String, String)],
 ) -> Result<()> {
     // Due for its first sync at the database's time now (the clock `due_connections`
-    // reads); `created_at` is the node's, history only.
+    // reads), and made then too, not at the node's `created_at`: connections are listed
+    // by it, and its bundled default mappings (version 0) are dated by it, before the
+    // versions pushed later (on that clock, see `publish_mapping`).
     tx.execute(
         &format!(
             "INSERT INTO connections (id, org_id, name, company, region, base_url, client_id, sealed_secret, status, next_sync_at, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'ok', {DATABASE_NOW}, $9)"
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'ok', {DATABASE_NOW}, {DATABASE_NOW})"
         ),
-        &[&new.id, &new.org_id, &new.name, &new.company, &new.region, &new.base_url, &new.client_id, &new.sealed_secret, &new.created_at],
+        &[&new.id, &new.org_id, &new.name, &new.company, &new.region, &new.base_url, &new.client_id, &new.sealed_secret],
     )
     .await
     .map_err(pg)?;
     for (entity, body, hash) in default_mappings {
         tx.execute(
-            "INSERT INTO mapping_versions (connection_id, entity, version, body, content_hash, note, created_at)
-             VALUES ($1, $2, 0, $3, $4, 'bundled default', $5)",
-            &[&new.id, entity, body, hash, &new.created_at],
+            &format!(
+                "INSERT INTO mapping_versions (connection_id, entity, version, body, content_hash, note, created_at)
+                 VALUES ($1, $2, 0, $3, $4, 'bundled default', {DATABASE_NOW})"
+            ),
+            &[&new.id, entity, body, hash],
         )
         .await
         .map_err(pg)?;
