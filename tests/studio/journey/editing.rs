@@ -508,9 +508,10 @@ pub(super) async fn save_history_and_diff(j: &mut Journey) {
     // later pass the diff of the last two versions stays on screen until this one arrives.
     let heads = "return [...document.querySelectorAll('[data-testid=diff] thead th')].map((t) => t.textContent);";
     let named = json!(["Change", "Field", "bundled default", format!("v{version}")]);
-    until("the diff's columns named bundled default and the saved version", || async {
-        (js(client, heads).await == named).then_some(())
-    })
+    until(
+        "the diff's columns named bundled default and the saved version",
+        || async { (js(client, heads).await == named).then_some(()) },
+    )
     .await;
     let before = js(client, rows).await.as_u64().unwrap_or(0);
     screen(client, "08-history-diff").await;
