@@ -46,8 +46,6 @@ pub struct Journey {
     measured: BTreeMap<&'static str, Value>,
     /// The `unifield serve --demo` child the push steps share.
     demo: Option<DemoServer>,
-    /// The name of the sandbox connection `add and test a connection` added.
-    connection: Option<String>,
 }
 
 impl Journey {
@@ -77,7 +75,6 @@ impl Journey {
             studio_output: Value::Null,
             measured: BTreeMap::new(),
             demo: None,
-            connection: None,
         }
     }
 
@@ -276,11 +273,6 @@ pub const STEPS: &[Step] = &[
         name: "repeated toasts merge, overlay the corner and are dismissed",
         needs: &["open the offline workspace"],
         run: |j| toasts_merge_and_overlay(j).boxed(),
-    },
-    Step {
-        name: "a connection whose secret went missing: Set secret…",
-        needs: &["add and test a connection"],
-        run: |j| set_a_missing_secret(j).boxed(),
     },
 ];
 
